@@ -1,0 +1,104 @@
+/**
+ * Rules for the object keys of the data bucket. A file enters at `fresh/<tenant>/<dataset>/<name>`;
+ * every other prefix mirrors that shape so a key alone says whose data it is and where it is in its life.
+ */
+import { InvalidObjectKeyError } from '../errors.js';
+
+export const LIFECYCLE_PREFIXES = ['fresh', 'used', 'archived', 'quarantine'] as const;
+export type LifecyclePrefix = (typeof LIFECYCLE_PREFIXES)[number];
+
+export const FILE_FORMATS = ['csv', 'jsonl', 'json', 'parquet'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+
+export const DATA_TYPES = ['sample', 'red_team', 'combined', 'custom', 'model_specific'] as const;
+export type DataType = (typeof DATA_TYPES)[number];
+
+/** Tenant and dataset names end up in keys, DynamoDB keys and URLs: keep them to a safe alphabet. */
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export interface ObjectKeyParts {
+  stage: LifecyclePrefix;
+  tenant: string;
+  dataset: string;
+  /** Everything after the dataset segment, may contain further `/`. */
+  fileName: string;
+}
+
+export function isValidName(name: string): boolean {
+  return NAME.test(name);
+}
+
+export function parseObjectKey(key: string): ObjectKeyParts {
+  const [stage, tenant, dataset, ...rest] = key.split('/');
+  const fileName = rest.join('/');
+  if (!stage || !(LIFECYCLE_PREFIXES as readonly string[]).includes(stage)) {
+    throw new InvalidObjectKeyError(key, `prefix must be one of ${LIFECYCLE_PREFIXES.join(', ')}`);
+  }
+  if (!tenant || !isValidName(tenant)) {
+    throw new InvalidObjectKeyError(key, 'tenant segment must match [a-z0-9][a-z0-9_-]{0,62}');
+  }
+  if (!dataset || !isValidName(dataset)) {
+    throw new InvalidObjectKeyError(key, 'dataset segment must match [a-z0-9][a-z0-9_-]{0,62}');
+  }
+  if (fileName === '' || fileName.endsWith('/')) {
+    throw new InvalidObjectKeyError(key, 'a file name is required after the dataset');
+  }
+  return { stage: stage as LifecyclePrefix, tenant, dataset, fileName };
+}
+
+export function objectKey(parts: ObjectKeyParts): string {
+  return `${parts.stage}/${parts.tenant}/${parts.dataset}/${parts.fileName}`;
+}
+
+/** The same file under another lifecycle prefix (quarantine, used, archived keep the tail). */
+export function moveKey(key: string, to: LifecyclePrefix): string {
+  return objectKey({ ...parseObjectKey(key), stage: to });
+}
+
+const EXTENSIONS: Record<string, FileFormat> = {
+  csv: 'csv',
+  tsv: 'csv',
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  json: 'json',
+  parquet: 'parquet',
+  pq: 'parquet',
+};
+
+/**
+ * Format from an explicit hint (object metadata) or the extension; compression suffixes such as
+ * `.gz` are not supported yet, so they are rejected rather than mis-parsed.
+ */
+export function detectFormat(fileName: string, hint?: string): FileFormat {
+  if (hint !== undefined) {
+    const normalized = hint.toLowerCase();
+    if ((FILE_FORMATS as readonly string[]).includes(normalized)) return normalized as FileFormat;
+    throw new InvalidObjectKeyError(fileName, `unknown format hint "${hint}"`);
+  }
+  const ext = fileName.toLowerCase().split('.').pop() ?? '';
+  const format = EXTENSIONS[ext];
+  if (!format) {
+    throw new InvalidObjectKeyError(
+      fileName,
+      `cannot tell the format from ".${ext}" (csv, jsonl, json, parquet)`,
+    );
+  }
+  return format;
+}
+
+/**
+ * Data type from object metadata, else from a key segment or file name that names one
+ * (e.g. `fresh/acme/chat/red_team/batch1.jsonl`), else `custom`.
+ */
+export function detectDataType(fileName: string, hint?: string): DataType {
+  if (hint !== undefined) {
+    const normalized = hint.toLowerCase().replace('-', '_');
+    if ((DATA_TYPES as readonly string[]).includes(normalized)) return normalized as DataType;
+    throw new InvalidObjectKeyError(fileName, `unknown data type "${hint}" (${DATA_TYPES.join(', ')})`);
+  }
+  const tokens = fileName.toLowerCase().replace(/-/g, '_').split(/[/.]/);
+  for (const type of DATA_TYPES) {
+    if (tokens.some((t) => t === type || t.startsWith(`${type}_`))) return type;
+  }
+  return 'custom';
+}

@@ -1,0 +1,103 @@
+/**
+ * The one error hierarchy. Every class has a literal `name`: Lambda reports it as `errorType`, and the
+ * state machine's Retry/Catch match on it, so renaming a class is a breaking change to the pipeline.
+ * HTTP handlers map `statusCode`; for 5xx only the name leaves the process, never the message.
+ */
+export abstract class StrataError extends Error {
+  abstract override readonly name: string;
+  /** HTTP status when the error reaches an API caller. */
+  abstract readonly statusCode: number;
+  /** Retrying the same input may succeed (throttling, timeouts, a dependency that is down). */
+  readonly retryable: boolean = false;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+
+  /** What an API caller may see. */
+  toPublic(): { error: string; message: string } {
+    return this.statusCode >= 500
+      ? { error: this.name, message: 'Internal error' }
+      : { error: this.name, message: this.message };
+  }
+}
+
+/** An object key that does not follow `<prefix>/<tenant>/<dataset>/<file>` or names no known format. */
+export class InvalidObjectKeyError extends StrataError {
+  override readonly name = 'InvalidObjectKeyError' as const;
+  readonly statusCode = 400;
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`invalid object key "${key}": ${reason}`);
+  }
+}
+
+/** A request or event that does not match its schema. */
+export class InvalidInputError extends StrataError {
+  override readonly name = 'InvalidInputError' as const;
+  readonly statusCode = 400;
+  constructor(
+    message: string,
+    readonly issues: readonly { path: string; message: string }[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class UnauthorizedError extends StrataError {
+  override readonly name = 'UnauthorizedError' as const;
+  readonly statusCode = 401;
+}
+
+export class NotFoundError extends StrataError {
+  override readonly name = 'NotFoundError' as const;
+  readonly statusCode = 404;
+}
+
+/** The object an event names is gone (deleted or overwritten before we read it). Not retryable. */
+export class ObjectMissingError extends StrataError {
+  override readonly name = 'ObjectMissingError' as const;
+  readonly statusCode = 404;
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`object s3://${bucket}/${key} does not exist`, options);
+  }
+}
+
+/** A conditional write lost against another writer; the caller decides whether that is benign. */
+export class ConflictError extends StrataError {
+  override readonly name = 'ConflictError' as const;
+  readonly statusCode = 409;
+}
+
+/** A dependency failed in a way that a retry may fix. Step Functions retries this name with backoff. */
+export class TransientError extends StrataError {
+  override readonly name = 'TransientError' as const;
+  readonly statusCode = 503;
+  override readonly retryable = true;
+}
+
+/** The environment is missing or malformed: a deployment bug, raised at cold start. */
+export class ConfigError extends StrataError {
+  override readonly name = 'ConfigError' as const;
+  readonly statusCode = 500;
+}
+
+/** Anything we did not anticipate, wrapped so that its detail stays in the logs. */
+export class InternalError extends StrataError {
+  override readonly name = 'InternalError' as const;
+  readonly statusCode = 500;
+}
+
+export function isStrataError(error: unknown): error is StrataError {
+  return error instanceof StrataError;
+}
+
+/** Names the state machine treats as worth retrying. Kept beside the classes so they cannot drift. */
+export const RETRYABLE_ERROR_NAMES = ['TransientError'] as const;
