@@ -1,0 +1,5 @@
+import { route } from '../../shared/http/route.js';
+import { logger } from '../../shared/wiring.js';
+
+/** `GET /health`: unauthenticated liveness of the API itself (no dependency is called). */
+export const handler = route(logger, {}, async () => ({ status: 'ok', service: 'strata' }), { public: true });

@@ -1,0 +1,297 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { DatasetSummary } from '../domain/dataset.js';
+import type { FileRecord } from '../domain/file-record.js';
+import { InvalidInputError } from '../errors.js';
+import type {
+  ApiKeyRecord,
+  ApiKeyStore,
+  FileFailure,
+  MetadataStore,
+  Page,
+  RegisterOutcome,
+} from '../ports.js';
+import { rethrowSdkError } from './sdk-errors.js';
+
+/**
+ * Single-table layout of the metadata table (keys `pk`/`sk`, GSIs `gsi1` and `gsi2`):
+ *
+ * | item         | pk                     | sk               | gsi1 (by status)                | gsi2 (by dataset)          |
+ * |--------------|------------------------|------------------|---------------------------------|----------------------------|
+ * | dataset      | T#<tenant>             | DS#<dataset>     |                                 |                            |
+ * | file         | T#<tenant>             | FILE#<fileId>    | T#<tenant>#S#<status>, <at>#id  | T#<tenant>#DS#<ds>, <at>#id |
+ * | hash claim   | T#<tenant>#DS#<ds>     | HASH#<sha256>    |                                 |                            |
+ * | API key      | KEY#<sha256 of key>    | KEY              |                                 |                            |
+ */
+export const keys = {
+  tenant: (tenant: string) => `T#${tenant}`,
+  dataset: (dataset: string) => `DS#${dataset}`,
+  file: (fileId: string) => `FILE#${fileId}`,
+  byStatus: (tenant: string, status: string) => `T#${tenant}#S#${status}`,
+  byDataset: (tenant: string, dataset: string) => `T#${tenant}#DS#${dataset}`,
+  hash: (sha256: string) => `HASH#${sha256}`,
+  apiKey: (keyHash: string) => `KEY#${keyHash}`,
+};
+
+const ENTITY = 'entity';
+
+export class DynamoMetadataStore implements MetadataStore, ApiKeyStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async registerFile(record: FileRecord): Promise<RegisterOutcome> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: this.putFile(record) },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: keys.byDataset(record.tenant, record.dataset),
+                  sk: keys.hash(record.sha256),
+                  [ENTITY]: 'hash',
+                  fileId: record.fileId,
+                  claimedAt: record.registeredAt,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            { Update: this.countOnDataset(record, 'fileCount') },
+          ],
+        }),
+      );
+      return { outcome: 'registered', record };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) rethrowSdkError('TransactWriteItems', error);
+      const [fileReason, hashReason] = error.CancellationReasons ?? [];
+      if (fileReason?.Code === 'ConditionalCheckFailed') return this.alreadyRegistered(record);
+      if (hashReason?.Code !== 'ConditionalCheckFailed') rethrowSdkError('TransactWriteItems', error);
+    }
+    return this.registerDuplicate(record);
+  }
+
+  private async registerDuplicate(record: FileRecord): Promise<RegisterOutcome> {
+    const claim = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.byDataset(record.tenant, record.dataset), sk: keys.hash(record.sha256) },
+        ConsistentRead: true,
+      }),
+    );
+    const original = claim.Item?.fileId as string | undefined;
+    const duplicate: FileRecord = { ...record, status: 'DUPLICATE', duplicateOf: original };
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: this.putFile(duplicate) },
+            { Update: this.countOnDataset(duplicate, 'duplicateCount') },
+          ],
+        }),
+      );
+      return { outcome: 'duplicate', record: duplicate };
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return this.alreadyRegistered(record);
+      }
+      rethrowSdkError('TransactWriteItems', error);
+    }
+  }
+
+  private async alreadyRegistered(record: FileRecord): Promise<RegisterOutcome> {
+    const existing = await this.getFile(record.tenant, record.fileId, true);
+    if (!existing) throw new Error(`file ${record.fileId} vanished after a conditional check saw it`);
+    return { outcome: 'already-registered', record: existing };
+  }
+
+  private putFile(record: FileRecord) {
+    return {
+      TableName: this.tableName,
+      Item: {
+        pk: keys.tenant(record.tenant),
+        sk: keys.file(record.fileId),
+        [ENTITY]: 'file',
+        gsi1pk: keys.byStatus(record.tenant, record.status),
+        gsi1sk: `${record.uploadedAt}#${record.fileId}`,
+        gsi2pk: keys.byDataset(record.tenant, record.dataset),
+        gsi2sk: `${record.uploadedAt}#${record.fileId}`,
+        ...record,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
+  }
+
+  private countOnDataset(record: FileRecord, counter: 'fileCount' | 'duplicateCount') {
+    return {
+      TableName: this.tableName,
+      Key: { pk: keys.tenant(record.tenant), sk: keys.dataset(record.dataset) },
+      UpdateExpression:
+        'SET #entity = :entity, tenant = :tenant, dataset = :dataset, createdAt = if_not_exists(createdAt, :at), ' +
+        'updatedAt = :at, lastFileId = :fileId ADD #counter :one, bytes :size',
+      ExpressionAttributeNames: { '#entity': ENTITY, '#counter': counter },
+      ExpressionAttributeValues: {
+        ':entity': 'dataset',
+        ':tenant': record.tenant,
+        ':dataset': record.dataset,
+        ':at': record.registeredAt,
+        ':fileId': record.fileId,
+        ':one': 1,
+        // Duplicates take no extra room in the versions we write, but they do occupy the bucket.
+        ':size': record.size,
+      },
+    };
+  }
+
+  async getFile(tenant: string, fileId: string, consistent = false): Promise<FileRecord | undefined> {
+    try {
+      const result = await this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(tenant), sk: keys.file(fileId) },
+          ConsistentRead: consistent,
+        }),
+      );
+      return result.Item ? toFileRecord(result.Item) : undefined;
+    } catch (error) {
+      rethrowSdkError('GetItem', error);
+    }
+  }
+
+  async recordFailure(failure: FileFailure): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(failure.tenant), sk: keys.file(failure.fileId) },
+          // if_not_exists keeps whatever register already knew; a failure before register still leaves a record.
+          UpdateExpression:
+            'SET #entity = :entity, fileId = :fileId, tenant = :tenant, dataset = :dataset, bucket = :bucket, ' +
+            '#key = if_not_exists(#key, :key), #status = :status, quarantineKey = :qkey, failure = :failure, ' +
+            'uploadedAt = if_not_exists(uploadedAt, :at), gsi1pk = :gsi1pk, ' +
+            'gsi1sk = if_not_exists(gsi1sk, :gsi1sk), gsi2pk = :gsi2pk, gsi2sk = if_not_exists(gsi2sk, :gsi1sk)',
+          ExpressionAttributeNames: { '#entity': ENTITY, '#key': 'key', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':entity': 'file',
+            ':fileId': failure.fileId,
+            ':tenant': failure.tenant,
+            ':dataset': failure.dataset,
+            ':bucket': failure.bucket,
+            ':key': failure.key,
+            ':status': 'QUARANTINED',
+            ':qkey': failure.quarantineKey,
+            ':failure': {
+              stage: failure.stage,
+              errorName: failure.errorName,
+              message: failure.message,
+              at: failure.at,
+            },
+            ':at': failure.at,
+            ':gsi1pk': keys.byStatus(failure.tenant, 'QUARANTINED'),
+            ':gsi1sk': `${failure.at}#${failure.fileId}`,
+            ':gsi2pk': keys.byDataset(failure.tenant, failure.dataset),
+          },
+        }),
+      );
+    } catch (error) {
+      rethrowSdkError('UpdateItem', error);
+    }
+  }
+
+  async listDatasets(tenant: string, page = { limit: 100 } as { limit: number; cursor?: string }) {
+    try {
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.tenant(tenant), ':prefix': 'DS#' },
+          Limit: page.limit,
+          ExclusiveStartKey: decodeCursor(page.cursor, keys.tenant(tenant)),
+        }),
+      );
+      const items = (result.Items ?? []).map(toDatasetSummary);
+      return { items, cursor: encodeCursor(result.LastEvaluatedKey) } satisfies Page<DatasetSummary>;
+    } catch (error) {
+      rethrowSdkError('Query', error);
+    }
+  }
+
+  async putApiKey(keyHash: string, record: ApiKeyRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: keys.apiKey(keyHash), sk: 'KEY', [ENTITY]: 'api-key', ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getApiKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    try {
+      const result = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: keys.apiKey(keyHash), sk: 'KEY' } }),
+      );
+      if (!result.Item) return undefined;
+      const { tenant, name, createdAt } = result.Item as ApiKeyRecord;
+      return { tenant, name, createdAt };
+    } catch (error) {
+      rethrowSdkError('GetItem', error);
+    }
+  }
+}
+
+function toFileRecord(item: Record<string, unknown>): FileRecord {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, [ENTITY]: _e, ...rest } = item;
+  return rest as unknown as FileRecord;
+}
+
+function toDatasetSummary(item: Record<string, unknown>): DatasetSummary {
+  return {
+    tenant: item.tenant as string,
+    dataset: item.dataset as string,
+    fileCount: Number(item.fileCount ?? 0),
+    duplicateCount: Number(item.duplicateCount ?? 0),
+    bytes: Number(item.bytes ?? 0),
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+    lastFileId: item.lastFileId as string | undefined,
+  };
+}
+
+/** Cursors are the DynamoDB key, base64url-encoded: opaque to callers, validated on the way back. */
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+function decodeCursor(cursor: string | undefined, pk: string): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    // A cursor from another tenant's listing must not steer this query.
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'pk' in parsed &&
+      parsed.pk === pk &&
+      'sk' in parsed
+    ) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {
+    // fall through to the typed error
+  }
+  throw new InvalidInputError('invalid pagination cursor');
+}

@@ -1,0 +1,94 @@
+import { fileIdFor } from '../domain/file-record.js';
+import { moveKey, parseObjectKey } from '../domain/object-key.js';
+import { isStrataError } from '../errors.js';
+import type { Clock, Logger, MetadataStore, ObjectStore } from '../ports.js';
+import type { StageFailure } from '../schemas/ingestion.js';
+
+export interface QuarantineFileDeps {
+  store: ObjectStore;
+  metadata: MetadataStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface QuarantineResult {
+  fileId?: string;
+  quarantineKey: string;
+  errorName: string;
+}
+
+/** Keys that name no tenant cannot be quarantined under one; they get a prefix no tenant can own. */
+const UNROUTABLE_PREFIX = 'quarantine/_unroutable/';
+
+/**
+ * The Catch of every stage. Copies the object to `quarantine/` (the original stays where it was, so
+ * nothing stored is lost) and marks the file record with the failing stage and error name.
+ * Idempotent: the copy never overwrites and the record update sets the same values again.
+ */
+export async function quarantineFile(
+  deps: QuarantineFileDeps,
+  failure: StageFailure,
+): Promise<QuarantineResult> {
+  const { object } = failure.input;
+  const errorName = failure.error.Error;
+  const message = causeMessage(failure.error.Cause) ?? errorName;
+  let parts: ReturnType<typeof parseObjectKey> | undefined;
+  try {
+    parts = parseObjectKey(object.key);
+  } catch (error) {
+    if (!isStrataError(error)) throw error;
+  }
+  const quarantineKey = parts ? moveKey(object.key, 'quarantine') : `${UNROUTABLE_PREFIX}${object.key}`;
+
+  await copyIfPresent(deps, object, quarantineKey);
+  if (!parts) {
+    deps.logger.warn('quarantined a file that names no tenant', {
+      key: object.key,
+      quarantineKey,
+      errorName,
+    });
+    return { quarantineKey, errorName };
+  }
+  const fileId = fileIdFor(object);
+  await deps.metadata.recordFailure({
+    tenant: parts.tenant,
+    dataset: parts.dataset,
+    fileId,
+    bucket: object.bucket,
+    key: object.key,
+    stage: failure.stage,
+    errorName,
+    message,
+    quarantineKey,
+    at: deps.clock.now().toISOString(),
+  });
+  deps.logger.warn('file quarantined', { fileId, stage: failure.stage, errorName, quarantineKey });
+  return { fileId, quarantineKey, errorName };
+}
+
+async function copyIfPresent(deps: QuarantineFileDeps, object: StageFailure['input']['object'], to: string) {
+  try {
+    await deps.store.copy(object, to);
+  } catch (error) {
+    // The object was deleted before we got to it: there is nothing to keep, but the failure is recorded.
+    if (isStrataError(error) && error.name === 'ObjectMissingError') {
+      deps.logger.warn('object to quarantine is gone', { key: object.key });
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Lambda errors reach the Catch as `Cause: '{"errorType":…,"errorMessage":…}'`; other causes are text. */
+function causeMessage(cause: string | undefined): string | undefined {
+  if (cause === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
+      return String(parsed.errorMessage).slice(0, 2000);
+    }
+  } catch {
+    // not JSON: keep the text
+  }
+  return cause.slice(0, 2000);
+}

@@ -1,0 +1,54 @@
+/**
+ * The environment, validated once at cold start. Each function names the variables it needs; a missing
+ * or malformed one fails the cold start with every problem listed, instead of failing a request later.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const fields = {
+  /** Set by Lambda; locally by the host. */
+  AWS_REGION: z.string().min(1),
+  DATA_BUCKET: z.string().min(3),
+  METADATA_TABLE: z.string().min(1),
+  VERSIONS_TABLE: z.string().min(1),
+  LINEAGE_TABLE: z.string().min(1),
+  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  /**
+   * Endpoint overrides: absent in AWS, set by the local host (MinIO, DynamoDB Local, LocalStack).
+   * The only place an endpoint enters the code is wiring.ts.
+   */
+  STRATA_S3_ENDPOINT: z.url().optional(),
+  STRATA_DYNAMODB_ENDPOINT: z.url().optional(),
+  STRATA_SFN_ENDPOINT: z.url().optional(),
+} as const;
+
+type Fields = typeof fields;
+export type ConfigKey = Exclude<keyof Fields, 'AWS_REGION' | `STRATA_${string}`>;
+type Always = Pick<
+  Fields,
+  'AWS_REGION' | 'STRATA_S3_ENDPOINT' | 'STRATA_DYNAMODB_ENDPOINT' | 'STRATA_SFN_ENDPOINT'
+>;
+
+export type Config<K extends ConfigKey = never> = z.infer<z.ZodObject<Always & Pick<Fields, K>>>;
+
+export function loadConfig<K extends ConfigKey>(
+  required: readonly K[],
+  env: Record<string, string | undefined> = process.env,
+): Config<K> {
+  const shape: Record<string, z.ZodType> = {
+    AWS_REGION: fields.AWS_REGION,
+    STRATA_S3_ENDPOINT: fields.STRATA_S3_ENDPOINT,
+    STRATA_DYNAMODB_ENDPOINT: fields.STRATA_DYNAMODB_ENDPOINT,
+    STRATA_SFN_ENDPOINT: fields.STRATA_SFN_ENDPOINT,
+  };
+  for (const key of required) shape[key] = fields[key];
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(shape)) picked[key] = env[key] === '' ? undefined : env[key];
+  // strict(): only the variables named above are read, so a typo in the list fails here, not in AWS.
+  const result = z.object(shape).strict().safeParse(picked);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid environment: ${problems}`, { cause: result.error });
+  }
+  return result.data as Config<K>;
+}

@@ -1,0 +1,82 @@
+/**
+ * The file record: what strata knows about one uploaded object. Pure rules only: identities that make
+ * every stage idempotent, and the statuses a file can be in.
+ */
+import { createHash } from 'node:crypto';
+import type { DataType, FileFormat } from './object-key.js';
+
+/** Where a file is in its life. QUARANTINED and DUPLICATE are terminal for the pipeline. */
+export const FILE_STATUSES = ['FRESH', 'USED', 'ARCHIVED', 'DEPRECATED', 'QUARANTINED', 'DUPLICATE'] as const;
+export type FileStatus = (typeof FILE_STATUSES)[number];
+
+/** The pipeline stages, in order. A record's `stage` is the last one that completed (or failed). */
+export const PIPELINE_STAGES = [
+  'register',
+  'parse',
+  'validate',
+  'profile',
+  'drift',
+  'version',
+  'record',
+] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+export interface FileRecord {
+  fileId: string;
+  tenant: string;
+  dataset: string;
+  bucket: string;
+  key: string;
+  /** S3 object version (versioned bucket) or, failing that, the ETag: one upload, one identity. */
+  objectVersion: string;
+  fileName: string;
+  sha256: string;
+  size: number;
+  format: FileFormat;
+  dataType: DataType;
+  status: FileStatus;
+  stage: PipelineStage;
+  /** The earlier file of the same dataset with the same content, when status is DUPLICATE. */
+  duplicateOf?: string;
+  uploadedAt: string;
+  registeredAt: string;
+  failure?: { stage: string; errorName: string; message: string; at: string };
+}
+
+/** The object an S3 event names, exactly: a re-upload to the same key is a different object. */
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+  versionId?: string | undefined;
+  eTag?: string | undefined;
+}
+
+function objectVersionOf(ref: ObjectRef): string {
+  return ref.versionId ?? ref.eTag?.replace(/"/g, '') ?? 'unversioned';
+}
+
+function digest(parts: readonly string[]): string {
+  // NUL cannot appear in S3 keys or version ids, so the join is unambiguous.
+  return createHash('sha256').update(parts.join('\0')).digest('hex');
+}
+
+/**
+ * A file id derived from the object identity, not random: every duplicate delivery of the same
+ * S3 event, and every retry of a stage, addresses the same record.
+ */
+export function fileIdFor(ref: ObjectRef): string {
+  return `f_${digest([ref.bucket, ref.key, objectVersionOf(ref)]).slice(0, 32)}`;
+}
+
+/**
+ * A Step Functions execution name for one object. Names are unique per state machine for 90 days,
+ * so a second start for the same object is refused by the service itself: at-least-once S3 events
+ * become exactly one execution. Names allow at most 80 characters of [A-Za-z0-9_-].
+ */
+export function executionNameFor(ref: ObjectRef): string {
+  return `ingest-${digest([ref.bucket, ref.key, objectVersionOf(ref)]).slice(0, 64)}`;
+}
+
+export function objectVersion(ref: ObjectRef): string {
+  return objectVersionOf(ref);
+}

@@ -1,0 +1,97 @@
+/**
+ * What the use cases need from the outside world. Adapters in shared/adapters implement these over
+ * the AWS SDK; use cases receive them as `deps`, so the same code runs in Lambda, locally and in tests.
+ */
+import type { DatasetSummary } from './domain/dataset.js';
+import type { FileRecord, ObjectRef } from './domain/file-record.js';
+
+export interface ObjectInfo {
+  size: number;
+  eTag: string;
+  versionId?: string | undefined;
+  lastModified: Date;
+  /** User metadata (x-amz-meta-*), keys lower-cased. */
+  metadata: Record<string, string>;
+}
+
+export interface ObjectStore {
+  /** Throws ObjectMissingError when the object (or that version of it) does not exist. */
+  stat(ref: ObjectRef): Promise<ObjectInfo>;
+  /** Streams the object's bytes; memory does not grow with its size. */
+  read(ref: ObjectRef): AsyncIterable<Uint8Array>;
+  /** Server-side copy within the bucket; the destination is written only if absent. */
+  copy(from: ObjectRef, toKey: string): Promise<void>;
+}
+
+export type RegisterOutcome =
+  | { outcome: 'registered'; record: FileRecord }
+  | { outcome: 'duplicate'; record: FileRecord }
+  | { outcome: 'already-registered'; record: FileRecord };
+
+export interface FileFailure {
+  tenant: string;
+  dataset: string;
+  fileId: string;
+  bucket: string;
+  key: string;
+  stage: string;
+  errorName: string;
+  message: string;
+  quarantineKey: string;
+  at: string;
+}
+
+export interface MetadataStore {
+  /**
+   * Records a new file atomically with its content-hash claim and the dataset's counters. A file whose
+   * hash the dataset already has is stored as DUPLICATE; a file already recorded is returned as is.
+   */
+  registerFile(record: FileRecord): Promise<RegisterOutcome>;
+  getFile(tenant: string, fileId: string): Promise<FileRecord | undefined>;
+  /** Marks a file QUARANTINED with the failing stage and error; creates the record if register never ran. */
+  recordFailure(failure: FileFailure): Promise<void>;
+  listDatasets(tenant: string, page?: { limit: number; cursor?: string }): Promise<Page<DatasetSummary>>;
+}
+
+export interface ApiKeyRecord {
+  tenant: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface ApiKeyStore {
+  /** Keys are stored only as their SHA-256: a table dump does not leak usable keys. */
+  putApiKey(keyHash: string, record: ApiKeyRecord): Promise<void>;
+  getApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  cursor?: string | undefined;
+}
+
+export interface StartedExecution {
+  executionArn: string;
+  /** False when the execution for this name already existed (a duplicate event). */
+  started: boolean;
+}
+
+export interface Orchestrator {
+  startIngestion(name: string, input: unknown): Promise<StartedExecution>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** The part of Powertools' Logger that use cases use, so tests can pass any structured logger. */
+export type LogAttributes = Record<string, unknown>;
+export interface Logger {
+  debug(message: string, ...extra: LogAttributes[]): void;
+  info(message: string, ...extra: LogAttributes[]): void;
+  warn(message: string, ...extra: LogAttributes[]): void;
+  error(message: string, ...extra: LogAttributes[]): void;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,69 @@
+/**
+ * The one place that builds SDK clients and adapters. Endpoints come from config: absent in AWS,
+ * pointed at MinIO / DynamoDB Local / LocalStack by the local host. Clients are built lazily and once
+ * per cold start, so a handler pays only for the clients it uses.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoMetadataStore } from './adapters/dynamo-metadata-store.js';
+import { S3ObjectStore } from './adapters/s3-object-store.js';
+import { SfnOrchestrator } from './adapters/sfn-orchestrator.js';
+import type { Config, ConfigKey } from './config.js';
+import { systemClock } from './ports.js';
+
+export const logger = new Logger({ serviceName: 'strata' });
+
+type AnyConfig = Config<ConfigKey>;
+
+let s3: S3Client | undefined;
+let dynamo: DynamoDBDocumentClient | undefined;
+let sfn: SFNClient | undefined;
+
+export function s3Client(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_S3_ENDPOINT'>): S3Client {
+  s3 ??= new S3Client({
+    region: config.AWS_REGION,
+    ...(config.STRATA_S3_ENDPOINT && {
+      endpoint: config.STRATA_S3_ENDPOINT,
+      // MinIO on 127.0.0.1 has no per-bucket DNS names.
+      forcePathStyle: true,
+    }),
+  });
+  return s3;
+}
+
+export function dynamoClient(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_DYNAMODB_ENDPOINT'>) {
+  dynamo ??= DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: config.AWS_REGION,
+      ...(config.STRATA_DYNAMODB_ENDPOINT && { endpoint: config.STRATA_DYNAMODB_ENDPOINT }),
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  return dynamo;
+}
+
+export function sfnClient(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_SFN_ENDPOINT'>): SFNClient {
+  sfn ??= new SFNClient({
+    region: config.AWS_REGION,
+    ...(config.STRATA_SFN_ENDPOINT && { endpoint: config.STRATA_SFN_ENDPOINT }),
+  });
+  return sfn;
+}
+
+export function objectStore(config: Config) {
+  return new S3ObjectStore(s3Client(config));
+}
+
+export function metadataStore(config: Config<'METADATA_TABLE'>) {
+  return new DynamoMetadataStore(dynamoClient(config), config.METADATA_TABLE);
+}
+
+export function orchestrator(config: Config<'STATE_MACHINE_ARN'>) {
+  return new SfnOrchestrator(sfnClient(config), config.STATE_MACHINE_ARN);
+}
+
+export const clock = systemClock;
