@@ -4,10 +4,14 @@ export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Synthesizes the CDK app (no bundling) and runs cdk-nag: no server needed.
       {
         test: {
-          name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** Template metadata key naming a function's source entry; the local host runs that file. */
+export const ENTRY_METADATA_KEY = 'strata:entry';
+
+export interface StrataFunctionProps {
+  /** The folder under functions/ that holds handler.ts. */
+  readonly name: string;
+  readonly description: string;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+  readonly environment?: Record<string, string>;
+}
+
+export type Access = 'read' | 'readWrite';
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * Every strata Lambda: Node 22 on ARM64, ESM bundle (minified, source maps), its own log group with a
+ * retention, X-Ray tracing, and Powertools settings. `bind*` sets the env var and the grant in one
+ * call, so a function can never be given a name without the permission or the other way round.
+ */
+export class StrataFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly entry: string;
+
+  constructor(scope: Construct, id: string, props: StrataFunctionProps) {
+    super(scope, id);
+    this.entry = `functions/${props.name}/handler.ts`;
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.fn = new NodejsFunction(this, 'Fn', {
+      entry: join(REPO_ROOT, this.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'strata',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        // ESM bundles of CommonJS dependencies still call require(); give them one.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    (this.fn.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA_KEY, this.entry);
+
+    Validations.of(this).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'AWSLambdaBasicExecutionRole only allows writing logs; it is the AWS default for functions.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+      },
+      {
+        id: 'AwsSolutions-L1',
+        reason: 'Node 22 is the runtime the local host and CI run the handlers on; 24 follows with them.',
+      },
+    );
+  }
+
+  bindBucket(envName: string, bucket: IBucket, access: Access, objectsKeyPattern = '*'): this {
+    this.fn.addEnvironment(envName, bucket.bucketName);
+    if (access === 'read') bucket.grantRead(this.fn, objectsKeyPattern);
+    else bucket.grantReadWrite(this.fn, objectsKeyPattern);
+    const arn = `<${logicalIdOf(bucket)}.Arn>`;
+    const actions =
+      access === 'read'
+        ? ['s3:GetBucket*', 's3:GetObject*', 's3:List*']
+        : ['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'];
+    Validations.of(this).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${arn}/${objectsKeyPattern}]`,
+        reason:
+          'Object-level S3 actions need object ARNs; the grant is limited to the prefix the function uses.',
+      },
+      ...actions.map((action) => ({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: 'CDK grant action groups (read/list/write of objects) on this one bucket only.',
+      })),
+    );
+    return this;
+  }
+
+  bindTable(envName: string, table: ITable, access: Access): this {
+    this.fn.addEnvironment(envName, table.tableName);
+    if (access === 'read') table.grantReadData(this.fn);
+    else table.grantReadWriteData(this.fn);
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
+      reason: 'Covers the table’s own GSIs (table-arn/index/*), nothing outside the table.',
+    });
+    return this;
+  }
+}
+
+/** The logical id nag uses in its finding ids, e.g. `DataBucketE3889A50`. */
+function logicalIdOf(construct: IBucket | ITable): string {
+  const child = construct.node.defaultChild as import('aws-cdk-lib').CfnResource;
+  return Stack.of(construct).resolve(child.logicalId) as string;
+}

@@ -1,0 +1,305 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  EventType,
+  ObjectOwnership,
+  StorageClass,
+} from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  LogLevel,
+  Pass,
+  StateMachine,
+  Succeed,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
+import { StrataFunction } from './constructs/strata-function.js';
+
+/** The prefixes of the data bucket; a file's prefix is its lifecycle state. */
+export const DATA_PREFIXES = [
+  'fresh/',
+  'used/',
+  'archived/',
+  'quarantine/',
+  'versions/',
+  'reports/',
+] as const;
+
+export class StrataStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    // ---- storage -------------------------------------------------------------------------------
+    const accessLogs = new Bucket(this, 'AccessLogsBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket; logging it into itself would loop.',
+    });
+
+    const dataBucket = new Bucket(this, 'DataBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'data-bucket/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'archived-to-cold-storage',
+          prefix: 'archived/',
+          transitions: [
+            { storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(30) },
+          ],
+        },
+        {
+          // Versioning keeps overwritten and deleted objects recoverable; bound how long.
+          id: 'expire-old-versions',
+          noncurrentVersionExpiration: Duration.days(90),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+
+    const metadataTable = this.table('MetadataTable', ['gsi1', 'gsi2']);
+    const versionsTable = this.table('VersionsTable', ['gsi1']);
+    const lineageTable = this.table('LineageTable', ['gsi1']);
+
+    // ---- pipeline ------------------------------------------------------------------------------
+    const register = new StrataFunction(this, 'Register', {
+      name: 'register',
+      description: 'Pipeline stage 1: content hash, format, data type, dedupe; writes the file record',
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+
+    const quarantine = new StrataFunction(this, 'Quarantine', {
+      name: 'quarantine',
+      description: 'Catch of every stage: copies the file to quarantine/ and records stage + error',
+      timeout: Duration.minutes(2),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+
+    const quarantined = new LambdaInvoke(this, 'Quarantine file', {
+      lambdaFunction: quarantine.fn,
+      payloadResponseOnly: true,
+      resultPath: '$.quarantine',
+    })
+      .addRetry({
+        errors: [...RETRYABLE_ERROR_NAMES],
+        interval: Duration.seconds(2),
+        maxAttempts: 5,
+        backoffRate: 2,
+      })
+      .next(new Fail(this, 'Quarantined', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
+
+    const registerStep = this.stage('register', register.fn, quarantined);
+    const definition = registerStep.next(
+      new Choice(this, 'Duplicate content?')
+        .when(
+          Condition.stringEquals('$.file.outcome', 'DUPLICATE'),
+          new Succeed(this, 'Duplicate', { comment: 'The dataset already has this content; nothing to do.' }),
+        )
+        .otherwise(new Succeed(this, 'Registered')),
+    );
+
+    const stateMachineLogs = new LogGroup(this, 'IngestionLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const ingestion = new StateMachine(this, 'Ingestion', {
+      definitionBody: DefinitionBody.fromChainable(definition),
+      timeout: Duration.hours(2),
+      tracingEnabled: true,
+      logs: { destination: stateMachineLogs, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    Validations.of(ingestion).acknowledge(
+      ...[register, quarantine].map((stage) => ({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((stage.fn.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId)}.Arn>:*]`,
+        reason:
+          'lambda:InvokeFunction on function-arn:* covers versions and aliases of our own stage function.',
+      })),
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'CloudWatch Logs delivery and X-Ray actions support no resource-level permissions.',
+      },
+    );
+
+    const trigger = new StrataFunction(this, 'Trigger', {
+      name: 'trigger',
+      description: 'S3 ObjectCreated under fresh/ → one ingestion execution per object (idempotent by name)',
+    });
+    trigger.fn.addEnvironment('STATE_MACHINE_ARN', ingestion.stateMachineArn);
+    ingestion.grantStartExecution(trigger.fn);
+    dataBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(trigger.fn), {
+      prefix: 'fresh/',
+    });
+    this.suppressBucketNotificationsHandler();
+
+    // ---- HTTP API ------------------------------------------------------------------------------
+    const authorizerFn = new StrataFunction(this, 'Authorizer', {
+      name: 'authorizer',
+      description: 'HTTP API authorizer: x-api-key → tenant',
+    }).bindTable('METADATA_TABLE', metadataTable, 'read');
+    const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', authorizerFn.fn, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.x-api-key'],
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const api = new HttpApi(this, 'Api', {
+      description: 'strata HTTP API',
+      defaultAuthorizer: authorizer,
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: ['*'],
+        allowHeaders: ['content-type', 'x-api-key'],
+        allowMethods: [CorsHttpMethod.ANY],
+      },
+    });
+    const apiLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = new HttpStage(this, 'ApiStage', {
+      httpApi: api,
+      autoDeploy: true,
+      throttle: { rateLimit: 100, burstLimit: 200 },
+    });
+    const cfnStage = stage.node.defaultChild as import('aws-cdk-lib/aws-apigatewayv2').CfnStage;
+    cfnStage.accessLogSettings = {
+      destinationArn: apiLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        tenant: '$context.authorizer.tenant',
+        latencyMs: '$context.responseLatency',
+        error: '$context.error.message',
+      }),
+    };
+
+    const health = new StrataFunction(this, 'ApiHealth', { name: 'api-health', description: 'GET /health' });
+    const [healthRoute] = api.addRoutes({
+      path: '/health',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('HealthIntegration', health.fn),
+      authorizer: new HttpNoneAuthorizer(),
+    });
+    if (healthRoute) {
+      Validations.of(healthRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'Liveness probe: public on purpose, calls no dependency, returns no data.',
+      });
+    }
+
+    const listDatasets = new StrataFunction(this, 'ApiListDatasets', {
+      name: 'api-list-datasets',
+      description: 'GET /datasets',
+    }).bindTable('METADATA_TABLE', metadataTable, 'read');
+    api.addRoutes({
+      path: '/datasets',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('ListDatasetsIntegration', listDatasets.fn),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: `${api.apiEndpoint}/${stage.stageName}` });
+    new CfnOutput(this, 'DataBucketName', { value: dataBucket.bucketName });
+    new CfnOutput(this, 'StateMachineArn', { value: ingestion.stateMachineArn });
+    new CfnOutput(this, 'VersionsTableName', { value: versionsTable.tableName });
+    new CfnOutput(this, 'LineageTableName', { value: lineageTable.tableName });
+  }
+
+  /** A stage Lambda: retried on TransientError, any other error caught into quarantine. */
+  private stage(
+    name: string,
+    fn: import('aws-cdk-lib/aws-lambda').IFunction,
+    onError: import('aws-cdk-lib/aws-stepfunctions').IChainable,
+  ) {
+    const failed = new Pass(this, `${name} failed`, {
+      parameters: {
+        'object.$': '$.object',
+        failedStage: name,
+        'error.$': '$.error',
+      },
+    });
+    failed.next(onError);
+    return new LambdaInvoke(this, `Stage: ${name}`, {
+      lambdaFunction: fn,
+      payloadResponseOnly: true,
+      resultPath: `$.${name === 'register' ? 'file' : name}`,
+    })
+      .addRetry({
+        errors: [...RETRYABLE_ERROR_NAMES],
+        interval: Duration.seconds(2),
+        maxAttempts: 4,
+        backoffRate: 2,
+      })
+      .addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+  }
+
+  private table(id: string, indexes: readonly string[]): Table {
+    const table = new Table(this, id, {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index,
+        partitionKey: { name: `${index}pk`, type: AttributeType.STRING },
+        sortKey: { name: `${index}sk`, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  /** CDK's own singleton that applies bucket notifications. */
+  private suppressBucketNotificationsHandler(): void {
+    const handler = this.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+    if (!handler) return;
+    Validations.of(handler).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'CDK-managed handler that applies bucket notifications; basic execution role only.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'CDK-managed handler; s3:PutBucketNotification is granted on * by CDK itself.',
+      },
+    );
+  }
+}

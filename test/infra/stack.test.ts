@@ -1,0 +1,158 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENTRY_METADATA_KEY } from '../../infra/constructs/strata-function.js';
+import { createStrataApp, formatNagViolations, nagReport } from '../../infra/strata-app.js';
+
+// Synthesizing once keeps the suite fast; every test reads the same template.
+let template: Template;
+let app: ReturnType<typeof createStrataApp>['app'];
+
+beforeAll(() => {
+  const synthesized = createStrataApp({ bundle: false, outdir: mkdtempSync(join(tmpdir(), 'strata-cdk-')) });
+  app = synthesized.app;
+  template = Template.fromStack(synthesized.stack);
+});
+
+describe('the strata stack', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    // Act
+    const report = nagReport(app);
+
+    // Assess
+    expect(formatNagViolations(report)).toBe('');
+    expect(report.success).toBe(true);
+  });
+
+  it('gives every acknowledged nag rule a reason', () => {
+    // Prepare
+    const acknowledgments = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
+      // Each entry is `{ [ruleId]: reason }`.
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+
+    // Assess
+    expect(acknowledgments.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledgments) expect(reason.length, id).toBeGreaterThan(20);
+  });
+
+  it('keeps the data bucket encrypted, private, TLS-only and versioned, with a rule for archived/', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'data-bucket/' }),
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'archived/', Status: 'Enabled' })]),
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('creates on-demand tables with point-in-time recovery and the listing indexes', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.allResourcesProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'gsi1' }),
+        Match.objectLike({ IndexName: 'gsi2' }),
+      ],
+    });
+  });
+
+  it('runs every strata function on Node 22 ARM64 with its source entry recorded', () => {
+    // Prepare
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Metadata: { [ENTRY_METADATA_KEY]: Match.anyValue() },
+    });
+
+    // Assess
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(6);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+      expect(fn.Metadata[ENTRY_METADATA_KEY]).toMatch(/^functions\/[a-z-]+\/handler\.ts$/);
+    }
+  });
+
+  it('retries stages on TransientError and catches everything else into quarantine', () => {
+    // Prepare
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machines).toHaveLength(1);
+    const joined = (machines[0]?.Properties.DefinitionString['Fn::Join'][1] as unknown[])
+      .map((part) => (typeof part === 'string' ? part : 'arn:function'))
+      .join('');
+
+    // Act
+    const definition = JSON.parse(joined);
+
+    // Assess
+    const register = definition.States['Stage: register'];
+    expect(register.Retry).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['TransientError'] })]),
+    );
+    expect(register.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], ResultPath: '$.error' }),
+    ]);
+    expect(definition.States['Quarantine file'].Next).toBe('Quarantined');
+    expect(definition.States.Quarantined.Type).toBe('Fail');
+  });
+
+  it('starts ingestion from ObjectCreated events under fresh/ only', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'fresh/' }] } },
+            LambdaFunctionArn: Match.anyValue(),
+          },
+        ],
+      },
+    });
+  });
+
+  it('guards the API with the API-key authorizer except for the health route', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.x-api-key'],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /health',
+      AuthorizationType: 'NONE',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /datasets',
+      AuthorizationType: 'CUSTOM',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+});
