@@ -231,8 +231,10 @@ export class StrataStack extends Stack {
       integration: new HttpLambdaIntegration('ListDatasetsIntegration', listDatasets.fn),
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: `${api.apiEndpoint}/${stage.stageName}` });
+    // The $default stage is served at the API endpoint itself.
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
     new CfnOutput(this, 'DataBucketName', { value: dataBucket.bucketName });
+    new CfnOutput(this, 'MetadataTableName', { value: metadataTable.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: ingestion.stateMachineArn });
     new CfnOutput(this, 'VersionsTableName', { value: versionsTable.tableName });
     new CfnOutput(this, 'LineageTableName', { value: lineageTable.tableName });

@@ -105,9 +105,7 @@ describe('the strata stack', () => {
     const [machine, ...others] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(others).toHaveLength(0);
     const parts: unknown[] = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
-    const joined = parts
-      .map((part) => (typeof part === 'string' ? part : 'arn:function'))
-      .join('');
+    const joined = parts.map((part) => (typeof part === 'string' ? part : 'arn:function')).join('');
 
     // Act
     const definition = JSON.parse(joined);

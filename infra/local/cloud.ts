@@ -1,0 +1,267 @@
+/**
+ * The local cloud: MinIO (S3), DynamoDB Local (DynamoDB), LocalStack (Step Functions, and Lambda's
+ * control plane) and the lambda host, all on 127.0.0.1, with the CDK app deployed into them from its
+ * synthesized template. `npm start` and the integration tests both come through here.
+ */
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoMetadataStore } from '../../shared/adapters/dynamo-metadata-store.js';
+import { createApiKey, hashApiKey } from '../../shared/app/api-keys.js';
+import { systemClock } from '../../shared/ports.js';
+import { createStrataApp, STACK_ID } from '../strata-app.js';
+import { LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY } from './credentials.js';
+import { deployPlan } from './deploy.js';
+import { LambdaHost, S3_WEBHOOK_PATH } from './lambda-host.js';
+import { type CfnTemplate, type LocalPlan, planLocalDeployment } from './plan.js';
+import { ensureDynamoDbLocal, startDynamoDbLocal } from './servers/dynamodb-local.js';
+import { ensureLocalStack, startLocalStack } from './servers/localstack.js';
+import { ensureMinio, MINIO_WEBHOOK_ARN, startMinio } from './servers/minio.js';
+import type { ManagedProcess } from './servers/process.js';
+
+/** LocalStack's default account for credentials that are not a 12-digit account id. */
+export const LOCAL_ACCOUNT = '000000000000';
+
+export interface Ports {
+  host: number;
+  minio: number;
+  minioConsole: number;
+  dynamodb: number;
+  localstack: number;
+}
+
+/** Fixed ports for `npm start` (so the printed URLs stay the same); tests pass 0 for free ones. */
+export const DEFAULT_PORTS: Ports = {
+  host: 4400,
+  minio: 9400,
+  minioConsole: 9401,
+  dynamodb: 8400,
+  localstack: 4566,
+};
+
+export interface LocalCloudOptions {
+  /** Server data (MinIO objects, DynamoDB file, LocalStack state), logs and the webhook queue. */
+  dataDir: string;
+  ports?: Partial<Ports>;
+  /** Point at servers someone else runs (e.g. a docker compose); those are not started. */
+  external?: { s3?: string; dynamodb?: string; stepfunctions?: string };
+  /** In-memory DynamoDB (tests) instead of a file under dataDir (npm start keeps data). */
+  ephemeral?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface LocalCloudInfo {
+  region: string;
+  account: string;
+  apiUrl: string;
+  hostUrl: string;
+  endpoints: { s3: string; dynamodb: string; stepfunctions: string };
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  dataBucket: string;
+  metadataTable: string;
+  stateMachineArn: string;
+  demoTenant: string;
+  demoApiKey: string;
+  outputs: Record<string, string>;
+}
+
+export interface LocalCloud {
+  info: LocalCloudInfo;
+  plan: LocalPlan;
+  stop(): Promise<void>;
+}
+
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const log = options.log ?? (() => undefined);
+  const external = { ...externalFromEnv(), ...options.external };
+  const ports = await choosePorts({ ...DEFAULT_PORTS, ...options.ports });
+  const logDir = join(options.dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const started: ManagedProcess[] = [];
+  let host: LambdaHost | undefined;
+
+  const stop = async () => {
+    await host?.close();
+    await Promise.allSettled(started.reverse().map((p) => p.stop()));
+  };
+
+  try {
+    // One install at a time (the first run compiles MinIO and resolves LocalStack: both want every core).
+    if (!external.s3) await ensureMinio(log);
+    if (!external.dynamodb) await ensureDynamoDbLocal(log);
+    if (!external.stepfunctions) await ensureLocalStack(log);
+
+    // The host first: MinIO's webhook and LocalStack's executor both need its URL.
+    host = new LambdaHost({
+      logDir: join(logDir, 'functions'),
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+    });
+    const hostUrl = await host.listen(ports.host);
+    const endpoints = {
+      s3: external.s3 ?? `http://127.0.0.1:${ports.minio}`,
+      dynamodb: external.dynamodb ?? `http://127.0.0.1:${ports.dynamodb}`,
+      stepfunctions: external.stepfunctions ?? `http://127.0.0.1:${ports.localstack}`,
+    };
+    const t0 = Date.now();
+    const servers = await Promise.all([
+      external.s3
+        ? undefined
+        : startMinio({
+            port: ports.minio,
+            consolePort: ports.minioConsole,
+            dataDir: join(options.dataDir, 'minio'),
+            webhookUrl: `${hostUrl}${S3_WEBHOOK_PATH}`,
+            queueDir: join(options.dataDir, 'minio-events'),
+            logFile: join(logDir, 'minio.log'),
+          }),
+      external.dynamodb
+        ? undefined
+        : startDynamoDbLocal({
+            port: ports.dynamodb,
+            ...(!options.ephemeral && { dbPath: join(options.dataDir, 'dynamodb') }),
+            logFile: join(logDir, 'dynamodb-local.log'),
+          }),
+      external.stepfunctions
+        ? undefined
+        : startLocalStack({
+            port: ports.localstack,
+            dataDir: join(options.dataDir, 'localstack'),
+            lambdaHostUrl: hostUrl,
+            logFile: join(logDir, 'localstack.log'),
+          }),
+    ]);
+    for (const server of servers) if (server) started.push(server);
+    log(`servers ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const t1 = Date.now();
+    const plan = planLocalDeployment(synthesizeTemplate(join(options.dataDir, 'cdk.out')), {
+      stackName: STACK_ID,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      apiEndpoint: hostUrl,
+    });
+    const clients = awsClients(endpoints);
+    await deployPlan(plan, clients, { account: LOCAL_ACCOUNT, notificationQueueArn: MINIO_WEBHOOK_ARN });
+    await host.load(
+      plan,
+      // What Lambda's runtime would add, plus the endpoints that the wiring module reads.
+      {
+        AWS_REGION: LOCAL_REGION,
+        AWS_DEFAULT_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: LOCAL_SECRET_ACCESS_KEY,
+        STRATA_S3_ENDPOINT: endpoints.s3,
+        STRATA_DYNAMODB_ENDPOINT: endpoints.dynamodb,
+        STRATA_SFN_ENDPOINT: endpoints.stepfunctions,
+      },
+    );
+    log(`app deployed from the synthesized template in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+
+    const metadataTable = required(plan.outputs, 'MetadataTableName');
+    const demoTenant = 'demo';
+    const demoApiKey = await demoKey(
+      clients.dynamodb,
+      metadataTable,
+      demoTenant,
+      join(options.dataDir, 'demo-api-key'),
+    );
+    const info: LocalCloudInfo = {
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      apiUrl: required(plan.outputs, 'ApiUrl'),
+      hostUrl,
+      endpoints,
+      credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY },
+      dataBucket: required(plan.outputs, 'DataBucketName'),
+      metadataTable,
+      stateMachineArn: required(plan.outputs, 'StateMachineArn'),
+      demoTenant,
+      demoApiKey,
+      outputs: plan.outputs,
+    };
+    clients.lambda.destroy();
+    return { info, plan, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The same app `cdk synth` builds, without bundling: the host runs handlers from source. */
+export function synthesizeTemplate(outdir: string): CfnTemplate {
+  const { app } = createStrataApp({ bundle: false, outdir });
+  return app.synth().getStackByName(STACK_ID).template as CfnTemplate;
+}
+
+export function awsClients(endpoints: LocalCloudInfo['endpoints']) {
+  const common = {
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY },
+  };
+  return {
+    s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true }),
+    dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
+    lambda: new LambdaClient({ ...common, endpoint: endpoints.stepfunctions }),
+    sfn: new SFNClient({ ...common, endpoint: endpoints.stepfunctions }),
+  };
+}
+
+/** npm start keeps its data; the demo key is kept beside it so the printed key stays valid. */
+async function demoKey(
+  dynamodb: DynamoDBClient,
+  table: string,
+  tenant: string,
+  file: string,
+): Promise<string> {
+  const store = new DynamoMetadataStore(DynamoDBDocumentClient.from(dynamodb), table);
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    if (await store.getApiKey(hashApiKey(saved))) return saved;
+  }
+  const key = await createApiKey({ apiKeys: store, clock: systemClock }, tenant, 'local demo key');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+function externalFromEnv(): NonNullable<LocalCloudOptions['external']> {
+  const env = process.env;
+  return {
+    ...(env.STRATA_EXTERNAL_S3 && { s3: env.STRATA_EXTERNAL_S3 }),
+    ...(env.STRATA_EXTERNAL_DYNAMODB && { dynamodb: env.STRATA_EXTERNAL_DYNAMODB }),
+    ...(env.STRATA_EXTERNAL_STEPFUNCTIONS && { stepfunctions: env.STRATA_EXTERNAL_STEPFUNCTIONS }),
+  };
+}
+
+/** Port 0 → a free port picked by the OS now (released before the server binds it). */
+async function choosePorts(ports: Ports): Promise<Ports> {
+  const out = { ...ports };
+  for (const key of Object.keys(out) as (keyof Ports)[]) {
+    if (out[key] === 0) out[key] = await freePort();
+  }
+  return out;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function required(outputs: Record<string, string>, key: string): string {
+  const value = outputs[key];
+  if (!value) throw new Error(`the template has no output ${key}`);
+  return value;
+}

@@ -1,0 +1,406 @@
+/**
+ * The local stand-in for the Lambda service, API Gateway and S3's Lambda notifications: one HTTP
+ * server on 127.0.0.1 that
+ * - serves the Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`), which LocalStack's
+ *   Step Functions reaches through our runtime-executor plugin;
+ * - receives MinIO's bucket-notification webhook and invokes the function the template's bucket
+ *   notification names, with an S3-shaped event;
+ * - serves the HTTP API routes of the template as API Gateway v2 (payload 2.0) events, through the
+ *   route's Lambda authorizer.
+ * Every invocation runs in a worker with the environment the template gives that function.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FunctionPool, type InvokeResult } from './function-pool.js';
+import type { LocalNotification, LocalPlan, LocalRoute } from './plan.js';
+
+export interface LambdaHostOptions {
+  logDir: string;
+  region: string;
+  account: string;
+}
+
+interface AuthCacheEntry {
+  expiresAt: number;
+  authorized: boolean;
+  context: Record<string, unknown>;
+}
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+export const S3_WEBHOOK_PATH = '/_strata/s3-events';
+export const HEALTH_PATH = '/_strata/health';
+/** S3 retries a failed asynchronous invocation twice, as Lambda does for async invokes. */
+const ASYNC_ATTEMPTS = 3;
+
+export class LambdaHost {
+  private server: Server | undefined;
+  private pools = new Map<string, FunctionPool>();
+  private routes: LocalRoute[] = [];
+  private notifications: LocalNotification[] = [];
+  private readonly authCache = new Map<string, AuthCacheEntry>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  url = '';
+
+  constructor(private readonly options: LambdaHostOptions) {}
+
+  async listen(port: number): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        process.stderr.write(`lambda host: ${String(error)}\n`);
+        if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+      });
+    });
+    // Each worker keeps a connection or two; the default limit of listeners is not a concern here.
+    await new Promise<void>((resolveListen, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, '127.0.0.1', () => resolveListen());
+    });
+    const address = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${address.port}`;
+    return this.url;
+  }
+
+  /**
+   * Installs (or replaces, on redeploy) the functions, routes and notifications of a plan. `baseEnv` is
+   * what every function gets besides its own variables: region, dummy credentials, local endpoints.
+   */
+  async load(plan: LocalPlan, baseEnv: Record<string, string>): Promise<void> {
+    const old = [...this.pools.values()];
+    this.pools = new Map(
+      plan.functions.map((fn) => [fn.name, new FunctionPool(fn, baseEnv, this.options.logDir)]),
+    );
+    this.routes = plan.routes;
+    this.notifications = plan.notifications;
+    this.authCache.clear();
+    await Promise.all(old.map((pool) => pool.close()));
+  }
+
+  async invoke(functionName: string, payload: unknown): Promise<InvokeResult> {
+    // Callers may pass a name, a full ARN, or a URL-encoded ARN (LocalStack's internal calls do).
+    const name = decodeURIComponent(functionName).split(':').at(-1) ?? functionName;
+    const pool = this.pools.get(name) ?? [...this.pools.values()].find((p) => p.fn.logicalId === name);
+    if (!pool) {
+      return {
+        ok: false,
+        error: { errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${name}` },
+      };
+    }
+    return pool.invoke(payload);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
+    await new Promise<void>((resolveClose) =>
+      this.server ? this.server.close(() => resolveClose()) : resolveClose(),
+    );
+    this.server?.closeAllConnections();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const body = await readBody(req);
+    const invoke = INVOKE_PATH.exec(url.pathname);
+    if (invoke && req.method === 'POST')
+      return this.handleInvoke(decodeURIComponent(invoke[1] ?? ''), req, body, res);
+    if (url.pathname === S3_WEBHOOK_PATH && req.method === 'POST') return this.handleS3Webhook(body, res);
+    if (url.pathname === HEALTH_PATH) {
+      return send(res, 200, {
+        status: 'ok',
+        functions: [...this.pools.keys()],
+        routes: this.routes.map((r) => r.routeKey),
+      });
+    }
+    return this.handleApi(req, url, body, res);
+  }
+
+  private async handleInvoke(name: string, req: IncomingMessage, body: Buffer, res: ServerResponse) {
+    const payload = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
+    const requestId = randomUUID();
+    if (req.headers['x-amz-invocation-type'] === 'Event') {
+      this.track(this.invoke(name, payload));
+      return send(res, 202, '', { 'x-amzn-RequestId': requestId });
+    }
+    const result = await this.invoke(name, payload);
+    if (result.ok) return send(res, 200, result.value, { 'x-amzn-RequestId': requestId });
+    if (result.error.errorType === 'ResourceNotFoundException') {
+      return send(
+        res,
+        404,
+        { Type: 'User', message: result.error.errorMessage },
+        { 'x-amzn-RequestId': requestId },
+      );
+    }
+    // Lambda answers 200 with X-Amz-Function-Error for errors raised by the function itself.
+    return send(res, 200, result.error, {
+      'x-amzn-RequestId': requestId,
+      'X-Amz-Function-Error': 'Unhandled',
+    });
+  }
+
+  /** MinIO's webhook body carries S3-format `Records` (keys URL-encoded, `awsRegion` empty). */
+  private async handleS3Webhook(body: Buffer, res: ServerResponse) {
+    const event = JSON.parse(body.toString('utf8')) as { Records?: Array<Record<string, unknown>> };
+    const deliveries: Promise<InvokeResult>[] = [];
+    for (const raw of event.Records ?? []) {
+      const record = normalizeS3Record(raw, this.options.region);
+      const s3 = record.s3 as { bucket: { name: string }; object: { key: string } };
+      const key = decodeURIComponent(s3.object.key.replace(/\+/g, ' '));
+      for (const target of this.notifications) {
+        if (!matchesNotification(target, s3.bucket.name, key, String(record.eventName))) continue;
+        deliveries.push(this.invokeWithRetries(target.functionName, { Records: [record] }));
+      }
+    }
+    const results = await Promise.all(deliveries);
+    const failed = results.filter((r) => !r.ok);
+    // A non-2xx makes MinIO keep the event in its queue and deliver it again: at-least-once, as in AWS.
+    if (failed.length > 0) return send(res, 502, { failed: failed.length });
+    return send(res, 200, { delivered: results.length });
+  }
+
+  private async invokeWithRetries(functionName: string, payload: unknown): Promise<InvokeResult> {
+    let result: InvokeResult = { ok: false, error: { errorType: 'NotInvoked', errorMessage: '' } };
+    for (let attempt = 1; attempt <= ASYNC_ATTEMPTS; attempt++) {
+      result = await this.invoke(functionName, payload);
+      if (result.ok) return result;
+    }
+    return result;
+  }
+
+  private async handleApi(req: IncomingMessage, url: URL, body: Buffer, res: ServerResponse) {
+    const method = req.method ?? 'GET';
+    const match = matchRoute(this.routes, method, url.pathname);
+    if (!match) return send(res, 404, { message: 'Not Found' });
+    const { route, pathParameters } = match;
+    const headers = lowerHeaders(req);
+    const requestId = randomUUID();
+    const now = new Date();
+    const requestContext = {
+      accountId: this.options.account,
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: route.routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    };
+    const queryStringParameters = queryParameters(url);
+    const common = {
+      version: '2.0',
+      routeKey: route.routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      ...(queryStringParameters && { queryStringParameters }),
+      ...(pathParameters && { pathParameters }),
+    };
+
+    let authorizer: Record<string, unknown> | undefined;
+    if (route.authorizer) {
+      const decision = await this.authorize(route, common, requestContext, headers);
+      if (decision.status !== 200) return send(res, decision.status, { message: decision.message });
+      authorizer = { lambda: decision.context };
+    }
+
+    const text = isTextual(headers['content-type']);
+    const event = {
+      ...common,
+      ...(headers.cookie && { cookies: headers.cookie.split(/;\s*/) }),
+      requestContext: { ...requestContext, ...(authorizer && { authorizer }) },
+      ...(body.length > 0 && { body: text ? body.toString('utf8') : body.toString('base64') }),
+      isBase64Encoded: body.length > 0 && !text,
+    };
+    const result = await this.invoke(route.functionName, event);
+    if (!result.ok)
+      return send(res, 500, { message: 'Internal Server Error' }, { 'apigw-requestid': requestId });
+    return sendProxyResult(res, result.value, requestId);
+  }
+
+  private async authorize(
+    route: LocalRoute,
+    common: Record<string, unknown>,
+    requestContext: Record<string, unknown>,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; message?: string; context?: Record<string, unknown> }> {
+    const spec = route.authorizer;
+    if (!spec) return { status: 200, context: {} };
+    const identity = spec.identityHeaders.map((h) => headers[h]);
+    // API Gateway rejects a request missing an identity source without calling the authorizer.
+    if (identity.some((v) => v === undefined || v === '')) return { status: 401, message: 'Unauthorized' };
+    const cacheKey = `${spec.functionName}\0${identity.join('\0')}`;
+    const cached = this.authCache.get(cacheKey);
+    let entry: AuthCacheEntry;
+    if (cached && cached.expiresAt > Date.now()) {
+      entry = cached;
+    } else {
+      const result = await this.invoke(spec.functionName, {
+        ...common,
+        type: 'REQUEST',
+        routeArn: `arn:aws:execute-api:${this.options.region}:${this.options.account}:local/$default/${route.routeKey.replace(' ', '')}`,
+        identitySource: identity,
+        requestContext,
+      });
+      if (!result.ok) return { status: 500, message: 'Internal Server Error' };
+      const value = (result.value ?? {}) as { isAuthorized?: boolean; context?: Record<string, unknown> };
+      if (!spec.simpleResponses)
+        throw new Error('IAM-policy authorizer responses are not supported locally yet');
+      entry = {
+        authorized: value.isAuthorized === true,
+        context: value.context ?? {},
+        expiresAt: Date.now() + spec.ttlSeconds * 1000,
+      };
+      if (spec.ttlSeconds > 0) this.authCache.set(cacheKey, entry);
+    }
+    return entry.authorized ? { status: 200, context: entry.context } : { status: 403, message: 'Forbidden' };
+  }
+
+  private track(promise: Promise<unknown>): void {
+    this.inflight.add(promise);
+    promise.finally(() => this.inflight.delete(promise)).catch(() => undefined);
+  }
+}
+
+function matchesNotification(
+  target: LocalNotification,
+  bucket: string,
+  key: string,
+  eventName: string,
+): boolean {
+  if (target.bucket !== bucket) return false;
+  if (target.prefix && !key.startsWith(target.prefix)) return false;
+  if (target.suffix && !key.endsWith(target.suffix)) return false;
+  const name = eventName.startsWith('s3:') ? eventName : `s3:${eventName}`;
+  return target.events.some((pattern) =>
+    pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern,
+  );
+}
+
+/** AWS puts `ObjectCreated:Put` (no `s3:` prefix) and a region in each record; MinIO does not. */
+function normalizeS3Record(raw: Record<string, unknown>, region: string): Record<string, unknown> {
+  const eventName = String(raw.eventName ?? '').replace(/^s3:/, '');
+  return { ...raw, eventName, awsRegion: raw.awsRegion || region };
+}
+
+export function matchRoute(
+  routes: readonly LocalRoute[],
+  method: string,
+  path: string,
+): { route: LocalRoute; pathParameters?: Record<string, string> } | undefined {
+  const segments = path.split('/').filter(Boolean);
+  // API Gateway picks the most specific route: exact segments before {param}, before {proxy+}.
+  const candidates: Array<{ route: LocalRoute; score: number; params: Record<string, string> }> = [];
+  for (const route of routes) {
+    if (route.routeKey === '$default') {
+      candidates.push({ route, score: -1, params: {} });
+      continue;
+    }
+    const [routeMethod, routePath = ''] = route.routeKey.split(' ');
+    if (routeMethod !== 'ANY' && routeMethod !== method) continue;
+    const pattern = routePath.split('/').filter(Boolean);
+    const params: Record<string, string> = {};
+    let score = 0;
+    let matched = true;
+    for (let i = 0; i < pattern.length; i++) {
+      const part = pattern[i] as string;
+      const value = segments[i];
+      if (part.endsWith('+}')) {
+        if (value === undefined) matched = false;
+        else params[part.slice(1, -2)] = segments.slice(i).map(decodeURIComponent).join('/');
+        break;
+      }
+      if (value === undefined) {
+        matched = false;
+        break;
+      }
+      if (part.startsWith('{')) {
+        params[part.slice(1, -1)] = decodeURIComponent(value);
+        score += 1;
+      } else if (part === value) {
+        score += 2;
+      } else {
+        matched = false;
+        break;
+      }
+    }
+    const greedy = pattern.at(-1)?.endsWith('+}') ?? false;
+    if (matched && (greedy || pattern.length === segments.length)) {
+      candidates.push({ route, score: score * 10 + (routeMethod === method ? 1 : 0), params });
+    }
+  }
+  const best = candidates.sort((a, b) => b.score - a.score)[0];
+  if (!best) return undefined;
+  return Object.keys(best.params).length > 0
+    ? { route: best.route, pathParameters: best.params }
+    : { route: best.route };
+}
+
+function queryParameters(url: URL): Record<string, string> | undefined {
+  if (!url.search) return undefined;
+  const out: Record<string, string> = {};
+  // Payload 2.0 joins repeated parameters with commas.
+  for (const [k, v] of url.searchParams) out[k] = k in out ? `${out[k]},${v}` : v;
+  return out;
+}
+
+function lowerHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  }
+  return out;
+}
+
+function isTextual(contentType: string | undefined): boolean {
+  if (!contentType) return true;
+  return /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript))|\+json/.test(contentType);
+}
+
+/** Payload 2.0 response rules: a `statusCode` means a structured response; anything else is 200 JSON. */
+function sendProxyResult(res: ServerResponse, value: unknown, requestId: string): void {
+  const structured =
+    typeof value === 'object' && value !== null && 'statusCode' in value
+      ? (value as {
+          statusCode: number;
+          headers?: Record<string, string>;
+          body?: string;
+          isBase64Encoded?: boolean;
+          cookies?: string[];
+        })
+      : undefined;
+  if (!structured) {
+    send(res, 200, value, { 'apigw-requestid': requestId });
+    return;
+  }
+  const headers: Record<string, string | string[]> = { 'apigw-requestid': requestId, ...structured.headers };
+  if (structured.cookies) headers['set-cookie'] = structured.cookies;
+  res.writeHead(structured.statusCode, headers);
+  const body = structured.body ?? '';
+  res.end(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? null);
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fileIdFor } from '../../shared/domain/file-record.js';
+import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+
+const ctx = cloudContext();
+const csv = readFileSync(new URL('../../events/data/customers.csv', import.meta.url));
+let tenant: string;
+let apiKey: string;
+
+beforeAll(async () => {
+  ({ tenant, apiKey } = await newTenant(ctx, 'ingest'));
+});
+
+async function drop(key: string, body: Uint8Array | string, metadata?: Record<string, string>) {
+  const put = await ctx.s3.send(
+    new PutObjectCommand({ Bucket: ctx.info.dataBucket, Key: key, Body: body, Metadata: metadata }),
+  );
+  return { bucket: ctx.info.dataBucket, key, versionId: put.VersionId };
+}
+
+describe('a file dropped under fresh/', () => {
+  it('runs the state machine and records the file with its sha256, visible through GET /datasets', async () => {
+    // Prepare
+    const key = `fresh/${tenant}/customers/2026-11/customers.csv`;
+
+    // Act
+    const ref = await drop(key, csv);
+    const execution = await waitForExecution(ctx.sfn, executionArnFor(ctx.info, ref));
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    const record = await ctx.metadata.getFile(tenant, fileIdFor(ref));
+    expect(record).toMatchObject({
+      sha256: createHash('sha256').update(csv).digest('hex'),
+      size: csv.length,
+      format: 'csv',
+      dataType: 'custom',
+      status: 'FRESH',
+      stage: 'register',
+      dataset: 'customers',
+      key,
+    });
+    const listing = await api(ctx.info, '/datasets', { apiKey });
+    expect(listing.status).toBe(200);
+    expect(listing.body?.datasets).toEqual([
+      expect.objectContaining({ tenant, dataset: 'customers', fileCount: 1, bytes: csv.length }),
+    ]);
+  });
+
+  it('records the same content dropped again as a duplicate and ends its run there', async () => {
+    // Prepare
+    const first = await drop(`fresh/${tenant}/events/a.jsonl`, '{"x":1}\n{"x":2}\n', {
+      'data-type': 'sample',
+    });
+    await waitForExecution(ctx.sfn, executionArnFor(ctx.info, first));
+
+    // Act
+    const second = await drop(`fresh/${tenant}/events/b.jsonl`, '{"x":1}\n{"x":2}\n');
+    const execution = await waitForExecution(ctx.sfn, executionArnFor(ctx.info, second));
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output ?? '{}').file.outcome).toBe('DUPLICATE');
+    const duplicate = await ctx.metadata.getFile(tenant, fileIdFor(second));
+    expect(duplicate).toMatchObject({ status: 'DUPLICATE', duplicateOf: fileIdFor(first) });
+    expect((await ctx.metadata.getFile(tenant, fileIdFor(first)))?.dataType).toBe('sample');
+    const listing = await api(ctx.info, '/datasets', { apiKey });
+    const datasets = (listing.body?.datasets ?? []) as Array<Record<string, unknown>>;
+    const events = datasets.find((d) => d.dataset === 'events');
+    expect(events).toMatchObject({ fileCount: 1, duplicateCount: 1 });
+  });
+
+  it('quarantines a file of unknown format with the failing stage and error name, keeping the original', async () => {
+    // Prepare
+    const key = `fresh/${tenant}/notes/readme.txt`;
+
+    // Act
+    const ref = await drop(key, 'not a dataset');
+    const execution = await waitForExecution(ctx.sfn, executionArnFor(ctx.info, ref));
+
+    // Assess
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('InvalidObjectKeyError');
+    const record = await ctx.metadata.getFile(tenant, fileIdFor(ref));
+    expect(record).toMatchObject({
+      status: 'QUARANTINED',
+      failure: expect.objectContaining({ stage: 'register', errorName: 'InvalidObjectKeyError' }),
+    });
+    const quarantined = await ctx.s3.send(
+      new GetObjectCommand({ Bucket: ctx.info.dataBucket, Key: `quarantine/${tenant}/notes/readme.txt` }),
+    );
+    expect(await quarantined.Body?.transformToString()).toBe('not a dataset');
+    await expect(
+      ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.info.dataBucket, Key: key })),
+    ).resolves.toBeDefined();
+  });
+
+  it('starts one execution however often the S3 event is delivered', async () => {
+    // Prepare
+    const ref = await drop(`fresh/${tenant}/repeat/r.csv`, 'a,b\n1,2\n');
+    await waitForExecution(ctx.sfn, executionArnFor(ctx.info, ref));
+    const trigger = (await (await fetch(`${ctx.info.hostUrl}/_strata/health`)).json()) as {
+      functions: string[];
+    };
+    const triggerName = trigger.functions.find((name) => name.includes('Trigger'));
+    const event = {
+      Records: [
+        {
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: ref.bucket }, object: { key: ref.key, versionId: ref.versionId } },
+        },
+      ],
+    };
+
+    // Act: the redelivery, through the Lambda Invoke API as S3 would call it
+    const response = await fetch(`${ctx.info.hostUrl}/2015-03-31/functions/${triggerName}/invocations`, {
+      method: 'POST',
+      body: JSON.stringify(event),
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-amz-function-error')).toBeNull();
+    expect(await response.json()).toEqual([expect.objectContaining({ started: false })]);
+  });
+});
+
+describe('the HTTP API', () => {
+  it('answers the health route without a key', async () => {
+    expect(await api(ctx.info, '/health')).toEqual({
+      status: 200,
+      body: { status: 'ok', service: 'strata' },
+    });
+  });
+
+  it('rejects a missing key with 401 and an unknown key with 403', async () => {
+    expect((await api(ctx.info, '/datasets')).status).toBe(401);
+    expect((await api(ctx.info, '/datasets', { apiKey: 'sk_strata_not-a-real-key' })).status).toBe(403);
+  });
+
+  it('shows a tenant only its own datasets', async () => {
+    // Prepare
+    const other = await newTenant(ctx, 'other');
+
+    // Act
+    const listing = await api(ctx.info, '/datasets', { apiKey: other.apiKey });
+
+    // Assess
+    expect(listing).toEqual({ status: 200, body: { datasets: [] } });
+  });
+});

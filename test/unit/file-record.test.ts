@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { executionNameFor, fileIdFor } from '../../shared/domain/file-record.js';
+import { decodeS3Key, s3EventSchema } from '../../shared/schemas/ingestion.js';
+
+const sampleEvent = JSON.parse(
+  readFileSync(new URL('../../events/s3-object-created.json', import.meta.url), 'utf8'),
+);
+
+describe('file identity', () => {
+  it('gives every delivery of the same object version the same file id and execution name', () => {
+    const ref = { bucket: 'b', key: 'fresh/acme/ds/x.csv', versionId: 'v1' };
+    expect(fileIdFor({ ...ref })).toBe(fileIdFor(ref));
+    expect(executionNameFor({ ...ref })).toBe(executionNameFor(ref));
+  });
+
+  it('tells a re-upload to the same key apart by its version', () => {
+    const ref = { bucket: 'b', key: 'fresh/acme/ds/x.csv' };
+    expect(fileIdFor({ ...ref, versionId: 'v1' })).not.toBe(fileIdFor({ ...ref, versionId: 'v2' }));
+  });
+
+  it('makes execution names Step Functions accepts for any key', () => {
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.string(),
+        fc.option(fc.string(), { nil: undefined }),
+        (bucket, key, versionId) => {
+          const name = executionNameFor({ bucket, key, versionId });
+          expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+        },
+      ),
+    );
+  });
+
+  it('does not confuse a key boundary with a version boundary', () => {
+    expect(fileIdFor({ bucket: 'b', key: 'a', versionId: 'bc' })).not.toBe(
+      fileIdFor({ bucket: 'b', key: 'ab', versionId: 'c' }),
+    );
+  });
+});
+
+describe('S3 events', () => {
+  it('parses the sample S3 event and decodes its URL-encoded key', () => {
+    // Act
+    const event = s3EventSchema.parse(sampleEvent);
+    const [record] = event.Records;
+
+    // Assess
+    expect(record?.s3.object.versionId).toBe('3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY');
+    expect(decodeS3Key(record?.s3.object.key ?? '')).toBe('fresh/acme/customers/2026-11/customers (2).csv');
+  });
+
+  it('rejects an event without records', () => {
+    expect(s3EventSchema.safeParse({ Records: [] }).success).toBe(false);
+  });
+});
