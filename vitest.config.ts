@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The machine runs Node 20; Lambda runs 22. The SDK's reminder of that is noise in test output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
@@ -11,6 +13,17 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Against the local cloud (MinIO, DynamoDB Local, LocalStack, lambda host): started once for the
+        // whole run by the global setup, or reused when `npm start` is running.
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['./test/support/local-cloud.setup.ts'],
+          testTimeout: 120_000,
           hookTimeout: 120_000,
         },
       },

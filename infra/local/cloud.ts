@@ -160,6 +160,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         STRATA_S3_ENDPOINT: endpoints.s3,
         STRATA_DYNAMODB_ENDPOINT: endpoints.dynamodb,
         STRATA_SFN_ENDPOINT: endpoints.stepfunctions,
+        // Handlers run on the machine's Node 20 here, on 22 in Lambda; the SDK's reminder is noise.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
     );
     log(`app deployed from the synthesized template in ${((Date.now() - t1) / 1000).toFixed(1)} s`);

@@ -172,38 +172,38 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore {
   }
 
   async recordFailure(failure: FileFailure): Promise<void> {
+    const update = updateExpression(
+      {
+        [ENTITY]: 'file',
+        fileId: failure.fileId,
+        tenant: failure.tenant,
+        dataset: failure.dataset,
+        bucket: failure.bucket,
+        status: 'QUARANTINED',
+        quarantineKey: failure.quarantineKey,
+        failure: {
+          stage: failure.stage,
+          errorName: failure.errorName,
+          message: failure.message,
+          at: failure.at,
+        },
+        gsi1pk: keys.byStatus(failure.tenant, 'QUARANTINED'),
+        gsi2pk: keys.byDataset(failure.tenant, failure.dataset),
+      },
+      // Whatever register already recorded stays; a failure before register still leaves a findable record.
+      {
+        key: failure.key,
+        uploadedAt: failure.at,
+        gsi1sk: `${failure.at}#${failure.fileId}`,
+        gsi2sk: `${failure.at}#${failure.fileId}`,
+      },
+    );
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: keys.tenant(failure.tenant), sk: keys.file(failure.fileId) },
-          // if_not_exists keeps whatever register already knew; a failure before register still leaves a record.
-          UpdateExpression:
-            'SET #entity = :entity, fileId = :fileId, tenant = :tenant, dataset = :dataset, bucket = :bucket, ' +
-            '#key = if_not_exists(#key, :key), #status = :status, quarantineKey = :qkey, failure = :failure, ' +
-            'uploadedAt = if_not_exists(uploadedAt, :at), gsi1pk = :gsi1pk, ' +
-            'gsi1sk = if_not_exists(gsi1sk, :gsi1sk), gsi2pk = :gsi2pk, gsi2sk = if_not_exists(gsi2sk, :gsi1sk)',
-          ExpressionAttributeNames: { '#entity': ENTITY, '#key': 'key', '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':entity': 'file',
-            ':fileId': failure.fileId,
-            ':tenant': failure.tenant,
-            ':dataset': failure.dataset,
-            ':bucket': failure.bucket,
-            ':key': failure.key,
-            ':status': 'QUARANTINED',
-            ':qkey': failure.quarantineKey,
-            ':failure': {
-              stage: failure.stage,
-              errorName: failure.errorName,
-              message: failure.message,
-              at: failure.at,
-            },
-            ':at': failure.at,
-            ':gsi1pk': keys.byStatus(failure.tenant, 'QUARANTINED'),
-            ':gsi1sk': `${failure.at}#${failure.fileId}`,
-            ':gsi2pk': keys.byDataset(failure.tenant, failure.dataset),
-          },
+          ...update,
         }),
       );
     } catch (error) {
@@ -251,6 +251,28 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore {
       rethrowSdkError('GetItem', error);
     }
   }
+}
+
+/**
+ * `SET` for every field, `if_not_exists` for the second group. Every name goes through a placeholder:
+ * DynamoDB reserves hundreds of words (`bucket`, `status`, `key`, …) and a new field must not break.
+ */
+function updateExpression(set: Record<string, unknown>, setIfAbsent: Record<string, unknown> = {}) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const clauses: string[] = [];
+  let i = 0;
+  for (const [field, value] of Object.entries({ ...set, ...setIfAbsent })) {
+    names[`#n${i}`] = field;
+    values[`:v${i}`] = value;
+    clauses.push(field in setIfAbsent ? `#n${i} = if_not_exists(#n${i}, :v${i})` : `#n${i} = :v${i}`);
+    i++;
+  }
+  return {
+    UpdateExpression: `SET ${clauses.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 function toFileRecord(item: Record<string, unknown>): FileRecord {

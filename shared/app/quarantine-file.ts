@@ -29,7 +29,7 @@ export async function quarantineFile(
   deps: QuarantineFileDeps,
   failure: StageFailure,
 ): Promise<QuarantineResult> {
-  const { object } = failure.input;
+  const { object } = failure;
   const errorName = failure.error.Error;
   const message = causeMessage(failure.error.Cause) ?? errorName;
   let parts: ReturnType<typeof parseObjectKey> | undefined;
@@ -56,17 +56,17 @@ export async function quarantineFile(
     fileId,
     bucket: object.bucket,
     key: object.key,
-    stage: failure.stage,
+    stage: failure.failedStage,
     errorName,
     message,
     quarantineKey,
     at: deps.clock.now().toISOString(),
   });
-  deps.logger.warn('file quarantined', { fileId, stage: failure.stage, errorName, quarantineKey });
+  deps.logger.warn('file quarantined', { fileId, stage: failure.failedStage, errorName, quarantineKey });
   return { fileId, quarantineKey, errorName };
 }
 
-async function copyIfPresent(deps: QuarantineFileDeps, object: StageFailure['input']['object'], to: string) {
+async function copyIfPresent(deps: QuarantineFileDeps, object: StageFailure['object'], to: string) {
   try {
     await deps.store.copy(object, to);
   } catch (error) {

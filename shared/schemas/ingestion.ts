@@ -33,10 +33,13 @@ export const registerOutputSchema = z.object({
 });
 export type RegisterOutput = z.infer<typeof registerOutputSchema>;
 
-/** The Catch of any stage: the original input plus Step Functions' `{Error, Cause}`. */
+/**
+ * The Catch of any stage, as the state machine's `<stage> failed` Pass state shapes it: the object,
+ * the stage that failed, and Step Functions' `{Error, Cause}`.
+ */
 export const stageFailureSchema = z.object({
-  input: ingestionInputSchema,
-  stage: z.string().min(1),
+  object: objectRefSchema,
+  failedStage: z.string().min(1),
   error: z.object({ Error: z.string(), Cause: z.string().optional() }),
 });
 export type StageFailure = z.infer<typeof stageFailureSchema>;
