@@ -117,7 +117,9 @@ export class LambdaHost {
 
   private async handleInvoke(name: string, req: IncomingMessage, body: Buffer, res: ServerResponse) {
     const payload = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
-    const requestId = randomUUID();
+    // LocalStack's executor sends the request id it reports to the caller; keep it for log correlation.
+    const runtimeId = req.headers['lambda-runtime-aws-request-id'];
+    const requestId = typeof runtimeId === 'string' ? runtimeId : randomUUID();
     if (req.headers['x-amz-invocation-type'] === 'Event') {
       this.track(this.invoke(name, payload));
       return send(res, 202, '', { 'x-amzn-RequestId': requestId });

@@ -1,0 +1,1 @@
+"""LocalStack Lambda runtime executor that forwards invocations to the strata local lambda host."""
