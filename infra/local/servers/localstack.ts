@@ -77,7 +77,7 @@ async function installVenv(basePython: string, dir: string): Promise<void> {
   const pluginArgs = ['pip', 'install', '--python', python, '--no-deps', '--no-build-isolation', pluginCopy];
   await runCommand(uv, pluginArgs, { env, logFile });
   // Fails the install (not the first start) if the plugin cannot load against this LocalStack.
-  const imports = 'import strata_lambda_executor.executor, strata_lambda_executor.gateway';
+  const imports = 'import strata_lambda_executor.executor';
   await runCommand(python, ['-c', imports], { env, logFile });
 }
 
@@ -160,9 +160,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<ManagedProc
 function localStackEnv(o: LocalStackOptions, filesystemRoot: string): Record<string, string | undefined> {
   return {
     GATEWAY_LISTEN: `127.0.0.1:${o.port}`,
-    // The default (Twisted) server ignores GATEWAY_LISTEN's IPv4 host and listens on all interfaces;
-    // this one, from strata-lambda-executor, is the same server bound to 127.0.0.1.
-    GATEWAY_SERVER: 'strata-twisted',
+    // The default (Twisted) server ignores GATEWAY_LISTEN's IPv4 host ("TODO: interface = host?" in
+    // localstack/runtime/server/twisted.py) and listens on all interfaces; Hypercorn, LocalStack's other
+    // gateway server, binds the host it is given.
+    GATEWAY_SERVER: 'hypercorn',
     LOCALSTACK_HOST: `127.0.0.1:${o.port}`,
     SERVICES: LOCALSTACK_SERVICES.join(','),
     FILESYSTEM_ROOT: filesystemRoot,

@@ -1,8 +1,7 @@
-from localstack.runtime.server.core import RuntimeServer, RuntimeServerPlugin
 from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
 
-# Both plugins import their implementation lazily, as LocalStack's own plugins do: plugin discovery
-# must stay cheap. They are registered as entry points in pyproject.toml.
+# The plugin imports its implementation lazily, as LocalStack's own plugins do: plugin discovery
+# must stay cheap. It is registered as an entry point in pyproject.toml.
 
 
 class StrataRuntimeExecutorPlugin(RuntimeExecutorPlugin):
@@ -15,13 +14,3 @@ class StrataRuntimeExecutorPlugin(RuntimeExecutorPlugin):
 
         return StrataRuntimeExecutor
 
-
-class BoundTwistedRuntimeServerPlugin(RuntimeServerPlugin):
-    """The default gateway server, bound to GATEWAY_LISTEN's host (GATEWAY_SERVER=strata-twisted)."""
-
-    name = "strata-twisted"
-
-    def load(self, *args, **kwargs) -> RuntimeServer:
-        from strata_lambda_executor.gateway import BoundTwistedRuntimeServer
-
-        return BoundTwistedRuntimeServer()
