@@ -1,0 +1,58 @@
+/**
+ * The in-memory shape of tabular data between pipeline stages: a schema and column-major batches.
+ * Parsers produce batches, the Parquet adapter reads and writes them, validation and profiling consume
+ * them one batch at a time, so no stage needs a whole file in memory.
+ */
+
+export const COLUMN_TYPES = ['int', 'float', 'bool', 'string', 'timestamp'] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+export interface ColumnSchema {
+  name: string;
+  type: ColumnType;
+  nullable: boolean;
+}
+
+export interface TableSchema {
+  columns: ColumnSchema[];
+}
+
+/**
+ * One cell. `int` and `float` are numbers (an `int` column holds only safe integers: larger integer
+ * literals are inferred as strings, since they are identifiers more often than quantities);
+ * `timestamp` is epoch milliseconds (UTC); `bool` is boolean; `string` is string; null is missing.
+ */
+export type CellValue = number | boolean | string | null;
+
+export interface RecordBatch {
+  schema: TableSchema;
+  numRows: number;
+  /** One array per schema column, in schema order, each `numRows` long. */
+  columns: CellValue[][];
+}
+
+export function columnIndex(schema: TableSchema, name: string): number {
+  return schema.columns.findIndex((c) => c.name === name);
+}
+
+/** Builds a batch from row objects (tests, small inline data); missing keys become null. */
+export function batchFromRows(schema: TableSchema, rows: readonly Record<string, CellValue>[]): RecordBatch {
+  return {
+    schema,
+    numRows: rows.length,
+    columns: schema.columns.map((c) => rows.map((row) => row[c.name] ?? null)),
+  };
+}
+
+/** Row view of a batch (tests, small outputs such as samples). */
+export function rowsOf(batch: RecordBatch): Record<string, CellValue>[] {
+  const rows: Record<string, CellValue>[] = [];
+  for (let r = 0; r < batch.numRows; r++) {
+    const row: Record<string, CellValue> = {};
+    batch.schema.columns.forEach((c, i) => {
+      row[c.name] = batch.columns[i]?.[r] ?? null;
+    });
+    rows.push(row);
+  }
+  return rows;
+}
