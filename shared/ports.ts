@@ -2,8 +2,9 @@
  * What the use cases need from the outside world. Adapters in shared/adapters implement these over
  * the AWS SDK; use cases receive them as `deps`, so the same code runs in Lambda, locally and in tests.
  */
-import type { DatasetSummary } from './domain/dataset.js';
+import type { DatasetConfig, DatasetRecord, DatasetSummary } from './domain/dataset.js';
 import type { FileRecord, ObjectRef } from './domain/file-record.js';
+import type { VersionRecord } from './domain/version.js';
 
 export interface ObjectInfo {
   size: number;
@@ -21,6 +22,25 @@ export interface ObjectStore {
   read(ref: ObjectRef): AsyncIterable<Uint8Array>;
   /** Server-side copy within the bucket; the destination is written only if absent. */
   copy(from: ObjectRef, toKey: string): Promise<void>;
+  /** Random access by byte range (Parquet footers and row groups), without reading the rest. */
+  openRange(ref: ObjectRef): Promise<ByteRangeSource>;
+  /** Streams `body` into the data bucket (multipart), memory bounded by the part size. */
+  write(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options?: { contentType?: string },
+  ): Promise<{ size: number }>;
+  putJson(key: string, value: unknown): Promise<void>;
+  /** A time-limited GET URL for a key of the data bucket. */
+  presignGet(key: string, expiresInSeconds: number, downloadName?: string): Promise<string>;
+  /** The data bucket writes go to. */
+  readonly bucket: string;
+}
+
+export interface ByteRangeSource {
+  size: number;
+  /** Bytes [start, end). */
+  read(start: number, end: number): Promise<Uint8Array>;
 }
 
 export type RegisterOutcome =
@@ -51,6 +71,45 @@ export interface MetadataStore {
   /** Marks a file QUARANTINED with the failing stage and error; creates the record if register never ran. */
   recordFailure(failure: FileFailure): Promise<void>;
   listDatasets(tenant: string, page?: { limit: number; cursor?: string }): Promise<Page<DatasetSummary>>;
+}
+
+export interface DatasetStore {
+  getDataset(tenant: string, dataset: string): Promise<DatasetRecord | undefined>;
+  /** Stores a suite; with `onlyIfAbsent` it leaves an existing one alone and returns false. */
+  putValidationSuite(
+    tenant: string,
+    dataset: string,
+    suite: unknown,
+    source: 'api' | 'inferred',
+    onlyIfAbsent: boolean,
+  ): Promise<boolean>;
+  putDatasetConfig(tenant: string, dataset: string, config: DatasetConfig): Promise<void>;
+  /** Records what a stage learned about a file (stage name plus its summary fields). */
+  updateFile(tenant: string, fileId: string, fields: Partial<FileRecord>): Promise<void>;
+}
+
+export type VersionDraft = Omit<VersionRecord, 'version' | 'status' | 'parentVersion'>;
+
+export interface VersionStore {
+  /**
+   * Allocates the next version number for the file's dataset and records the version (PENDING), the
+   * file → version link and the lineage edge in one transaction. Gapless and unique under concurrency;
+   * a file that already has a version gets that one back (`created: false`).
+   */
+  commitVersion(draft: VersionDraft): Promise<{ record: VersionRecord; created: boolean }>;
+  /** READY (promoted to current when it is newer than current) or HELD (not promoted). */
+  completeVersion(
+    tenant: string,
+    dataset: string,
+    version: number,
+    status: 'READY' | 'HELD',
+  ): Promise<{ promoted: boolean }>;
+  getVersion(tenant: string, dataset: string, version: number): Promise<VersionRecord | undefined>;
+  listVersions(
+    tenant: string,
+    dataset: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<VersionRecord>>;
 }
 
 export interface ApiKeyRecord {

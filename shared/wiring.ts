@@ -54,8 +54,8 @@ export function sfnClient(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_SFN_END
   return sfn;
 }
 
-export function objectStore(config: Config) {
-  return new S3ObjectStore(s3Client(config));
+export function objectStore(config: Config<'DATA_BUCKET'>) {
+  return new S3ObjectStore(s3Client(config), config.DATA_BUCKET);
 }
 
 export function metadataStore(config: Config<'METADATA_TABLE'>) {

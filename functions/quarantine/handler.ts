@@ -6,7 +6,7 @@ import { stageFailureSchema } from '../../shared/schemas/ingestion.js';
 import { parseWith } from '../../shared/schemas/parse.js';
 import { clock, logger, metadataStore, objectStore } from '../../shared/wiring.js';
 
-const config = loadConfig(['METADATA_TABLE']);
+const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE']);
 const deps = { store: objectStore(config), metadata: metadataStore(config), clock, logger };
 
 /** Catch target of every stage: copy to quarantine/, record the failing stage and error name. */

@@ -7,18 +7,19 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DatasetSummary } from '../domain/dataset.js';
+import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
 import type { FileRecord } from '../domain/file-record.js';
 import { InvalidInputError } from '../errors.js';
 import type {
   ApiKeyRecord,
   ApiKeyStore,
+  DatasetStore,
   FileFailure,
   MetadataStore,
   Page,
   RegisterOutcome,
 } from '../ports.js';
-import { rethrowSdkError } from './sdk-errors.js';
+import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
 /**
  * Single-table layout of the metadata table (keys `pk`/`sk`, GSIs `gsi1` and `gsi2`):
@@ -42,7 +43,7 @@ export const keys = {
 
 const ENTITY = 'entity';
 
-export class DynamoMetadataStore implements MetadataStore, ApiKeyStore {
+export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -229,6 +230,89 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore {
     }
   }
 
+  async getDataset(tenant: string, dataset: string): Promise<DatasetRecord | undefined> {
+    try {
+      const result = await this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(tenant), sk: keys.dataset(dataset) },
+          ConsistentRead: true,
+        }),
+      );
+      if (!result.Item) return undefined;
+      const item = result.Item;
+      return {
+        ...toDatasetSummary(item),
+        config: (item.config ?? {}) as DatasetConfig,
+        validationSuite: item.validationSuite,
+        suiteSource: item.suiteSource as DatasetRecord['suiteSource'],
+        currentVersion: item.currentVersion === undefined ? undefined : Number(item.currentVersion),
+        versionCount: Number(item.versionCount ?? 0),
+      };
+    } catch (error) {
+      rethrowSdkError('GetItem', error);
+    }
+  }
+
+  async putValidationSuite(
+    tenant: string,
+    dataset: string,
+    suite: unknown,
+    source: 'api' | 'inferred',
+    onlyIfAbsent: boolean,
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(tenant), sk: keys.dataset(dataset) },
+          ...updateExpression(
+            { [ENTITY]: 'dataset', tenant, dataset, validationSuite: suite, suiteSource: source },
+            { createdAt: new Date().toISOString() },
+          ),
+          ...(onlyIfAbsent && { ConditionExpression: 'attribute_not_exists(validationSuite)' }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (onlyIfAbsent && sdkErrorName(error) === 'ConditionalCheckFailedException') return false;
+      rethrowSdkError('UpdateItem', error);
+    }
+  }
+
+  async putDatasetConfig(tenant: string, dataset: string, config: DatasetConfig): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(tenant), sk: keys.dataset(dataset) },
+          ...updateExpression(
+            { [ENTITY]: 'dataset', tenant, dataset, config },
+            { createdAt: new Date().toISOString() },
+          ),
+        }),
+      );
+    } catch (error) {
+      rethrowSdkError('UpdateItem', error);
+    }
+  }
+
+  async updateFile(tenant: string, fileId: string, fields: Partial<FileRecord>): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(tenant), sk: keys.file(fileId) },
+          ...updateExpression(fields),
+          // Stages only annotate a file that register recorded; never create a partial record.
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      rethrowSdkError('UpdateItem', error);
+    }
+  }
+
   async putApiKey(keyHash: string, record: ApiKeyRecord): Promise<void> {
     await this.doc.send(
       new PutCommand({
@@ -257,7 +341,7 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore {
  * `SET` for every field, `if_not_exists` for the second group. Every name goes through a placeholder:
  * DynamoDB reserves hundreds of words (`bucket`, `status`, `key`, …) and a new field must not break.
  */
-function updateExpression(set: Record<string, unknown>, setIfAbsent: Record<string, unknown> = {}) {
+export function updateExpression(set: Record<string, unknown>, setIfAbsent: Record<string, unknown> = {}) {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const clauses: string[] = [];
@@ -294,11 +378,11 @@ function toDatasetSummary(item: Record<string, unknown>): DatasetSummary {
 }
 
 /** Cursors are the DynamoDB key, base64url-encoded: opaque to callers, validated on the way back. */
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
 
-function decodeCursor(cursor: string | undefined, pk: string): Record<string, unknown> | undefined {
+export function decodeCursor(cursor: string | undefined, pk: string): Record<string, unknown> | undefined {
   if (cursor === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

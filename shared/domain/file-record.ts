@@ -41,6 +41,12 @@ export interface FileRecord {
   uploadedAt: string;
   registeredAt: string;
   failure?: { stage: string; errorName: string; message: string; at: string };
+  /** Filled in by the stages as the file moves through the pipeline. */
+  parse?: { stagedKey: string; rowCount: number; columns: number; recordsFailed: number; durationMs: number };
+  validation?: { status: string; reportKey: string; errors: number; warnings: number };
+  profileKey?: string;
+  /** The dataset version this file produced. */
+  version?: number;
 }
 
 /** The object an S3 event names, exactly: a re-upload to the same key is a different object. */
