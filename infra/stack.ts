@@ -221,15 +221,34 @@ export class StrataStack extends Stack {
       });
     }
 
-    const listDatasets = new StrataFunction(this, 'ApiListDatasets', {
-      name: 'api-list-datasets',
-      description: 'GET /datasets',
-    }).bindTable('METADATA_TABLE', metadataTable, 'read');
-    api.addRoutes({
-      path: '/datasets',
-      methods: [HttpMethod.GET],
-      integration: new HttpLambdaIntegration('ListDatasetsIntegration', listDatasets.fn),
-    });
+    const route = (routeKey: string, id: string, bind: (fn: StrataFunction) => void = () => undefined) => {
+      const [method, path] = routeKey.split(' ') as [HttpMethod, string];
+      const fn = new StrataFunction(this, id, { name: toKebab(id), description: routeKey });
+      bind(fn);
+      api.addRoutes({
+        path,
+        methods: [method],
+        integration: new HttpLambdaIntegration(`${id}Integration`, fn.fn),
+      });
+    };
+    const readsMetadata = (fn: StrataFunction) => fn.bindTable('METADATA_TABLE', metadataTable, 'read');
+    const readsVersions = (fn: StrataFunction) =>
+      readsMetadata(fn)
+        .bindTable('VERSIONS_TABLE', versionsTable, 'read')
+        .bindTable('LINEAGE_TABLE', lineageTable, 'read');
+    route('GET /datasets', 'ApiListDatasets', readsMetadata);
+    route('GET /datasets/{name}', 'ApiGetDataset', readsMetadata);
+    route('PUT /datasets/{name}/config', 'ApiPutDatasetConfig', (fn) =>
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
+    );
+    route('GET /datasets/{name}/versions', 'ApiListVersions', readsVersions);
+    route('GET /datasets/{name}/versions/{v}', 'ApiGetVersion', (fn) =>
+      readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*'),
+    );
+    route('GET /datasets/{name}/versions/{v}/data', 'ApiVersionData', (fn) =>
+      readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*'),
+    );
+    route('GET /files/{id}', 'ApiGetFile', readsMetadata);
 
     // The $default stage is served at the API endpoint itself.
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
@@ -304,4 +323,9 @@ export class StrataStack extends Stack {
       },
     );
   }
+}
+
+/** `ApiGetDataset` → `api-get-dataset`: route functions live in functions/<kebab id>/. */
+function toKebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }

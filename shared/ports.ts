@@ -31,6 +31,9 @@ export interface ObjectStore {
     options?: { contentType?: string },
   ): Promise<{ size: number }>;
   putJson(key: string, value: unknown): Promise<void>;
+  /** A JSON document of the data bucket, or undefined when there is none at that key. */
+  getJson(key: string): Promise<unknown | undefined>;
+  exists(key: string): Promise<boolean>;
   /** A time-limited GET URL for a key of the data bucket. */
   presignGet(key: string, expiresInSeconds: number, downloadName?: string): Promise<string>;
   /** The data bucket writes go to. */
@@ -88,7 +91,8 @@ export interface DatasetStore {
   updateFile(tenant: string, fileId: string, fields: Partial<FileRecord>): Promise<void>;
 }
 
-export type VersionDraft = Omit<VersionRecord, 'version' | 'status' | 'parentVersion'>;
+/** What a stage knows before a number is allocated; the store fills in number, status, parent, snapshot key. */
+export type VersionDraft = Omit<VersionRecord, 'version' | 'status' | 'parentVersion' | 'snapshotKey'>;
 
 export interface VersionStore {
   /**

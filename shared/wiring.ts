@@ -10,6 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoMetadataStore } from './adapters/dynamo-metadata-store.js';
+import { DynamoVersionStore } from './adapters/dynamo-version-store.js';
 import { S3ObjectStore } from './adapters/s3-object-store.js';
 import { SfnOrchestrator } from './adapters/sfn-orchestrator.js';
 import type { Config, ConfigKey } from './config.js';
@@ -60,6 +61,14 @@ export function objectStore(config: Config<'DATA_BUCKET'>) {
 
 export function metadataStore(config: Config<'METADATA_TABLE'>) {
   return new DynamoMetadataStore(dynamoClient(config), config.METADATA_TABLE);
+}
+
+export function versionStore(config: Config<'METADATA_TABLE' | 'VERSIONS_TABLE' | 'LINEAGE_TABLE'>) {
+  return new DynamoVersionStore(dynamoClient(config), {
+    metadataTable: config.METADATA_TABLE,
+    versionsTable: config.VERSIONS_TABLE,
+    lineageTable: config.LINEAGE_TABLE,
+  });
 }
 
 export function orchestrator(config: Config<'STATE_MACHINE_ARN'>) {

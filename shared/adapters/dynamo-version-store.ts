@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { lineageNode, type VersionRecord } from '../domain/version.js';
+import { lineageNode, snapshotKey, type VersionRecord } from '../domain/version.js';
 import { TransientError } from '../errors.js';
 import type { Page, VersionDraft, VersionStore } from '../ports.js';
 import { decodeCursor, encodeCursor, keys, updateExpression } from './dynamo-metadata-store.js';
@@ -56,6 +56,7 @@ export class DynamoVersionStore implements VersionStore {
       const record: VersionRecord = {
         ...draft,
         version: previous + 1,
+        snapshotKey: snapshotKey(draft.tenant, draft.dataset, previous + 1),
         status: 'PENDING',
         parentVersion: dataset?.currentVersion === undefined ? undefined : Number(dataset.currentVersion),
       };
@@ -150,7 +151,7 @@ export class DynamoVersionStore implements VersionStore {
           Key: { pk: keys.tenant(tenant), sk: keys.dataset(dataset) },
           UpdateExpression: 'SET currentVersion = :v',
           // Versions finish out of order under concurrency; the newest READY one is current.
-          ConditionExpression: 'attribute_not_exists(currentVersion) OR currentVersion < :v',
+          ConditionExpression: 'attribute_not_exists(currentVersion) OR currentVersion <= :v',
           ExpressionAttributeValues: { ':v': version },
         }),
       );

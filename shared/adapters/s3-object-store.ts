@@ -146,6 +146,26 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async getJson(key: string): Promise<unknown | undefined> {
+    try {
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return JSON.parse((await object.Body?.transformToString()) ?? 'null');
+    } catch (error) {
+      if (MISSING.has(sdkErrorName(error) ?? '')) return undefined;
+      rethrowSdkError('GetObject', error);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (MISSING.has(sdkErrorName(error) ?? '')) return false;
+      rethrowSdkError('HeadObject', error);
+    }
+  }
+
   presignGet(key: string, expiresInSeconds: number, downloadName?: string): Promise<string> {
     const command = new GetObjectCommand({
       Bucket: this.bucket,

@@ -7,3 +7,20 @@ export const paginationQuery = z.object({
 });
 
 export const listDatasetsQuery = paginationQuery;
+
+export const datasetPath = z.object({ name: z.string().min(1).max(63) });
+export const versionPath = datasetPath.extend({ v: z.coerce.number().int().positive() });
+export const filePath = z.object({ id: z.string().regex(/^f_[0-9a-f]{32}$/, 'not a file id') });
+
+export const versionDataQuery = z.object({ format: z.enum(['parquet', 'csv']).default('parquet') });
+
+export const datasetConfigBody = z
+  .object({
+    columnMapping: z.record(z.string().min(1), z.string().min(1)).optional(),
+    typeOverrides: z
+      .record(z.string().min(1), z.enum(['int', 'float', 'bool', 'string', 'timestamp']))
+      .optional(),
+    dedupKeys: z.array(z.string().min(1)).min(1).optional(),
+    maxErrorRate: z.number().min(0).max(1).optional(),
+  })
+  .strict();

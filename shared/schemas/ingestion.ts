@@ -73,3 +73,63 @@ export type S3EventInput = z.infer<typeof s3EventSchema>;
 export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
+
+const columnSchemaSchema = z.object({
+  name: z.string(),
+  type: z.enum(['int', 'float', 'bool', 'string', 'timestamp']),
+  nullable: z.boolean(),
+});
+export const tableSchemaSchema = z.object({ columns: z.array(columnSchemaSchema) });
+
+/** Output of the parse stage: where the canonical staged Parquet is and what it holds. */
+export const parseOutputSchema = z.object({
+  stagedKey: z.string(),
+  schema: tableSchemaSchema,
+  rowCount: z.number().int().nonnegative(),
+  /** SHA-256 of the staged Parquet bytes: the version's content hash. */
+  contentHash: z.string(),
+  metrics: z.object({
+    recordsRead: z.number(),
+    recordsWritten: z.number(),
+    recordsFailed: z.number(),
+    duplicatesDropped: z.number(),
+    bytesRead: z.number(),
+    durationMs: z.number(),
+    errorRate: z.number(),
+  }),
+});
+export type ParseOutput = z.infer<typeof parseOutputSchema>;
+
+export const validateOutputSchema = z.object({
+  status: z.enum(['PASSED', 'WARNING']),
+  reportKey: z.string(),
+  errors: z.number(),
+  warnings: z.number(),
+  /** The suite came from the first version's inferred schema, not from the API. */
+  inferredSuite: z.boolean(),
+});
+export type ValidateOutput = z.infer<typeof validateOutputSchema>;
+
+export const profileOutputSchema = z.object({
+  profileKey: z.string(),
+  rowCount: z.number(),
+});
+export type ProfileOutput = z.infer<typeof profileOutputSchema>;
+
+/** The state each stage receives: the trigger's input plus the results of the stages before it. */
+export const afterRegisterSchema = ingestionInputSchema.extend({ file: registerOutputSchema });
+export const afterParseSchema = afterRegisterSchema.extend({ parse: parseOutputSchema });
+export const afterValidateSchema = afterParseSchema.extend({ validate: validateOutputSchema });
+export const afterProfileSchema = afterValidateSchema.extend({ profile: profileOutputSchema });
+
+/** The result of an ingestion (the seed shape), returned by the version stage. */
+export const versionOutputSchema = z.object({
+  dataset_id: z.string(),
+  status: z.enum(['VERSIONED', 'HELD']),
+  version: z.number(),
+  rows_ingested: z.number(),
+  columns: z.array(z.string()),
+  snapshot_key: z.string(),
+  promoted: z.boolean(),
+});
+export type VersionOutput = z.infer<typeof versionOutputSchema>;

@@ -141,6 +141,35 @@ describe('the HTTP API', () => {
     expect((await api(ctx.info, '/datasets', { apiKey: 'sk_strata_not-a-real-key' })).status).toBe(403);
   });
 
+  it('stores a dataset’s ingestion config and shows it on the dataset', async () => {
+    // Act
+    const put = await api(ctx.info, '/datasets/configured/config', {
+      apiKey,
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dedupKeys: ['id'], typeOverrides: { zip: 'string' }, maxErrorRate: 0.01 }),
+    });
+    const got = await api(ctx.info, '/datasets/configured', { apiKey });
+
+    // Assess
+    expect(put.status).toBe(200);
+    expect(got.body).toMatchObject({
+      dataset: 'configured',
+      config: { dedupKeys: ['id'], maxErrorRate: 0.01 },
+    });
+  });
+
+  it('rejects a malformed config with 400 naming the field, and unknown files with 404', async () => {
+    const bad = await api(ctx.info, '/datasets/configured/config', {
+      apiKey,
+      method: 'PUT',
+      body: JSON.stringify({ maxErrorRate: 3 }),
+    });
+    expect(bad.status).toBe(400);
+    expect(String(bad.body?.message)).toContain('maxErrorRate');
+    expect((await api(ctx.info, `/files/f_${'0'.repeat(32)}`, { apiKey })).status).toBe(404);
+  });
+
   it('shows a tenant only its own datasets', async () => {
     // Prepare
     const other = await newTenant(ctx, 'other');

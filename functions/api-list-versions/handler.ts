@@ -1,0 +1,15 @@
+import { listVersions } from '../../shared/app/datasets.js';
+import { loadConfig } from '../../shared/config.js';
+import { route } from '../../shared/http/route.js';
+import { datasetPath, paginationQuery } from '../../shared/http/schemas.js';
+import { logger, metadataStore, versionStore } from '../../shared/wiring.js';
+
+const config = loadConfig(['METADATA_TABLE', 'VERSIONS_TABLE', 'LINEAGE_TABLE']);
+const deps = { datasets: metadataStore(config), versions: versionStore(config) };
+
+/** `GET /datasets/{name}/versions`: newest first, paginated. */
+export const handler = route(
+  logger,
+  { path: datasetPath, query: paginationQuery },
+  ({ tenant, path, query }) => listVersions(deps, tenant, path.name, query),
+);

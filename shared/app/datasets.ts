@@ -1,0 +1,94 @@
+/** Read and configure datasets, their versions and files: the use cases behind the dataset routes. */
+import type { DatasetConfig } from '../domain/dataset.js';
+import { isValidName } from '../domain/object-key.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import type { DatasetStore, MetadataStore, ObjectStore, VersionStore } from '../ports.js';
+
+export interface DatasetReadDeps {
+  datasets: DatasetStore;
+  versions: VersionStore;
+  metadata: MetadataStore;
+  store: ObjectStore;
+}
+
+function checkName(dataset: string): void {
+  if (!isValidName(dataset)) throw new InvalidInputError(`invalid dataset name "${dataset}"`);
+}
+
+export async function getDataset(deps: Pick<DatasetReadDeps, 'datasets'>, tenant: string, dataset: string) {
+  checkName(dataset);
+  const record = await deps.datasets.getDataset(tenant, dataset);
+  // Datasets exist once a file arrived or a setting was made; anything else is unknown to this tenant.
+  if (!record) throw new NotFoundError(`dataset "${dataset}" not found`);
+  return record;
+}
+
+export async function listVersions(
+  deps: Pick<DatasetReadDeps, 'datasets' | 'versions'>,
+  tenant: string,
+  dataset: string,
+  page: { limit: number; cursor?: string },
+) {
+  const record = await getDataset(deps, tenant, dataset);
+  const result = await deps.versions.listVersions(tenant, dataset, page);
+  return {
+    dataset,
+    currentVersion: record.currentVersion,
+    versions: result.items,
+    nextCursor: result.cursor,
+  };
+}
+
+export async function getVersion(
+  deps: Pick<DatasetReadDeps, 'versions' | 'store'>,
+  tenant: string,
+  dataset: string,
+  version: number,
+) {
+  checkName(dataset);
+  const record = await deps.versions.getVersion(tenant, dataset, version);
+  if (!record) throw new NotFoundError(`version ${version} of dataset "${dataset}" not found`);
+  const [profile, validation] = await Promise.all([
+    deps.store.getJson(record.profileKey),
+    deps.store.getJson(record.validationReportKey),
+  ]);
+  return { ...record, profile, validation };
+}
+
+export async function getFile(deps: Pick<DatasetReadDeps, 'metadata'>, tenant: string, fileId: string) {
+  const record = await deps.metadata.getFile(tenant, fileId);
+  if (!record) throw new NotFoundError(`file "${fileId}" not found`);
+  return record;
+}
+
+export async function setDatasetConfig(
+  deps: Pick<DatasetReadDeps, 'datasets'>,
+  tenant: string,
+  dataset: string,
+  config: DatasetConfig,
+) {
+  checkName(dataset);
+  await deps.datasets.putDatasetConfig(tenant, dataset, config);
+  return { dataset, config };
+}
+
+/** Presigned download of a version's snapshot; URLs are short-lived because they bypass the API key. */
+export async function versionDownloadUrl(
+  deps: Pick<DatasetReadDeps, 'versions' | 'store'>,
+  tenant: string,
+  dataset: string,
+  version: number,
+  expiresInSeconds = 900,
+) {
+  checkName(dataset);
+  const record = await deps.versions.getVersion(tenant, dataset, version);
+  if (!record || record.status === 'PENDING') {
+    throw new NotFoundError(`version ${version} of dataset "${dataset}" not found`);
+  }
+  const url = await deps.store.presignGet(
+    record.snapshotKey,
+    expiresInSeconds,
+    `${dataset}-v${version}.parquet`,
+  );
+  return { dataset, version, format: 'parquet', url, expiresInSeconds };
+}

@@ -1,0 +1,73 @@
+import type { z } from 'zod';
+import type { TableSchema } from '../domain/table.js';
+import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../ports.js';
+import type { afterProfileSchema, VersionOutput } from '../schemas/ingestion.js';
+
+export interface VersionDatasetDeps {
+  store: ObjectStore;
+  datasets: DatasetStore;
+  versions: VersionStore;
+  clock: Clock;
+  logger: Logger;
+  /** The suite a dataset gets from its first version's schema when nobody set one through the API. */
+  defaultSuite: (schema: TableSchema) => unknown;
+}
+
+/**
+ * Last stage: allocate the next version number (gapless, conditional), put the staged Parquet at
+ * `versions/<tenant>/<dataset>/v<N>/`, then mark the version READY and make it current. Each step is
+ * safe to repeat: a retried stage finds the number it already got and re-does only what is missing.
+ */
+export async function versionDataset(
+  deps: VersionDatasetDeps,
+  state: z.infer<typeof afterProfileSchema>,
+): Promise<VersionOutput> {
+  const { file, parse, validate, profile } = state;
+  const { tenant, dataset } = file;
+  const { record, created } = await deps.versions.commitVersion({
+    tenant,
+    dataset,
+    contentHash: parse.contentHash,
+    sourceSha256: file.sha256,
+    sourceFileId: file.fileId,
+    sourceKey: file.object.key,
+    rowCount: parse.rowCount,
+    schema: parse.schema,
+    profileKey: profile.profileKey,
+    validationReportKey: validate.reportKey,
+    validationStatus: validate.status,
+    tags: [],
+    createdAt: deps.clock.now().toISOString(),
+  });
+  // Never overwrites: if a retry finds the snapshot already there, the copy is a no-op.
+  await deps.store.copy({ bucket: deps.store.bucket, key: parse.stagedKey }, record.snapshotKey);
+  if (validate.inferredSuite) {
+    await deps.datasets.putValidationSuite(
+      tenant,
+      dataset,
+      deps.defaultSuite(parse.schema),
+      'inferred',
+      true,
+    );
+  }
+  // The drift issue's gate decides HELD here; until then every complete version is promoted.
+  const { promoted } = await deps.versions.completeVersion(tenant, dataset, record.version, 'READY');
+  await deps.datasets.updateFile(tenant, file.fileId, { stage: 'version' });
+  deps.logger.info('dataset version written', {
+    tenant,
+    dataset,
+    version: record.version,
+    created,
+    promoted,
+    rows: record.rowCount,
+  });
+  return {
+    dataset_id: `${tenant}/${dataset}`,
+    status: 'VERSIONED',
+    version: record.version,
+    rows_ingested: record.rowCount,
+    columns: record.schema.columns.map((c) => c.name),
+    snapshot_key: record.snapshotKey,
+    promoted,
+  };
+}
