@@ -61,6 +61,8 @@ export interface FileFailure {
   errorName: string;
   message: string;
   quarantineKey: string;
+  /** The validation report, when the file failed validation. */
+  reportKey?: string;
   at: string;
 }
 

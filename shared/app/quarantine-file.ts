@@ -1,5 +1,6 @@
 import { fileIdFor } from '../domain/file-record.js';
 import { moveKey, parseObjectKey } from '../domain/object-key.js';
+import { reportKey } from '../domain/version.js';
 import { isStrataError } from '../errors.js';
 import type { Clock, Logger, MetadataStore, ObjectStore } from '../ports.js';
 import type { StageFailure } from '../schemas/ingestion.js';
@@ -50,7 +51,15 @@ export async function quarantineFile(
     return { quarantineKey, errorName };
   }
   const fileId = fileIdFor(object);
+  // A validation failure leaves its report; it travels with the quarantined file so the reason is beside it.
+  const report =
+    failure.failedStage === 'validate'
+      ? reportKey(parts.tenant, parts.dataset, fileId, 'validation')
+      : undefined;
+  if (report)
+    await copyIfPresent(deps, { bucket: object.bucket, key: report }, `${quarantineKey}.validation.json`);
   await deps.metadata.recordFailure({
+    ...(report && { reportKey: report }),
     tenant: parts.tenant,
     dataset: parts.dataset,
     fileId,

@@ -40,7 +40,7 @@ export interface FileRecord {
   duplicateOf?: string;
   uploadedAt: string;
   registeredAt: string;
-  failure?: { stage: string; errorName: string; message: string; at: string };
+  failure?: { stage: string; errorName: string; message: string; at: string; reportKey?: string };
   /** Filled in by the stages as the file moves through the pipeline. */
   parse?: { stagedKey: string; rowCount: number; columns: number; recordsFailed: number; durationMs: number };
   validation?: { status: string; reportKey: string; errors: number; warnings: number };
