@@ -241,6 +241,9 @@ export class StrataStack extends Stack {
     route('PUT /datasets/{name}/config', 'ApiPutDatasetConfig', (fn) =>
       fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
     );
+    route('POST /datasets/{name}/validation-suite', 'ApiPutValidationSuite', (fn) =>
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
+    );
     route('GET /datasets/{name}/versions', 'ApiListVersions', readsVersions);
     route('GET /datasets/{name}/versions/{v}', 'ApiGetVersion', (fn) =>
       readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*'),

@@ -76,6 +76,51 @@ export class ConflictError extends StrataError {
   readonly statusCode = 409;
 }
 
+/**
+ * A file's content cannot be read as its format (a ragged CSV row, a JSON array that does not close), or
+ * too many of its records fail conversion. Not retryable: the same bytes fail the same way, so the file is
+ * quarantined. `line` (text formats) or `record` (1-based) locate the first problem when one is known.
+ */
+export class ParseError extends StrataError {
+  override readonly name = 'ParseError' as const;
+  readonly statusCode = 422;
+  readonly line: number | undefined;
+  readonly record: number | undefined;
+  constructor(
+    readonly reason: string,
+    where: { line?: number; record?: number } = {},
+    options?: { cause?: unknown },
+  ) {
+    const at = [
+      where.line === undefined ? '' : `line ${where.line}`,
+      where.record === undefined ? '' : `record ${where.record}`,
+    ]
+      .filter((s) => s !== '')
+      .join(', ');
+    super(at === '' ? `cannot parse file: ${reason}` : `cannot parse file at ${at}: ${reason}`, options);
+    this.line = where.line;
+    this.record = where.record;
+  }
+}
+
+/**
+ * A file failed an ERROR check of its dataset's validation suite. Not retryable: the same file fails the
+ * same way. The report (with counts and samples) is stored beside the quarantined copy; the message names
+ * the failed checks.
+ */
+export class ValidationFailedError extends StrataError {
+  override readonly name = 'ValidationFailedError' as const;
+  readonly statusCode = 422;
+  constructor(
+    message: string,
+    /** Names of the failed ERROR checks. */
+    readonly failedChecks: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** A dependency failed in a way that a retry may fix. Step Functions retries this name with backoff. */
 export class TransientError extends StrataError {
   override readonly name = 'TransientError' as const;

@@ -1,6 +1,7 @@
 /** Read and configure datasets, their versions and files: the use cases behind the dataset routes. */
 import type { DatasetConfig } from '../domain/dataset.js';
 import { isValidName } from '../domain/object-key.js';
+import type { ValidationSuite } from '../domain/validation/index.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { DatasetStore, MetadataStore, ObjectStore, VersionStore } from '../ports.js';
 
@@ -91,4 +92,16 @@ export async function versionDownloadUrl(
     `${dataset}-v${version}.parquet`,
   );
   return { dataset, version, format: 'parquet', url, expiresInSeconds };
+}
+
+/** Replaces the dataset's validation suite; it applies to files that arrive from now on. */
+export async function setValidationSuite(
+  deps: Pick<DatasetReadDeps, 'datasets'>,
+  tenant: string,
+  dataset: string,
+  suite: ValidationSuite,
+) {
+  checkName(dataset);
+  await deps.datasets.putValidationSuite(tenant, dataset, suite, 'api', false);
+  return { dataset, suite };
 }

@@ -1,0 +1,521 @@
+/**
+ * One evaluator per check: it sees every batch once (column-major, one tight loop over its column) and
+ * keeps only counters, a few samples and, for uniqueness, the key hashes. Every accumulation is sequential
+ * over rows, so the outcome does not depend on how the file was cut into batches.
+ *
+ * Checks that can be decided from the schema (schema, required columns, a column that does not exist, a
+ * check that does not fit the column's type) are decided when the evaluator is built; they never throw,
+ * since a suite written for an earlier shape of the data is exactly what validation must report on.
+ */
+import type { CellValue, ColumnSchema, ColumnType, RecordBatch, TableSchema } from '../table.js';
+import {
+  examples,
+  interval,
+  isoOf,
+  listOf,
+  percent,
+  quote,
+  rowsPhrase,
+  Samples,
+  showStat,
+  showValue,
+} from './format.js';
+import { FIRST_REPEAT, KeyHasher, KeySet, NEW_KEY } from './key-set.js';
+import type {
+  AllowedValuesCheck,
+  Check,
+  CompletenessCheck,
+  DistributionCheck,
+  FreshnessCheck,
+  RangeCheck,
+  RequiredColumnsCheck,
+  SchemaCheck,
+  UniquenessCheck,
+} from './suite.js';
+import { boundValue } from './suite.js';
+
+export type ObservedValue = number | string | boolean | null | string[];
+export type Observed = Record<string, ObservedValue>;
+
+/** What an evaluator concludes; the validator adds the check's identity and the fraction. */
+export interface Outcome {
+  passed: boolean;
+  failedRows: number;
+  samples: CellValue[];
+  observed?: Observed;
+  message: string;
+}
+
+export interface Evaluator {
+  add(batch: RecordBatch): void;
+  finish(rowCount: number): Outcome;
+}
+
+export interface EvaluatorContext {
+  schema: TableSchema;
+  now: Date;
+  sampleLimit: number;
+}
+
+const NUMERIC: readonly ColumnType[] = ['int', 'float', 'timestamp'];
+
+export function evaluatorFor(check: Check, ctx: EvaluatorContext): Evaluator {
+  switch (check.type) {
+    case 'schema':
+      return schemaEvaluator(check, ctx);
+    case 'required_columns':
+      return requiredColumnsEvaluator(check, ctx);
+    case 'completeness':
+      return withColumn(check.column, ctx, (c) => completenessEvaluator(check, c));
+    case 'uniqueness':
+      return uniquenessEvaluator(check, ctx);
+    case 'range':
+      return withColumn(check.column, ctx, (c) => rangeEvaluator(check, c, ctx));
+    case 'allowed_values':
+      return withColumn(check.column, ctx, (c) => allowedValuesEvaluator(check, c, ctx));
+    case 'freshness':
+      return withColumn(check.column, ctx, (c) => freshnessEvaluator(check, c, ctx));
+    case 'distribution':
+      return withColumn(check.column, ctx, (c) => distributionEvaluator(check, c));
+  }
+}
+
+interface ResolvedColumn {
+  index: number;
+  column: ColumnSchema;
+}
+
+/** An outcome known before any row: every row shares the file's shape, so a failure covers them all. */
+function decided(
+  passed: boolean,
+  message: string,
+  samples: CellValue[] = [],
+  observed?: Observed,
+): Evaluator {
+  return {
+    add() {},
+    finish: (rowCount) => ({
+      passed,
+      failedRows: passed ? 0 : rowCount,
+      samples,
+      ...(observed ? { observed } : {}),
+      message,
+    }),
+  };
+}
+
+function withColumn(
+  name: string,
+  ctx: EvaluatorContext,
+  build: (column: ResolvedColumn) => Evaluator,
+): Evaluator {
+  const index = ctx.schema.columns.findIndex((c) => c.name === name);
+  const column = ctx.schema.columns[index];
+  if (!column) return decided(false, `column ${quote(name)} does not exist in the file`);
+  return build({ index, column });
+}
+
+function columnOf(batch: RecordBatch, index: number): CellValue[] {
+  // The validator checked the batch's shape against the schema; this only satisfies the type checker.
+  return batch.columns[index] ?? [];
+}
+
+function typeMismatch(check: Check, column: ColumnSchema, expected: string): Evaluator {
+  return decided(
+    false,
+    `column ${quote(column.name)} is ${column.type}, but a ${check.type} check needs ${expected} column`,
+  );
+}
+
+function schemaEvaluator(check: SchemaCheck, ctx: EvaluatorContext): Evaluator {
+  const actual = new Map(ctx.schema.columns.map((c) => [c.name, c]));
+  const expectedNames = new Set(check.columns.map((c) => c.name));
+  const missing: string[] = [];
+  const changed: string[] = [];
+  const nullable: string[] = [];
+  const problems: string[] = [];
+  for (const expected of check.columns) {
+    const found = actual.get(expected.name);
+    if (!found) {
+      missing.push(expected.name);
+      problems.push(`missing column ${quote(expected.name)} (${expected.type})`);
+    } else if (found.type !== expected.type && !(expected.type === 'float' && found.type === 'int')) {
+      // An int column is a valid float column: inference reads "2.0" in a text format as an int.
+      changed.push(expected.name);
+      problems.push(`column ${quote(expected.name)} is ${found.type}, expected ${expected.type}`);
+    } else if (expected.nullable === false && found.nullable) {
+      nullable.push(expected.name);
+      problems.push(`column ${quote(expected.name)} is nullable, expected not nullable`);
+    }
+  }
+  const extra = check.allowExtraColumns
+    ? []
+    : ctx.schema.columns.filter((c) => !expectedNames.has(c.name)).map((c) => c.name);
+  for (const name of extra) problems.push(`unexpected column ${quote(name)} (${actual.get(name)?.type})`);
+
+  const observed: Observed = {
+    missingColumns: missing,
+    changedColumns: changed,
+    nullableColumns: nullable,
+    extraColumns: extra,
+  };
+  if (problems.length === 0) {
+    const others = check.allowExtraColumns ? '' : ', and no other columns';
+    return decided(
+      true,
+      `all ${check.columns.length} expected columns present with their types${others}`,
+      [],
+      observed,
+    );
+  }
+  return decided(
+    false,
+    `schema differs: ${listOf(problems, ctx.sampleLimit)}`,
+    problems.slice(0, ctx.sampleLimit),
+    observed,
+  );
+}
+
+function requiredColumnsEvaluator(check: RequiredColumnsCheck, ctx: EvaluatorContext): Evaluator {
+  const present = new Set(ctx.schema.columns.map((c) => c.name));
+  const missing = check.columns.filter((name) => !present.has(name));
+  const observed: Observed = { missingColumns: missing };
+  if (missing.length === 0) {
+    return decided(true, `all ${check.columns.length} required columns present`, [], observed);
+  }
+  return decided(
+    false,
+    `missing ${missing.length} of ${check.columns.length} required columns: ` +
+      listOf(missing.map(quote), ctx.sampleLimit),
+    missing.slice(0, ctx.sampleLimit),
+    observed,
+  );
+}
+
+function completenessEvaluator(check: CompletenessCheck, { index, column }: ResolvedColumn): Evaluator {
+  let nulls = 0;
+  return {
+    add(batch) {
+      const cells = columnOf(batch, index);
+      for (let r = 0; r < batch.numRows; r++) if (cells[r] === null) nulls++;
+    },
+    finish(rowCount) {
+      const nullFraction = rowCount > 0 ? nulls / rowCount : 0;
+      const passed = nullFraction <= check.maxNullFraction;
+      const verdict = passed ? 'within' : 'above';
+      return {
+        passed,
+        failedRows: nulls,
+        samples: [],
+        observed: { nullCount: nulls, nullFraction },
+        message:
+          `column ${quote(column.name)}: ${rowsPhrase(nulls, rowCount)} null, ` +
+          `${verdict} the limit of ${percent(check.maxNullFraction)}`,
+      };
+    },
+  };
+}
+
+/**
+ * Rows whose key repeats an earlier row's key are the failed rows (removing them makes the key unique);
+ * rows with a null in the key are not compared. Memory: see key-set.ts.
+ */
+function uniquenessEvaluator(check: UniquenessCheck, ctx: EvaluatorContext): Evaluator {
+  const indexes: number[] = [];
+  const missing: string[] = [];
+  for (const name of check.columns) {
+    const index = ctx.schema.columns.findIndex((c) => c.name === name);
+    if (index < 0) missing.push(name);
+    indexes.push(index);
+  }
+  const single = check.columns.length === 1;
+  if (missing.length > 0) {
+    const what = missing.length === 1 ? 'column' : 'columns';
+    return decided(false, `key ${what} ${missing.map(quote).join(', ')} not in the file`);
+  }
+  const keyType = single ? ctx.schema.columns[indexes[0] ?? 0]?.type : undefined;
+  const hasher = new KeyHasher();
+  const keys = new KeySet();
+  const samples = new Samples(ctx.sampleLimit);
+  let repeats = 0;
+  let duplicatedKeys = 0;
+  let nullKeys = 0;
+  return {
+    add(batch) {
+      const cols = indexes.map((i) => columnOf(batch, i));
+      rows: for (let r = 0; r < batch.numRows; r++) {
+        hasher.reset();
+        for (const cells of cols) {
+          const v = cells[r];
+          if (v === null || v === undefined) {
+            nullKeys++;
+            continue rows;
+          }
+          hasher.cell(v);
+        }
+        hasher.finish();
+        const seen = keys.insert(hasher.h1, hasher.h2);
+        if (seen === NEW_KEY) continue;
+        repeats++;
+        if (seen !== FIRST_REPEAT) continue;
+        duplicatedKeys++;
+        // Sampled on a key's first repeat only, so each duplicated key is offered once, not per repeat.
+        if (samples.values.length < ctx.sampleLimit) {
+          samples.offer(single ? (cols[0]?.[r] ?? null) : JSON.stringify(cols.map((c) => c[r] ?? null)));
+        }
+      }
+    },
+    finish(rowCount) {
+      const subject = single
+        ? `column ${quote(check.columns[0] ?? '')}`
+        : `columns (${check.columns.map(quote).join(', ')})`;
+      const show = single ? (v: CellValue) => showValue(v, keyType) : String;
+      return {
+        passed: repeats === 0,
+        failedRows: repeats,
+        samples: samples.values,
+        observed: { distinctKeys: keys.size, duplicatedKeys, rowsWithNullKey: nullKeys },
+        message:
+          `${subject}: ${rowsPhrase(repeats, rowCount)} repeat an earlier ${single ? 'value' : 'key'}` +
+          examples(samples.values, show),
+      };
+    },
+  };
+}
+
+/** Nulls are not out of range (completeness's job); NaN, and anything that is not a number, is. */
+function rangeEvaluator(
+  check: RangeCheck,
+  { index, column }: ResolvedColumn,
+  ctx: EvaluatorContext,
+): Evaluator {
+  if (!NUMERIC.includes(column.type)) return typeMismatch(check, column, 'a numeric or timestamp');
+  for (const bound of [check.min, check.max]) {
+    if (typeof bound === 'string' && column.type !== 'timestamp') {
+      return decided(
+        false,
+        `column ${quote(column.name)} is ${column.type}, but the range bound ${quote(bound)} is a date`,
+      );
+    }
+  }
+  const inclusive = check.inclusive ?? true;
+  const min = check.min === undefined ? undefined : boundValue(check.min);
+  const max = check.max === undefined ? undefined : boundValue(check.max);
+  // An absent bound never rejects: -Infinity and Infinity stand in and compare inclusively.
+  const lo = min ?? Number.NEGATIVE_INFINITY;
+  const hi = max ?? Number.POSITIVE_INFINITY;
+  const loInclusive = inclusive || min === undefined;
+  const hiInclusive = inclusive || max === undefined;
+  const samples = new Samples(ctx.sampleLimit);
+  let failed = 0;
+  let seenMin = Number.POSITIVE_INFINITY;
+  let seenMax = Number.NEGATIVE_INFINITY;
+  const show = (v: number) => (column.type === 'timestamp' ? isoOf(v) : String(v));
+  return {
+    add(batch) {
+      const cells = columnOf(batch, index);
+      for (let r = 0; r < batch.numRows; r++) {
+        const v = cells[r];
+        if (v === null || v === undefined) continue;
+        if (typeof v === 'number') {
+          if (v < seenMin) seenMin = v;
+          if (v > seenMax) seenMax = v;
+          // Written so that NaN, for which every comparison is false, lands on the failing side.
+          if ((loInclusive ? v >= lo : v > lo) && (hiInclusive ? v <= hi : v < hi)) continue;
+        }
+        failed++;
+        samples.offer(v);
+      }
+    },
+    finish(rowCount) {
+      const any = seenMin <= seenMax;
+      return {
+        passed: failed === 0,
+        failedRows: failed,
+        samples: samples.values,
+        observed: {
+          min: any ? observedNumber(seenMin, column.type) : null,
+          max: any ? observedNumber(seenMax, column.type) : null,
+        },
+        message:
+          `column ${quote(column.name)}: ${rowsPhrase(failed, rowCount)} outside ` +
+          interval(min, max, inclusive, show) +
+          examples(samples.values, (v) => showValue(v, column.type)),
+      };
+    },
+  };
+}
+
+function observedNumber(v: number, type: ColumnType): number | string {
+  return type === 'timestamp' ? isoOf(v) : v;
+}
+
+const JS_TYPE: Record<ColumnType, string> = {
+  int: 'number',
+  float: 'number',
+  timestamp: 'number',
+  bool: 'boolean',
+  string: 'string',
+};
+
+function allowedValuesEvaluator(
+  check: AllowedValuesCheck,
+  { index, column }: ResolvedColumn,
+  ctx: EvaluatorContext,
+): Evaluator {
+  // A value of another type can never match (typed comparison: 1 is not '1'); that is a suite mistake.
+  const unmatchable = check.values.filter((v) => typeof v !== JS_TYPE[column.type]);
+  if (unmatchable.length > 0) {
+    return decided(
+      false,
+      `column ${quote(column.name)} is ${column.type}, so allowed values ${listOf(
+        unmatchable.map((v) => showValue(v)),
+        ctx.sampleLimit,
+      )} can never match`,
+    );
+  }
+  const allowed = new Set<CellValue>(check.values);
+  const samples = new Samples(ctx.sampleLimit);
+  let failed = 0;
+  return {
+    add(batch) {
+      const cells = columnOf(batch, index);
+      for (let r = 0; r < batch.numRows; r++) {
+        const v = cells[r];
+        if (v === null || v === undefined || allowed.has(v)) continue;
+        failed++;
+        samples.offer(v);
+      }
+    },
+    finish(rowCount) {
+      const show = (v: CellValue) => showValue(v, column.type);
+      const list = listOf(check.values.map(show), 10);
+      return {
+        passed: failed === 0,
+        failedRows: failed,
+        samples: samples.values,
+        message:
+          `column ${quote(column.name)}: ${rowsPhrase(failed, rowCount)} not in (${list})` +
+          examples(samples.values, show),
+      };
+    },
+  };
+}
+
+/** Judged on the newest timestamp; the failed rows are those older than the limit, whatever the verdict. */
+function freshnessEvaluator(
+  check: FreshnessCheck,
+  { index, column }: ResolvedColumn,
+  ctx: EvaluatorContext,
+): Evaluator {
+  if (column.type !== 'timestamp') return typeMismatch(check, column, 'a timestamp');
+  const now = ctx.now.getTime();
+  const cutoff = now - check.maxAgeSeconds * 1000;
+  const samples = new Samples(ctx.sampleLimit);
+  let newest = Number.NEGATIVE_INFINITY;
+  let count = 0;
+  let stale = 0;
+  return {
+    add(batch) {
+      const cells = columnOf(batch, index);
+      for (let r = 0; r < batch.numRows; r++) {
+        const v = cells[r];
+        if (typeof v !== 'number' || Number.isNaN(v)) continue;
+        count++;
+        if (v > newest) newest = v;
+        if (v < cutoff) {
+          stale++;
+          samples.offer(v);
+        }
+      }
+    },
+    finish(rowCount) {
+      const name = quote(column.name);
+      if (count === 0) {
+        return {
+          passed: false,
+          failedRows: 0,
+          samples: [],
+          observed: { maxTimestamp: null, ageSeconds: null },
+          message: `column ${name}: no timestamps in ${rowCount} rows to judge freshness by`,
+        };
+      }
+      const ageSeconds = (now - newest) / 1000;
+      const passed = ageSeconds <= check.maxAgeSeconds;
+      const verdict = passed ? 'within' : 'above';
+      return {
+        passed,
+        failedRows: stale,
+        samples: samples.values,
+        observed: { maxTimestamp: isoOf(newest), ageSeconds },
+        message:
+          `column ${name}: newest value ${isoOf(newest)} is ${showStat(ageSeconds)} s old, ` +
+          `${verdict} the limit of ${check.maxAgeSeconds} s; ${rowsPhrase(stale, rowCount)} older than that`,
+      };
+    },
+  };
+}
+
+/**
+ * Mean and sample standard deviation (n - 1) by Welford's update: one pass, numerically stable, and the
+ * same floating-point result for any batching since values are folded in row order. NaN and ±Infinity
+ * are left out of the statistics (they would make both NaN) and counted in `observed.nonFiniteCount`.
+ * The check judges the column as a whole, so it reports no failed rows.
+ */
+function distributionEvaluator(check: DistributionCheck, { index, column }: ResolvedColumn): Evaluator {
+  if (!NUMERIC.includes(column.type)) return typeMismatch(check, column, 'a numeric or timestamp');
+  let n = 0;
+  let mean = 0;
+  let m2 = 0;
+  let nonFinite = 0;
+  return {
+    add(batch) {
+      const cells = columnOf(batch, index);
+      for (let r = 0; r < batch.numRows; r++) {
+        const v = cells[r];
+        if (typeof v !== 'number') continue;
+        if (v - v !== 0) {
+          // v - v is NaN exactly for NaN and ±Infinity: a finiteness test without a call.
+          nonFinite++;
+          continue;
+        }
+        n++;
+        const delta = v - mean;
+        mean += delta / n;
+        m2 += delta * (v - mean);
+      }
+    },
+    finish() {
+      const std = n >= 2 ? Math.sqrt(m2 / (n - 1)) : null;
+      const parts: string[] = [];
+      let passed = true;
+      const judge = (
+        what: string,
+        value: number | null,
+        bounds: { min?: number; max?: number },
+        needed: number,
+      ) => {
+        const range = interval(bounds.min, bounds.max, true, showStat);
+        if (value === null) {
+          passed = false;
+          parts.push(`${what} needs at least ${needed} finite value${needed > 1 ? 's' : ''}, found ${n}`);
+          return;
+        }
+        const inside =
+          (bounds.min === undefined || value >= bounds.min) &&
+          (bounds.max === undefined || value <= bounds.max);
+        if (!inside) passed = false;
+        parts.push(`${what} ${showStat(value)} ${inside ? 'within' : 'outside'} ${range}`);
+      };
+      if (check.mean) judge('mean', n >= 1 ? mean : null, check.mean, 1);
+      if (check.std) judge('std', std, check.std, 2);
+      return {
+        passed,
+        failedRows: 0,
+        samples: [],
+        observed: { count: n, mean: n >= 1 ? mean : null, std, nonFiniteCount: nonFinite },
+        message: `column ${quote(column.name)}: ${parts.join('; ')}`,
+      };
+    },
+  };
+}
