@@ -1,0 +1,177 @@
+/**
+ * CSV: dialect sniffing, header detection and a record stream over csv-parse (RFC 4180 quoting, quoted
+ * delimiters and newlines, "" escapes, LF / CRLF / CR line endings, UTF-8 BOM dropped). Memory holds one
+ * record plus csv-parse's buffer, whatever the file size.
+ *
+ * Sniffing looks at the first 64 KiB: for each delimiter (, ; TAB |) and quote (" ') it splits the
+ * complete records of the sample and scores how consistently they have the same field count (then how
+ * many fields). The most consistent split with at least two fields wins, earlier candidates on ties; a
+ * sample with no such split is a one-column comma file.
+ *
+ * Header detection: the first record is a header when every field is a non-empty string token (not a
+ * number, bool, timestamp or null/missing token), the fields are distinct, and none of them reappears as a
+ * value of its column in the next records (data repeats; names do not). Otherwise the columns are named
+ * column_1, column_2, ... . Both can be forced with options.
+ */
+
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CsvError, parse } from 'csv-parse';
+import { ParseError } from '../../errors.js';
+import { classifyToken } from './infer.js';
+import { MAX_RECORD_CHARS } from './jsonl.js';
+
+export interface CsvDialect {
+  delimiter: string;
+  quote: string;
+}
+
+export interface CsvOptions {
+  delimiter?: string;
+  quote?: string;
+  /** Force the first record to be (or not be) the header instead of detecting it. */
+  header?: boolean;
+}
+
+export const SNIFF_BYTES = 64 * 1024;
+const DELIMITERS = [',', ';', '\t', '|'];
+const QUOTES = ['"', "'"];
+const SNIFF_RECORDS = 200;
+
+/**
+ * Field counts of the first records of `sample` when split with `delimiter` and `quote`. A quote opens a
+ * quoted field only at a field's start (as csv-parse with relaxed quotes reads it). When the sample is
+ * not the complete file, the last (possibly cut) record is left out.
+ */
+export function fieldCounts(sample: string, delimiter: string, quote: string, complete: boolean): number[] {
+  const counts: number[] = [];
+  const d = delimiter.charCodeAt(0);
+  const q = quote.charCodeAt(0);
+  let fields = 1;
+  let atFieldStart = true;
+  let inQuotes = false;
+  let content = false;
+  for (let i = 0; i < sample.length && counts.length < SNIFF_RECORDS; i++) {
+    const c = sample.charCodeAt(i);
+    if (inQuotes) {
+      if (c === q) {
+        if (sample.charCodeAt(i + 1) === q) i++;
+        else inQuotes = false;
+      }
+      continue;
+    }
+    if (c === 10 || c === 13) {
+      if (content) counts.push(fields);
+      fields = 1;
+      atFieldStart = true;
+      content = false;
+      continue;
+    }
+    content = true;
+    if (c === d) {
+      fields++;
+      atFieldStart = true;
+    } else if (atFieldStart && c === q) {
+      inQuotes = true;
+      atFieldStart = false;
+    } else {
+      atFieldStart = false;
+    }
+  }
+  if (complete && content && !inQuotes && counts.length < SNIFF_RECORDS) counts.push(fields);
+  return counts;
+}
+
+/** Picks delimiter and quote from the start of the file (`complete` when the sample is the whole file). */
+export function sniffDialect(sample: string, complete: boolean): CsvDialect {
+  const text = sample.charCodeAt(0) === 0xfeff ? sample.slice(1) : sample;
+  let best: CsvDialect = { delimiter: ',', quote: '"' };
+  let bestConsistency = 0;
+  let bestFields = 1;
+  for (const quote of QUOTES) {
+    for (const delimiter of DELIMITERS) {
+      const counts = fieldCounts(text, delimiter, quote, complete);
+      if (counts.length === 0) continue;
+      const frequency = new Map<number, number>();
+      for (const n of counts) frequency.set(n, (frequency.get(n) ?? 0) + 1);
+      let mode = 1;
+      let modeCount = 0;
+      for (const [n, f] of frequency) {
+        if (f > modeCount || (f === modeCount && n > mode)) {
+          mode = n;
+          modeCount = f;
+        }
+      }
+      if (mode < 2) continue;
+      const consistency = modeCount / counts.length;
+      if (consistency > bestConsistency || (consistency === bestConsistency && mode > bestFields)) {
+        best = { delimiter, quote };
+        bestConsistency = consistency;
+        bestFields = mode;
+      }
+    }
+  }
+  return best;
+}
+
+/** Whether `first` reads as column names, judged against the records that follow it. */
+export function looksLikeHeader(first: readonly string[], next: readonly (readonly string[])[]): boolean {
+  const names = new Set<string>();
+  for (const name of first) {
+    if (name.trim() === '' || names.has(name) || classifyToken(name) !== 'string') return false;
+    names.add(name);
+  }
+  return !next.some((record) => record.some((value, i) => value === first[i]));
+}
+
+/** Column names: the header's (empty ones filled in), or column_1..n. Duplicates are a ParseError. */
+export function columnNames(header: readonly string[] | undefined, width: number): string[] {
+  if (!header) return Array.from({ length: width }, (_, i) => `column_${i + 1}`);
+  const names = header.map((name, i) => (name.trim() === '' ? `column_${i + 1}` : name));
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new ParseError(`duplicate column name "${name}" in the header`, { line: 1 });
+    seen.add(name);
+  }
+  return names;
+}
+
+function parseErrorOf(error: CsvError): ParseError {
+  const line = typeof error.lines === 'number' ? error.lines : undefined;
+  const counts = /expect (\d+), got (\d+)/.exec(error.message);
+  const reason =
+    error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && counts
+      ? `ragged row: ${counts[2]} fields where the first row has ${counts[1]}`
+      : error.message.replace(/ (on|at) line \d+$/, '');
+  return new ParseError(reason, line === undefined ? {} : { line }, { cause: error });
+}
+
+/**
+ * Every record of the file (the header too) as an array of fields. All records must have the field count
+ * of the first: a ragged row is a ParseError naming its line, as is a quote left open at the end.
+ */
+export async function* readCsvRecords(
+  source: AsyncIterable<Uint8Array>,
+  dialect: CsvDialect,
+): AsyncIterable<string[]> {
+  const parser = parse({
+    delimiter: dialect.delimiter,
+    quote: dialect.quote,
+    escape: dialect.quote,
+    bom: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_RECORD_CHARS,
+  });
+  // The pipeline forwards a source error to the parser, and ending the loop early destroys the source.
+  const piping = pipeline(Readable.from(source), parser).catch(() => undefined);
+  try {
+    for await (const record of parser) yield record as string[];
+  } catch (error) {
+    if (error instanceof CsvError) throw parseErrorOf(error);
+    throw error;
+  } finally {
+    parser.destroy();
+    await piping;
+  }
+}

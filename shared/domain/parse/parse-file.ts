@@ -1,0 +1,579 @@
+/**
+ * The parse stage's rules: a file's bytes in, a schema and typed record batches out.
+ *
+ * Text formats (CSV, JSONL, JSON array) are read twice, so memory stays flat whatever the file size:
+ * pass 1 (inside `parseFile`) sniffs the CSV dialect and header, infers each column's type with a
+ * constant-size summary, counts records and checks type overrides; pass 2 (`batches`) converts and emits
+ * batches. Hence `open()` is called twice and must return the same bytes both times. Parquet is read once,
+ * row group by row group, with the file's own schema.
+ *
+ * Options (from the dataset's config):
+ * - columnMapping renames source columns (source name → target name); unmapped columns keep their name.
+ * - typeOverrides (by target name) replace the inferred type; a value that does not convert fails its
+ *   record. Overrides and mappings for columns the file does not have are ignored.
+ * - dedupKeys (target names) drop every record whose key was seen before, keeping the first; see dedup.ts
+ *   for the memory it takes.
+ * - maxErrorRate (default 0): when failed records / records read exceeds it, the parse throws ParseError
+ *   (the file is quarantined). For text formats this is known after pass 1, before any batch is emitted;
+ *   for Parquet it is checked as rows are read against the file's row count.
+ */
+import { ParseError } from '../../errors.js';
+import { type ByteRangeSource, openParquet } from '../../formats/parquet.js';
+import {
+  type CellValue,
+  COLUMN_TYPES,
+  type ColumnType,
+  type RecordBatch,
+  type TableSchema,
+} from '../table.js';
+import {
+  type CsvDialect,
+  type CsvOptions,
+  columnNames,
+  looksLikeHeader,
+  readCsvRecords,
+  SNIFF_BYTES,
+  sniffDialect,
+} from './csv.js';
+import { KeyHashSet } from './dedup.js';
+import { ColumnInference, type Converted, convertCell, convertJson, convertToken, FAILED } from './infer.js';
+import { readJsonArray } from './json.js';
+import { type JsonSourceRecord, readJsonLines } from './jsonl.js';
+
+export type TextFormat = 'csv' | 'jsonl' | 'json';
+
+export type ParseInput =
+  | { format: TextFormat; open: () => AsyncIterable<Uint8Array> }
+  | { format: 'parquet'; source: ByteRangeSource };
+
+export interface ParseOptions {
+  columnMapping?: Record<string, string>;
+  typeOverrides?: Record<string, ColumnType>;
+  dedupKeys?: string[];
+  /** Rows per emitted batch for text formats (default 10,000); Parquet emits one batch per row group. */
+  batchSize?: number;
+  maxErrorRate?: number;
+  /** Explicit CSV dialect / header choice; anything left out is sniffed. */
+  csv?: CsvOptions;
+}
+
+export interface ParseMetrics {
+  recordsRead: number;
+  recordsWritten: number;
+  recordsFailed: number;
+  duplicatesDropped: number;
+  /** Bytes of the input (text formats: one pass's worth; Parquet: the ranges fetched). */
+  bytesRead: number;
+  durationMs: number;
+  /** recordsFailed / recordsRead (0 for an empty file). */
+  errorRate: number;
+}
+
+export interface ParsedFile {
+  schema: TableSchema;
+  /** Single use. Text formats: the second pass; Parquet: the row groups in order. */
+  batches: AsyncIterable<RecordBatch>;
+  metrics(): ParseMetrics;
+  /** What was sniffed (or given) for a CSV file. */
+  csv?: CsvDialect & { header: boolean };
+}
+
+export const DEFAULT_BATCH_SIZE = 10_000;
+
+/** A source column and what it becomes. */
+interface ColumnPlan {
+  source: string;
+  target: string;
+  /** The type values are converted to: the override, else the inferred (or Parquet) type. */
+  type: ColumnType;
+  overridden: boolean;
+}
+
+interface FirstFailure {
+  reason: string;
+  line?: number;
+  record?: number;
+}
+
+class Counters {
+  recordsRead = 0;
+  recordsWritten = 0;
+  recordsFailed = 0;
+  duplicatesDropped = 0;
+  bytesRead = 0;
+  firstFailure: FirstFailure | undefined;
+  readonly started = performance.now();
+  finished: number | undefined;
+
+  fail(failure: FirstFailure): void {
+    this.recordsFailed++;
+    this.firstFailure ??= failure;
+  }
+
+  snapshot(): ParseMetrics {
+    const { recordsRead, recordsWritten, recordsFailed, duplicatesDropped, bytesRead } = this;
+    return {
+      recordsRead,
+      recordsWritten,
+      recordsFailed,
+      duplicatesDropped,
+      bytesRead,
+      durationMs: Math.round((this.finished ?? performance.now()) - this.started),
+      errorRate: recordsRead === 0 ? 0 : recordsFailed / recordsRead,
+    };
+  }
+}
+
+function checkOptions(options: ParseOptions): void {
+  for (const [column, type] of Object.entries(options.typeOverrides ?? {})) {
+    if (!(COLUMN_TYPES as readonly string[]).includes(type)) {
+      throw new ParseError(`type override for "${column}" names an unknown type "${String(type)}"`);
+    }
+  }
+  const rate = options.maxErrorRate ?? 0;
+  if (!(rate >= 0 && rate <= 1)) throw new ParseError(`maxErrorRate must be within 0..1, got ${rate}`);
+  const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(size) || size < 1)
+    throw new ParseError(`batchSize must be a positive integer, got ${size}`);
+}
+
+function targetName(source: string, options: ParseOptions): string {
+  const mapping = options.columnMapping ?? {};
+  return Object.hasOwn(mapping, source) ? (mapping[source] as string) : source;
+}
+
+function overrideFor(target: string, options: ParseOptions): ColumnType | undefined {
+  const overrides = options.typeOverrides ?? {};
+  return Object.hasOwn(overrides, target) ? overrides[target] : undefined;
+}
+
+/** Validates the mapped names and resolves the dedup key columns to indexes. */
+function finishPlan(plans: ColumnPlan[], options: ParseOptions): number[] {
+  const seen = new Set<string>();
+  for (const p of plans) {
+    if (seen.has(p.target)) throw new ParseError(`column mapping gives two columns the name "${p.target}"`);
+    seen.add(p.target);
+  }
+  return (options.dedupKeys ?? []).map((key) => {
+    const index = plans.findIndex((p) => p.target === key);
+    if (index < 0) throw new ParseError(`dedup key "${key}" is not a column of the file`);
+    return index;
+  });
+}
+
+/** A value for an error message: quoted, and cut so one huge field cannot swamp the file's record. */
+function shown(value: CellValue): string {
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function checkErrorRate(counters: Counters, total: number, maxErrorRate: number): void {
+  if (counters.recordsFailed === 0 || counters.recordsFailed <= maxErrorRate * total) return;
+  const first = counters.firstFailure;
+  const share = `${counters.recordsFailed} of ${total} records failed`;
+  throw new ParseError(
+    `${share}, above the allowed error rate ${maxErrorRate}; first: ${first?.reason ?? '?'}`,
+    {
+      ...(first?.line === undefined ? {} : { line: first.line }),
+      ...(first?.record === undefined ? {} : { record: first.record }),
+    },
+  );
+}
+
+/** Collects rows into column-major batches of `size`. */
+class BatchBuilder {
+  private columns: CellValue[][];
+  rows = 0;
+  constructor(
+    private readonly schema: TableSchema,
+    private readonly size: number,
+  ) {
+    this.columns = schema.columns.map(() => []);
+  }
+
+  push(values: readonly CellValue[]): boolean {
+    for (let i = 0; i < values.length; i++) this.columns[i]?.push(values[i] ?? null);
+    this.rows++;
+    return this.rows >= this.size;
+  }
+
+  take(): RecordBatch {
+    const batch = { schema: this.schema, numRows: this.rows, columns: this.columns };
+    this.columns = this.schema.columns.map(() => []);
+    this.rows = 0;
+    return batch;
+  }
+}
+
+/** Drops duplicates by the key columns (a no-op without keys). */
+class Deduper {
+  private readonly seen = new KeyHashSet();
+  private readonly key: CellValue[];
+  constructor(private readonly keyIndexes: number[]) {
+    this.key = keyIndexes.map(() => null);
+  }
+
+  isDuplicate(values: readonly CellValue[]): boolean {
+    if (this.keyIndexes.length === 0) return false;
+    this.keyIndexes.forEach((index, k) => {
+      this.key[k] = values[index] ?? null;
+    });
+    return !this.seen.add(this.key);
+  }
+}
+
+/** Yields the buffered first chunks, then the rest of the same iterator. */
+async function peek(
+  source: AsyncIterable<Uint8Array>,
+  minBytes: number,
+): Promise<{ head: Uint8Array[]; complete: boolean; stream: AsyncIterable<Uint8Array> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let bytes = 0;
+  let complete = false;
+  while (bytes < minBytes) {
+    const next = await iterator.next();
+    if (next.done) {
+      complete = true;
+      break;
+    }
+    head.push(next.value);
+    bytes += next.value.byteLength;
+  }
+  async function* stream(): AsyncIterable<Uint8Array> {
+    yield* head;
+    if (complete) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { head, complete, stream: stream() };
+}
+
+async function* counted(
+  source: AsyncIterable<Uint8Array>,
+  onBytes: (n: number) => void,
+): AsyncIterable<Uint8Array> {
+  for await (const chunk of source) {
+    onBytes(chunk.byteLength);
+    yield chunk;
+  }
+}
+
+/**
+ * Parses one file. Resolves after pass 1 (text formats) or after reading the footer (Parquet), with the
+ * output schema; throws ParseError when the file cannot be read as its format, when too many records fail,
+ * or when the options do not fit the file (a dedup key it lacks, a mapping that collides).
+ */
+export async function parseFile(input: ParseInput, options: ParseOptions = {}): Promise<ParsedFile> {
+  checkOptions(options);
+  switch (input.format) {
+    case 'csv':
+      return parseCsv(input.open, options);
+    case 'jsonl':
+    case 'json':
+      return parseJson(input.open, input.format, options);
+    case 'parquet':
+      return parseParquet(input.source, options);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CSV
+
+const HEADER_SAMPLE_RECORDS = 50;
+
+async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOptions): Promise<ParsedFile> {
+  const counters = new Counters();
+  const maxErrorRate = options.maxErrorRate ?? 0;
+
+  // Pass 1: dialect, header, inference, override check.
+  const peeked = await peek(
+    counted(open(), (n) => {
+      counters.bytesRead += n;
+    }),
+    SNIFF_BYTES,
+  );
+  const decoder = new TextDecoder();
+  const sample =
+    peeked.head.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode();
+  const sniffed = sniffDialect(sample, peeked.complete);
+  const dialect: CsvDialect = {
+    delimiter: options.csv?.delimiter ?? sniffed.delimiter,
+    quote: options.csv?.quote ?? sniffed.quote,
+  };
+
+  let header: boolean | undefined = options.csv?.header;
+  let plans: ColumnPlan[] = [];
+  let inference: ColumnInference[] = [];
+  let overrides: (ColumnType | undefined)[] = [];
+  const buffered: string[][] = [];
+
+  const observe = (fields: string[]): void => {
+    counters.recordsRead++;
+    let failed: string | undefined;
+    for (let i = 0; i < fields.length; i++) {
+      const token = fields[i] as string;
+      inference[i]?.observeToken(token);
+      const type = overrides[i];
+      if (type !== undefined && failed === undefined && convertToken(token, type) === FAILED) {
+        failed = `${shown(token)} in column "${plans[i]?.target}" is not a ${type}`;
+      }
+    }
+    if (failed !== undefined) counters.fail({ reason: failed, record: counters.recordsRead });
+  };
+  const start = (first: string[], rest: string[][]): string[][] => {
+    header ??= looksLikeHeader(first, rest);
+    const names = columnNames(header ? first : undefined, first.length);
+    plans = names.map((source) => {
+      const target = targetName(source, options);
+      const override = overrideFor(target, options);
+      return { source, target, type: override ?? 'string', overridden: override !== undefined };
+    });
+    inference = plans.map(() => new ColumnInference());
+    overrides = plans.map((p) => (p.overridden ? p.type : undefined));
+    return header ? rest : [first, ...rest];
+  };
+
+  // The first records are held back until the header is decided (it needs a look at the rows below).
+  let started = false;
+  const flush = (): void => {
+    const [first, ...rest] = buffered;
+    if (first) for (const r of start(first, rest)) observe(r);
+    buffered.length = 0;
+    started = true;
+  };
+  for await (const fields of readCsvRecords(peeked.stream, dialect)) {
+    if (started) {
+      observe(fields);
+    } else {
+      buffered.push(fields);
+      if (buffered.length > HEADER_SAMPLE_RECORDS) flush();
+    }
+  }
+  if (!started) flush();
+  header ??= false;
+
+  const records = counters.recordsRead;
+  for (const [i, p] of plans.entries()) if (!p.overridden) p.type = inference[i]?.type() ?? 'string';
+  const keyIndexes = finishPlan(plans, options);
+  const schema: TableSchema = {
+    columns: plans.map((p, i) => ({
+      name: p.target,
+      type: p.type,
+      nullable: inference[i]?.nullable(p.type, records) ?? true,
+    })),
+  };
+  checkErrorRate(counters, records, maxErrorRate);
+
+  // Pass 2: convert.
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const types = plans.map((p) => p.type);
+  async function* batches(): AsyncIterable<RecordBatch> {
+    const builder = new BatchBuilder(schema, batchSize);
+    const deduper = new Deduper(keyIndexes);
+    let skipHeader = header === true;
+    const values: Converted[] = types.map(() => null);
+    for await (const fields of readCsvRecords(open(), dialect)) {
+      if (skipHeader) {
+        skipHeader = false;
+        continue;
+      }
+      let ok = true;
+      for (let i = 0; i < types.length; i++) {
+        const v = convertToken(fields[i] as string, types[i] as ColumnType);
+        if (v === FAILED) ok = false;
+        values[i] = v;
+      }
+      if (!ok) continue; // counted in pass 1
+      const row = values as CellValue[];
+      if (deduper.isDuplicate(row)) {
+        counters.duplicatesDropped++;
+        continue;
+      }
+      counters.recordsWritten++;
+      if (builder.push(row)) yield builder.take();
+    }
+    if (builder.rows > 0) yield builder.take();
+    counters.finished = performance.now();
+  }
+
+  return {
+    schema,
+    batches: batches(),
+    metrics: () => counters.snapshot(),
+    csv: { ...dialect, header },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// JSON Lines and JSON arrays
+
+async function parseJson(
+  open: () => AsyncIterable<Uint8Array>,
+  format: 'jsonl' | 'json',
+  options: ParseOptions,
+): Promise<ParsedFile> {
+  const counters = new Counters();
+  const maxErrorRate = options.maxErrorRate ?? 0;
+  const read = (source: AsyncIterable<Uint8Array>): AsyncIterable<JsonSourceRecord> =>
+    format === 'jsonl' ? readJsonLines(source) : readJsonArray(source);
+
+  // Pass 1: the union of keys in first-seen order, inference, override check.
+  const plans: ColumnPlan[] = [];
+  const inference: ColumnInference[] = [];
+  const index = new Map<string, number>();
+  let valid = 0;
+  const source = counted(open(), (n) => {
+    counters.bytesRead += n;
+  });
+  for await (const { record, line, result } of read(source)) {
+    counters.recordsRead++;
+    const where = format === 'jsonl' ? { line, record } : { record };
+    if (!result.ok) {
+      counters.fail({ reason: result.reason, ...where });
+      continue;
+    }
+    valid++;
+    let failed: string | undefined;
+    for (const [key, value] of result.fields) {
+      let i = index.get(key);
+      if (i === undefined) {
+        i = plans.length;
+        index.set(key, i);
+        const target = targetName(key, options);
+        const override = overrideFor(target, options);
+        plans.push({ source: key, target, type: override ?? 'string', overridden: override !== undefined });
+        inference.push(new ColumnInference());
+      }
+      inference[i]?.observeJson(value);
+      const plan = plans[i] as ColumnPlan;
+      if (plan.overridden && failed === undefined && convertJson(value, plan.type) === FAILED) {
+        failed = `${shown(value)} in column "${plan.target}" is not a ${plan.type}`;
+      }
+    }
+    if (failed !== undefined) counters.fail({ reason: failed, ...where });
+  }
+
+  for (const [i, p] of plans.entries()) if (!p.overridden) p.type = inference[i]?.type() ?? 'string';
+  const keyIndexes = finishPlan(plans, options);
+  const schema: TableSchema = {
+    columns: plans.map((p, i) => ({
+      name: p.target,
+      type: p.type,
+      nullable: inference[i]?.nullable(p.type, valid) ?? true,
+    })),
+  };
+  checkErrorRate(counters, counters.recordsRead, maxErrorRate);
+
+  // Pass 2: convert.
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const types = plans.map((p) => p.type);
+  async function* batches(): AsyncIterable<RecordBatch> {
+    const builder = new BatchBuilder(schema, batchSize);
+    const deduper = new Deduper(keyIndexes);
+    const values: Converted[] = types.map(() => null);
+    for await (const { result } of read(open())) {
+      if (!result.ok) continue; // counted in pass 1
+      values.fill(null);
+      let ok = true;
+      for (const [key, value] of result.fields) {
+        const i = index.get(key);
+        // A key pass 1 did not see means open() returned other bytes; the schema cannot hold it.
+        if (i === undefined) continue;
+        const v = convertJson(value, types[i] as ColumnType);
+        if (v === FAILED) ok = false;
+        values[i] = v;
+      }
+      if (!ok) continue;
+      const row = values as CellValue[];
+      if (deduper.isDuplicate(row)) {
+        counters.duplicatesDropped++;
+        continue;
+      }
+      counters.recordsWritten++;
+      if (builder.push(row)) yield builder.take();
+    }
+    if (builder.rows > 0) yield builder.take();
+    counters.finished = performance.now();
+  }
+
+  return { schema, batches: batches(), metrics: () => counters.snapshot() };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parquet
+
+async function parseParquet(source: ByteRangeSource, options: ParseOptions): Promise<ParsedFile> {
+  const counters = new Counters();
+  const maxErrorRate = options.maxErrorRate ?? 0;
+  const file = await openParquet({
+    size: source.size,
+    read: async (start, end) => {
+      const bytes = await source.read(start, end);
+      counters.bytesRead += bytes.byteLength;
+      return bytes;
+    },
+  });
+  const plans: ColumnPlan[] = file.schema.columns.map((c) => {
+    const target = targetName(c.name, options);
+    const override = overrideFor(target, options);
+    return { source: c.name, target, type: override ?? c.type, overridden: override !== undefined };
+  });
+  const keyIndexes = finishPlan(plans, options);
+  const sourceTypes = file.schema.columns.map((c) => c.type);
+  const schema: TableSchema = {
+    columns: plans.map((p, i) => {
+      const from = file.schema.columns[i];
+      // Text converted to another type may turn null tokens into nulls.
+      const nullable = (from?.nullable ?? true) || (from?.type === 'string' && p.type !== 'string');
+      return { name: p.target, type: p.type, nullable };
+    }),
+  };
+
+  async function* batches(): AsyncIterable<RecordBatch> {
+    const deduper = new Deduper(keyIndexes);
+    const values: CellValue[] = plans.map(() => null);
+    for await (const batch of file.readRowGroups()) {
+      const out: CellValue[][] = plans.map(() => []);
+      let rows = 0;
+      for (let r = 0; r < batch.numRows; r++) {
+        counters.recordsRead++;
+        let failed: string | undefined;
+        for (let i = 0; i < plans.length; i++) {
+          const plan = plans[i] as ColumnPlan;
+          const v = batch.columns[i]?.[r] ?? null;
+          if (!plan.overridden || plan.type === sourceTypes[i]) {
+            values[i] = v;
+            continue;
+          }
+          const converted = convertCell(v, plan.type, sourceTypes[i]);
+          if (converted === FAILED) {
+            failed ??= `${shown(v)} in column "${plan.target}" is not a ${plan.type}`;
+            values[i] = null;
+          } else {
+            values[i] = converted;
+          }
+        }
+        if (failed !== undefined) {
+          counters.fail({ reason: failed, record: counters.recordsRead });
+          checkErrorRate(counters, file.numRows, maxErrorRate);
+          continue;
+        }
+        if (deduper.isDuplicate(values)) {
+          counters.duplicatesDropped++;
+          continue;
+        }
+        counters.recordsWritten++;
+        for (let i = 0; i < values.length; i++) out[i]?.push(values[i] ?? null);
+        rows++;
+      }
+      if (rows > 0) yield { schema, numRows: rows, columns: out };
+    }
+    counters.finished = performance.now();
+  }
+
+  return { schema, batches: batches(), metrics: () => counters.snapshot() };
+}

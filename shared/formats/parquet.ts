@@ -1,0 +1,598 @@
+/**
+ * Parquet encoding of record batches: a streaming writer (one row group in memory at a time) and a reader
+ * over an async byte-range source (S3 ranged GETs in production), which fetches only the footer and the
+ * column chunks of the row groups and columns asked for. No I/O happens here: the caller supplies the sink
+ * and the range source.
+ *
+ * Built on hyparquet (reader) and hyparquet-writer: pure JavaScript, so the Lambda bundle needs no wasm
+ * or native binary, and the reader plans byte ranges itself. hyparquet-compressors adds the codecs other
+ * tools write (ZSTD from Polars/Spark, GZIP, BROTLI, LZ4).
+ *
+ * Type mapping, written: int → INT64 (always, even when values would fit INT32: the file schema is fixed
+ * before the first row group is seen, and one physical type per strata type keeps snapshots of a dataset
+ * schema-identical), float → DOUBLE, bool → BOOLEAN, string → BYTE_ARRAY STRING (UTF8), timestamp → INT64
+ * TIMESTAMP(MILLIS, adjusted to UTC); a nullable column is OPTIONAL, otherwise REQUIRED. Every column
+ * chunk carries min/max/null_count statistics.
+ *
+ * Type mapping, read (files from any tool): INT32/INT64/INT_n/UINT_n → int, except a 64-bit column whose
+ * statistics show values beyond ±2^53 → string (decimal text; an unsafe value met without statistics is a
+ * ParseError rather than a silent rounding); TIME → int (in its unit); FLOAT/DOUBLE/FLOAT16/DECIMAL →
+ * float (NaN → null); BOOLEAN → bool; TIMESTAMP millis/micros/nanos, INT96 and DATE → timestamp (epoch ms,
+ * sub-millisecond digits floored; a timestamp not adjusted to UTC is read as UTC wall-clock time);
+ * BYTE_ARRAY (annotated or not), ENUM, JSON, UUID → string; other FIXED_LEN_BYTE_ARRAY → string (base64);
+ * nested groups (LIST, MAP, STRUCT) → string holding JSON. A column is nullable when it is declared
+ * OPTIONAL (pandas and DuckDB declare every column so), so a file reads back with the schema it was
+ * written with. Unsupported encodings or codecs (LZO, BSON, INTERVAL) fail the read with a ParseError.
+ */
+
+import { gzipSync } from 'node:zlib';
+import {
+  type ColumnData,
+  type FileMetaData,
+  type ParquetParsers,
+  parquetMetadataAsync,
+  parquetRead,
+  parquetSchema,
+  type SchemaElement,
+  type SchemaTree,
+  type Statistics,
+} from 'hyparquet';
+import { compressors as readCompressors } from 'hyparquet-compressors';
+import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
+import type { CellValue, ColumnSchema, ColumnType, RecordBatch, TableSchema } from '../domain/table.js';
+import { InvalidInputError, isStrataError, ParseError } from '../errors.js';
+
+/** Random access to the bytes of one object. `end` is exclusive; the result holds `end - start` bytes. */
+export interface ByteRangeSource {
+  size: number;
+  read(start: number, end: number): Promise<Uint8Array>;
+}
+
+export type ParquetCompression = 'snappy' | 'gzip' | 'none';
+
+export interface ParquetWriteOptions {
+  /** Rows per row group (default 100,000): the unit of memory when writing and of skipping when reading. */
+  rowGroupSize?: number;
+  /** Default snappy: fast, and what every reader supports. */
+  compression?: ParquetCompression;
+}
+
+export interface ParquetWriteResult {
+  rowCount: number;
+  rowGroups: number;
+  bytes: number;
+}
+
+export const DEFAULT_ROW_GROUP_SIZE = 100_000;
+/**
+ * String min/max are cut to this many bytes (still valid bounds: the writer rounds a cut max up). Long
+ * text would otherwise bloat the footer, which every reader fetches first.
+ */
+const STATISTICS_TRUNCATE_LENGTH = 64;
+/** One ranged read of this size usually covers the whole footer. */
+const FOOTER_FETCH_SIZE = 64 * 1024;
+const CREATED_BY = 'strata (hyparquet-writer 0.17.0)';
+
+const CODECS = { snappy: 'SNAPPY', gzip: 'GZIP', none: 'UNCOMPRESSED' } as const;
+
+/** A ByteWriter that hands its bytes to the sink after every row group, so only one is ever buffered. */
+class SinkWriter extends ByteWriter {
+  bytes = 0;
+  constructor(private readonly sink: (chunk: Uint8Array) => Promise<void>) {
+    super(1 << 20);
+  }
+
+  async flush(): Promise<void> {
+    if (this.index === 0) return;
+    // A copy: the buffer is reused for the next row group, and the sink may keep the chunk (multipart).
+    const chunk = new Uint8Array(this.buffer.slice(0, this.index));
+    this.index = 0;
+    this.bytes += chunk.byteLength;
+    await this.sink(chunk);
+  }
+
+  override finish(): Promise<void> {
+    return this.flush();
+  }
+}
+
+function schemaElement(column: ColumnSchema): SchemaElement {
+  const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED';
+  const { name } = column;
+  switch (column.type) {
+    case 'int':
+      return { name, repetition_type, type: 'INT64' };
+    case 'float':
+      return { name, repetition_type, type: 'DOUBLE' };
+    case 'bool':
+      return { name, repetition_type, type: 'BOOLEAN' };
+    case 'string':
+      return {
+        name,
+        repetition_type,
+        type: 'BYTE_ARRAY',
+        converted_type: 'UTF8',
+        logical_type: { type: 'STRING' },
+      };
+    case 'timestamp':
+      return {
+        name,
+        repetition_type,
+        type: 'INT64',
+        // The converted type too, for readers that predate logical types.
+        converted_type: 'TIMESTAMP_MILLIS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+      };
+  }
+}
+
+function badValue(column: ColumnSchema, row: number, what: string): InvalidInputError {
+  return new InvalidInputError(`column "${column.name}" row ${row}: ${what}`, [
+    { path: `${column.name}[${row}]`, message: what },
+  ]);
+}
+
+/** Checks one row group's values against the schema and shapes them the way hyparquet-writer wants. */
+function columnData(column: ColumnSchema, values: CellValue[], firstRow: number): ColumnSource['data'] {
+  const expected =
+    column.type === 'int' || column.type === 'float' || column.type === 'timestamp'
+      ? 'number'
+      : column.type === 'bool'
+        ? 'boolean'
+        : 'string';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      if (!column.nullable) throw badValue(column, firstRow + i, 'null in a column that is not nullable');
+      continue;
+    }
+    if (typeof v !== expected)
+      throw badValue(column, firstRow + i, `expected ${column.type}, got ${typeof v}`);
+    if (
+      (column.type === 'int' && !Number.isSafeInteger(v)) ||
+      (column.type === 'timestamp' && !Number.isInteger(v))
+    ) {
+      throw badValue(column, firstRow + i, `expected ${column.type}, got ${String(v)}`);
+    }
+  }
+  if (column.type !== 'int') return values;
+  // INT64 wants bigints; a REQUIRED column can use the typed array.
+  if (!column.nullable) return BigInt64Array.from(values, (v) => BigInt(v as number));
+  return values.map((v) => (v === null ? null : BigInt(v as number)));
+}
+
+/**
+ * Writes `batches` as one Parquet file through `sink`, in order. Batches are regrouped into row groups of
+ * exactly `rowGroupSize` rows (the last may be smaller); memory holds at most one row group plus its
+ * encoded bytes. The sink receives the file in order, one chunk per row group plus the footer, and owns
+ * each chunk. A value that does not fit its column's type, or a null in a non-nullable column, throws
+ * InvalidInputError (the producer broke the schema).
+ */
+export async function writeParquet(
+  schema: TableSchema,
+  batches: AsyncIterable<RecordBatch>,
+  sink: (chunk: Uint8Array) => Promise<void>,
+  options: ParquetWriteOptions = {},
+): Promise<ParquetWriteResult> {
+  const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
+  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
+    throw new InvalidInputError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
+  }
+  const names = new Set<string>();
+  for (const c of schema.columns) {
+    if (names.has(c.name)) throw new InvalidInputError(`duplicate column "${c.name}"`);
+    names.add(c.name);
+  }
+  const codec = CODECS[options.compression ?? 'snappy'];
+  const writer = new SinkWriter(sink);
+  const parquet = new ParquetWriter({
+    writer,
+    schema: [{ name: 'root', num_children: schema.columns.length }, ...schema.columns.map(schemaElement)],
+    codec,
+    compressors: { GZIP: (input) => gzipSync(input) },
+    statisticsTruncateLength: STATISTICS_TRUNCATE_LENGTH,
+    createdBy: CREATED_BY,
+  });
+
+  let pending: CellValue[][] = schema.columns.map(() => []);
+  let pendingRows = 0;
+  let rowCount = 0;
+  let rowGroups = 0;
+  const flushGroup = async (): Promise<void> => {
+    if (pendingRows === 0) return;
+    const columns = pending;
+    const rows = pendingRows;
+    pending = schema.columns.map(() => []);
+    pendingRows = 0;
+    await parquet.write({
+      rowGroupSize: rows,
+      columnData: schema.columns.map((c, i) => ({
+        name: c.name,
+        data: columnData(c, columns[i] ?? [], rowCount),
+      })),
+    });
+    rowCount += rows;
+    rowGroups++;
+  };
+
+  for await (const batch of batches) {
+    checkBatchSchema(schema, batch);
+    let offset = 0;
+    while (offset < batch.numRows) {
+      const take = Math.min(rowGroupSize - pendingRows, batch.numRows - offset);
+      for (let c = 0; c < schema.columns.length; c++) {
+        const source = batch.columns[c] ?? [];
+        const target = pending[c] ?? [];
+        for (let r = offset; r < offset + take; r++) target.push(source[r] ?? null);
+      }
+      pendingRows += take;
+      offset += take;
+      if (pendingRows === rowGroupSize) await flushGroup();
+    }
+  }
+  await flushGroup();
+  await parquet.finish();
+  return { rowCount, rowGroups, bytes: writer.bytes };
+}
+
+function checkBatchSchema(schema: TableSchema, batch: RecordBatch): void {
+  const same =
+    batch.schema.columns.length === schema.columns.length &&
+    batch.schema.columns.every((c, i) => c.name === schema.columns[i]?.name);
+  if (!same) {
+    throw new InvalidInputError(
+      `batch columns [${batch.schema.columns.map((c) => c.name).join(', ')}] do not match the file's ` +
+        `[${schema.columns.map((c) => c.name).join(', ')}]`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading
+
+export interface ColumnStatistics {
+  min?: CellValue;
+  max?: CellValue;
+  nullCount?: number;
+}
+
+export interface ParquetRowGroupInfo {
+  index: number;
+  numRows: number;
+  /** Statistics of the top-level primitive columns that have them (nested columns have none). */
+  columns: Record<string, ColumnStatistics>;
+}
+
+export interface ReadRowGroupsOptions {
+  /** Row group indexes, read in the order given (default: all, in file order). */
+  rowGroups?: number[];
+  /** Column names; the batches hold these columns in this order (default: all, in schema order). */
+  columns?: string[];
+}
+
+export interface ParquetFile {
+  schema: TableSchema;
+  numRows: number;
+  rowGroups: ParquetRowGroupInfo[];
+  createdBy: string | undefined;
+  /** One batch per row group; fetches only the chunks of the requested row groups and columns. */
+  readRowGroups(options?: ReadRowGroupsOptions): AsyncIterable<RecordBatch>;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** Division rounding toward -infinity, so a pre-1970 instant with sub-ms digits stays in its millisecond. */
+function floorDiv(value: bigint, divisor: bigint): number {
+  const q = value / divisor;
+  return Number(value % divisor < 0n ? q - 1n : q);
+}
+
+const textDecoder = new TextDecoder();
+
+// Timestamps as epoch-ms numbers (not Date objects), JSON left as text: the shapes CellValue wants.
+const PARSERS: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (v: bigint) => Number(v),
+  timestampFromMicroseconds: (v: bigint) => floorDiv(v, 1000n),
+  timestampFromNanoseconds: (v: bigint) => floorDiv(v, 1_000_000n),
+  dateFromDays: (days: number) => days * MS_PER_DAY,
+  jsonFromBytes: (bytes: Uint8Array) => bytes && textDecoder.decode(bytes),
+};
+
+/** How a top-level Parquet column becomes a strata column. */
+type Decoder = 'int' | 'bigint-text' | 'float' | 'bool' | 'timestamp' | 'string' | 'bytes' | 'json';
+
+interface ColumnPlan {
+  schema: ColumnSchema;
+  decoder: Decoder;
+  /** Statistics are kept for primitive columns whose min/max order is the strata value order. */
+  statistics: 'value' | 'legacy-ok' | 'none';
+}
+
+function is64BitInteger(e: SchemaElement): boolean {
+  return e.type === 'INT64' || (e.logical_type?.type === 'INTEGER' && e.logical_type.bitWidth === 64);
+}
+
+function isUnsigned(e: SchemaElement): boolean {
+  return (
+    e.converted_type?.startsWith('UINT_') === true ||
+    (e.logical_type?.type === 'INTEGER' && !e.logical_type.isSigned)
+  );
+}
+
+function primitiveType(e: SchemaElement): { type: ColumnType; decoder: Decoder } {
+  const logical = e.logical_type?.type;
+  const converted = e.converted_type;
+  if (converted === 'DECIMAL' || logical === 'DECIMAL' || logical === 'FLOAT16') {
+    return { type: 'float', decoder: 'float' };
+  }
+  if (
+    e.type === 'INT96' ||
+    logical === 'TIMESTAMP' ||
+    logical === 'DATE' ||
+    converted === 'DATE' ||
+    converted === 'TIMESTAMP_MILLIS' ||
+    converted === 'TIMESTAMP_MICROS'
+  ) {
+    return { type: 'timestamp', decoder: 'timestamp' };
+  }
+  switch (e.type) {
+    case 'BOOLEAN':
+      return { type: 'bool', decoder: 'bool' };
+    case 'INT32':
+    case 'INT64':
+      return { type: 'int', decoder: 'int' };
+    case 'FLOAT':
+    case 'DOUBLE':
+      return { type: 'float', decoder: 'float' };
+    case 'FIXED_LEN_BYTE_ARRAY':
+      return { type: 'string', decoder: logical === 'UUID' ? 'string' : 'bytes' };
+    default:
+      return { type: 'string', decoder: 'string' };
+  }
+}
+
+function planColumn(node: SchemaTree, metadata: FileMetaData, index: number): ColumnPlan {
+  const e = node.element;
+  const name = e.name;
+  if (node.children.length > 0) {
+    const nullable = e.repetition_type !== 'REQUIRED';
+    return { schema: { name, type: 'string', nullable }, decoder: 'json', statistics: 'none' };
+  }
+  let { type, decoder } = primitiveType(e);
+  const chunks = metadata.row_groups.map((g) => g.columns[index]?.meta_data);
+  if (type === 'int' && is64BitInteger(e)) {
+    // Integers beyond ±2^53 cannot be numbers without rounding; the statistics tell us before reading.
+    const unsafe = chunks.some((m) => {
+      const s = m?.statistics;
+      return [s?.min_value, s?.max_value, s?.min, s?.max].some(
+        (v) =>
+          typeof v === 'bigint' &&
+          (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)),
+      );
+    });
+    if (unsafe) {
+      type = 'string';
+      decoder = 'bigint-text';
+    }
+  }
+  // The declared repetition, not the null counts: a file reads back with the schema it was written with.
+  const nullable = e.repetition_type !== 'REQUIRED';
+  // Legacy min/max were written with signed comparison: right for signed numbers, wrong for strings.
+  const legacyOk =
+    (type === 'int' || type === 'float' || type === 'timestamp' || type === 'bool') && !isUnsigned(e);
+  const statistics =
+    decoder === 'bytes' || decoder === 'bigint-text' ? 'none' : legacyOk ? 'legacy-ok' : 'value';
+  return { schema: { name, type, nullable }, decoder, statistics };
+}
+
+function statisticValue(plan: ColumnPlan, value: unknown): CellValue | undefined {
+  if (value === undefined || value === null) return undefined;
+  switch (plan.schema.type) {
+    case 'int':
+    case 'timestamp':
+      if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
+      return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+    case 'float':
+      return typeof value === 'number' && !Number.isNaN(value) ? value : undefined;
+    case 'bool':
+      return typeof value === 'boolean' ? value : undefined;
+    case 'string':
+      return typeof value === 'string' ? value : undefined;
+  }
+}
+
+function columnStatistics(plan: ColumnPlan, stats: Statistics | undefined): ColumnStatistics {
+  const out: ColumnStatistics = {};
+  if (!stats) return out;
+  if (stats.null_count !== undefined) out.nullCount = Number(stats.null_count);
+  if (plan.statistics === 'none') return out;
+  const legacy = plan.statistics === 'legacy-ok';
+  const min = statisticValue(plan, stats.min_value ?? (legacy ? stats.min : undefined));
+  const max = statisticValue(plan, stats.max_value ?? (legacy ? stats.max : undefined));
+  if (min !== undefined) out.min = min;
+  if (max !== undefined) out.max = max;
+  return out;
+}
+
+function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+    return v;
+  });
+}
+
+function decodeValue(plan: ColumnPlan, v: unknown, row: number): CellValue {
+  if (v === null || v === undefined) return null;
+  switch (plan.decoder) {
+    case 'int':
+      if (typeof v === 'number') return v;
+      if (typeof v === 'bigint') {
+        const n = Number(v);
+        if (Number.isSafeInteger(n)) return n;
+        throw new ParseError(`column "${plan.schema.name}" holds ${v}, beyond the safe integer range`, {
+          record: row + 1,
+        });
+      }
+      break;
+    case 'bigint-text':
+      return String(v);
+    case 'float':
+      if (typeof v === 'number') return Number.isNaN(v) ? null : v;
+      if (typeof v === 'bigint') return Number(v);
+      break;
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      break;
+    case 'timestamp':
+      if (typeof v === 'number') return v;
+      if (v instanceof Date) return v.getTime();
+      break;
+    case 'string':
+      if (typeof v === 'string') return v;
+      if (v instanceof Uint8Array) return textDecoder.decode(v);
+      break;
+    case 'bytes':
+      if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+      if (typeof v === 'string') return v;
+      break;
+    case 'json':
+      return jsonText(v);
+  }
+  throw new ParseError(`column "${plan.schema.name}" holds an unexpected value of type ${typeof v}`, {
+    record: row + 1,
+  });
+}
+
+/**
+ * Opens a Parquet file from a byte-range source: reads the footer only (one ranged read of up to 64 KiB,
+ * a second when the footer is larger) and maps its schema and row-group statistics. A source that is not
+ * Parquet throws ParseError.
+ */
+export async function openParquet(source: ByteRangeSource): Promise<ParquetFile> {
+  // The footer read is kept: for a small file it already holds every column chunk, so no second request.
+  let tail: { start: number; bytes: Uint8Array } | undefined;
+  const file = {
+    byteLength: source.size,
+    async slice(start: number, end: number = source.size): Promise<ArrayBuffer> {
+      if (tail && start >= tail.start && end <= source.size) {
+        return tail.bytes.slice(start - tail.start, end - tail.start).buffer as ArrayBuffer;
+      }
+      const bytes = await source.read(start, end);
+      if (bytes.byteLength !== end - start) {
+        throw new ParseError(`the source returned ${bytes.byteLength} bytes for range ${start}-${end}`);
+      }
+      if (end === source.size && tail === undefined) {
+        tail = { start, bytes };
+        return bytes.slice().buffer as ArrayBuffer;
+      }
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
+    },
+  };
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file, { parsers: PARSERS, initialFetchSize: FOOTER_FETCH_SIZE });
+  } catch (error) {
+    // The source's own errors (a throttled S3 read is a TransientError) keep their meaning.
+    if (isStrataError(error)) throw error;
+    throw new ParseError(`not a readable Parquet file (${(error as Error).message})`, {}, { cause: error });
+  }
+  const tree = parquetSchema(metadata);
+  // Leaf index of each top-level column's first chunk (a nested column spans several leaves).
+  const plans: ColumnPlan[] = [];
+  const firstLeaf: number[] = [];
+  let leaf = 0;
+  for (const node of tree.children) {
+    plans.push(planColumn(node, metadata, leaf));
+    firstLeaf.push(leaf);
+    leaf += countLeaves(node);
+  }
+  const schema: TableSchema = { columns: plans.map((p) => p.schema) };
+  const byName = new Map(plans.map((p, i) => [p.schema.name, i]));
+  const groupStarts: number[] = [];
+  let start = 0;
+  const rowGroups = metadata.row_groups.map((group, index) => {
+    groupStarts.push(start);
+    const numRows = Number(group.num_rows);
+    start += numRows;
+    const columns: Record<string, ColumnStatistics> = {};
+    plans.forEach((plan, i) => {
+      if (plan.decoder === 'json') return;
+      columns[plan.schema.name] = columnStatistics(
+        plan,
+        group.columns[firstLeaf[i] ?? -1]?.meta_data?.statistics,
+      );
+    });
+    return { index, numRows, columns };
+  });
+
+  async function* readRowGroups(options: ReadRowGroupsOptions = {}): AsyncIterable<RecordBatch> {
+    const indexes = options.rowGroups ?? rowGroups.map((g) => g.index);
+    for (const i of indexes) {
+      if (!Number.isInteger(i) || i < 0 || i >= rowGroups.length) {
+        throw new InvalidInputError(`row group ${i} does not exist (the file has ${rowGroups.length})`);
+      }
+    }
+    const names = options.columns ?? schema.columns.map((c) => c.name);
+    const selected = names.map((name) => {
+      const index = byName.get(name);
+      if (index === undefined) throw new InvalidInputError(`column "${name}" is not in the file`);
+      return plans[index] as ColumnPlan;
+    });
+    const batchSchema: TableSchema = { columns: selected.map((p) => p.schema) };
+    for (const index of indexes) {
+      const group = rowGroups[index] as ParquetRowGroupInfo;
+      const groupStart = groupStarts[index] ?? 0;
+      const columns = selected.map(() => new Array<CellValue>(group.numRows).fill(null));
+      const slot = new Map(selected.map((p, i) => [p.schema.name, i]));
+      const chunks: ColumnData[] = [];
+      if (selected.length > 0 && group.numRows > 0) {
+        try {
+          await parquetRead({
+            file,
+            metadata,
+            rowStart: groupStart,
+            rowEnd: groupStart + group.numRows,
+            columns: names,
+            parsers: PARSERS,
+            compressors: readCompressors,
+            onChunk: (chunk) => chunks.push(chunk),
+          });
+        } catch (error) {
+          if (isStrataError(error)) throw error;
+          const reason = `cannot decode row group ${index} (${(error as Error).message})`;
+          throw new ParseError(reason, { record: groupStart + 1 }, { cause: error });
+        }
+      }
+      for (const chunk of chunks) {
+        const i = slot.get(chunk.columnName);
+        const plan = selected[i ?? -1];
+        const target = columns[i ?? -1];
+        if (!plan || !target) continue;
+        const data = chunk.columnData;
+        for (let k = 0; k < data.length; k++) {
+          const row = chunk.rowStart + k - groupStart;
+          if (row < 0 || row >= group.numRows) continue;
+          target[row] = decodeValue(plan, data[k], groupStart + row);
+        }
+      }
+      yield { schema: batchSchema, numRows: group.numRows, columns };
+    }
+  }
+
+  return {
+    schema,
+    numRows: Number(metadata.num_rows),
+    rowGroups,
+    createdBy: metadata.created_by,
+    readRowGroups,
+  };
+}
+
+function countLeaves(node: SchemaTree): number {
+  if (node.children.length === 0) return 1;
+  let n = 0;
+  for (const child of node.children) n += countLeaves(child);
+  return n;
+}

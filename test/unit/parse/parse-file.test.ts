@@ -1,0 +1,248 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { type ParseOptions, parseFile } from '../../../shared/domain/parse/parse-file.js';
+import {
+  batchFromRows,
+  type CellValue,
+  type RecordBatch,
+  rowsOf,
+  type TableSchema,
+} from '../../../shared/domain/table.js';
+import { ParseError } from '../../../shared/errors.js';
+import { writeParquet } from '../../../shared/formats/parquet.js';
+import { asBatches, collect, fixture, opener, rangeSource } from './sources.js';
+
+async function rowsFrom(batches: AsyncIterable<RecordBatch>): Promise<Record<string, CellValue>[]> {
+  const rows: Record<string, CellValue>[] = [];
+  for await (const batch of batches) rows.push(...rowsOf(batch));
+  return rows;
+}
+
+const PEOPLE_CSV = 'id,name,age\n1,ann,34\n2,bob,x\n3,cy,51\n1,ann again,35\n';
+
+describe('parseFile', () => {
+  it('renames columns, overrides types and keeps the first record of each dedup key', async () => {
+    // Prepare
+    const options: ParseOptions = {
+      columnMapping: { name: 'full_name', id: 'person_id' },
+      typeOverrides: { person_id: 'string' },
+      dedupKeys: ['person_id'],
+      maxErrorRate: 0.5,
+    };
+
+    // Act
+    const parsed = await parseFile({ format: 'csv', open: opener(PEOPLE_CSV) }, options);
+    const rows = await rowsFrom(parsed.batches);
+
+    // Assess
+    expect(parsed.schema.columns).toEqual([
+      { name: 'person_id', type: 'string', nullable: false },
+      { name: 'full_name', type: 'string', nullable: false },
+      { name: 'age', type: 'string', nullable: false }, // "x" makes it a string column
+    ]);
+    expect(rows.map((r) => [r.person_id, r.full_name])).toEqual([
+      ['1', 'ann'],
+      ['2', 'bob'],
+      ['3', 'cy'],
+    ]);
+    expect(parsed.metrics()).toMatchObject({
+      recordsRead: 4,
+      recordsWritten: 3,
+      recordsFailed: 0,
+      duplicatesDropped: 1,
+      bytesRead: PEOPLE_CSV.length,
+      errorRate: 0,
+    });
+  });
+
+  it('fails records that do not convert under a type override and counts them', async () => {
+    // Act
+    const parsed = await parseFile(
+      { format: 'csv', open: opener(PEOPLE_CSV) },
+      { typeOverrides: { age: 'int' }, maxErrorRate: 0.25 },
+    );
+    const rows = await rowsFrom(parsed.batches);
+
+    // Assess
+    expect(parsed.schema.columns[2]).toEqual({ name: 'age', type: 'int', nullable: false });
+    expect(rows.map((r) => r.age)).toEqual([34, 51, 35]);
+    expect(parsed.metrics()).toMatchObject({
+      recordsRead: 4,
+      recordsWritten: 3,
+      recordsFailed: 1,
+      errorRate: 0.25,
+    });
+  });
+
+  it('quarantines the file when the error rate exceeds the allowed one, before any batch', async () => {
+    // Act
+    const act = parseFile({ format: 'csv', open: opener(PEOPLE_CSV) }, { typeOverrides: { age: 'int' } });
+
+    // Assess
+    await expect(act).rejects.toThrow(ParseError);
+    await expect(act).rejects.toMatchObject({
+      record: 2,
+      reason: expect.stringMatching(/1 of 4.*"x".*"age"/),
+    });
+  });
+
+  it('emits batches of the requested size', async () => {
+    // Prepare
+    const csv = `n\n${Array.from({ length: 25 }, (_, i) => i).join('\n')}\n`;
+
+    // Act
+    const parsed = await parseFile({ format: 'csv', open: opener(csv) }, { batchSize: 10 });
+    const sizes: number[] = [];
+    for await (const b of parsed.batches) sizes.push(b.numRows);
+
+    // Assess
+    expect(sizes).toEqual([10, 10, 5]);
+  });
+
+  it('reads the input twice: once to infer, once to convert', async () => {
+    // Prepare
+    let opens = 0;
+    const open = () => {
+      opens++;
+      return opener('a\n1\n')();
+    };
+
+    // Act
+    const parsed = await parseFile({ format: 'csv', open });
+    const afterInference = opens;
+    await rowsFrom(parsed.batches);
+
+    // Assess
+    expect([afterInference, opens]).toEqual([1, 2]);
+  });
+
+  it('dedups JSON Lines on a key, counting the dropped duplicate', async () => {
+    // Act
+    const parsed = await parseFile(
+      { format: 'jsonl', open: opener(fixture('events.jsonl')) },
+      { dedupKeys: ['event_id'] },
+    );
+    const rows = await rowsFrom(parsed.batches);
+
+    // Assess
+    expect(rows.map((r) => r.event_id)).toEqual([1, 2, 3]);
+    expect(parsed.metrics()).toMatchObject({ recordsRead: 4, recordsWritten: 3, duplicatesDropped: 1 });
+  });
+
+  it.each([
+    [{ dedupKeys: ['nope'] }, /dedup key "nope"/],
+    [{ columnMapping: { id: 'name' } }, /two columns the name "name"/],
+    [{ typeOverrides: { id: 'integer' as never } }, /unknown type "integer"/],
+    [{ maxErrorRate: 2 }, /maxErrorRate/],
+  ])('rejects options that do not fit the file: %j', async (options, message) => {
+    await expect(parseFile({ format: 'csv', open: opener(PEOPLE_CSV) }, options)).rejects.toThrow(message);
+  });
+
+  it('parses Parquet with the same mapping, overrides and dedup, counting the bytes fetched', async () => {
+    // Prepare
+    const schema: TableSchema = {
+      columns: [
+        { name: 'id', type: 'int', nullable: false },
+        { name: 'code', type: 'string', nullable: false },
+      ],
+    };
+    const rows = [
+      { id: 1, code: '10' },
+      { id: 2, code: 'n/a' },
+      { id: 1, code: '30' },
+      { id: 3, code: 'x' },
+    ];
+    const { bytes } = await collect((sink) =>
+      writeParquet(schema, asBatches([batchFromRows(schema, rows)]), sink),
+    );
+    const source = rangeSource(bytes);
+
+    // Act
+    const parsed = await parseFile(
+      { format: 'parquet', source },
+      {
+        columnMapping: { code: 'score' },
+        typeOverrides: { score: 'float' },
+        dedupKeys: ['id'],
+        maxErrorRate: 0.25,
+      },
+    );
+    const out = await rowsFrom(parsed.batches);
+
+    // Assess
+    expect(parsed.schema.columns).toEqual([
+      { name: 'id', type: 'int', nullable: false },
+      { name: 'score', type: 'float', nullable: true }, // text → number may turn "n/a" into null
+    ]);
+    expect(out).toEqual([
+      { id: 1, score: 10 },
+      { id: 2, score: null },
+    ]);
+    expect(parsed.metrics()).toMatchObject({
+      recordsRead: 4,
+      recordsWritten: 2,
+      recordsFailed: 1,
+      duplicatesDropped: 1,
+      bytesRead: bytes.length,
+    });
+  });
+
+  it('stops a Parquet parse once failures exceed the error budget for the whole file', async () => {
+    // Prepare
+    const schema: TableSchema = { columns: [{ name: 'v', type: 'string', nullable: false }] };
+    const rows = ['1', 'a', 'b', '2'].map((v) => ({ v }));
+    const { bytes } = await collect((sink) =>
+      writeParquet(schema, asBatches([batchFromRows(schema, rows)]), sink),
+    );
+
+    // Act
+    const parsed = await parseFile(
+      { format: 'parquet', source: rangeSource(bytes) },
+      { typeOverrides: { v: 'int' }, maxErrorRate: 0.25 },
+    );
+
+    // Assess
+    await expect(rowsFrom(parsed.batches)).rejects.toMatchObject({ name: 'ParseError', record: 2 });
+  });
+
+  it('keeps heap growth far below the size of a ~50 MB CSV', { timeout: 120_000 }, async () => {
+    // Prepare: a generated file (no disk), and a real gc so heapUsed measures what is retained.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const encoder = new TextEncoder();
+    const size = 50_000_000;
+    async function* csv(): AsyncIterable<Uint8Array> {
+      let text = 'id,name,amount,at,flag\n';
+      let bytes = 0;
+      for (let i = 0; bytes < size; i++) {
+        const minute = String(i % 60).padStart(2, '0');
+        text += `${i},"name ${i % 1000}",${(i % 10_000) / 100},2026-01-01T00:${minute}:00Z,${i % 2 === 0}\n`;
+        if (text.length >= 65_536) {
+          const chunk = encoder.encode(text);
+          bytes += chunk.length;
+          text = '';
+          yield chunk;
+        }
+      }
+    }
+    gc();
+    const before = process.memoryUsage().heapUsed;
+
+    // Act
+    const parsed = await parseFile({ format: 'csv', open: csv });
+    let peak = 0;
+    let batches = 0;
+    for await (const _ of parsed.batches) {
+      if (++batches % 20 === 0) {
+        gc();
+        peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+      }
+    }
+
+    // Assess
+    expect(parsed.metrics().bytesRead).toBeGreaterThanOrEqual(size);
+    expect(parsed.schema.columns.map((c) => c.type)).toEqual(['int', 'string', 'float', 'timestamp', 'bool']);
+    expect(peak).toBeLessThan(size / 10);
+  });
+});
