@@ -34,16 +34,6 @@ import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
 import { StrataFunction } from './constructs/strata-function.js';
 
-/** The prefixes of the data bucket; a file's prefix is its lifecycle state. */
-export const DATA_PREFIXES = [
-  'fresh/',
-  'used/',
-  'archived/',
-  'quarantine/',
-  'versions/',
-  'reports/',
-] as const;
-
 export class StrataStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -77,6 +67,12 @@ export class StrataStack extends Stack {
           transitions: [
             { storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(30) },
           ],
+        },
+        {
+          // Intermediate data between stages; every version keeps its own snapshot.
+          id: 'expire-staging',
+          prefix: 'staging/',
+          expiration: Duration.days(7),
         },
         {
           // Versioning keeps overwritten and deleted objects recoverable; bound how long.
@@ -122,14 +118,57 @@ export class StrataStack extends Stack {
       })
       .next(new Fail(this, 'Quarantined', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
 
-    const registerStep = this.stage('register', register.fn, quarantined);
-    const definition = registerStep.next(
+    const parse = new StrataFunction(this, 'Parse', {
+      name: 'parse',
+      description: 'Pipeline stage 2: CSV/JSONL/JSON/Parquet → canonical Parquet in staging/',
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+    const validate = new StrataFunction(this, 'Validate', {
+      name: 'validate',
+      description: 'Pipeline stage 3: validation suite over the staged data; report to reports/',
+      memorySize: 1024,
+      timeout: Duration.minutes(10),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+    const profile = new StrataFunction(this, 'Profile', {
+      name: 'profile',
+      description: 'Pipeline stage 4: per-column profile of the staged data; written to reports/',
+      memorySize: 1024,
+      timeout: Duration.minutes(10),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+    const version = new StrataFunction(this, 'Version', {
+      name: 'version',
+      description: 'Pipeline stage 5: gapless version number, Parquet snapshot in versions/, lineage',
+      timeout: Duration.minutes(5),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+      .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
+      .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite');
+
+    const stages = this.stage('parse', parse.fn, quarantined)
+      .next(this.stage('validate', validate.fn, quarantined))
+      .next(this.stage('profile', profile.fn, quarantined))
+      .next(this.stage('version', version.fn, quarantined))
+      // The execution's output is the ingestion result: {dataset_id, status, version, rows_ingested, …}.
+      .next(new Succeed(this, 'Versioned', { outputPath: '$.version' }));
+    const definition = this.stage('register', register.fn, quarantined).next(
       new Choice(this, 'Duplicate content?')
         .when(
           Condition.stringEquals('$.file.outcome', 'DUPLICATE'),
           new Succeed(this, 'Duplicate', { comment: 'The dataset already has this content; nothing to do.' }),
         )
-        .otherwise(new Succeed(this, 'Registered')),
+        .otherwise(stages),
     );
 
     const stateMachineLogs = new LogGroup(this, 'IngestionLogs', {
@@ -143,7 +182,7 @@ export class StrataStack extends Stack {
       logs: { destination: stateMachineLogs, level: LogLevel.ALL, includeExecutionData: false },
     });
     Validations.of(ingestion).acknowledge(
-      ...[register, quarantine].map((stage) => ({
+      ...[register, parse, validate, profile, version, quarantine].map((stage) => ({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((stage.fn.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId)}.Arn>:*]`,
         reason:
           'lambda:InvokeFunction on function-arn:* covers versions and aliases of our own stage function.',
@@ -248,8 +287,9 @@ export class StrataStack extends Stack {
     route('GET /datasets/{name}/versions/{v}', 'ApiGetVersion', (fn) =>
       readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*'),
     );
+    // Writes too: the CSV form of a version is made on first request and kept beside its Parquet.
     route('GET /datasets/{name}/versions/{v}/data', 'ApiVersionData', (fn) =>
-      readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*'),
+      readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*'),
     );
     route('GET /files/{id}', 'ApiGetFile', readsMetadata);
 

@@ -8,6 +8,8 @@ const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'VERSIONS_TABLE', 'L
 const deps = { versions: versionStore(config), store: objectStore(config) };
 
 /** `GET /datasets/{name}/versions/{v}/data?format=parquet|csv`: a presigned download URL. */
-export const handler = route(logger, { path: versionPath, query: versionDataQuery }, ({ tenant, path }) =>
-  versionDownloadUrl(deps, tenant, path.name, path.v),
+export const handler = route(
+  logger,
+  { path: versionPath, query: versionDataQuery },
+  ({ tenant, path, query }) => versionDownloadUrl(deps, tenant, path.name, path.v, query.format),
 );

@@ -3,6 +3,8 @@ import type { DatasetConfig } from '../domain/dataset.js';
 import { isValidName } from '../domain/object-key.js';
 import type { ValidationSuite } from '../domain/validation/index.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
+import { toCsv } from '../formats/csv-export.js';
+import { openParquet } from '../formats/parquet.js';
 import type { DatasetStore, MetadataStore, ObjectStore, VersionStore } from '../ports.js';
 
 export interface DatasetReadDeps {
@@ -73,12 +75,16 @@ export async function setDatasetConfig(
   return { dataset, config };
 }
 
-/** Presigned download of a version's snapshot; URLs are short-lived because they bypass the API key. */
+/**
+ * Presigned download of a version's snapshot; URLs are short-lived because they bypass the API key.
+ * CSV is made from the Parquet snapshot on first request and kept beside it (a version never changes).
+ */
 export async function versionDownloadUrl(
   deps: Pick<DatasetReadDeps, 'versions' | 'store'>,
   tenant: string,
   dataset: string,
   version: number,
+  format: 'parquet' | 'csv',
   expiresInSeconds = 900,
 ) {
   checkName(dataset);
@@ -86,12 +92,19 @@ export async function versionDownloadUrl(
   if (!record || record.status === 'PENDING') {
     throw new NotFoundError(`version ${version} of dataset "${dataset}" not found`);
   }
-  const url = await deps.store.presignGet(
-    record.snapshotKey,
-    expiresInSeconds,
-    `${dataset}-v${version}.parquet`,
-  );
-  return { dataset, version, format: 'parquet', url, expiresInSeconds };
+  let key = record.snapshotKey;
+  if (format === 'csv') {
+    key = record.snapshotKey.replace(/\.parquet$/, '.csv');
+    if (!(await deps.store.exists(key))) {
+      const source = await deps.store.openRange({ bucket: deps.store.bucket, key: record.snapshotKey });
+      const snapshot = await openParquet(source);
+      await deps.store.write(key, toCsv(snapshot.schema, snapshot.readRowGroups()), {
+        contentType: 'text/csv',
+      });
+    }
+  }
+  const url = await deps.store.presignGet(key, expiresInSeconds, `${dataset}-v${version}.${format}`);
+  return { dataset, version, format, url, expiresInSeconds };
 }
 
 /** Replaces the dataset's validation suite; it applies to files that arrive from now on. */

@@ -22,7 +22,7 @@ async function drop(key: string, body: Uint8Array | string, metadata?: Record<st
 }
 
 describe('a file dropped under fresh/', () => {
-  it('runs the state machine and records the file with its sha256, visible through GET /datasets', async () => {
+  it('runs the pipeline and records the file with its sha256 and version, visible through GET /datasets', async () => {
     // Prepare
     const key = `fresh/${tenant}/customers/2026-11/customers.csv`;
 
@@ -32,6 +32,11 @@ describe('a file dropped under fresh/', () => {
 
     // Assess
     expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output ?? '{}')).toMatchObject({
+      status: 'VERSIONED',
+      version: 1,
+      rows_ingested: 8,
+    });
     const record = await ctx.metadata.getFile(tenant, fileIdFor(ref));
     expect(record).toMatchObject({
       sha256: createHash('sha256').update(csv).digest('hex'),
@@ -39,7 +44,8 @@ describe('a file dropped under fresh/', () => {
       format: 'csv',
       dataType: 'custom',
       status: 'FRESH',
-      stage: 'register',
+      stage: 'version',
+      version: 1,
       dataset: 'customers',
       key,
     });

@@ -1,0 +1,204 @@
+/**
+ * Pipeline stages 2–4 (parse, validate, profile). Each reads what the previous stage left in S3 (keys
+ * travel through the state machine, data does not), does its work streaming, writes its artifact and
+ * annotates the file record. Re-running a stage rewrites the same artifacts: all are derived data.
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { DatasetConfig } from '../domain/dataset.js';
+import type { FileFormat } from '../domain/object-key.js';
+import { parseFile } from '../domain/parse/parse-file.js';
+import { createProfiler } from '../domain/profile/index.js';
+import type { RecordBatch, TableSchema } from '../domain/table.js';
+import {
+  createValidator,
+  suiteFromSchema,
+  type ValidationSuite,
+  validationSuiteSchema,
+} from '../domain/validation/index.js';
+import { reportKey, stagingKey } from '../domain/version.js';
+import { ValidationFailedError } from '../errors.js';
+import { openParquet, writeParquet } from '../formats/parquet.js';
+import type { Clock, DatasetStore, Logger, ObjectStore } from '../ports.js';
+import type {
+  afterParseSchema,
+  afterRegisterSchema,
+  afterValidateSchema,
+  ParseOutput,
+  ProfileOutput,
+  ValidateOutput,
+} from '../schemas/ingestion.js';
+import { pipeThrough } from './channel.js';
+
+export interface StageDeps {
+  store: ObjectStore;
+  datasets: DatasetStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Stage 2: read the source in its format (two streaming passes for text: infer, then convert), apply
+ * the dataset's mapping, type overrides and dedup keys, and write the canonical Parquet to staging.
+ */
+export async function parseStage(
+  deps: StageDeps,
+  state: z.infer<typeof afterRegisterSchema>,
+): Promise<ParseOutput> {
+  const { file } = state;
+  const dataset = await deps.datasets.getDataset(file.tenant, file.dataset);
+  const config: DatasetConfig = dataset?.config ?? {};
+  const source = { bucket: file.object.bucket, key: file.object.key, versionId: file.object.versionId };
+  const format = file.format as FileFormat;
+  const parsed = await parseFile(
+    format === 'parquet'
+      ? { format, source: await deps.store.openRange(source) }
+      : { format, open: () => deps.store.read(source) },
+    {
+      ...(config.columnMapping && { columnMapping: config.columnMapping }),
+      ...(config.typeOverrides && { typeOverrides: config.typeOverrides }),
+      ...(config.dedupKeys && { dedupKeys: config.dedupKeys }),
+      ...(config.maxErrorRate !== undefined && { maxErrorRate: config.maxErrorRate }),
+    },
+  );
+
+  const stagedKey = stagingKey(file.tenant, file.dataset, file.fileId);
+  const hash = createHash('sha256');
+  const written = await pipeThrough<Uint8Array, { rowCount: number }>(
+    async (push) => {
+      await writeParquet(parsed.schema, parsed.batches, async (chunk) => {
+        hash.update(chunk);
+        await push(chunk);
+      });
+    },
+    async (chunks) => {
+      await deps.store.write(stagedKey, chunks, { contentType: 'application/vnd.apache.parquet' });
+      return { rowCount: parsed.metrics().recordsWritten };
+    },
+  );
+  const metrics = parsed.metrics();
+  await deps.datasets.updateFile(file.tenant, file.fileId, {
+    stage: 'parse',
+    parse: {
+      stagedKey,
+      rowCount: written.rowCount,
+      columns: parsed.schema.columns.length,
+      recordsFailed: metrics.recordsFailed,
+      durationMs: metrics.durationMs,
+    },
+  });
+  deps.logger.info('file parsed', {
+    fileId: file.fileId,
+    format,
+    ...metrics,
+    columns: parsed.schema.columns.length,
+  });
+  return {
+    stagedKey,
+    schema: parsed.schema,
+    rowCount: written.rowCount,
+    contentHash: hash.digest('hex'),
+    metrics,
+  };
+}
+
+/**
+ * Stage 3: run the dataset's validation suite (or, for a dataset without one, the suite inferred from
+ * this file's schema) over the staged data. The report is written either way; a FAILED report fails the
+ * stage with ValidationFailedError, which the state machine turns into quarantine.
+ */
+export async function validateStage(
+  deps: StageDeps,
+  state: z.infer<typeof afterParseSchema>,
+): Promise<ValidateOutput> {
+  const { file, parse } = state;
+  const dataset = await deps.datasets.getDataset(file.tenant, file.dataset);
+  const stored = dataset?.validationSuite;
+  const suite: ValidationSuite = stored ? validationSuiteSchema.parse(stored) : suiteFromSchema(parse.schema);
+  const validator = createValidator(suite, parse.schema, { now: deps.clock.now() });
+  for await (const batch of await readStaged(deps, parse.stagedKey)) validator.add(batch);
+  const report = validator.report();
+
+  const key = reportKey(file.tenant, file.dataset, file.fileId, 'validation');
+  await deps.store.putJson(key, {
+    fileId: file.fileId,
+    source: file.object.key,
+    suiteSource: stored ? dataset?.suiteSource : 'inferred',
+    ...report,
+  });
+  const summary = {
+    status: report.status,
+    reportKey: key,
+    errors: report.summary.errors,
+    warnings: report.summary.warnings,
+  };
+  await deps.datasets.updateFile(file.tenant, file.fileId, { stage: 'validate', validation: summary });
+  deps.logger.info('file validated', { fileId: file.fileId, ...summary });
+  if (report.status === 'FAILED') {
+    const failed = report.checks.filter((c) => !c.passed && c.severity === 'ERROR');
+    throw new ValidationFailedError(
+      `${failed.length} check(s) failed: ${failed.map((c) => c.message).join('; ')}`.slice(0, 1500),
+      failed.map((c) => c.name),
+    );
+  }
+  return {
+    status: report.status,
+    reportKey: key,
+    errors: summary.errors,
+    warnings: summary.warnings,
+    inferredSuite: !stored,
+  };
+}
+
+/** Stage 4: the per-column profile of the staged data, written to reports/. */
+export async function profileStage(
+  deps: StageDeps,
+  state: z.infer<typeof afterValidateSchema>,
+): Promise<ProfileOutput> {
+  const { file, parse } = state;
+  const staged = await openStaged(deps, parse.stagedKey);
+  const profiler = createProfiler(parse.schema, { ranges: numericRanges(parse.schema, staged.rowGroups) });
+  for await (const batch of staged.readRowGroups()) profiler.add(batch);
+  const profile = profiler.result();
+  const key = reportKey(file.tenant, file.dataset, file.fileId, 'profile');
+  await deps.store.putJson(key, profile);
+  await deps.datasets.updateFile(file.tenant, file.fileId, { stage: 'profile', profileKey: key });
+  deps.logger.info('file profiled', { fileId: file.fileId, rows: profile.rowCount });
+  return { profileKey: key, rowCount: profile.rowCount };
+}
+
+async function openStaged(deps: StageDeps, key: string) {
+  return openParquet(await deps.store.openRange({ bucket: deps.store.bucket, key }));
+}
+
+async function readStaged(deps: StageDeps, key: string): Promise<AsyncIterable<RecordBatch>> {
+  return (await openStaged(deps, key)).readRowGroups();
+}
+
+/**
+ * Exact histogram bins need each numeric column's range before the scan; the staged file's row-group
+ * statistics have it, so the profile needs one pass, not two.
+ */
+function numericRanges(
+  schema: TableSchema,
+  rowGroups: ReadonlyArray<{ columns: Record<string, { min?: unknown; max?: unknown }> }>,
+): Record<string, { min: number; max: number }> {
+  const ranges: Record<string, { min: number; max: number }> = {};
+  for (const column of schema.columns) {
+    if (column.type !== 'int' && column.type !== 'float' && column.type !== 'timestamp') continue;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    let complete = true;
+    for (const group of rowGroups) {
+      const stats = group.columns[column.name];
+      if (typeof stats?.min !== 'number' || typeof stats.max !== 'number') {
+        complete = false;
+        break;
+      }
+      min = Math.min(min, stats.min);
+      max = Math.max(max, stats.max);
+    }
+    if (complete && Number.isFinite(min) && Number.isFinite(max)) ranges[column.name] = { min, max };
+  }
+  return ranges;
+}
