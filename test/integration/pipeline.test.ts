@@ -178,7 +178,7 @@ describe('versions', () => {
     expect(first.output.version).toBe(1);
     expect(second.execution.status).toBe('SUCCEEDED');
     const versions = await api(ctx.info, '/datasets/twice/versions', { apiKey });
-    expect((versions.body?.versions as unknown[]).length).toBe(1);
+    expect(versions.body?.versions).toHaveLength(1);
   });
 
   it('numbers 20 files dropped at once 1…20 with no gap or duplicate', async () => {
