@@ -127,24 +127,22 @@ export class StrataStack extends Stack {
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
-    const validate = new StrataFunction(this, 'Validate', {
-      name: 'validate',
-      description: 'Pipeline stage 3: validation suite over the staged data; report to reports/',
-      memorySize: 1024,
-      timeout: Duration.minutes(10),
-    })
-      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
-      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
-      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
-    const profile = new StrataFunction(this, 'Profile', {
-      name: 'profile',
-      description: 'Pipeline stage 4: per-column profile of the staged data; written to reports/',
-      memorySize: 1024,
-      timeout: Duration.minutes(10),
-    })
-      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
-      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
-      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+    // Validate and profile both scan the staged Parquet and write a report.
+    const stagedScanner = (id: string, name: string, description: string) =>
+      new StrataFunction(this, id, { name, description, memorySize: 1024, timeout: Duration.minutes(10) })
+        .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
+        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+    const validate = stagedScanner(
+      'Validate',
+      'validate',
+      'Pipeline stage 3: validation suite over the staged data',
+    );
+    const profile = stagedScanner(
+      'Profile',
+      'profile',
+      'Pipeline stage 4: per-column profile of the staged data',
+    );
     const version = new StrataFunction(this, 'Version', {
       name: 'version',
       description: 'Pipeline stage 5: gapless version number, Parquet snapshot in versions/, lineage',

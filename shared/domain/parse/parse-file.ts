@@ -222,6 +222,36 @@ class Deduper {
   }
 }
 
+/** The common end of every second pass: drop duplicates, count, cut batches. */
+class RowSink {
+  private readonly builder: BatchBuilder;
+  private readonly deduper: Deduper;
+  constructor(
+    schema: TableSchema,
+    batchSize: number,
+    keyIndexes: number[],
+    private readonly counters: Counters,
+  ) {
+    this.builder = new BatchBuilder(schema, batchSize);
+    this.deduper = new Deduper(keyIndexes);
+  }
+
+  /** Takes a converted row; returns a batch when this row completed one. */
+  accept(row: readonly CellValue[]): RecordBatch | undefined {
+    if (this.deduper.isDuplicate(row)) {
+      this.counters.duplicatesDropped++;
+      return undefined;
+    }
+    this.counters.recordsWritten++;
+    return this.builder.push(row) ? this.builder.take() : undefined;
+  }
+
+  /** The last, partial batch, if any. */
+  rest(): RecordBatch | undefined {
+    return this.builder.rows > 0 ? this.builder.take() : undefined;
+  }
+}
+
 /** Yields the buffered first chunks, then the rest of the same iterator. */
 async function peek(
   source: AsyncIterable<Uint8Array>,
@@ -372,8 +402,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const types = plans.map((p) => p.type);
   async function* batches(): AsyncIterable<RecordBatch> {
-    const builder = new BatchBuilder(schema, batchSize);
-    const deduper = new Deduper(keyIndexes);
+    const sink = new RowSink(schema, batchSize, keyIndexes, counters);
     let skipHeader = header === true;
     const values: Converted[] = types.map(() => null);
     for await (const fields of readCsvRecords(open(), dialect)) {
@@ -388,15 +417,11 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
         values[i] = v;
       }
       if (!ok) continue; // counted in pass 1
-      const row = values as CellValue[];
-      if (deduper.isDuplicate(row)) {
-        counters.duplicatesDropped++;
-        continue;
-      }
-      counters.recordsWritten++;
-      if (builder.push(row)) yield builder.take();
+      const batch = sink.accept(values as CellValue[]);
+      if (batch) yield batch;
     }
-    if (builder.rows > 0) yield builder.take();
+    const rest = sink.rest();
+    if (rest) yield rest;
     counters.finished = performance.now();
   }
 
@@ -472,8 +497,7 @@ async function parseJson(
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const types = plans.map((p) => p.type);
   async function* batches(): AsyncIterable<RecordBatch> {
-    const builder = new BatchBuilder(schema, batchSize);
-    const deduper = new Deduper(keyIndexes);
+    const sink = new RowSink(schema, batchSize, keyIndexes, counters);
     const values: Converted[] = types.map(() => null);
     for await (const { result } of read(open())) {
       if (!result.ok) continue; // counted in pass 1
@@ -488,15 +512,11 @@ async function parseJson(
         values[i] = v;
       }
       if (!ok) continue;
-      const row = values as CellValue[];
-      if (deduper.isDuplicate(row)) {
-        counters.duplicatesDropped++;
-        continue;
-      }
-      counters.recordsWritten++;
-      if (builder.push(row)) yield builder.take();
+      const batch = sink.accept(values as CellValue[]);
+      if (batch) yield batch;
     }
-    if (builder.rows > 0) yield builder.take();
+    const rest = sink.rest();
+    if (rest) yield rest;
     counters.finished = performance.now();
   }
 
