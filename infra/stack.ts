@@ -289,7 +289,13 @@ export class StrataStack extends Stack {
     route('GET /datasets/{name}/versions/{v}/data', 'ApiVersionData', (fn) =>
       readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*'),
     );
+    route('GET /files', 'ApiListFiles', readsMetadata);
     route('GET /files/{id}', 'ApiGetFile', readsMetadata);
+    // Presigning needs PutObject on fresh/*: the URL carries the function's permission to the uploader.
+    const presignsUploads = (fn: StrataFunction) =>
+      fn.bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*');
+    route('POST /files/upload-url', 'ApiCreateUploadUrl', presignsUploads);
+    route('POST /files/upload-urls', 'ApiCreateUploadUrls', presignsUploads);
 
     // The $default stage is served at the API endpoint itself.
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });

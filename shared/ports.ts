@@ -3,7 +3,7 @@
  * the AWS SDK; use cases receive them as `deps`, so the same code runs in Lambda, locally and in tests.
  */
 import type { DatasetConfig, DatasetRecord, DatasetSummary } from './domain/dataset.js';
-import type { FileRecord, ObjectRef } from './domain/file-record.js';
+import type { FileRecord, FileStatus, ObjectRef } from './domain/file-record.js';
 import type { VersionRecord } from './domain/version.js';
 
 export interface ObjectInfo {
@@ -36,8 +36,23 @@ export interface ObjectStore {
   exists(key: string): Promise<boolean>;
   /** A time-limited GET URL for a key of the data bucket. */
   presignGet(key: string, expiresInSeconds: number, downloadName?: string): Promise<string>;
+  /** A time-limited PUT URL that can create `key` (never overwrite it), with the headers to send. */
+  presignPut(key: string, options: PresignPutOptions): Promise<PresignedPut>;
   /** The data bucket writes go to. */
   readonly bucket: string;
+}
+
+export interface PresignPutOptions {
+  expiresInSeconds: number;
+  /** Stored as x-amz-meta-*; signed into the URL. */
+  metadata?: Record<string, string>;
+  contentType?: string;
+}
+
+export interface PresignedPut {
+  url: string;
+  /** Headers the uploader must send with the PUT (they are part of the signature). */
+  headers: Record<string, string>;
 }
 
 export interface ByteRangeSource {
@@ -76,6 +91,7 @@ export interface MetadataStore {
   /** Marks a file QUARANTINED with the failing stage and error; creates the record if register never ran. */
   recordFailure(failure: FileFailure): Promise<void>;
   listDatasets(tenant: string, page?: { limit: number; cursor?: string }): Promise<Page<DatasetSummary>>;
+  listFiles(tenant: string, query: FileQuery): Promise<Page<FileRecord>>;
 }
 
 export interface DatasetStore {
@@ -116,6 +132,14 @@ export interface VersionStore {
     dataset: string,
     page: { limit: number; cursor?: string },
   ): Promise<Page<VersionRecord>>;
+}
+
+export interface FileQuery {
+  status?: FileStatus | undefined;
+  dataset?: string | undefined;
+  dataType?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
 }
 
 export interface ApiKeyRecord {

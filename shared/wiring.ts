@@ -21,6 +21,7 @@ export const logger = new Logger({ serviceName: 'strata' });
 type AnyConfig = Config<ConfigKey>;
 
 let s3: S3Client | undefined;
+let presigner: S3Client | undefined;
 let dynamo: DynamoDBDocumentClient | undefined;
 let sfn: SFNClient | undefined;
 
@@ -34,6 +35,19 @@ export function s3Client(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_S3_ENDPO
     }),
   });
   return s3;
+}
+
+/**
+ * For presigned URLs only. The SDK's default checksum calculation would sign a CRC32 of an empty body
+ * into a presigned PUT, which S3 then rejects against the real body; clients of our URLs compute none.
+ */
+export function presignS3Client(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_S3_ENDPOINT'>): S3Client {
+  presigner ??= new S3Client({
+    region: config.AWS_REGION,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    ...(config.STRATA_S3_ENDPOINT && { endpoint: config.STRATA_S3_ENDPOINT, forcePathStyle: true }),
+  });
+  return presigner;
 }
 
 export function dynamoClient(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_DYNAMODB_ENDPOINT'>) {
@@ -56,7 +70,7 @@ export function sfnClient(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_SFN_END
 }
 
 export function objectStore(config: Config<'DATA_BUCKET'>) {
-  return new S3ObjectStore(s3Client(config), config.DATA_BUCKET);
+  return new S3ObjectStore(s3Client(config), config.DATA_BUCKET, presignS3Client(config));
 }
 
 export function metadataStore(config: Config<'METADATA_TABLE'>) {

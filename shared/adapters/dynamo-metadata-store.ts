@@ -15,6 +15,7 @@ import type {
   ApiKeyStore,
   DatasetStore,
   FileFailure,
+  FileQuery,
   MetadataStore,
   Page,
   RegisterOutcome,
@@ -212,6 +213,60 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
     }
   }
 
+  /**
+   * Files newest first. A status uses gsi1 and a dataset gsi2 (the other filters apply within the page,
+   * so a page may hold fewer than `limit` items while a cursor still follows).
+   */
+  async listFiles(tenant: string, query: FileQuery): Promise<Page<FileRecord>> {
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    let index: string | undefined;
+    let pk: string;
+    let pkName = 'pk';
+    if (query.status) {
+      index = 'gsi1';
+      pkName = 'gsi1pk';
+      pk = keys.byStatus(tenant, query.status);
+      if (query.dataset) {
+        filters.push('#dataset = :dataset');
+        names['#dataset'] = 'dataset';
+        values[':dataset'] = query.dataset;
+      }
+    } else if (query.dataset) {
+      index = 'gsi2';
+      pkName = 'gsi2pk';
+      pk = keys.byDataset(tenant, query.dataset);
+    } else {
+      pk = keys.tenant(tenant);
+    }
+    if (query.dataType) {
+      filters.push('#dataType = :dataType');
+      names['#dataType'] = 'dataType';
+      values[':dataType'] = query.dataType;
+    }
+    try {
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ...(index && { IndexName: index }),
+          KeyConditionExpression: index ? `${pkName} = :pk` : 'pk = :pk AND begins_with(sk, :file)',
+          ExpressionAttributeValues: { ':pk': pk, ...(!index && { ':file': 'FILE#' }), ...values },
+          ...(filters.length > 0 && {
+            FilterExpression: filters.join(' AND '),
+            ExpressionAttributeNames: names,
+          }),
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ExclusiveStartKey: decodeCursor(query.cursor, pk, pkName),
+        }),
+      );
+      return { items: (result.Items ?? []).map(toFileRecord), cursor: encodeCursor(result.LastEvaluatedKey) };
+    } catch (error) {
+      rethrowSdkError('Query', error);
+    }
+  }
+
   async listDatasets(tenant: string, page = { limit: 100 } as { limit: number; cursor?: string }) {
     try {
       const result = await this.doc.send(
@@ -382,7 +437,11 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
 
-export function decodeCursor(cursor: string | undefined, pk: string): Record<string, unknown> | undefined {
+export function decodeCursor(
+  cursor: string | undefined,
+  pk: string,
+  pkName = 'pk',
+): Record<string, unknown> | undefined {
   if (cursor === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -10,7 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectRef } from '../domain/file-record.js';
 import { ObjectMissingError } from '../errors.js';
-import type { ByteRangeSource, ObjectInfo, ObjectStore } from '../ports.js';
+import type { ByteRangeSource, ObjectInfo, ObjectStore, PresignedPut, PresignPutOptions } from '../ports.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
 const MISSING = new Set(['NotFound', 'NoSuchKey', 'NoSuchVersion']);
@@ -21,8 +21,10 @@ const PART_SIZE = 8 * 1024 * 1024;
 export class S3ObjectStore implements ObjectStore {
   constructor(
     private readonly s3: S3Client,
-    /** The data bucket: where write/putJson/presignGet go. */
+    /** The data bucket: where write/putJson/presign* go. */
     readonly bucket: string,
+    /** Signs URLs (a client without default request checksums); defaults to `s3`. */
+    private readonly presigner: S3Client = s3,
   ) {}
 
   async stat(ref: ObjectRef): Promise<ObjectInfo> {
@@ -172,7 +174,27 @@ export class S3ObjectStore implements ObjectStore {
       Key: key,
       ...(downloadName && { ResponseContentDisposition: `attachment; filename="${downloadName}"` }),
     });
-    return getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds });
+    return getSignedUrl(this.presigner, command, { expiresIn: expiresInSeconds });
+  }
+
+  async presignPut(key: string, options: PresignPutOptions): Promise<PresignedPut> {
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      Metadata: options.metadata,
+      ContentType: options.contentType,
+      // The upload can only create the key: an existing file is never overwritten through a URL we hand out.
+      IfNoneMatch: '*',
+    });
+    const url = await getSignedUrl(this.presigner, command, {
+      expiresIn: options.expiresInSeconds,
+      // Signed as headers the uploader must send (a query parameter would not be enforced by S3).
+      unhoistableHeaders: new Set(['if-none-match', ...(options.contentType ? ['content-type'] : [])]),
+    });
+    return {
+      url,
+      headers: { 'if-none-match': '*', ...(options.contentType && { 'content-type': options.contentType }) },
+    };
   }
 }
 

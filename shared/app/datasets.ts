@@ -1,5 +1,6 @@
 /** Read and configure datasets, their versions and files: the use cases behind the dataset routes. */
 import type { DatasetConfig } from '../domain/dataset.js';
+import type { FileStatus } from '../domain/file-record.js';
 import { isValidName } from '../domain/object-key.js';
 import type { ValidationSuite } from '../domain/validation/index.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
@@ -117,4 +118,20 @@ export async function setValidationSuite(
   checkName(dataset);
   await deps.datasets.putValidationSuite(tenant, dataset, suite, 'api', false);
   return { dataset, suite };
+}
+
+export async function listFiles(
+  deps: Pick<DatasetReadDeps, 'metadata'>,
+  tenant: string,
+  query: { status?: FileStatus; type?: string; dataset?: string; limit: number; cursor?: string },
+) {
+  if (query.dataset !== undefined) checkName(query.dataset);
+  const page = await deps.metadata.listFiles(tenant, {
+    status: query.status,
+    dataset: query.dataset,
+    dataType: query.type,
+    limit: query.limit,
+    cursor: query.cursor,
+  });
+  return { files: page.items, nextCursor: page.cursor };
 }

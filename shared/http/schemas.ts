@@ -24,3 +24,32 @@ export const datasetConfigBody = z
     maxErrorRate: z.number().min(0).max(1).optional(),
   })
   .strict();
+
+export const uploadRequestBody = z
+  .object({
+    dataset: z.string().min(1).max(63),
+    fileName: z.string().min(1).max(255),
+    dataType: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
+    format: z.enum(['csv', 'jsonl', 'json', 'parquet']).optional(),
+    contentType: z.string().max(255).optional(),
+    metadata: z
+      .record(
+        z.string().regex(/^[a-z0-9-]{1,64}$/, 'metadata keys: lower-case letters, digits, -'),
+        z.string().max(512),
+      )
+      .optional(),
+  })
+  .strict();
+
+export const uploadRequestsBody = z.object({ files: z.array(uploadRequestBody).min(1).max(100) }).strict();
+
+export const listFilesQuery = paginationQuery.extend({
+  status: z
+    .enum(['fresh', 'used', 'archived', 'deprecated', 'quarantined', 'duplicate'])
+    .transform(
+      (s) => s.toUpperCase() as 'FRESH' | 'USED' | 'ARCHIVED' | 'DEPRECATED' | 'QUARANTINED' | 'DUPLICATE',
+    )
+    .optional(),
+  type: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
+  dataset: z.string().min(1).max(63).optional(),
+});

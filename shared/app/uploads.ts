@@ -1,0 +1,59 @@
+/**
+ * Presigned uploads into `fresh/<tenant>/<dataset>/`: the client PUTs the bytes straight to S3 and the
+ * ordinary S3 event runs the pipeline, so the API never carries file contents.
+ */
+import { type DataType, detectDataType, detectFormat, isValidName, objectKey } from '../domain/object-key.js';
+import { InvalidInputError } from '../errors.js';
+import type { Clock, ObjectStore } from '../ports.js';
+
+export interface UploadRequest {
+  dataset: string;
+  fileName: string;
+  dataType?: DataType | undefined;
+  /** csv | jsonl | json | parquet; otherwise taken from the file name's extension. */
+  format?: string | undefined;
+  contentType?: string | undefined;
+  /** Extra user metadata kept on the object (x-amz-meta-*). */
+  metadata?: Record<string, string> | undefined;
+}
+
+export interface UploadDeps {
+  store: ObjectStore;
+  clock: Clock;
+}
+
+const UPLOAD_TTL_SECONDS = 3600;
+/** S3 limits user metadata to 2 KB in all; keep ours well inside it. */
+const MAX_METADATA_BYTES = 1536;
+const SAFE_FILE_NAME = /^[A-Za-z0-9._-][A-Za-z0-9._ ()/-]{0,254}$/;
+
+export async function createUploadUrls(deps: UploadDeps, tenant: string, requests: readonly UploadRequest[]) {
+  const expiresAt = new Date(deps.clock.now().getTime() + UPLOAD_TTL_SECONDS * 1000).toISOString();
+  return Promise.all(
+    requests.map(async (request, index) => {
+      const where = requests.length > 1 ? `files[${index}]: ` : '';
+      const { dataset, fileName } = request;
+      if (!isValidName(dataset)) throw new InvalidInputError(`${where}invalid dataset name "${dataset}"`);
+      if (
+        !SAFE_FILE_NAME.test(fileName) ||
+        fileName.split('/').some((part) => part === '..' || part === '')
+      ) {
+        throw new InvalidInputError(`${where}invalid file name "${fileName}"`);
+      }
+      // Reject now what the pipeline would quarantine later for the same reason.
+      const format = detectFormat(fileName, request.format);
+      const dataType = detectDataType(fileName, request.dataType);
+      const metadata = { ...request.metadata, 'data-type': dataType, format };
+      if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
+        throw new InvalidInputError(`${where}metadata is larger than ${MAX_METADATA_BYTES} bytes`);
+      }
+      const key = objectKey({ stage: 'fresh', tenant, dataset, fileName });
+      const signed = await deps.store.presignPut(key, {
+        expiresInSeconds: UPLOAD_TTL_SECONDS,
+        metadata,
+        ...(request.contentType && { contentType: request.contentType }),
+      });
+      return { dataset, fileName, key, format, dataType, method: 'PUT' as const, ...signed, expiresAt };
+    }),
+  );
+}
