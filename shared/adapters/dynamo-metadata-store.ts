@@ -446,14 +446,10 @@ export function decodeCursor(
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     // A cursor from another tenant's listing must not steer this query.
-    if (
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      'pk' in parsed &&
-      parsed.pk === pk &&
-      'sk' in parsed
-    ) {
-      return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && 'sk' in parsed) {
+      const key = parsed as Record<string, unknown>;
+      // pkName is the partition key of the index queried (pk, or gsi1pk/gsi2pk).
+      if (key[pkName] === pk) return key;
     }
   } catch {
     // fall through to the typed error

@@ -100,14 +100,20 @@ describe('presigned uploads', () => {
     expect((await post('/files/upload-url', { dataset: 'd', fileName: 'x.xlsx' })).status).toBe(400);
   });
 
-  it('pages through files with a cursor', async () => {
-    // Act
-    const first = await api(ctx.info, '/files?limit=1', { apiKey });
-    const second = await api(ctx.info, `/files?limit=1&cursor=${first.body?.nextCursor}`, { apiKey });
+  it.each(['', 'status=fresh&', 'dataset=multi&'])(
+    'pages through files with a cursor (%s)',
+    async (filter) => {
+      // Act
+      const first = await api(ctx.info, `/files?${filter}limit=1`, { apiKey });
+      const second = await api(ctx.info, `/files?${filter}limit=1&cursor=${first.body?.nextCursor}`, {
+        apiKey,
+      });
 
-    // Assess
-    expect(first.body?.files).toHaveLength(1);
-    expect(second.body?.files).toHaveLength(1);
-    expect(second.body?.files).not.toEqual(first.body?.files);
-  });
+      // Assess
+      expect(second.status).toBe(200);
+      expect(first.body?.files).toHaveLength(1);
+      expect(second.body?.files).toHaveLength(1);
+      expect(second.body?.files).not.toEqual(first.body?.files);
+    },
+  );
 });
