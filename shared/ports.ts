@@ -4,6 +4,7 @@
  */
 import type { DatasetConfig, DatasetRecord, DatasetSummary } from './domain/dataset.js';
 import type { FileRecord, FileStatus, ObjectRef } from './domain/file-record.js';
+import type { TrainingSetRecord } from './domain/training-set.js';
 import type { VersionRecord } from './domain/version.js';
 
 export interface ObjectInfo {
@@ -140,6 +141,12 @@ export interface FileQuery {
   dataType?: string | undefined;
   limit: number;
   cursor?: string | undefined;
+}
+
+export interface TrainingSetStore {
+  /** Records a training set once; the id is new, so a conflict is a bug, not a race. */
+  putTrainingSet(record: TrainingSetRecord): Promise<void>;
+  getTrainingSet(tenant: string, id: string): Promise<TrainingSetRecord | undefined>;
 }
 
 export interface ApiKeyRecord {

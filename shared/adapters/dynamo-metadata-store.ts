@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
 import type { FileRecord } from '../domain/file-record.js';
+import type { TrainingSetRecord } from '../domain/training-set.js';
 import { InvalidInputError } from '../errors.js';
 import type {
   ApiKeyRecord,
@@ -19,6 +20,7 @@ import type {
   MetadataStore,
   Page,
   RegisterOutcome,
+  TrainingSetStore,
 } from '../ports.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
@@ -31,6 +33,7 @@ import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
  * | file         | T#<tenant>             | FILE#<fileId>    | T#<tenant>#S#<status>, <at>#id  | T#<tenant>#DS#<ds>, <at>#id |
  * | hash claim   | T#<tenant>#DS#<ds>     | HASH#<sha256>    |                                 |                            |
  * | API key      | KEY#<sha256 of key>    | KEY              |                                 |                            |
+ * | training set | T#<tenant>             | TS#<id>          |                                 |                            |
  */
 export const keys = {
   tenant: (tenant: string) => `T#${tenant}`,
@@ -40,11 +43,12 @@ export const keys = {
   byDataset: (tenant: string, dataset: string) => `T#${tenant}#DS#${dataset}`,
   hash: (sha256: string) => `HASH#${sha256}`,
   apiKey: (keyHash: string) => `KEY#${keyHash}`,
+  trainingSet: (id: string) => `TS#${id}`,
 };
 
 const ENTITY = 'entity';
 
-export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetStore {
+export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetStore, TrainingSetStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -365,6 +369,42 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
       );
     } catch (error) {
       rethrowSdkError('UpdateItem', error);
+    }
+  }
+
+  async putTrainingSet(record: TrainingSetRecord): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: keys.tenant(record.tenant),
+            sk: keys.trainingSet(record.id),
+            [ENTITY]: 'training-set',
+            ...record,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      rethrowSdkError('PutItem', error);
+    }
+  }
+
+  async getTrainingSet(tenant: string, id: string): Promise<TrainingSetRecord | undefined> {
+    try {
+      const result = await this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(tenant), sk: keys.trainingSet(id) },
+          ConsistentRead: true,
+        }),
+      );
+      if (!result.Item) return undefined;
+      const { pk: _pk, sk: _sk, [ENTITY]: _e, ...record } = result.Item;
+      return record as TrainingSetRecord;
+    } catch (error) {
+      rethrowSdkError('GetItem', error);
     }
   }
 

@@ -47,6 +47,15 @@ export interface FileRecord {
   profileKey?: string;
   /** The dataset version this file produced. */
   version?: number;
+  /** Lifecycle (see domain/lifecycle): how often and by which jobs the file was used for training. */
+  usageCount?: number;
+  usageHistory?: Array<{ jobId: string; trainingSetId: string; at: string }>;
+  trainingJobs?: string[];
+  lastUsedAt?: string;
+  stateHistory?: Array<{ from: FileStatus; to: FileStatus; at: string; reason: string }>;
+  deprecatedAt?: string;
+  /** Set when a DEPRECATED file's object was deleted after its grace period (the record stays). */
+  deletedAt?: string;
 }
 
 /** The object an S3 event names, exactly: a re-upload to the same key is a different object. */
