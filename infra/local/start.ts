@@ -50,9 +50,14 @@ strata local cloud is up (${seconds} s)
 
 Try:
   curl -s ${info.apiUrl}/health
+  # upload through a presigned URL (the S3 event runs the pipeline)
+  curl -s -X POST -H 'x-api-key: ${info.demoApiKey}' -H 'content-type: application/json' \\
+    -d '{"dataset":"customers","fileName":"customers.csv"}' ${info.apiUrl}/files/upload-url
+  curl -X PUT -H 'if-none-match: *' -T events/data/customers.csv '<url from the answer>'
+  # or drop a file with any S3 client
   AWS_ACCESS_KEY_ID=${info.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${info.credentials.secretAccessKey} \\
     aws --endpoint-url ${info.endpoints.s3} s3 cp events/data/customers.csv s3://${info.dataBucket}/fresh/${info.demoTenant}/customers/customers.csv
-  curl -s -H 'x-api-key: ${info.demoApiKey}' ${info.apiUrl}/datasets
+  curl -s -H 'x-api-key: ${info.demoApiKey}' ${info.apiUrl}/datasets/customers/versions
 
 Ctrl-C stops everything.
 `);
