@@ -31,7 +31,11 @@ export interface ObjectStore {
     body: AsyncIterable<Uint8Array>,
     options?: { contentType?: string },
   ): Promise<{ size: number }>;
-  putJson(key: string, value: unknown): Promise<void>;
+  /**
+   * Writes a JSON document. With `ifAbsent` the key is only created, never replaced: a ConflictError
+   * says a document is already there (immutable records such as training-set manifests).
+   */
+  putJson(key: string, value: unknown, options?: { ifAbsent?: boolean }): Promise<void>;
   /** A JSON document of the data bucket, or undefined when there is none at that key. */
   getJson(key: string): Promise<unknown | undefined>;
   exists(key: string): Promise<boolean>;
@@ -188,6 +192,11 @@ export interface Logger {
   info(message: string, ...extra: LogAttributes[]): void;
   warn(message: string, ...extra: LogAttributes[]): void;
   error(message: string, ...extra: LogAttributes[]): void;
+}
+
+/** Business metrics (records read, bytes, …); in Lambda, CloudWatch EMF through Powertools. */
+export interface MetricsRecorder {
+  add(name: string, unit: 'Count' | 'Bytes' | 'Milliseconds' | 'Percent', value: number): void;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

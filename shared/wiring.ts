@@ -5,6 +5,7 @@
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -14,9 +15,16 @@ import { DynamoVersionStore } from './adapters/dynamo-version-store.js';
 import { S3ObjectStore } from './adapters/s3-object-store.js';
 import { SfnOrchestrator } from './adapters/sfn-orchestrator.js';
 import type { Config, ConfigKey } from './config.js';
-import { systemClock } from './ports.js';
+import { type MetricsRecorder, systemClock } from './ports.js';
 
 export const logger = new Logger({ serviceName: 'strata' });
+
+/** Flushed after each invocation by the handler's `logMetrics` middleware. */
+export const metrics = new Metrics({ namespace: 'strata', serviceName: 'strata' });
+
+export const metricsRecorder: MetricsRecorder = {
+  add: (name, unit, value) => metrics.addMetric(name, unit, value),
+};
 
 type AnyConfig = Config<ConfigKey>;
 

@@ -1,15 +1,24 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { profileStage } from '../../shared/app/pipeline-stages.js';
 import { loadConfig } from '../../shared/config.js';
 import { afterValidateSchema } from '../../shared/schemas/ingestion.js';
 import { parseWith } from '../../shared/schemas/parse.js';
-import { clock, logger, metadataStore, objectStore } from '../../shared/wiring.js';
+import { clock, logger, metadataStore, metrics, metricsRecorder, objectStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE']);
-const deps = { store: objectStore(config), datasets: metadataStore(config), clock, logger };
+const deps = {
+  store: objectStore(config),
+  datasets: metadataStore(config),
+  clock,
+  logger,
+  metrics: metricsRecorder,
+};
 
 /** Pipeline stage 4: per-column profile of the staged data; written to reports/. */
 export const handler = middy(async (event: unknown) =>
   profileStage(deps, parseWith(afterValidateSchema, event)),
-).use(injectLambdaContext(logger));
+)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -19,7 +19,7 @@ import {
 import { reportKey, stagingKey } from '../domain/version.js';
 import { ValidationFailedError } from '../errors.js';
 import { openParquet, writeParquet } from '../formats/parquet.js';
-import type { Clock, DatasetStore, Logger, ObjectStore } from '../ports.js';
+import type { Clock, DatasetStore, Logger, MetricsRecorder, ObjectStore } from '../ports.js';
 import type {
   afterParseSchema,
   afterRegisterSchema,
@@ -35,6 +35,7 @@ export interface StageDeps {
   datasets: DatasetStore;
   clock: Clock;
   logger: Logger;
+  metrics: MetricsRecorder;
 }
 
 /**
@@ -77,6 +78,13 @@ export async function parseStage(
     },
   );
   const metrics = parsed.metrics();
+  deps.metrics.add('RecordsRead', 'Count', metrics.recordsRead);
+  deps.metrics.add('RecordsWritten', 'Count', metrics.recordsWritten);
+  deps.metrics.add('RecordsFailed', 'Count', metrics.recordsFailed);
+  deps.metrics.add('DuplicatesDropped', 'Count', metrics.duplicatesDropped);
+  deps.metrics.add('BytesRead', 'Bytes', metrics.bytesRead);
+  deps.metrics.add('ParseDuration', 'Milliseconds', metrics.durationMs);
+  deps.metrics.add('ParseErrorRate', 'Percent', metrics.errorRate * 100);
   await deps.datasets.updateFile(file.tenant, file.fileId, {
     stage: 'parse',
     parse: {
@@ -134,6 +142,11 @@ export async function validateStage(
   };
   await deps.datasets.updateFile(file.tenant, file.fileId, { stage: 'validate', validation: summary });
   deps.logger.info('file validated', { fileId: file.fileId, ...summary });
+  deps.metrics.add(
+    report.status === 'FAILED' ? 'FilesFailedValidation' : 'FilesPassedValidation',
+    'Count',
+    1,
+  );
   if (report.status === 'FAILED') {
     const failed = report.checks.filter((c) => !c.passed && c.severity === 'ERROR');
     throw new ValidationFailedError(
@@ -163,6 +176,7 @@ export async function profileStage(
   const key = reportKey(file.tenant, file.dataset, file.fileId, 'profile');
   await deps.store.putJson(key, profile);
   await deps.datasets.updateFile(file.tenant, file.fileId, { stage: 'profile', profileKey: key });
+  deps.metrics.add('RowsProfiled', 'Count', profile.rowCount);
   deps.logger.info('file profiled', { fileId: file.fileId, rows: profile.rowCount });
   return { profileKey: key, rowCount: profile.rowCount };
 }
