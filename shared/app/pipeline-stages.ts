@@ -9,7 +9,7 @@ import type { DatasetConfig } from '../domain/dataset.js';
 import type { FileFormat } from '../domain/object-key.js';
 import { parseFile } from '../domain/parse/parse-file.js';
 import { createProfiler } from '../domain/profile/index.js';
-import type { RecordBatch, TableSchema } from '../domain/table.js';
+import type { RecordBatch } from '../domain/table.js';
 import {
   createValidator,
   suiteFromSchema,
@@ -18,7 +18,7 @@ import {
 } from '../domain/validation/index.js';
 import { reportKey, stagingKey } from '../domain/version.js';
 import { ValidationFailedError } from '../errors.js';
-import { openParquet, writeParquet } from '../formats/parquet.js';
+import { numericRanges, openParquet, writeParquet } from '../formats/parquet.js';
 import type { Clock, DatasetStore, Logger, MetricsRecorder, ObjectStore } from '../ports.js';
 import type {
   afterParseSchema,
@@ -187,32 +187,4 @@ async function openStaged(deps: StageDeps, key: string) {
 
 async function readStaged(deps: StageDeps, key: string): Promise<AsyncIterable<RecordBatch>> {
   return (await openStaged(deps, key)).readRowGroups();
-}
-
-/**
- * Exact histogram bins need each numeric column's range before the scan; the staged file's row-group
- * statistics have it, so the profile needs one pass, not two.
- */
-function numericRanges(
-  schema: TableSchema,
-  rowGroups: ReadonlyArray<{ columns: Record<string, { min?: unknown; max?: unknown }> }>,
-): Record<string, { min: number; max: number }> {
-  const ranges: Record<string, { min: number; max: number }> = {};
-  for (const column of schema.columns) {
-    if (column.type !== 'int' && column.type !== 'float' && column.type !== 'timestamp') continue;
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    let complete = true;
-    for (const group of rowGroups) {
-      const stats = group.columns[column.name];
-      if (typeof stats?.min !== 'number' || typeof stats.max !== 'number') {
-        complete = false;
-        break;
-      }
-      min = Math.min(min, stats.min);
-      max = Math.max(max, stats.max);
-    }
-    if (complete && Number.isFinite(min) && Number.isFinite(max)) ranges[column.name] = { min, max };
-  }
-  return ranges;
 }

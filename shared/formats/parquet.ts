@@ -596,3 +596,31 @@ function countLeaves(node: SchemaTree): number {
   for (const child of node.children) n += countLeaves(child);
   return n;
 }
+
+/**
+ * Exact histogram bins need each numeric column's range before the scan; the staged file's row-group
+ * statistics have it, so the profile needs one pass, not two.
+ */
+export function numericRanges(
+  schema: TableSchema,
+  rowGroups: ReadonlyArray<{ columns: Record<string, { min?: unknown; max?: unknown }> }>,
+): Record<string, { min: number; max: number }> {
+  const ranges: Record<string, { min: number; max: number }> = {};
+  for (const column of schema.columns) {
+    if (column.type !== 'int' && column.type !== 'float' && column.type !== 'timestamp') continue;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    let complete = true;
+    for (const group of rowGroups) {
+      const stats = group.columns[column.name];
+      if (typeof stats?.min !== 'number' || typeof stats.max !== 'number') {
+        complete = false;
+        break;
+      }
+      min = Math.min(min, stats.min);
+      max = Math.max(max, stats.max);
+    }
+    if (complete && Number.isFinite(min) && Number.isFinite(max)) ranges[column.name] = { min, max };
+  }
+  return ranges;
+}

@@ -1,0 +1,127 @@
+/**
+ * One phase of our pipeline, in-process and without S3, run in its own child process so that its peak RSS
+ * is its own (each stage is its own Lambda invocation in production):
+ * - parse: parseFile (CSV: the two-pass streaming text path over a file stream; Parquet: the row-group path
+ *   over an in-memory range source) → writeParquet to a sink that hashes and counts the bytes, as the parse
+ *   stage does (it also appends them to the staged file the next phases read, outside the timing's concern:
+ *   a write to the page cache).
+ * - validate: the staged Parquet, read back with openParquet from an in-memory range source, through the
+ *   validator with the benchmark's suite, as validateStage does.
+ * - profile: the same source through createProfiler with the range hint from the row-group statistics,
+ *   then the profile serialized to JSON, as profileStage does.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { parseFile } from '../../shared/domain/parse/parse-file.js';
+import { createProfiler, type DatasetProfile } from '../../shared/domain/profile/index.js';
+import {
+  createValidator,
+  type ValidationReport,
+  validationSuiteSchema,
+} from '../../shared/domain/validation/index.js';
+import {
+  type ByteRangeSource,
+  numericRanges,
+  openParquet,
+  writeParquet,
+} from '../../shared/formats/parquet.js';
+import { SUITE } from './data.js';
+
+export type OurPhase = 'parse' | 'validate' | 'profile';
+
+export interface OurPhaseArgs {
+  phase: OurPhase;
+  format: 'csv' | 'parquet';
+  input: string;
+  /** Written by parse, read by validate and profile. */
+  staged: string;
+  /** Where validate writes its report and profile its profile (JSON), for the comparison. */
+  output?: string;
+  /** Epoch ms of the validator's clock. */
+  now?: number;
+}
+
+export interface PhaseResult {
+  phase: string;
+  /** Wall time of the phase (after the process started and loaded its code). */
+  ms: number;
+  rows: number;
+  /** Peak RSS of the process (bytes) at the end of the phase. */
+  maxRss: number;
+  /** RSS of the process before the phase started (bytes): the runtime's own share. */
+  startRss: number;
+  extra?: Record<string, unknown>;
+}
+
+/** A range source over bytes in memory; each read returns fresh bytes, as an S3 ranged GET does. */
+function memorySource(bytes: Uint8Array): ByteRangeSource {
+  return { size: bytes.byteLength, read: async (start, end) => bytes.slice(start, end) };
+}
+
+function loadFile(path: string): Uint8Array {
+  const buffer = readFileSync(path);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
+  // Inputs that production reads through S3 ranged GETs are in memory before the clock starts.
+  const parquetInput = args.phase === 'parse' && args.format === 'parquet' ? loadFile(args.input) : undefined;
+  const staged = args.phase === 'parse' ? undefined : loadFile(args.staged);
+  const suite = validationSuiteSchema.parse(SUITE);
+  const startRss = process.memoryUsage.rss();
+  const started = performance.now();
+  let rows = 0;
+  let extra: Record<string, unknown> = {};
+
+  if (args.phase === 'parse') {
+    const parsed = await parseFile(
+      parquetInput
+        ? { format: 'parquet', source: memorySource(parquetInput) }
+        : { format: 'csv', open: () => createReadStream(args.input) },
+    );
+    const hash = createHash('sha256');
+    const fd = openSync(args.staged, 'w');
+    const written = await writeParquet(parsed.schema, parsed.batches, async (chunk) => {
+      hash.update(chunk);
+      writeSync(fd, chunk);
+    });
+    closeSync(fd);
+    const metrics = parsed.metrics();
+    rows = metrics.recordsWritten;
+    extra = {
+      schema: parsed.schema,
+      stagedBytes: written.bytes,
+      rowGroups: written.rowGroups,
+      contentHash: hash.digest('hex'),
+      recordsFailed: metrics.recordsFailed,
+    };
+  } else if (args.phase === 'validate') {
+    const file = await openParquet(memorySource(staged as Uint8Array));
+    const validator = createValidator(suite, file.schema, { now: new Date(args.now ?? Date.now()) });
+    for await (const batch of file.readRowGroups()) validator.add(batch);
+    const report: ValidationReport = validator.report();
+    const json = JSON.stringify(report);
+    rows = report.rowCount;
+    extra = { status: report.status, errors: report.summary.errors, warnings: report.summary.warnings };
+    if (args.output) writeFileSync(args.output, json);
+  } else {
+    const file = await openParquet(memorySource(staged as Uint8Array));
+    const profiler = createProfiler(file.schema, { ranges: numericRanges(file.schema, file.rowGroups) });
+    for await (const batch of file.readRowGroups()) profiler.add(batch);
+    const profile: DatasetProfile = profiler.result();
+    const json = JSON.stringify(profile);
+    rows = profile.rowCount;
+    extra = { profileBytes: json.length };
+    if (args.output) writeFileSync(args.output, json);
+  }
+
+  const ms = performance.now() - started;
+  return {
+    phase: args.phase,
+    ms,
+    rows,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    startRss,
+    extra,
+  };
+}

@@ -1,0 +1,433 @@
+/**
+ * `npm run bench`: parse + validate + profile throughput of our pipeline on a generated 1M-row file, as
+ * CSV and as Parquet, next to DuckDB computing the same validation and profile on the same file in the
+ * same run, printed as ratios (ours / DuckDB). Not a vitest test: `npm test` does not run it, and nothing
+ * here asserts a time. `test/bench/run.ts` bundles this file with esbuild (as the Lambda functions are)
+ * and runs the bundle with node; every measured case runs in its own child process of that bundle, so
+ * one case's peak RSS does not pollute the next.
+ *
+ * Options: --rows N (default 1,000,000), --seed N (42), --runs N (3; medians are reported),
+ * --formats csv,parquet, --cpu-prof (V8 CPU profiles of our phases in .strata/bench/prof/).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DatasetProfile } from '../../shared/domain/profile/index.js';
+import type { ValidationReport } from '../../shared/domain/validation/index.js';
+import { type Agreement, compareResults } from './compare.js';
+import { benchNow, type DataSet, ensureDataSet, SCHEMA } from './data.js';
+import { type DuckArgs, type DuckResult, runDuck } from './duckdb.js';
+import { type OurPhase, type OurPhaseArgs, type PhaseResult, runOurPhase } from './ours.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const RESULT_MARK = '@@bench-result ';
+const OUR_PHASES: OurPhase[] = ['parse', 'validate', 'profile'];
+const MB = 1_000_000;
+
+type Format = 'csv' | 'parquet';
+
+// ---------------------------------------------------------------------------------------------------------
+// Child side
+
+async function childMain(kind: string, json: string): Promise<void> {
+  const result =
+    kind === 'ours' ? await runOurPhase(JSON.parse(json) as OurPhaseArgs) : await runDuck(JSON.parse(json));
+  process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parent side
+
+interface Options {
+  rows: number;
+  seed: number;
+  runs: number;
+  formats: Format[];
+  cpuProf: boolean;
+  out: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = {
+    rows: 1_000_000,
+    seed: 42,
+    runs: 3,
+    formats: ['csv', 'parquet'],
+    cpuProf: false,
+    out: resolve('.strata/bench'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--rows') options.rows = Number(value());
+    else if (arg === '--seed') options.seed = Number(value());
+    else if (arg === '--runs') options.runs = Number(value());
+    else if (arg === '--formats') options.formats = value().split(',') as Format[];
+    else if (arg === '--cpu-prof') options.cpuProf = true;
+    else if (arg === '--out') options.out = resolve(value());
+    else throw new Error(`unknown option ${arg}`);
+  }
+  for (const key of ['rows', 'seed', 'runs'] as const) {
+    if (!Number.isSafeInteger(options[key]) || options[key] < (key === 'seed' ? 0 : 1)) {
+      throw new Error(`--${key} must be a positive integer`);
+    }
+  }
+  for (const f of options.formats) if (f !== 'csv' && f !== 'parquet') throw new Error(`unknown format ${f}`);
+  return options;
+}
+
+/** Runs one case in a child process of this same script; resolves with what it printed. */
+function runChild<T>(kind: 'ours' | 'duckdb', args: unknown, nodeFlags: string[] = []): Promise<T> {
+  // Under tsx (development), the child needs tsx's loader too; the bundle needs nothing.
+  const execArgv = SELF.endsWith('.ts') ? process.execArgv : [];
+  const child = spawn(
+    process.execPath,
+    [...execArgv, ...nodeFlags, SELF, '--child', kind, JSON.stringify(args)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    out += chunk;
+  });
+  return new Promise((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
+      if (code !== 0 || !line) {
+        reject(new Error(`${kind} child exited with ${code}: ${out.slice(-2000)}`));
+        return;
+      }
+      resolvePromise(JSON.parse(line.slice(RESULT_MARK.length)) as T);
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+interface PhaseSummary {
+  phase: string;
+  /** Median over runs. */
+  ms: number;
+  rowsPerSecond: number;
+  /** Input file bytes per second. */
+  mbPerSecond: number;
+  /** Median over runs of the peak RSS (bytes) at the end of the phase. */
+  maxRss: number;
+  runsMs: number[];
+  runsMaxRss: number[];
+}
+
+function summarize(phase: string, results: PhaseResult[], rows: number, bytes: number): PhaseSummary {
+  const ms = median(results.map((r) => r.ms));
+  return {
+    phase,
+    ms,
+    rowsPerSecond: rows / (ms / 1000),
+    mbPerSecond: bytes / MB / (ms / 1000),
+    maxRss: median(results.map((r) => r.maxRss)),
+    runsMs: results.map((r) => Math.round(r.ms)),
+    runsMaxRss: results.map((r) => r.maxRss),
+  };
+}
+
+const fmtMs = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+const fmtRate = (perSecond: number): string =>
+  perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M` : `${Math.round(perSecond / 1e3)} k`;
+const fmtMb = (bytes: number): string => `${Math.round(bytes / MB)} MB`;
+const fmtRatio = (r: number): string => (r >= 10 ? `${r.toFixed(1)}×` : `${r.toFixed(2)}×`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '),
+    )
+    .join('\n');
+}
+
+interface FormatResult {
+  format: Format;
+  inputBytes: number;
+  stagedBytes: number;
+  ours: PhaseSummary[];
+  duckdb: PhaseSummary[];
+  ratio: { phase: string; time: number; rss: number }[];
+  agreement: Agreement;
+  duckdbTypes: Record<string, string>;
+  /** SHA-256 of the Parquet our parse wrote. */
+  stagedHash: string;
+  /** Median RSS of a process before its first phase: ours (node + bundle), DuckDB (+ its library). */
+  startRss: { ours: number; duckdb: number };
+}
+
+async function benchFormat(
+  format: Format,
+  data: DataSet,
+  options: Options,
+  log: (line: string) => void,
+): Promise<{ result: FormatResult; duck: DuckResult }> {
+  const input = format === 'csv' ? data.csv : data.parquet;
+  const work = join(options.out, 'work');
+  mkdirSync(work, { recursive: true });
+  const staged = join(work, `${format}.staged.parquet`);
+  const reportPath = join(work, `${format}.ours-validation.json`);
+  const profilePath = join(work, `${format}.ours-profile.json`);
+  const profDir = join(options.out, 'prof');
+  const now = benchNow(data).getTime();
+  const ours: PhaseResult[][] = [];
+  const duck: DuckResult[] = [];
+  for (let run = 0; run < options.runs; run++) {
+    const phases: PhaseResult[] = [];
+    for (const phase of OUR_PHASES) {
+      const args: OurPhaseArgs = {
+        phase,
+        format,
+        input: input.path,
+        staged,
+        output: phase === 'validate' ? reportPath : profilePath,
+        now,
+      };
+      const flags = options.cpuProf
+        ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${format}-${phase}-${run}.cpuprofile`]
+        : [];
+      const r = await runChild<PhaseResult>('ours', args, flags);
+      log(`  ${format} run ${run + 1}: ours ${phase} ${fmtMs(r.ms)}, peak RSS ${fmtMb(r.maxRss)}`);
+      phases.push(r);
+    }
+    ours.push(phases);
+    const ourProfile = JSON.parse(readFileSync(profilePath, 'utf8')) as DatasetProfile;
+    const duckArgs: DuckArgs = {
+      format,
+      input: input.path,
+      now,
+      exactDistinct: ourProfile.columns.filter((c) => c.distinct.exact).map((c) => c.name),
+      ...(run === 0 ? { verify: profilePath } : {}),
+    };
+    const d = await runChild<DuckResult>('duckdb', duckArgs);
+    log(
+      `  ${format} run ${run + 1}: DuckDB ${d.phases.map((p) => `${p.phase} ${fmtMs(p.ms)}`).join(', ')}, peak RSS ${fmtMb(d.phases.at(-1)?.maxRss ?? 0)}`,
+    );
+    duck.push(d);
+  }
+
+  const rows = data.rows;
+  const bytes = input.bytes;
+  const ourPhases = OUR_PHASES.map((phase, i) =>
+    summarize(
+      phase,
+      ours.map((run) => run[i] as PhaseResult),
+      rows,
+      bytes,
+    ),
+  );
+  // Ours total: the phases run one after another (each its own Lambda); peak RSS = the largest phase's.
+  const ourTotal = summarize(
+    'total',
+    ours.map((run) => ({
+      phase: 'total',
+      ms: run.reduce((sum, r) => sum + r.ms, 0),
+      rows,
+      maxRss: Math.max(...run.map((r) => r.maxRss)),
+      startRss: 0,
+    })),
+    rows,
+    bytes,
+  );
+  const duckPhaseNames = ['load', 'validate', 'profile'];
+  const duckPhases = duckPhaseNames.map((phase, i) =>
+    summarize(
+      phase,
+      duck.map((d) => d.phases[i] as PhaseResult),
+      rows,
+      bytes,
+    ),
+  );
+  const duckTotal = summarize(
+    'total',
+    duck.map((d) => ({
+      phase: 'total',
+      ms: d.phases.reduce((sum, r) => sum + r.ms, 0),
+      rows,
+      maxRss: d.phases.at(-1)?.maxRss ?? 0,
+      startRss: 0,
+    })),
+    rows,
+    bytes,
+  );
+  const oursAll = [...ourPhases, ourTotal];
+  const duckAll = [...duckPhases, duckTotal];
+  const ratio = oursAll.map((o, i) => ({
+    phase: o.phase,
+    time: o.ms / (duckAll[i]?.ms ?? Number.NaN),
+    rss: o.maxRss / (duckAll[i]?.maxRss ?? Number.NaN),
+  }));
+  const first = duck[0] as DuckResult;
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as ValidationReport;
+  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as DatasetProfile;
+  const agreement = compareResults(profile, report, first);
+  const parseExtra = ours[0]?.[0]?.extra as { stagedBytes?: number; contentHash?: string } | undefined;
+  return {
+    result: {
+      format,
+      inputBytes: bytes,
+      stagedBytes: parseExtra?.stagedBytes ?? 0,
+      stagedHash: parseExtra?.contentHash ?? '',
+      startRss: {
+        ours: median(ours.flatMap((run) => run.map((r) => r.startRss))),
+        duckdb: median(duck.map((d) => d.phases[0]?.startRss ?? 0)),
+      },
+      ours: oursAll,
+      duckdb: duckAll,
+      ratio,
+      agreement,
+      duckdbTypes: first.types,
+    },
+    duck: first,
+  };
+}
+
+function printFormat(r: FormatResult, data: DataSet, duck: DuckResult): string {
+  const head = [
+    `${r.format.toUpperCase()}: ${data.rows.toLocaleString('en-US')} rows × ${SCHEMA.columns.length} columns, ` +
+      `${(r.inputBytes / MB).toFixed(1)} MB input (our staged Parquet: ${(r.stagedBytes / MB).toFixed(1)} MB)`,
+  ];
+  const rows: string[][] = [
+    [
+      'phase (ours / DuckDB)',
+      'ours',
+      'rows/s',
+      'MB/s',
+      'peak RSS',
+      `DuckDB`,
+      'rows/s',
+      'MB/s',
+      'peak RSS',
+      'time ×',
+      'RSS ×',
+    ],
+  ];
+  r.ours.forEach((o, i) => {
+    const d = r.duckdb[i] as PhaseSummary;
+    const x = r.ratio[i] as { time: number; rss: number };
+    const label = o.phase === 'parse' ? 'parse+write / load' : o.phase;
+    rows.push([
+      label,
+      fmtMs(o.ms),
+      fmtRate(o.rowsPerSecond),
+      o.mbPerSecond.toFixed(1),
+      fmtMb(o.maxRss),
+      fmtMs(d.ms),
+      fmtRate(d.rowsPerSecond),
+      d.mbPerSecond.toFixed(1),
+      fmtMb(d.maxRss),
+      fmtRatio(x.time),
+      fmtRatio(x.rss),
+    ]);
+  });
+  const agreement =
+    r.agreement.warnings.length === 0
+      ? `profiles agree: ${r.agreement.checked} comparisons within tolerance`
+      : `WARNING: ${r.agreement.warnings.length} of ${r.agreement.checked} comparisons disagree:\n` +
+        r.agreement.warnings.map((w) => `  - ${w}`).join('\n');
+  return [
+    ...head,
+    table(rows),
+    `(ours: each phase in its own process, peak RSS of that phase; total = sum of times, largest RSS. ` +
+      `DuckDB ${duck.version}: one process, RSS cumulative. RSS before the first phase: ours ` +
+      `${fmtMb(r.startRss.ours)} (node + code + input in memory), DuckDB ${fmtMb(r.startRss.duckdb)}.)`,
+    agreement,
+  ].join('\n');
+}
+
+async function parentMain(argv: string[]): Promise<void> {
+  const options = parseOptions(argv);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  mkdirSync(options.out, { recursive: true });
+  if (options.cpuProf) rmSync(join(options.out, 'prof'), { recursive: true, force: true });
+  const generating = performance.now();
+  const data = await ensureDataSet(join(options.out, 'data'), options.rows, options.seed);
+  log(`data: ${data.dir} (${fmtMs(performance.now() - generating)}; cached by seed and size)`);
+
+  const runtime = SELF.endsWith('.ts')
+    ? `tsx (unbundled: expect it 2–3× slower than the Lambda bundle)`
+    : `esbuild bundle ${SELF}, as the Lambda functions are bundled`;
+  const header = [
+    `strata pipeline benchmark — ${new Date().toISOString()}`,
+    `ours: ${runtime}; node ${process.version}, single-threaded (JavaScript)`,
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; runs: ${options.runs} (medians)`,
+  ];
+  process.stdout.write(`${header.join('\n')}\n`);
+
+  const results: FormatResult[] = [];
+  const summaries: string[] = [];
+  let duckVersion = '';
+  let duckThreads = '';
+  for (const format of options.formats) {
+    const { result, duck } = await benchFormat(format, data, options, log);
+    duckVersion = duck.version;
+    duckThreads = duck.threads;
+    results.push(result);
+    process.stdout.write(`\n${printFormat(result, data, duck)}\n`);
+    const total = result.ratio.at(-1);
+    const ours = result.ours.at(-1);
+    const theirs = result.duckdb.at(-1);
+    if (total && ours && theirs) {
+      summaries.push(
+        `${format}: ${fmtMs(ours.ms)} vs ${fmtMs(theirs.ms)} (${fmtRatio(total.time)} time), ` +
+          `${fmtMb(ours.maxRss)} vs ${fmtMb(theirs.maxRss)} peak RSS (${fmtRatio(total.rss)})`,
+      );
+    }
+  }
+  const hashes = new Set(results.map((r) => r.stagedHash));
+  if (results.length > 1) {
+    process.stdout.write(
+      hashes.size === 1
+        ? '\nThe staged Parquet written from the CSV and from the Parquet input is byte-identical.\n'
+        : '\nWARNING: the staged Parquet differs between the CSV and the Parquet input.\n',
+    );
+  }
+  process.stdout.write(
+    `\nDuckDB ${duckVersion} ran with ${duckThreads} threads (its default here); ours is single-threaded.\n` +
+      `Summary, parse+validate+profile ours vs DuckDB load+validate+profile: ${summaries.join('; ')}\n`,
+  );
+  const json = {
+    date: new Date().toISOString(),
+    node: process.version,
+    runtime,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    rows: options.rows,
+    seed: options.seed,
+    runs: options.runs,
+    duckdb: { version: duckVersion, threads: duckThreads },
+    files: { csv: data.csv, parquet: data.parquet },
+    results,
+  };
+  const resultsPath = join(options.out, 'results.json');
+  writeFileSync(resultsPath, `${JSON.stringify(json, null, 2)}\n`);
+  process.stdout.write(
+    `results: ${resultsPath}${options.cpuProf ? `; CPU profiles: ${join(options.out, 'prof')}` : ''}\n`,
+  );
+}
+
+const [mode, kind, json] = process.argv.slice(2);
+if (mode === '--child' && kind && json) {
+  await childMain(kind, json);
+} else {
+  await parentMain(process.argv.slice(2));
+}

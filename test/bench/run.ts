@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: bundles test/bench/pipeline.bench.ts with esbuild the way the Lambda functions are
+ * bundled (ESM, the same require banner; identifiers kept so CPU profiles stay readable) into
+ * .strata/bench/, then runs the bundle with node. Running the TypeScript through tsx instead would measure
+ * tsx's on-the-fly transform too (2–3× slower than what Lambda runs). Arguments are passed on.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const root = resolve(import.meta.dirname, '../..');
+const outDir = join(root, '.strata/bench');
+const outfile = join(outDir, 'pipeline.bench.mjs');
+mkdirSync(outDir, { recursive: true });
+
+await build({
+  entryPoints: [join(root, 'test/bench/pipeline.bench.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: true,
+  // A native binding: loaded from node_modules at run time, and only by the DuckDB child.
+  external: ['@duckdb/node-api'],
+  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+
+const child = spawn(process.execPath, [outfile, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+child.on('close', (code) => {
+  process.exitCode = code ?? 1;
+});
