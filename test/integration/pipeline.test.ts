@@ -79,6 +79,36 @@ describe('ingesting each format into a versioned dataset', () => {
   );
 });
 
+describe('dataset config', () => {
+  it('applies the column mapping, type overrides and dedup keys of the dataset', async () => {
+    // Prepare
+    const put = await api(ctx.info, '/datasets/mapped/config', {
+      apiKey,
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        columnMapping: { cust: 'customer_id' },
+        typeOverrides: { zip: 'string' },
+        dedupKeys: ['customer_id'],
+      }),
+    });
+    expect(put.status).toBe(200);
+
+    // Act
+    const { output } = await ingest(`fresh/${tenant}/mapped/m.csv`, 'cust,zip\n1,01234\n2,99999\n1,01234\n');
+
+    // Assess
+    expect(output).toMatchObject({ status: 'VERSIONED', rows_ingested: 2, columns: ['customer_id', 'zip'] });
+    const version = await api(ctx.info, '/datasets/mapped/versions/1', { apiKey });
+    expect(version.body?.schema).toEqual({
+      columns: [
+        { name: 'customer_id', type: 'int', nullable: false },
+        { name: 'zip', type: 'string', nullable: false },
+      ],
+    });
+  });
+});
+
 describe('downloads', () => {
   it('serves a version as CSV made from its snapshot, timestamps in ISO 8601', async () => {
     // Prepare
