@@ -296,6 +296,19 @@ export class StrataStack extends Stack {
       fn.bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*');
     route('POST /files/upload-url', 'ApiCreateUploadUrl', presignsUploads);
     route('POST /files/upload-urls', 'ApiCreateUploadUrls', presignsUploads);
+    // Reads snapshots (versions/*) for the combined file; writes only under training-sets/. The lineage
+    // table name is bound only because the version store is built with all three tables.
+    route('POST /training-sets', 'ApiCreateTrainingSet', (fn) =>
+      fn
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+        .bindTable('VERSIONS_TABLE', versionsTable, 'read')
+        .bindTable('LINEAGE_TABLE', lineageTable, 'read')
+        .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
+        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'training-sets/*'),
+    );
+    route('GET /training-sets/{id}', 'ApiGetTrainingSet', (fn) =>
+      readsMetadata(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'training-sets/*'),
+    );
 
     // The $default stage is served at the API endpoint itself.
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });

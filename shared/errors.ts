@@ -77,6 +77,15 @@ export class ConflictError extends StrataError {
 }
 
 /**
+ * A well-formed request that selects nothing (no training-set file matches the criteria, or the budget is
+ * smaller than the newest match). 422, not 400: the same request may succeed once matching data arrives.
+ */
+export class EmptySelectionError extends StrataError {
+  override readonly name = 'EmptySelectionError' as const;
+  readonly statusCode = 422;
+}
+
+/**
  * A file's content cannot be read as its format (a ragged CSV row, a JSON array that does not close), or
  * too many of its records fail conversion. Not retryable: the same bytes fail the same way, so the file is
  * quarantined. `line` (text formats) or `record` (1-based) locate the first problem when one is known.

@@ -9,7 +9,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectRef } from '../domain/file-record.js';
-import { ObjectMissingError } from '../errors.js';
+import { ConflictError, ObjectMissingError } from '../errors.js';
 import type { ByteRangeSource, ObjectInfo, ObjectStore, PresignedPut, PresignPutOptions } from '../ports.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
@@ -133,7 +133,7 @@ export class S3ObjectStore implements ObjectStore {
     return { size };
   }
 
-  async putJson(key: string, value: unknown): Promise<void> {
+  async putJson(key: string, value: unknown, options: { ifAbsent?: boolean } = {}): Promise<void> {
     try {
       await this.s3.send(
         new PutObjectCommand({
@@ -141,9 +141,17 @@ export class S3ObjectStore implements ObjectStore {
           Key: key,
           Body: JSON.stringify(value),
           ContentType: 'application/json',
+          // S3 itself refuses to replace the key, so no check-then-write race is possible.
+          ...(options.ifAbsent && { IfNoneMatch: '*' }),
         }),
       );
     } catch (error) {
+      const name = sdkErrorName(error);
+      if (options.ifAbsent && (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict')) {
+        throw new ConflictError(`s3://${this.bucket}/${key} already exists and is never overwritten`, {
+          cause: error,
+        });
+      }
       rethrowSdkError('PutObject', error);
     }
   }

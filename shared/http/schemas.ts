@@ -53,3 +53,24 @@ export const listFilesQuery = paginationQuery.extend({
   type: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
   dataset: z.string().min(1).max(63).optional(),
 });
+
+/** `POST /training-sets`; `type` is the data type, as in `GET /files`. */
+export const createTrainingSetBody = z
+  .object({
+    dataset: z.string().min(1).max(63).optional(),
+    type: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
+    // Stored in UTC, so the manifest states one instant however the caller wrote it.
+    since: z.iso
+      .datetime({ offset: true })
+      .transform((s) => new Date(s).toISOString())
+      .optional(),
+    maxRows: z.number().int().positive().optional(),
+    maxBytes: z.number().int().positive().optional(),
+    combine: z.enum(['parquet', 'jsonl']).optional(),
+  })
+  .strict()
+  .transform(({ type, ...criteria }) => ({ ...criteria, ...(type && { dataType: type }) }));
+
+export const trainingSetPath = z.object({
+  id: z.string().regex(/^ts_[A-Za-z0-9_-]{1,64}$/, 'not a training-set id'),
+});

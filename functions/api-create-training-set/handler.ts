@@ -1,0 +1,24 @@
+import { createTrainingSet, newTrainingSetId } from '../../shared/app/training-sets.js';
+import { loadConfig } from '../../shared/config.js';
+import { route } from '../../shared/http/route.js';
+import { createTrainingSetBody } from '../../shared/http/schemas.js';
+import { clock, logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';
+
+const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'VERSIONS_TABLE', 'LINEAGE_TABLE']);
+const metadata = metadataStore(config);
+const deps = {
+  metadata,
+  trainingSets: metadata,
+  versions: versionStore(config),
+  store: objectStore(config),
+  clock,
+  ids: newTrainingSetId,
+};
+
+/** `POST /training-sets`: select files, write the immutable manifest (and a combined file), return links. */
+export const handler = route(
+  logger,
+  { body: createTrainingSetBody },
+  ({ tenant, body }) => createTrainingSet(deps, tenant, body),
+  { successStatus: 201 },
+);
