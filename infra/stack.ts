@@ -9,6 +9,8 @@ import {
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -34,9 +36,30 @@ import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
 import { StrataFunction } from './constructs/strata-function.js';
 
+export interface StrataStackProps extends StackProps {
+  /**
+   * Days after which an object under archived/ moves to Glacier Instant Retrieval (still readable at once,
+   * so moves and training reads keep working). Else context `strata:archiveTransitionDays`, else 30.
+   */
+  readonly archiveTransitionDays?: number;
+  /**
+   * Days after which S3 itself expires objects under archived/. Off unless set (or context
+   * `strata:archiveExpirationDays`): deletion is the retention policy's job, which keeps the records
+   * right; set this only as a backstop longer than any tenant's `daysOld + graceDays`.
+   */
+  readonly archiveExpirationDays?: number;
+}
+
 export class StrataStack extends Stack {
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: StrataStackProps) {
     super(scope, id, props);
+    const contextDays = (key: string): number | undefined => {
+      const value = this.node.tryGetContext(key);
+      return value === undefined ? undefined : Number(value);
+    };
+    const archiveTransitionDays =
+      props?.archiveTransitionDays ?? contextDays('strata:archiveTransitionDays') ?? 30;
+    const archiveExpirationDays = props?.archiveExpirationDays ?? contextDays('strata:archiveExpirationDays');
 
     // ---- storage -------------------------------------------------------------------------------
     const accessLogs = new Bucket(this, 'AccessLogsBucket', {
@@ -65,8 +88,12 @@ export class StrataStack extends Stack {
           id: 'archived-to-cold-storage',
           prefix: 'archived/',
           transitions: [
-            { storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(30) },
+            {
+              storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(archiveTransitionDays),
+            },
           ],
+          ...(archiveExpirationDays !== undefined && { expiration: Duration.days(archiveExpirationDays) }),
         },
         {
           // Intermediate data between stages; every version keeps its own snapshot.
@@ -78,6 +105,8 @@ export class StrataStack extends Stack {
           // Versioning keeps overwritten and deleted objects recoverable; bound how long.
           id: 'expire-old-versions',
           noncurrentVersionExpiration: Duration.days(90),
+          // Lifecycle moves and cleanup leave delete markers; once their old version expired they are noise.
+          expiredObjectDeleteMarker: true,
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
       ],
@@ -309,6 +338,40 @@ export class StrataStack extends Stack {
     route('GET /training-sets/{id}', 'ApiGetTrainingSet', (fn) =>
       readsMetadata(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'training-sets/*'),
     );
+    // Lifecycle moves copy between fresh/, used/ and archived/ and delete the source (a delete marker).
+    const movesFiles = (fn: StrataFunction) =>
+      fn
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*')
+        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'used/*')
+        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'archived/*');
+    route('POST /training-sets/{id}/consume', 'ApiConsumeTrainingSet', movesFiles);
+    route('GET /statistics', 'ApiGetStatistics', readsMetadata);
+    route('GET /retention-policy', 'ApiGetRetentionPolicy', readsMetadata);
+    route('PUT /retention-policy', 'ApiPutRetentionPolicy', (fn) =>
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
+    );
+    // Deprecated files are USED or ARCHIVED ones: cleanup deletes only under used/ and archived/.
+    route('POST /cleanup', 'ApiCleanup', (fn) =>
+      fn
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'used/*')
+        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'archived/*'),
+    );
+
+    // ---- lifecycle schedule ----------------------------------------------------------------------
+    const lifecycleScheduler = new StrataFunction(this, 'LifecycleScheduler', {
+      name: 'lifecycle-scheduler',
+      description: 'Daily: finish interrupted lifecycle moves, then apply each tenant’s retention policy',
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+    });
+    movesFiles(lifecycleScheduler);
+    new Rule(this, 'LifecycleSchedule', {
+      description: 'Runs the lifecycle scheduler once a day',
+      schedule: Schedule.rate(Duration.days(1)),
+      targets: [new LambdaFunction(lifecycleScheduler.fn, { retryAttempts: 2 })],
+    });
 
     // The $default stage is served at the API endpoint itself.
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
@@ -317,6 +380,7 @@ export class StrataStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: ingestion.stateMachineArn });
     new CfnOutput(this, 'VersionsTableName', { value: versionsTable.tableName });
     new CfnOutput(this, 'LineageTableName', { value: lineageTable.tableName });
+    new CfnOutput(this, 'LifecycleSchedulerName', { value: lifecycleScheduler.fn.functionName });
   }
 
   /** A stage Lambda: retried on TransientError, any other error caught into quarantine. */

@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoLifecycleStore } from './adapters/dynamo-lifecycle-store.js';
 import { DynamoMetadataStore } from './adapters/dynamo-metadata-store.js';
 import { DynamoVersionStore } from './adapters/dynamo-version-store.js';
 import { S3ObjectStore } from './adapters/s3-object-store.js';
@@ -83,6 +84,10 @@ export function objectStore(config: Config<'DATA_BUCKET'>) {
 
 export function metadataStore(config: Config<'METADATA_TABLE'>) {
   return new DynamoMetadataStore(dynamoClient(config), config.METADATA_TABLE);
+}
+
+export function lifecycleStore(config: Config<'METADATA_TABLE'>) {
+  return new DynamoLifecycleStore(dynamoClient(config), config.METADATA_TABLE);
 }
 
 export function versionStore(config: Config<'METADATA_TABLE' | 'VERSIONS_TABLE' | 'LINEAGE_TABLE'>) {

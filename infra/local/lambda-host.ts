@@ -6,14 +6,15 @@
  * - receives MinIO's bucket-notification webhook and invokes the function the template's bucket
  *   notification names, with an S3-shaped event;
  * - serves the HTTP API routes of the template as API Gateway v2 (payload 2.0) events, through the
- *   route's Lambda authorizer.
+ *   route's Lambda authorizer;
+ * - runs the template's EventBridge schedule rules (`rate(...)` only) against their Lambda targets.
  * Every invocation runs in a worker with the environment the template gives that function.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FunctionPool, type InvokeResult } from './function-pool.js';
-import type { LocalNotification, LocalPlan, LocalRoute } from './plan.js';
+import type { LocalNotification, LocalPlan, LocalRoute, LocalSchedule } from './plan.js';
 
 export interface LambdaHostOptions {
   logDir: string;
@@ -32,6 +33,8 @@ export const S3_WEBHOOK_PATH = '/_strata/s3-events';
 export const HEALTH_PATH = '/_strata/health';
 /** S3 retries a failed asynchronous invocation twice, as Lambda does for async invokes. */
 const ASYNC_ATTEMPTS = 3;
+/** setTimeout's largest delay (~24.8 days); longer rates wait in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class LambdaHost {
   private server: Server | undefined;
@@ -40,6 +43,7 @@ export class LambdaHost {
   private notifications: LocalNotification[] = [];
   private readonly authCache = new Map<string, AuthCacheEntry>();
   private readonly inflight = new Set<Promise<unknown>>();
+  private timers = new Set<NodeJS.Timeout>();
   url = '';
 
   constructor(private readonly options: LambdaHostOptions) {}
@@ -73,6 +77,9 @@ export class LambdaHost {
     this.routes = plan.routes;
     this.notifications = plan.notifications;
     this.authCache.clear();
+    this.clearTimers();
+    // Like EventBridge, a rate schedule first fires one period after it is created, not at once.
+    for (const schedule of plan.schedules) this.arm(schedule, Date.now() + schedule.everyMs);
     await Promise.all(old.map((pool) => pool.close()));
   }
 
@@ -90,6 +97,7 @@ export class LambdaHost {
   }
 
   async close(): Promise<void> {
+    this.clearTimers();
     await Promise.allSettled([...this.inflight]);
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     await new Promise<void>((resolveClose) =>
@@ -264,6 +272,50 @@ export class LambdaHost {
       if (spec.ttlSeconds > 0) this.authCache.set(cacheKey, entry);
     }
     return entry.authorized ? { status: 200, context: entry.context } : { status: 403, message: 'Forbidden' };
+  }
+
+  private arm(schedule: LocalSchedule, dueAt: number): void {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (Date.now() < dueAt) return this.arm(schedule, dueAt);
+        for (const target of schedule.targets) this.track(this.runScheduled(schedule, target));
+        this.arm(schedule, dueAt + schedule.everyMs);
+      },
+      Math.min(Math.max(dueAt - Date.now(), 0), MAX_TIMER_MS),
+    );
+    // Schedules never keep the process alive on their own.
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private async runScheduled(schedule: LocalSchedule, target: LocalSchedule['targets'][number]) {
+    const event =
+      target.input === undefined
+        ? {
+            version: '0',
+            id: randomUUID(),
+            'detail-type': 'Scheduled Event',
+            source: 'aws.events',
+            account: this.options.account,
+            time: new Date().toISOString(),
+            region: this.options.region,
+            resources: [schedule.arn],
+            detail: {},
+          }
+        : JSON.parse(target.input);
+    const result = await this.invoke(target.functionName, event);
+    if (!result.ok) {
+      process.stderr.write(
+        `lambda host: scheduled ${target.functionName} (${schedule.expression}) failed: ` +
+          `${result.error.errorType}: ${result.error.errorMessage}\n`,
+      );
+    }
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers = new Set();
   }
 
   private track(promise: Promise<unknown>): void {

@@ -1,7 +1,8 @@
 /**
  * Reads the synthesized CloudFormation template and decides what the local cloud must create: the
- * same buckets, tables, functions, state machine, bucket notification and API routes, with physical
- * names and ARNs of the local servers. Pure: no I/O, so it is tested on the real synthesized template.
+ * same buckets, tables, functions, state machine, bucket notification, API routes and schedules, with
+ * physical names and ARNs of the local servers. Pure: no I/O, so it is tested on the real synthesized
+ * template.
  */
 import { ENTRY_METADATA_KEY } from '../constructs/strata-function.js';
 import type { LocalFunction } from './function-pool.js';
@@ -74,6 +75,16 @@ export interface LocalRoute {
   authorizer?: LocalAuthorizer;
 }
 
+/** An EventBridge schedule rule: the host invokes its Lambda targets every `everyMs`. */
+export interface LocalSchedule {
+  logicalId: string;
+  arn: string;
+  expression: string;
+  everyMs: number;
+  /** `input` is the target's constant JSON input, sent instead of the scheduled event. */
+  targets: Array<{ functionName: string; input?: string }>;
+}
+
 export interface LocalPlan {
   buckets: LocalBucket[];
   tables: LocalTable[];
@@ -81,6 +92,7 @@ export interface LocalPlan {
   stateMachines: LocalStateMachine[];
   notifications: LocalNotification[];
   routes: LocalRoute[];
+  schedules: LocalSchedule[];
   outputs: Record<string, string>;
   /** Resource types present in the template that have no local counterpart, with why. */
   skipped: Array<{ logicalId: string; type: string }>;
@@ -109,6 +121,7 @@ export function planLocalDeployment(template: CfnTemplate, options: PlanOptions)
     stateMachines: [],
     notifications: [],
     routes: [],
+    schedules: [],
     outputs: {},
     skipped: [],
   };
@@ -173,6 +186,10 @@ export function planLocalDeployment(template: CfnTemplate, options: PlanOptions)
       case 'AWS::ApiGatewayV2::Route':
         plan.routes.push(apiRoute(logicalId, props, resources, resolve, names));
         break;
+      case 'AWS::Events::Rule':
+        if (props.State === 'DISABLED') plan.skipped.push({ logicalId, type: resource.Type });
+        else plan.schedules.push(scheduleRule(logicalId, props, resolve, names));
+        break;
       case 'AWS::ApiGatewayV2::Integration':
       case 'AWS::ApiGatewayV2::Authorizer':
         // Read through the routes that use them.
@@ -225,6 +242,8 @@ function physicalNames(resources: Record<string, CfnResource>, o: PlanOptions): 
         return `arn:aws:iam::${o.account}:role/${n}`;
       case 'AWS::Logs::LogGroup':
         return `arn:aws:logs:${o.region}:${o.account}:log-group:${n}:*`;
+      case 'AWS::Events::Rule':
+        return `arn:aws:events:${o.region}:${o.account}:rule/${n}`;
       default:
         return `arn:aws:local:${o.region}:${o.account}:${n}`;
     }
@@ -365,6 +384,53 @@ function apiRoute(
     };
   }
   return route;
+}
+
+function scheduleRule(
+  logicalId: string,
+  props: Record<string, Json>,
+  resolve: Resolve,
+  names: Names,
+): LocalSchedule {
+  if (typeof props.ScheduleExpression !== 'string') {
+    throw new Error(
+      `${logicalId}: only schedule rules run locally; event-pattern rules have no counterpart yet`,
+    );
+  }
+  const expression = props.ScheduleExpression;
+  const targets = (resolve(props.Targets ?? [], `${logicalId}.Targets`) as Array<Record<string, Json>>).map(
+    (target) => {
+      const arn = String(target.Arn);
+      if (!arn.includes(':function:'))
+        throw new Error(`${logicalId}: target ${arn} is not a Lambda function`);
+      return {
+        functionName: names.functionNameFromArn(arn),
+        ...(typeof target.Input === 'string' && { input: target.Input }),
+      };
+    },
+  );
+  return {
+    logicalId,
+    arn: names.attr(logicalId, 'Arn'),
+    expression,
+    everyMs: parseRate(expression, logicalId),
+    targets,
+  };
+}
+
+const RATE_UNITS_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** `rate(5 minutes)`, `rate(1 day)` → milliseconds. Cron expressions are refused: nothing here needs one. */
+export function parseRate(expression: string, where = 'schedule'): number {
+  const match = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression.trim());
+  const value = Number(match?.[1]);
+  const unit = RATE_UNITS_MS[match?.[2] ?? ''];
+  if (!match || unit === undefined || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(
+      `${where}: schedule "${expression}" is not supported locally (only rate(<n> minute|hour|day[s]))`,
+    );
+  }
+  return value * unit;
 }
 
 /** The logical id a `Ref` (possibly inside a Join) points at, if it is of `type`. */

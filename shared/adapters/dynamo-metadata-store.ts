@@ -34,6 +34,9 @@ import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
  * | hash claim   | T#<tenant>#DS#<ds>     | HASH#<sha256>    |                                 |                            |
  * | API key      | KEY#<sha256 of key>    | KEY              |                                 |                            |
  * | training set | T#<tenant>             | TS#<id>          |                                 |                            |
+ *
+ * The lifecycle's items (move markers, retention policies, consumption claims) are described in
+ * dynamo-lifecycle-store.ts.
  */
 export const keys = {
   tenant: (tenant: string) => `T#${tenant}`,
@@ -454,7 +457,7 @@ export function updateExpression(set: Record<string, unknown>, setIfAbsent: Reco
   };
 }
 
-function toFileRecord(item: Record<string, unknown>): FileRecord {
+export function toFileRecord(item: Record<string, unknown>): FileRecord {
   const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, [ENTITY]: _e, ...rest } = item;
   return rest as unknown as FileRecord;
 }

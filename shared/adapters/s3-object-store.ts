@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -173,6 +174,15 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       if (MISSING.has(sdkErrorName(error) ?? '')) return false;
       rethrowSdkError('HeadObject', error);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      // No VersionId: on the versioned bucket this adds a delete marker, the data stays a noncurrent version.
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      rethrowSdkError('DeleteObject', error);
     }
   }
 

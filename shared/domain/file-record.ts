@@ -52,7 +52,12 @@ export interface FileRecord {
   usageHistory?: Array<{ jobId: string; trainingSetId: string; at: string }>;
   trainingJobs?: string[];
   lastUsedAt?: string;
-  stateHistory?: Array<{ from: FileStatus; to: FileStatus; at: string; reason: string }>;
+  stateHistory?: Array<{ from: FileStatus; to: FileStatus; at: string; reason: string; jobId?: string }>;
+  /**
+   * The S3 version now at `key`, once a lifecycle move has put the file there (`objectVersion` stays the
+   * identity of the upload, which the file id is derived from).
+   */
+  keyVersion?: string;
   deprecatedAt?: string;
   /** Set when a DEPRECATED file's object was deleted after its grace period (the record stays). */
   deletedAt?: string;

@@ -1,5 +1,6 @@
 /** Request schemas of the HTTP API routes: the one source for handlers and (later) the OpenAPI document. */
 import { z } from 'zod';
+import { retentionPolicySchema } from '../domain/lifecycle.js';
 
 export const paginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -74,3 +75,36 @@ export const createTrainingSetBody = z
 export const trainingSetPath = z.object({
   id: z.string().regex(/^ts_[A-Za-z0-9_-]{1,64}$/, 'not a training-set id'),
 });
+
+// Lifecycle routes take snake_case bodies, as the issue's API names them; their answers are camelCase like
+// every other answer.
+
+/** `POST /training-sets/{id}/consume`. Job ids end up in DynamoDB sort keys: no `#`, no spaces. */
+export const consumeTrainingSetBody = z
+  .object({
+    job_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'job_id: 1–128 of letters, digits, . _ : -'),
+  })
+  .strict()
+  .transform(({ job_id }) => ({ jobId: job_id }));
+
+const retentionShape = retentionPolicySchema.shape;
+
+/** `PUT /retention-policy`: bounds and defaults are the domain schema's. */
+export const retentionPolicyBody = z
+  .object({
+    days_old: retentionShape.daysOld,
+    grace_days: retentionShape.graceDays,
+    archive_after_uses: retentionShape.archiveAfterUses,
+  })
+  .strict()
+  .transform(({ days_old, grace_days, archive_after_uses }) => ({
+    daysOld: days_old,
+    graceDays: grace_days,
+    archiveAfterUses: archive_after_uses,
+  }));
+
+/** `POST /cleanup`: `days_old` overrides the stored policy; `dry_run` is required, the call can delete. */
+export const cleanupBody = z
+  .object({ days_old: retentionShape.daysOld.optional(), dry_run: z.boolean() })
+  .strict()
+  .transform(({ days_old, dry_run }) => ({ daysOld: days_old, dryRun: dry_run }));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeTemplate } from '../../infra/local/cloud.js';
 import { matchRoute } from '../../infra/local/lambda-host.js';
-import { type LocalPlan, planLocalDeployment } from '../../infra/local/plan.js';
+import { type LocalPlan, parseRate, planLocalDeployment } from '../../infra/local/plan.js';
 
 let plan: LocalPlan;
 
@@ -72,6 +72,26 @@ describe('the local deployment plan, read from the synthesized template', () => 
     });
     expect(plan.routes.find((r) => r.routeKey === 'GET /health')?.authorizer).toBeUndefined();
     expect(plan.outputs.ApiUrl).toBe('http://127.0.0.1:4400');
+  });
+});
+
+describe('schedules', () => {
+  it('runs the lifecycle scheduler once a day', () => {
+    const scheduler = plan.functions.find((f) => f.entry === 'functions/lifecycle-scheduler/handler.ts');
+    expect(plan.schedules).toEqual([
+      expect.objectContaining({
+        expression: 'rate(1 day)',
+        everyMs: 86_400_000,
+        targets: [{ functionName: scheduler?.name }],
+      }),
+    ]);
+  });
+
+  it('reads rate expressions and refuses cron with a clear error', () => {
+    expect(parseRate('rate(5 minutes)')).toBe(300_000);
+    expect(parseRate('rate(1 hour)')).toBe(3_600_000);
+    expect(() => parseRate('cron(0 3 * * ? *)', 'Rule')).toThrow(/not supported locally.*rate/);
+    expect(() => parseRate('rate(0 days)')).toThrow();
   });
 });
 

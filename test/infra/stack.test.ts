@@ -65,6 +65,31 @@ describe('the strata stack', () => {
     });
   });
 
+  it('moves archived/ to Glacier Instant Retrieval after the set days and clears old delete markers', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Prefix: 'archived/',
+            Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+          }),
+          Match.objectLike({
+            ExpiredObjectDeleteMarker: true,
+            NoncurrentVersionExpiration: Match.anyValue(),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('runs the lifecycle scheduler daily through an EventBridge rule', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 day)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+    });
+  });
+
   it('creates on-demand tables with point-in-time recovery and the listing indexes', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 3);
     template.allResourcesProperties('AWS::DynamoDB::Table', {
