@@ -65,6 +65,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async copy(from: ObjectRef, toKey: string): Promise<void> {
     const source = `${from.bucket}/${encodeURIComponent(from.key).replace(/%2F/g, '/')}`;
+    // MinIO (the local S3) ignores If-None-Match on CopyObject and would overwrite, so look first; the
+    // condition below still closes the race where S3 honours it.
+    if (from.bucket === this.bucket && (await this.exists(toKey))) return;
     try {
       await this.s3.send(
         new CopyObjectCommand({
