@@ -165,19 +165,20 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
     };
   }
 
-  async getFile(tenant: string, fileId: string, consistent = false): Promise<FileRecord | undefined> {
+  private async getItem(key: { pk: string; sk: string }, consistent: boolean) {
     try {
       const result = await this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.tenant(tenant), sk: keys.file(fileId) },
-          ConsistentRead: consistent,
-        }),
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }),
       );
-      return result.Item ? toFileRecord(result.Item) : undefined;
+      return result.Item;
     } catch (error) {
       rethrowSdkError('GetItem', error);
     }
+  }
+
+  async getFile(tenant: string, fileId: string, consistent = false): Promise<FileRecord | undefined> {
+    const item = await this.getItem({ pk: keys.tenant(tenant), sk: keys.file(fileId) }, consistent);
+    return item ? toFileRecord(item) : undefined;
   }
 
   async recordFailure(failure: FileFailure): Promise<void> {
@@ -293,27 +294,16 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
   }
 
   async getDataset(tenant: string, dataset: string): Promise<DatasetRecord | undefined> {
-    try {
-      const result = await this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.tenant(tenant), sk: keys.dataset(dataset) },
-          ConsistentRead: true,
-        }),
-      );
-      if (!result.Item) return undefined;
-      const item = result.Item;
-      return {
-        ...toDatasetSummary(item),
-        config: (item.config ?? {}) as DatasetConfig,
-        validationSuite: item.validationSuite,
-        suiteSource: item.suiteSource as DatasetRecord['suiteSource'],
-        currentVersion: item.currentVersion === undefined ? undefined : Number(item.currentVersion),
-        versionCount: Number(item.versionCount ?? 0),
-      };
-    } catch (error) {
-      rethrowSdkError('GetItem', error);
-    }
+    const item = await this.getItem({ pk: keys.tenant(tenant), sk: keys.dataset(dataset) }, true);
+    if (!item) return undefined;
+    return {
+      ...toDatasetSummary(item),
+      config: (item.config ?? {}) as DatasetConfig,
+      validationSuite: item.validationSuite,
+      suiteSource: item.suiteSource as DatasetRecord['suiteSource'],
+      currentVersion: item.currentVersion === undefined ? undefined : Number(item.currentVersion),
+      versionCount: Number(item.versionCount ?? 0),
+    };
   }
 
   async putValidationSuite(
@@ -395,20 +385,10 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
   }
 
   async getTrainingSet(tenant: string, id: string): Promise<TrainingSetRecord | undefined> {
-    try {
-      const result = await this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.tenant(tenant), sk: keys.trainingSet(id) },
-          ConsistentRead: true,
-        }),
-      );
-      if (!result.Item) return undefined;
-      const { pk: _pk, sk: _sk, [ENTITY]: _e, ...record } = result.Item;
-      return record as TrainingSetRecord;
-    } catch (error) {
-      rethrowSdkError('GetItem', error);
-    }
+    const item = await this.getItem({ pk: keys.tenant(tenant), sk: keys.trainingSet(id) }, true);
+    if (!item) return undefined;
+    const { pk: _pk, sk: _sk, [ENTITY]: _e, ...record } = item;
+    return record as TrainingSetRecord;
   }
 
   async putApiKey(keyHash: string, record: ApiKeyRecord): Promise<void> {
@@ -422,16 +402,11 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
   }
 
   async getApiKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    try {
-      const result = await this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: keys.apiKey(keyHash), sk: 'KEY' } }),
-      );
-      if (!result.Item) return undefined;
-      const { tenant, name, createdAt } = result.Item as ApiKeyRecord;
-      return { tenant, name, createdAt };
-    } catch (error) {
-      rethrowSdkError('GetItem', error);
-    }
+    // Consistent: a key must work the moment it is issued (the authorizer caches results anyway).
+    const item = await this.getItem({ pk: keys.apiKey(keyHash), sk: 'KEY' }, true);
+    if (!item) return undefined;
+    const { tenant, name, createdAt } = item as ApiKeyRecord;
+    return { tenant, name, createdAt };
   }
 }
 

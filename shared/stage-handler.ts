@@ -1,0 +1,30 @@
+/**
+ * The Lambda wiring shared by the pipeline stages that scan data (parse, validate, profile): config
+ * read once at cold start, adapters from the wiring module, the event parsed with the stage's schema,
+ * Powertools logging context and metrics flushed after each invocation.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { z } from 'zod';
+import type { StageDeps } from './app/pipeline-stages.js';
+import { loadConfig } from './config.js';
+import { parseWith } from './schemas/parse.js';
+import { clock, logger, metadataStore, metrics, metricsRecorder, objectStore } from './wiring.js';
+
+export function stageHandler<S extends z.ZodType, R>(
+  schema: S,
+  run: (deps: StageDeps, input: z.infer<S>) => Promise<R>,
+) {
+  const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE']);
+  const deps: StageDeps = {
+    store: objectStore(config),
+    datasets: metadataStore(config),
+    clock,
+    logger,
+    metrics: metricsRecorder,
+  };
+  return middy(async (event: unknown) => run(deps, parseWith(schema, event)))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
