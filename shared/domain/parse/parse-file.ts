@@ -222,6 +222,25 @@ class Deduper {
   }
 }
 
+/** After pass 1: inferred types (unless overridden), nullability over `records` rows, dedup key columns. */
+function settleSchema(
+  plans: ColumnPlan[],
+  inference: ReadonlyArray<ColumnInference | undefined>,
+  records: number,
+  options: ParseOptions,
+): { schema: TableSchema; keyIndexes: number[] } {
+  for (const [i, p] of plans.entries()) if (!p.overridden) p.type = inference[i]?.type() ?? 'string';
+  const keyIndexes = finishPlan(plans, options);
+  const schema: TableSchema = {
+    columns: plans.map((p, i) => ({
+      name: p.target,
+      type: p.type,
+      nullable: inference[i]?.nullable(p.type, records) ?? true,
+    })),
+  };
+  return { schema, keyIndexes };
+}
+
 /** The common end of every second pass: drop duplicates, count, cut batches. */
 class RowSink {
   private readonly builder: BatchBuilder;
@@ -387,15 +406,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   header ??= false;
 
   const records = counters.recordsRead;
-  for (const [i, p] of plans.entries()) if (!p.overridden) p.type = inference[i]?.type() ?? 'string';
-  const keyIndexes = finishPlan(plans, options);
-  const schema: TableSchema = {
-    columns: plans.map((p, i) => ({
-      name: p.target,
-      type: p.type,
-      nullable: inference[i]?.nullable(p.type, records) ?? true,
-    })),
-  };
+  const { schema, keyIndexes } = settleSchema(plans, inference, records, options);
   checkErrorRate(counters, records, maxErrorRate);
 
   // Pass 2: convert.
@@ -482,15 +493,7 @@ async function parseJson(
     if (failed !== undefined) counters.fail({ reason: failed, ...where });
   }
 
-  for (const [i, p] of plans.entries()) if (!p.overridden) p.type = inference[i]?.type() ?? 'string';
-  const keyIndexes = finishPlan(plans, options);
-  const schema: TableSchema = {
-    columns: plans.map((p, i) => ({
-      name: p.target,
-      type: p.type,
-      nullable: inference[i]?.nullable(p.type, valid) ?? true,
-    })),
-  };
+  const { schema, keyIndexes } = settleSchema(plans, inference, valid, options);
   checkErrorRate(counters, counters.recordsRead, maxErrorRate);
 
   // Pass 2: convert.

@@ -15,6 +15,7 @@ import {
 } from '../../../shared/domain/profile/index.js';
 import type { CellValue, ColumnType, RecordBatch, TableSchema } from '../../../shared/domain/table.js';
 import { InvalidInputError } from '../../../shared/errors.js';
+import { random } from '../../support/random.js';
 
 function schemaOf(columns: Record<string, ColumnType>): TableSchema {
   return { columns: Object.entries(columns).map(([name, type]) => ({ name, type, nullable: true })) };
@@ -71,16 +72,6 @@ function flag(profile: DatasetProfile, name: string): BoolColumnProfile {
   const found = column(profile, name);
   if (found.type !== 'bool') throw new Error(`${name} is not a bool column`);
   return found;
-}
-
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
 }
 
 function expectClose(actual: number | null, expected: number, scale: number): void {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KllSketch, rankErrorBound } from '../../../shared/domain/profile/index.js';
+import { random } from '../../support/random.js';
 
 /** Number of sorted values ≤ x (inclusive) or < x. */
 function countBelow(sorted: Float64Array, x: number, inclusive = true): number {
@@ -44,17 +45,6 @@ function sketchOf(
   const sketch = new KllSketch(options);
   for (let i = 0; i < values.length; i++) sketch.add(values[i] ?? 0);
   return sketch;
-}
-
-/** A deterministic pseudo-random stream (tests must not flake). */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
 }
 
 const N = 100_000;

@@ -1,0 +1,10 @@
+/** A deterministic pseudo-random stream (xorshift32) in [0, 1): tests must not flake. */
+export function random(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
