@@ -131,7 +131,10 @@ export class StrataStack extends Stack {
       description: 'Catch of every stage: copies the file to quarantine/ and records stage + error',
       timeout: Duration.minutes(2),
     })
-      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite')
+      // Reads the failed file and its validation report; writes only under quarantine/.
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'quarantine/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
 
     const quarantined = new LambdaInvoke(this, 'Quarantine file', {
