@@ -314,16 +314,11 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
     onlyIfAbsent: boolean,
   ): Promise<boolean> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.tenant(tenant), sk: keys.dataset(dataset) },
-          ...updateExpression(
-            { [ENTITY]: 'dataset', tenant, dataset, validationSuite: suite, suiteSource: source },
-            { createdAt: new Date().toISOString() },
-          ),
-          ...(onlyIfAbsent && { ConditionExpression: 'attribute_not_exists(validationSuite)' }),
-        }),
+      await this.setOnDataset(
+        tenant,
+        dataset,
+        { validationSuite: suite, suiteSource: source },
+        onlyIfAbsent ? 'attribute_not_exists(validationSuite)' : undefined,
       );
       return true;
     } catch (error) {
@@ -334,19 +329,30 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
 
   async putDatasetConfig(tenant: string, dataset: string, config: DatasetConfig): Promise<void> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.tenant(tenant), sk: keys.dataset(dataset) },
-          ...updateExpression(
-            { [ENTITY]: 'dataset', tenant, dataset, config },
-            { createdAt: new Date().toISOString() },
-          ),
-        }),
-      );
+      await this.setOnDataset(tenant, dataset, { config });
     } catch (error) {
       rethrowSdkError('UpdateItem', error);
     }
+  }
+
+  /** Sets fields on the dataset item, creating it (a setting may come before the first file). */
+  private async setOnDataset(
+    tenant: string,
+    dataset: string,
+    fields: Record<string, unknown>,
+    condition?: string,
+  ) {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.tenant(tenant), sk: keys.dataset(dataset) },
+        ...updateExpression(
+          { [ENTITY]: 'dataset', tenant, dataset, ...fields },
+          { createdAt: new Date().toISOString() },
+        ),
+        ...(condition && { ConditionExpression: condition }),
+      }),
+    );
   }
 
   async updateFile(tenant: string, fileId: string, fields: Partial<FileRecord>): Promise<void> {
