@@ -8,3 +8,12 @@ export function random(seed: number): () => number {
     return (s >>> 0) / 2 ** 32;
   };
 }
+
+/** Standard normal draws by Box–Muller over `random(seed)`. */
+export function normal(seed: number): () => number {
+  const next = random(seed);
+  return () => {
+    const u = Math.max(next(), Number.MIN_VALUE);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+  };
+}

@@ -1,87 +1,9 @@
 /**
- * Drift statistics (pure) and the severity a column's metrics map to. The stage and API that use them
- * live elsewhere; see stats.ts for which SciPy call each statistic matches.
+ * Drift detection (pure): the two-sample statistics (stats.ts, each matched to a SciPy call), the
+ * severity thresholds (severity.ts), and the comparison of two datasets column by column (compare.ts)
+ * into the report the drift stage writes (report.ts).
  */
+export * from './compare.js';
+export * from './report.js';
+export * from './severity.js';
 export * from './stats.js';
-
-export const SEVERITIES = ['NONE', 'LOW', 'MODERATE', 'HIGH', 'CRITICAL'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** Lower bounds (inclusive) of LOW, MODERATE, HIGH and CRITICAL for one metric; ascending. */
-export interface SeverityCuts {
-  low: number;
-  moderate: number;
-  high: number;
-  critical: number;
-}
-
-export interface DriftThresholds {
-  psi: SeverityCuts;
-  /** Jensen–Shannon divergence in bits. */
-  jsDivergence: SeverityCuts;
-  /** KS statistic D; counts only when the KS p-value is below `alpha` (small samples make D noisy). */
-  ksStatistic: SeverityCuts;
-  /** |mean shift| in reference standard deviations. */
-  meanShiftSd: SeverityCuts;
-  /** |ln(std ratio)|, so halving and doubling the spread weigh the same. */
-  logStdRatio: SeverityCuts;
-  /** Significance level for the tests' p-values. */
-  alpha: number;
-}
-
-/** Defaults: PSI's customary 0.1 / 0.2 / 0.25 rule of thumb, the others scaled to comparable effects. */
-export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = {
-  psi: { low: 0.1, moderate: 0.2, high: 0.25, critical: 0.5 },
-  jsDivergence: { low: 0.02, moderate: 0.05, high: 0.1, critical: 0.2 },
-  ksStatistic: { low: 0.1, moderate: 0.2, high: 0.3, critical: 0.5 },
-  meanShiftSd: { low: 0.25, moderate: 0.5, high: 1, critical: 2 },
-  logStdRatio: { low: 0.1, moderate: 0.25, high: 0.5, critical: 1 },
-  alpha: 0.05,
-};
-
-/** The metric values `severityOf` reads; absent metrics do not count. */
-export interface DriftMetricValues {
-  psi?: number;
-  jsDivergence?: number;
-  ksStatistic?: number;
-  ksPValue?: number;
-  meanShiftSd?: number;
-  stdRatio?: number;
-}
-
-function levelOf(value: number, cuts: SeverityCuts): number {
-  if (Number.isNaN(value)) return 0;
-  if (value >= cuts.critical) return 4;
-  if (value >= cuts.high) return 3;
-  if (value >= cuts.moderate) return 2;
-  if (value >= cuts.low) return 1;
-  return 0;
-}
-
-/**
- * A column's severity: the highest level any of its metrics reaches. Effect sizes, not p-values, set the
- * level, because with the row counts of real datasets every difference is significant; the KS statistic
- * only counts when its p-value says it is more than sampling noise.
- */
-export function severityOf(
-  metrics: DriftMetricValues,
-  thresholds: DriftThresholds = DEFAULT_DRIFT_THRESHOLDS,
-): Severity {
-  let level = 0;
-  if (metrics.psi !== undefined) level = Math.max(level, levelOf(metrics.psi, thresholds.psi));
-  if (metrics.jsDivergence !== undefined) {
-    level = Math.max(level, levelOf(metrics.jsDivergence, thresholds.jsDivergence));
-  }
-  if (metrics.ksStatistic !== undefined && (metrics.ksPValue ?? 0) < thresholds.alpha) {
-    level = Math.max(level, levelOf(metrics.ksStatistic, thresholds.ksStatistic));
-  }
-  if (metrics.meanShiftSd !== undefined) {
-    level = Math.max(level, levelOf(Math.abs(metrics.meanShiftSd), thresholds.meanShiftSd));
-  }
-  if (metrics.stdRatio !== undefined) {
-    const r = metrics.stdRatio;
-    const logRatio = r > 0 ? Math.abs(Math.log(r)) : Number.POSITIVE_INFINITY;
-    level = Math.max(level, levelOf(logRatio, thresholds.logStdRatio));
-  }
-  return SEVERITIES[level] as Severity;
-}
