@@ -27,6 +27,16 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // Renders the HTML reports in headless Chromium (Debian's package; the global setup installs it
+        // on a machine that lacks it).
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['./test/browser/chromium.setup.ts'],
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 });
