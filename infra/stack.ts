@@ -175,9 +175,28 @@ export class StrataStack extends Stack {
       'profile',
       'Pipeline stage 4: per-column profile of the staged data',
     );
+    const quality = stagedScanner(
+      'Quality',
+      'quality',
+      'Pipeline stage 5: data quality (missing, outliers, stuck values, noise, duplicates) → reports/',
+    );
+    // Holds both sides' numeric columns in memory (up to 1M values each, 8 bytes a value).
+    const drift = new StrataFunction(this, 'Drift', {
+      name: 'drift',
+      description:
+        'Pipeline stage 6: staged file vs the reference version (KS, MWU, chi², PSI, JS) → reports/',
+      memorySize: 3008,
+      timeout: Duration.minutes(10),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+      .bindTable('VERSIONS_TABLE', versionsTable, 'read')
+      .bindTable('LINEAGE_TABLE', lineageTable, 'read');
     const version = new StrataFunction(this, 'Version', {
       name: 'version',
-      description: 'Pipeline stage 5: gapless version number, Parquet snapshot in versions/, lineage',
+      description: 'Pipeline stage 7: gapless version number, Parquet snapshot in versions/, gates, lineage',
       timeout: Duration.minutes(5),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
@@ -189,6 +208,8 @@ export class StrataStack extends Stack {
     const stages = this.stage('parse', parse.fn, quarantined)
       .next(this.stage('validate', validate.fn, quarantined))
       .next(this.stage('profile', profile.fn, quarantined))
+      .next(this.stage('quality', quality.fn, quarantined))
+      .next(this.stage('drift', drift.fn, quarantined))
       .next(this.stage('version', version.fn, quarantined))
       // The execution's output is the ingestion result: {dataset_id, status, version, rows_ingested, …}.
       .next(new Succeed(this, 'Versioned', { outputPath: '$.version' }));
@@ -212,7 +233,7 @@ export class StrataStack extends Stack {
       logs: { destination: stateMachineLogs, level: LogLevel.ALL, includeExecutionData: false },
     });
     Validations.of(ingestion).acknowledge(
-      ...[register, parse, validate, profile, version, quarantine].map((stage) => ({
+      ...[register, parse, validate, profile, quality, drift, version, quarantine].map((stage) => ({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((stage.fn.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId)}.Arn>:*]`,
         reason:
           'lambda:InvokeFunction on function-arn:* covers versions and aliases of our own stage function.',
@@ -290,15 +311,20 @@ export class StrataStack extends Stack {
       });
     }
 
-    const route = (routeKey: string, id: string, bind: (fn: StrataFunction) => void = () => undefined) => {
-      const [method, path] = routeKey.split(' ') as [HttpMethod, string];
-      const fn = new StrataFunction(this, id, { name: toKebab(id), description: routeKey });
+    // One function per route, or per group of sibling routes that differ only in a literal segment.
+    const route = (
+      routeKeys: string | string[],
+      id: string,
+      bind: (fn: StrataFunction) => void = () => undefined,
+    ) => {
+      const keys = Array.isArray(routeKeys) ? routeKeys : [routeKeys];
+      const fn = new StrataFunction(this, id, { name: toKebab(id), description: keys.join(', ') });
       bind(fn);
-      api.addRoutes({
-        path,
-        methods: [method],
-        integration: new HttpLambdaIntegration(`${id}Integration`, fn.fn),
-      });
+      const integration = new HttpLambdaIntegration(`${id}Integration`, fn.fn);
+      for (const routeKey of keys) {
+        const [method, path] = routeKey.split(' ') as [HttpMethod, string];
+        api.addRoutes({ path, methods: [method], integration });
+      }
     };
     const readsMetadata = (fn: StrataFunction) => fn.bindTable('METADATA_TABLE', metadataTable, 'read');
     const readsVersions = (fn: StrataFunction) =>
@@ -320,6 +346,22 @@ export class StrataStack extends Stack {
     // Writes too: the CSV form of a version is made on first request and kept beside its Parquet.
     route('GET /datasets/{name}/versions/{v}/data', 'ApiVersionData', (fn) =>
       readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*'),
+    );
+    route(
+      ['drift', 'drift.html', 'quality', 'quality.html'].map((r) => `GET /datasets/{name}/versions/{v}/${r}`),
+      'ApiVersionReport',
+      (fn) => readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*'),
+    );
+    route('POST /datasets/{name}/versions/{v}/promote', 'ApiPromoteVersion', (fn) =>
+      fn
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+        .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
+        .bindTable('LINEAGE_TABLE', lineageTable, 'read'),
+    );
+    route('GET /datasets/{name}/drift-settings', 'ApiGetDriftSettings', readsMetadata);
+    // Reads versions to refuse a pinned reference that does not exist.
+    route('PUT /datasets/{name}/drift-settings', 'ApiPutDriftSettings', (fn) =>
+      readsVersions(fn).bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
     );
     route('GET /files', 'ApiListFiles', readsMetadata);
     route('GET /files/{id}', 'ApiGetFile', readsMetadata);

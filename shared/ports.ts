@@ -2,7 +2,7 @@
  * What the use cases need from the outside world. Adapters in shared/adapters implement these over
  * the AWS SDK; use cases receive them as `deps`, so the same code runs in Lambda, locally and in tests.
  */
-import type { DatasetConfig, DatasetRecord, DatasetSummary } from './domain/dataset.js';
+import type { DatasetConfig, DatasetRecord, DatasetSummary, DriftSettings } from './domain/dataset.js';
 import type { FileRecord, FileStatus, ObjectRef } from './domain/file-record.js';
 import type { ConsumptionResult, MoveMarker, RetentionPolicy } from './domain/lifecycle.js';
 import type { FileFacts } from './domain/statistics.js';
@@ -117,6 +117,7 @@ export interface DatasetStore {
     onlyIfAbsent: boolean,
   ): Promise<boolean>;
   putDatasetConfig(tenant: string, dataset: string, config: DatasetConfig): Promise<void>;
+  putDriftSettings(tenant: string, dataset: string, settings: DriftSettings): Promise<void>;
   /** Records what a stage learned about a file (stage name plus its summary fields). */
   updateFile(tenant: string, fileId: string, fields: Partial<FileRecord>): Promise<void>;
 }
@@ -131,13 +132,27 @@ export interface VersionStore {
    * a file that already has a version gets that one back (`created: false`).
    */
   commitVersion(draft: VersionDraft): Promise<{ record: VersionRecord; created: boolean }>;
-  /** READY (promoted to current when it is newer than current) or HELD (not promoted). */
+  /**
+   * READY (promoted to current when it is newer than current) or HELD (not promoted) with the gates'
+   * reasons. Repeating it is harmless; a version a person already promoted stays promoted.
+   */
   completeVersion(
     tenant: string,
     dataset: string,
     version: number,
     status: 'READY' | 'HELD',
+    hold?: VersionRecord['hold'],
   ): Promise<{ promoted: boolean }>;
+  /**
+   * A person's decision: the version (READY or HELD) becomes READY and the dataset's current version,
+   * with the reason recorded. Throws NotFoundError for a missing or PENDING version.
+   */
+  promoteVersion(
+    tenant: string,
+    dataset: string,
+    version: number,
+    promotion: { reason: string; at: string },
+  ): Promise<VersionRecord>;
   getVersion(tenant: string, dataset: string, version: number): Promise<VersionRecord | undefined>;
   listVersions(
     tenant: string,

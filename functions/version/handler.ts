@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { versionDataset } from '../../shared/app/version-dataset.js';
 import { loadConfig } from '../../shared/config.js';
 import { suiteFromSchema } from '../../shared/domain/validation/index.js';
-import { afterProfileSchema } from '../../shared/schemas/ingestion.js';
+import { afterDriftSchema } from '../../shared/schemas/ingestion.js';
 import { parseWith } from '../../shared/schemas/parse.js';
 import { clock, logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';
 
@@ -19,5 +19,5 @@ const deps = {
 
 /** Pipeline stage 5: allocate version N, snapshot to versions/<tenant>/<dataset>/v<N>/, make it current. */
 export const handler = middy(async (event: unknown) =>
-  versionDataset(deps, parseWith(afterProfileSchema, event)),
+  versionDataset(deps, parseWith(afterDriftSchema, event)),
 ).use(injectLambdaContext(logger));

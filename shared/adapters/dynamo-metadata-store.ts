@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
+import type { DatasetConfig, DatasetRecord, DatasetSummary, DriftSettings } from '../domain/dataset.js';
 import type { FileRecord } from '../domain/file-record.js';
 import type { TrainingSetRecord } from '../domain/training-set.js';
 import { InvalidInputError } from '../errors.js';
@@ -303,6 +303,7 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
       suiteSource: item.suiteSource as DatasetRecord['suiteSource'],
       currentVersion: item.currentVersion === undefined ? undefined : Number(item.currentVersion),
       versionCount: Number(item.versionCount ?? 0),
+      driftSettings: item.driftSettings as DriftSettings | undefined,
     };
   }
 
@@ -330,6 +331,14 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
   async putDatasetConfig(tenant: string, dataset: string, config: DatasetConfig): Promise<void> {
     try {
       await this.setOnDataset(tenant, dataset, { config });
+    } catch (error) {
+      rethrowSdkError('UpdateItem', error);
+    }
+  }
+
+  async putDriftSettings(tenant: string, dataset: string, settings: DriftSettings): Promise<void> {
+    try {
+      await this.setOnDataset(tenant, dataset, { driftSettings: settings });
     } catch (error) {
       rethrowSdkError('UpdateItem', error);
     }

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { lineageNode, snapshotKey, type VersionRecord } from '../domain/version.js';
-import { TransientError } from '../errors.js';
+import { NotFoundError, TransientError } from '../errors.js';
 import type { Page, VersionDraft, VersionStore } from '../ports.js';
 import { decodeCursor, encodeCursor, keys, updateExpression } from './dynamo-metadata-store.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
@@ -130,18 +130,28 @@ export class DynamoVersionStore implements VersionStore {
     ];
   }
 
-  async completeVersion(tenant: string, dataset: string, version: number, status: 'READY' | 'HELD') {
+  async completeVersion(
+    tenant: string,
+    dataset: string,
+    version: number,
+    status: 'READY' | 'HELD',
+    hold?: VersionRecord['hold'],
+  ) {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tables.versionsTable,
           Key: { pk: keys.byDataset(tenant, dataset), sk: versionSk(version) },
-          ...updateExpression({ status }),
-          ConditionExpression: 'attribute_exists(pk)',
+          ...updateExpression({ status, ...(hold && { hold }) }),
+          // A retried stage must not undo a person's promotion of a held version.
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(promotion)',
         }),
       );
     } catch (error) {
-      rethrowSdkError('UpdateItem', error);
+      if (sdkErrorName(error) !== 'ConditionalCheckFailedException') rethrowSdkError('UpdateItem', error);
+      const existing = await this.getVersion(tenant, dataset, version);
+      if (!existing) throw new NotFoundError(`version ${version} of dataset "${dataset}" not found`);
+      return { promoted: false };
     }
     if (status === 'HELD') return { promoted: false };
     try {
@@ -160,6 +170,69 @@ export class DynamoVersionStore implements VersionStore {
       if (sdkErrorName(error) === 'ConditionalCheckFailedException') return { promoted: false };
       rethrowSdkError('UpdateItem', error);
     }
+  }
+
+  async promoteVersion(
+    tenant: string,
+    dataset: string,
+    version: number,
+    promotion: { reason: string; at: string },
+  ): Promise<VersionRecord> {
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const [record, datasetItem] = await Promise.all([
+        this.getVersion(tenant, dataset, version),
+        this.get(this.tables.metadataTable, { pk: keys.tenant(tenant), sk: keys.dataset(dataset) }),
+      ]);
+      if (!record || record.status === 'PENDING') {
+        throw new NotFoundError(`version ${version} of dataset "${dataset}" not found or not complete`);
+      }
+      const previous =
+        datasetItem?.currentVersion === undefined ? undefined : Number(datasetItem.currentVersion);
+      const stored = { ...promotion, ...(previous !== undefined && { previousCurrent: previous }) };
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tables.versionsTable,
+                  Key: { pk: keys.byDataset(tenant, dataset), sk: versionSk(version) },
+                  UpdateExpression: 'SET #status = :ready, promotion = :promotion',
+                  ConditionExpression: 'attribute_exists(pk) AND #status <> :pending',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':ready': 'READY',
+                    ':pending': 'PENDING',
+                    ':promotion': stored,
+                  },
+                },
+              },
+              {
+                // The previous current version is recorded exactly: the pointer must not move meanwhile.
+                Update: {
+                  TableName: this.tables.metadataTable,
+                  Key: { pk: keys.tenant(tenant), sk: keys.dataset(dataset) },
+                  UpdateExpression: 'SET currentVersion = :v',
+                  ConditionExpression:
+                    previous === undefined
+                      ? 'attribute_not_exists(currentVersion)'
+                      : 'currentVersion = :previous',
+                  ExpressionAttributeValues: {
+                    ':v': version,
+                    ...(previous !== undefined && { ':previous': previous }),
+                  },
+                },
+              },
+            ],
+          }),
+        );
+        return { ...record, status: 'READY', promotion: stored };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) rethrowSdkError('TransactWriteItems', error);
+        await sleep(10 + Math.random() * 40);
+      }
+    }
+    throw new TransientError(`could not promote ${tenant}/${dataset} v${version}: too much contention`);
   }
 
   async getVersion(tenant: string, dataset: string, version: number): Promise<VersionRecord | undefined> {

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { TableSchema } from '../domain/table.js';
+import { evaluateGates, type VersionRecord } from '../domain/version.js';
 import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../ports.js';
-import type { afterProfileSchema, VersionOutput } from '../schemas/ingestion.js';
+import type { afterDriftSchema, VersionOutput } from '../schemas/ingestion.js';
 
 export interface VersionDatasetDeps {
   store: ObjectStore;
@@ -15,15 +16,18 @@ export interface VersionDatasetDeps {
 
 /**
  * Last stage: allocate the next version number (gapless, conditional), put the staged Parquet at
- * `versions/<tenant>/<dataset>/v<N>/`, then mark the version READY and make it current. Each step is
- * safe to repeat: a retried stage finds the number it already got and re-does only what is missing.
+ * `versions/<tenant>/<dataset>/v<N>/`, then apply the dataset's gates: a version within them is READY
+ * and becomes current, one that breaches a gate is HELD (written, never promoted automatically). Each
+ * step is safe to repeat: a retried stage finds the number it already got and re-does only what is
+ * missing.
  */
 export async function versionDataset(
   deps: VersionDatasetDeps,
-  state: z.infer<typeof afterProfileSchema>,
+  state: z.infer<typeof afterDriftSchema>,
 ): Promise<VersionOutput> {
-  const { file, parse, validate, profile } = state;
+  const { file, parse, validate, profile, quality, drift } = state;
   const { tenant, dataset } = file;
+  const settings = (await deps.datasets.getDataset(tenant, dataset))?.driftSettings ?? {};
   const { record, created } = await deps.versions.commitVersion({
     tenant,
     dataset,
@@ -38,6 +42,23 @@ export async function versionDataset(
     validationStatus: validate.status,
     tags: [],
     createdAt: deps.clock.now().toISOString(),
+    ...(quality && {
+      quality: {
+        status: quality.status,
+        score: quality.score,
+        reportKey: quality.reportKey,
+        htmlKey: quality.htmlKey,
+      },
+    }),
+    ...(drift && {
+      drift: {
+        status: drift.status,
+        severity: drift.severity,
+        referenceVersion: drift.referenceVersion,
+        reportKey: drift.reportKey,
+        htmlKey: drift.htmlKey,
+      },
+    }),
   });
   // Never overwrites: if a retry finds the snapshot already there, the copy is a no-op.
   await deps.store.copy({ bucket: deps.store.bucket, key: parse.stagedKey }, record.snapshotKey);
@@ -50,8 +71,20 @@ export async function versionDataset(
       true,
     );
   }
-  // The drift issue's gate decides HELD here; until then every complete version is promoted.
-  const { promoted } = await deps.versions.completeVersion(tenant, dataset, record.version, 'READY');
+  const verdict = evaluateGates(settings, {
+    driftSeverity: drift?.severity ?? 'NONE',
+    qualityStatus: quality?.status ?? 'EXCELLENT',
+  });
+  const hold: VersionRecord['hold'] = verdict.hold
+    ? { reasons: verdict.reasons, at: deps.clock.now().toISOString() }
+    : undefined;
+  const { promoted } = await deps.versions.completeVersion(
+    tenant,
+    dataset,
+    record.version,
+    hold ? 'HELD' : 'READY',
+    hold,
+  );
   await deps.datasets.updateFile(tenant, file.fileId, { stage: 'version' });
   deps.logger.info('dataset version written', {
     tenant,
@@ -60,10 +93,11 @@ export async function versionDataset(
     created,
     promoted,
     rows: record.rowCount,
+    ...(hold && { held: hold.reasons }),
   });
   return {
     dataset_id: `${tenant}/${dataset}`,
-    status: 'VERSIONED',
+    status: hold ? 'HELD' : 'VERSIONED',
     version: record.version,
     rows_ingested: record.rowCount,
     columns: record.schema.columns.map((c) => c.name),

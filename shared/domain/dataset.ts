@@ -1,3 +1,5 @@
+import type { DriftThresholds, Severity } from './drift/severity.js';
+import type { QualityStatus } from './quality/types.js';
 import type { ColumnType } from './table.js';
 
 /** A dataset as listed to its tenant: counters kept by the pipeline, no per-file detail. */
@@ -24,6 +26,25 @@ export interface DatasetConfig {
   maxErrorRate?: number;
 }
 
+/**
+ * How a dataset's new files are compared and gated, set through `PUT /datasets/{name}/drift-settings`.
+ * Gates are off unless set.
+ */
+export interface DriftSettings {
+  /** Highest drift severity a version may have and still be promoted automatically. */
+  driftGate?: Severity | undefined;
+  /** Lowest quality status a version may have and still be promoted automatically. */
+  qualityGate?: QualityStatus | undefined;
+  /** Compare with this version instead of the current one (a pinned baseline). */
+  referenceVersion?: number | undefined;
+  /** Per-metric cuts overriding the defaults. */
+  thresholds?: Partial<DriftThresholds> | undefined;
+  labelColumn?: string | undefined;
+  predictionColumn?: string | undefined;
+  /** Event-time column: not compared for drift; orders rows for constant periods and noise. */
+  timeColumn?: string | undefined;
+}
+
 export interface DatasetRecord extends DatasetSummary {
   config: DatasetConfig;
   /** The validation suite (see domain/validation); `suiteSource` tells who set it. */
@@ -31,4 +52,5 @@ export interface DatasetRecord extends DatasetSummary {
   suiteSource?: 'api' | 'inferred';
   currentVersion?: number | undefined;
   versionCount: number;
+  driftSettings?: DriftSettings | undefined;
 }

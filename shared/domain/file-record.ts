@@ -15,6 +15,7 @@ export const PIPELINE_STAGES = [
   'parse',
   'validate',
   'profile',
+  'quality',
   'drift',
   'version',
   'record',
@@ -45,6 +46,8 @@ export interface FileRecord {
   parse?: { stagedKey: string; rowCount: number; columns: number; recordsFailed: number; durationMs: number };
   validation?: { status: string; reportKey: string; errors: number; warnings: number };
   profileKey?: string;
+  quality?: { status: string; score: number; reportKey: string };
+  drift?: { status: string; severity: string; referenceVersion?: number | undefined; reportKey: string };
   /** The dataset version this file produced. */
   version?: number;
   /** Lifecycle (see domain/lifecycle): how often and by which jobs the file was used for training. */

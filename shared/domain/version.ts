@@ -3,6 +3,8 @@
  * snapshot, schema and profile never change; only tags, description and the dataset's "current" pointer
  * move.
  */
+import { SEVERITIES as SEVERITY_ORDER, type Severity } from './drift/severity.js';
+import { QUALITY_STATUSES as QUALITY_ORDER, type QualityStatus } from './quality/types.js';
 import type { TableSchema } from './table.js';
 
 /** PENDING: number allocated, snapshot being written. READY: complete. HELD: complete but not promoted. */
@@ -30,6 +32,22 @@ export interface VersionRecord {
   validationStatus: 'PASSED' | 'WARNING';
   tags: string[];
   createdAt: string;
+  /** The quality stage's verdict and report (versions made before that stage existed have none). */
+  quality?: { status: QualityStatus; score: number; reportKey: string; htmlKey: string } | undefined;
+  /** The drift stage's verdict and report, against `referenceVersion` when there was one. */
+  drift?:
+    | {
+        status: 'COMPARED' | 'NO_REFERENCE';
+        severity: Severity;
+        referenceVersion?: number | undefined;
+        reportKey: string;
+        htmlKey: string;
+      }
+    | undefined;
+  /** Why a gate held the version (status HELD). */
+  hold?: { reasons: string[]; at: string } | undefined;
+  /** A person's decision to make the version current despite a hold. */
+  promotion?: { reason: string; at: string; previousCurrent?: number | undefined } | undefined;
 }
 
 /** The snapshot path the issue fixes: `versions/<tenant>/<dataset>/v<N>/`. */
@@ -42,10 +60,16 @@ export function stagingKey(tenant: string, dataset: string, fileId: string): str
   return `staging/${tenant}/${dataset}/${fileId}/data.parquet`;
 }
 
-export type ReportKind = 'validation' | 'profile';
+export type ReportKind = 'validation' | 'profile' | 'quality' | 'drift';
 
-export function reportKey(tenant: string, dataset: string, fileId: string, kind: ReportKind): string {
-  return `reports/${tenant}/${dataset}/${fileId}/${kind}.json`;
+export function reportKey(
+  tenant: string,
+  dataset: string,
+  fileId: string,
+  kind: ReportKind,
+  format: 'json' | 'html' = 'json',
+): string {
+  return `reports/${tenant}/${dataset}/${fileId}/${kind}.${format}`;
 }
 
 /** Lineage node ids: a type prefix, then a tenant-scoped path. */
@@ -58,4 +82,39 @@ export const lineageNode = {
 /** Whether a version committed now becomes the dataset's current one (later versions win). */
 export function shouldPromote(current: number | undefined, candidate: number): boolean {
   return current === undefined || candidate > current;
+}
+
+export interface GateSettings {
+  driftGate?: Severity | undefined;
+  qualityGate?: QualityStatus | undefined;
+}
+
+export interface GateVerdict {
+  hold: boolean;
+  /** One sentence per breached gate, for the version record and the API. */
+  reasons: string[];
+}
+
+/**
+ * Whether a finished version is held back from promotion: its drift severity is above the dataset's
+ * `driftGate`, or its quality status below the `qualityGate`. Gates that are not set never hold.
+ */
+export function evaluateGates(
+  gates: GateSettings,
+  verdicts: { driftSeverity: Severity; qualityStatus: QualityStatus },
+): GateVerdict {
+  const reasons: string[] = [];
+  if (
+    gates.driftGate &&
+    SEVERITY_ORDER.indexOf(verdicts.driftSeverity) > SEVERITY_ORDER.indexOf(gates.driftGate)
+  ) {
+    reasons.push(`drift severity ${verdicts.driftSeverity} is above the drift gate ${gates.driftGate}`);
+  }
+  if (
+    gates.qualityGate &&
+    QUALITY_ORDER.indexOf(verdicts.qualityStatus) < QUALITY_ORDER.indexOf(gates.qualityGate)
+  ) {
+    reasons.push(`quality status ${verdicts.qualityStatus} is below the quality gate ${gates.qualityGate}`);
+  }
+  return { hold: reasons.length > 0, reasons };
 }

@@ -25,6 +25,8 @@ export interface RouteSchemas<P extends z.ZodType, Q extends z.ZodType, B extend
 
 export interface RouteRequest<P, Q, B> {
   tenant: string;
+  /** `METHOD /path/{param}`: lets one function serve sibling routes (a report as JSON and as HTML). */
+  routeKey: string;
   path: P;
   query: Q;
   body: B;
@@ -48,11 +50,14 @@ export function route<
       if (!options.public && !tenant) throw new UnauthorizedError('no tenant in the authorizer context');
       const request = {
         tenant: tenant ?? '',
+        routeKey: event.routeKey,
         path: parseWith(schemas.path ?? empty, event.pathParameters ?? {}, 'path') as z.infer<P>,
         query: parseWith(schemas.query ?? empty, event.queryStringParameters ?? {}, 'query') as z.infer<Q>,
         body: parseWith(schemas.body ?? empty, parseBody(event), 'body') as z.infer<B>,
       };
-      return json(options.successStatus ?? 200, await run(request));
+      const result = await run(request);
+      if (result instanceof RawResponse) return result.toResult();
+      return json(options.successStatus ?? 200, result);
     } catch (error) {
       const typed = isStrataError(error) ? error : new InternalError('unhandled error', { cause: error });
       if (typed.statusCode >= 500) logger.error('request failed', { error });
@@ -60,6 +65,37 @@ export function route<
       return json(typed.statusCode, typed.toPublic());
     }
   };
+}
+
+/** A non-JSON answer (an HTML report): returned by a route's `run` as is, instead of serialized. */
+export class RawResponse {
+  constructor(
+    readonly statusCode: number,
+    readonly headers: Record<string, string>,
+    readonly body: string,
+  ) {}
+
+  toResult(): APIGatewayProxyStructuredResultV2 {
+    return { statusCode: this.statusCode, headers: this.headers, body: this.body };
+  }
+}
+
+/**
+ * A self-contained HTML document. The CSP allows nothing but inline styles and data: images, so even a
+ * value from an uploaded file that slipped past escaping could not run script or reach the network.
+ */
+export function htmlResponse(body: string): RawResponse {
+  return new RawResponse(
+    200,
+    {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'private, max-age=300',
+    },
+    body,
+  );
 }
 
 function parseBody(event: ApiEvent): unknown {

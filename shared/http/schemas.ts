@@ -1,6 +1,8 @@
 /** Request schemas of the HTTP API routes: the one source for handlers and (later) the OpenAPI document. */
 import { z } from 'zod';
+import { SEVERITIES } from '../domain/drift/severity.js';
 import { retentionPolicySchema } from '../domain/lifecycle.js';
+import { QUALITY_STATUSES } from '../domain/quality/types.js';
 
 export const paginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -25,6 +27,70 @@ export const datasetConfigBody = z
     maxErrorRate: z.number().min(0).max(1).optional(),
   })
   .strict();
+
+export const promoteVersionBody = z
+  .object({ reason: z.string().trim().min(3, 'say why the version is promoted').max(2000) })
+  .strict();
+
+const severityCuts = z
+  .object({
+    low: z.number().nonnegative(),
+    moderate: z.number().nonnegative(),
+    high: z.number().nonnegative(),
+    critical: z.number().nonnegative(),
+  })
+  .strict()
+  .refine((c) => c.low <= c.moderate && c.moderate <= c.high && c.high <= c.critical, {
+    message: 'cuts must be ascending: low ≤ moderate ≤ high ≤ critical',
+  });
+
+/**
+ * `PUT /datasets/{name}/drift-settings`: snake_case, as the issue names the gates. Replaces the
+ * dataset's settings whole; an omitted field is unset (a gate off, the current version as reference).
+ */
+export const driftSettingsBody = z
+  .object({
+    drift_gate: z.enum(SEVERITIES).optional(),
+    quality_gate: z.enum(QUALITY_STATUSES).optional(),
+    reference_version: z.number().int().positive().optional(),
+    label_column: z.string().min(1).max(255).optional(),
+    prediction_column: z.string().min(1).max(255).optional(),
+    time_column: z.string().min(1).max(255).optional(),
+    thresholds: z
+      .object({
+        psi: severityCuts.optional(),
+        js_divergence: severityCuts.optional(),
+        ks_statistic: severityCuts.optional(),
+        mean_shift_sd: severityCuts.optional(),
+        log_std_ratio: severityCuts.optional(),
+        null_fraction_delta: severityCuts.optional(),
+        new_category_fraction: severityCuts.optional(),
+        alpha: z.number().gt(0).lt(1).optional(),
+        performance_degradation: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .transform(({ thresholds: t, ...s }) => ({
+    driftGate: s.drift_gate,
+    qualityGate: s.quality_gate,
+    referenceVersion: s.reference_version,
+    labelColumn: s.label_column,
+    predictionColumn: s.prediction_column,
+    timeColumn: s.time_column,
+    thresholds: t && {
+      psi: t.psi,
+      jsDivergence: t.js_divergence,
+      ksStatistic: t.ks_statistic,
+      meanShiftSd: t.mean_shift_sd,
+      logStdRatio: t.log_std_ratio,
+      nullFractionDelta: t.null_fraction_delta,
+      newCategoryFraction: t.new_category_fraction,
+      alpha: t.alpha,
+      performanceDegradation: t.performance_degradation,
+    },
+  }));
 
 export const uploadRequestBody = z
   .object({

@@ -116,11 +116,38 @@ export const profileOutputSchema = z.object({
 });
 export type ProfileOutput = z.infer<typeof profileOutputSchema>;
 
+export const qualityOutputSchema = z.object({
+  status: z.enum(['EXCELLENT', 'GOOD', 'FAIR', 'POOR', 'CRITICAL']),
+  score: z.number(),
+  issues: z.number().int().nonnegative(),
+  reportKey: z.string(),
+  htmlKey: z.string(),
+});
+export type QualityOutput = z.infer<typeof qualityOutputSchema>;
+
+export const driftOutputSchema = z.object({
+  status: z.enum(['COMPARED', 'NO_REFERENCE']),
+  severity: z.enum(['NONE', 'LOW', 'MODERATE', 'HIGH', 'CRITICAL']),
+  referenceVersion: z.number().int().positive().optional(),
+  reportKey: z.string(),
+  htmlKey: z.string(),
+});
+export type DriftOutput = z.infer<typeof driftOutputSchema>;
+
 /** The state each stage receives: the trigger's input plus the results of the stages before it. */
 export const afterRegisterSchema = ingestionInputSchema.extend({ file: registerOutputSchema });
 export const afterParseSchema = afterRegisterSchema.extend({ parse: parseOutputSchema });
 export const afterValidateSchema = afterParseSchema.extend({ validate: validateOutputSchema });
 export const afterProfileSchema = afterValidateSchema.extend({ profile: profileOutputSchema });
+export const afterQualitySchema = afterProfileSchema.extend({ quality: qualityOutputSchema });
+/**
+ * What the version stage receives. Quality and drift are optional so that an execution started by the
+ * previous state machine (profile → version) still completes when the new function code is deployed.
+ */
+export const afterDriftSchema = afterProfileSchema.extend({
+  quality: qualityOutputSchema.optional(),
+  drift: driftOutputSchema.optional(),
+});
 
 /** The result of an ingestion (the issue's seed shape), returned by the version stage. */
 export const versionOutputSchema = z.object({

@@ -147,6 +147,23 @@ describe('the strata stack', () => {
     expect(definition.States.Quarantined.Type).toBe('Fail');
   });
 
+  it('chains the stages register → parse → validate → profile → quality → drift → version', () => {
+    // Prepare
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const parts: unknown[] = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
+    const definition = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'arn:function')).join(''));
+
+    // Act: follow Next from parse (register goes through the duplicate Choice first).
+    const order: string[] = [];
+    for (let state = 'Stage: parse'; state?.startsWith('Stage: '); state = definition.States[state].Next) {
+      order.push(state.slice('Stage: '.length));
+    }
+
+    // Assess
+    expect(order).toEqual(['parse', 'validate', 'profile', 'quality', 'drift', 'version']);
+    expect(definition.States['Stage: version'].Next).toBe('Versioned');
+  });
+
   it('starts ingestion from ObjectCreated events under fresh/ only', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {

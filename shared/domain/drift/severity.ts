@@ -48,7 +48,8 @@ export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = {
 
 /** Defaults overlaid with a dataset's partial settings (each metric's cuts replaced whole). */
 export function resolveThresholds(partial: Partial<DriftThresholds> | undefined): DriftThresholds {
-  return { ...DEFAULT_DRIFT_THRESHOLDS, ...partial };
+  const set = Object.entries(partial ?? {}).filter(([, v]) => v !== undefined);
+  return { ...DEFAULT_DRIFT_THRESHOLDS, ...Object.fromEntries(set) };
 }
 
 /** Whether `severity` is above `max` (a drift gate holds a version then). */

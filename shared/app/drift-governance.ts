@@ -1,0 +1,144 @@
+/**
+ * The use cases behind drift and quality in the API: a dataset's drift settings (gates, reference,
+ * thresholds, column roles), a version's reports, and a person's promotion of a held version.
+ */
+import type { DriftSettings } from '../domain/dataset.js';
+import { resolveThresholds } from '../domain/drift/severity.js';
+import { isValidName } from '../domain/object-key.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../ports.js';
+
+export interface GovernanceDeps {
+  datasets: DatasetStore;
+  versions: VersionStore;
+  store: ObjectStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+function checkName(dataset: string): void {
+  if (!isValidName(dataset)) throw new InvalidInputError(`invalid dataset name "${dataset}"`);
+}
+
+/** The stored settings and the thresholds they resolve to (defaults where unset). */
+function view(dataset: string, settings: DriftSettings) {
+  return {
+    dataset,
+    settings,
+    effectiveThresholds: resolveThresholds(settings.thresholds),
+  };
+}
+
+export async function getDriftSettings(
+  deps: Pick<GovernanceDeps, 'datasets'>,
+  tenant: string,
+  dataset: string,
+) {
+  checkName(dataset);
+  const record = await deps.datasets.getDataset(tenant, dataset);
+  if (!record) throw new NotFoundError(`dataset "${dataset}" not found`);
+  return view(dataset, record.driftSettings ?? {});
+}
+
+export async function putDriftSettings(
+  deps: Pick<GovernanceDeps, 'datasets' | 'versions'>,
+  tenant: string,
+  dataset: string,
+  settings: DriftSettings,
+) {
+  checkName(dataset);
+  if (settings.referenceVersion !== undefined) {
+    // A pinned reference that does not exist would quarantine every later file: refuse it now.
+    const reference = await deps.versions.getVersion(tenant, dataset, settings.referenceVersion);
+    if (!reference || reference.status === 'PENDING') {
+      throw new InvalidInputError(
+        `reference_version ${settings.referenceVersion} is not a complete version of dataset "${dataset}"`,
+      );
+    }
+  }
+  if (settings.labelColumn !== undefined && settings.labelColumn === settings.predictionColumn) {
+    throw new InvalidInputError('label_column and prediction_column must differ');
+  }
+  const compact = Object.fromEntries(
+    Object.entries(settings).filter(([, v]) => v !== undefined),
+  ) as DriftSettings;
+  await deps.datasets.putDriftSettings(tenant, dataset, compact);
+  return view(dataset, compact);
+}
+
+export type ReportName = 'drift' | 'drift.html' | 'quality' | 'quality.html';
+
+/** A version's drift or quality report: the parsed JSON document, or the HTML text. */
+export async function getVersionReport(
+  deps: Pick<GovernanceDeps, 'versions' | 'store'>,
+  tenant: string,
+  dataset: string,
+  version: number,
+  report: ReportName,
+): Promise<{ kind: 'json'; document: unknown } | { kind: 'html'; html: string }> {
+  checkName(dataset);
+  const record = await deps.versions.getVersion(tenant, dataset, version);
+  if (!record || record.status === 'PENDING') {
+    throw new NotFoundError(`version ${version} of dataset "${dataset}" not found`);
+  }
+  const [kind, format] = report.split('.') as ['drift' | 'quality', 'html' | undefined];
+  const keys = record[kind];
+  if (!keys) {
+    throw new NotFoundError(
+      `version ${version} of dataset "${dataset}" has no ${kind} report (made before ${kind} checks)`,
+    );
+  }
+  if (format === 'html') {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of deps.store.read({ bucket: deps.store.bucket, key: keys.htmlKey }))
+      chunks.push(chunk);
+    return { kind: 'html', html: Buffer.concat(chunks).toString('utf8') };
+  }
+  const document = await deps.store.getJson(keys.reportKey);
+  if (document === undefined) throw new NotFoundError(`the ${kind} report of version ${version} is missing`);
+  return {
+    kind: 'json',
+    document: {
+      dataset,
+      version,
+      status: record.status,
+      ...(record.hold && { hold: record.hold }),
+      ...(record.promotion && { promotion: record.promotion }),
+      report: document,
+    },
+  };
+}
+
+/**
+ * Makes a version current on a person's say-so, with their reason recorded on the version. Meant for a
+ * version a gate held; promoting a READY one (a rollback to it) works the same way.
+ */
+export async function promoteVersion(
+  deps: Pick<GovernanceDeps, 'versions' | 'clock' | 'logger'>,
+  tenant: string,
+  dataset: string,
+  version: number,
+  reason: string,
+) {
+  checkName(dataset);
+  const record = await deps.versions.promoteVersion(tenant, dataset, version, {
+    reason,
+    at: deps.clock.now().toISOString(),
+  });
+  deps.logger.info('version promoted', {
+    tenant,
+    dataset,
+    version,
+    reason,
+    previousCurrent: record.promotion?.previousCurrent,
+    wasHeld: record.hold !== undefined,
+  });
+  return {
+    dataset,
+    version,
+    status: record.status,
+    currentVersion: version,
+    promotion: record.promotion,
+    hold: record.hold,
+  };
+}
