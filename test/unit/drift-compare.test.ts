@@ -17,11 +17,7 @@ import {
   severityExceeds,
   sortedCopy,
 } from '../../shared/domain/drift/index.js';
-import {
-  batchFromRows,
-  type CellValue,
-  type TableSchema,
-} from '../../shared/domain/table.js';
+import { batchFromRows, type CellValue, type TableSchema } from '../../shared/domain/table.js';
 import { normal, random } from '../support/random.js';
 
 const schema: TableSchema = {
