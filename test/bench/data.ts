@@ -67,7 +67,7 @@ export interface DataSet {
 }
 
 /** mulberry32: small, fast, deterministic. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -78,7 +78,7 @@ function random(seed: number): () => number {
   };
 }
 
-function normal(rand: () => number): number {
+export function normal(rand: () => number): number {
   const u = 1 - rand();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }

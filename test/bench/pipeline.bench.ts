@@ -1,39 +1,66 @@
 /**
  * `npm run bench`: parse + validate + profile throughput of our pipeline on a generated 1M-row file, as
  * CSV and as Parquet, next to DuckDB computing the same validation and profile on the same file in the
- * same run, printed as ratios (ours / DuckDB). Not a vitest test: `npm test` does not run it, and nothing
- * here asserts a time. `test/bench/run.ts` bundles this file with esbuild (as the Lambda functions are)
- * and runs the bundle with node; every measured case runs in its own child process of that bundle, so
- * one case's peak RSS does not pollute the next.
+ * same run, printed as ratios (ours / DuckDB); and the drift stage's comparison of a reference file with a
+ * shifted current file, next to DuckDB computing the same statistics (drift-case.ts). Not a vitest test:
+ * `npm test` does not run it, and nothing here asserts a time. `test/bench/run.ts` bundles this file with
+ * esbuild (as the Lambda functions are) and runs the bundle with node; every measured case runs in its own
+ * child process of that bundle, so one case's peak RSS does not pollute the next.
  *
- * Options: --rows N (default 1,000,000), --seed N (42), --runs N (3; medians are reported),
- * --formats csv,parquet, --cpu-prof (V8 CPU profiles of our phases in .strata/bench/prof/).
+ * Options: --case pipeline,drift (default both), --rows N (default 1,000,000; per file), --seed N (42),
+ * --runs N (3; medians are reported), --formats csv,parquet (the pipeline case's inputs), --cpu-prof (V8 CPU
+ * profiles of our phases in .strata/bench/prof/). Exits non-zero when the drift case's results disagree
+ * with DuckDB's.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatasetProfile } from '../../shared/domain/profile/index.js';
 import type { ValidationReport } from '../../shared/domain/validation/index.js';
+import {
+  type ChildKind,
+  fmtMb,
+  fmtMs,
+  fmtRate,
+  fmtRatio,
+  MB,
+  median,
+  RESULT_MARK,
+  runChild as runChildOf,
+  table,
+} from './common.js';
 import { type Agreement, compareResults } from './compare.js';
 import { benchNow, type DataSet, ensureDataSet, SCHEMA } from './data.js';
+import { benchDrift, type DriftCaseResult, printDrift } from './drift-case.js';
+import { runDuckDrift } from './drift-duckdb.js';
+import { runOurDrift } from './drift-ours.js';
 import { type DuckArgs, type DuckResult, runDuck } from './duckdb.js';
 import { type OurPhase, type OurPhaseArgs, type PhaseResult, runOurPhase } from './ours.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const RESULT_MARK = '@@bench-result ';
 const OUR_PHASES: OurPhase[] = ['parse', 'validate', 'profile'];
-const MB = 1_000_000;
+const CASES = ['pipeline', 'drift'] as const;
 
 type Format = 'csv' | 'parquet';
+type Case = (typeof CASES)[number];
 
 // ---------------------------------------------------------------------------------------------------------
 // Child side
 
 async function childMain(kind: string, json: string): Promise<void> {
+  const args = JSON.parse(json);
   const result =
-    kind === 'ours' ? await runOurPhase(JSON.parse(json) as OurPhaseArgs) : await runDuck(JSON.parse(json));
+    kind === 'ours'
+      ? await runOurPhase(args)
+      : kind === 'duckdb'
+        ? await runDuck(args)
+        : kind === 'drift-ours'
+          ? await runOurDrift(args)
+          : kind === 'drift-duckdb'
+            ? await runDuckDrift(args)
+            : undefined;
+  if (result === undefined) throw new Error(`unknown child kind ${kind}`);
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
 }
 
@@ -41,6 +68,7 @@ async function childMain(kind: string, json: string): Promise<void> {
 // Parent side
 
 interface Options {
+  cases: Case[];
   rows: number;
   seed: number;
   runs: number;
@@ -51,6 +79,7 @@ interface Options {
 
 function parseOptions(argv: string[]): Options {
   const options: Options = {
+    cases: [...CASES],
     rows: 1_000_000,
     seed: 42,
     runs: 3,
@@ -65,7 +94,8 @@ function parseOptions(argv: string[]): Options {
       if (v === undefined) throw new Error(`${arg} needs a value`);
       return v;
     };
-    if (arg === '--rows') options.rows = Number(value());
+    if (arg === '--case' || arg === '--cases') options.cases = value().split(',') as Case[];
+    else if (arg === '--rows') options.rows = Number(value());
     else if (arg === '--seed') options.seed = Number(value());
     else if (arg === '--runs') options.runs = Number(value());
     else if (arg === '--formats') options.formats = value().split(',') as Format[];
@@ -79,44 +109,15 @@ function parseOptions(argv: string[]): Options {
     }
   }
   for (const f of options.formats) if (f !== 'csv' && f !== 'parquet') throw new Error(`unknown format ${f}`);
+  for (const c of options.cases) {
+    if (!CASES.includes(c)) throw new Error(`unknown case ${c} (cases: ${CASES.join(', ')})`);
+  }
   return options;
 }
 
 /** Runs one case in a child process of this same script; resolves with what it printed. */
-function runChild<T>(kind: 'ours' | 'duckdb', args: unknown, nodeFlags: string[] = []): Promise<T> {
-  // Under tsx (development), the child needs tsx's loader too; the bundle needs nothing.
-  const execArgv = SELF.endsWith('.ts') ? process.execArgv : [];
-  const child = spawn(
-    process.execPath,
-    [...execArgv, ...nodeFlags, SELF, '--child', kind, JSON.stringify(args)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    out += chunk;
-  });
-  return new Promise((resolvePromise, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
-      if (code !== 0 || !line) {
-        reject(new Error(`${kind} child exited with ${code}: ${out.slice(-2000)}`));
-        return;
-      }
-      resolvePromise(JSON.parse(line.slice(RESULT_MARK.length)) as T);
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+function runChild<T>(kind: ChildKind, args: unknown, nodeFlags: string[] = []): Promise<T> {
+  return runChildOf<T>(SELF, kind, args, nodeFlags);
 }
 
 interface PhaseSummary {
@@ -143,21 +144,6 @@ function summarize(phase: string, results: PhaseResult[], rows: number, bytes: n
     runsMs: results.map((r) => Math.round(r.ms)),
     runsMaxRss: results.map((r) => r.maxRss),
   };
-}
-
-const fmtMs = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
-const fmtRate = (perSecond: number): string =>
-  perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M` : `${Math.round(perSecond / 1e3)} k`;
-const fmtMb = (bytes: number): string => `${Math.round(bytes / MB)} MB`;
-const fmtRatio = (r: number): string => (r >= 10 ? `${r.toFixed(1)}×` : `${r.toFixed(2)}×`);
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '),
-    )
-    .join('\n');
 }
 
 interface FormatResult {
@@ -359,9 +345,13 @@ async function parentMain(argv: string[]): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   mkdirSync(options.out, { recursive: true });
   if (options.cpuProf) rmSync(join(options.out, 'prof'), { recursive: true, force: true });
-  const generating = performance.now();
-  const data = await ensureDataSet(join(options.out, 'data'), options.rows, options.seed);
-  log(`data: ${data.dir} (${fmtMs(performance.now() - generating)}; cached by seed and size)`);
+  const pipeline = options.cases.includes('pipeline');
+  let data: DataSet | undefined;
+  if (pipeline) {
+    const generating = performance.now();
+    data = await ensureDataSet(join(options.out, 'data'), options.rows, options.seed);
+    log(`data: ${data.dir} (${fmtMs(performance.now() - generating)}; cached by seed and size)`);
+  }
 
   const runtime = SELF.endsWith('.ts')
     ? `tsx (unbundled: expect it 2–3× slower than the Lambda bundle)`
@@ -369,7 +359,8 @@ async function parentMain(argv: string[]): Promise<void> {
   const header = [
     `strata pipeline benchmark — ${new Date().toISOString()}`,
     `ours: ${runtime}; node ${process.version}, single-threaded (JavaScript)`,
-    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; runs: ${options.runs} (medians)`,
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; runs: ${options.runs} (medians); ` +
+      `cases: ${options.cases.join(', ')}`,
   ];
   process.stdout.write(`${header.join('\n')}\n`);
 
@@ -377,12 +368,12 @@ async function parentMain(argv: string[]): Promise<void> {
   const summaries: string[] = [];
   let duckVersion = '';
   let duckThreads = '';
-  for (const format of options.formats) {
-    const { result, duck } = await benchFormat(format, data, options, log);
+  for (const format of data ? options.formats : []) {
+    const { result, duck } = await benchFormat(format, data as DataSet, options, log);
     duckVersion = duck.version;
     duckThreads = duck.threads;
     results.push(result);
-    process.stdout.write(`\n${printFormat(result, data, duck)}\n`);
+    process.stdout.write(`\n${printFormat(result, data as DataSet, duck)}\n`);
     const total = result.ratio.at(-1);
     const ours = result.ours.at(-1);
     const theirs = result.duckdb.at(-1);
@@ -401,28 +392,57 @@ async function parentMain(argv: string[]): Promise<void> {
         : '\nWARNING: the staged Parquet differs between the CSV and the Parquet input.\n',
     );
   }
-  process.stdout.write(
-    `\nDuckDB ${duckVersion} ran with ${duckThreads} threads (its default here); ours is single-threaded.\n` +
-      `Summary, parse+validate+profile ours vs DuckDB load+validate+profile: ${summaries.join('; ')}\n`,
-  );
+
+  let drift: DriftCaseResult | undefined;
+  if (options.cases.includes('drift')) {
+    drift = await benchDrift(SELF, options, log);
+    duckVersion = drift.duckdbVersion;
+    duckThreads = drift.duckdbThreads;
+    process.stdout.write(`\n${printDrift(drift)}\n`);
+  }
+
+  const summary = [
+    `\nDuckDB ${duckVersion} ran with ${duckThreads} threads (its default here); ours is single-threaded.`,
+  ];
+  if (summaries.length > 0) {
+    summary.push(
+      `Summary, parse+validate+profile ours vs DuckDB load+validate+profile: ${summaries.join('; ')}`,
+    );
+  }
+  const driftTotal = drift?.ratio.at(-1);
+  if (drift && driftTotal) {
+    const ours = drift.ours.at(-1) as { ms: number; maxRss: number };
+    const theirs = drift.duckdb.at(-1) as { ms: number; maxRss: number };
+    summary.push(
+      `Summary, drift (read+collect+compare ours vs DuckDB load+stats): ${fmtMs(ours.ms)} vs ` +
+        `${fmtMs(theirs.ms)} (${fmtRatio(driftTotal.time)} time), ${fmtMb(ours.maxRss)} vs ` +
+        `${fmtMb(theirs.maxRss)} peak RSS (${fmtRatio(driftTotal.rss)}); agreement: ` +
+        `${drift.agreement.mismatches.length === 0 ? 'yes' : `${drift.agreement.mismatches.length} mismatches`}`,
+    );
+  }
+  process.stdout.write(`${summary.join('\n')}\n`);
   const json = {
     date: new Date().toISOString(),
     node: process.version,
     runtime,
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
+    cases: options.cases,
     rows: options.rows,
     seed: options.seed,
     runs: options.runs,
     duckdb: { version: duckVersion, threads: duckThreads },
-    files: { csv: data.csv, parquet: data.parquet },
+    ...(data && { files: { csv: data.csv, parquet: data.parquet } }),
     results,
+    ...(drift && { drift }),
   };
   const resultsPath = join(options.out, 'results.json');
   writeFileSync(resultsPath, `${JSON.stringify(json, null, 2)}\n`);
   process.stdout.write(
     `results: ${resultsPath}${options.cpuProf ? `; CPU profiles: ${join(options.out, 'prof')}` : ''}\n`,
   );
+  // A real disagreement of the drift results fails the run (the timings never do).
+  if (drift && drift.agreement.mismatches.length > 0) process.exitCode = 1;
 }
 
 const [mode, kind, json] = process.argv.slice(2);
