@@ -201,6 +201,6 @@ export async function driftStage(
 async function collect(store: ObjectStore, key: string, schema: TableSchema, options: DriftCollectorOptions) {
   const file = await openParquet(await store.openRange({ bucket: store.bucket, key }));
   const collector = createDriftCollector(schema, options);
-  for await (const batch of file.readRowGroups()) collector.add(batch);
+  for await (const batch of file.readRowGroups({ columns: collector.columns })) collector.add(batch);
   return collector.result();
 }

@@ -75,7 +75,7 @@ export async function runOurDrift(args: OurDriftArgs): Promise<OurDriftResult> {
   async function collect(bytes: Uint8Array): Promise<CollectedSide> {
     const file = await openParquet(memorySource(bytes));
     const collector = createDriftCollector(file.schema, options);
-    for await (const batch of file.readRowGroups()) {
+    for await (const batch of file.readRowGroups({ columns: collector.columns })) {
       const t = performance.now();
       collector.add(batch);
       collectMs += performance.now() - t;

@@ -16,6 +16,7 @@ import {
   noReferenceReport,
   severityExceeds,
   sortedCopy,
+  sortFloat64,
 } from '../../shared/domain/drift/index.js';
 import { batchFromRows, type CellValue, type TableSchema } from '../../shared/domain/table.js';
 import { normal, random } from '../support/random.js';
@@ -353,6 +354,29 @@ describe('sorted fast paths', () => {
           expect(binCountsSorted(sortedCopy(values), edges)).toEqual(binCounts(values, edges));
         },
       ),
+    );
+  });
+});
+
+describe('sortFloat64', () => {
+  it('sorts exactly like the built-in typed-array sort, signed zeros and extremes included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true }), { minLength: 4096, maxLength: 6000 }),
+        fc.array(fc.constantFrom(0, -0, Number.MIN_VALUE, -Number.MIN_VALUE, Infinity, -Infinity, 1, -1)),
+        (values, specials) => {
+          // Prepare
+          const input = Float64Array.from([...values, ...specials]);
+          const expected = input.slice().sort();
+
+          // Act
+          const actual = sortFloat64(input.slice());
+
+          // Assess: bit for bit, so -0 and +0 sit where the built-in sort puts them.
+          expect(new Uint32Array(actual.buffer)).toEqual(new Uint32Array(expected.buffer));
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 });

@@ -41,6 +41,7 @@ import {
   psi,
   quantileDeltasSorted,
   referenceBinEdgesSorted,
+  sortFloat64,
 } from './stats.js';
 
 export interface DriftRoles {
@@ -108,6 +109,8 @@ export interface CollectedSide {
 }
 
 export interface DriftCollector {
+  /** The columns `add` reads: a reader can fetch only these (timestamps are never compared). */
+  readonly columns: string[];
   add(batch: RecordBatch): void;
   result(): CollectedSide;
 }
@@ -154,10 +157,11 @@ export function createDriftCollector(
         : { kind: 'categorical', type: c.type, rows: 0, missing: 0, counts: new Map(), overflow: false },
     );
   }
-  const labelIndex = schema.columns.findIndex((c) => c.name === options.labelColumn);
-  const predictionIndex = schema.columns.findIndex((c) => c.name === options.predictionColumn);
+  const hasColumn = (name: string | undefined) => schema.columns.some((c) => c.name === name);
   const performance =
-    labelIndex >= 0 && predictionIndex >= 0 ? { pairs: 0, hits: 0, absoluteError: 0 } : undefined;
+    hasColumn(options.labelColumn) && hasColumn(options.predictionColumn)
+      ? { pairs: 0, hits: 0, absoluteError: 0 }
+      : undefined;
   let rows = 0;
 
   function addNumeric(col: NumericCollected, cells: readonly CellValue[], n: number): void {
@@ -205,7 +209,15 @@ export function createDriftCollector(
     }
   }
 
+  const needed = schema.columns
+    .map((c) => c.name)
+    .filter(
+      (name) =>
+        columns.has(name) ||
+        (performance && (name === options.labelColumn || name === options.predictionColumn)),
+    );
   return {
+    columns: needed,
     add(batch) {
       rows += batch.numRows;
       batch.schema.columns.forEach((c, i) => {
@@ -216,8 +228,10 @@ export function createDriftCollector(
         else addCategorical(col, cells, batch.numRows);
       });
       if (performance) {
-        const labels = batch.columns[labelIndex] ?? [];
-        const predictions = batch.columns[predictionIndex] ?? [];
+        // By name: a reader may hand over only some columns, in its own order.
+        const at = (name: string | undefined) => batch.schema.columns.findIndex((c) => c.name === name);
+        const labels = batch.columns[at(options.labelColumn)] ?? [];
+        const predictions = batch.columns[at(options.predictionColumn)] ?? [];
         for (let r = 0; r < batch.numRows; r++) {
           const label = labels[r];
           const prediction = predictions[r];
@@ -297,8 +311,8 @@ function compareNumeric(
     );
   }
   // Sorted in place: the collected arrays belong to this comparison now.
-  const x = ref.values.sort();
-  const y = cur.values.sort();
+  const x = sortFloat64(ref.values);
+  const y = sortFloat64(cur.values);
   const ks = ksTwoSampleSorted(x, y);
   const mannWhitney = mannWhitneyUSorted(x, y);
   const edges = referenceBinEdgesSorted(x, PSI_BINS);
