@@ -358,6 +358,10 @@ export class StrataStack extends Stack {
         .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
         .bindTable('LINEAGE_TABLE', lineageTable, 'read'),
     );
+    // Reads only the snapshot's footer and the row groups that can hold an answer.
+    route('GET /datasets/{name}/rows', 'ApiQueryRows', (fn) =>
+      readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*'),
+    );
     route('GET /datasets/{name}/drift-settings', 'ApiGetDriftSettings', readsMetadata);
     // Reads versions to refuse a pinned reference that does not exist.
     route('PUT /datasets/{name}/drift-settings', 'ApiPutDriftSettings', (fn) =>

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SEVERITIES } from '../domain/drift/severity.js';
 import { retentionPolicySchema } from '../domain/lifecycle.js';
 import { QUALITY_STATUSES } from '../domain/quality/types.js';
+import { parseInstant } from '../domain/time-range.js';
 
 export const paginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -25,6 +26,30 @@ export const datasetConfigBody = z
       .optional(),
     dedupKeys: z.array(z.string().min(1)).min(1).optional(),
     maxErrorRate: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+/** An instant in a query string (ISO 8601 or epoch seconds/ms), as epoch milliseconds. */
+const instant = (name: string) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return parseInstant(text, name);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** `GET /datasets/{name}/rows`: `last=N`, or `start`/`end` (inclusive/exclusive) with paging. */
+export const rowsQuery = z
+  .object({
+    last: z.coerce.number().int().min(1).max(10_000).optional(),
+    start: instant('start').optional(),
+    end: instant('end').optional(),
+    version: z.coerce.number().int().positive().optional(),
+    column: z.string().min(1).max(255).optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    cursor: z.string().min(1).max(200).optional(),
   })
   .strict();
 
