@@ -91,7 +91,7 @@ describe('time queries over a Parquet snapshot', () => {
     let pages = 0;
     do {
       const page = await scan(bytes, { ...query, ...(cursor && { cursor }) });
-      values.push(...page.rows.map((r) => r.value));
+      values.push(...page.rows.map((r) => r.value ?? null));
       cursor = page.nextCursor;
       pages++;
     } while (cursor);
