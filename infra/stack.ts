@@ -115,6 +115,8 @@ export class StrataStack extends Stack {
     const metadataTable = this.table('MetadataTable', ['gsi1', 'gsi2']);
     const versionsTable = this.table('VersionsTable', ['gsi1']);
     const lineageTable = this.table('LineageTable', ['gsi1']);
+    const featuresTable = this.table('FeaturesTable', []);
+    const onlineFeaturesTable = this.table('OnlineFeaturesTable', []);
 
     // ---- pipeline ------------------------------------------------------------------------------
     const register = new StrataFunction(this, 'Register', {
@@ -316,9 +318,10 @@ export class StrataStack extends Stack {
       routeKeys: string | string[],
       id: string,
       bind: (fn: StrataFunction) => void = () => undefined,
+      sizing: { memorySize?: number; timeout?: Duration } = {},
     ) => {
       const keys = Array.isArray(routeKeys) ? routeKeys : [routeKeys];
-      const fn = new StrataFunction(this, id, { name: toKebab(id), description: keys.join(', ') });
+      const fn = new StrataFunction(this, id, { name: toKebab(id), description: keys.join(', '), ...sizing });
       bind(fn);
       const integration = new HttpLambdaIntegration(`${id}Integration`, fn.fn);
       for (const routeKey of keys) {
@@ -367,6 +370,34 @@ export class StrataStack extends Stack {
     route('PUT /datasets/{name}/drift-settings', 'ApiPutDriftSettings', (fn) =>
       readsVersions(fn).bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
     );
+    // ---- feature store ---------------------------------------------------------------------------
+    // Registration reads the source version's snapshot and writes offline Parquet + online items.
+    route(
+      'POST /features/{name}/versions',
+      'ApiRegisterFeature',
+      (fn) =>
+        readsVersions(fn)
+          .bindTable('FEATURES_TABLE', featuresTable, 'readWrite')
+          .bindTable('ONLINE_FEATURES_TABLE', onlineFeaturesTable, 'readWrite')
+          .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
+          .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'features/*'),
+      { memorySize: 3008, timeout: Duration.seconds(30) },
+    );
+    const readsFeatureFiles = (fn: StrataFunction) =>
+      fn
+        .bindTable('FEATURES_TABLE', featuresTable, 'read')
+        .bindBucket('DATA_BUCKET', dataBucket, 'read', 'features/*');
+    route('GET /features/{name}', 'ApiGetFeatures', readsFeatureFiles);
+    route('POST /features/online', 'ApiOnlineFeatures', (fn) =>
+      fn
+        .bindTable('FEATURES_TABLE', featuresTable, 'read')
+        .bindTable('ONLINE_FEATURES_TABLE', onlineFeaturesTable, 'read'),
+    );
+    route('POST /features/historical', 'ApiHistoricalFeatures', readsFeatureFiles, {
+      memorySize: 2048,
+      timeout: Duration.seconds(30),
+    });
+
     route('GET /files', 'ApiListFiles', readsMetadata);
     route('GET /files/{id}', 'ApiGetFile', readsMetadata);
     // Presigning needs PutObject on fresh/*: the URL carries the function's permission to the uploader.
@@ -424,6 +455,8 @@ export class StrataStack extends Stack {
 
     // The $default stage is served at the API endpoint itself.
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    new CfnOutput(this, 'FeaturesTableName', { value: featuresTable.tableName });
+    new CfnOutput(this, 'OnlineFeaturesTableName', { value: onlineFeaturesTable.tableName });
     new CfnOutput(this, 'DataBucketName', { value: dataBucket.bucketName });
     new CfnOutput(this, 'MetadataTableName', { value: metadataTable.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: ingestion.stateMachineArn });

@@ -12,6 +12,8 @@ const fields = {
   METADATA_TABLE: z.string().min(1),
   VERSIONS_TABLE: z.string().min(1),
   LINEAGE_TABLE: z.string().min(1),
+  FEATURES_TABLE: z.string().min(1),
+  ONLINE_FEATURES_TABLE: z.string().min(1),
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   /**
    * Endpoint overrides: absent in AWS, set by the local host (MinIO, DynamoDB Local, LocalStack).

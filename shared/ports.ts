@@ -3,9 +3,11 @@
  * the AWS SDK; use cases receive them as `deps`, so the same code runs in Lambda, locally and in tests.
  */
 import type { DatasetConfig, DatasetRecord, DatasetSummary, DriftSettings } from './domain/dataset.js';
+import type { FeatureVersionRecord } from './domain/feature-store.js';
 import type { FileRecord, FileStatus, ObjectRef } from './domain/file-record.js';
 import type { ConsumptionResult, MoveMarker, RetentionPolicy } from './domain/lifecycle.js';
 import type { FileFacts } from './domain/statistics.js';
+import type { CellValue } from './domain/table.js';
 import type { TrainingSetRecord } from './domain/training-set.js';
 import type { VersionRecord } from './domain/version.js';
 
@@ -323,3 +325,46 @@ export interface MetricsRecorder {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** The feature registry: immutable feature versions, newest by semantic version. */
+export interface FeatureRegistry {
+  /**
+   * Records a version once. A second registration of the same name and version returns the stored one
+   * (`created: false`); the caller compares content hashes to tell a retry from a conflict.
+   */
+  putFeatureVersion(
+    record: FeatureVersionRecord,
+  ): Promise<{ created: boolean; record: FeatureVersionRecord }>;
+  getFeatureVersion(tenant: string, name: string, version: string): Promise<FeatureVersionRecord | undefined>;
+  /** The highest version by semver order. */
+  latestFeatureVersion(tenant: string, name: string): Promise<FeatureVersionRecord | undefined>;
+  listFeatureVersions(
+    tenant: string,
+    name: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<FeatureVersionRecord>>;
+}
+
+export interface OnlineFeatureItem {
+  entityKey: string;
+  eventTime: number;
+  values: Record<string, CellValue>;
+}
+
+/** Latest feature values per entity key, one set per feature version, for low-latency lookups. */
+export interface OnlineFeatureStore {
+  /** Idempotent: writing the same rows again leaves the same items. */
+  materialize(
+    tenant: string,
+    name: string,
+    version: string,
+    rows: readonly OnlineFeatureItem[],
+  ): Promise<void>;
+  /** Up to 100 keys per call; missing entities are absent from the map. */
+  lookup(
+    tenant: string,
+    name: string,
+    version: string,
+    entityKeys: readonly string[],
+  ): Promise<Map<string, OnlineFeatureItem>>;
+}

@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoFeatureRegistry, DynamoOnlineFeatureStore } from './adapters/dynamo-feature-store.js';
 import { DynamoLifecycleStore } from './adapters/dynamo-lifecycle-store.js';
 import { DynamoMetadataStore } from './adapters/dynamo-metadata-store.js';
 import { DynamoVersionStore } from './adapters/dynamo-version-store.js';
@@ -96,6 +97,14 @@ export function versionStore(config: Config<'METADATA_TABLE' | 'VERSIONS_TABLE' 
     versionsTable: config.VERSIONS_TABLE,
     lineageTable: config.LINEAGE_TABLE,
   });
+}
+
+export function featureRegistry(config: Config<'FEATURES_TABLE'>) {
+  return new DynamoFeatureRegistry(dynamoClient(config), config.FEATURES_TABLE);
+}
+
+export function onlineFeatureStore(config: Config<'ONLINE_FEATURES_TABLE'>) {
+  return new DynamoOnlineFeatureStore(dynamoClient(config), config.ONLINE_FEATURES_TABLE);
 }
 
 export function orchestrator(config: Config<'STATE_MACHINE_ARN'>) {

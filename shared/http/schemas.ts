@@ -199,3 +199,107 @@ export const cleanupBody = z
   .object({ days_old: retentionShape.daysOld.optional(), dry_run: z.boolean() })
   .strict()
   .transform(({ days_old, dry_run }) => ({ daysOld: days_old, dryRun: dry_run }));
+
+// ---- feature store (snake_case bodies, as the issue names `feature_refs` and `entity_keys`) ----------
+
+export const featurePath = z.object({ name: z.string().min(1).max(63) });
+
+const semver = z.string().regex(/^\d{1,6}\.\d{1,6}\.\d{1,6}$/, 'a version MAJOR.MINOR.PATCH');
+const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const registerFeatureBody = z
+  .object({
+    version: semver.optional(),
+    description: z.string().max(2000).optional(),
+    metadata: z.record(z.string().min(1).max(128), z.string().max(1024)).optional(),
+    tags: z.array(z.string().min(1).max(64)).max(50).optional(),
+    source: z.union([
+      z
+        .object({ dataset: z.string().min(1).max(63), version: z.number().int().positive().optional() })
+        .strict(),
+      z.object({ inline: z.record(z.string().min(1), z.array(cell)) }).strict(),
+    ]),
+    entity_keys: z.array(z.string().min(1)).min(1).max(5),
+    timestamp_column: z.string().min(1),
+    /** A feature spec without its entity keys and timestamp column (they are the ones above). */
+    transform: z.record(z.string(), z.unknown()).optional(),
+    split: z
+      .object({
+        train: z.number().min(0).max(1),
+        validation: z.number().min(0).max(1),
+        test: z.number().min(0).max(1),
+        seed: z.number().int().min(0).optional(),
+        time_ordered: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    normalization: z
+      .object({
+        method: z.enum(['zscore', 'minmax', 'robust', 'none']),
+        columns: z.array(z.string().min(1)).optional(),
+        exclude: z.array(z.string().min(1)).optional(),
+        per_column: z.record(z.string().min(1), z.enum(['zscore', 'minmax', 'robust', 'none'])).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .transform((b) => ({
+    version: b.version,
+    description: b.description,
+    metadata: b.metadata,
+    tags: b.tags,
+    source: b.source,
+    entityKeys: b.entity_keys,
+    timestampColumn: b.timestamp_column,
+    transform: b.transform,
+    split: b.split && {
+      train: b.split.train,
+      validation: b.split.validation,
+      test: b.split.test,
+      seed: b.split.seed,
+      timeOrdered: b.split.time_ordered,
+    },
+    normalization: b.normalization && {
+      method: b.normalization.method,
+      ...(b.normalization.columns && { columns: b.normalization.columns }),
+      ...(b.normalization.exclude && { exclude: b.normalization.exclude }),
+      ...(b.normalization.per_column && { perColumn: b.normalization.per_column }),
+    },
+  }));
+
+export const getFeaturesQuery = z
+  .object({
+    version: semver.optional(),
+    split: z.enum(['train', 'validation', 'test', 'all']).optional(),
+    format: z.enum(['json', 'parquet']).default('json'),
+    limit: z.coerce.number().int().min(1).max(5000).default(1000),
+    cursor: z.string().regex(/^\d+$/).optional(),
+  })
+  .strict();
+
+const entityKey = z.union([
+  z.string(),
+  z.number(),
+  z.array(z.union([z.string(), z.number()])),
+  z.record(z.string(), z.union([z.string(), z.number()])),
+]);
+
+export const onlineFeaturesBody = z
+  .object({
+    feature_refs: z.array(z.string().min(1)).min(1).max(20),
+    entity_keys: z.array(entityKey).min(1).max(100),
+  })
+  .strict();
+
+export const historicalFeaturesBody = z
+  .object({
+    feature_refs: z.array(z.string().min(1)).min(1).max(20),
+    entity_rows: z
+      .array(z.record(z.string(), z.union([z.string(), z.number(), z.null()])))
+      .min(1)
+      .max(10_000),
+    /** The field of each entity row that holds its instant. Default `timestamp`. */
+    timestamp_field: z.string().min(1).default('timestamp'),
+  })
+  .strict();

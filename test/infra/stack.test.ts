@@ -91,7 +91,8 @@ describe('the strata stack', () => {
   });
 
   it('creates on-demand tables with point-in-time recovery and the listing indexes', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    // metadata, versions, lineage, feature registry, online features
+    template.resourceCountIs('AWS::DynamoDB::Table', 5);
     template.allResourcesProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },

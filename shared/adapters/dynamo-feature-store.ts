@@ -1,0 +1,173 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type FeatureVersionRecord, semverSortKey } from '../domain/feature-store.js';
+import { TransientError } from '../errors.js';
+import type { FeatureRegistry, OnlineFeatureItem, OnlineFeatureStore, Page } from '../ports.js';
+import { decodeCursor, encodeCursor } from './dynamo-metadata-store.js';
+import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
+
+/**
+ * Features table: `pk = T#<tenant>#FS#<name>`, `sk = V#<zero-padded semver>`, so a reverse query with
+ * Limit 1 is the latest version. Online table: `pk = T#<tenant>#FS#<name>#V#<version>`,
+ * `sk = E#<entity key>`: each version's values stay addressable while a newer one is materialized.
+ */
+const registryPk = (tenant: string, name: string) => `T#${tenant}#FS#${name}`;
+const registrySk = (version: string) => `V#${semverSortKey(version)}`;
+const onlinePk = (tenant: string, name: string, version: string) => `T#${tenant}#FS#${name}#V#${version}`;
+const onlineSk = (entityKey: string) => `E#${entityKey}`;
+
+/** DynamoDB's batch limits. */
+const WRITE_BATCH = 25;
+const READ_BATCH = 100;
+/** Unprocessed items are retried with backoff this many times before the call fails as transient. */
+const BATCH_ATTEMPTS = 8;
+
+export class DynamoFeatureRegistry implements FeatureRegistry {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putFeatureVersion(record: FeatureVersionRecord) {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: registryPk(record.tenant, record.name), sk: registrySk(record.version), ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, record };
+    } catch (error) {
+      if (sdkErrorName(error) !== 'ConditionalCheckFailedException') rethrowSdkError('PutItem', error);
+      const existing = await this.getFeatureVersion(record.tenant, record.name, record.version);
+      if (!existing) throw new TransientError('feature version vanished after a conditional failure');
+      return { created: false, record: existing };
+    }
+  }
+
+  async getFeatureVersion(tenant: string, name: string, version: string) {
+    try {
+      const result = await this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: registryPk(tenant, name), sk: registrySk(version) },
+          ConsistentRead: true,
+        }),
+      );
+      return result.Item ? toRecord(result.Item) : undefined;
+    } catch (error) {
+      rethrowSdkError('GetItem', error);
+    }
+  }
+
+  async latestFeatureVersion(tenant: string, name: string) {
+    const page = await this.listFeatureVersions(tenant, name, { limit: 1 });
+    return page.items[0];
+  }
+
+  async listFeatureVersions(tenant: string, name: string, page: { limit: number; cursor?: string }) {
+    const pk = registryPk(tenant, name);
+    try {
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+          ExpressionAttributeValues: { ':pk': pk, ':v': 'V#' },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: page.limit,
+          ExclusiveStartKey: decodeCursor(page.cursor, pk),
+        }),
+      );
+      return {
+        items: (result.Items ?? []).map(toRecord),
+        cursor: encodeCursor(result.LastEvaluatedKey),
+      } satisfies Page<FeatureVersionRecord>;
+    } catch (error) {
+      rethrowSdkError('Query', error);
+    }
+  }
+}
+
+function toRecord(item: Record<string, unknown>): FeatureVersionRecord {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as FeatureVersionRecord;
+}
+
+export class DynamoOnlineFeatureStore implements OnlineFeatureStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async materialize(tenant: string, name: string, version: string, rows: readonly OnlineFeatureItem[]) {
+    const pk = onlinePk(tenant, name, version);
+    for (let i = 0; i < rows.length; i += WRITE_BATCH) {
+      let requests = rows.slice(i, i + WRITE_BATCH).map((row) => ({
+        PutRequest: {
+          Item: {
+            pk,
+            sk: onlineSk(row.entityKey),
+            entityKey: row.entityKey,
+            eventTime: row.eventTime,
+            values: row.values,
+          },
+        },
+      }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        if (attempt > BATCH_ATTEMPTS) {
+          throw new TransientError(`online store kept ${requests.length} writes unprocessed (throttled)`);
+        }
+        try {
+          const result = await this.doc.send(
+            new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+          );
+          requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+        } catch (error) {
+          rethrowSdkError('BatchWriteItem', error);
+        }
+        if (requests.length > 0) await sleep(Math.min(2000, 25 * 2 ** attempt));
+      }
+    }
+  }
+
+  async lookup(tenant: string, name: string, version: string, entityKeys: readonly string[]) {
+    const pk = onlinePk(tenant, name, version);
+    const found = new Map<string, OnlineFeatureItem>();
+    const unique = [...new Set(entityKeys)];
+    for (let i = 0; i < unique.length; i += READ_BATCH) {
+      let keys: Array<Record<string, string>> = unique
+        .slice(i, i + READ_BATCH)
+        .map((key) => ({ pk, sk: onlineSk(key) }));
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        if (attempt > BATCH_ATTEMPTS)
+          throw new TransientError('online store kept keys unprocessed (throttled)');
+        try {
+          const result = await this.doc.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+          );
+          for (const item of result.Responses?.[this.tableName] ?? []) {
+            found.set(String(item.entityKey), {
+              entityKey: String(item.entityKey),
+              eventTime: Number(item.eventTime),
+              values: item.values as OnlineFeatureItem['values'],
+            });
+          }
+          keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+        } catch (error) {
+          rethrowSdkError('BatchGetItem', error);
+        }
+        if (keys.length > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+      }
+    }
+    return found;
+  }
+}

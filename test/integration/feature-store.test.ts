@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createFeatureStore, type FeatureStoreClient } from '../../shared/client/feature-store.js';
+import { ApiError } from '../../shared/client/http.js';
+import { openParquet } from '../../shared/formats/parquet.js';
+import { cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+import { normal } from '../support/random.js';
+
+const ctx = cloudContext();
+let tenant: string;
+let client: FeatureStoreClient;
+const T0 = Date.UTC(2026, 5, 1);
+const HOUR = 3_600_000;
+
+beforeAll(async () => {
+  const created = await newTenant(ctx, 'features');
+  tenant = created.tenant;
+  client = createFeatureStore({ apiUrl: ctx.info.apiUrl, apiKey: created.apiKey });
+});
+
+/** Hourly readings of three machines over four days: id, ts, temp, load. */
+function readingsCsv() {
+  const z = normal(5);
+  const lines = ['machine,ts,temp,load'];
+  for (let h = 0; h < 96; h++) {
+    for (const machine of ['m1', 'm2', 'm3']) {
+      const temp = 60 + 10 * Math.sin((2 * Math.PI * h) / 24) + z();
+      lines.push(`${machine},${new Date(T0 + h * HOUR).toISOString()},${temp.toFixed(3)},${(h % 7) + 1}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function ingest(dataset: string, body: string) {
+  const key = `fresh/${tenant}/${dataset}/readings.csv`;
+  const put = await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.info.dataBucket, Key: key, Body: body }));
+  const execution = await waitForExecution(
+    ctx.sfn,
+    executionArnFor(ctx.info, { bucket: ctx.info.dataBucket, key, versionId: put.VersionId }),
+    90_000,
+  );
+  expect(execution.status, execution.cause).toBe('SUCCEEDED');
+}
+
+describe('the feature store', () => {
+  it('registers inline features, serves the latest per entity online, and keeps versions immutable', async () => {
+    // Prepare
+    const inline = {
+      user: ['u1', 'u2', 'u1', 'u2', 'u3'],
+      ts: [T0, T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR],
+      spend_7d: [10, 5, 12.5, 7, 1],
+    };
+
+    // Act
+    const first = await client.register('user_spend', {
+      source: { inline },
+      entity_keys: ['user'],
+      timestamp_column: 'ts',
+      metadata: { owner: 'growth' },
+    });
+    const again = await client.register('user_spend', {
+      version: '1.0.0',
+      source: { inline },
+      entity_keys: ['user'],
+      timestamp_column: 'ts',
+      metadata: { owner: 'growth' },
+    });
+    const conflict = await client
+      .register('user_spend', {
+        version: '1.0.0',
+        source: { inline: { ...inline, spend_7d: [0, 0, 0, 0, 0] } },
+        entity_keys: ['user'],
+        timestamp_column: 'ts',
+      })
+      .catch((error: unknown) => error);
+    const online = await client.online(['user_spend'], ['u1', 'u2', 'nobody']);
+
+    // Assess
+    expect(first).toMatchObject({ version: '1.0.0', created: true, rowCount: 5, entityCount: 3 });
+    expect(first.features).toEqual(['spend_7d']);
+    expect(again).toMatchObject({ version: '1.0.0', created: false, contentHash: first.contentHash });
+    expect(conflict).toBeInstanceOf(ApiError);
+    expect((conflict as ApiError).status).toBe(409);
+    expect(online.versions).toEqual({ user_spend: '1.0.0' });
+    expect(online.results.map((r) => r.features['user_spend.spend_7d'])).toEqual([12.5, 7, null]);
+    expect(online.results[0]?.event_times.user_spend).toBe(new Date(T0 + HOUR).toISOString());
+    expect(online.results[2]?.found).toBe(false);
+
+    // Act: a new version; online without a version follows it, with one pins the old one.
+    await client.register('user_spend', {
+      source: { inline: { ...inline, spend_7d: [1, 2, 3, 4, 5] } },
+      entity_keys: ['user'],
+      timestamp_column: 'ts',
+    });
+    const latest = await client.online(['user_spend'], ['u1']);
+    const pinned = await client.online(['user_spend@1.0.0'], ['u1']);
+
+    // Assess
+    expect(latest.versions.user_spend).toBe('1.1.0');
+    expect(latest.results[0]?.features['user_spend.spend_7d']).toBe(3);
+    expect(pinned.results[0]?.features['user_spend.spend_7d']).toBe(12.5);
+  });
+
+  it('engineers, splits by time and normalizes a dataset version, with params fit on train only', async () => {
+    // Prepare
+    await ingest('machines', readingsCsv());
+
+    // Act
+    const registered = await client.register('machine_health', {
+      version: '2.0.0',
+      source: { dataset: 'machines' },
+      entity_keys: ['machine'],
+      timestamp_column: 'ts',
+      transform: {
+        transforms: [
+          { kind: 'rolling', column: 'temp', windows: [3], stats: ['mean'] },
+          { kind: 'lag', column: 'temp', lags: [1] },
+          { kind: 'time_parts', parts: ['hour'], cyclical: true },
+        ],
+      },
+      split: { train: 0.5, validation: 0.25, test: 0.25 },
+      normalization: { method: 'zscore', columns: ['temp', 'load'] },
+    });
+    const page1 = await client.get('machine_health', { split: 'train', limit: 100 });
+    const page2 = await client.get('machine_health', {
+      split: 'train',
+      limit: 100,
+      cursor: page1.nextCursor,
+    });
+    const files = await client.files('machine_health');
+
+    // Assess: columns, splits in time order, no timestamp in two splits.
+    expect(registered.features).toEqual(
+      expect.arrayContaining(['temp', 'load', 'temp_rolling_mean_3', 'temp_lag_1', 'ts_hour_sin']),
+    );
+    expect(registered.files.map((f) => [f.split, f.rows])).toEqual([
+      ['train', 144],
+      ['validation', 72],
+      ['test', 72],
+    ]);
+    const train = [...page1.features, ...page2.features];
+    expect(train).toHaveLength(144);
+    expect(page2.nextCursor).toBeUndefined();
+    const times = (rows: Array<Record<string, unknown>>) => rows.map((r) => Number(r.ts));
+    const testRows = (await client.get('machine_health', { split: 'test', limit: 1000 })).features;
+    expect(Math.max(...times(train))).toBeLessThan(Math.min(...times(testRows)));
+
+    // The z-score params come from the training rows alone: train has mean 0, the later splits do not.
+    const params = registered.normalization?.columns.temp as {
+      method: string;
+      mean: number;
+      fittedRows: number;
+    };
+    expect(params).toMatchObject({ method: 'zscore', fittedRows: 144 });
+    const trainTemps = train.map((r) => Number(r.temp));
+    expect(trainTemps.reduce((s, v) => s + v, 0) / trainTemps.length).toBeCloseTo(0, 9);
+
+    // Each file is downloadable and hashes to its recorded sha256.
+    for (const f of files.files) {
+      const bytes = new Uint8Array(await (await fetch(f.url)).arrayBuffer());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
+      const parquet = await openParquet({ size: bytes.length, read: async (s, e) => bytes.slice(s, e) });
+      expect(parquet.numRows).toBe(f.rows);
+    }
+  });
+
+  it('joins features point in time, never with a value stamped after the entity row', async () => {
+    // Prepare: known hourly values for two accounts.
+    await client.register('balance', {
+      source: {
+        inline: {
+          account: ['a', 'a', 'a', 'b'],
+          ts: [T0, T0 + 2 * HOUR, T0 + 4 * HOUR, T0 + HOUR],
+          balance: [100, 80, 120, 5],
+        },
+      },
+      entity_keys: ['account'],
+      timestamp_column: 'ts',
+    });
+    const asks = [
+      { account: 'a', timestamp: new Date(T0 - 1).toISOString() },
+      { account: 'a', timestamp: new Date(T0).toISOString() },
+      { account: 'a', timestamp: new Date(T0 + 2 * HOUR - 1).toISOString() },
+      { account: 'a', timestamp: new Date(T0 + 3 * HOUR).toISOString() },
+      { account: 'a', timestamp: new Date(T0 + 9 * HOUR).toISOString() },
+      { account: 'b', timestamp: T0 + 30 * 60_000 },
+      { account: 'zz', timestamp: T0 + 9 * HOUR },
+    ];
+
+    // Act
+    const result = await client.historical(['balance'], asks);
+
+    // Assess
+    expect(result.rows.map((r) => r['balance.balance'])).toEqual([null, 100, 100, 80, 120, null, null]);
+    for (const row of result.rows) {
+      const asked = typeof row.timestamp === 'number' ? row.timestamp : Date.parse(String(row.timestamp));
+      const eventTime = row['balance.event_time'];
+      if (eventTime !== null) expect(Date.parse(String(eventTime))).toBeLessThanOrEqual(asked);
+    }
+  });
+
+  it('refuses bad requests with typed errors', async () => {
+    const fail = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: ApiError) => e.status,
+      );
+    expect(await fail(client.online(['no_such_feature'], ['x']))).toBe(404);
+    expect(
+      await fail(
+        client.register('Bad Name', {
+          source: { inline: { k: [1], ts: [T0] } },
+          entity_keys: ['k'],
+          timestamp_column: 'ts',
+        }),
+      ),
+    ).toBe(400);
+    expect(
+      await fail(
+        client.register('missing_col', {
+          source: { inline: { k: [1], ts: [T0] } },
+          entity_keys: ['nope'],
+          timestamp_column: 'ts',
+        }),
+      ),
+    ).toBe(400);
+    expect(
+      await fail(
+        client.register('bad_spec', {
+          source: { inline: { k: [1], ts: [T0], v: [1] } },
+          entity_keys: ['k'],
+          timestamp_column: 'ts',
+          transform: { transforms: [{ kind: 'rolling', column: 'v', windows: [0], stats: ['mean'] }] },
+        }),
+      ),
+    ).toBe(400);
+  });
+});

@@ -1,0 +1,114 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  buildTimelines,
+  compareSemver,
+  entityKeyOf,
+  latestPerEntity,
+  nextVersion,
+  parseFeatureRef,
+  parseSemver,
+  rowAsOf,
+  semverSortKey,
+} from '../../shared/domain/feature-store.js';
+import { batchFromRows, type TableSchema } from '../../shared/domain/table.js';
+
+const schema: TableSchema = {
+  columns: [
+    { name: 'id', type: 'string', nullable: false },
+    { name: 'ts', type: 'timestamp', nullable: true },
+    { name: 'x', type: 'float', nullable: true },
+  ],
+};
+
+const rowsArb = fc.array(
+  fc.record({
+    id: fc.constantFrom('a', 'b', 'c'),
+    ts: fc.option(fc.integer({ min: 0, max: 40 }), { freq: 12 }),
+    x: fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+  }),
+  { maxLength: 120 },
+);
+
+describe('point-in-time lookup', () => {
+  it('never returns a row stamped after the query time, and returns the latest one at or before it', () => {
+    fc.assert(
+      fc.property(
+        rowsArb,
+        fc.constantFrom('a', 'b', 'c', 'd'),
+        fc.integer({ min: -5, max: 45 }),
+        (rows, id, at) => {
+          // Prepare
+          const table = batchFromRows(schema, rows);
+          const timelines = buildTimelines(table, ['id'], 'ts');
+
+          // Act
+          const row = rowAsOf(timelines.get(entityKeyOf([id])), at);
+
+          // Assess: the naive answer is the last (by time, then table order) row of the entity with ts ≤ at.
+          const candidates = rows
+            .map((r, i) => ({ ...r, i }))
+            .filter((r) => r.id === id && r.ts !== null && r.ts <= at)
+            .sort((p, q) => (p.ts as number) - (q.ts as number) || p.i - q.i);
+          expect(row).toBe(candidates.at(-1)?.i);
+          if (row !== undefined) expect(rows[row]?.ts as number).toBeLessThanOrEqual(at);
+        },
+      ),
+    );
+  });
+
+  it('materializes each entity’s latest row, the later one winning a tie', () => {
+    fc.assert(
+      fc.property(rowsArb, (rows) => {
+        // Act
+        const latest = latestPerEntity(batchFromRows(schema, rows), ['id'], 'ts', ['x']);
+
+        // Assess
+        for (const item of latest) {
+          const own = rows
+            .map((r, i) => ({ ...r, i }))
+            .filter((r) => entityKeyOf([r.id]) === item.entityKey && r.ts !== null);
+          const best = own.reduce((p, q) => ((q.ts as number) >= (p.ts as number) ? q : p));
+          expect(item).toEqual({ entityKey: item.entityKey, eventTime: best.ts, values: { x: best.x } });
+        }
+        expect(latest).toHaveLength(new Set(rows.filter((r) => r.ts !== null).map((r) => r.id)).size);
+      }),
+    );
+  });
+
+  it('keeps composite keys apart even when a value contains the other’s characters', () => {
+    expect(entityKeyOf(['a|b', 'c'])).not.toBe(entityKeyOf(['a', 'b|c']));
+    expect(entityKeyOf([1, 'x'])).toBe(entityKeyOf(['1', 'x']));
+  });
+});
+
+describe('feature versions', () => {
+  it('orders semantic versions numerically through their sort keys', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.nat(999), fc.nat(999), fc.nat(999)),
+        fc.tuple(fc.nat(999), fc.nat(999), fc.nat(999)),
+        (a, b) => {
+          const [x, y] = [a.join('.'), b.join('.')];
+          const numeric = a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+          expect(Math.sign(compareSemver(x, y))).toBe(Math.sign(numeric));
+          expect(Math.sign(semverSortKey(x).localeCompare(semverSortKey(y)))).toBe(Math.sign(numeric));
+        },
+      ),
+    );
+  });
+
+  it('gives 1.0.0 first, then the next minor', () => {
+    expect(nextVersion(undefined)).toBe('1.0.0');
+    expect(nextVersion('1.4.2')).toBe('1.5.0');
+  });
+
+  it('refuses versions and references that are not well formed', () => {
+    expect(() => parseSemver('1.2')).toThrow(/MAJOR.MINOR.PATCH/);
+    expect(() => parseSemver('01.2.3')).toThrow();
+    expect(parseFeatureRef('spend@1.2.3')).toEqual({ name: 'spend', version: '1.2.3' });
+    expect(parseFeatureRef('spend')).toEqual({ name: 'spend', version: undefined });
+    expect(() => parseFeatureRef('Spend')).toThrow(/feature name/);
+    expect(() => parseFeatureRef('a@1.0.0@2')).toThrow(/more than one/);
+  });
+});
