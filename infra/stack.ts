@@ -370,6 +370,11 @@ export class StrataStack extends Stack {
     route('PUT /datasets/{name}/drift-settings', 'ApiPutDriftSettings', (fn) =>
       readsVersions(fn).bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
     );
+    // Writes the rows as a new file under fresh/: the pipeline makes the predictions version.
+    route('POST /datasets/{name}/predictions', 'ApiWritePredictions', (fn) =>
+      readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*'),
+    );
+
     // ---- feature store ---------------------------------------------------------------------------
     // Registration reads the source version's snapshot and writes offline Parquet + online items.
     route(

@@ -40,6 +40,15 @@ export interface ObjectStore {
    * says a document is already there (immutable records such as training-set manifests).
    */
   putJson(key: string, value: unknown, options?: { ifAbsent?: boolean }): Promise<void>;
+  /**
+   * Writes a small object in one request, with user metadata. With `ifAbsent` an existing key is left
+   * alone and reported (`created: false`) instead of replaced.
+   */
+  put(
+    key: string,
+    body: Uint8Array,
+    options?: { contentType?: string; metadata?: Record<string, string>; ifAbsent?: boolean },
+  ): Promise<{ created: boolean; versionId?: string | undefined }>;
   /** A JSON document of the data bucket, or undefined when there is none at that key. */
   getJson(key: string): Promise<unknown | undefined>;
   exists(key: string): Promise<boolean>;

@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { lineageNode, snapshotKey, type VersionRecord } from '../domain/version.js';
+import { declaredEdges, lineageNode, snapshotKey, type VersionRecord } from '../domain/version.js';
 import { NotFoundError, TransientError } from '../errors.js';
 import type { Page, VersionDraft, VersionStore } from '../ports.js';
 import { decodeCursor, encodeCursor, keys, updateExpression } from './dynamo-metadata-store.js';
@@ -79,6 +79,22 @@ export class DynamoVersionStore implements VersionStore {
     const from = lineageNode.file(tenant, record.sourceFileId);
     const to = lineageNode.datasetVersion(tenant, dataset, version);
     const at = record.createdAt;
+    const edge = (e: { from: string; to: string; type: string }) => ({
+      Put: {
+        TableName: this.tables.lineageTable,
+        Item: {
+          pk: e.from,
+          sk: `OUT#${e.type}#${e.to}`,
+          gsi1pk: e.to,
+          gsi1sk: `IN#${e.type}#${e.from}`,
+          type: e.type,
+          from: e.from,
+          to: e.to,
+          tenant,
+          createdAt: at,
+        },
+      },
+    });
     return [
       {
         // The counter is the lock: exactly one commit moves it from `previous` to `previous + 1`.
@@ -111,22 +127,9 @@ export class DynamoVersionStore implements VersionStore {
           ExpressionAttributeValues: { ':version': version },
         },
       },
-      {
-        Put: {
-          TableName: this.tables.lineageTable,
-          Item: {
-            pk: from,
-            sk: `OUT#produced#${to}`,
-            gsi1pk: to,
-            gsi1sk: `IN#produced#${from}`,
-            type: 'produced',
-            from,
-            to,
-            tenant,
-            createdAt: at,
-          },
-        },
-      },
+      // Edges in the same transaction as the version: a version never exists without its lineage.
+      edge({ from, to, type: 'produced' }),
+      ...declaredEdges(tenant, record).map(edge),
     ];
   }
 

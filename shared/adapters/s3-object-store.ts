@@ -160,6 +160,33 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async put(
+    key: string,
+    body: Uint8Array,
+    options: { contentType?: string; metadata?: Record<string, string>; ifAbsent?: boolean } = {},
+  ): Promise<{ created: boolean; versionId?: string | undefined }> {
+    try {
+      const result = await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: options.contentType,
+          Metadata: options.metadata,
+          ...(options.ifAbsent && { IfNoneMatch: '*' }),
+        }),
+      );
+      return { created: true, versionId: result.VersionId };
+    } catch (error) {
+      const name = sdkErrorName(error);
+      if (options.ifAbsent && (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict')) {
+        const info = await this.stat({ bucket: this.bucket, key });
+        return { created: false, versionId: info.versionId };
+      }
+      rethrowSdkError('PutObject', error);
+    }
+  }
+
   async getJson(key: string): Promise<unknown | undefined> {
     try {
       const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));

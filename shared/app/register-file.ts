@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type FileRecord, fileIdFor, objectVersion } from '../domain/file-record.js';
+import { type FileRecord, fileIdFor, linksFromMetadata, objectVersion } from '../domain/file-record.js';
 import { detectDataType, detectFormat, parseObjectKey } from '../domain/object-key.js';
 import type { Clock, Logger, MetadataStore, ObjectStore } from '../ports.js';
 import type { IngestionInput, RegisterOutput } from '../schemas/ingestion.js';
@@ -32,6 +32,7 @@ export async function registerFile(deps: RegisterFileDeps, input: IngestionInput
   }
 
   const now = deps.clock.now().toISOString();
+  const links = linksFromMetadata(info.metadata);
   const record: FileRecord = {
     // Identity from the event's own reference, so every delivery of it maps to this record.
     fileId: fileIdFor(input.object),
@@ -49,6 +50,7 @@ export async function registerFile(deps: RegisterFileDeps, input: IngestionInput
     stage: 'register',
     uploadedAt: info.lastModified.toISOString(),
     registeredAt: now,
+    ...(links && { links }),
   };
   const result = await deps.metadata.registerFile(record);
   const stored = result.record;
@@ -68,5 +70,6 @@ export async function registerFile(deps: RegisterFileDeps, input: IngestionInput
     format: stored.format,
     dataType: stored.dataType,
     outcome: stored.status === 'DUPLICATE' ? 'DUPLICATE' : 'REGISTERED',
+    ...(stored.links && { links: stored.links }),
   };
 }

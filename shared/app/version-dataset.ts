@@ -42,6 +42,7 @@ export async function versionDataset(
     validationStatus: validate.status,
     tags: [],
     createdAt: deps.clock.now().toISOString(),
+    ...(file.links && { links: file.links }),
     ...(quality && {
       quality: {
         status: quality.status,

@@ -3,7 +3,9 @@
  * versions over the HTTP API, with the request and answer shapes of the routes.
  */
 import type { FeatureVersionRecord } from '../domain/feature-store.js';
+import { applyNormalization, type NormalizationParams } from '../domain/features/normalize.js';
 import type { CellValue } from '../domain/table.js';
+import { batchFromRows, rowsOf } from '../domain/table.js';
 import { type ClientConfig, createHttpClient } from './http.js';
 
 export interface RegisterFeatureInput {
@@ -92,3 +94,24 @@ export function createFeatureStore(config: ClientConfig) {
 }
 
 export type FeatureStoreClient = ReturnType<typeof createFeatureStore>;
+
+/**
+ * Applies a feature version's stored normalization to raw rows at inference, exactly as registration
+ * applied it to the training data (fitted on the training split, never refitted).
+ */
+export function normalizeRows(
+  rows: ReadonlyArray<Record<string, CellValue>>,
+  params: NormalizationParams,
+): Array<Record<string, CellValue>> {
+  const names = Object.keys(params.columns);
+  const schema = {
+    columns: [...new Set([...names, ...rows.flatMap((r) => Object.keys(r))])].map((name) => ({
+      name,
+      type: names.includes(name) ? ('float' as const) : ('string' as const),
+      nullable: true,
+    })),
+  };
+  const table = batchFromRows(schema, rows);
+  const normalized = applyNormalization(table, params);
+  return rowsOf(normalized);
+}

@@ -39,6 +39,8 @@ export interface FileRecord {
   stage: PipelineStage;
   /** The earlier file of the same dataset with the same content, when status is DUPLICATE. */
   duplicateOf?: string;
+  /** What the file says it came from (object metadata): becomes lineage edges of its version. */
+  links?: FileLinks;
   uploadedAt: string;
   registeredAt: string;
   failure?: { stage: string; errorName: string; message: string; at: string; reportKey?: string };
@@ -102,4 +104,29 @@ export function executionNameFor(ref: ObjectRef): string {
 
 export function objectVersion(ref: ObjectRef): string {
   return objectVersionOf(ref);
+}
+
+/** Lineage a file declares about itself: the model that scored it, the dataset version it scored. */
+export interface FileLinks {
+  model?: { name: string; version: string } | undefined;
+  input?: { dataset: string; version: number } | undefined;
+}
+
+/** Object metadata keys (x-amz-meta-*) that declare links: `strata-model: name@1.2.0`, `strata-input: dataset@v3`. */
+export const LINK_METADATA = { model: 'strata-model', input: 'strata-input' } as const;
+
+/**
+ * Links from object metadata. A malformed value is ignored rather than failing the file: metadata is
+ * free text any uploader can set, and a bad link must not block the data.
+ */
+export function linksFromMetadata(metadata: Readonly<Record<string, string>>): FileLinks | undefined {
+  const model = /^([a-z0-9][a-z0-9_.-]{0,62})@(\d{1,6}\.\d{1,6}\.\d{1,6})$/.exec(
+    metadata[LINK_METADATA.model] ?? '',
+  );
+  const input = /^([a-z0-9][a-z0-9_-]{0,62})@v([1-9]\d{0,9})$/.exec(metadata[LINK_METADATA.input] ?? '');
+  const links: FileLinks = {
+    ...(model && { model: { name: model[1] as string, version: model[2] as string } }),
+    ...(input && { input: { dataset: input[1] as string, version: Number(input[2]) } }),
+  };
+  return links.model || links.input ? links : undefined;
 }

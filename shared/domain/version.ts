@@ -46,6 +46,10 @@ export interface VersionRecord {
     | undefined;
   /** Why a gate held the version (status HELD). */
   hold?: { reasons: string[]; at: string } | undefined;
+  /** Lineage the source file declared: the model that produced these rows, the version it scored. */
+  links?:
+    | { model?: { name: string; version: string }; input?: { dataset: string; version: number } }
+    | undefined;
   /** A person's decision to make the version current despite a hold. */
   promotion?: { reason: string; at: string; previousCurrent?: number | undefined } | undefined;
 }
@@ -77,7 +81,28 @@ export const lineageNode = {
   file: (tenant: string, fileId: string) => `file:${tenant}/${fileId}`,
   datasetVersion: (tenant: string, dataset: string, version: number) =>
     `dataset-version:${tenant}/${dataset}/v${version}`,
+  modelVersion: (tenant: string, model: string, version: string) =>
+    `model-version:${tenant}/${model}@${version}`,
 };
+
+/** The edges a new dataset version gets beyond file → version: what its source file declared. */
+export function declaredEdges(
+  tenant: string,
+  record: Pick<VersionRecord, 'dataset' | 'version' | 'links'>,
+): Array<{ from: string; to: string; type: 'derived_from' | 'scored_by' }> {
+  const to = lineageNode.datasetVersion(tenant, record.dataset, record.version);
+  const edges: Array<{ from: string; to: string; type: 'derived_from' | 'scored_by' }> = [];
+  const { input, model } = record.links ?? {};
+  if (input)
+    edges.push({
+      from: lineageNode.datasetVersion(tenant, input.dataset, input.version),
+      to,
+      type: 'derived_from',
+    });
+  if (model)
+    edges.push({ from: lineageNode.modelVersion(tenant, model.name, model.version), to, type: 'scored_by' });
+  return edges;
+}
 
 /** Whether a version committed now becomes the dataset's current one (later versions win). */
 export function shouldPromote(current: number | undefined, candidate: number): boolean {

@@ -303,3 +303,29 @@ export const historicalFeaturesBody = z
     timestamp_field: z.string().min(1).default('timestamp'),
   })
   .strict();
+
+/** `POST /datasets/{name}/predictions`. */
+export const predictionsBody = z
+  .object({
+    model: z
+      .object({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a model name: lower-case letters, digits, _ . -'),
+        version: semver,
+      })
+      .strict(),
+    input_version: z.number().int().positive().optional(),
+    timestamp_column: z.string().min(1).default('timestamp'),
+    rows: z
+      .array(z.record(z.string().min(1), cell))
+      .min(1)
+      .max(10_000),
+  })
+  .strict()
+  .transform((b) => ({
+    model: b.model,
+    inputVersion: b.input_version,
+    timestampColumn: b.timestamp_column,
+    rows: b.rows,
+  }));

@@ -30,6 +30,13 @@ export const registerOutputSchema = z.object({
   dataType: z.string(),
   /** REGISTERED → continue; DUPLICATE → the state machine ends here. */
   outcome: z.enum(['REGISTERED', 'DUPLICATE']),
+  /** Lineage the file declared in its metadata (model, input version). */
+  links: z
+    .object({
+      model: z.object({ name: z.string(), version: z.string() }).optional(),
+      input: z.object({ dataset: z.string(), version: z.number().int().positive() }).optional(),
+    })
+    .optional(),
 });
 export type RegisterOutput = z.infer<typeof registerOutputSchema>;
 

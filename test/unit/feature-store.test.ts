@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { normalizeRows } from '../../shared/client/feature-store.js';
 import {
   buildTimelines,
   compareSemver,
@@ -11,6 +12,7 @@ import {
   rowAsOf,
   semverSortKey,
 } from '../../shared/domain/feature-store.js';
+import { fitNormalization } from '../../shared/domain/features/normalize.js';
 import { batchFromRows, type TableSchema } from '../../shared/domain/table.js';
 
 const schema: TableSchema = {
@@ -110,5 +112,36 @@ describe('feature versions', () => {
     expect(parseFeatureRef('spend')).toEqual({ name: 'spend', version: undefined });
     expect(() => parseFeatureRef('Spend')).toThrow(/feature name/);
     expect(() => parseFeatureRef('a@1.0.0@2')).toThrow(/more than one/);
+  });
+});
+
+describe('normalizeRows (client, at inference)', () => {
+  it('applies stored params exactly as registration applied them, leaving other fields alone', () => {
+    // Prepare: params fit on training rows, stored as JSON and read back.
+    const train = [
+      { x: 1, y: 10 },
+      { x: 2, y: 20 },
+      { x: 4, y: 40 },
+    ];
+    const trainSchema: TableSchema = {
+      columns: [
+        { name: 'x', type: 'float', nullable: false },
+        { name: 'y', type: 'float', nullable: false },
+      ],
+    };
+    const params = JSON.parse(
+      JSON.stringify(
+        fitNormalization(batchFromRows(trainSchema, train), { method: 'zscore', columns: ['x'] }),
+      ),
+    );
+
+    // Act
+    const [row] = normalizeRows([{ id: 'e1', x: 7, y: 70 }], params);
+
+    // Assess
+    const mean = 7 / 3;
+    const std = Math.sqrt(((1 - mean) ** 2 + (2 - mean) ** 2 + (4 - mean) ** 2) / 2);
+    expect(row?.x).toBeCloseTo((7 - mean) / std, 12);
+    expect(row).toMatchObject({ id: 'e1', y: 70 });
   });
 });

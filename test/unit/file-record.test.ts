@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { executionNameFor, fileIdFor } from '../../shared/domain/file-record.js';
+import { executionNameFor, fileIdFor, linksFromMetadata } from '../../shared/domain/file-record.js';
+import { declaredEdges } from '../../shared/domain/version.js';
 import { decodeS3Key, s3EventSchema } from '../../shared/schemas/ingestion.js';
 
 const sampleEvent = JSON.parse(
@@ -54,5 +55,42 @@ describe('S3 events', () => {
 
   it('rejects an event without records', () => {
     expect(s3EventSchema.safeParse({ Records: [] }).success).toBe(false);
+  });
+});
+
+describe('links a file declares in its metadata', () => {
+  it('reads the model and the scored version, and ignores malformed values', () => {
+    expect(linksFromMetadata({ 'strata-model': 'forecaster@1.2.0', 'strata-input': 'demand@v3' })).toEqual({
+      model: { name: 'forecaster', version: '1.2.0' },
+      input: { dataset: 'demand', version: 3 },
+    });
+    expect(
+      linksFromMetadata({ 'strata-model': 'forecaster@latest', 'strata-input': 'demand@3' }),
+    ).toBeUndefined();
+    expect(linksFromMetadata({})).toBeUndefined();
+  });
+
+  it('turns them into lineage edges into the new version', () => {
+    // Act
+    const edges = declaredEdges('t1', {
+      dataset: 'demand-predictions',
+      version: 2,
+      links: { model: { name: 'forecaster', version: '1.2.0' }, input: { dataset: 'demand', version: 3 } },
+    });
+
+    // Assess
+    expect(edges).toEqual([
+      {
+        from: 'dataset-version:t1/demand/v3',
+        to: 'dataset-version:t1/demand-predictions/v2',
+        type: 'derived_from',
+      },
+      {
+        from: 'model-version:t1/forecaster@1.2.0',
+        to: 'dataset-version:t1/demand-predictions/v2',
+        type: 'scored_by',
+      },
+    ]);
+    expect(declaredEdges('t1', { dataset: 'd', version: 1 })).toEqual([]);
   });
 });
