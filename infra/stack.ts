@@ -26,10 +26,12 @@ import {
   Condition,
   DefinitionBody,
   Fail,
+  JsonPath,
   LogLevel,
   Pass,
   StateMachine,
   Succeed,
+  TaskInput,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -141,6 +143,7 @@ export class StrataStack extends Stack {
 
     const quarantined = new LambdaInvoke(this, 'Quarantine file', {
       lambdaFunction: quarantine.fn,
+      payload: runPayload('quarantine'),
       payloadResponseOnly: true,
       resultPath: '$.quarantine',
     })
@@ -346,6 +349,21 @@ export class StrataStack extends Stack {
     route('GET /datasets/{name}/versions/{v}', 'ApiGetVersion', (fn) =>
       readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*'),
     );
+    // The literal `latest` is more specific than `{v}`, so API Gateway (and the local host) route it here.
+    route('GET /datasets/{name}/versions/latest', 'ApiGetLatestVersion', (fn) =>
+      readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*'),
+    );
+    // Tags and description only; writes the version item and its tag-index items in one transaction.
+    route('PATCH /datasets/{name}/versions/{v}', 'ApiUpdateVersion', (fn) =>
+      fn
+        .bindTable('METADATA_TABLE', metadataTable, 'read')
+        .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
+        .bindTable('LINEAGE_TABLE', lineageTable, 'read'),
+    );
+    // Reads the two records and their profiles (reports/), never the snapshots.
+    route('GET /datasets/{name}/versions/{v}/diff/{other}', 'ApiDiffVersions', (fn) =>
+      readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*'),
+    );
     // Writes too: the CSV form of a version is made on first request and kept beside its Parquet.
     route('GET /datasets/{name}/versions/{v}/data', 'ApiVersionData', (fn) =>
       readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*'),
@@ -375,6 +393,20 @@ export class StrataStack extends Stack {
       readsVersions(fn).bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*'),
     );
 
+    // ---- lineage and models ----------------------------------------------------------------------
+    route('GET /lineage/{node+}', 'ApiGetLineage', (fn) =>
+      fn.bindTable('LINEAGE_TABLE', lineageTable, 'read'),
+    );
+    route('POST /models/{name}/versions/{v}/links', 'ApiLinkModel', (fn) =>
+      readsVersions(fn)
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+        .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite')
+        .bindTable('FEATURES_TABLE', featuresTable, 'read'),
+    );
+    route('GET /models/{name}/versions/{v}', 'ApiGetModelVersion', (fn) =>
+      fn.bindTable('METADATA_TABLE', metadataTable, 'read').bindTable('LINEAGE_TABLE', lineageTable, 'read'),
+    );
+
     // ---- feature store ---------------------------------------------------------------------------
     // Registration reads the source version's snapshot and writes offline Parquet + online items.
     route(
@@ -382,6 +414,7 @@ export class StrataStack extends Stack {
       'ApiRegisterFeature',
       (fn) =>
         readsVersions(fn)
+          .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite')
           .bindTable('FEATURES_TABLE', featuresTable, 'readWrite')
           .bindTable('ONLINE_FEATURES_TABLE', onlineFeaturesTable, 'readWrite')
           .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
@@ -405,18 +438,32 @@ export class StrataStack extends Stack {
 
     route('GET /files', 'ApiListFiles', readsMetadata);
     route('GET /files/{id}', 'ApiGetFile', readsMetadata);
+
+    // ---- pipeline runs (recorded by the stages in the metadata table) -----------------------------
+    route('GET /runs/{id}', 'ApiGetRun', readsMetadata);
+    route(
+      ['GET /datasets/{name}/runs', 'GET /datasets/{name}/runs/latest-successful'],
+      'ApiListRuns',
+      readsMetadata,
+    );
+    // A retry is a new execution for the failed run's object, linked to it on both runs.
+    route('POST /runs/{id}/retry', 'ApiRetryRun', (fn) => {
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+      fn.fn.addEnvironment('STATE_MACHINE_ARN', ingestion.stateMachineArn);
+      ingestion.grantStartExecution(fn.fn);
+    });
     // Presigning needs PutObject on fresh/*: the URL carries the function's permission to the uploader.
     const presignsUploads = (fn: StrataFunction) =>
       fn.bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*');
     route('POST /files/upload-url', 'ApiCreateUploadUrl', presignsUploads);
     route('POST /files/upload-urls', 'ApiCreateUploadUrls', presignsUploads);
-    // Reads snapshots (versions/*) for the combined file; writes only under training-sets/. The lineage
-    // table name is bound only because the version store is built with all three tables.
+    // Reads snapshots (versions/*) for the combined file; writes only under training-sets/, and the
+    // training set's lineage edges with its record.
     route('POST /training-sets', 'ApiCreateTrainingSet', (fn) =>
       fn
         .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
         .bindTable('VERSIONS_TABLE', versionsTable, 'read')
-        .bindTable('LINEAGE_TABLE', lineageTable, 'read')
+        .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite')
         .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
         .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'training-sets/*'),
     );
@@ -486,6 +533,7 @@ export class StrataStack extends Stack {
     failed.next(onError);
     return new LambdaInvoke(this, `Stage: ${name}`, {
       lambdaFunction: fn,
+      payload: runPayload(name),
       payloadResponseOnly: true,
       resultPath: `$.${name === 'register' ? 'file' : name}`,
     })
@@ -534,6 +582,25 @@ export class StrataStack extends Stack {
       },
     );
   }
+}
+
+/**
+ * What every Lambda of the state machine receives: the state, and the run (execution) and attempt it is
+ * part of, from the context object. The stage wiring (shared/run-recorder.ts) hands the handler the state
+ * and records the attempt; `RetryCount` tells a Step Functions Retry's attempt from the first one.
+ */
+function runPayload(stage: string): TaskInput {
+  return TaskInput.fromObject({
+    state: JsonPath.entirePayload,
+    run: {
+      id: JsonPath.executionName,
+      arn: JsonPath.executionId,
+      startedAt: JsonPath.executionStartTime,
+      stage,
+      attempt: JsonPath.stateRetryCount,
+      enteredAt: JsonPath.stateEnteredTime,
+    },
+  });
 }
 
 /** `ApiGetDataset` → `api-get-dataset`: route functions live in functions/<kebab id>/. */

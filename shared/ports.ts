@@ -6,6 +6,8 @@ import type { DatasetConfig, DatasetRecord, DatasetSummary, DriftSettings } from
 import type { FeatureVersionRecord } from './domain/feature-store.js';
 import type { FileRecord, FileStatus, ObjectRef } from './domain/file-record.js';
 import type { ConsumptionResult, MoveMarker, RetentionPolicy } from './domain/lifecycle.js';
+import type { LineageEdge } from './domain/lineage.js';
+import type { RunEnd, RunRecord, RunStatus, StageAttempt } from './domain/run.js';
 import type { FileFacts } from './domain/statistics.js';
 import type { CellValue } from './domain/table.js';
 import type { TrainingSetRecord } from './domain/training-set.js';
@@ -113,6 +115,16 @@ export interface MetadataStore {
   getFile(tenant: string, fileId: string): Promise<FileRecord | undefined>;
   /** Marks a file QUARANTINED with the failing stage and error; creates the record if register never ran. */
   recordFailure(failure: FileFailure): Promise<void>;
+  /**
+   * A retried run re-admits a QUARANTINED file that register had recorded: back to FRESH, its failure
+   * appended to `previousFailures`. Undefined when the file is not such a file (any more).
+   */
+  readmitFile(record: FileRecord, at: string): Promise<FileRecord | undefined>;
+  /**
+   * Removes the record a failure left for a file register never recorded (QUARANTINED, no content hash),
+   * so that registering it again records it whole. False when there was no such record.
+   */
+  discardUnregisteredFile(tenant: string, fileId: string): Promise<boolean>;
   listDatasets(tenant: string, page?: { limit: number; cursor?: string }): Promise<Page<DatasetSummary>>;
   listFiles(tenant: string, query: FileQuery): Promise<Page<FileRecord>>;
 }
@@ -170,6 +182,25 @@ export interface VersionStore {
     dataset: string,
     page: { limit: number; cursor?: string },
   ): Promise<Page<VersionRecord>>;
+  /**
+   * Sets a complete version's tags and description, its only mutable metadata, and keeps the tag index
+   * in step in the same transaction. `update` computes them from the stored record and is called again
+   * when another writer changed the tags meanwhile (`description: null` removes it). Throws NotFoundError
+   * for a missing or PENDING version.
+   */
+  updateVersionMetadata(
+    tenant: string,
+    dataset: string,
+    version: number,
+    update: (current: VersionRecord) => { tags: string[]; description?: string | null | undefined },
+  ): Promise<VersionRecord>;
+  /** The versions carrying `tag`, newest first, paginated like `listVersions`. */
+  listVersionsByTag(
+    tenant: string,
+    dataset: string,
+    tag: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<VersionRecord>>;
 }
 
 export interface FileQuery {
@@ -181,8 +212,12 @@ export interface FileQuery {
 }
 
 export interface TrainingSetStore {
-  /** Records a training set once; the id is new, so a conflict is a bug, not a race. */
-  putTrainingSet(record: TrainingSetRecord): Promise<void>;
+  /**
+   * Records a training set once (the id is new, so a conflict is a bug, not a race) with its lineage
+   * edges: in one transaction when they fit (≤ 99), else the overflow edges first, so a visible training
+   * set always has all its lineage.
+   */
+  putTrainingSet(record: TrainingSetRecord, edges?: readonly LineageEdge[]): Promise<void>;
   getTrainingSet(tenant: string, id: string): Promise<TrainingSetRecord | undefined>;
 }
 
@@ -315,6 +350,58 @@ export interface Orchestrator {
   startIngestion(name: string, input: unknown): Promise<StartedExecution>;
 }
 
+/** What opens a run: facts of its execution, written by whoever sees the run first and never changed. */
+export interface RunStart {
+  runId: string;
+  executionArn: string;
+  tenant: string;
+  dataset: string;
+  fileId: string;
+  object: ObjectRef;
+  startedAt: string;
+  retryOf?: string | undefined;
+}
+
+export interface RunQuery {
+  status?: RunStatus | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Pipeline runs (domain/run.ts): one per execution, with an item per stage attempt; every write idempotent. */
+export interface RunStore {
+  /** Creates the run (RUNNING) unless it exists, and marks the stage it is in. */
+  openRun(run: RunStart, at: string, currentStage?: string): Promise<void>;
+  /** Records an attempt as RUNNING, once per (run, stage, attempt). */
+  startAttempt(tenant: string, runId: string, attempt: StageAttempt): Promise<void>;
+  /** Ends a RUNNING attempt; false when it had ended already (or never started). */
+  endAttempt(
+    tenant: string,
+    runId: string,
+    end: Pick<StageAttempt, 'stage' | 'attempt' | 'status' | 'endedAt' | 'durationMs' | 'error'>,
+  ): Promise<boolean>;
+  /** Ends a RUNNING run (and moves it in the status index); false when it had ended already. */
+  endRun(
+    tenant: string,
+    dataset: string,
+    runId: string,
+    end: RunEnd & { endedAt: string; durationMs?: number | undefined },
+  ): Promise<boolean>;
+  getRun(tenant: string, runId: string): Promise<{ run: RunRecord; attempts: StageAttempt[] } | undefined>;
+  /** A dataset's runs, newest first by start, all or in one status. */
+  listRuns(tenant: string, dataset: string, query: RunQuery): Promise<Page<RunRecord>>;
+  /**
+   * Names the retry of a FAILED run, once: the first caller claims it, later ones learn the name already
+   * claimed (`already-retried`); `not-failed` when the run is missing or not FAILED.
+   */
+  claimRetry(
+    tenant: string,
+    runId: string,
+    retryRunId: string,
+    at: string,
+  ): Promise<{ outcome: 'claimed' | 'already-retried'; retriedBy: string } | { outcome: 'not-failed' }>;
+}
+
 export interface Clock {
   now(): Date;
 }
@@ -343,6 +430,8 @@ export interface FeatureRegistry {
    */
   putFeatureVersion(
     record: FeatureVersionRecord,
+    /** Written in the same transaction as the record. */
+    edges?: readonly LineageEdge[],
   ): Promise<{ created: boolean; record: FeatureVersionRecord }>;
   getFeatureVersion(tenant: string, name: string, version: string): Promise<FeatureVersionRecord | undefined>;
   /** The highest version by semver order. */
@@ -376,4 +465,41 @@ export interface OnlineFeatureStore {
     version: string,
     entityKeys: readonly string[],
   ): Promise<Map<string, OnlineFeatureItem>>;
+}
+
+/** The lineage table: edges by their source (outgoing) and by their target (incoming, through gsi1). */
+export interface LineageStore {
+  /** Idempotent: an edge is keyed by (from, type, to). */
+  putEdges(tenant: string, edges: readonly LineageEdge[], at: string): Promise<void>;
+  outgoing(node: string): Promise<LineageEdge[]>;
+  incoming(node: string): Promise<LineageEdge[]>;
+}
+
+export interface ModelLink {
+  kind: 'dataset_version' | 'training_set' | 'feature_version';
+  /** The lineage node linked as the model version's input. */
+  node: string;
+  at: string;
+}
+
+export interface ModelVersionRecord {
+  tenant: string;
+  model: string;
+  version: string;
+  createdAt: string;
+  links: ModelLink[];
+}
+
+export interface ModelStore {
+  /**
+   * Adds a link to the model version (creating its record on first use) and the `trained_on` edge, in one
+   * transaction; linking the same input again changes nothing.
+   */
+  linkModelVersion(
+    tenant: string,
+    model: string,
+    version: string,
+    link: ModelLink,
+  ): Promise<ModelVersionRecord>;
+  getModelVersion(tenant: string, model: string, version: string): Promise<ModelVersionRecord | undefined>;
 }

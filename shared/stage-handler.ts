@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { StageDeps } from './app/pipeline-stages.js';
 import { loadConfig } from './config.js';
 import type { VersionStore } from './ports.js';
+import { recordRuns } from './run-recorder.js';
 import { parseWith } from './schemas/parse.js';
 import {
   clock,
@@ -56,7 +57,11 @@ function wrap<S extends z.ZodType, D, R>(
   run: (deps: D, input: z.infer<S>) => Promise<R>,
   deps: D,
 ) {
-  return middy(async (event: unknown) => run(deps, parseWith(schema, event)))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  return (
+    middy(async (event: unknown) => run(deps, parseWith(schema, event)))
+      .use(injectLambdaContext(logger))
+      .use(logMetrics(metrics))
+      // Unwraps the state machine's `{state, run}` and records the attempt on the run (run-recorder.ts).
+      .use(recordRuns())
+  );
 }

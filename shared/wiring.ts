@@ -12,7 +12,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoFeatureRegistry, DynamoOnlineFeatureStore } from './adapters/dynamo-feature-store.js';
 import { DynamoLifecycleStore } from './adapters/dynamo-lifecycle-store.js';
+import { DynamoLineageStore, DynamoModelStore } from './adapters/dynamo-lineage-store.js';
 import { DynamoMetadataStore } from './adapters/dynamo-metadata-store.js';
+import { DynamoRunStore } from './adapters/dynamo-run-store.js';
 import { DynamoVersionStore } from './adapters/dynamo-version-store.js';
 import { S3ObjectStore } from './adapters/s3-object-store.js';
 import { SfnOrchestrator } from './adapters/sfn-orchestrator.js';
@@ -91,6 +93,10 @@ export function lifecycleStore(config: Config<'METADATA_TABLE'>) {
   return new DynamoLifecycleStore(dynamoClient(config), config.METADATA_TABLE);
 }
 
+export function runStore(config: Config<'METADATA_TABLE'>) {
+  return new DynamoRunStore(dynamoClient(config), config.METADATA_TABLE);
+}
+
 export function versionStore(config: Config<'METADATA_TABLE' | 'VERSIONS_TABLE' | 'LINEAGE_TABLE'>) {
   return new DynamoVersionStore(dynamoClient(config), {
     metadataTable: config.METADATA_TABLE,
@@ -99,8 +105,27 @@ export function versionStore(config: Config<'METADATA_TABLE' | 'VERSIONS_TABLE' 
   });
 }
 
-export function featureRegistry(config: Config<'FEATURES_TABLE'>) {
-  return new DynamoFeatureRegistry(dynamoClient(config), config.FEATURES_TABLE);
+/** Pass the lineage table when the registry registers versions (their edges are written with them). */
+export function featureRegistry(config: Config<'FEATURES_TABLE'> & { LINEAGE_TABLE?: string }) {
+  return new DynamoFeatureRegistry(dynamoClient(config), config.FEATURES_TABLE, config.LINEAGE_TABLE);
+}
+
+/** The metadata store that writes training sets with their lineage edges. */
+export function trainingSetStore(config: Config<'METADATA_TABLE' | 'LINEAGE_TABLE'>) {
+  return new DynamoMetadataStore(dynamoClient(config), config.METADATA_TABLE, {
+    lineageTable: config.LINEAGE_TABLE,
+  });
+}
+
+export function lineageStore(config: Config<'LINEAGE_TABLE'>) {
+  return new DynamoLineageStore(dynamoClient(config), config.LINEAGE_TABLE);
+}
+
+export function modelStore(config: Config<'METADATA_TABLE' | 'LINEAGE_TABLE'>) {
+  return new DynamoModelStore(dynamoClient(config), {
+    metadataTable: config.METADATA_TABLE,
+    lineageTable: config.LINEAGE_TABLE,
+  });
 }
 
 export function onlineFeatureStore(config: Config<'ONLINE_FEATURES_TABLE'>) {

@@ -2,10 +2,11 @@ import { createTrainingSet, newTrainingSetId } from '../../shared/app/training-s
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
 import { createTrainingSetBody } from '../../shared/http/schemas.js';
-import { clock, logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';
+import { clock, logger, objectStore, trainingSetStore, versionStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'VERSIONS_TABLE', 'LINEAGE_TABLE']);
-const metadata = metadataStore(config);
+// One store for both roles: it writes the training set with its lineage edges.
+const metadata = trainingSetStore(config);
 const deps = {
   metadata,
   trainingSets: metadata,

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { versionDataset } from '../../shared/app/version-dataset.js';
 import { loadConfig } from '../../shared/config.js';
 import { suiteFromSchema } from '../../shared/domain/validation/index.js';
+import { recordRuns } from '../../shared/run-recorder.js';
 import { afterDriftSchema } from '../../shared/schemas/ingestion.js';
 import { parseWith } from '../../shared/schemas/parse.js';
 import { clock, logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';
@@ -20,4 +21,7 @@ const deps = {
 /** Pipeline stage 5: allocate version N, snapshot to versions/<tenant>/<dataset>/v<N>/, make it current. */
 export const handler = middy(async (event: unknown) =>
   versionDataset(deps, parseWith(afterDriftSchema, event)),
-).use(injectLambdaContext(logger));
+)
+  .use(injectLambdaContext(logger))
+  // Unwraps the state machine's `{state, run}` and records the attempt on the run.
+  .use(recordRuns());

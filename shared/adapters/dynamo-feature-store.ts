@@ -1,17 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type FeatureVersionRecord, semverSortKey } from '../domain/feature-store.js';
-import { TransientError } from '../errors.js';
+import type { LineageEdge } from '../domain/lineage.js';
+import { InternalError, TransientError } from '../errors.js';
 import type { FeatureRegistry, OnlineFeatureItem, OnlineFeatureStore, Page } from '../ports.js';
+import { putAll } from './dynamo-batch.js';
+import { edgeItem } from './dynamo-lineage-store.js';
 import { decodeCursor, encodeCursor } from './dynamo-metadata-store.js';
-import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
+import { rethrowSdkError } from './sdk-errors.js';
 
 /**
  * Features table: `pk = T#<tenant>#FS#<name>`, `sk = V#<zero-padded semver>`, so a reverse query with
@@ -23,30 +26,50 @@ const registrySk = (version: string) => `V#${semverSortKey(version)}`;
 const onlinePk = (tenant: string, name: string, version: string) => `T#${tenant}#FS#${name}#V#${version}`;
 const onlineSk = (entityKey: string) => `E#${entityKey}`;
 
-/** DynamoDB's batch limits. */
-const WRITE_BATCH = 25;
+/** DynamoDB's limit of keys per BatchGetItem. */
 const READ_BATCH = 100;
 /** Unprocessed items are retried with backoff this many times before the call fails as transient. */
 const BATCH_ATTEMPTS = 8;
 
 export class DynamoFeatureRegistry implements FeatureRegistry {
+  /** `lineageTable` only for registering (edges are written with the record); readers need none. */
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly lineageTable?: string,
   ) {}
 
-  async putFeatureVersion(record: FeatureVersionRecord) {
+  async putFeatureVersion(record: FeatureVersionRecord, edges: readonly LineageEdge[] = []) {
+    if (edges.length > 0 && !this.lineageTable)
+      throw new InternalError('feature registry built without a lineage table');
     try {
       await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: registryPk(record.tenant, record.name), sk: registrySk(record.version), ...record },
-          ConditionExpression: 'attribute_not_exists(pk)',
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: registryPk(record.tenant, record.name),
+                  sk: registrySk(record.version),
+                  ...record,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            // The version and its lineage land together: a listed feature version always has its edges.
+            ...edges.map((e) => ({
+              Put: {
+                TableName: this.lineageTable as string,
+                Item: edgeItem(record.tenant, e, record.createdAt),
+              },
+            })),
+          ],
         }),
       );
       return { created: true, record };
     } catch (error) {
-      if (sdkErrorName(error) !== 'ConditionalCheckFailedException') rethrowSdkError('PutItem', error);
+      if (!(error instanceof TransactionCanceledException)) rethrowSdkError('TransactWriteItems', error);
       const existing = await this.getFeatureVersion(record.tenant, record.name, record.version);
       if (!existing) throw new TransientError('feature version vanished after a conditional failure');
       return { created: false, record: existing };
@@ -110,33 +133,18 @@ export class DynamoOnlineFeatureStore implements OnlineFeatureStore {
 
   async materialize(tenant: string, name: string, version: string, rows: readonly OnlineFeatureItem[]) {
     const pk = onlinePk(tenant, name, version);
-    for (let i = 0; i < rows.length; i += WRITE_BATCH) {
-      let requests = rows.slice(i, i + WRITE_BATCH).map((row) => ({
-        PutRequest: {
-          Item: {
-            pk,
-            sk: onlineSk(row.entityKey),
-            entityKey: row.entityKey,
-            eventTime: row.eventTime,
-            values: row.values,
-          },
-        },
-      }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
-        if (attempt > BATCH_ATTEMPTS) {
-          throw new TransientError(`online store kept ${requests.length} writes unprocessed (throttled)`);
-        }
-        try {
-          const result = await this.doc.send(
-            new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-          );
-          requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-        } catch (error) {
-          rethrowSdkError('BatchWriteItem', error);
-        }
-        if (requests.length > 0) await sleep(Math.min(2000, 25 * 2 ** attempt));
-      }
-    }
+    await putAll(
+      this.doc,
+      this.tableName,
+      rows.map((row) => ({
+        pk,
+        sk: onlineSk(row.entityKey),
+        entityKey: row.entityKey,
+        eventTime: row.eventTime,
+        values: row.values,
+      })),
+      'online feature store',
+    );
   }
 
   async lookup(tenant: string, name: string, version: string, entityKeys: readonly string[]) {

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -9,8 +10,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DatasetConfig, DatasetRecord, DatasetSummary, DriftSettings } from '../domain/dataset.js';
 import type { FileRecord } from '../domain/file-record.js';
+import type { LineageEdge } from '../domain/lineage.js';
 import type { TrainingSetRecord } from '../domain/training-set.js';
-import { InvalidInputError } from '../errors.js';
+import { InternalError, InvalidInputError } from '../errors.js';
 import type {
   ApiKeyRecord,
   ApiKeyStore,
@@ -22,6 +24,7 @@ import type {
   RegisterOutcome,
   TrainingSetStore,
 } from '../ports.js';
+import { DynamoLineageStore, edgeItem } from './dynamo-lineage-store.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
 /**
@@ -36,7 +39,7 @@ import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
  * | training set | T#<tenant>             | TS#<id>          |                                 |                            |
  *
  * The lifecycle's items (move markers, retention policies, consumption claims) are described in
- * dynamo-lifecycle-store.ts.
+ * dynamo-lifecycle-store.ts, pipeline runs in dynamo-run-store.ts.
  */
 export const keys = {
   tenant: (tenant: string) => `T#${tenant}`,
@@ -55,6 +58,8 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The lineage table, for the records that are written with their edges (training sets). */
+    private readonly options: { lineageTable?: string } = {},
   ) {}
 
   async registerFile(record: FileRecord): Promise<RegisterOutcome> {
@@ -221,6 +226,63 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
     }
   }
 
+  async readmitFile(record: FileRecord, at: string): Promise<FileRecord | undefined> {
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(record.tenant), sk: keys.file(record.fileId) },
+          UpdateExpression:
+            'SET #status = :fresh, #gsi1pk = :byStatus, #stage = :register, #readmittedAt = :at, ' +
+            '#previous = list_append(if_not_exists(#previous, :none), :failures) REMOVE #failure, #quarantineKey',
+          // Only a file register recorded whole (its content hash claimed and counted) comes back as is.
+          ConditionExpression: '#status = :quarantined AND attribute_exists(sha256)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#gsi1pk': 'gsi1pk',
+            '#stage': 'stage',
+            '#readmittedAt': 'readmittedAt',
+            '#previous': 'previousFailures',
+            '#failure': 'failure',
+            '#quarantineKey': 'quarantineKey',
+          },
+          ExpressionAttributeValues: {
+            ':fresh': 'FRESH',
+            ':quarantined': 'QUARANTINED',
+            ':byStatus': keys.byStatus(record.tenant, 'FRESH'),
+            ':register': 'register',
+            ':at': at,
+            ':none': [],
+            ':failures': record.failure ? [record.failure] : [],
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes ? toFileRecord(result.Attributes) : undefined;
+    } catch (error) {
+      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return undefined;
+      rethrowSdkError('UpdateItem', error);
+    }
+  }
+
+  async discardUnregisteredFile(tenant: string, fileId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(tenant), sk: keys.file(fileId) },
+          ConditionExpression: '#status = :quarantined AND attribute_not_exists(sha256)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':quarantined': 'QUARANTINED' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return false;
+      rethrowSdkError('DeleteItem', error);
+    }
+  }
+
   /**
    * Files newest first. A status uses gsi1 and a dataset gsi2 (the other filters apply within the page,
    * so a page may hold fewer than `limit` items while a cursor still follows).
@@ -380,22 +442,41 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
     }
   }
 
-  async putTrainingSet(record: TrainingSetRecord): Promise<void> {
+  async putTrainingSet(record: TrainingSetRecord, edges: readonly LineageEdge[] = []): Promise<void> {
+    if (edges.length > 0 && !this.options.lineageTable) {
+      throw new InternalError('metadata store built without a lineage table');
+    }
+    const lineageTable = this.options.lineageTable as string;
+    // DynamoDB transactions hold 100 items: the record plus 99 edges; any more go first, idempotently.
+    const inTransaction = edges.slice(0, 99);
+    const before = edges.slice(99);
+    if (before.length > 0) {
+      await new DynamoLineageStore(this.doc, lineageTable).putEdges(record.tenant, before, record.createdAt);
+    }
     try {
       await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: keys.tenant(record.tenant),
-            sk: keys.trainingSet(record.id),
-            [ENTITY]: 'training-set',
-            ...record,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: keys.tenant(record.tenant),
+                  sk: keys.trainingSet(record.id),
+                  [ENTITY]: 'training-set',
+                  ...record,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...inTransaction.map((e) => ({
+              Put: { TableName: lineageTable, Item: edgeItem(record.tenant, e, record.createdAt) },
+            })),
+          ],
         }),
       );
     } catch (error) {
-      rethrowSdkError('PutItem', error);
+      rethrowSdkError('TransactWriteItems', error);
     }
   }
 

@@ -1,15 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { LineageEdge } from '../domain/lineage.js';
 import { declaredEdges, lineageNode, snapshotKey, type VersionRecord } from '../domain/version.js';
+import { tagDelta } from '../domain/version-tags.js';
 import { NotFoundError, TransientError } from '../errors.js';
 import type { Page, VersionDraft, VersionStore } from '../ports.js';
+import { edgeItem } from './dynamo-lineage-store.js';
 import { decodeCursor, encodeCursor, keys, updateExpression } from './dynamo-metadata-store.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
@@ -25,6 +29,14 @@ export interface VersionTables {
  * reverse (`gsi1pk = <target>`, `gsi1sk = IN#<type>#<source>`), so both walks are single queries.
  */
 const versionSk = (version: number) => `V#${String(version).padStart(10, '0')}`;
+
+/**
+ * Tag index, in the versions table: one item per (tag, version), `pk = T#<tenant>#DS#<dataset>#TAG#<tag>`,
+ * `sk = V#<10-digit version>`, written in the same transaction as the version's `tags`. Listing a tag
+ * reads only its own partition (newest first), then the records themselves with BatchGetItem.
+ */
+const tagPk = (tenant: string, dataset: string, tag: string) =>
+  `${keys.byDataset(tenant, dataset)}#TAG#${tag}`;
 
 /** Concurrent commits to one dataset retry on the counter; each round one of them wins. */
 const MAX_ATTEMPTS = 60;
@@ -79,21 +91,8 @@ export class DynamoVersionStore implements VersionStore {
     const from = lineageNode.file(tenant, record.sourceFileId);
     const to = lineageNode.datasetVersion(tenant, dataset, version);
     const at = record.createdAt;
-    const edge = (e: { from: string; to: string; type: string }) => ({
-      Put: {
-        TableName: this.tables.lineageTable,
-        Item: {
-          pk: e.from,
-          sk: `OUT#${e.type}#${e.to}`,
-          gsi1pk: e.to,
-          gsi1sk: `IN#${e.type}#${e.from}`,
-          type: e.type,
-          from: e.from,
-          to: e.to,
-          tenant,
-          createdAt: at,
-        },
-      },
+    const edge = (e: LineageEdge) => ({
+      Put: { TableName: this.tables.lineageTable, Item: edgeItem(tenant, e, at) },
     });
     return [
       {
@@ -267,6 +266,139 @@ export class DynamoVersionStore implements VersionStore {
     } catch (error) {
       rethrowSdkError('Query', error);
     }
+  }
+
+  async updateVersionMetadata(
+    tenant: string,
+    dataset: string,
+    version: number,
+    update: (current: VersionRecord) => { tags: string[]; description?: string | null | undefined },
+  ): Promise<VersionRecord> {
+    const key = { pk: keys.byDataset(tenant, dataset), sk: versionSk(version) };
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const current = await this.getVersion(tenant, dataset, version);
+      if (!current || current.status === 'PENDING') {
+        throw new NotFoundError(`version ${version} of dataset "${dataset}" not found or not complete`);
+      }
+      const before = current.tags ?? [];
+      const { tags, description } = update(current);
+      const { added, removed } = tagDelta(before, tags);
+      const clear = description === null || description === '';
+      const names: Record<string, string> = { '#tags': 'tags', '#status': 'status' };
+      const values: Record<string, unknown> = { ':tags': tags, ':before': before, ':pending': 'PENDING' };
+      let expression = 'SET #tags = :tags';
+      if (description !== undefined) {
+        names['#description'] = 'description';
+        if (clear) expression += ' REMOVE #description';
+        else {
+          expression += ', #description = :description';
+          values[':description'] = description;
+        }
+      }
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tables.versionsTable,
+                  Key: key,
+                  UpdateExpression: expression,
+                  // Optimistic: the tags must be the ones `update` saw, or the index would drift.
+                  ConditionExpression:
+                    'attribute_exists(pk) AND #status <> :pending AND (attribute_not_exists(#tags) OR #tags = :before)',
+                  ExpressionAttributeNames: names,
+                  ExpressionAttributeValues: values,
+                },
+              },
+              ...added.map((tag) => ({
+                Put: {
+                  TableName: this.tables.versionsTable,
+                  Item: { pk: tagPk(tenant, dataset, tag), sk: key.sk, tenant, dataset, tag, version },
+                },
+              })),
+              ...removed.map((tag) => ({
+                Delete: {
+                  TableName: this.tables.versionsTable,
+                  Key: { pk: tagPk(tenant, dataset, tag), sk: key.sk },
+                },
+              })),
+            ],
+          }),
+        );
+        const { description: previous, ...rest } = current;
+        const kept = description === undefined ? previous : clear ? undefined : description;
+        return { ...rest, tags, ...(kept !== undefined && { description: kept }) };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) rethrowSdkError('TransactWriteItems', error);
+        // Another writer changed the tags (or the transaction collided): read again and recompute.
+        await sleep(10 + Math.random() * 40 * attempt);
+      }
+    }
+    throw new TransientError(`could not update ${tenant}/${dataset} v${version}: too much contention`);
+  }
+
+  async listVersionsByTag(
+    tenant: string,
+    dataset: string,
+    tag: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<VersionRecord>> {
+    const pk = tagPk(tenant, dataset, tag);
+    let result: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
+    try {
+      result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tables.versionsTable,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ScanIndexForward: false,
+          Limit: page.limit,
+          ExclusiveStartKey: decodeCursor(page.cursor, pk),
+        }),
+      );
+    } catch (error) {
+      rethrowSdkError('Query', error);
+    }
+    const numbers = (result.Items ?? []).map((item) => Number(item.version));
+    const records = await this.batchGetVersions(tenant, dataset, numbers);
+    return {
+      items: numbers.flatMap((n) => records.get(n) ?? []),
+      cursor: encodeCursor(result.LastEvaluatedKey),
+    };
+  }
+
+  /** The records of `numbers` (at most a page, ≤ 1000), by number; BatchGetItem reads 100 at a time. */
+  private async batchGetVersions(tenant: string, dataset: string, numbers: readonly number[]) {
+    const found = new Map<number, VersionRecord>();
+    const pk = keys.byDataset(tenant, dataset);
+    for (let start = 0; start < numbers.length; start += 100) {
+      let pending: Record<string, unknown>[] = numbers
+        .slice(start, start + 100)
+        .map((n) => ({ pk, sk: versionSk(n) }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > 10) throw new TransientError('BatchGetItem left keys unprocessed after 10 attempts');
+        if (attempt > 1) await sleep(Math.min(1000, 20 * 2 ** attempt));
+        try {
+          const result = await this.doc.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tables.versionsTable]: { Keys: pending, ConsistentRead: true } },
+            }),
+          );
+          for (const item of result.Responses?.[this.tables.versionsTable] ?? []) {
+            const record = toVersion(item);
+            found.set(Number(record.version), record);
+          }
+          pending = (result.UnprocessedKeys?.[this.tables.versionsTable]?.Keys ?? []) as Record<
+            string,
+            unknown
+          >[];
+        } catch (error) {
+          rethrowSdkError('BatchGetItem', error);
+        }
+      }
+    }
+    return found;
   }
 
   private async get(table: string, key: { pk: string; sk: string }) {

@@ -31,13 +31,19 @@ export async function listVersions(
   deps: Pick<DatasetReadDeps, 'datasets' | 'versions'>,
   tenant: string,
   dataset: string,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string; tag?: string | undefined },
 ) {
   const record = await getDataset(deps, tenant, dataset);
-  const result = await deps.versions.listVersions(tenant, dataset, page);
+  const { tag, ...rest } = page;
+  // With a tag, only its index partition is read (see dynamo-version-store.ts), not every version.
+  const result =
+    tag === undefined
+      ? await deps.versions.listVersions(tenant, dataset, rest)
+      : await deps.versions.listVersionsByTag(tenant, dataset, tag, rest);
   return {
     dataset,
     currentVersion: record.currentVersion,
+    ...(tag !== undefined && { tag }),
     versions: result.items,
     nextCursor: result.cursor,
   };

@@ -28,6 +28,7 @@ import {
 } from '../domain/features/normalize.js';
 import { applyFeatureSpec, featureSpecSchema } from '../domain/features/spec.js';
 import { type SplitRatios, splitRows, takeRows } from '../domain/features/split.js';
+import { node } from '../domain/lineage.js';
 import type { CellValue, RecordBatch } from '../domain/table.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { openParquet } from '../formats/parquet.js';
@@ -232,7 +233,17 @@ export async function registerFeatureVersion(
     contentHash,
     createdAt: deps.clock.now().toISOString(),
   };
-  const put = await deps.registry.putFeatureVersion(record);
+  const edges =
+    source.kind === 'dataset'
+      ? [
+          {
+            from: node.datasetVersion(tenant, source.dataset, source.version),
+            to: node.featureVersion(tenant, name, version),
+            type: 'derived_from' as const,
+          },
+        ]
+      : [];
+  const put = await deps.registry.putFeatureVersion(record, edges);
   if (!put.created && put.record.contentHash !== contentHash) {
     throw new ConflictError(`feature ${name}@${version} was registered concurrently with other content`);
   }

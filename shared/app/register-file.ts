@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FileRecord, fileIdFor, linksFromMetadata, objectVersion } from '../domain/file-record.js';
 import { detectDataType, detectFormat, parseObjectKey } from '../domain/object-key.js';
-import type { Clock, Logger, MetadataStore, ObjectStore } from '../ports.js';
+import type { Clock, Logger, MetadataStore, ObjectStore, RegisterOutcome } from '../ports.js';
 import type { IngestionInput, RegisterOutput } from '../schemas/ingestion.js';
 
 export interface RegisterFileDeps {
@@ -52,7 +52,11 @@ export async function registerFile(deps: RegisterFileDeps, input: IngestionInput
     registeredAt: now,
     ...(links && { links }),
   };
-  const result = await deps.metadata.registerFile(record);
+  const registered = await deps.metadata.registerFile(record);
+  const result =
+    registered.outcome === 'already-registered' && registered.record.status === 'QUARANTINED'
+      ? await readmit(deps, record, registered.record, now)
+      : registered;
   const stored = result.record;
   deps.logger.info('file registered', {
     fileId: stored.fileId,
@@ -72,4 +76,34 @@ export async function registerFile(deps: RegisterFileDeps, input: IngestionInput
     outcome: stored.status === 'DUPLICATE' ? 'DUPLICATE' : 'REGISTERED',
     ...(stored.links && { links: stored.links }),
   };
+}
+
+/**
+ * A QUARANTINED file met again by register is being retried (`POST /runs/{id}/retry`: the execution name
+ * of an object is otherwise used once): it goes through the stages again. A file register had recorded
+ * is re-admitted as FRESH (its failure kept in `previousFailures`, a new failure quarantines it again);
+ * the record a failure left before register ever recorded the file is replaced by a whole registration.
+ */
+async function readmit(
+  deps: RegisterFileDeps,
+  record: FileRecord,
+  quarantined: FileRecord,
+  at: string,
+): Promise<RegisterOutcome> {
+  if (quarantined.sha256) {
+    const readmitted = await deps.metadata.readmitFile(quarantined, at);
+    deps.logger.info('quarantined file re-admitted', { fileId: record.fileId, readmitted: !!readmitted });
+    // Undefined: another attempt re-admitted it meanwhile; the record as it is now goes on.
+    return {
+      outcome: 'already-registered',
+      record: readmitted ?? (await deps.metadata.getFile(record.tenant, record.fileId)) ?? quarantined,
+    };
+  }
+  await deps.metadata.discardUnregisteredFile(record.tenant, record.fileId);
+  const again = await deps.metadata.registerFile({
+    ...record,
+    ...(quarantined.failure && { previousFailures: [quarantined.failure] }),
+  });
+  deps.logger.info('quarantined file registered again', { fileId: record.fileId, outcome: again.outcome });
+  return again;
 }

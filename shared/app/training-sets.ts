@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { FileRecord } from '../domain/file-record.js';
+import { node } from '../domain/lineage.js';
 import { isValidName } from '../domain/object-key.js';
 import { type CellValue, columnIndex, type RecordBatch, type TableSchema } from '../domain/table.js';
 import {
@@ -138,7 +139,14 @@ export async function createTrainingSet(
     totals,
     combinedKey: combined?.key,
   };
-  await deps.trainingSets.putTrainingSet(record);
+  const edges = [...new Set(files.map((f) => node.datasetVersion(tenant, f.dataset, f.version)))].map(
+    (from) => ({
+      from,
+      to: node.trainingSet(tenant, id),
+      type: 'derived_from' as const,
+    }),
+  );
+  await deps.trainingSets.putTrainingSet(record, edges);
   return {
     id,
     createdAt,

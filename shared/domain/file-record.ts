@@ -18,7 +18,6 @@ export const PIPELINE_STAGES = [
   'quality',
   'drift',
   'version',
-  'record',
 ] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
@@ -44,6 +43,9 @@ export interface FileRecord {
   uploadedAt: string;
   registeredAt: string;
   failure?: { stage: string; errorName: string; message: string; at: string; reportKey?: string };
+  /** Failures of earlier runs, kept when a retried run re-admitted the QUARANTINED file (domain/run.ts). */
+  previousFailures?: Array<NonNullable<FileRecord['failure']>>;
+  readmittedAt?: string;
   /** Filled in by the stages as the file moves through the pipeline. */
   parse?: { stagedKey: string; rowCount: number; columns: number; recordsFailed: number; durationMs: number };
   validation?: { status: string; reportKey: string; errors: number; warnings: number };

@@ -4,6 +4,7 @@
  * move.
  */
 import { SEVERITIES as SEVERITY_ORDER, type Severity } from './drift/severity.js';
+import { node } from './lineage.js';
 import { QUALITY_STATUSES as QUALITY_ORDER, type QualityStatus } from './quality/types.js';
 import type { TableSchema } from './table.js';
 
@@ -30,7 +31,10 @@ export interface VersionRecord {
   profileKey: string;
   validationReportKey: string;
   validationStatus: 'PASSED' | 'WARNING';
+  /** Labels people put on the version (`PATCH …/versions/{v}`); see domain/version-tags.ts. */
   tags: string[];
+  /** Free text a person wrote about the version (≤ 2000 characters). */
+  description?: string | undefined;
   createdAt: string;
   /** The quality stage's verdict and report (versions made before that stage existed have none). */
   quality?: { status: QualityStatus; score: number; reportKey: string; htmlKey: string } | undefined;
@@ -76,14 +80,8 @@ export function reportKey(
   return `reports/${tenant}/${dataset}/${fileId}/${kind}.${format}`;
 }
 
-/** Lineage node ids: a type prefix, then a tenant-scoped path. */
-export const lineageNode = {
-  file: (tenant: string, fileId: string) => `file:${tenant}/${fileId}`,
-  datasetVersion: (tenant: string, dataset: string, version: number) =>
-    `dataset-version:${tenant}/${dataset}/v${version}`,
-  modelVersion: (tenant: string, model: string, version: string) =>
-    `model-version:${tenant}/${model}@${version}`,
-};
+/** Lineage node ids (see domain/lineage.ts). */
+export const lineageNode = node;
 
 /** The edges a new dataset version gets beyond file → version: what its source file declared. */
 export function declaredEdges(

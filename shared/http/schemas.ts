@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { SEVERITIES } from '../domain/drift/severity.js';
 import { retentionPolicySchema } from '../domain/lifecycle.js';
 import { QUALITY_STATUSES } from '../domain/quality/types.js';
+import { RUN_ID_PATTERN, RUN_STATUSES } from '../domain/run.js';
 import { parseInstant } from '../domain/time-range.js';
+import { MAX_DESCRIPTION_LENGTH, MAX_TAGS, TAG_PATTERN } from '../domain/version-tags.js';
 
 export const paginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -15,6 +17,18 @@ export const listDatasetsQuery = paginationQuery;
 export const datasetPath = z.object({ name: z.string().min(1).max(63) });
 export const versionPath = datasetPath.extend({ v: z.coerce.number().int().positive() });
 export const filePath = z.object({ id: z.string().regex(/^f_[0-9a-f]{32}$/, 'not a file id') });
+
+/** `/runs/{id}`: a run id is its execution's name. */
+export const runPath = z.object({ id: z.string().regex(RUN_ID_PATTERN, 'not a run id') });
+
+/** `GET /datasets/{name}/runs?status=&limit=&cursor=`; status in any case. */
+export const listRunsQuery = paginationQuery.extend({
+  status: z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(RUN_STATUSES))
+    .optional(),
+});
 
 export const versionDataQuery = z.object({ format: z.enum(['parquet', 'csv']).default('parquet') });
 
@@ -56,6 +70,39 @@ export const rowsQuery = z
 export const promoteVersionBody = z
   .object({ reason: z.string().trim().min(3, 'say why the version is promoted').max(2000) })
   .strict();
+
+// ---- version metadata: tags, description, diff ------------------------------------------------------
+
+const versionTag = z.string().regex(TAG_PATTERN, "a tag: 1–64 of letters, digits, '.', '_', '-'");
+const tagList = z.array(versionTag).max(MAX_TAGS);
+
+/** `GET /datasets/{name}/versions?tag=`: only the versions carrying the tag. */
+export const listVersionsQuery = paginationQuery.extend({ tag: versionTag.optional() });
+
+/** A version number, or `latest` for the dataset's current version. */
+const versionRef = z.union([z.literal('latest'), z.coerce.number().int().positive()]);
+
+/** `GET /datasets/{name}/versions/{v}/diff/{other}`. */
+export const versionDiffPath = datasetPath.extend({ v: versionRef, other: versionRef });
+
+/** `PATCH /datasets/{name}/versions/{v}`: `tags` replaces them, `add_tags`/`remove_tags` edit them. */
+export const updateVersionBody = z
+  .object({
+    tags: tagList.optional(),
+    add_tags: tagList.optional(),
+    remove_tags: tagList.optional(),
+    description: z.string().max(MAX_DESCRIPTION_LENGTH).optional(),
+  })
+  .strict()
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    message: 'give tags, add_tags, remove_tags or description',
+  })
+  .transform((b) => ({
+    ...(b.tags !== undefined && { tags: b.tags }),
+    ...(b.add_tags !== undefined && { add: b.add_tags }),
+    ...(b.remove_tags !== undefined && { remove: b.remove_tags }),
+    ...(b.description !== undefined && { description: b.description }),
+  }));
 
 const severityCuts = z
   .object({
@@ -329,3 +376,32 @@ export const predictionsBody = z
     timestampColumn: b.timestamp_column,
     rows: b.rows,
   }));
+
+// ---- lineage and models -------------------------------------------------------------------------------
+
+/** `GET /lineage/{node+}`: the node as `<type>/<name>`, e.g. `dataset-version/demand/v3`. */
+export const lineagePath = z.object({ node: z.string().min(3).max(400) });
+
+export const lineageQuery = z
+  .object({
+    direction: z.enum(['up', 'down', 'both']).default('up'),
+    depth: z.coerce.number().int().min(1).max(25).default(10),
+    format: z.enum(['json', 'mermaid']).default('json'),
+  })
+  .strict();
+
+export const modelVersionPath = z.object({ name: z.string().min(1).max(63), v: semver });
+
+export const modelLinkBody = z.union([
+  z
+    .object({
+      dataset_version: z
+        .object({ dataset: z.string().min(1).max(63), version: z.number().int().positive() })
+        .strict(),
+    })
+    .strict(),
+  z.object({ training_set: z.string().regex(/^ts_[A-Za-z0-9_-]{1,64}$/) }).strict(),
+  z
+    .object({ feature_version: z.object({ name: z.string().min(1).max(63), version: semver }).strict() })
+    .strict(),
+]);

@@ -16,6 +16,8 @@ export const ingestionInputSchema = z.object({
   object: objectRefSchema,
   size: z.number().int().nonnegative().optional(),
   eventTime: z.string().optional(),
+  /** Set by `POST /runs/{id}/retry`: the run this execution retries (the object is that run's). */
+  retryOf: z.string().optional(),
 });
 export type IngestionInput = z.infer<typeof ingestionInputSchema>;
 

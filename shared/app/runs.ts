@@ -1,0 +1,286 @@
+/**
+ * Pipeline runs: recording (called by the stage wiring around every stage Lambda, see
+ * shared/run-recorder.ts), reading (`GET /runs/{id}`, `GET /datasets/{name}/runs`) and retrying
+ * (`POST /runs/{id}/retry`). The rules are in domain/run.ts.
+ */
+import { fileIdFor, type ObjectRef } from '../domain/file-record.js';
+import { parseObjectKey } from '../domain/object-key.js';
+import {
+  durationBetween,
+  normalizeInstant,
+  type RunRecord,
+  type RunStatus,
+  type RunView,
+  retryExecutionName,
+  runEndAfter,
+  runErrorOf,
+  summarizeStages,
+  unfinishedAttempts,
+} from '../domain/run.js';
+import { ConflictError, isStrataError, NotFoundError } from '../errors.js';
+import type { Clock, Logger, Orchestrator, Page, RunStore } from '../ports.js';
+import type { IngestionInput } from '../schemas/ingestion.js';
+
+export interface RunDeps {
+  runs: RunStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * What the state machine hands every stage beside its state (see `stage()` in infra/stack.ts): the
+ * execution (`$$.Execution.Name`, `.Id`, `.StartTime`), the stage, and which attempt of it this is
+ * (`$$.State.RetryCount`, `$$.State.EnteredTime`).
+ */
+export interface RunContext {
+  id: string;
+  arn: string;
+  startedAt: string;
+  stage: string;
+  attempt: number;
+  enteredAt?: string | undefined;
+}
+
+/** One stage attempt being recorded, from its start to its end. */
+export interface StageRecording {
+  context: RunContext;
+  tenant: string;
+  dataset: string;
+  runStartedAt: string;
+  attemptStartedAt: string;
+}
+
+interface RunSubject {
+  tenant: string;
+  dataset: string;
+  fileId: string;
+  object: ObjectRef;
+  retryOf?: string | undefined;
+}
+
+/**
+ * Whose run this is: every state carries the object the execution was started for (`state.object`,
+ * `fresh/<tenant>/<dataset>/…`). A key that names no tenant has no run to record: it belongs to nobody.
+ */
+export function runSubject(state: unknown): RunSubject | undefined {
+  if (typeof state !== 'object' || state === null) return undefined;
+  const { object, retryOf } = state as { object?: unknown; retryOf?: unknown };
+  if (typeof object !== 'object' || object === null) return undefined;
+  const ref = object as Partial<ObjectRef>;
+  if (typeof ref.bucket !== 'string' || typeof ref.key !== 'string') return undefined;
+  let parts: ReturnType<typeof parseObjectKey>;
+  try {
+    parts = parseObjectKey(ref.key);
+  } catch (error) {
+    if (isStrataError(error)) return undefined;
+    throw error;
+  }
+  const exact: ObjectRef = {
+    bucket: ref.bucket,
+    key: ref.key,
+    ...(typeof ref.versionId === 'string' && { versionId: ref.versionId }),
+    ...(typeof ref.eTag === 'string' && { eTag: ref.eTag }),
+  };
+  return {
+    tenant: parts.tenant,
+    dataset: parts.dataset,
+    fileId: fileIdFor(exact),
+    object: exact,
+    ...(typeof retryOf === 'string' && { retryOf }),
+  };
+}
+
+/** Opens the run if this is its first stage, and records this attempt of the stage as RUNNING. */
+export async function recordStageStart(
+  deps: RunDeps,
+  context: RunContext,
+  state: unknown,
+): Promise<StageRecording | undefined> {
+  const subject = runSubject(state);
+  if (!subject) {
+    deps.logger.warn('run not recorded: the object names no tenant', { runId: context.id });
+    return undefined;
+  }
+  const now = deps.clock.now().toISOString();
+  const runStartedAt = normalizeInstant(context.startedAt);
+  await Promise.all([
+    deps.runs.openRun(
+      {
+        runId: context.id,
+        executionArn: context.arn,
+        tenant: subject.tenant,
+        dataset: subject.dataset,
+        fileId: subject.fileId,
+        object: subject.object,
+        startedAt: runStartedAt,
+        ...(subject.retryOf && { retryOf: subject.retryOf }),
+      },
+      now,
+      context.stage,
+    ),
+    deps.runs.startAttempt(subject.tenant, context.id, {
+      stage: context.stage,
+      attempt: context.attempt,
+      status: 'RUNNING',
+      startedAt: now,
+      ...(context.enteredAt && { enteredAt: normalizeInstant(context.enteredAt) }),
+    }),
+  ]);
+  return {
+    context,
+    tenant: subject.tenant,
+    dataset: subject.dataset,
+    runStartedAt,
+    attemptStartedAt: now,
+  };
+}
+
+/**
+ * Ends the attempt (SUCCEEDED with the stage's answer, FAILED with its error) and, when the stage's
+ * answer ends the run (see runEndAfter), the run. A failed attempt never ends the run: Step Functions may
+ * retry it, and if not, the quarantine that catches it ends the run FAILED.
+ */
+export async function recordStageEnd(
+  deps: RunDeps,
+  recording: StageRecording,
+  state: unknown,
+  result: { output: unknown } | { error: unknown },
+): Promise<void> {
+  const { context, tenant, dataset } = recording;
+  const endedAt = deps.clock.now().toISOString();
+  const failed = 'error' in result;
+  await deps.runs.endAttempt(tenant, context.id, {
+    stage: context.stage,
+    attempt: context.attempt,
+    status: failed ? 'FAILED' : 'SUCCEEDED',
+    endedAt,
+    durationMs: durationBetween(recording.attemptStartedAt, endedAt),
+    ...(failed && { error: runErrorOf(result.error) }),
+  });
+  if (failed) return;
+  const end = runEndAfter(context.stage, result.output, state);
+  if (!end) return;
+  if (end.status === 'FAILED') {
+    // A stage whose Lambda timed out or crashed never recorded its end: close it with the caught error.
+    const run = await deps.runs.getRun(tenant, context.id);
+    for (const attempt of unfinishedAttempts(run?.attempts ?? [], end.failure.stage)) {
+      await deps.runs.endAttempt(tenant, context.id, {
+        stage: attempt.stage,
+        attempt: attempt.attempt,
+        status: 'FAILED',
+        endedAt,
+        durationMs: durationBetween(attempt.startedAt, endedAt),
+        error: { name: end.failure.name, message: end.failure.message },
+      });
+    }
+  }
+  const ended = await deps.runs.endRun(tenant, dataset, context.id, {
+    ...end,
+    endedAt,
+    durationMs: durationBetween(recording.runStartedAt, endedAt),
+  });
+  deps.logger.info(ended ? 'run ended' : 'run had already ended', {
+    runId: context.id,
+    status: end.status,
+    stage: context.stage,
+  });
+}
+
+// ---- reading ---------------------------------------------------------------------------------------
+
+export interface RunReadDeps {
+  runs: RunStore;
+}
+
+/** `GET /runs/{id}`: the run with its stages (attempts summed up, each attempt kept in `history`). */
+export async function getRun(deps: RunReadDeps, tenant: string, runId: string): Promise<RunView> {
+  const found = await deps.runs.getRun(tenant, runId);
+  if (!found) throw new NotFoundError(`run ${runId} not found`);
+  return { ...found.run, stages: summarizeStages(found.attempts) };
+}
+
+/** `GET /datasets/{name}/runs`: newest first (by start), all or in one status, paginated. */
+export async function listRuns(
+  deps: RunReadDeps,
+  tenant: string,
+  dataset: string,
+  query: { status?: RunStatus | undefined; limit: number; cursor?: string | undefined },
+): Promise<{ runs: RunRecord[]; cursor?: string | undefined }> {
+  const page: Page<RunRecord> = await deps.runs.listRuns(tenant, dataset, query);
+  return { runs: page.items, ...(page.cursor && { cursor: page.cursor }) };
+}
+
+/** `GET /datasets/{name}/runs/latest-successful`: the newest SUCCEEDED run, with its stages. */
+export async function latestSuccessfulRun(
+  deps: RunReadDeps,
+  tenant: string,
+  dataset: string,
+): Promise<RunView> {
+  const [latest] = (await deps.runs.listRuns(tenant, dataset, { status: 'SUCCEEDED', limit: 1 })).items;
+  if (!latest) throw new NotFoundError(`dataset ${dataset} has no successful run`);
+  return getRun(deps, tenant, latest.runId);
+}
+
+// ---- retrying --------------------------------------------------------------------------------------
+
+export interface RetryRunDeps extends RunDeps {
+  orchestrator: Orchestrator;
+}
+
+export interface RetriedRun {
+  runId: string;
+  executionArn: string;
+  retryOf: string;
+  /** False when this retry had been started already (the call was repeated). */
+  started: boolean;
+}
+
+/**
+ * `POST /runs/{id}/retry`: a FAILED run's file goes through the pipeline again, as a new execution (and
+ * run) for the same object (bucket, key, version), named `<run>-r<N>` and linked both ways (`retryOf`,
+ * `retriedBy`). The name is claimed on the failed run before the execution starts, so repeating the call
+ * (or two callers at once) starts one retry and answers with it. Register re-admits the quarantined file
+ * (register-file.ts): the stages run again, and on success the file is FRESH with its version.
+ */
+export async function retryRun(deps: RetryRunDeps, tenant: string, runId: string): Promise<RetriedRun> {
+  const found = await deps.runs.getRun(tenant, runId);
+  if (!found) throw new NotFoundError(`run ${runId} not found`);
+  const { run } = found;
+  if (run.status !== 'FAILED') {
+    throw new ConflictError(`run ${runId} is ${run.status}: only a FAILED run can be retried`);
+  }
+  let name: string;
+  try {
+    name = retryExecutionName(runId);
+  } catch (error) {
+    throw new ConflictError((error as Error).message);
+  }
+  const now = deps.clock.now();
+  const claim = await deps.runs.claimRetry(tenant, runId, name, now.toISOString());
+  if (claim.outcome === 'not-failed') {
+    throw new ConflictError(`run ${runId} is not FAILED: only a FAILED run can be retried`);
+  }
+  const retryId = claim.retriedBy;
+  const input: IngestionInput = { object: run.object, retryOf: runId };
+  const execution = await deps.orchestrator.startIngestion(retryId, input);
+  // The stages open the run too; opening it here makes it visible (and linked) at once.
+  await deps.runs.openRun(
+    {
+      runId: retryId,
+      executionArn: execution.executionArn,
+      tenant,
+      dataset: run.dataset,
+      fileId: run.fileId,
+      object: run.object,
+      startedAt: normalizeInstant(now),
+      retryOf: runId,
+    },
+    now.toISOString(),
+  );
+  deps.logger.info(execution.started ? 'run retried' : 'run retry already started', {
+    runId,
+    retryId,
+    executionArn: execution.executionArn,
+  });
+  return { runId: retryId, executionArn: execution.executionArn, retryOf: runId, started: execution.started };
+}
