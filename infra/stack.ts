@@ -50,6 +50,11 @@ export interface StrataStackProps extends StackProps {
    * right; set this only as a backstop longer than any tenant's `daysOld + graceDays`.
    */
   readonly archiveExpirationDays?: number;
+  /**
+   * An OpenLineage HTTP consumer (e.g. Marquez, `http://marquez:5000`) the pipeline POSTs its run events
+   * to, beside `lineage/` in the data bucket. Else context `strata:openLineageUrl`, else none.
+   */
+  readonly openLineageUrl?: string;
 }
 
 export class StrataStack extends Stack {
@@ -62,6 +67,8 @@ export class StrataStack extends Stack {
     const archiveTransitionDays =
       props?.archiveTransitionDays ?? contextDays('strata:archiveTransitionDays') ?? 30;
     const archiveExpirationDays = props?.archiveExpirationDays ?? contextDays('strata:archiveExpirationDays');
+    const openLineageUrl: string | undefined =
+      props?.openLineageUrl ?? this.node.tryGetContext('strata:openLineageUrl');
 
     // ---- storage -------------------------------------------------------------------------------
     const accessLogs = new Bucket(this, 'AccessLogsBucket', {
@@ -209,6 +216,13 @@ export class StrataStack extends Stack {
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
       .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
       .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite');
+    // Where runs start and end, the run recorder writes their OpenLineage events (START at register,
+    // COMPLETE at version or register for a duplicate, FAIL at quarantine) to lineage/ and, if set, POSTs
+    // them to the OpenLineage endpoint.
+    for (const fn of [register, version, quarantine]) {
+      fn.bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'lineage/*');
+      if (openLineageUrl) fn.fn.addEnvironment('OPENLINEAGE_URL', openLineageUrl);
+    }
 
     const stages = this.stage('parse', parse.fn, quarantined)
       .next(this.stage('validate', validate.fn, quarantined))

@@ -15,6 +15,8 @@ const fields = {
   FEATURES_TABLE: z.string().min(1),
   ONLINE_FEATURES_TABLE: z.string().min(1),
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  /** Optional: an OpenLineage HTTP consumer (Marquez); run events are POSTed to `<url>/api/v1/lineage`. */
+  OPENLINEAGE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /**
    * Endpoint overrides: absent in AWS, set by the local host (MinIO, DynamoDB Local, LocalStack).
    * The only place an endpoint enters the code is wiring.ts.

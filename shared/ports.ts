@@ -7,6 +7,7 @@ import type { FeatureVersionRecord } from './domain/feature-store.js';
 import type { FileRecord, FileStatus, ObjectRef } from './domain/file-record.js';
 import type { ConsumptionResult, MoveMarker, RetentionPolicy } from './domain/lifecycle.js';
 import type { LineageEdge } from './domain/lineage.js';
+import type { RunEvent } from './domain/openlineage.js';
 import type { RunEnd, RunRecord, RunStatus, StageAttempt } from './domain/run.js';
 import type { FileFacts } from './domain/statistics.js';
 import type { CellValue } from './domain/table.js';
@@ -400,6 +401,22 @@ export interface RunStore {
     retryRunId: string,
     at: string,
   ): Promise<{ outcome: 'claimed' | 'already-retried'; retriedBy: string } | { outcome: 'not-failed' }>;
+}
+
+/** Which run an OpenLineage event belongs to: what an archive files it under. */
+export interface LineageEventTarget {
+  tenant: string;
+  runId: string;
+  /** The run's start: archives date a run's events by it. */
+  runStartedAt: string;
+}
+
+/** Where OpenLineage run events go (S3 `lineage/`, an HTTP endpoint such as Marquez). */
+export interface LineageEventSink {
+  /** For logs: which sink failed. */
+  readonly name: string;
+  /** Delivers one event; emitting the same event again is harmless (a retried stage does). */
+  emit(event: RunEvent, target: LineageEventTarget): Promise<void>;
 }
 
 export interface Clock {

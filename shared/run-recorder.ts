@@ -2,7 +2,8 @@
  * The middy middleware every Lambda of the ingestion state machine uses (the stages and the quarantine).
  * The state machine invokes them with `{state, run}` (see `stage()` in infra/stack.ts): the middleware
  * hands the handler `state` as its event, so use cases see the same state as before, and records the
- * attempt on the run: started before the handler, ended after it (with its answer or its error).
+ * attempt on the run: started before the handler, ended after it (with its answer or its error). Where
+ * a run starts and ends it also emits the run's OpenLineage events (app/run-lineage.ts).
  *
  * An event without the envelope (an execution of an earlier definition still in flight, a direct
  * invocation) is passed through unchanged and not recorded.
@@ -11,7 +12,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import { z } from 'zod';
 import { type RunDeps, recordStageEnd, recordStageStart, type StageRecording } from './app/runs.js';
 import { loadConfig } from './config.js';
-import { clock, logger, runStore } from './wiring.js';
+import { clock, logger, runLineage, runStore } from './wiring.js';
 
 const runEnvelopeSchema = z
   .object({
@@ -32,6 +33,8 @@ export function recordRuns(deps?: RunDeps): MiddlewareObj {
     runs: runStore(loadConfig(['METADATA_TABLE'])),
     clock,
     logger,
+    // OpenLineage events of the run (START, COMPLETE, FAIL) to lineage/ and OPENLINEAGE_URL if set.
+    lineage: runLineage(loadConfig(['DATA_BUCKET', 'OPENLINEAGE_URL'])),
   };
   const recordings = new WeakMap<Request, { recording: StageRecording; state: unknown }>();
   return {

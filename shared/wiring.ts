@@ -16,8 +16,11 @@ import { DynamoLineageStore, DynamoModelStore } from './adapters/dynamo-lineage-
 import { DynamoMetadataStore } from './adapters/dynamo-metadata-store.js';
 import { DynamoRunStore } from './adapters/dynamo-run-store.js';
 import { DynamoVersionStore } from './adapters/dynamo-version-store.js';
+import { HttpLineageSink } from './adapters/http-lineage-sink.js';
+import { S3LineageSink } from './adapters/s3-lineage-sink.js';
 import { S3ObjectStore } from './adapters/s3-object-store.js';
 import { SfnOrchestrator } from './adapters/sfn-orchestrator.js';
+import type { RunLineage } from './app/run-lineage.js';
 import type { Config, ConfigKey } from './config.js';
 import { type MetricsRecorder, systemClock } from './ports.js';
 
@@ -130,6 +133,20 @@ export function modelStore(config: Config<'METADATA_TABLE' | 'LINEAGE_TABLE'>) {
 
 export function onlineFeatureStore(config: Config<'ONLINE_FEATURES_TABLE'>) {
   return new DynamoOnlineFeatureStore(dynamoClient(config), config.ONLINE_FEATURES_TABLE);
+}
+
+/**
+ * Where runs' OpenLineage events go: always the data bucket's `lineage/`, and the HTTP consumer named by
+ * OPENLINEAGE_URL (Marquez) when set.
+ */
+export function runLineage(config: Config<'DATA_BUCKET' | 'OPENLINEAGE_URL'>): RunLineage {
+  return {
+    dataBucket: config.DATA_BUCKET,
+    sinks: [
+      new S3LineageSink(objectStore(config)),
+      ...(config.OPENLINEAGE_URL ? [new HttpLineageSink(config.OPENLINEAGE_URL)] : []),
+    ],
+  };
 }
 
 export function orchestrator(config: Config<'STATE_MACHINE_ARN'>) {

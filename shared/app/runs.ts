@@ -20,11 +20,14 @@ import {
 import { ConflictError, isStrataError, NotFoundError } from '../errors.js';
 import type { Clock, Logger, Orchestrator, Page, RunStore } from '../ports.js';
 import type { IngestionInput } from '../schemas/ingestion.js';
+import { lineageAtRunEnd, lineageAtStageStart, type RunLineage } from './run-lineage.js';
 
 export interface RunDeps {
   runs: RunStore;
   clock: Clock;
   logger: Logger;
+  /** Where the runs' OpenLineage events go (app/run-lineage.ts); none are emitted without it. */
+  lineage?: RunLineage | undefined;
 }
 
 /**
@@ -126,6 +129,8 @@ export async function recordStageStart(
       ...(context.enteredAt && { enteredAt: normalizeInstant(context.enteredAt) }),
     }),
   ]);
+  // START, when this is the run's first stage (never throws).
+  await lineageAtStageStart(deps, { ...subject, runId: context.id, runStartedAt }, context.stage);
   return {
     context,
     tenant: subject.tenant,
@@ -184,6 +189,12 @@ export async function recordStageEnd(
     status: end.status,
     stage: context.stage,
   });
+  // COMPLETE or FAIL (never throws); again when the run had ended already: delivering it twice is harmless.
+  const subject = runSubject(state);
+  if (subject) {
+    const run = { ...subject, runId: context.id, runStartedAt: recording.runStartedAt };
+    await lineageAtRunEnd(deps, run, end, { state, output: result.output }, endedAt);
+  }
 }
 
 // ---- reading ---------------------------------------------------------------------------------------

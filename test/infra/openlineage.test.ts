@@ -1,0 +1,81 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ENTRY_METADATA_KEY } from '../../infra/constructs/strata-function.js';
+import { StrataStack } from '../../infra/stack.js';
+import { createStrataApp } from '../../infra/strata-app.js';
+
+const EMITTERS = ['quarantine', 'register', 'version'].map((name) => `functions/${name}/handler.ts`);
+
+interface FunctionResource {
+  Properties: {
+    Role: { 'Fn::GetAtt': [string, string] };
+    Environment?: { Variables?: Record<string, string> };
+  };
+  Metadata?: Record<string, string>;
+}
+interface PolicyResource {
+  Properties: {
+    PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> };
+    Roles: Array<{ Ref: string }>;
+  };
+}
+
+function functionsOf(template: Template): FunctionResource[] {
+  return Object.values(template.findResources('AWS::Lambda::Function')) as FunctionResource[];
+}
+
+describe('OpenLineage emission in the stack', () => {
+  it('lets only the stages where runs start and end write lineage/, and sets no endpoint by default', () => {
+    // Prepare
+    const { stack } = createStrataApp({ bundle: false, outdir: mkdtempSync(join(tmpdir(), 'strata-cdk-')) });
+    const template = Template.fromStack(stack);
+    const entryByRole = new Map(
+      functionsOf(template).map((fn) => [
+        fn.Properties.Role['Fn::GetAtt'][0],
+        fn.Metadata?.[ENTRY_METADATA_KEY],
+      ]),
+    );
+
+    // Act
+    const writers = (Object.values(template.findResources('AWS::IAM::Policy')) as PolicyResource[])
+      .filter((policy) =>
+        policy.Properties.PolicyDocument.Statement.some(
+          (s) =>
+            [s.Action].flat().includes('s3:PutObject') && JSON.stringify(s.Resource).includes('/lineage/*'),
+        ),
+      )
+      .flatMap((policy) =>
+        (policy.Properties.Roles as Array<{ Ref: string }>).map((r) => entryByRole.get(r.Ref)),
+      );
+
+    // Assess
+    expect(writers.sort()).toEqual(EMITTERS);
+    for (const fn of functionsOf(template)) {
+      expect(fn.Properties.Environment?.Variables?.OPENLINEAGE_URL).toBeUndefined();
+    }
+  });
+
+  it('hands those stages the OpenLineage endpoint given as context strata:openLineageUrl', () => {
+    // Prepare
+    const app = new App({
+      outdir: mkdtempSync(join(tmpdir(), 'strata-cdk-')),
+      postCliContext: { 'aws:cdk:bundling-stacks': [] },
+      context: { 'strata:openLineageUrl': 'http://marquez.internal:5000' },
+    });
+
+    // Act
+    const template = Template.fromStack(new StrataStack(app, 'Strata'));
+
+    // Assess
+    const withUrl = functionsOf(template)
+      .filter(
+        (fn) => fn.Properties.Environment?.Variables?.OPENLINEAGE_URL === 'http://marquez.internal:5000',
+      )
+      .map((fn) => fn.Metadata?.[ENTRY_METADATA_KEY]);
+    expect(withUrl.sort()).toEqual(EMITTERS);
+  });
+});
