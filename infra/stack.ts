@@ -329,6 +329,24 @@ export class StrataStack extends Stack {
         reason: 'Liveness probe: public on purpose, calls no dependency, returns no data.',
       });
     }
+    // The OpenAPI document (shared/http/openapi.ts), built from the route registry at cold start.
+    const openApi = new StrataFunction(this, 'ApiOpenApi', {
+      name: 'api-openapi',
+      description: 'GET /openapi.json',
+    });
+    const [openApiRoute] = api.addRoutes({
+      path: '/openapi.json',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('OpenApiIntegration', openApi.fn),
+      authorizer: new HttpNoneAuthorizer(),
+    });
+    if (openApiRoute) {
+      Validations.of(openApiRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The API description: public on purpose like /health, static, calls no dependency, no tenant data.',
+      });
+    }
 
     // One function per route, or per group of sibling routes that differ only in a literal segment.
     const route = (

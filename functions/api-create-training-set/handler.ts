@@ -1,7 +1,7 @@
 import { createTrainingSet, newTrainingSetId } from '../../shared/app/training-sets.js';
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
-import { createTrainingSetBody } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import { clock, logger, objectStore, trainingSetStore, versionStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'VERSIONS_TABLE', 'LINEAGE_TABLE']);
@@ -17,9 +17,6 @@ const deps = {
 };
 
 /** `POST /training-sets`: select files, write the immutable manifest (and a combined file), return links. */
-export const handler = route(
-  logger,
-  { body: createTrainingSetBody },
-  ({ tenant, body }) => createTrainingSet(deps, tenant, body),
-  { successStatus: 201 },
+export const handler = route(logger, ROUTES['POST /training-sets'], ({ tenant, body }) =>
+  createTrainingSet(deps, tenant, body),
 );

@@ -1,7 +1,7 @@
 import { createUploadUrls } from '../../shared/app/uploads.js';
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
-import { uploadRequestBody } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import { clock, logger, objectStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET']);
@@ -10,7 +10,6 @@ const deps = { store: objectStore(config), clock };
 /** `POST /files/upload-url`: a presigned PUT into fresh/<tenant>/<dataset>/ for one file. */
 export const handler = route(
   logger,
-  { body: uploadRequestBody },
+  ROUTES['POST /files/upload-url'],
   async ({ tenant, body }) => (await createUploadUrls(deps, tenant, [body]))[0],
-  { successStatus: 201 },
 );

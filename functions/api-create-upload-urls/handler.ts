@@ -1,16 +1,13 @@
 import { createUploadUrls } from '../../shared/app/uploads.js';
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
-import { uploadRequestsBody } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import { clock, logger, objectStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET']);
 const deps = { store: objectStore(config), clock };
 
 /** `POST /files/upload-urls`: presigned PUTs for up to 100 files at once. */
-export const handler = route(
-  logger,
-  { body: uploadRequestsBody },
-  async ({ tenant, body }) => ({ uploads: await createUploadUrls(deps, tenant, body.files) }),
-  { successStatus: 201 },
-);
+export const handler = route(logger, ROUTES['POST /files/upload-urls'], async ({ tenant, body }) => ({
+  uploads: await createUploadUrls(deps, tenant, body.files),
+}));

@@ -1,13 +1,15 @@
 import { diffDatasetVersions } from '../../shared/app/dataset-versions.js';
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
-import { versionDiffPath } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import { logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'VERSIONS_TABLE', 'LINEAGE_TABLE']);
 const deps = { datasets: metadataStore(config), versions: versionStore(config), store: objectStore(config) };
 
 /** `GET /datasets/{name}/versions/{v}/diff/{other}`: schema, row count and profile changes from v to other. */
-export const handler = route(logger, { path: versionDiffPath }, ({ tenant, path }) =>
-  diffDatasetVersions(deps, tenant, path.name, path.v, path.other),
+export const handler = route(
+  logger,
+  ROUTES['GET /datasets/{name}/versions/{v}/diff/{other}'],
+  ({ tenant, path }) => diffDatasetVersions(deps, tenant, path.name, path.v, path.other),
 );

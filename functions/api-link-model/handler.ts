@@ -1,7 +1,7 @@
 import { linkModelVersion } from '../../shared/app/lineage.js';
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
-import { modelLinkBody, modelVersionPath } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import {
   clock,
   featureRegistry,
@@ -23,7 +23,6 @@ const deps = {
 /** `POST /models/{name}/versions/{v}/links`: what the model version was trained on (+ `trained_on` edge). */
 export const handler = route(
   logger,
-  { path: modelVersionPath, body: modelLinkBody },
+  ROUTES['POST /models/{name}/versions/{v}/links'],
   ({ tenant, path, body }) => linkModelVersion(deps, tenant, path.name, path.v, body),
-  { successStatus: 201 },
 );

@@ -1,7 +1,7 @@
 import { latestSuccessfulRun, listRuns } from '../../shared/app/runs.js';
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
-import { datasetPath, listRunsQuery } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import { logger, runStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['METADATA_TABLE']);
@@ -13,9 +13,9 @@ const deps = { runs: runStore(config) };
  */
 export const handler = route(
   logger,
-  { path: datasetPath, query: listRunsQuery },
-  ({ tenant, path, query, routeKey }) =>
-    routeKey.endsWith('/latest-successful')
-      ? latestSuccessfulRun(deps, tenant, path.name)
-      : listRuns(deps, tenant, path.name, query),
+  [ROUTES['GET /datasets/{name}/runs'], ROUTES['GET /datasets/{name}/runs/latest-successful']],
+  (request) =>
+    request.routeKey === 'GET /datasets/{name}/runs'
+      ? listRuns(deps, request.tenant, request.path.name, request.query)
+      : latestSuccessfulRun(deps, request.tenant, request.path.name),
 );

@@ -1,15 +1,13 @@
 import { setDatasetConfig } from '../../shared/app/datasets.js';
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
-import { datasetConfigBody, datasetPath } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import { logger, metadataStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['METADATA_TABLE']);
 const deps = { datasets: metadataStore(config) };
 
 /** `PUT /datasets/{name}/config`: column mapping, type overrides, dedup keys, error-rate limit. */
-export const handler = route(
-  logger,
-  { path: datasetPath, body: datasetConfigBody },
-  ({ tenant, path, body }) => setDatasetConfig(deps, tenant, path.name, body),
+export const handler = route(logger, ROUTES['PUT /datasets/{name}/config'], ({ tenant, path, body }) =>
+  setDatasetConfig(deps, tenant, path.name, body),
 );

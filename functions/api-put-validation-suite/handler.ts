@@ -1,8 +1,7 @@
 import { setValidationSuite } from '../../shared/app/datasets.js';
 import { loadConfig } from '../../shared/config.js';
-import { validationSuiteSchema } from '../../shared/domain/validation/index.js';
 import { route } from '../../shared/http/route.js';
-import { datasetPath } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import { logger, metadataStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['METADATA_TABLE']);
@@ -11,6 +10,6 @@ const deps = { datasets: metadataStore(config) };
 /** `POST /datasets/{name}/validation-suite`: the checks every new file of the dataset must pass. */
 export const handler = route(
   logger,
-  { path: datasetPath, body: validationSuiteSchema },
+  ROUTES['POST /datasets/{name}/validation-suite'],
   ({ tenant, path, body }) => setValidationSuite(deps, tenant, path.name, body),
 );

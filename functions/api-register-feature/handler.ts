@@ -1,7 +1,7 @@
 import { registerFeatureVersion } from '../../shared/app/feature-store.js';
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
-import { featurePath, registerFeatureBody } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import {
   clock,
   featureRegistry,
@@ -31,9 +31,6 @@ const deps = {
 };
 
 /** `POST /features/{name}/versions`: register a feature version (offline Parquet + online values). */
-export const handler = route(
-  logger,
-  { path: featurePath, body: registerFeatureBody },
-  ({ tenant, path, body }) => registerFeatureVersion(deps, tenant, path.name, body),
-  { successStatus: 201 },
+export const handler = route(logger, ROUTES['POST /features/{name}/versions'], ({ tenant, path, body }) =>
+  registerFeatureVersion(deps, tenant, path.name, body),
 );

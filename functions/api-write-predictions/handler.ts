@@ -1,7 +1,7 @@
 import { writePredictions } from '../../shared/app/predictions.js';
 import { loadConfig } from '../../shared/config.js';
 import { route } from '../../shared/http/route.js';
-import { datasetPath, predictionsBody } from '../../shared/http/schemas.js';
+import { ROUTES } from '../../shared/http/routes.js';
 import { clock, logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'VERSIONS_TABLE', 'LINEAGE_TABLE']);
@@ -14,9 +14,6 @@ const deps = {
 };
 
 /** `POST /datasets/{name}/predictions`: rows → a `<name>-predictions` file the pipeline versions (202). */
-export const handler = route(
-  logger,
-  { path: datasetPath, body: predictionsBody },
-  ({ tenant, path, body }) => writePredictions(deps, tenant, path.name, body),
-  { successStatus: 202 },
+export const handler = route(logger, ROUTES['POST /datasets/{name}/predictions'], ({ tenant, path, body }) =>
+  writePredictions(deps, tenant, path.name, body),
 );

@@ -17,47 +17,75 @@ export interface TenantContext {
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<TenantContext>;
 
-export interface RouteSchemas<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
-  path?: P;
-  query?: Q;
-  body?: B;
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * What `route()` takes from a route's entry in the registry (`ROUTES` in shared/http/routes.ts): the key
+ * it serves, who may call it, the schemas of its parts and its success status. Handlers pass the entry
+ * itself, so the OpenAPI document built from the registry describes exactly what they validate.
+ */
+export interface RouteContract {
+  /** `METHOD /path/{param}`, as API Gateway routes it. */
+  readonly key: string;
+  /** `none`: public (no authorizer, no tenant); `apiKey`: the authorizer's tenant is required. */
+  readonly auth: 'apiKey' | 'none';
+  readonly path?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  readonly successStatus: number;
 }
 
-export interface RouteRequest<P, Q, B> {
-  tenant: string;
-  /** `METHOD /path/{param}`: lets one function serve sibling routes (a report as JSON and as HTML). */
-  routeKey: string;
-  path: P;
-  query: Q;
-  body: B;
-}
-
+/** A part the route declares no schema for passes as it came. */
 const empty = z.object({}).loose();
 
-export function route<
-  P extends z.ZodType = typeof empty,
-  Q extends z.ZodType = typeof empty,
-  B extends z.ZodType = typeof empty,
->(
+/** A request part as `run` sees it: its schema's output, or the loose object when there is none. */
+type Parsed<S, K extends 'path' | 'query' | 'body'> = S extends {
+  readonly [P in K]: infer T extends z.ZodType;
+}
+  ? z.output<T>
+  : z.output<typeof empty>;
+
+/** Per served route (a union when one function serves several), so `routeKey` narrows the parts. */
+export type RouteRequest<S extends RouteContract> = S extends RouteContract
+  ? {
+      tenant: string;
+      /** `METHOD /path/{param}`: lets one function serve sibling routes (a report as JSON and as HTML). */
+      routeKey: S['key'];
+      /** `https://<domain>` the caller reached the API at, for links back into it. */
+      baseUrl: string;
+      path: Parsed<S, 'path'>;
+      query: Parsed<S, 'query'>;
+      body: Parsed<S, 'body'>;
+    }
+  : never;
+
+/**
+ * The handler of one route, or of sibling routes served by one function (each validated by its own
+ * entry, picked by the event's route key; a key the function does not serve is a wiring bug, a 500).
+ */
+export function route<S extends RouteContract>(
   logger: Logger,
-  schemas: RouteSchemas<P, Q, B>,
-  run: (request: RouteRequest<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>,
-  options: { public?: boolean; successStatus?: number } = {},
+  routes: S | readonly S[],
+  run: (request: RouteRequest<S>) => Promise<unknown>,
 ) {
+  const served = new Map(([] as RouteContract[]).concat(routes).map((r) => [r.key, r]));
   return async (event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
+      const spec = served.get(event.routeKey);
+      if (!spec) throw new InternalError(`route "${event.routeKey}" is not served by this function`);
       const tenant = event.requestContext.authorizer?.lambda?.tenant;
-      if (!options.public && !tenant) throw new UnauthorizedError('no tenant in the authorizer context');
+      if (spec.auth !== 'none' && !tenant) throw new UnauthorizedError('no tenant in the authorizer context');
       const request = {
         tenant: tenant ?? '',
         routeKey: event.routeKey,
-        path: parseWith(schemas.path ?? empty, event.pathParameters ?? {}, 'path') as z.infer<P>,
-        query: parseWith(schemas.query ?? empty, event.queryStringParameters ?? {}, 'query') as z.infer<Q>,
-        body: parseWith(schemas.body ?? empty, parseBody(event), 'body') as z.infer<B>,
-      };
+        baseUrl: baseUrlOf(event),
+        path: parseWith(spec.path ?? empty, event.pathParameters ?? {}, 'path'),
+        query: parseWith(spec.query ?? empty, event.queryStringParameters ?? {}, 'query'),
+        body: parseWith(spec.body ?? empty, parseBody(event), 'body'),
+      } as RouteRequest<S>;
       const result = await run(request);
       if (result instanceof RawResponse) return result.toResult();
-      return json(options.successStatus ?? 200, result);
+      return json(spec.successStatus, result);
     } catch (error) {
       const typed = isStrataError(error) ? error : new InternalError('unhandled error', { cause: error });
       if (typed.statusCode >= 500) logger.error('request failed', { error });
@@ -96,6 +124,18 @@ export function htmlResponse(body: string): RawResponse {
     },
     body,
   );
+}
+
+/**
+ * The API's origin as the caller reached it: `https://<domainName>` in AWS (API Gateway sets
+ * `x-forwarded-proto`); the local cloud sends neither that header nor TLS, so a loopback host is http.
+ */
+export function baseUrlOf(event: Pick<ApiEvent, 'headers' | 'requestContext'>): string {
+  const host = event.requestContext.domainName;
+  const forwarded = event.headers?.['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase();
+  const loopback = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i.test(host);
+  const scheme = forwarded === 'http' || forwarded === 'https' ? forwarded : loopback ? 'http' : 'https';
+  return `${scheme}://${host}`;
 }
 
 function parseBody(event: ApiEvent): unknown {

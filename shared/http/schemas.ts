@@ -1,7 +1,8 @@
-/** Request schemas of the HTTP API routes: the one source for handlers and (later) the OpenAPI document. */
+/** Request schemas of the HTTP API routes; routes.ts assigns them to routes for handlers and the OpenAPI document. */
 import { z } from 'zod';
 import { SEVERITIES } from '../domain/drift/severity.js';
 import { retentionPolicySchema } from '../domain/lifecycle.js';
+import { NODE_TYPES } from '../domain/lineage.js';
 import { QUALITY_STATUSES } from '../domain/quality/types.js';
 import { RUN_ID_PATTERN, RUN_STATUSES } from '../domain/run.js';
 import { parseInstant } from '../domain/time-range.js';
@@ -27,7 +28,8 @@ export const listRunsQuery = paginationQuery.extend({
     .string()
     .transform((s) => s.toUpperCase())
     .pipe(z.enum(RUN_STATUSES))
-    .optional(),
+    .optional()
+    .describe('running, succeeded or failed, in any case'),
 });
 
 export const versionDataQuery = z.object({ format: z.enum(['parquet', 'csv']).default('parquet') });
@@ -58,8 +60,8 @@ const instant = (name: string) =>
 export const rowsQuery = z
   .object({
     last: z.coerce.number().int().min(1).max(10_000).optional(),
-    start: instant('start').optional(),
-    end: instant('end').optional(),
+    start: instant('start').optional().describe('inclusive; ISO 8601, or epoch seconds or milliseconds'),
+    end: instant('end').optional().describe('exclusive; ISO 8601, or epoch seconds or milliseconds'),
     version: z.coerce.number().int().positive().optional(),
     column: z.string().min(1).max(255).optional(),
     limit: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -380,7 +382,13 @@ export const predictionsBody = z
 // ---- lineage and models -------------------------------------------------------------------------------
 
 /** `GET /lineage/{node+}`: the node as `<type>/<name>`, e.g. `dataset-version/demand/v3`. */
-export const lineagePath = z.object({ node: z.string().min(3).max(400) });
+export const lineagePath = z.object({
+  node: z
+    .string()
+    .min(3)
+    .max(400)
+    .describe(`\`<type>/<name>\`, type one of ${NODE_TYPES.join(', ')}: e.g. \`dataset-version/demand/v3\``),
+});
 
 export const lineageQuery = z
   .object({

@@ -1,0 +1,149 @@
+/**
+ * Answer schemas of the routes whose answer is cheap to state, for the OpenAPI document only: handlers do
+ * not validate what they return. Where the use case exports its result type, `satisfies` holds the schema
+ * to it, so a field added to or renamed in the type breaks the build until the schema follows. Answers
+ * not stated here are documented as a JSON object.
+ */
+import { z } from 'zod';
+import type { RetriedRun } from '../app/runs.js';
+import type { createUploadUrls } from '../app/uploads.js';
+import type { DatasetSummary } from '../domain/dataset.js';
+import { FILE_STATUSES } from '../domain/file-record.js';
+import { DATA_TYPES, FILE_FORMATS } from '../domain/object-key.js';
+import { RUN_STATUSES } from '../domain/run.js';
+import type { FileStatistics } from '../domain/statistics.js';
+import type { StoredRetentionPolicy } from '../ports.js';
+
+/** What every error answer of ours carries: the error class name and, below 500, what was wrong. */
+export const errorResponse = z
+  .object({
+    error: z.string().describe('the error class: InvalidInputError, NotFoundError, ConflictError, …'),
+    message: z.string().describe('what was wrong; `Internal error` for a 5xx, whose detail stays in the log'),
+  })
+  .strict();
+
+/** API Gateway's own answers (no key, a bad key, throttled): `{message}` only. */
+export const gatewayErrorResponse = z.object({ message: z.string() });
+
+const nextCursor = z
+  .string()
+  .optional()
+  .describe('pass as `cursor` for the next page; absent on the last one');
+const isoInstant = z.string().describe('ISO 8601 instant (UTC)');
+
+export const healthResponse = z.object({ status: z.literal('ok'), service: z.literal('strata') });
+
+export const openApiResponse = z
+  .looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) })
+  .describe('this document (OpenAPI 3.1)');
+
+export const uploadUrlResponse = z
+  .object({
+    dataset: z.string(),
+    fileName: z.string(),
+    key: z.string().describe('the object key: fresh/<tenant>/<dataset>/<fileName>'),
+    format: z.enum(FILE_FORMATS),
+    dataType: z.enum(DATA_TYPES),
+    method: z.literal('PUT'),
+    url: z.string().describe('presigned PUT URL; it never overwrites an existing object'),
+    headers: z.record(z.string(), z.string()).describe('send these with the PUT: they are signed'),
+    expiresAt: isoInstant,
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof createUploadUrls>>[number]>;
+
+export const uploadUrlsResponse = z.object({ uploads: z.array(uploadUrlResponse) });
+
+const fileSummary = z.looseObject({
+  fileId: z.string(),
+  dataset: z.string(),
+  key: z.string(),
+  fileName: z.string(),
+  status: z.enum(FILE_STATUSES),
+  dataType: z.enum(DATA_TYPES),
+  format: z.enum(FILE_FORMATS),
+  size: z.number().int(),
+  uploadedAt: isoInstant,
+});
+
+export const filesPageResponse = z.object({ files: z.array(fileSummary), nextCursor });
+
+const datasetSummary = z.looseObject({
+  tenant: z.string(),
+  dataset: z.string(),
+  fileCount: z.number().int(),
+  duplicateCount: z.number().int(),
+  bytes: z.number().int(),
+  createdAt: isoInstant,
+  updatedAt: isoInstant,
+  lastFileId: z.string().optional(),
+}) satisfies z.ZodType<DatasetSummary>;
+
+export const datasetsPageResponse = z.object({ datasets: z.array(datasetSummary), nextCursor });
+
+export const runsPageResponse = z.object({
+  runs: z.array(
+    z.looseObject({
+      runId: z.string(),
+      dataset: z.string(),
+      fileId: z.string(),
+      status: z.enum(RUN_STATUSES),
+      startedAt: isoInstant,
+    }),
+  ),
+  nextCursor,
+});
+
+export const retriedRunResponse = z
+  .object({
+    runId: z.string().describe('the new run: `<failed run>-r<N>`'),
+    executionArn: z.string(),
+    retryOf: z.string(),
+    started: z.boolean().describe('false when this retry had been started by an earlier call'),
+  })
+  .strict() satisfies z.ZodType<RetriedRun>;
+
+export const versionDataResponse = z
+  .object({
+    dataset: z.string(),
+    version: z.number().int(),
+    format: z.enum(['parquet', 'csv']),
+    url: z.string().describe('presigned GET URL'),
+    expiresInSeconds: z.number().int(),
+  })
+  .strict();
+
+export const retentionPolicyResponse = z
+  .object({
+    tenant: z.string(),
+    policy: z
+      .object({ daysOld: z.number().int(), graceDays: z.number().int(), archiveAfterUses: z.number().int() })
+      .strict(),
+    updatedAt: isoInstant,
+  })
+  .strict() satisfies z.ZodType<StoredRetentionPolicy>;
+
+const tally = z
+  .object({ files: z.number().int(), bytes: z.number().int(), usage: z.number().int() })
+  .strict();
+
+export const statisticsResponse = z
+  .object({
+    files: z.number().int(),
+    bytes: z.number().int(),
+    totalUsage: z.number().int(),
+    byStatus: z.record(z.string(), tally),
+    byType: z.record(z.string(), tally),
+    byDataset: z.record(z.string(), tally),
+    deleted: z.object({ files: z.number().int(), bytes: z.number().int() }).strict(),
+  })
+  .strict() satisfies z.ZodType<FileStatistics>;
+
+export const lineageGraphResponse = z.looseObject({
+  root: z.string(),
+  direction: z.enum(['up', 'down', 'both']),
+  nodes: z.array(
+    z.looseObject({ id: z.string(), type: z.string(), name: z.string(), depth: z.number().int() }),
+  ),
+  edges: z.array(z.looseObject({ from: z.string(), to: z.string(), type: z.string() })),
+  truncated: z.boolean(),
+});

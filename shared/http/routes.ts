@@ -1,0 +1,524 @@
+/**
+ * Every HTTP API route, once: the key API Gateway routes on, the function that serves it, who may call
+ * it, the zod schemas its handler validates, its success status and answers. Handlers take their entry
+ * from here (`route(logger, ROUTES['GET /datasets/{name}'], run)`) and shared/http/openapi.ts builds the
+ * OpenAPI document from the same entries, so the document cannot drift from what handlers validate.
+ * test/infra/openapi.test.ts holds this table and infra/stack.ts to the same route keys and functions.
+ */
+import type { z } from 'zod';
+import { validationSuiteSchema } from '../domain/validation/suite.js';
+import * as responses from './responses.js';
+import type { HttpMethod, RouteContract } from './route.js';
+import * as schemas from './schemas.js';
+
+/** Operation groups of the document, in the order a reader meets them. */
+export const TAGS = {
+  meta: 'The API itself: liveness and this description. No key.',
+  files: 'Uploads (presigned PUTs into fresh/) and the files the pipeline registered.',
+  datasets: 'Datasets, their ingestion settings, validation suite, drift settings and rows.',
+  versions: 'Dataset versions: records, tags, diffs, downloads, drift and quality reports, promotion.',
+  runs: 'Pipeline runs: one per ingested object, with their stages; retries of failed runs.',
+  'training-sets': 'Training-set selection, manifests and consumption by training jobs.',
+  lifecycle: 'Statistics, the retention policy and cleanup: fresh → used → archived → deprecated → deleted.',
+  features: 'Feature store: versioned features, offline rows, online and point-in-time lookups.',
+  lineage: 'The lineage graph and models linked to what they were trained on.',
+} as const;
+export type Tag = keyof typeof TAGS;
+
+/** Error answers a route states itself; 400, 401/403, 429 and 5xx are implied (see openapi.ts). */
+export type RouteErrorStatus = 404 | 409 | 422;
+
+/** Media types of success answers; JSON unless a route says otherwise. */
+export type MediaType = 'application/json' | 'text/html' | 'text/plain';
+
+/** A registry entry as written below; `defineRoutes` fills in the key, method, path and defaults. */
+interface RouteEntry {
+  /** The function folder: functions/<handler>/handler.ts serves the route. */
+  readonly handler: string;
+  /** Unique; generated clients name their methods after it. */
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags: readonly Tag[];
+  /** Default `apiKey`: `x-api-key`, mapped to the tenant by the authorizer. */
+  readonly auth?: 'apiKey' | 'none';
+  readonly path?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  /** Default 200. */
+  readonly successStatus?: 200 | 201 | 202;
+  /** The success answer (JSON); undescribed, it is documented as a JSON object. */
+  readonly response?: z.ZodType;
+  /** Default `['application/json']`; a text media type is documented as a string. */
+  readonly mediaTypes?: readonly MediaType[];
+  readonly errors?: readonly RouteErrorStatus[];
+}
+
+/** A complete entry, as handlers and the OpenAPI builder see it. */
+export interface RouteSpec extends RouteContract, Omit<RouteEntry, keyof RouteContract> {
+  readonly method: HttpMethod;
+  /** API Gateway's path, `{name+}` for a greedy parameter. */
+  readonly pathTemplate: string;
+  readonly mediaTypes: readonly MediaType[];
+  readonly errors: readonly RouteErrorStatus[];
+}
+
+type RouteKey = `${HttpMethod} /${string}`;
+
+type Defined<K extends string, E extends RouteEntry> = Omit<
+  E,
+  'auth' | 'successStatus' | 'mediaTypes' | 'errors'
+> &
+  RouteSpec & { readonly key: K };
+
+const ROUTE_KEY = /^(GET|POST|PUT|PATCH|DELETE) (\/[A-Za-z0-9._{}+-]*(?:\/[A-Za-z0-9._{}+-]+)*)$/;
+
+function defineRoutes<const T extends Record<RouteKey, RouteEntry>>(
+  entries: T,
+): { readonly [K in keyof T & RouteKey]: Defined<K, T[K]> } {
+  const defined = Object.entries(entries).map(([key, entry]: [string, RouteEntry]) => {
+    const [, method, pathTemplate] = ROUTE_KEY.exec(key) ?? [];
+    if (!method || !pathTemplate) throw new Error(`route key "${key}": METHOD /path expected`);
+    const spec: RouteSpec = {
+      ...entry,
+      key,
+      method: method as HttpMethod,
+      pathTemplate,
+      auth: entry.auth ?? 'apiKey',
+      successStatus: entry.successStatus ?? 200,
+      mediaTypes: entry.mediaTypes ?? ['application/json'],
+      errors: entry.errors ?? [],
+    };
+    return [key, Object.freeze(spec)] as const;
+  });
+  return Object.freeze(Object.fromEntries(defined)) as never;
+}
+
+export const ROUTES = defineRoutes({
+  // ---- meta ------------------------------------------------------------------------------------
+  'GET /health': {
+    handler: 'api-health',
+    operationId: 'getHealth',
+    summary: 'Liveness of the API',
+    description: 'Calls no dependency and returns no data.',
+    tags: ['meta'],
+    auth: 'none',
+    response: responses.healthResponse,
+  },
+  'GET /openapi.json': {
+    handler: 'api-openapi',
+    operationId: 'getOpenApiDocument',
+    summary: 'This OpenAPI 3.1 document',
+    description:
+      'Built from the same route registry the handlers validate with; `servers` names the URL it was fetched from.',
+    tags: ['meta'],
+    auth: 'none',
+    response: responses.openApiResponse,
+  },
+
+  // ---- files -----------------------------------------------------------------------------------
+  'POST /files/upload-url': {
+    handler: 'api-create-upload-url',
+    operationId: 'createUploadUrl',
+    summary: 'Presigned PUT URL for one file',
+    description:
+      'Into `fresh/<tenant>/<dataset>/`, with data type and metadata signed in. The PUT must send the returned headers (among them `if-none-match: *`), so an existing file is never overwritten; the upload starts the pipeline.',
+    tags: ['files'],
+    body: schemas.uploadRequestBody,
+    successStatus: 201,
+    response: responses.uploadUrlResponse,
+  },
+  'POST /files/upload-urls': {
+    handler: 'api-create-upload-urls',
+    operationId: 'createUploadUrls',
+    summary: 'Presigned PUT URLs for up to 100 files',
+    tags: ['files'],
+    body: schemas.uploadRequestsBody,
+    successStatus: 201,
+    response: responses.uploadUrlsResponse,
+  },
+  'GET /files': {
+    handler: 'api-list-files',
+    operationId: 'listFiles',
+    summary: 'Files, newest first, paginated',
+    tags: ['files'],
+    query: schemas.listFilesQuery,
+    response: responses.filesPageResponse,
+  },
+  'GET /files/{id}': {
+    handler: 'api-get-file',
+    operationId: 'getFile',
+    summary: 'One file',
+    description:
+      'Status, pipeline stage, parse and validation summary, failure (stage, error name, report) and the version it produced.',
+    tags: ['files'],
+    path: schemas.filePath,
+    errors: [404],
+  },
+
+  // ---- datasets --------------------------------------------------------------------------------
+  'GET /datasets': {
+    handler: 'api-list-datasets',
+    operationId: 'listDatasets',
+    summary: "The tenant's datasets with file counters",
+    tags: ['datasets'],
+    query: schemas.listDatasetsQuery,
+    response: responses.datasetsPageResponse,
+  },
+  'GET /datasets/{name}': {
+    handler: 'api-get-dataset',
+    operationId: 'getDataset',
+    summary: 'One dataset',
+    description: 'Counters, config, validation suite (and whether it was inferred), current version.',
+    tags: ['datasets'],
+    path: schemas.datasetPath,
+    errors: [404],
+  },
+  'PUT /datasets/{name}/config': {
+    handler: 'api-put-dataset-config',
+    operationId: 'putDatasetConfig',
+    summary: "Set the dataset's ingestion config",
+    description: 'Column mapping, type overrides, dedup keys, maximum error rate.',
+    tags: ['datasets'],
+    path: schemas.datasetPath,
+    body: schemas.datasetConfigBody,
+  },
+  'POST /datasets/{name}/validation-suite': {
+    handler: 'api-put-validation-suite',
+    operationId: 'putValidationSuite',
+    summary: 'Set the checks every new file must pass',
+    description:
+      'Schema, required columns, completeness, uniqueness, range, allowed values, freshness, distribution; severity ERROR, WARNING or INFO.',
+    tags: ['datasets'],
+    path: schemas.datasetPath,
+    body: validationSuiteSchema,
+  },
+  'GET /datasets/{name}/drift-settings': {
+    handler: 'api-get-drift-settings',
+    operationId: 'getDriftSettings',
+    summary: 'Drift and quality gates, reference, column roles and effective thresholds',
+    tags: ['datasets'],
+    path: schemas.datasetPath,
+    errors: [404],
+  },
+  'PUT /datasets/{name}/drift-settings': {
+    handler: 'api-put-drift-settings',
+    operationId: 'putDriftSettings',
+    summary: "Replace the dataset's drift settings",
+    description: 'An omitted field is unset: a gate off, the current version as reference.',
+    tags: ['datasets'],
+    path: schemas.datasetPath,
+    body: schemas.driftSettingsBody,
+  },
+  'GET /datasets/{name}/rows': {
+    handler: 'api-query-rows',
+    operationId: 'queryRows',
+    summary: 'Rows of a version by timestamp',
+    description:
+      '`last=N`, or `start` (inclusive) / `end` (exclusive) as ISO 8601 or epoch seconds/milliseconds, over the current (or `version`) snapshot; reads only the row groups whose statistics overlap, and says so in `scan`.',
+    tags: ['datasets'],
+    path: schemas.datasetPath,
+    query: schemas.rowsQuery,
+    errors: [404],
+  },
+  'POST /datasets/{name}/predictions': {
+    handler: 'api-write-predictions',
+    operationId: 'writePredictions',
+    summary: 'Write model predictions back as a new file',
+    description:
+      'The rows become a Parquet file under `fresh/<tenant>/<name>-predictions/` (named by content, so a retry is one file) declaring the model and the scored version; the pipeline versions it with lineage edges `derived_from` and `scored_by`.',
+    tags: ['datasets'],
+    path: schemas.datasetPath,
+    body: schemas.predictionsBody,
+    successStatus: 202,
+    errors: [404],
+  },
+
+  // ---- versions --------------------------------------------------------------------------------
+  'GET /datasets/{name}/versions': {
+    handler: 'api-list-versions',
+    operationId: 'listVersions',
+    summary: 'Versions, newest first, paginated',
+    description: 'With `tag`, only the versions carrying it.',
+    tags: ['versions'],
+    path: schemas.datasetPath,
+    query: schemas.listVersionsQuery,
+    errors: [404],
+  },
+  'GET /datasets/{name}/versions/latest': {
+    handler: 'api-get-latest-version',
+    operationId: 'getLatestVersion',
+    summary: 'The current version, with its profile and validation report',
+    description: 'The literal `latest` wins over `{v}`; 404 before the first version.',
+    tags: ['versions'],
+    path: schemas.datasetPath,
+    errors: [404],
+  },
+  'GET /datasets/{name}/versions/{v}': {
+    handler: 'api-get-version',
+    operationId: 'getVersion',
+    summary: 'A version with its profile and validation report',
+    tags: ['versions'],
+    path: schemas.versionPath,
+    errors: [404],
+  },
+  'PATCH /datasets/{name}/versions/{v}': {
+    handler: 'api-update-version',
+    operationId: 'updateVersion',
+    summary: "Edit a version's tags and description",
+    description:
+      '`tags` replaces them, `add_tags`/`remove_tags` edit them; `description` "" removes it. Answers the updated version.',
+    tags: ['versions'],
+    path: schemas.versionPath,
+    body: schemas.updateVersionBody,
+    errors: [404],
+  },
+  'GET /datasets/{name}/versions/{v}/diff/{other}': {
+    handler: 'api-diff-versions',
+    operationId: 'diffVersions',
+    summary: 'What changed from version v to other',
+    description:
+      'Either may be `latest`. Schema changes, row count delta, per-column profile shifts, top values that appeared or disappeared; from the records and profiles only.',
+    tags: ['versions'],
+    path: schemas.versionDiffPath,
+    errors: [404],
+  },
+  'GET /datasets/{name}/versions/{v}/data': {
+    handler: 'api-version-data',
+    operationId: 'getVersionData',
+    summary: "Presigned download of the version's snapshot",
+    description: 'Parquet, or CSV made from the snapshot once and then kept.',
+    tags: ['versions'],
+    path: schemas.versionPath,
+    query: schemas.versionDataQuery,
+    response: responses.versionDataResponse,
+    errors: [404],
+  },
+  'GET /datasets/{name}/versions/{v}/drift': {
+    handler: 'api-version-report',
+    operationId: 'getDriftReport',
+    summary: "The version's drift report against its reference",
+    tags: ['versions'],
+    path: schemas.versionPath,
+    errors: [404],
+  },
+  'GET /datasets/{name}/versions/{v}/drift.html': {
+    handler: 'api-version-report',
+    operationId: 'getDriftReportHtml',
+    summary: "The version's drift report as a self-contained HTML page",
+    tags: ['versions'],
+    path: schemas.versionPath,
+    mediaTypes: ['text/html'],
+    errors: [404],
+  },
+  'GET /datasets/{name}/versions/{v}/quality': {
+    handler: 'api-version-report',
+    operationId: 'getQualityReport',
+    summary: "The version's data-quality report",
+    tags: ['versions'],
+    path: schemas.versionPath,
+    errors: [404],
+  },
+  'GET /datasets/{name}/versions/{v}/quality.html': {
+    handler: 'api-version-report',
+    operationId: 'getQualityReportHtml',
+    summary: "The version's data-quality report as a self-contained HTML page",
+    tags: ['versions'],
+    path: schemas.versionPath,
+    mediaTypes: ['text/html'],
+    errors: [404],
+  },
+  'POST /datasets/{name}/versions/{v}/promote': {
+    handler: 'api-promote-version',
+    operationId: 'promoteVersion',
+    summary: 'Make a (held) version current',
+    description: 'Reason, time and the previous current version are recorded on the version.',
+    tags: ['versions'],
+    path: schemas.versionPath,
+    body: schemas.promoteVersionBody,
+    errors: [404],
+  },
+
+  // ---- runs ------------------------------------------------------------------------------------
+  'GET /runs/{id}': {
+    handler: 'api-get-run',
+    operationId: 'getRun',
+    summary: 'A pipeline run with its stages',
+    description:
+      'Status, file, timings, outcome or failure, retry links; per stage start, end, duration, attempts, error.',
+    tags: ['runs'],
+    path: schemas.runPath,
+    errors: [404],
+  },
+  'POST /runs/{id}/retry': {
+    handler: 'api-retry-run',
+    operationId: 'retryRun',
+    summary: "Run a FAILED run's object through the pipeline again",
+    description:
+      'A new run `<id>-r<N>` linked both ways (`retryOf`, `retriedBy`); asking again answers with the same retry; 409 for a run that did not fail.',
+    tags: ['runs'],
+    path: schemas.runPath,
+    successStatus: 202,
+    response: responses.retriedRunResponse,
+    errors: [404, 409],
+  },
+  'GET /datasets/{name}/runs': {
+    handler: 'api-list-runs',
+    operationId: 'listRuns',
+    summary: "The dataset's runs, newest first, paginated",
+    tags: ['runs'],
+    path: schemas.datasetPath,
+    query: schemas.listRunsQuery,
+    response: responses.runsPageResponse,
+  },
+  'GET /datasets/{name}/runs/latest-successful': {
+    handler: 'api-list-runs',
+    operationId: 'getLatestSuccessfulRun',
+    summary: 'The newest SUCCEEDED run with its stages',
+    tags: ['runs'],
+    path: schemas.datasetPath,
+    errors: [404],
+  },
+
+  // ---- training sets ---------------------------------------------------------------------------
+  'POST /training-sets': {
+    handler: 'api-create-training-set',
+    operationId: 'createTrainingSet',
+    summary: 'Select files into an immutable training set',
+    description:
+      "The newest FRESH files with a READY version, content duplicates skipped, stopping at the first file over budget; with no fresh match, the dataset's `sample` files. Writes a create-only manifest (and optionally one combined file); 422 `EmptySelectionError` when nothing fits.",
+    tags: ['training-sets'],
+    body: schemas.createTrainingSetBody,
+    successStatus: 201,
+    errors: [422],
+  },
+  'GET /training-sets/{id}': {
+    handler: 'api-get-training-set',
+    operationId: 'getTrainingSet',
+    summary: 'The record, its manifest and fresh presigned links',
+    tags: ['training-sets'],
+    path: schemas.trainingSetPath,
+    errors: [404],
+  },
+  'POST /training-sets/{id}/consume': {
+    handler: 'api-consume-training-set',
+    operationId: 'consumeTrainingSet',
+    summary: "Count a training job's use of every file of the set",
+    description:
+      'Once per (file, job) under retries and concurrent callers; then FRESH → USED and USED → ARCHIVED past the policy. A repeated call of a complete consumption gets the stored answer (`replayed: true`).',
+    tags: ['training-sets'],
+    path: schemas.trainingSetPath,
+    body: schemas.consumeTrainingSetBody,
+    errors: [404, 409],
+  },
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+  'GET /statistics': {
+    handler: 'api-get-statistics',
+    operationId: 'getStatistics',
+    summary: 'Files, bytes and usage by status, data type and dataset',
+    tags: ['lifecycle'],
+    response: responses.statisticsResponse,
+  },
+  'GET /retention-policy': {
+    handler: 'api-get-retention-policy',
+    operationId: 'getRetentionPolicy',
+    summary: "The tenant's retention policy",
+    tags: ['lifecycle'],
+    response: responses.retentionPolicyResponse,
+    errors: [404],
+  },
+  'PUT /retention-policy': {
+    handler: 'api-put-retention-policy',
+    operationId: 'putRetentionPolicy',
+    summary: "Set the tenant's retention policy, applied daily by the scheduler",
+    tags: ['lifecycle'],
+    body: schemas.retentionPolicyBody,
+    response: responses.retentionPolicyResponse,
+  },
+  'POST /cleanup': {
+    handler: 'api-cleanup',
+    operationId: 'cleanup',
+    summary: 'Deprecate old used files; delete deprecated ones past their grace period',
+    description:
+      '`days_old` overrides the stored policy; `dry_run` is required and answers what would be done.',
+    tags: ['lifecycle'],
+    body: schemas.cleanupBody,
+  },
+
+  // ---- features --------------------------------------------------------------------------------
+  'POST /features/{name}/versions': {
+    handler: 'api-register-feature',
+    operationId: 'registerFeatureVersion',
+    summary: 'Register a feature version',
+    description: 'From a dataset version or inline columns: offline Parquet per split and online values.',
+    tags: ['features'],
+    path: schemas.featurePath,
+    body: schemas.registerFeatureBody,
+    successStatus: 201,
+    errors: [404, 409],
+  },
+  'GET /features/{name}': {
+    handler: 'api-get-features',
+    operationId: 'getFeatures',
+    summary: 'A page of feature rows, or presigned Parquet URLs per split',
+    tags: ['features'],
+    path: schemas.featurePath,
+    query: schemas.getFeaturesQuery,
+    errors: [404],
+  },
+  'POST /features/online': {
+    handler: 'api-online-features',
+    operationId: 'getOnlineFeatures',
+    summary: 'Latest materialized feature values per entity (≤ 100)',
+    tags: ['features'],
+    body: schemas.onlineFeaturesBody,
+    errors: [404],
+  },
+  'POST /features/historical': {
+    handler: 'api-historical-features',
+    operationId: 'getHistoricalFeatures',
+    summary: 'Point-in-time correct feature values for entity rows (≤ 10 000)',
+    tags: ['features'],
+    body: schemas.historicalFeaturesBody,
+    errors: [404],
+  },
+
+  // ---- lineage and models ----------------------------------------------------------------------
+  'GET /lineage/{node+}': {
+    handler: 'api-get-lineage',
+    operationId: 'getLineage',
+    summary: 'The lineage graph around a node',
+    description:
+      'Up, down or both, to `depth` levels; JSON, or a Mermaid flowchart as text with `format=mermaid`.',
+    tags: ['lineage'],
+    path: schemas.lineagePath,
+    query: schemas.lineageQuery,
+    response: responses.lineageGraphResponse,
+    mediaTypes: ['application/json', 'text/plain'],
+  },
+  'GET /models/{name}/versions/{v}': {
+    handler: 'api-get-model-version',
+    operationId: 'getModelVersion',
+    summary: 'A model version and what it is linked to',
+    tags: ['lineage'],
+    path: schemas.modelVersionPath,
+    errors: [404],
+  },
+  'POST /models/{name}/versions/{v}/links': {
+    handler: 'api-link-model',
+    operationId: 'linkModelVersion',
+    summary: 'Record what a model version was trained on',
+    description: 'A dataset version, a training set or a feature version; adds a `trained_on` lineage edge.',
+    tags: ['lineage'],
+    path: schemas.modelVersionPath,
+    body: schemas.modelLinkBody,
+    successStatus: 201,
+    errors: [404],
+  },
+});
+
+export type RouteKeyOf = keyof typeof ROUTES;
+
+/** Every entry, in the order above. */
+export const ROUTE_LIST: readonly RouteSpec[] = Object.values(ROUTES);
