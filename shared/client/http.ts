@@ -56,10 +56,15 @@ export function createHttpClient(config: ClientConfig): HttpClient {
       const text = await response.text();
       const body: unknown = text ? safeJson(text) : undefined;
       if (!response.ok) {
-        const detail = (body ?? {}) as { name?: string; message?: string };
+        // The API answers `{error, message}` (error = the error class name); older answers said `name`.
+        const detail = (typeof body === 'object' && body !== null ? body : {}) as {
+          error?: string;
+          name?: string;
+          message?: string;
+        };
         throw new ApiError(
           response.status,
-          detail.name ?? `HTTP${response.status}`,
+          detail.error ?? detail.name ?? `HTTP${response.status}`,
           detail.message ?? `${method} ${path} answered ${response.status}`,
           body,
         );

@@ -1,0 +1,167 @@
+/**
+ * The strata HTTP API from TypeScript, route by route (what the CLI uses): datasets, versions, drift
+ * reports, uploads, files, runs, training sets, lineage, cleanup. Answers are typed with the domain's
+ * records; errors are `ApiError` (see http.ts). The feature store has its own client (feature-store.ts).
+ */
+import type { CleanupResult } from '../app/retention.js';
+import type { DatasetRecord, DatasetSummary } from '../domain/dataset.js';
+import type { DriftReport } from '../domain/drift/report.js';
+import type { FileRecord } from '../domain/file-record.js';
+import type { ConsumptionResult } from '../domain/lifecycle.js';
+import type { LineageGraph } from '../domain/lineage.js';
+import type { DataType } from '../domain/object-key.js';
+import type { RunView } from '../domain/run.js';
+import type { TrainingSetManifest } from '../domain/training-set.js';
+import type { VersionRecord } from '../domain/version.js';
+import { type ClientConfig, createHttpClient } from './http.js';
+
+export interface UploadUrlRequest {
+  dataset: string;
+  fileName: string;
+  dataType?: DataType;
+  format?: 'csv' | 'jsonl' | 'json' | 'parquet';
+  contentType?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface UploadUrl {
+  dataset: string;
+  fileName: string;
+  key: string;
+  format: string;
+  dataType: DataType;
+  method: 'PUT';
+  url: string;
+  /** Headers the PUT must send (signed): `if-none-match: *`, and content-type when one was given. */
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface Page {
+  nextCursor?: string;
+}
+
+export interface VersionList extends Page {
+  dataset: string;
+  currentVersion?: number;
+  tag?: string;
+  versions: VersionRecord[];
+}
+
+export interface VersionDetail extends VersionRecord {
+  profile?: unknown;
+  validation?: unknown;
+}
+
+export interface DriftDocument {
+  dataset: string;
+  version: number;
+  status: VersionRecord['status'];
+  hold?: VersionRecord['hold'];
+  promotion?: VersionRecord['promotion'];
+  report: DriftReport;
+}
+
+export interface TrainingSetRequest {
+  dataset?: string;
+  type?: DataType;
+  since?: string;
+  maxRows?: number;
+  maxBytes?: number;
+  combine?: 'parquet' | 'jsonl';
+}
+
+export interface TrainingSetCreated {
+  id: string;
+  createdAt: string;
+  selection: TrainingSetManifest['selection'];
+  totals: TrainingSetManifest['totals'];
+  manifestKey: string;
+  manifestUri: string;
+  manifestUrl: string;
+  combinedKey?: string;
+  combinedUri?: string;
+  combinedUrl?: string;
+  expiresInSeconds: number;
+}
+
+export interface ConsumeAnswer extends ConsumptionResult {
+  complete: boolean;
+  pendingMoves: string[];
+  replayed: boolean;
+}
+
+export interface LineageQuery {
+  direction?: 'up' | 'down' | 'both';
+  depth?: number;
+}
+
+/** `type/name` as the lineage route takes it; each segment encoded, `@` kept readable. */
+export function lineagePath(node: string): string {
+  return `/lineage/${node
+    .split('/')
+    .map((part) => encodeURIComponent(part).replace(/%40/g, '@'))
+    .join('/')}`;
+}
+
+export function createStrataClient(config: ClientConfig) {
+  const http = createHttpClient(config);
+  const dataset = (name: string) => `/datasets/${encodeURIComponent(name)}`;
+  const version = (name: string, v: number | 'latest') => `${dataset(name)}/versions/${v}`;
+  return {
+    listDatasets(query: { limit?: number; cursor?: string } = {}) {
+      return http.request<{ datasets: DatasetSummary[] } & Page>('GET', '/datasets', { query });
+    },
+    getDataset(name: string) {
+      return http.request<DatasetRecord>('GET', dataset(name));
+    },
+    listVersions(name: string, query: { limit?: number; cursor?: string; tag?: string } = {}) {
+      return http.request<VersionList>('GET', `${dataset(name)}/versions`, { query });
+    },
+    getVersion(name: string, v: number | 'latest') {
+      return http.request<VersionDetail>('GET', version(name, v));
+    },
+    drift(name: string, v: number) {
+      return http.request<DriftDocument>('GET', `${version(name, v)}/drift`);
+    },
+    /** The drift report as a self-contained HTML page. */
+    driftHtml(name: string, v: number) {
+      return http.request<string>('GET', `${version(name, v)}/drift.html`);
+    },
+    createUploadUrl(request: UploadUrlRequest) {
+      return http.request<UploadUrl>('POST', '/files/upload-url', { body: request });
+    },
+    getFile(id: string) {
+      return http.request<FileRecord>('GET', `/files/${encodeURIComponent(id)}`);
+    },
+    getRun(id: string) {
+      return http.request<RunView>('GET', `/runs/${encodeURIComponent(id)}`);
+    },
+    createTrainingSet(request: TrainingSetRequest) {
+      return http.request<TrainingSetCreated>('POST', '/training-sets', { body: request });
+    },
+    consumeTrainingSet(id: string, jobId: string) {
+      return http.request<ConsumeAnswer>('POST', `/training-sets/${encodeURIComponent(id)}/consume`, {
+        body: { job_id: jobId },
+      });
+    },
+    lineage(node: string, query: LineageQuery = {}) {
+      return http.request<LineageGraph>('GET', lineagePath(node), { query: { ...query, format: 'json' } });
+    },
+    /** The same walk as a Mermaid flowchart (text). */
+    lineageMermaid(node: string, query: LineageQuery = {}) {
+      return http.request<string>('GET', lineagePath(node), { query: { ...query, format: 'mermaid' } });
+    },
+    /** `dryRun` is required by the API: the call can delete objects. */
+    cleanup(request: { daysOld?: number; dryRun: boolean }) {
+      return http.request<CleanupResult>('POST', '/cleanup', {
+        body: {
+          ...(request.daysOld !== undefined && { days_old: request.daysOld }),
+          dry_run: request.dryRun,
+        },
+      });
+    },
+  };
+}
+
+export type StrataClient = ReturnType<typeof createStrataClient>;
