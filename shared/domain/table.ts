@@ -3,6 +3,7 @@
  * Parsers produce batches, the Parquet adapter reads and writes them, validation and profiling consume
  * them one batch at a time, so no stage needs a whole file in memory.
  */
+import { InvalidInputError } from '../errors.js';
 
 export const COLUMN_TYPES = ['int', 'float', 'bool', 'string', 'timestamp'] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
@@ -29,6 +30,31 @@ export interface RecordBatch {
   numRows: number;
   /** One array per schema column, in schema order, each `numRows` long. */
   columns: CellValue[][];
+}
+
+/**
+ * Throws InvalidInputError unless the batch has the schema's columns (names and types, in order) and
+ * every column has at least `numRows` cells: streaming consumers index cells without checks after this.
+ */
+export function checkBatchShape(schema: TableSchema, batch: RecordBatch, consumer: string): void {
+  const expected = schema.columns;
+  const actual = batch.schema.columns;
+  const sameSchema =
+    batch.schema === schema ||
+    (actual.length === expected.length &&
+      actual.every((c, i) => c.name === expected[i]?.name && c.type === expected[i]?.type));
+  if (
+    !sameSchema ||
+    batch.columns.length !== expected.length ||
+    !(Number.isSafeInteger(batch.numRows) && batch.numRows >= 0)
+  ) {
+    throw new InvalidInputError(`record batch does not match the ${consumer} schema`);
+  }
+  batch.columns.forEach((cells, i) => {
+    if (cells.length < batch.numRows) {
+      throw new InvalidInputError(`column ${expected[i]?.name} has fewer than ${batch.numRows} cells`);
+    }
+  });
 }
 
 export function columnIndex(schema: TableSchema, name: string): number {

@@ -1,5 +1,11 @@
 import { InvalidInputError } from '../../errors.js';
-import type { CellValue, ColumnType, RecordBatch, TableSchema } from '../table.js';
+import {
+  type CellValue,
+  type ColumnType,
+  checkBatchShape,
+  type RecordBatch,
+  type TableSchema,
+} from '../table.js';
 import { HASH_OUT, hashString } from './hash.js';
 import { HyperLogLog, MAX_HLL_PRECISION, MIN_HLL_PRECISION, type SerializedHll } from './hyperloglog.js';
 import { KllSketch, MAX_KLL_K, MIN_KLL_K, type SerializedKll } from './quantiles.js';
@@ -210,7 +216,7 @@ export function createProfiler(schema: TableSchema, options: ProfileOptions = {}
   let rowCount = 0;
   return {
     add(batch) {
-      checkBatch(schema, batch);
+      checkBatchShape(schema, batch, 'profiled');
       for (let c = 0; c < accumulators.length; c++) {
         accumulators[c]?.consume(batch.columns[c] ?? [], batch.numRows);
       }
@@ -274,27 +280,6 @@ function usableRange(ranges: ProfileOptions['ranges'], name: string): ValueRange
     return null;
   }
   return range;
-}
-
-function checkBatch(schema: TableSchema, batch: RecordBatch): void {
-  const expected = schema.columns;
-  const actual = batch.schema.columns;
-  const sameSchema =
-    batch.schema === schema ||
-    (actual.length === expected.length &&
-      actual.every((c, i) => c.name === expected[i]?.name && c.type === expected[i]?.type));
-  if (
-    !sameSchema ||
-    batch.columns.length !== expected.length ||
-    !(Number.isSafeInteger(batch.numRows) && batch.numRows >= 0)
-  ) {
-    throw new InvalidInputError('record batch does not match the profiled schema');
-  }
-  batch.columns.forEach((cells, i) => {
-    if (cells.length < batch.numRows) {
-      throw new InvalidInputError(`column ${expected[i]?.name} has fewer than ${batch.numRows} cells`);
-    }
-  });
 }
 
 function typeMismatch(name: string, type: ColumnType, value: unknown): InvalidInputError {

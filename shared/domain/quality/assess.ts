@@ -17,7 +17,14 @@
 import { InvalidInputError } from '../../errors.js';
 import { HASH_OUT, hashNumber, hashString } from '../profile/hash.js';
 import type { ColumnProfile, DatasetProfile } from '../profile/profiler.js';
-import type { CellValue, ColumnSchema, ColumnType, RecordBatch, TableSchema } from '../table.js';
+import {
+  type CellValue,
+  type ColumnSchema,
+  type ColumnType,
+  checkBatchShape,
+  type RecordBatch,
+  type TableSchema,
+} from '../table.js';
 import {
   type ColumnQuality,
   type ConstantPeriods,
@@ -1029,7 +1036,7 @@ export function createQualityAssessor(
 
   return {
     add(batch) {
-      checkBatch(schema, batch);
+      checkBatchShape(schema, batch, 'assessed');
       const n = batch.numRows;
       if (buffering && rows + n > resolved.maxBufferedRows) {
         buffering = false;
@@ -1186,27 +1193,6 @@ function timeOrder(timeColumn: ColumnAssessor | undefined, rows: number): Uint32
     return tx < ty ? -1 : tx > ty ? 1 : x - y;
   });
   return order;
-}
-
-function checkBatch(schema: TableSchema, batch: RecordBatch): void {
-  const expected = schema.columns;
-  const actual = batch.schema.columns;
-  const sameSchema =
-    batch.schema === schema ||
-    (actual.length === expected.length &&
-      actual.every((c, i) => c.name === expected[i]?.name && c.type === expected[i]?.type));
-  if (
-    !sameSchema ||
-    batch.columns.length !== expected.length ||
-    !(Number.isSafeInteger(batch.numRows) && batch.numRows >= 0)
-  ) {
-    throw new InvalidInputError('record batch does not match the assessed schema');
-  }
-  batch.columns.forEach((cells, i) => {
-    if (cells.length < batch.numRows) {
-      throw new InvalidInputError(`column ${expected[i]?.name} has fewer than ${batch.numRows} cells`);
-    }
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------
