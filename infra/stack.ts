@@ -1,4 +1,12 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -11,6 +19,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -37,6 +46,9 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
 import { StrataFunction } from './constructs/strata-function.js';
+
+/** Connector secrets live in Secrets Manager as `<prefix><tenant>/<name>`. */
+export const CONNECTOR_SECRETS_PREFIX = 'strata/';
 
 export interface StrataStackProps extends StackProps {
   /**
@@ -523,6 +535,63 @@ export class StrataStack extends Stack {
         .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'archived/*'),
     );
 
+    // ---- pull connectors -------------------------------------------------------------------------
+    // One pull function for every connector: the scheduler (or the API) leases a due connector and starts
+    // a run of it asynchronously. Connectors are tenants' data, created at run time: one rule per
+    // connector would hit EventBridge's 300-rules-per-bus quota; one rule + a lease per connector does not.
+    const connectorPull = new StrataFunction(this, 'ConnectorPull', {
+      name: 'connector-pull',
+      description: 'One connector run: database / REST / S3 increment → Parquet in fresh/ → watermark',
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+      environment: { SECRETS_PREFIX: CONNECTOR_SECRETS_PREFIX },
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+    const connectorSecrets = this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${CONNECTOR_SECRETS_PREFIX}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    connectorPull.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [connectorSecrets] }),
+    );
+    Validations.of(connectorPull).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${CONNECTOR_SECRETS_PREFIX}*]`,
+      reason:
+        'Connector secrets are created by tenants under strata/<tenant>/; the code reads only the ' +
+        'calling tenant’s prefix, the policy bounds it to strata’s.',
+    });
+    route(
+      [
+        'PUT /datasets/{name}/connector',
+        'GET /datasets/{name}/connector',
+        'DELETE /datasets/{name}/connector',
+        'POST /datasets/{name}/connector/runs',
+        'GET /datasets/{name}/connector/runs',
+        'GET /datasets/{name}/connector/runs/{runId}',
+      ],
+      'ApiConnectors',
+      (fn) =>
+        fn
+          .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+          .bindFunction('CONNECTOR_FUNCTION', connectorPull.fn),
+    );
+    const connectorScheduler = new StrataFunction(this, 'ConnectorScheduler', {
+      name: 'connector-scheduler',
+      description: 'Every minute: lease each due connector and start its pull run',
+      timeout: Duration.minutes(1),
+    })
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+      .bindFunction('CONNECTOR_FUNCTION', connectorPull.fn);
+    new Rule(this, 'ConnectorSchedule', {
+      description: 'Starts due pull connectors',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      // A missed tick is made up by the next one; due connectors stay due until leased.
+      targets: [new LambdaFunction(connectorScheduler.fn, { retryAttempts: 0 })],
+    });
+
     // ---- lifecycle schedule ----------------------------------------------------------------------
     const lifecycleScheduler = new StrataFunction(this, 'LifecycleScheduler', {
       name: 'lifecycle-scheduler',
@@ -547,6 +616,7 @@ export class StrataStack extends Stack {
     new CfnOutput(this, 'VersionsTableName', { value: versionsTable.tableName });
     new CfnOutput(this, 'LineageTableName', { value: lineageTable.tableName });
     new CfnOutput(this, 'LifecycleSchedulerName', { value: lifecycleScheduler.fn.functionName });
+    new CfnOutput(this, 'ConnectorSchedulerName', { value: connectorScheduler.fn.functionName });
   }
 
   /** A stage Lambda: retried on TransientError, any other error caught into quarantine. */

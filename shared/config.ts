@@ -17,6 +17,10 @@ const fields = {
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   /** Optional: an OpenLineage HTTP consumer (Marquez); run events are POSTed to `<url>/api/v1/lineage`. */
   OPENLINEAGE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The connector pull function, started asynchronously by the scheduler and the API. */
+  CONNECTOR_FUNCTION: z.string().min(1),
+  /** Connector secrets are `<prefix><tenant>/<name>` in Secrets Manager; the pull function may read only those. */
+  SECRETS_PREFIX: z.string().min(1).endsWith('/'),
   /**
    * Endpoint overrides: absent in AWS, set by the local host (MinIO, DynamoDB Local, LocalStack).
    * The only place an endpoint enters the code is wiring.ts.
@@ -24,13 +28,24 @@ const fields = {
   STRATA_S3_ENDPOINT: z.url().optional(),
   STRATA_DYNAMODB_ENDPOINT: z.url().optional(),
   STRATA_SFN_ENDPOINT: z.url().optional(),
+  STRATA_LAMBDA_ENDPOINT: z.url().optional(),
+  /**
+   * Local cloud only: connector secrets come from `STRATA_SECRET_<NAME>` variables and this dotenv file
+   * instead of Secrets Manager.
+   */
+  STRATA_SECRETS_FILE: z.string().min(1).optional(),
 } as const;
 
 type Fields = typeof fields;
 export type ConfigKey = Exclude<keyof Fields, 'AWS_REGION' | `STRATA_${string}`>;
 type Always = Pick<
   Fields,
-  'AWS_REGION' | 'STRATA_S3_ENDPOINT' | 'STRATA_DYNAMODB_ENDPOINT' | 'STRATA_SFN_ENDPOINT'
+  | 'AWS_REGION'
+  | 'STRATA_S3_ENDPOINT'
+  | 'STRATA_DYNAMODB_ENDPOINT'
+  | 'STRATA_SFN_ENDPOINT'
+  | 'STRATA_LAMBDA_ENDPOINT'
+  | 'STRATA_SECRETS_FILE'
 >;
 
 export type Config<K extends ConfigKey = never> = z.infer<z.ZodObject<Always & Pick<Fields, K>>>;
@@ -44,6 +59,8 @@ export function loadConfig<K extends ConfigKey>(
     STRATA_S3_ENDPOINT: fields.STRATA_S3_ENDPOINT,
     STRATA_DYNAMODB_ENDPOINT: fields.STRATA_DYNAMODB_ENDPOINT,
     STRATA_SFN_ENDPOINT: fields.STRATA_SFN_ENDPOINT,
+    STRATA_LAMBDA_ENDPOINT: fields.STRATA_LAMBDA_ENDPOINT,
+    STRATA_SECRETS_FILE: fields.STRATA_SECRETS_FILE,
   };
   for (const key of required) shape[key] = fields[key];
   const picked: Record<string, string | undefined> = {};

@@ -137,6 +137,16 @@ export class TransientError extends StrataError {
   override readonly retryable = true;
 }
 
+/**
+ * A pull connector's source refused or failed in a way a retry will not fix: authentication, a missing
+ * table, a missing secret, a record array that is not there, or rows without a critical column (the
+ * source changed shape). The run fails and the watermark stays where it was.
+ */
+export class SourceError extends StrataError {
+  override readonly name = 'SourceError' as const;
+  readonly statusCode = 502;
+}
+
 /** The environment is missing or malformed: a deployment bug, raised at cold start. */
 export class ConfigError extends StrataError {
   override readonly name = 'ConfigError' as const;

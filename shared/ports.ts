@@ -2,6 +2,21 @@
  * What the use cases need from the outside world. Adapters in shared/adapters implement these over
  * the AWS SDK; use cases receive them as `deps`, so the same code runs in Lambda, locally and in tests.
  */
+import type {
+  ConnectorLease,
+  ConnectorRecord,
+  ConnectorRunRecord,
+  ConnectorRunSummary,
+  ConnectorSettings,
+  PendingWrite,
+  WatermarkState,
+} from './domain/connector-runs.js';
+import type {
+  DatabaseConnectorConfig,
+  RestConnectorConfig,
+  S3ConnectorConfig,
+  Watermark,
+} from './domain/connectors.js';
 import type { DatasetConfig, DatasetRecord, DatasetSummary, DriftSettings } from './domain/dataset.js';
 import type { FeatureVersionRecord } from './domain/feature-store.js';
 import type { FileRecord, FileStatus, ObjectRef } from './domain/file-record.js';
@@ -9,6 +24,7 @@ import type { ConsumptionResult, MoveMarker, RetentionPolicy } from './domain/li
 import type { LineageEdge } from './domain/lineage.js';
 import type { RunEvent } from './domain/openlineage.js';
 import type { RunEnd, RunRecord, RunStatus, StageAttempt } from './domain/run.js';
+import type { SourceColumn } from './domain/source-records.js';
 import type { FileFacts } from './domain/statistics.js';
 import type { CellValue } from './domain/table.js';
 import type { TrainingSetRecord } from './domain/training-set.js';
@@ -519,4 +535,127 @@ export interface ModelStore {
     link: ModelLink,
   ): Promise<ModelVersionRecord>;
   getModelVersion(tenant: string, model: string, version: string): Promise<ModelVersionRecord | undefined>;
+}
+
+// ---------------------------------------------------------------- pull connectors (issue 9)
+
+/**
+ * Connector settings and state, one item per (tenant, dataset), with the dataset's run records beside it.
+ * Every state change after the lease is conditional on the caller's run holding it, so a run that lost its
+ * lease (it outlived it, or the connector was deleted) can never move a watermark.
+ */
+export interface ConnectorStore {
+  /** Creates or replaces the settings; keeps the state unless `resetWatermark`. */
+  putConnector(
+    tenant: string,
+    dataset: string,
+    settings: ConnectorSettings,
+    options: { at: string; resetWatermark: boolean },
+  ): Promise<ConnectorRecord>;
+  getConnector(tenant: string, dataset: string): Promise<ConnectorRecord | undefined>;
+  /** False when there was none. */
+  deleteConnector(tenant: string, dataset: string): Promise<boolean>;
+  /** Enabled connectors whose next run is due at `now`, oldest due first, across tenants. */
+  listDue(now: string, limit: number): Promise<Array<{ tenant: string; dataset: string; nextRunAt: string }>>;
+  /**
+   * Takes the lease for a new run unless a live run holds it: the record as leased, or undefined (taken).
+   * `dueAt` (the scheduler) additionally requires the run to still be due at that time, so two scheduler
+   * ticks that saw the same due connector start one run.
+   */
+  acquireLease(
+    tenant: string,
+    dataset: string,
+    lease: ConnectorLease,
+    now: string,
+    dueAt?: string,
+  ): Promise<ConnectorRecord | undefined>;
+  /** Records the batch about to be written, and extends the lease. ConflictError: the lease is gone. */
+  setPending(tenant: string, dataset: string, pending: PendingWrite, leaseUntil: string): Promise<void>;
+  /**
+   * Stores the watermark of a written batch and clears `pending` (both only if `pending` is that batch's).
+   * ConflictError: the lease is gone.
+   */
+  commitWatermark(
+    tenant: string,
+    dataset: string,
+    runId: string,
+    watermark: WatermarkState | undefined,
+    leaseUntil: string,
+  ): Promise<void>;
+  /** Drops a `pending` whose files were never written. */
+  clearPending(tenant: string, dataset: string, runId: string): Promise<void>;
+  /** Releases the lease and schedules the next run; no-op (false) when the lease is not this run's. */
+  finishRun(
+    tenant: string,
+    dataset: string,
+    runId: string,
+    outcome: { nextRunAt: string; consecutiveFailures: number; lastRun: ConnectorRunSummary },
+  ): Promise<boolean>;
+  putRun(run: ConnectorRunRecord): Promise<void>;
+  getRun(tenant: string, dataset: string, runId: string): Promise<ConnectorRunRecord | undefined>;
+  /** Newest first. */
+  listRuns(
+    tenant: string,
+    dataset: string,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<Page<ConnectorRunRecord>>;
+}
+
+/** Secrets by name, scoped to a tenant (Secrets Manager in AWS; environment variables locally). */
+export interface SecretStore {
+  /** The secret's string value; SourceError when there is none (the message names it, never a value). */
+  getSecret(tenant: string, name: string): Promise<string>;
+}
+
+/** Starts another of our functions without waiting for it (Lambda's asynchronous invocation). */
+export interface FunctionInvoker {
+  invokeAsync(payload: unknown): Promise<void>;
+}
+
+/** One batch of records from a database or REST source, in source order. */
+export interface SourceRecordBatch {
+  records: Record<string, unknown>[];
+  /** Column types the source declares (database result metadata); REST sources leave them to inference. */
+  columns?: SourceColumn[] | undefined;
+  /**
+   * The watermark once this batch is stored: never behind the starting one. A source cuts batches only
+   * between different incremental values, so every record at this watermark is in this batch or earlier.
+   */
+  watermark: Watermark | undefined;
+  /** Records the source returned for this batch (including skipped ones). */
+  read: number;
+  /** Records at or before the watermark, or without the incremental field (this batch). */
+  skipped: number;
+}
+
+/** A database table/query or a REST API, read from a watermark on. Closing the iterator releases it. */
+export interface RecordSource {
+  pull(from: Watermark | undefined): AsyncIterable<SourceRecordBatch>;
+}
+
+export interface SourceObject {
+  key: string;
+  size: number;
+  eTag: string;
+  lastModified: Date;
+}
+
+/** One batch of new objects of a foreign bucket/prefix, oldest first. */
+export interface SourceObjectBatch {
+  objects: SourceObject[];
+  watermark: WatermarkState;
+  /** Objects listed under the prefix that were already taken (at or before the watermark). */
+  skipped: number;
+}
+
+/** Another bucket/prefix (AWS or an S3-compatible endpoint). */
+export interface ObjectSource {
+  list(from: WatermarkState | undefined, batchSize: number): AsyncIterable<SourceObjectBatch>;
+  read(key: string): AsyncIterable<Uint8Array>;
+}
+
+/** Builds the source a connector names; the one place that knows drivers and foreign clients (wiring). */
+export interface SourceFactory {
+  records(config: DatabaseConnectorConfig | RestConnectorConfig, secret: string | undefined): RecordSource;
+  objects(config: S3ConnectorConfig, secret: string | undefined): ObjectSource;
 }

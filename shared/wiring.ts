@@ -7,9 +7,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import mysql from 'mysql2';
+import pg from 'pg';
+import { DynamoConnectorStore } from './adapters/dynamo-connector-store.js';
 import { DynamoFeatureRegistry, DynamoOnlineFeatureStore } from './adapters/dynamo-feature-store.js';
 import { DynamoLifecycleStore } from './adapters/dynamo-lifecycle-store.js';
 import { DynamoLineageStore, DynamoModelStore } from './adapters/dynamo-lineage-store.js';
@@ -17,12 +22,27 @@ import { DynamoMetadataStore } from './adapters/dynamo-metadata-store.js';
 import { DynamoRunStore } from './adapters/dynamo-run-store.js';
 import { DynamoVersionStore } from './adapters/dynamo-version-store.js';
 import { HttpLineageSink } from './adapters/http-lineage-sink.js';
+import { LambdaInvoker } from './adapters/lambda-invoker.js';
+import { MysqlSource } from './adapters/mysql-source.js';
+import { PostgresSource } from './adapters/postgres-source.js';
+import { RestSource } from './adapters/rest-source.js';
 import { S3LineageSink } from './adapters/s3-lineage-sink.js';
+import { S3ObjectSource } from './adapters/s3-object-source.js';
 import { S3ObjectStore } from './adapters/s3-object-store.js';
+import { EnvSecrets, SecretsManagerSecrets } from './adapters/secrets.js';
 import { SfnOrchestrator } from './adapters/sfn-orchestrator.js';
 import type { RunLineage } from './app/run-lineage.js';
 import type { Config, ConfigKey } from './config.js';
-import { type MetricsRecorder, systemClock } from './ports.js';
+import { type DatabaseConnectorConfig, parseS3Secret } from './domain/connectors.js';
+import { parseDatabaseSecret } from './domain/database-secret.js';
+import { SourceError } from './errors.js';
+import {
+  type MetricsRecorder,
+  type RecordSource,
+  type SecretStore,
+  type SourceFactory,
+  systemClock,
+} from './ports.js';
 
 export const logger = new Logger({ serviceName: 'strata' });
 
@@ -153,4 +173,98 @@ export function orchestrator(config: Config<'STATE_MACHINE_ARN'>) {
   return new SfnOrchestrator(sfnClient(config), config.STATE_MACHINE_ARN);
 }
 
+export function connectorStore(config: Config<'METADATA_TABLE'>) {
+  return new DynamoConnectorStore(dynamoClient(config), config.METADATA_TABLE);
+}
+
+let lambda: LambdaClient | undefined;
+
+/** Starts the connector pull function asynchronously (locally: the lambda host's Invoke API). */
+export function connectorInvoker(config: Config<'CONNECTOR_FUNCTION'>) {
+  lambda ??= new LambdaClient({
+    region: config.AWS_REGION,
+    ...(config.STRATA_LAMBDA_ENDPOINT && { endpoint: config.STRATA_LAMBDA_ENDPOINT }),
+  });
+  return new LambdaInvoker(lambda, config.CONNECTOR_FUNCTION);
+}
+
+/** Secrets Manager in AWS; the local cloud sets STRATA_SECRETS_FILE and passes STRATA_SECRET_* variables. */
+export function secretStore(config: Config<'SECRETS_PREFIX'>): SecretStore {
+  if (config.STRATA_SECRETS_FILE !== undefined)
+    return new EnvSecrets(process.env, config.STRATA_SECRETS_FILE);
+  return new SecretsManagerSecrets(
+    new SecretsManagerClient({ region: config.AWS_REGION }),
+    config.SECRETS_PREFIX,
+  );
+}
+
+/**
+ * The clients of connector sources: built per run from the connector's settings and secret (each source
+ * is someone else's server), so they are made here and handed to the adapters like every other client.
+ */
+export function sourceFactory(config: Pick<AnyConfig, 'AWS_REGION'>): SourceFactory {
+  return {
+    records(source, secret) {
+      switch (source.type) {
+        case 'rest':
+          return new RestSource(fetch, source, secret);
+        case 'database':
+          return databaseSource(source, secret);
+      }
+    },
+    objects(source, secret) {
+      const credentials = secret === undefined ? undefined : parseS3Secret(secret);
+      const client = new S3Client({
+        region: source.region ?? config.AWS_REGION,
+        ...(source.endpoint && { endpoint: source.endpoint, forcePathStyle: true }),
+        ...(credentials && { credentials }),
+      });
+      return new S3ObjectSource(client, source.bucket, source.prefix);
+    },
+  };
+}
+
 export const clock = systemClock;
+
+/** A database source: one client per run (a pg.Client connects once), from the connector's secret. */
+function databaseSource(source: DatabaseConnectorConfig, secret: string | undefined): RecordSource {
+  if (secret === undefined || secret === '') {
+    throw new SourceError(`database secret "${source.secretName}" has no value`);
+  }
+  const c = parseDatabaseSecret(secret, source.engine);
+  switch (source.engine) {
+    case 'postgresql':
+      return new PostgresSource(
+        new pg.Client({
+          host: c.host,
+          port: c.port,
+          user: c.user,
+          password: c.password,
+          database: c.database,
+          ssl: c.ssl ? { rejectUnauthorized: true } : false,
+          connectionTimeoutMillis: 10_000,
+          application_name: 'strata-connector',
+        }),
+        source,
+      );
+    case 'mysql':
+      // decimalNumbers, bigNumberStrings, dateStrings, jsonStrings and typeCast stay unset: a query can
+      // only turn them on, and the adapter relies on them being off.
+      return new MysqlSource(
+        () =>
+          mysql.createConnection({
+            host: c.host,
+            port: c.port,
+            user: c.user,
+            password: c.password,
+            ...(c.database !== undefined && { database: c.database }),
+            ...(c.ssl && { ssl: { rejectUnauthorized: true } }),
+            charset: 'utf8mb4',
+            timezone: 'Z',
+            supportBigNumbers: true,
+            connectTimeout: 10_000,
+          }),
+        source,
+      );
+  }
+}

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -114,6 +114,19 @@ export class StrataFunction extends Construct {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
       reason: 'Covers the table’s own GSIs (table-arn/index/*), nothing outside the table.',
+    });
+    return this;
+  }
+
+  /** Names another function (env var) and allows invoking it, asynchronously or not. */
+  bindFunction(envName: string, target: IFunction): this {
+    this.fn.addEnvironment(envName, target.functionName);
+    target.grantInvoke(this.fn);
+    const child = target.node.defaultChild as import('aws-cdk-lib').CfnResource;
+    const id = Stack.of(target).resolve(child.logicalId) as string;
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`,
+      reason: 'CDK grantInvoke also covers the versions/aliases of that one function (arn:*).',
     });
     return this;
   }

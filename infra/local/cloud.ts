@@ -69,6 +69,8 @@ export interface LocalCloudInfo {
   demoTenant: string;
   demoApiKey: string;
   outputs: Record<string, string>;
+  /** Connector secrets of this cloud (dotenv: `STRATA_SECRET_<NAME>=value`), read at every lookup. */
+  secretsFile: string;
 }
 
 export interface LocalCloud {
@@ -104,6 +106,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       account: LOCAL_ACCOUNT,
     });
     const hostUrl = await host.listen(ports.host);
+    const secretsFile = join(options.dataDir, 'secrets.env');
     const endpoints = {
       s3: external.s3 ?? `http://127.0.0.1:${ports.minio}`,
       dynamodb: external.dynamodb ?? `http://127.0.0.1:${ports.dynamodb}`,
@@ -160,6 +163,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         STRATA_S3_ENDPOINT: endpoints.s3,
         STRATA_DYNAMODB_ENDPOINT: endpoints.dynamodb,
         STRATA_SFN_ENDPOINT: endpoints.stepfunctions,
+        // Functions that start others asynchronously (connector runs) call the host's Invoke API.
+        STRATA_LAMBDA_ENDPOINT: hostUrl,
+        // Connector secrets: Secrets Manager in AWS; here STRATA_SECRET_* variables and this file.
+        STRATA_SECRETS_FILE: secretsFile,
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('STRATA_SECRET_'))),
         // Handlers run on the machine's Node 20 here, on 22 in Lambda; the SDK's reminder is noise.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
@@ -187,6 +195,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       demoTenant,
       demoApiKey,
       outputs: plan.outputs,
+      secretsFile,
     };
     clients.lambda.destroy();
     return { info, plan, stop };

@@ -8,6 +8,7 @@
  * causes (which might echo request options) are not attached.
  */
 import {
+  compareWatermark,
   evaluateJsonPath,
   firstPageRequest,
   isAfterWatermark,
@@ -16,8 +17,9 @@ import {
   type PageRequest,
   type RestConnectorConfig,
   type Watermark,
+  watermarkValue,
 } from '../domain/connectors.js';
-import { ConfigError, ParseError, TransientError } from '../errors.js';
+import { SourceError, TransientError } from '../errors.js';
 
 /** The slice of `fetch` we use; global `fetch` satisfies it, tests may pass a fake. */
 export type FetchLike = (
@@ -93,8 +95,8 @@ function retryAfterMs(value: string | null, now: number): number | undefined {
 
 /**
  * Pulls every page after the watermark, in order, yielding batches of at most `config.batchSize` records.
- * Throws `TransientError` when retries are exhausted (429/5xx/network), `ConfigError` for other 4xx or a
- * missing secret, `ParseError` for a body that is not JSON or has no record array at `recordsPath`.
+ * Throws `TransientError` when retries are exhausted (429/5xx/network), `SourceError` for other 4xx, a
+ * missing secret or a body that is not JSON or has no record array at `recordsPath`.
  */
 export async function* pullRest(
   config: RestConnectorConfig,
@@ -102,7 +104,7 @@ export async function* pullRest(
 ): AsyncGenerator<RestBatch, PullSummary, undefined> {
   const secret = deps.secretValue;
   if (config.auth !== undefined && (secret === undefined || secret === '')) {
-    throw new ConfigError(`connector auth secret "${config.auth.secretName}" has no value`);
+    throw new SourceError(`connector auth secret "${config.auth.secretName}" has no value`);
   }
   const headers: Record<string, string> = { accept: 'application/json' };
   if (config.auth !== undefined && secret !== undefined) headers[config.auth.header] = secret;
@@ -142,17 +144,17 @@ export async function* pullRest(
           try {
             return { body: JSON.parse(text) as unknown, link: res.headers.get('link') };
           } catch {
-            throw new ParseError(`response of page ${req.index + 1} is not JSON`);
+            throw new SourceError(`response of page ${req.index + 1} is not JSON`);
           }
         }
         if (!isRetryableStatus(res.status)) {
-          throw new ConfigError(redact(`GET ${req.url} returned HTTP ${res.status}`, secret));
+          throw new SourceError(redact(`GET ${req.url} returned HTTP ${res.status}`, secret));
         }
         lastProblem = `HTTP ${res.status}`;
         const after = retryAfterMs(res.headers.get('retry-after'), deps.now());
         if (after !== undefined) delay = Math.min(cap, Math.max(delay, after));
       } catch (error) {
-        if (error instanceof ConfigError || error instanceof ParseError) throw error;
+        if (error instanceof SourceError) throw error;
         // A network error: fetch rejected. Keep only a redacted message, never the raw error object.
         lastProblem = redact(error instanceof Error ? error.message : String(error), secret);
       }
@@ -172,7 +174,7 @@ export async function* pullRest(
     counts.pages++;
     const found = evaluateJsonPath(body, config.recordsPath);
     if (!Array.isArray(found)) {
-      throw new ParseError(`page ${req.index + 1} has no record array at ${config.recordsPath}`);
+      throw new SourceError(`page ${req.index + 1} has no record array at ${config.recordsPath}`);
     }
     counts.read += found.length;
     for (const r of found) {
@@ -184,13 +186,15 @@ export async function* pullRest(
         counts.skipped++;
         continue;
       }
-      counts.kept++;
-      pending.push(r as Record<string, unknown>);
-      if (pending.length >= config.batchSize) {
+      // A full batch is cut only where the incremental value changes: records sharing a value travel
+      // together, so a watermark stored after a batch never skips the rest of a tie.
+      if (pending.length >= config.batchSize && !sameIncrement(pending[pending.length - 1], r, field)) {
         if (field !== undefined) mark = nextWatermark(mark, pending, field);
         yield { records: pending, watermark: mark, counts: { ...counts } };
         pending = [];
       }
+      counts.kept++;
+      pending.push(r as Record<string, unknown>);
     }
     req = nextPageRequest(config.pagination, req, { body, recordCount: found.length, linkHeader: link });
   }
@@ -199,6 +203,13 @@ export async function* pullRest(
     yield { records: pending, watermark: mark, counts: { ...counts } };
   }
   return { watermark: mark, counts: { ...counts } };
+}
+
+function sameIncrement(a: unknown, b: unknown, field: string | undefined): boolean {
+  if (field === undefined) return false;
+  const va = watermarkValue(a, field);
+  const vb = watermarkValue(b, field);
+  return va !== undefined && vb !== undefined && compareWatermark(va, vb) === 0;
 }
 
 /** Convenience for callers and tests: drain a pull into one array plus the final watermark and counts. */

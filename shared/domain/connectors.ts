@@ -4,6 +4,7 @@
  * so the rules are tested without a server and reused by every connector Lambda.
  */
 import { z } from 'zod';
+import { SourceError } from '../errors.js';
 
 /** Secrets are referenced by name (Secrets Manager / SSM); a value never enters the config or the table. */
 const secretName = z
@@ -28,6 +29,16 @@ const baseFields = {
   incrementalField: fieldName.optional(),
 };
 
+/** Record sources (database, REST): how their fields become dataset columns. */
+const recordFields = {
+  /** Source field → dataset column; fields not named keep their name. */
+  columnMapping: z.record(fieldName, fieldName).optional(),
+  /** Records where one of these (dataset names) is missing or null are dropped and counted as failed. */
+  requiredColumns: z.array(fieldName).max(500).default([]),
+  /** A batch where any record misses one of these fails the pull: the source changed shape. */
+  criticalColumns: z.array(fieldName).max(500).default([]),
+};
+
 export const databaseConnectorSchema = z
   .object({
     type: z.literal('database'),
@@ -36,12 +47,7 @@ export const databaseConnectorSchema = z
     secretName,
     table: z.string().min(1).max(256).optional(),
     query: z.string().min(1).max(10_000).optional(),
-    /** Source column → dataset column. */
-    columnMapping: z.record(fieldName, fieldName).optional(),
-    /** Rows missing these are dropped (counted), not fatal. */
-    requiredColumns: z.array(fieldName).max(500).default([]),
-    /** A batch where any row misses one of these fails the pull: the source changed shape. */
-    criticalColumns: z.array(fieldName).max(500).default([]),
+    ...recordFields,
     ...baseFields,
   })
   .refine((c) => (c.table === undefined) !== (c.query === undefined), {
@@ -96,6 +102,7 @@ export const restConnectorSchema = z.object({
   watermarkParam: z.string().min(1).max(64).optional(),
   /** Stop after this many pages even if the server keeps going (protects against a cursor loop). */
   maxPages: z.number().int().min(1).max(100_000).default(10_000),
+  ...recordFields,
   ...baseFields,
 });
 
@@ -129,6 +136,8 @@ export type S3ConnectorConfig = z.infer<typeof s3ConnectorSchema>;
 
 export type Watermark = number | string;
 
+const INTEGER = /^-?\d+$/;
+const NUMERIC = /^-?\d+(?:\.\d+)?$/;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
@@ -145,6 +154,12 @@ export function compareWatermark(a: Watermark, b: Watermark): number {
       if (!Number.isNaN(ta) && !Number.isNaN(tb) && ta !== tb) return ta - tb;
       if (!Number.isNaN(ta) && !Number.isNaN(tb)) return 0;
     }
+    // Databases hand exact numerics (bigint, decimal) back as text: "9" is before "10".
+    if (INTEGER.test(a) && INTEGER.test(b)) {
+      const d = BigInt(a) - BigInt(b);
+      return d < 0n ? -1 : d > 0n ? 1 : 0;
+    }
+    if (NUMERIC.test(a) && NUMERIC.test(b)) return Number(a) - Number(b);
     return a < b ? -1 : a > b ? 1 : 0;
   }
   const na = Number(a);
@@ -342,4 +357,29 @@ export function nextPageRequest(
       return { url: next, index };
     }
   }
+}
+
+// ---------------------------------------------------------------- secrets of s3 sources
+
+const s3SecretSchema = z.object({
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+  sessionToken: z.string().min(1).optional(),
+});
+export type S3SourceCredentials = z.infer<typeof s3SecretSchema>;
+
+/**
+ * The access key pair of a foreign bucket, stored as JSON `{accessKeyId, secretAccessKey, sessionToken?}`.
+ * Throws SourceError without echoing the text (it is a secret).
+ */
+export function parseS3Secret(text: string): S3SourceCredentials {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new SourceError('the s3 source secret is not JSON {accessKeyId, secretAccessKey}');
+  }
+  const parsed = s3SecretSchema.safeParse(json);
+  if (!parsed.success) throw new SourceError('the s3 source secret lacks accessKeyId or secretAccessKey');
+  return parsed.data;
 }

@@ -22,6 +22,7 @@ export const TAGS = {
   lifecycle: 'Statistics, the retention policy and cleanup: fresh → used → archived → deprecated → deleted.',
   features: 'Feature store: versioned features, offline rows, online and point-in-time lookups.',
   lineage: 'The lineage graph and models linked to what they were trained on.',
+  connectors: 'Pull connectors: a database, REST API or bucket pulled into fresh/ on a schedule.',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -514,6 +515,67 @@ export const ROUTES = defineRoutes({
     path: schemas.modelVersionPath,
     body: schemas.modelLinkBody,
     successStatus: 201,
+    errors: [404],
+  },
+
+  // ---- connectors ------------------------------------------------------------------------------
+  'PUT /datasets/{name}/connector': {
+    handler: 'api-connectors',
+    operationId: 'putConnector',
+    summary: "Create or replace the dataset's pull connector",
+    description:
+      'Source `database` (PostgreSQL/MySQL), `rest` or `s3`, the schedule in minutes, enabled. Secrets are ' +
+      'named, never sent: Secrets Manager `strata/<tenant>/<name>`. The watermark is kept unless ' +
+      '`resetWatermark`; a new or re-enabled connector runs at the next scheduler tick.',
+    tags: ['connectors'],
+    path: schemas.datasetPath,
+    body: schemas.connectorBody,
+    errors: [409],
+  },
+  'GET /datasets/{name}/connector': {
+    handler: 'api-connectors',
+    operationId: 'getConnector',
+    summary: 'The connector with its watermark, next run and last run',
+    tags: ['connectors'],
+    path: schemas.datasetPath,
+    errors: [404],
+  },
+  'DELETE /datasets/{name}/connector': {
+    handler: 'api-connectors',
+    operationId: 'deleteConnector',
+    summary: 'Remove the connector (its runs stay listed)',
+    description: 'A run in progress stops at its next batch: it can no longer store a watermark.',
+    tags: ['connectors'],
+    path: schemas.datasetPath,
+    errors: [404],
+  },
+  'POST /datasets/{name}/connector/runs': {
+    handler: 'api-connectors',
+    operationId: 'startConnectorRun',
+    summary: 'Pull now, whatever the schedule says',
+    description: 'Answers the run id at once; poll `GET …/connector/runs/{runId}`. 409 while a run is going.',
+    tags: ['connectors'],
+    path: schemas.datasetPath,
+    successStatus: 202,
+    errors: [404, 409],
+  },
+  'GET /datasets/{name}/connector/runs': {
+    handler: 'api-connectors',
+    operationId: 'listConnectorRuns',
+    summary: "The connector's runs, newest first, paginated",
+    tags: ['connectors'],
+    path: schemas.datasetPath,
+    query: schemas.paginationQuery,
+  },
+  'GET /datasets/{name}/connector/runs/{runId}': {
+    handler: 'api-connectors',
+    operationId: 'getConnectorRun',
+    summary: 'One connector run',
+    description:
+      'Status, records read / written / failed / skipped, bytes, files written to fresh/, duration, error ' +
+      'rate, watermark before and after, error.',
+    tags: ['connectors'],
+    path: schemas.connectorRunPath,
     errors: [404],
   },
 });

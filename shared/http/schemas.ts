@@ -1,5 +1,6 @@
 /** Request schemas of the HTTP API routes; routes.ts assigns them to routes for handlers and the OpenAPI document. */
 import { z } from 'zod';
+import { CONNECTOR_RUN_ID, connectorSettingsSchema } from '../domain/connector-runs.js';
 import { SEVERITIES } from '../domain/drift/severity.js';
 import { retentionPolicySchema } from '../domain/lifecycle.js';
 import { NODE_TYPES } from '../domain/lineage.js';
@@ -413,3 +414,12 @@ export const modelLinkBody = z.union([
     .object({ feature_version: z.object({ name: z.string().min(1).max(63), version: semver }).strict() })
     .strict(),
 ]);
+
+// ---- connectors (issue 9) -------------------------------------------------------------------------
+
+/** `PUT /datasets/{name}/connector`: the source, schedule and switches; secrets only by name. */
+export const connectorBody = connectorSettingsSchema;
+
+export const connectorRunPath = datasetPath.extend({
+  runId: z.string().regex(CONNECTOR_RUN_ID, 'not a connector run id'),
+});

@@ -76,15 +76,23 @@ describe('the local deployment plan, read from the synthesized template', () => 
 });
 
 describe('schedules', () => {
-  it('runs the lifecycle scheduler once a day', () => {
-    const scheduler = plan.functions.find((f) => f.entry === 'functions/lifecycle-scheduler/handler.ts');
-    expect(plan.schedules).toEqual([
-      expect.objectContaining({
-        expression: 'rate(1 day)',
-        everyMs: 86_400_000,
-        targets: [{ functionName: scheduler?.name }],
-      }),
-    ]);
+  it('runs the lifecycle scheduler once a day and the connector scheduler every minute', () => {
+    const fn = (name: string) => plan.functions.find((f) => f.entry === `functions/${name}/handler.ts`)?.name;
+    expect(plan.schedules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          expression: 'rate(1 day)',
+          everyMs: 86_400_000,
+          targets: [{ functionName: fn('lifecycle-scheduler') }],
+        }),
+        expect.objectContaining({
+          expression: 'rate(1 minute)',
+          everyMs: 60_000,
+          targets: [{ functionName: fn('connector-scheduler') }],
+        }),
+      ]),
+    );
+    expect(plan.schedules).toHaveLength(2);
   });
 
   it('reads rate expressions and refuses cron with a clear error', () => {

@@ -90,6 +90,32 @@ describe('the strata stack', () => {
     });
   });
 
+  it('starts due connectors every minute and lets the pull read only strata/ secrets', () => {
+    // Prepare
+    const functions = template.findResources('AWS::Lambda::Function');
+    const idOf = (entry: string) =>
+      Object.keys(functions).find((id) => functions[id]?.Metadata?.[ENTRY_METADATA_KEY] === entry) ?? '';
+    const pull = idOf('functions/connector-pull/handler.ts');
+    const scheduler = idOf('functions/connector-scheduler/handler.ts');
+
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [scheduler, 'Arn'] } })],
+    });
+    expect(functions[pull]?.Properties).toMatchObject({
+      Timeout: 900,
+      Environment: { Variables: { SECRETS_PREFIX: 'strata/' } },
+    });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const secretStatements = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>)
+      .filter((st) => JSON.stringify(st.Action).includes('secretsmanager'));
+    expect(secretStatements).toHaveLength(1);
+    expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(':secret:strata/*');
+    expect(secretStatements[0]?.Action).toBe('secretsmanager:GetSecretValue');
+  });
+
   it('creates on-demand tables with point-in-time recovery and the listing indexes', () => {
     // metadata, versions, lineage, feature registry, online features
     template.resourceCountIs('AWS::DynamoDB::Table', 5);

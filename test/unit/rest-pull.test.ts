@@ -7,7 +7,7 @@ import {
   restConnectorSchema,
   type Watermark,
 } from '../../shared/domain/connectors.js';
-import { ConfigError, TransientError } from '../../shared/errors.js';
+import { SourceError, TransientError } from '../../shared/errors.js';
 
 const SECRET = 'Bearer s3cr3t-token-value';
 const PAGE_SIZE = 2;
@@ -232,10 +232,25 @@ describe('pullRest against a local HTTP server', () => {
     const afterFailure = stored;
     await run();
 
-    // Assess: the first run's written batches (1-4) are not pulled again; the rerun resumes at 5
-    expect(afterFailure).toBe(4);
+    // Assess: batch [3, 4] was read but not yet cut (a batch ends only once the next record shows no tie
+    // with it) when page 3 failed, so the first run stored 2; the rerun resumes at 3 and pulls nothing twice
+    expect(afterFailure).toBe(2);
     expect(written).toEqual([1, 2, 3, 4, 5]);
     expect(stored).toBe(5);
+  });
+
+  it('never splits records sharing an incremental value across two batches', async () => {
+    // Prepare: three records at id 2; batches of 2 would cut between them
+    rows = [1, 2, 2, 2, 3].map((id, i) => ({ id, name: `row-${i}` }));
+
+    // Act
+    const batches: number[][] = [];
+    for await (const batch of pullRest(config('page', { batchSize: 2 }), deps())) {
+      batches.push(batch.records.map((r) => Number(r.id)));
+    }
+
+    // Assess
+    expect(batches).toEqual([[1, 2, 2, 2], [3]]);
   });
 
   it('spaces requests by the rate limit through the injected sleep', async () => {
@@ -296,7 +311,7 @@ describe('pullRest secrecy', () => {
     );
 
     // Assess
-    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(SourceError);
     expect(String(error.message)).toContain('HTTP 401');
     expect(String(error.message)).not.toContain('wrong-secret');
     expect(requests).toHaveLength(1);
@@ -307,7 +322,7 @@ describe('pullRest secrecy', () => {
     const error = await collectRest(config('page'), deps({ secretValue: undefined })).catch((e) => e);
 
     // Assess
-    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(SourceError);
     expect(requests).toHaveLength(0);
   });
 });

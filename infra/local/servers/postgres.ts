@@ -1,0 +1,286 @@
+/**
+ * A throwaway PostgreSQL for the database pull connector's tests: the connector must be proven against a
+ * real server (cursors, snapshots, SQLSTATEs, password auth), and only the package registries are
+ * reachable, so this is Debian's postgresql-15 rather than a container. Every start gets a fresh cluster
+ * in a temp dir, on a free loopback port, with a password login (SCRAM over TCP, as on RDS) and no
+ * durability (fsync off): a test cluster is never worth keeping.
+ */
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { runCommand, startProcess } from './process.js';
+
+export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
+
+/**
+ * The version the tests were written against. Debian security updates replace it (old versions leave
+ * the archive), so a missing pin falls back to the current package with a warning rather than failing.
+ */
+export const POSTGRES_DEBIAN_VERSION = '15.18-0+deb12u1';
+
+const SYSTEM_USER = 'postgres';
+
+export interface PostgresServer {
+  host: '127.0.0.1';
+  port: number;
+  /** A login role (not a superuser) that owns `database`. */
+  user: string;
+  password: string;
+  database: string;
+  /** The server's own temp dir (data, socket, log); removed by stop(). */
+  dir: string;
+  logFile: string;
+  /** Milliseconds from the call to a server that accepts the login (install time excluded). */
+  startMs: number;
+  /** The connector secret for this server, in the AWS RDS shape. */
+  connectionSecret(): string;
+  /** Fast shutdown (open sessions are terminated), then the temp dir is removed. */
+  stop(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  log?: (message: string) => void;
+}
+
+/** Installs Debian's postgresql-15 when its binaries are missing (root + apt-get needed). */
+export async function ensurePostgres(log: (message: string) => void = () => {}): Promise<string> {
+  if (existsSync(join(POSTGRES_BIN_DIR, 'postgres')) && existsSync(join(POSTGRES_BIN_DIR, 'initdb'))) {
+    return POSTGRES_BIN_DIR;
+  }
+  const hint = `install Debian's postgresql-15 (apt-get install postgresql-15=${POSTGRES_DEBIAN_VERSION})`;
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `PostgreSQL is not installed in ${POSTGRES_BIN_DIR} and installing it needs root: ${hint}`,
+    );
+  }
+  if (!existsSync('/usr/bin/apt-get')) {
+    throw new Error(`PostgreSQL is not installed in ${POSTGRES_BIN_DIR} and apt-get is missing: ${hint}`);
+  }
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  log('installing Debian postgresql-15 with apt-get');
+  await runCommand('apt-get', ['update'], { env });
+  const offered = await runCommand('apt-cache', ['madison', 'postgresql-15'], { env }).catch(() => '');
+  const pinned = offered.split('\n').some((line) => line.split('|')[1]?.trim() === POSTGRES_DEBIAN_VERSION);
+  let spec = `postgresql-15=${POSTGRES_DEBIAN_VERSION}`;
+  if (!pinned) {
+    console.warn(
+      `[postgres] Debian no longer offers postgresql-15 ${POSTGRES_DEBIAN_VERSION} (security updates replace ` +
+        'old versions); installing the current postgresql-15 package instead. Update ' +
+        'POSTGRES_DEBIAN_VERSION in infra/local/servers/postgres.ts once the connector tests pass with it.',
+    );
+    spec = 'postgresql-15';
+  }
+  await runCommand('apt-get', ['install', '-y', '--no-install-recommends', spec], { env });
+  if (!existsSync(join(POSTGRES_BIN_DIR, 'postgres'))) {
+    throw new Error(`apt-get installed ${spec} but ${POSTGRES_BIN_DIR}/postgres is still missing`);
+  }
+  return POSTGRES_BIN_DIR;
+}
+
+/**
+ * Starts a fresh PostgreSQL 15 on 127.0.0.1 (free port) with role `strata` / a random password and a
+ * database `strata` it owns. As root, initdb and the server run as the `postgres` system user (initdb
+ * refuses root).
+ */
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
+  const log = options.log ?? (() => {});
+  const binDir = await ensurePostgres(log);
+  const started = Date.now();
+  const asRoot = process.getuid?.() === 0;
+  const owner = asRoot ? await systemUser(SYSTEM_USER) : undefined;
+  // As root the socket and data must belong to `postgres`; mkdtemp's 0700 then admits only it (and root).
+  const dir = mkdtempSync(join(tmpdir(), 'strata-postgres-'));
+  const dataDir = join(dir, 'data');
+  const socketDir = join(dir, 'socket');
+  const logFile = join(dir, 'postgres.log');
+  mkdirSync(socketDir);
+  if (owner) {
+    chownSync(dir, owner.uid, owner.gid);
+    chownSync(socketDir, owner.uid, owner.gid);
+  }
+  const asOwner = (command: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', SYSTEM_USER, '--', command, ...args]] : [command, args];
+
+  try {
+    // The bootstrap superuser is reachable only over the socket (trust); TCP always asks for a password.
+    const [initCommand, initArgs] = asOwner(join(binDir, 'initdb'), [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ]);
+    await runCommand(initCommand, initArgs, { cwd: dir, logFile: join(dir, 'initdb.log') });
+
+    const port = await freePort();
+    const [command, args] = asOwner(join(binDir, 'postgres'), [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${socketDir}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=50',
+      // The tests read timestamps back in UTC; a fixed zone also keeps the log readable.
+      '-c',
+      'timezone=UTC',
+      '-c',
+      'log_timezone=UTC',
+    ]);
+    const admin = () =>
+      new pg.Client({
+        host: socketDir,
+        port,
+        user: 'postgres',
+        database: 'postgres',
+        connectionTimeoutMillis: 2_000,
+      });
+    const server = await startProcess({
+      name: 'postgres',
+      command,
+      args,
+      cwd: dir,
+      logFile,
+      // The port opens before recovery ends ("the database system is starting up"): ask a real query.
+      ready: async () => {
+        const client = admin();
+        try {
+          await client.connect();
+          await client.query('SELECT 1');
+          return true;
+        } finally {
+          await client.end().catch(() => {});
+        }
+      },
+      timeoutMs: 30_000,
+    });
+
+    const user = 'strata';
+    const database = 'strata';
+    const password = randomBytes(18).toString('base64url');
+    const client = admin();
+    try {
+      await client.connect();
+      // Identifiers are constants; the password is base64url, so quoting it as a literal is safe.
+      await client.query(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
+      await client.query(`CREATE DATABASE ${database} OWNER ${user}`);
+    } catch (error) {
+      await server.stop();
+      throw error;
+    } finally {
+      await client.end().catch(() => {});
+    }
+    const startMs = Date.now() - started;
+    log(`postgres ready on 127.0.0.1:${port} in ${startMs} ms`);
+
+    let stopped = false;
+    return {
+      host: '127.0.0.1',
+      port,
+      user,
+      password,
+      database,
+      dir,
+      logFile,
+      startMs,
+      connectionSecret: () =>
+        JSON.stringify({
+          engine: 'postgres',
+          host: '127.0.0.1',
+          port,
+          username: user,
+          password,
+          dbname: database,
+        }),
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        // SIGINT is PostgreSQL's fast shutdown; the SIGTERM of ManagedProcess.stop() would be "smart" and
+        // wait for every client to disconnect.
+        await fastShutdown(dataDir);
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function fastShutdown(dataDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return; // not running
+  }
+  await signalAndWait(pid, 'SIGINT');
+}
+
+/**
+ * Sends `signal` to one process and waits (up to `timeoutMs`) until it is gone. Lets a server shut down
+ * its own way before ManagedProcess.stop(), which then finds it exited and returns at once.
+ */
+export async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs = 15_000): Promise<void> {
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return; // already gone
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(50);
+  }
+}
+
+/** uid/gid of a system account, from /etc/passwd (no extra dependency, no shell). */
+export async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
+  const fields = line?.split(':');
+  const uid = Number(fields?.[2]);
+  const gid = Number(fields?.[3]);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) {
+    throw new Error(`system user ${name} does not exist (it comes with the database's Debian package)`);
+  }
+  return { uid, gid };
+}
+
+/** A port the OS considers free now (released before the server binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}

@@ -1,0 +1,490 @@
+/**
+ * Pull connectors (issue 9): settings per dataset through the API, a scheduler that starts due connectors,
+ * and the pull itself, which writes each batch into fresh/<tenant>/<dataset>/ for the normal pipeline.
+ *
+ * Exactly once into fresh/ (see domain/connector-runs.ts): lease → [recover a dead run's pending batch] →
+ * per batch: record it as pending → write the content-named file → store its watermark. A failure
+ * anywhere leaves the stored watermark at the last written batch; the next run continues from there.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  type ConnectorRecord,
+  type ConnectorRunRecord,
+  type ConnectorSettings,
+  connectorFileKey,
+  connectorRunId,
+  copiedObjectKey,
+  emptyCounts,
+  errorRate,
+  LEASE_MS,
+  leaseHeld,
+  nextRunAt,
+  type WatermarkState,
+} from '../domain/connector-runs.js';
+import type {
+  ConnectorConfig,
+  DatabaseConnectorConfig,
+  RestConnectorConfig,
+  S3ConnectorConfig,
+} from '../domain/connectors.js';
+import { detectFormat, isValidName } from '../domain/object-key.js';
+import { shapeRecords } from '../domain/source-records.js';
+import { ConflictError, InvalidInputError, isStrataError, NotFoundError } from '../errors.js';
+import type {
+  Clock,
+  ConnectorStore,
+  FunctionInvoker,
+  Logger,
+  MetricsRecorder,
+  ObjectStore,
+  Page,
+  SecretStore,
+  SourceFactory,
+} from '../ports.js';
+import { redact } from './rest-pull.js';
+import { parquetBytes } from './tables.js';
+
+/** What the pull function is invoked with (by the scheduler or the API). */
+export interface ConnectorRunEvent {
+  tenant: string;
+  dataset: string;
+  runId: string;
+}
+
+function checkDataset(dataset: string): void {
+  if (!isValidName(dataset)) {
+    throw new InvalidInputError('dataset names match [a-z0-9][a-z0-9_-]{0,62}');
+  }
+}
+
+/** The connector as the API shows it: settings and state, never a secret (there is none to show). */
+export function connectorView(record: ConnectorRecord, now: Date) {
+  return {
+    dataset: record.dataset,
+    ...record.settings,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    watermark: record.watermark?.value ?? null,
+    nextRunAt: record.nextRunAt ?? null,
+    running: leaseHeld(record.lease, now) ? (record.lease?.runId ?? null) : null,
+    consecutiveFailures: record.consecutiveFailures,
+    lastRun: record.lastRun ?? null,
+  };
+}
+
+// ---------------------------------------------------------------- API
+
+export interface ConnectorApiDeps {
+  connectors: ConnectorStore;
+  invoker: FunctionInvoker;
+  clock: Clock;
+}
+
+export async function putConnector(
+  deps: Pick<ConnectorApiDeps, 'connectors' | 'clock'>,
+  tenant: string,
+  dataset: string,
+  body: ConnectorSettings & { resetWatermark: boolean },
+) {
+  checkDataset(dataset);
+  const { resetWatermark, ...settings } = body;
+  const now = deps.clock.now();
+  const record = await deps.connectors.putConnector(tenant, dataset, settings, {
+    at: now.toISOString(),
+    resetWatermark,
+  });
+  return connectorView(record, now);
+}
+
+export async function getConnector(
+  deps: Pick<ConnectorApiDeps, 'connectors' | 'clock'>,
+  tenant: string,
+  dataset: string,
+) {
+  const record = await deps.connectors.getConnector(tenant, dataset);
+  if (record === undefined) throw new NotFoundError(`dataset "${dataset}" has no connector`);
+  return connectorView(record, deps.clock.now());
+}
+
+export async function deleteConnector(
+  deps: Pick<ConnectorApiDeps, 'connectors'>,
+  tenant: string,
+  dataset: string,
+) {
+  if (!(await deps.connectors.deleteConnector(tenant, dataset))) {
+    throw new NotFoundError(`dataset "${dataset}" has no connector`);
+  }
+}
+
+function newRunId(now: Date): string {
+  return connectorRunId(now, randomBytes(4).toString('hex'));
+}
+
+/** Starts a run now (whatever the schedule says). 409 while another run holds the lease. */
+export async function startConnectorRun(deps: ConnectorApiDeps, tenant: string, dataset: string) {
+  const now = deps.clock.now();
+  const runId = newRunId(now);
+  const leased = await deps.connectors.acquireLease(
+    tenant,
+    dataset,
+    { runId, until: new Date(now.getTime() + LEASE_MS).toISOString(), trigger: 'api' },
+    now.toISOString(),
+  );
+  if (leased === undefined) {
+    const record = await deps.connectors.getConnector(tenant, dataset);
+    if (record === undefined) throw new NotFoundError(`dataset "${dataset}" has no connector`);
+    throw new ConflictError(`run ${record.lease?.runId ?? '?'} is in progress`);
+  }
+  await invokeOrRelease(deps, leased, runId, now);
+  return { runId, status: 'STARTED' as const };
+}
+
+export async function getConnectorRun(
+  deps: Pick<ConnectorApiDeps, 'connectors'>,
+  tenant: string,
+  dataset: string,
+  runId: string,
+): Promise<ConnectorRunRecord> {
+  const run = await deps.connectors.getRun(tenant, dataset, runId);
+  if (run === undefined) throw new NotFoundError(`connector run ${runId} does not exist`);
+  return run;
+}
+
+export async function listConnectorRuns(
+  deps: Pick<ConnectorApiDeps, 'connectors'>,
+  tenant: string,
+  dataset: string,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<ConnectorRunRecord>> {
+  return deps.connectors.listRuns(tenant, dataset, page);
+}
+
+/** A run that could not be started must not hold the lease for 20 minutes. */
+async function invokeOrRelease(
+  deps: ConnectorApiDeps,
+  record: ConnectorRecord,
+  runId: string,
+  now: Date,
+): Promise<void> {
+  try {
+    await deps.invoker.invokeAsync({
+      tenant: record.tenant,
+      dataset: record.dataset,
+      runId,
+    } satisfies ConnectorRunEvent);
+  } catch (error) {
+    await deps.connectors.finishRun(record.tenant, record.dataset, runId, {
+      nextRunAt: now.toISOString(),
+      consecutiveFailures: record.consecutiveFailures,
+      lastRun: record.lastRun ?? {
+        runId,
+        status: 'FAILED',
+        startedAt: now.toISOString(),
+        counts: emptyCounts(),
+        errorRate: 0,
+        error: { name: 'InvokeFailed', message: 'the pull function could not be started' },
+      },
+    });
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- scheduler
+
+/** Every minute (EventBridge): start each due connector's run, at most `limit` per tick. */
+export async function dispatchDueConnectors(
+  deps: ConnectorApiDeps & { logger: Logger },
+  limit = 100,
+): Promise<{ due: number; started: string[] }> {
+  const now = deps.clock.now();
+  const due = await deps.connectors.listDue(now.toISOString(), limit);
+  const started: string[] = [];
+  for (const { tenant, dataset, nextRunAt: dueAt } of due) {
+    const runId = newRunId(now);
+    const leased = await deps.connectors.acquireLease(
+      tenant,
+      dataset,
+      { runId, until: new Date(now.getTime() + LEASE_MS).toISOString(), trigger: 'schedule' },
+      now.toISOString(),
+      dueAt,
+    );
+    // Another tick (or the API) got there first, or the connector was disabled since the query.
+    if (leased === undefined) continue;
+    try {
+      await invokeOrRelease(deps, leased, runId, now);
+      started.push(runId);
+    } catch (error) {
+      deps.logger.error('could not start connector run', { tenant, dataset, runId, error });
+    }
+  }
+  return { due: due.length, started };
+}
+
+// ---------------------------------------------------------------- the pull
+
+export interface PullDeps {
+  connectors: ConnectorStore;
+  store: ObjectStore;
+  sources: SourceFactory;
+  secrets: SecretStore;
+  clock: Clock;
+  logger: Logger;
+  metrics?: MetricsRecorder;
+  /** Milliseconds left in this invocation (Lambda's context); the pull stops with a margin. */
+  remainingMs: () => number;
+}
+
+/** Time kept back at the end of an invocation to store the run record and release the lease. */
+export const BUDGET_MARGIN_MS = 60_000;
+
+const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
+function secretNameOf(source: ConnectorConfig): string | undefined {
+  switch (source.type) {
+    case 'database':
+      return source.secretName;
+    case 'rest':
+      return source.auth?.secretName;
+    case 's3':
+      return source.secretName;
+  }
+}
+
+type Outcome = { status: 'skipped'; reason: string } | { status: 'finished'; run: ConnectorRunRecord };
+
+export async function runConnector(deps: PullDeps, event: ConnectorRunEvent): Promise<Outcome> {
+  const { tenant, dataset, runId } = event;
+  const started = deps.clock.now();
+  const record = await deps.connectors.getConnector(tenant, dataset);
+  if (record === undefined) return { status: 'skipped', reason: 'the connector was deleted' };
+  // A duplicate event, or one that arrived after its lease ran out: the lease holder (if any) owns the run.
+  const lease = record.lease;
+  if (lease === undefined || lease.runId !== runId || !leaseHeld(lease, started)) {
+    return { status: 'skipped', reason: 'the run does not hold the lease' };
+  }
+  const previous = await deps.connectors.getRun(tenant, dataset, runId);
+  if (previous !== undefined && previous.status !== 'RUNNING') return { status: 'finished', run: previous };
+
+  const source = record.settings.source;
+  const run: ConnectorRunRecord = {
+    runId,
+    tenant,
+    dataset,
+    sourceType: source.type,
+    trigger: lease.trigger,
+    status: 'RUNNING',
+    startedAt: previous?.startedAt ?? started.toISOString(),
+    counts: emptyCounts(),
+    errorRate: 0,
+    watermarkBefore: record.watermark,
+    files: [],
+  };
+  await deps.connectors.putRun(run);
+  const log = { tenant, dataset, runId, sourceType: source.type };
+  deps.logger.info('connector run started', { ...log, watermark: record.watermark?.value });
+
+  const ctx: PullContext = { deps, record, run, watermark: record.watermark };
+  let secret: string | undefined;
+  try {
+    await recoverPending(ctx);
+    const name = secretNameOf(source);
+    secret = name === undefined ? undefined : await deps.secrets.getSecret(tenant, name);
+    if (source.type === 's3') await pullObjects(ctx, source, secret);
+    else await pullRecords(ctx, source, secret);
+    run.status = 'SUCCEEDED';
+  } catch (error) {
+    run.status = 'FAILED';
+    const name = isStrataError(error) ? error.name : 'InternalError';
+    // Strata errors say what went wrong without values; anything else may carry driver detail, so only
+    // its class leaves the logs. A secret is redacted from both either way.
+    const message = isStrataError(error) ? error.message : 'unexpected error (see the function logs)';
+    run.error = { name, message: redact(message, secret) };
+    deps.logger.error('connector run failed', {
+      ...log,
+      errorName: name,
+      errorMessage: redact(error instanceof Error ? error.message : String(error), secret),
+    });
+  }
+
+  const ended = deps.clock.now();
+  run.endedAt = ended.toISOString();
+  run.durationMs = ended.getTime() - Date.parse(run.startedAt);
+  run.errorRate = errorRate(run.counts);
+  run.watermarkAfter = ctx.watermark;
+  await deps.connectors.putRun(run);
+  const consecutiveFailures = run.status === 'FAILED' ? record.consecutiveFailures + 1 : 0;
+  const status = run.status === 'FAILED' ? 'FAILED' : 'SUCCEEDED';
+  await deps.connectors.finishRun(tenant, dataset, runId, {
+    nextRunAt: nextRunAt(record.settings, { status, more: run.more, consecutiveFailures }, ended),
+    consecutiveFailures,
+    lastRun: {
+      runId,
+      status: run.status,
+      startedAt: run.startedAt,
+      endedAt: run.endedAt,
+      counts: run.counts,
+      errorRate: run.errorRate,
+      ...(run.more && { more: true }),
+      ...(run.error && { error: run.error }),
+    },
+  });
+  deps.metrics?.add('ConnectorRecordsRead', 'Count', run.counts.read);
+  deps.metrics?.add('ConnectorRecordsWritten', 'Count', run.counts.written);
+  deps.metrics?.add('ConnectorRecordsFailed', 'Count', run.counts.failed);
+  deps.metrics?.add('ConnectorBytesWritten', 'Bytes', run.counts.bytes);
+  if (run.status === 'FAILED') deps.metrics?.add('ConnectorRunsFailed', 'Count', 1);
+  deps.logger.info('connector run ended', { ...log, status: run.status, counts: run.counts, more: run.more });
+  return { status: 'finished', run };
+}
+
+interface PullContext {
+  deps: PullDeps;
+  record: ConnectorRecord;
+  run: ConnectorRunRecord;
+  /** The stored watermark as of now. */
+  watermark: WatermarkState | undefined;
+}
+
+function leaseUntil(ctx: PullContext): string {
+  return new Date(ctx.deps.clock.now().getTime() + LEASE_MS).toISOString();
+}
+
+/** A dead run's batch: written (store its watermark) or not (forget it; this run pulls it again). */
+async function recoverPending(ctx: PullContext): Promise<void> {
+  const { deps, record, run } = ctx;
+  const pending = record.pending;
+  if (pending === undefined) return;
+  const written = await Promise.all(pending.keys.map((k) => deps.store.exists(k)));
+  if (written.every(Boolean)) {
+    await deps.connectors.commitWatermark(
+      record.tenant,
+      record.dataset,
+      run.runId,
+      pending.watermark,
+      leaseUntil(ctx),
+    );
+    ctx.watermark = pending.watermark ?? ctx.watermark;
+    run.recovered = pending.keys;
+    deps.logger.info('stored the watermark of a batch a previous run had written', {
+      runId: run.runId,
+      deadRun: pending.runId,
+      keys: pending.keys,
+    });
+  } else {
+    // Object copies are named by source identity, so the copies that did land are found again below.
+    await deps.connectors.clearPending(record.tenant, record.dataset, run.runId);
+  }
+}
+
+function outOfTime(ctx: PullContext): boolean {
+  if (ctx.deps.remainingMs() >= BUDGET_MARGIN_MS) return false;
+  ctx.run.more = true;
+  return true;
+}
+
+async function pullRecords(
+  ctx: PullContext,
+  config: DatabaseConnectorConfig | RestConnectorConfig,
+  secret: string | undefined,
+): Promise<void> {
+  const { deps, record, run } = ctx;
+  const { tenant, dataset } = record;
+  const source = deps.sources.records(config, secret);
+  // Without an incremental field every run reads everything; content-named files make an unchanged
+  // source write nothing new.
+  const from = config.incrementalField === undefined ? undefined : ctx.watermark?.value;
+  for await (const batch of source.pull(from)) {
+    run.counts.read += batch.read;
+    run.counts.skipped += batch.skipped;
+    const next: WatermarkState | undefined =
+      batch.watermark === undefined ? undefined : { value: batch.watermark };
+    let pendingSet = false;
+    if (batch.records.length > 0) {
+      const shaped = shapeRecords(batch.records, config, batch.columns);
+      run.counts.failed += shaped.failed;
+      if (shaped.firstFailure !== undefined) {
+        deps.logger.warn('records dropped', {
+          runId: run.runId,
+          failed: shaped.failed,
+          why: shaped.firstFailure,
+        });
+      }
+      if (shaped.batch.numRows > 0) {
+        const bytes = await parquetBytes(shaped.batch);
+        const key = connectorFileKey(tenant, dataset, sha256(bytes), 'parquet');
+        await deps.connectors.setPending(
+          tenant,
+          dataset,
+          { keys: [key], watermark: next, runId: run.runId },
+          leaseUntil(ctx),
+        );
+        pendingSet = true;
+        const put = await deps.store.put(key, bytes, {
+          contentType: 'application/vnd.apache.parquet',
+          metadata: { 'strata-connector-run': run.runId, 'strata-source': config.type },
+          ifAbsent: true,
+        });
+        if (put.created) {
+          run.counts.written += shaped.batch.numRows;
+          run.counts.bytes += bytes.length;
+          run.counts.files++;
+          run.files.push(key);
+        }
+      }
+    }
+    if (pendingSet || (next !== undefined && next.value !== ctx.watermark?.value)) {
+      await deps.connectors.commitWatermark(
+        tenant,
+        dataset,
+        run.runId,
+        next ?? ctx.watermark,
+        leaseUntil(ctx),
+      );
+      ctx.watermark = next ?? ctx.watermark;
+    }
+    await deps.connectors.putRun(run);
+    if (outOfTime(ctx)) break;
+  }
+}
+
+async function pullObjects(
+  ctx: PullContext,
+  config: S3ConnectorConfig,
+  secret: string | undefined,
+): Promise<void> {
+  const { deps, record, run } = ctx;
+  const { tenant, dataset } = record;
+  const source = deps.sources.objects(config, secret);
+  for await (const batch of source.list(ctx.watermark, config.batchSize)) {
+    run.counts.read += batch.objects.length + batch.skipped;
+    run.counts.skipped += batch.skipped;
+    const planned = batch.objects.flatMap((o) => {
+      try {
+        detectFormat(o.key);
+      } catch {
+        // Not a format the pipeline reads: copying it would only move it to quarantine.
+        run.counts.failed++;
+        return [];
+      }
+      return [{ object: o, key: copiedObjectKey(tenant, dataset, o.key, sha256(`${o.key}\u0000${o.eTag}`)) }];
+    });
+    await deps.connectors.setPending(
+      tenant,
+      dataset,
+      { keys: planned.map((p) => p.key), watermark: batch.watermark, runId: run.runId },
+      leaseUntil(ctx),
+    );
+    for (const { object, key } of planned) {
+      if (await deps.store.exists(key)) continue;
+      const { size } = await deps.store.write(key, source.read(object.key));
+      run.counts.written++;
+      run.counts.bytes += size;
+      run.counts.files++;
+      run.files.push(key);
+    }
+    await deps.connectors.commitWatermark(tenant, dataset, run.runId, batch.watermark, leaseUntil(ctx));
+    ctx.watermark = batch.watermark;
+    await deps.connectors.putRun(run);
+    if (outOfTime(ctx)) break;
+  }
+}
