@@ -5,7 +5,6 @@
  */
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -23,7 +22,7 @@ import { type CfnTemplate, type LocalPlan, planLocalDeployment } from './plan.js
 import { ensureDynamoDbLocal, startDynamoDbLocal } from './servers/dynamodb-local.js';
 import { ensureLocalStack, startLocalStack } from './servers/localstack.js';
 import { ensureMinio, MINIO_WEBHOOK_ARN, startMinio } from './servers/minio.js';
-import type { ManagedProcess } from './servers/process.js';
+import { freePort, type ManagedProcess } from './servers/process.js';
 
 /** LocalStack's default account for credentials that are not a 12-digit account id. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -257,18 +256,6 @@ async function choosePorts(ports: Ports): Promise<Ports> {
     if (out[key] === 0) out[key] = await freePort();
   }
   return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 function required(outputs: Record<string, string>, key: string): string {

@@ -186,6 +186,7 @@ export class DynamoConnectorStore implements ConnectorStore {
     dueAt?: string,
   ): Promise<ConnectorRecord | undefined> {
     const values: Record<string, unknown> = {
+      ':none': {},
       ':lease': lease,
       ':now': now,
       ':next': lease.until,
@@ -204,7 +205,10 @@ export class DynamoConnectorStore implements ConnectorStore {
           Key: this.key(tenant, dataset),
           // While the run holds the lease the scheduler sees the connector due only when the lease ends, so
           // a run that dies is picked up again then.
-          UpdateExpression: 'SET lease = :lease, nextRunAt = :next, gsi1sk = :dueSort',
+          // The lease it replaces (an expired one, if any) stays readable, so the new run can close the
+          // record of a run that died holding it.
+          UpdateExpression:
+            'SET previousLease = if_not_exists(lease, :none), lease = :lease, nextRunAt = :next, gsi1sk = :dueSort',
           ConditionExpression: condition,
           ExpressionAttributeNames: { '#until': 'until' },
           ExpressionAttributeValues: values,
@@ -391,6 +395,10 @@ function toConnector(item: Record<string, unknown>): ConnectorRecord {
     watermark: item.watermark as WatermarkState | undefined,
     pending: item.pending as PendingWrite | undefined,
     lease: item.lease as ConnectorLease | undefined,
+    previousLease:
+      (item.previousLease as ConnectorLease | undefined)?.runId === undefined
+        ? undefined
+        : (item.previousLease as ConnectorLease),
     nextRunAt: item.nextRunAt as string | undefined,
     consecutiveFailures: Number(item.consecutiveFailures ?? 0),
     lastRun: item.lastRun as ConnectorRunSummary | undefined,

@@ -11,7 +11,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Connection, FieldPacket } from 'mysql2';
-import type { DatabaseConnectorConfig, Watermark } from '../domain/connectors.js';
+import { type DatabaseConnectorConfig, redact, type Watermark } from '../domain/connectors.js';
 import type { SourceColumn } from '../domain/source-records.js';
 import type { ColumnType } from '../domain/table.js';
 import { SourceError, StrataError, TransientError } from '../errors.js';
@@ -20,13 +20,10 @@ import {
   checkIdentifier,
   cutBatches,
   parseInt8,
-  redactSecret,
   sourceQueryText,
   splitQualifiedName,
-} from './postgres-source.js';
-
-/** Alias of the incremental column's text form, appended as the last result column (never yielded). */
-export const WATERMARK_ALIAS = '__strata_watermark';
+  WATERMARK_ALIAS,
+} from './sql-source.js';
 
 /** MySQL and MariaDB limit identifiers to 64 characters. */
 const MYSQL_MAX_IDENTIFIER_BYTES = 256;
@@ -251,7 +248,7 @@ export function mysqlError(error: unknown, password: string | undefined): Strata
   const code = typeof e.code === 'string' ? e.code : undefined;
   const errno = typeof e.errno === 'number' ? e.errno : undefined;
   const sqlState = typeof e.sqlState === 'string' ? e.sqlState : undefined;
-  const message = redactSecret(typeof e.message === 'string' ? e.message : String(error), password);
+  const message = redact(typeof e.message === 'string' ? e.message : String(error), password);
   // 2000–2999 are client-library codes; mysql2's own errors carry negative errnos and no SQLSTATE.
   const fromServer =
     sqlState !== undefined && errno !== undefined && errno > 0 && (errno < 2000 || errno >= 3000);

@@ -21,11 +21,12 @@ import {
   nextRunAt,
   type WatermarkState,
 } from '../domain/connector-runs.js';
-import type {
-  ConnectorConfig,
-  DatabaseConnectorConfig,
-  RestConnectorConfig,
-  S3ConnectorConfig,
+import {
+  type ConnectorConfig,
+  type DatabaseConnectorConfig,
+  type RestConnectorConfig,
+  redact,
+  type S3ConnectorConfig,
 } from '../domain/connectors.js';
 import { detectFormat, isValidName } from '../domain/object-key.js';
 import { shapeRecords } from '../domain/source-records.js';
@@ -41,7 +42,6 @@ import type {
   SecretStore,
   SourceFactory,
 } from '../ports.js';
-import { redact } from './rest-pull.js';
 import { parquetBytes } from './tables.js';
 
 /** What the pull function is invoked with (by the scheduler or the API). */
@@ -283,6 +283,7 @@ export async function runConnector(deps: PullDeps, event: ConnectorRunEvent): Pr
   const log = { tenant, dataset, runId, sourceType: source.type };
   deps.logger.info('connector run started', { ...log, watermark: record.watermark?.value });
 
+  await closeAbandonedRun(deps, record, started);
   const ctx: PullContext = { deps, record, run, watermark: record.watermark };
   let secret: string | undefined;
   try {
@@ -335,6 +336,28 @@ export async function runConnector(deps: PullDeps, event: ConnectorRunEvent): Pr
   if (run.status === 'FAILED') deps.metrics?.add('ConnectorRunsFailed', 'Count', 1);
   deps.logger.info('connector run ended', { ...log, status: run.status, counts: run.counts, more: run.more });
   return { status: 'finished', run };
+}
+
+/**
+ * A run that died holding the lease (a crash, the 15-minute timeout) never wrote its end; the run that
+ * takes over after the lease expired closes its record, so no run stays RUNNING for ever.
+ */
+async function closeAbandonedRun(deps: PullDeps, record: ConnectorRecord, now: Date): Promise<void> {
+  const previous = record.previousLease;
+  if (previous === undefined || previous.runId === record.lease?.runId) return;
+  const run = await deps.connectors.getRun(record.tenant, record.dataset, previous.runId);
+  if (run?.status !== 'RUNNING') return;
+  await deps.connectors.putRun({
+    ...run,
+    status: 'FAILED',
+    endedAt: now.toISOString(),
+    durationMs: now.getTime() - Date.parse(run.startedAt),
+    errorRate: errorRate(run.counts),
+    error: {
+      name: 'RunAbandoned',
+      message: 'the run stopped before it finished (crash or timeout); the next run took over',
+    },
+  });
 }
 
 interface PullContext {

@@ -16,6 +16,7 @@ import {
   nextWatermark,
   type PageRequest,
   type RestConnectorConfig,
+  redact,
   type Watermark,
   watermarkValue,
 } from '../domain/connectors.js';
@@ -71,13 +72,6 @@ export interface RestBatch {
 export interface PullSummary {
   watermark: Watermark | undefined;
   counts: PullCounts;
-}
-
-const REDACTED = '[REDACTED]';
-
-export function redact(text: string, secret: string | undefined): string {
-  if (secret === undefined || secret === '') return text;
-  return text.split(secret).join(REDACTED);
 }
 
 function isRetryableStatus(status: number): boolean {

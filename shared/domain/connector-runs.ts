@@ -62,6 +62,8 @@ export interface ConnectorRecord {
   watermark?: WatermarkState | undefined;
   pending?: PendingWrite | undefined;
   lease?: ConnectorLease | undefined;
+  /** The lease the current one replaced: after an expiry, the run that died holding it. */
+  previousLease?: ConnectorLease | undefined;
   /** When the scheduler starts the next run (absent while disabled). */
   nextRunAt?: string | undefined;
   consecutiveFailures: number;

@@ -383,3 +383,11 @@ export function parseS3Secret(text: string): S3SourceCredentials {
   if (!parsed.success) throw new SourceError('the s3 source secret lacks accessKeyId or secretAccessKey');
   return parsed.data;
 }
+
+// ---------------------------------------------------------------- secrets in messages
+
+/** Keeps a secret out of a message (servers and drivers sometimes echo a header or connection string). */
+export function redact(text: string, secret: string | undefined): string {
+  if (secret === undefined || secret === '') return text;
+  return text.split(secret).join('[REDACTED]');
+}

@@ -266,6 +266,80 @@ describe('a REST connector run', () => {
     expect(accepted.counts.written).toBe(3);
   });
 
+  it('stops at its time budget and schedules the next run at once, which continues where it stopped', async () => {
+    // Prepare: the invocation "runs out of time" once its first batch is stored
+    const dataset = 'rest-budget';
+    api.rows = apiRows(1, 25);
+    await connectors.putConnector(tenant, dataset, restSettings(), {
+      at: new Date().toISOString(),
+      resetWatermark: false,
+    });
+    let batches = 0;
+    const shortLived = deps({
+      connectors: Object.create(connectors, {
+        putRun: {
+          value: async (run: ConnectorRunRecord) => {
+            if (run.status === 'RUNNING' && run.counts.read > 0) batches++;
+            return connectors.putRun(run);
+          },
+        },
+      }),
+      remainingMs: () => (batches >= 1 ? 30_000 : 10 * 60_000),
+    });
+
+    // Act
+    const cut = await leaseAndRun(dataset, shortLived);
+    const record = await connectors.getConnector(tenant, dataset);
+    const rest = await leaseAndRun(dataset);
+
+    // Assess
+    expect(cut).toMatchObject({ status: 'SUCCEEDED', more: true });
+    expect(await idsIn(cut.files)).toEqual(range(1, 10));
+    expect(Date.parse(record?.nextRunAt ?? '')).toBeLessThanOrEqual(Date.parse(cut.endedAt ?? ''));
+    expect(await idsIn(rest.files)).toEqual(range(11, 25));
+  });
+
+  it('closes the record of a run that died holding its lease once the lease has run out', async () => {
+    // Prepare: run A took a short lease, recorded itself RUNNING, and died
+    const dataset = 'rest-abandoned';
+    api.rows = apiRows(1, 3);
+    await connectors.putConnector(tenant, dataset, restSettings(), {
+      at: new Date().toISOString(),
+      resetWatermark: false,
+    });
+    const now = new Date();
+    const dead = connectorRunId(now, 'a0a0a0a0');
+    await connectors.acquireLease(
+      tenant,
+      dataset,
+      { runId: dead, until: new Date(now.getTime() + 300).toISOString(), trigger: 'schedule' },
+      now.toISOString(),
+    );
+    await connectors.putRun({
+      runId: dead,
+      tenant,
+      dataset,
+      sourceType: 'rest',
+      trigger: 'schedule',
+      status: 'RUNNING',
+      startedAt: now.toISOString(),
+      counts: { read: 0, written: 0, failed: 0, skipped: 0, bytes: 0, files: 0 },
+      errorRate: 0,
+      files: [],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    // Act
+    const next = await leaseAndRun(dataset);
+
+    // Assess
+    expect(next.status).toBe('SUCCEEDED');
+    expect(await connectors.getRun(tenant, dataset, dead)).toMatchObject({
+      status: 'FAILED',
+      error: { name: 'RunAbandoned' },
+    });
+  });
+
   it('skips an invocation whose run does not hold the lease, and a finished run invoked again', async () => {
     // Prepare
     const dataset = 'rest-duplicate';

@@ -9,7 +9,7 @@ import mysql, { type Connection } from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MariadbServer, startMariadb } from '../../infra/local/servers/mariadb.js';
-import { freePort } from '../../infra/local/servers/postgres.js';
+import { freePort } from '../../infra/local/servers/process.js';
 import { MysqlSource } from '../../shared/adapters/mysql-source.js';
 import {
   type DatabaseConnectorConfig,

@@ -6,7 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type PostgresServer, startPostgres } from '../../infra/local/servers/postgres.js';
+import { type PostgresServer, startPostgres } from '../../infra/local/servers/postgres.js';
+import { freePort } from '../../infra/local/servers/process.js';
 import { PostgresSource } from '../../shared/adapters/postgres-source.js';
 import {
   type DatabaseConnectorConfig,

@@ -10,8 +10,7 @@ import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { freePort, signalAndWait, systemUser } from './postgres.js';
-import { runCommand, startProcess } from './process.js';
+import { freePort, runCommand, signalAndWait, startProcess, systemUser } from './process.js';
 
 export const MARIADBD_PATH = '/usr/sbin/mariadbd';
 export const MARIADB_INSTALL_DB_PATH = '/usr/bin/mariadb-install-db';

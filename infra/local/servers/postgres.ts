@@ -7,12 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { runCommand, startProcess } from './process.js';
+import { freePort, runCommand, signalAndWait, startProcess, systemUser } from './process.js';
 
 export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
 
@@ -234,53 +232,4 @@ async function fastShutdown(dataDir: string): Promise<void> {
     return; // not running
   }
   await signalAndWait(pid, 'SIGINT');
-}
-
-/**
- * Sends `signal` to one process and waits (up to `timeoutMs`) until it is gone. Lets a server shut down
- * its own way before ManagedProcess.stop(), which then finds it exited and returns at once.
- */
-export async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs = 15_000): Promise<void> {
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, signal);
-  } catch {
-    return; // already gone
-  }
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await sleep(50);
-  }
-}
-
-/** uid/gid of a system account, from /etc/passwd (no extra dependency, no shell). */
-export async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${name}:`));
-  const fields = line?.split(':');
-  const uid = Number(fields?.[2]);
-  const gid = Number(fields?.[3]);
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) {
-    throw new Error(`system user ${name} does not exist (it comes with the database's Debian package)`);
-  }
-  return { uid, gid };
-}
-
-/** A port the OS considers free now (released before the server binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -175,4 +175,53 @@ export async function runCommand(
     );
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Sends `signal` to one process and waits (up to `timeoutMs`) until it is gone. Lets a server shut down
+ * its own way before ManagedProcess.stop(), which then finds it exited and returns at once.
+ */
+export async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs = 15_000): Promise<void> {
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return; // already gone
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(50);
+  }
+}
+
+/** uid/gid of a system account, from /etc/passwd (no extra dependency, no shell). */
+export async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
+  const fields = line?.split(':');
+  const uid = Number(fields?.[2]);
+  const gid = Number(fields?.[3]);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) {
+    throw new Error(`system user ${name} does not exist (it comes with the database's Debian package)`);
+  }
+  return { uid, gid };
+}
+
+/** A port the OS considers free now (released before the server binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
 }
