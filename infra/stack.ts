@@ -17,6 +17,7 @@ import {
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -45,7 +46,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
-import { StrataFunction } from './constructs/strata-function.js';
+import { StrataFunction, type StrataFunctionProps } from './constructs/strata-function.js';
 
 /** Connector secrets live in Secrets Manager as `<prefix><tenant>/<name>`. */
 export const CONNECTOR_SECRETS_PREFIX = 'strata/';
@@ -67,6 +68,14 @@ export interface StrataStackProps extends StackProps {
    * to, beside `lineage/` in the data bucket. Else context `strata:openLineageUrl`, else none.
    */
   readonly openLineageUrl?: string;
+  /**
+   * Where connector pulls run: subnets of a VPC (to reach private databases; the VPC must reach S3,
+   * DynamoDB and Secrets Manager through endpoints or NAT). Connectors may then reach private addresses,
+   * never loopback or link-local ones. Else context `strata:connectorVpc` =
+   * `{"vpcId", "availabilityZones", "privateSubnetIds", "securityGroupIds"}`, else no VPC and public
+   * addresses only.
+   */
+  readonly connectorNetwork?: StrataFunctionProps['network'];
 }
 
 export class StrataStack extends Stack {
@@ -539,12 +548,17 @@ export class StrataStack extends Stack {
     // One pull function for every connector: the scheduler (or the API) leases a due connector and starts
     // a run of it asynchronously. Connectors are tenants' data, created at run time: one rule per
     // connector would hit EventBridge's 300-rules-per-bus quota; one rule + a lease per connector does not.
+    const connectorNetwork = props?.connectorNetwork ?? this.connectorNetworkFromContext();
     const connectorPull = new StrataFunction(this, 'ConnectorPull', {
       name: 'connector-pull',
       description: 'One connector run: database / REST / S3 increment → Parquet in fresh/ → watermark',
       memorySize: 1024,
       timeout: Duration.minutes(15),
-      environment: { SECRETS_PREFIX: CONNECTOR_SECRETS_PREFIX },
+      environment: {
+        SECRETS_PREFIX: CONNECTOR_SECRETS_PREFIX,
+        CONNECTOR_NETWORK_POLICY: connectorNetwork ? 'private' : 'public',
+      },
+      ...(connectorNetwork && { network: connectorNetwork }),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
@@ -617,6 +631,32 @@ export class StrataStack extends Stack {
     new CfnOutput(this, 'LineageTableName', { value: lineageTable.tableName });
     new CfnOutput(this, 'LifecycleSchedulerName', { value: lifecycleScheduler.fn.functionName });
     new CfnOutput(this, 'ConnectorSchedulerName', { value: connectorScheduler.fn.functionName });
+  }
+
+  /** `strata:connectorVpc` context: an existing VPC by ids (no lookup, so synth stays offline). */
+  private connectorNetworkFromContext(): StrataFunctionProps['network'] {
+    const raw: unknown = this.node.tryGetContext('strata:connectorVpc');
+    if (raw === undefined) return undefined;
+    const value = (typeof raw === 'string' ? JSON.parse(raw) : raw) as {
+      vpcId: string;
+      availabilityZones: string[];
+      privateSubnetIds: string[];
+      securityGroupIds: string[];
+    };
+    const vpc = Vpc.fromVpcAttributes(this, 'ConnectorVpc', {
+      vpcId: value.vpcId,
+      availabilityZones: value.availabilityZones,
+      privateSubnetIds: value.privateSubnetIds,
+    });
+    return {
+      vpc,
+      subnets: {
+        subnets: value.privateSubnetIds.map((id, i) => Subnet.fromSubnetId(this, `ConnectorSubnet${i}`, id)),
+      },
+      securityGroups: value.securityGroupIds.map((id, i) =>
+        SecurityGroup.fromSecurityGroupId(this, `ConnectorSecurityGroup${i}`, id),
+      ),
+    };
   }
 
   /** A stage Lambda: retried on TransientError, any other error caught into quarantine. */

@@ -19,6 +19,8 @@ const fields = {
   OPENLINEAGE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The connector pull function, started asynchronously by the scheduler and the API. */
   CONNECTOR_FUNCTION: z.string().min(1),
+  /** What connector hosts may be: `public` addresses only, or also `private` ones (a pull function in a VPC). */
+  CONNECTOR_NETWORK_POLICY: z.enum(['public', 'private']),
   /** Connector secrets are `<prefix><tenant>/<name>` in Secrets Manager; the pull function may read only those. */
   SECRETS_PREFIX: z.string().min(1).endsWith('/'),
   /**
@@ -34,6 +36,8 @@ const fields = {
    * instead of Secrets Manager.
    */
   STRATA_SECRETS_FILE: z.string().min(1).optional(),
+  /** Local cloud only: `any` lets connectors reach 127.0.0.1, where test sources listen. */
+  STRATA_CONNECTOR_NETWORK: z.literal('any').optional(),
 } as const;
 
 type Fields = typeof fields;
@@ -46,6 +50,7 @@ type Always = Pick<
   | 'STRATA_SFN_ENDPOINT'
   | 'STRATA_LAMBDA_ENDPOINT'
   | 'STRATA_SECRETS_FILE'
+  | 'STRATA_CONNECTOR_NETWORK'
 >;
 
 export type Config<K extends ConfigKey = never> = z.infer<z.ZodObject<Always & Pick<Fields, K>>>;
@@ -61,6 +66,7 @@ export function loadConfig<K extends ConfigKey>(
     STRATA_SFN_ENDPOINT: fields.STRATA_SFN_ENDPOINT,
     STRATA_LAMBDA_ENDPOINT: fields.STRATA_LAMBDA_ENDPOINT,
     STRATA_SECRETS_FILE: fields.STRATA_SECRETS_FILE,
+    STRATA_CONNECTOR_NETWORK: fields.STRATA_CONNECTOR_NETWORK,
   };
   for (const key of required) shape[key] = fields[key];
   const picked: Record<string, string | undefined> = {};

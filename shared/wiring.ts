@@ -4,6 +4,7 @@
  * per cold start, so a handler pays only for the clients it uses.
  */
 
+import { lookup } from 'node:dns/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -21,6 +22,7 @@ import { DynamoLineageStore, DynamoModelStore } from './adapters/dynamo-lineage-
 import { DynamoMetadataStore } from './adapters/dynamo-metadata-store.js';
 import { DynamoRunStore } from './adapters/dynamo-run-store.js';
 import { DynamoVersionStore } from './adapters/dynamo-version-store.js';
+import { HostGuard } from './adapters/host-guard.js';
 import { HttpLineageSink } from './adapters/http-lineage-sink.js';
 import { LambdaInvoker } from './adapters/lambda-invoker.js';
 import { MysqlSource } from './adapters/mysql-source.js';
@@ -202,14 +204,19 @@ export function secretStore(config: Config<'SECRETS_PREFIX'>): SecretStore {
  * The clients of connector sources: built per run from the connector's settings and secret (each source
  * is someone else's server), so they are made here and handed to the adapters like every other client.
  */
-export function sourceFactory(config: Pick<AnyConfig, 'AWS_REGION'>): SourceFactory {
+export function sourceFactory(config: Config<'CONNECTOR_NETWORK_POLICY'>): SourceFactory {
+  const guard = new HostGuard(config.STRATA_CONNECTOR_NETWORK ?? config.CONNECTOR_NETWORK_POLICY, (host) =>
+    lookup(host, { all: true }),
+  );
   return {
     records(source, secret) {
       switch (source.type) {
         case 'rest':
-          return new RestSource(fetch, source, secret);
-        case 'database':
-          return databaseSource(source, secret);
+          return new RestSource(guard.fetch(fetch), source, secret);
+        case 'database': {
+          const { host, database } = databaseSource(source, secret);
+          return guard.records(database, host);
+        }
       }
     },
     objects(source, secret) {
@@ -219,7 +226,8 @@ export function sourceFactory(config: Pick<AnyConfig, 'AWS_REGION'>): SourceFact
         ...(source.endpoint && { endpoint: source.endpoint, forcePathStyle: true }),
         ...(credentials && { credentials }),
       });
-      return new S3ObjectSource(client, source.bucket, source.prefix);
+      const host = source.endpoint === undefined ? undefined : new URL(source.endpoint).hostname;
+      return guard.objects(new S3ObjectSource(client, source.bucket, source.prefix), host);
     },
   };
 }
@@ -227,44 +235,53 @@ export function sourceFactory(config: Pick<AnyConfig, 'AWS_REGION'>): SourceFact
 export const clock = systemClock;
 
 /** A database source: one client per run (a pg.Client connects once), from the connector's secret. */
-function databaseSource(source: DatabaseConnectorConfig, secret: string | undefined): RecordSource {
+function databaseSource(
+  source: DatabaseConnectorConfig,
+  secret: string | undefined,
+): { host: string; database: RecordSource } {
   if (secret === undefined || secret === '') {
     throw new SourceError(`database secret "${source.secretName}" has no value`);
   }
   const c = parseDatabaseSecret(secret, source.engine);
   switch (source.engine) {
     case 'postgresql':
-      return new PostgresSource(
-        new pg.Client({
-          host: c.host,
-          port: c.port,
-          user: c.user,
-          password: c.password,
-          database: c.database,
-          ssl: c.ssl ? { rejectUnauthorized: true } : false,
-          connectionTimeoutMillis: 10_000,
-          application_name: 'strata-connector',
-        }),
-        source,
-      );
-    case 'mysql':
-      // decimalNumbers, bigNumberStrings, dateStrings, jsonStrings and typeCast stay unset: a query can
-      // only turn them on, and the adapter relies on them being off.
-      return new MysqlSource(
-        () =>
-          mysql.createConnection({
+      return {
+        host: c.host,
+        database: new PostgresSource(
+          new pg.Client({
             host: c.host,
             port: c.port,
             user: c.user,
             password: c.password,
-            ...(c.database !== undefined && { database: c.database }),
-            ...(c.ssl && { ssl: { rejectUnauthorized: true } }),
-            charset: 'utf8mb4',
-            timezone: 'Z',
-            supportBigNumbers: true,
-            connectTimeout: 10_000,
+            database: c.database,
+            ssl: c.ssl ? { rejectUnauthorized: true } : false,
+            connectionTimeoutMillis: 10_000,
+            application_name: 'strata-connector',
           }),
-        source,
-      );
+          source,
+        ),
+      };
+    case 'mysql':
+      // decimalNumbers, bigNumberStrings, dateStrings, jsonStrings and typeCast stay unset: a query can
+      // only turn them on, and the adapter relies on them being off.
+      return {
+        host: c.host,
+        database: new MysqlSource(
+          () =>
+            mysql.createConnection({
+              host: c.host,
+              port: c.port,
+              user: c.user,
+              password: c.password,
+              ...(c.database !== undefined && { database: c.database }),
+              ...(c.ssl && { ssl: { rejectUnauthorized: true } }),
+              charset: 'utf8mb4',
+              timezone: 'Z',
+              supportBigNumbers: true,
+              connectTimeout: 10_000,
+            }),
+          source,
+        ),
+      };
   }
 }

@@ -17,7 +17,7 @@ import {
   sourceFactory,
 } from '../../shared/wiring.js';
 
-const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'SECRETS_PREFIX']);
+const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'SECRETS_PREFIX', 'CONNECTOR_NETWORK_POLICY']);
 const base = {
   connectors: connectorStore(config),
   store: objectStore(config),

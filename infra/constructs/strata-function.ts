@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, type CfnFunction, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,6 +18,12 @@ export interface StrataFunctionProps {
   readonly memorySize?: number;
   readonly timeout?: Duration;
   readonly environment?: Record<string, string>;
+  /** Runs the function in these subnets (e.g. to reach private databases); absent: no VPC. */
+  readonly network?: {
+    readonly vpc: IVpc;
+    readonly subnets: SubnetSelection;
+    readonly securityGroups: ISecurityGroup[];
+  };
 }
 
 export type Access = 'read' | 'readWrite';
@@ -51,6 +58,11 @@ export class StrataFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: Tracing.ACTIVE,
       logGroup,
+      ...(props.network && {
+        vpc: props.network.vpc,
+        vpcSubnets: props.network.subnets,
+        securityGroups: props.network.securityGroups,
+      }),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'strata',
@@ -67,6 +79,12 @@ export class StrataFunction extends Construct {
       },
     });
     (this.fn.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA_KEY, this.entry);
+    if (props.network) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason: 'The AWS managed policy a function in a VPC needs for its network interfaces; nothing else.',
+      });
+    }
 
     Validations.of(this).acknowledge(
       {

@@ -166,6 +166,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         STRATA_LAMBDA_ENDPOINT: hostUrl,
         // Connector secrets: Secrets Manager in AWS; here STRATA_SECRET_* variables and this file.
         STRATA_SECRETS_FILE: secretsFile,
+        // Test sources (a JSON API, PostgreSQL, a second MinIO bucket) listen on 127.0.0.1.
+        STRATA_CONNECTOR_NETWORK: 'any',
         ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('STRATA_SECRET_'))),
         // Handlers run on the machine's Node 20 here, on 22 in Lambda; the SDK's reminder is noise.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -1,9 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENTRY_METADATA_KEY } from '../../infra/constructs/strata-function.js';
+import { StrataStack } from '../../infra/stack.js';
 import { createStrataApp, formatNagViolations, nagReport } from '../../infra/strata-app.js';
 
 // Synthesizing once keeps the suite fast; every test reads the same template.
@@ -222,5 +224,41 @@ describe('the strata stack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
     });
+  });
+});
+
+describe('connector pulls in a VPC', () => {
+  it('runs the pull function in the given subnets and lets connectors reach private addresses', () => {
+    // Prepare
+    const vpcApp = new App({
+      outdir: mkdtempSync(join(tmpdir(), 'strata-cdk-')),
+      postCliContext: { 'aws:cdk:bundling-stacks': [] },
+      context: {
+        'strata:connectorVpc': {
+          vpcId: 'vpc-0123456789abcdef0',
+          availabilityZones: ['us-east-1a', 'us-east-1b'],
+          privateSubnetIds: ['subnet-0aaa', 'subnet-0bbb'],
+          securityGroupIds: ['sg-0ccc'],
+        },
+      },
+    });
+
+    // Act
+    const stack = new StrataStack(vpcApp, 'Strata');
+    const vpcTemplate = Template.fromStack(stack);
+    const report = nagReport(vpcApp);
+
+    // Assess
+    const functions = Object.values(vpcTemplate.findResources('AWS::Lambda::Function'));
+    const pull = functions.find(
+      (f) => f.Metadata?.[ENTRY_METADATA_KEY] === 'functions/connector-pull/handler.ts',
+    );
+    expect(pull?.Properties.VpcConfig).toEqual({
+      SubnetIds: ['subnet-0aaa', 'subnet-0bbb'],
+      SecurityGroupIds: ['sg-0ccc'],
+    });
+    expect(pull?.Properties.Environment.Variables.CONNECTOR_NETWORK_POLICY).toBe('private');
+    expect(functions.filter((f) => f.Properties.VpcConfig !== undefined)).toHaveLength(1);
+    expect(formatNagViolations(report)).toBe('');
   });
 });

@@ -37,7 +37,11 @@ function deps(overrides: Partial<PullDeps> = {}): PullDeps {
   return {
     connectors,
     store,
-    sources: sourceFactory({ AWS_REGION: ctx.info.region }),
+    sources: sourceFactory({
+      AWS_REGION: ctx.info.region,
+      CONNECTOR_NETWORK_POLICY: 'public',
+      STRATA_CONNECTOR_NETWORK: 'any',
+    }),
     secrets: new EnvSecrets({
       [secretVariable(MINIO_SECRET)]: JSON.stringify(ctx.info.credentials),
       [secretVariable('api-token')]: 'Bearer t0ken-value',
