@@ -82,6 +82,7 @@ strata local cloud is up (${seconds} s)
   Step Functions ${info.endpoints.stepfunctions}
   credentials    ${info.credentials.accessKeyId} / ${info.credentials.secretAccessKey}   (local dummies)
   logs           ${join(stateDir, 'local', 'logs')}
+  secrets        ${info.secretsFile}   (connector secrets: STRATA_SECRET_<NAME>=value lines)
 
 Try the CLI (it finds this cloud through ${cloudFile}; elsewhere export the two variables):
 ${cli}  export STRATA_API_URL=${info.apiUrl} STRATA_API_KEY=${info.demoApiKey}

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -18,6 +18,7 @@ import {
 import { compareWatermark, parseS3Secret } from '../../shared/domain/connectors.js';
 import { shapeRecords, toJsonCell } from '../../shared/domain/source-records.js';
 import { SourceError } from '../../shared/errors.js';
+import { connectorRunEventSchema } from '../../shared/schemas/connectors.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -71,6 +72,18 @@ describe('connector scheduling', () => {
     expect(leaseHeld(lease, at('2026-11-24T10:19:59.999Z'))).toBe(true);
     expect(leaseHeld(lease, at('2026-11-24T10:20:00.000Z'))).toBe(false);
     expect(leaseHeld(undefined, at('2026-11-24T10:00:00.000Z'))).toBe(false);
+  });
+
+  it('accepts the sample settings in events/connectors and the sample pull event', () => {
+    const dir = join(import.meta.dirname, '../../events/connectors');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) {
+      const parsed = connectorSettingsSchema.safeParse(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      expect(parsed.error?.issues, file).toBeUndefined();
+    }
+    const event = JSON.parse(readFileSync(join(dir, '../connector-run.json'), 'utf8'));
+    expect(connectorRunEventSchema.safeParse(event).success).toBe(true);
   });
 
   it('refuses settings with unknown fields, such as a password', () => {
