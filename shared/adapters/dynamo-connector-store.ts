@@ -66,7 +66,7 @@ export class DynamoConnectorStore implements ConnectorStore {
     ) {
       throw new ConflictError('a run is in progress; reset the watermark once it has finished');
     }
-    // A connector that was running keeps its place; a new or re-enabled one is due now.
+    // A connector keeps its place in the schedule (a past place is due at once); a new one is due now.
     const nextRunAt = settings.enabled ? (existing?.nextRunAt ?? options.at) : undefined;
     const names: Record<string, string> = {
       '#settings': 'settings',
@@ -76,7 +76,6 @@ export class DynamoConnectorStore implements ConnectorStore {
       '#dataset': 'dataset',
       '#entity': ENTITY,
       '#failures': 'consecutiveFailures',
-      '#next': 'nextRunAt',
       '#g1pk': 'gsi1pk',
       '#g1sk': 'gsi1sk',
     };
@@ -99,12 +98,14 @@ export class DynamoConnectorStore implements ConnectorStore {
     ];
     const remove: string[] = [];
     if (nextRunAt !== undefined) {
+      names['#next'] = 'nextRunAt';
       set.push('#next = :next', '#g1pk = :due', '#g1sk = :dueSort');
       values[':next'] = nextRunAt;
       values[':due'] = connectorKeys.due;
       values[':dueSort'] = connectorKeys.dueSort(nextRunAt, tenant, dataset);
     } else {
-      remove.push('#next', '#g1pk', '#g1sk');
+      // Out of the due index; the schedule's next time stays for when it is enabled again.
+      remove.push('#g1pk', '#g1sk');
     }
     if (options.resetWatermark) {
       names['#wm'] = 'watermark';
@@ -289,7 +290,7 @@ export class DynamoConnectorStore implements ConnectorStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: this.key(tenant, dataset),
-            UpdateExpression: 'REMOVE nextRunAt, gsi1pk, gsi1sk',
+            UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
             ConditionExpression: 'settings.enabled = :no',
             ExpressionAttributeValues: { ':no': false },
           }),

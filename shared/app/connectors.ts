@@ -19,6 +19,7 @@ import {
   LEASE_MS,
   leaseHeld,
   nextRunAt,
+  sourceIdentity,
   type WatermarkState,
 } from '../domain/connector-runs.js';
 import {
@@ -65,7 +66,7 @@ export function connectorView(record: ConnectorRecord, now: Date) {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     watermark: record.watermark?.value ?? null,
-    nextRunAt: record.nextRunAt ?? null,
+    nextRunAt: record.settings.enabled ? (record.nextRunAt ?? null) : null,
     running: leaseHeld(record.lease, now) ? (record.lease?.runId ?? null) : null,
     consecutiveFailures: record.consecutiveFailures,
     lastRun: record.lastRun ?? null,
@@ -89,9 +90,14 @@ export async function putConnector(
   checkDataset(dataset);
   const { resetWatermark, ...settings } = body;
   const now = deps.clock.now();
+  const existing = await deps.connectors.getConnector(tenant, dataset);
+  // A watermark is a position in one source; pointing the connector elsewhere starts over.
+  const moved =
+    existing?.watermark !== undefined &&
+    sourceIdentity(existing.settings.source) !== sourceIdentity(settings.source);
   const record = await deps.connectors.putConnector(tenant, dataset, settings, {
     at: now.toISOString(),
-    resetWatermark,
+    resetWatermark: resetWatermark || moved,
   });
   return connectorView(record, now);
 }

@@ -24,9 +24,10 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_CODES_HELP = `Exit codes:
   0    ok
   1    ran, but the outcome is negative (a file quarantined or its version HELD, drift at or above
-       --fail-on, an empty training-set selection, no local cloud to stop)
+       --fail-on, an empty training-set selection, a connector run FAILED, no local cloud to stop)
   2    usage or configuration error (bad option, STRATA_API_URL/STRATA_API_KEY missing)
-  3    the API refused the request (4xx: not found, invalid input, bad API key)
+  3    the API refused the request (4xx: not found, invalid input, bad API key, a connector
+       run already in progress)
   4    server error (5xx) or the API could not be reached
   130  interrupted (Ctrl-C)`;
 

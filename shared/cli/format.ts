@@ -5,7 +5,16 @@
 import Table from 'cli-table3';
 import type { CleanupResult } from '../app/retention.js';
 import type { FeaturePage } from '../client/feature-store.js';
-import type { ConsumeAnswer, DriftDocument, TrainingSetCreated, VersionList } from '../client/strata.js';
+import type {
+  ConnectorRunList,
+  ConnectorView,
+  ConsumeAnswer,
+  DriftDocument,
+  TrainingSetCreated,
+  VersionList,
+} from '../client/strata.js';
+import type { ConnectorRunRecord, WatermarkState } from '../domain/connector-runs.js';
+import type { ConnectorConfig, Watermark } from '../domain/connectors.js';
 import type { DatasetSummary } from '../domain/dataset.js';
 import type { ColumnDrift } from '../domain/drift/report.js';
 import type { LineageGraph } from '../domain/lineage.js';
@@ -309,4 +318,190 @@ export function formatCell(value: CellValue | undefined): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : formatNumber(value, 4);
   return String(value);
+}
+
+// ---- connectors ---------------------------------------------------------------------------------------
+
+/** `850 ms`, `12.3 s`, `4 min 05 s`, `1 h 02 min`; `-` when absent. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '-';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** A fraction as a percentage with at most two decimals: `0%`, `2.5%`, `0.33%`. */
+export function formatPercent(fraction: number): string {
+  return `${Number((fraction * 100).toFixed(2))}%`;
+}
+
+/** `every 15 min`, `every 2 h`, `every 1 d`. */
+export function formatEvery(minutes: number): string {
+  if (minutes % 1440 === 0) return `every ${minutes / 1440} d`;
+  if (minutes % 60 === 0) return `every ${minutes / 60} h`;
+  return `every ${minutes} min`;
+}
+
+function watermarkText(value: Watermark | WatermarkState | null | undefined): string {
+  if (value === undefined || value === null) return '-';
+  return typeof value === 'object' ? String(value.value) : String(value);
+}
+
+const SECRET_LIKE = /key|token|secret|passw|signature|auth|credential/i;
+
+/**
+ * A source URL for display: without user info, and with the values of query parameters that look like
+ * credentials elided (secrets belong in `auth.secretName`, but a URL may still carry one).
+ */
+export function displayUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  parsed.username = '';
+  parsed.password = '';
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (SECRET_LIKE.test(name)) parsed.searchParams.set(name, '…');
+  }
+  return parsed.toString().replace(/%E2%80%A6/g, '…');
+}
+
+/** One line per source: where it reads from and how; secrets by name only (the settings hold no other). */
+export function sourceSummary(source: ConnectorConfig): string {
+  switch (source.type) {
+    case 'database':
+      return [
+        `${source.engine} ${source.table === undefined ? 'query' : `table ${source.table}`}`,
+        `credentials from secret ${source.secretName}`,
+      ].join(', ');
+    case 'rest': {
+      const p = source.pagination;
+      const paging =
+        p.style === 'page'
+          ? `page pagination (${p.param} from ${p.firstPage}${p.sizeParam ? `, ${p.sizeParam}=${p.pageSize}` : ''})`
+          : p.style === 'offset'
+            ? `offset pagination (${p.offsetParam}, ${p.limitParam}=${p.limit})`
+            : p.style === 'cursor'
+              ? `cursor pagination (${p.param} from ${p.cursorPath})`
+              : p.style === 'link'
+                ? 'Link header pagination'
+                : 'one request';
+      return [
+        `GET ${displayUrl(source.url)}`,
+        paging,
+        `records at ${source.recordsPath}`,
+        source.auth ? `${source.auth.header} from secret ${source.auth.secretName}` : '',
+        source.watermarkParam ? `watermark sent as ${source.watermarkParam}` : '',
+        `≤ ${source.rateLimitPerSecond} requests/s`,
+      ]
+        .filter(Boolean)
+        .join(', ');
+    }
+    case 's3':
+      return [
+        `s3://${source.bucket}/${source.prefix}`,
+        source.endpoint ? `endpoint ${displayUrl(source.endpoint)}` : '',
+        source.region ? `region ${source.region}` : '',
+        source.secretName ? `credentials from secret ${source.secretName}` : "the function's own role",
+      ]
+        .filter(Boolean)
+        .join(', ');
+  }
+}
+
+function countsText(counts: ConnectorRunRecord['counts']): string {
+  return `${counts.read} read, ${counts.written} written, ${counts.failed} failed, ${counts.skipped} skipped`;
+}
+
+/** The connector's settings and state (`connector set` and `connector show`). */
+export function formatConnector(view: ConnectorView): string {
+  const source = view.source;
+  const rows: Array<[string, string | number]> = [
+    ['source', sourceSummary(source)],
+    [
+      'incremental',
+      source.incrementalField === undefined
+        ? 'none: every run reads the whole source'
+        : `by ${source.incrementalField}`,
+    ],
+    ['batch size', source.batchSize],
+  ];
+  if (source.type !== 's3') {
+    const mapping = Object.entries(source.columnMapping ?? {}).map(([from, to]) => `${from}→${to}`);
+    const columns = [
+      mapping.length > 0 ? `mapped ${mapping.join(', ')}` : '',
+      source.requiredColumns.length > 0 ? `required ${source.requiredColumns.join(', ')}` : '',
+      source.criticalColumns.length > 0 ? `critical ${source.criticalColumns.join(', ')}` : '',
+    ].filter(Boolean);
+    if (columns.length > 0) rows.push(['columns', columns.join('; ')]);
+  }
+  rows.push(
+    ['schedule', formatEvery(view.scheduleMinutes)],
+    ['enabled', view.enabled ? 'yes' : 'no (runs only when started: strata connector run)'],
+    [
+      'watermark',
+      view.watermark === null ? '- (the next run reads from the start)' : watermarkText(view.watermark),
+    ],
+    ['next run', view.nextRunAt === null ? '-' : formatTime(view.nextRunAt)],
+    ['running', view.running ?? '-'],
+    ['failures', `${view.consecutiveFailures} in a row`],
+  );
+  const last = view.lastRun;
+  if (last) {
+    rows.push([
+      'last run',
+      `${last.runId} ${last.status}${last.more ? ' (more to pull)' : ''} at ${formatTime(last.startedAt)}: ${countsText(last.counts)}`,
+    ]);
+    if (last.error) rows.push(['last error', `${last.error.name}: ${last.error.message}`]);
+  } else rows.push(['last run', '- (none yet)']);
+  rows.push(['updated', formatTime(view.updatedAt)]);
+  return `connector of ${view.dataset}: ${source.type}\n${keyValues(rows)}`;
+}
+
+/** One run's record: outcome, counts, the watermark it moved, its error. */
+export function formatConnectorRun(run: ConnectorRunRecord): string {
+  const rows: Array<[string, string | number]> = [
+    [
+      'status',
+      `${run.status}${run.more ? ' (stopped at its time budget with more to pull: the next run starts at once)' : ''}`,
+    ],
+    ['records', countsText(run.counts)],
+    [
+      'written',
+      `${run.counts.files} ${run.counts.files === 1 ? 'file' : 'files'}, ${formatBytes(run.counts.bytes)}`,
+    ],
+    ['duration', formatDuration(run.durationMs)],
+    ['error rate', formatPercent(run.errorRate)],
+    ['watermark', `${watermarkText(run.watermarkBefore)} → ${watermarkText(run.watermarkAfter)}`],
+    ['started', `${formatTime(run.startedAt)} (${run.trigger})`],
+  ];
+  if (run.recovered && run.recovered.length > 0) {
+    rows.push(['recovered', `${run.recovered.length} file(s) a previous run had written`]);
+  }
+  if (run.error) rows.push(['error', `${run.error.name}: ${run.error.message}`]);
+  return `connector run ${run.runId} of ${run.dataset} (${run.sourceType})\n${keyValues(rows)}`;
+}
+
+export function formatConnectorRuns(dataset: string, list: ConnectorRunList): string {
+  if (list.items.length === 0)
+    return `no runs of the ${dataset} connector yet (strata connector run ${dataset})`;
+  return table(
+    ['RUN', 'TRIGGER', 'STATUS', 'READ', 'WRITTEN', 'FAILED', 'BYTES', 'DURATION', 'STARTED'],
+    list.items.map((r) => [
+      r.runId,
+      r.trigger,
+      `${r.status}${r.error ? ` (${r.error.name})` : ''}`,
+      r.counts.read,
+      r.counts.written,
+      r.counts.failed,
+      formatBytes(r.counts.bytes),
+      formatDuration(r.durationMs),
+      formatTime(r.startedAt),
+    ]),
+  );
 }

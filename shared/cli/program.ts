@@ -6,13 +6,16 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { createFeatureStore } from '../client/feature-store.js';
-import type { ClientConfig } from '../client/http.js';
-import { createStrataClient, type StrataClient } from '../client/strata.js';
+import { ApiError, type ClientConfig } from '../client/http.js';
+import { type ConnectorSettingsBody, createStrataClient, type StrataClient } from '../client/strata.js';
+import type { ConnectorRunRecord } from '../domain/connector-runs.js';
 import { SEVERITIES, type Severity } from '../domain/drift/severity.js';
 import { type ApiConfig, cloudFilePath, resolveApiConfig, stateDir } from './config.js';
 import {
@@ -27,6 +30,9 @@ import {
 } from './exit-codes.js';
 import {
   formatCleanup,
+  formatConnector,
+  formatConnectorRun,
+  formatConnectorRuns,
   formatConsume,
   formatDatasets,
   formatDrift,
@@ -47,12 +53,32 @@ export interface Io {
   stderrStream?: NodeJS.WriteStream;
   /** Called on Ctrl-C before the process exits 130 (stops progress bars). */
   onInterrupt?: (cleanup: () => void) => void;
+  /** All of stdin (`connector set --file -`); default: the process's. */
+  readStdin?: () => Promise<string>;
 }
 
 const DATA_TYPES = ['sample', 'red_team', 'combined', 'custom', 'model_specific'] as const;
 const FORMATS = ['csv', 'jsonl', 'json', 'parquet'] as const;
 /** Per HTTP request; the API itself gives up after 30 s. */
 const REQUEST_TIMEOUT_MS = 60_000;
+/** How often `connector run` asks for its run's record. */
+const CONNECTOR_POLL_MS = 500;
+/** `connector run --timeout` default: the pull function's own limit (15 minutes). */
+const CONNECTOR_TIMEOUT_S = 900;
+
+const CONNECTOR_SETTINGS_HELP = `
+The settings file is the body of PUT /datasets/{name}/connector (see README "Pull connectors"):
+  {
+    "source": { "type": "rest", "url": "https://api.example.com/orders",
+                "pagination": { "style": "page", "sizeParam": "per_page", "pageSize": 100 },
+                "recordsPath": "$.data", "incrementalField": "updated_at",
+                "auth": { "header": "Authorization", "secretName": "orders-api" } },
+    "scheduleMinutes": 15,
+    "enabled": true,
+    "resetWatermark": false
+  }
+Sources: database (engine, secretName, table or query), rest, s3 (bucket, prefix, endpoint). Secrets are
+named, never written here: Secrets Manager strata/<tenant>/<name> (locally STRATA_SECRET_<NAME>).`;
 
 const ENV_HELP = `Configuration:
   STRATA_API_URL   the API's base URL (the stack's ApiUrl output, or the local cloud's)
@@ -128,6 +154,69 @@ function openFile(file: string, env: NodeJS.ProcessEnv): Promise<boolean> {
       resolveOpen(true);
     });
   });
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `connector set --file`: a JSON object from a file or (`-`) stdin; what is wrong with it is a usage error. */
+export async function readSettings(
+  file: string,
+  readStdin: () => Promise<string> = readProcessStdin,
+): Promise<ConnectorSettingsBody> {
+  const name = file === '-' ? 'stdin' : file;
+  let text: string;
+  try {
+    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${name}: ${(error as Error).message}`, EXIT.USAGE);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${name} is not JSON: ${(error as Error).message}`, EXIT.USAGE);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CliError(
+      `${name} must hold a JSON object {source, scheduleMinutes?, enabled?, resetWatermark?}`,
+      EXIT.USAGE,
+    );
+  }
+  return parsed as ConnectorSettingsBody;
+}
+
+/**
+ * Polls a connector run every `pollMs` until it ends. The record is 404 until the pull function has
+ * written it (just after the start), so 404 means "not yet"; a few server blips do not end the wait, a
+ * refusal does. At the timeout: `finished: false` with the last record seen, if any.
+ */
+export async function waitForConnectorRun(
+  api: Pick<StrataClient, 'getConnectorRun'>,
+  dataset: string,
+  runId: string,
+  options: { timeoutMs: number; pollMs?: number },
+): Promise<{ finished: boolean; run: ConnectorRunRecord | undefined }> {
+  const deadline = Date.now() + options.timeoutMs;
+  const pollMs = options.pollMs ?? CONNECTOR_POLL_MS;
+  let run: ConnectorRunRecord | undefined;
+  let failures = 0;
+  for (;;) {
+    try {
+      run = await api.getConnectorRun(dataset, runId);
+      failures = 0;
+    } catch (error) {
+      const notYet = error instanceof ApiError && error.status === 404;
+      const transient = exitCodeFor(error) === EXIT.SERVER && ++failures <= 5;
+      if (!notYet && !transient) throw error;
+    }
+    if (run && run.status !== 'RUNNING') return { finished: true, run };
+    if (Date.now() >= deadline) return { finished: false, run };
+    await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+  }
 }
 
 /** fetch with a timeout, and "could not reach" as its own error (exit 4) instead of a bare TypeError. */
@@ -475,6 +564,110 @@ export function createProgram(io: Io, setExit: (code: ExitCode) => void): Comman
         setExit(EXIT.OK);
       },
     );
+
+  // ---- connectors -------------------------------------------------------------------------------------
+
+  const connector = program
+    .command('connector')
+    .description("a dataset's pull connector: a database, REST API or bucket pulled into it on a schedule");
+  const connectorCommand = (spec: string, description: string) =>
+    connector.command(spec).description(description).option('--json', "print the API's JSON (for scripts)");
+
+  connectorCommand('set <dataset>', "create or replace the dataset's connector from a settings file")
+    .requiredOption('-f, --file <settings.json>', 'the settings as JSON (- reads stdin)')
+    .addHelpText('after', CONNECTOR_SETTINGS_HELP)
+    .action(async (dataset: string, opts: { json?: boolean; file: string }) => {
+      const settings = await readSettings(opts.file, io.readStdin);
+      const view = await client().putConnector(dataset, settings);
+      print(opts.json ?? false, view, () => `stored the connector of ${dataset}\n${formatConnector(view)}`);
+      setExit(EXIT.OK);
+    });
+
+  connectorCommand(
+    'show <dataset>',
+    "the connector's settings and state: watermark, next run, the run in progress, the last run",
+  ).action(async (dataset: string, opts: { json?: boolean }) => {
+    const view = await client().getConnector(dataset);
+    print(opts.json ?? false, view, () => formatConnector(view));
+    setExit(EXIT.OK);
+  });
+
+  connectorCommand('run <dataset>', 'pull now, whatever the schedule says, and wait for the run to end')
+    .option(
+      '--timeout <seconds>',
+      'stop waiting after this long (the run goes on)',
+      positiveInt('--timeout'),
+      CONNECTOR_TIMEOUT_S,
+    )
+    .option('--no-wait', 'start the run only; print its id')
+    .addHelpText(
+      'after',
+      '\nPrints the run: status, records read / written / failed / skipped, bytes and files written, duration,\n' +
+        'error rate, the watermark before → after, the error. Exit 1 when the run FAILED or is still running at\n' +
+        '--timeout; exit 3 when the API refuses (409 while another run of the connector is going).\n' +
+        'Ctrl-C stops waiting, not the run.',
+    )
+    .action(async (dataset: string, opts: { json?: boolean; timeout: number; wait: boolean }) => {
+      const api = client();
+      const started = await api.startConnectorRun(dataset);
+      if (!opts.wait) {
+        print(
+          opts.json ?? false,
+          started,
+          () =>
+            `started connector run ${started.runId} of ${dataset} (not waited for: strata connector runs ${dataset})`,
+        );
+        setExit(EXIT.OK);
+        return;
+      }
+      io.stderr(`strata: connector run ${started.runId} of ${dataset} started; waiting for it to end\n`);
+      const { finished, run } = await waitForConnectorRun(api, dataset, started.runId, {
+        timeoutMs: opts.timeout * 1000,
+      });
+      if (!finished || run === undefined) {
+        print(opts.json ?? false, run ?? started, () =>
+          run ? formatConnectorRun(run) : `connector run ${started.runId} of ${dataset}: no record yet`,
+        );
+        io.stderr(
+          `strata: connector run ${started.runId} still running after --timeout ${opts.timeout} s (strata connector runs ${dataset})\n`,
+        );
+        setExit(EXIT.NEGATIVE);
+        return;
+      }
+      print(opts.json ?? false, run, () => formatConnectorRun(run));
+      if (run.status !== 'SUCCEEDED' && opts.json) {
+        io.stderr(
+          `strata: connector run ${run.runId} ${run.status}${run.error ? `: ${run.error.name}: ${run.error.message}` : ''}\n`,
+        );
+      }
+      setExit(run.status === 'SUCCEEDED' ? EXIT.OK : EXIT.NEGATIVE);
+    });
+
+  connectorCommand('runs <dataset>', "the connector's runs, newest first")
+    .option('--limit <n>', 'at most this many', positiveInt('--limit'), 20)
+    .option('--cursor <cursor>', 'the next page (from the previous answer)')
+    .action(async (dataset: string, opts: { json?: boolean; limit: number; cursor?: string }) => {
+      const answer = await client().listConnectorRuns(dataset, {
+        limit: opts.limit,
+        ...(opts.cursor && { cursor: opts.cursor }),
+      });
+      print(opts.json ?? false, answer, () => formatConnectorRuns(dataset, answer));
+      if (!opts.json) more(answer.cursor);
+      setExit(EXIT.OK);
+    });
+
+  connectorCommand(
+    'delete <dataset>',
+    'remove the connector (its runs stay listed; a run in progress stops at its next batch)',
+  ).action(async (dataset: string, opts: { json?: boolean }) => {
+    const answer = await client().deleteConnector(dataset);
+    print(
+      opts.json ?? false,
+      answer,
+      () => `deleted the connector of ${dataset} (its runs stay listed: strata connector runs ${dataset})`,
+    );
+    setExit(EXIT.OK);
+  });
 
   return program;
 }

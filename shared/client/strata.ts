@@ -1,9 +1,11 @@
 /**
  * The strata HTTP API from TypeScript, route by route (what the CLI uses): datasets, versions, drift
- * reports, uploads, files, runs, training sets, lineage, cleanup. Answers are typed with the domain's
+ * reports, uploads, files, runs, training sets, lineage, cleanup, pull connectors. Answers are typed with the domain's
  * records; errors are `ApiError` (see http.ts). The feature store has its own client (feature-store.ts).
  */
+import type { connectorView } from '../app/connectors.js';
 import type { CleanupResult } from '../app/retention.js';
+import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
 import type { DatasetRecord, DatasetSummary } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
 import type { FileRecord } from '../domain/file-record.js';
@@ -96,6 +98,23 @@ export interface LineageQuery {
   depth?: number;
 }
 
+/** `GET /datasets/{name}/connector` (and the PUT's answer): the settings and the pull's state. */
+export type ConnectorView = ReturnType<typeof connectorView>;
+
+/** The settings `PUT /datasets/{name}/connector` takes; the API validates them. */
+export type ConnectorSettingsBody = ConnectorSettingsInput;
+
+export interface ConnectorRunStarted {
+  runId: string;
+  status: 'STARTED';
+}
+
+/** `GET /datasets/{name}/connector/runs`: newest first. */
+export interface ConnectorRunList {
+  items: ConnectorRunRecord[];
+  cursor?: string;
+}
+
 /** `type/name` as the lineage route takes it; each segment encoded, `@` kept readable. */
 export function lineagePath(node: string): string {
   return `/lineage/${node
@@ -108,6 +127,7 @@ export function createStrataClient(config: ClientConfig) {
   const http = createHttpClient(config);
   const dataset = (name: string) => `/datasets/${encodeURIComponent(name)}`;
   const version = (name: string, v: number | 'latest') => `${dataset(name)}/versions/${v}`;
+  const connector = (name: string) => `${dataset(name)}/connector`;
   return {
     listDatasets(query: { limit?: number; cursor?: string } = {}) {
       return http.request<{ datasets: DatasetSummary[] } & Page>('GET', '/datasets', { query });
@@ -160,6 +180,28 @@ export function createStrataClient(config: ClientConfig) {
           dry_run: request.dryRun,
         },
       });
+    },
+    /** Creates or replaces the dataset's pull connector; the watermark stays unless `resetWatermark`. */
+    putConnector(name: string, settings: ConnectorSettingsBody) {
+      return http.request<ConnectorView>('PUT', connector(name), { body: settings });
+    },
+    getConnector(name: string) {
+      return http.request<ConnectorView>('GET', connector(name));
+    },
+    /** Its runs stay listed. */
+    deleteConnector(name: string) {
+      return http.request<{ deleted: true }>('DELETE', connector(name));
+    },
+    /** Pulls now (202); 409 ConflictError while a run holds the lease. The run record appears shortly after. */
+    startConnectorRun(name: string) {
+      return http.request<ConnectorRunStarted>('POST', `${connector(name)}/runs`);
+    },
+    listConnectorRuns(name: string, query: { limit?: number; cursor?: string } = {}) {
+      return http.request<ConnectorRunList>('GET', `${connector(name)}/runs`, { query });
+    },
+    /** 404 until the pull function has written the run's first record. */
+    getConnectorRun(name: string, runId: string) {
+      return http.request<ConnectorRunRecord>('GET', `${connector(name)}/runs/${encodeURIComponent(runId)}`);
     },
   };
 }

@@ -64,7 +64,7 @@ export interface ConnectorRecord {
   lease?: ConnectorLease | undefined;
   /** The lease the current one replaced: after an expiry, the run that died holding it. */
   previousLease?: ConnectorLease | undefined;
-  /** When the scheduler starts the next run (absent while disabled). */
+  /** The schedule's next run; the scheduler sees it only while the connector is enabled. */
   nextRunAt?: string | undefined;
   consecutiveFailures: number;
   lastRun?: ConnectorRunSummary | undefined;
@@ -141,6 +141,29 @@ export function nextRunAt(
     delay = outcome.more === true ? 0 : scheduleMs;
   }
   return new Date(now.getTime() + delay).toISOString();
+}
+
+/**
+ * What a watermark is a position in: the source (which table, query, URL, bucket and prefix) and the
+ * field it is measured on. Batch size, schedule, auth or mapping changes keep the position; a change of
+ * identity makes the stored watermark meaningless, so the connector starts over.
+ */
+export function sourceIdentity(source: ConnectorConfig): string {
+  switch (source.type) {
+    case 'database':
+      return JSON.stringify([
+        source.type,
+        source.engine,
+        source.secretName,
+        source.table ?? null,
+        source.query ?? null,
+        source.incrementalField ?? null,
+      ]);
+    case 'rest':
+      return JSON.stringify([source.type, source.url, source.recordsPath, source.incrementalField ?? null]);
+    case 's3':
+      return JSON.stringify([source.type, source.endpoint ?? null, source.bucket, source.prefix]);
+  }
 }
 
 /** Whether a lease still belongs to a live run at `now`. */

@@ -8,10 +8,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../shared/cli/build.js';
 import { createFeatureStore } from '../../shared/client/feature-store.js';
 import { api, cloudContext, newTenant } from '../support/cloud.js';
+import { apiRows, type RecordsApi, startRecordsApi } from '../support/rest-server.js';
 
 const ctx = cloudContext();
 const REPO = join(import.meta.dirname, '../..');
@@ -282,6 +284,159 @@ describe('strata features get', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/404 NotFoundError/);
   });
+});
+
+describe('strata connector', () => {
+  let source: RecordsApi;
+  /** The settings file `connector set` reads, for a REST source at `url`. */
+  const settingsFile = (name: string, url: string) => {
+    const file = join(scratch, `${name}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        source: {
+          type: 'rest',
+          url,
+          pagination: { style: 'page', sizeParam: 'per_page', pageSize: 50 },
+          recordsPath: '$.data',
+          incrementalField: 'updated_at',
+        },
+        // Disabled: only the runs the test starts happen (the scheduler would start one at its next tick).
+        enabled: false,
+      }),
+    );
+    return file;
+  };
+  interface RunJson {
+    runId: string;
+    trigger: string;
+    status: string;
+    counts: { read: number; written: number; failed: number; files: number };
+    watermarkAfter?: { value: string };
+    error?: { name: string; message: string };
+  }
+
+  beforeAll(async () => {
+    source = await startRecordsApi();
+    source.rows = apiRows(1, 120);
+  });
+  afterAll(() => source.close());
+
+  it('stores the settings from a file and prints them without a watermark yet', async () => {
+    // Act
+    const set = await strata(['connector', 'set', 'pulled', '--file', settingsFile('pulled', source.url)]);
+
+    // Assess
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('stored the connector of pulled');
+    expect(set.stdout).toMatch(
+      /source\s+GET http:\/\/127\.0\.0\.1:\d+\/records, page pagination \(page from 1, per_page=50\), records at \$\.data/,
+    );
+    expect(set.stdout).toMatch(/incremental\s+by updated_at/);
+    expect(set.stdout).toMatch(/enabled\s+no /);
+    expect(set.stdout).toMatch(/watermark\s+- \(the next run reads from the start\)/);
+  });
+
+  it('runs the connector, waits for it and prints the counts; the next run pulls only the new rows', async () => {
+    // Act
+    const first = await strata(['connector', 'run', 'pulled']);
+    source.rows.push(...apiRows(121, 130));
+    const second = await strata(['connector', 'run', 'pulled', '--json']);
+
+    // Assess
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/status\s+SUCCEEDED/);
+    expect(first.stdout).toMatch(/records\s+120 read, 120 written, 0 failed, 0 skipped/);
+    expect(first.stdout).toMatch(/watermark\s+- → 2026-01-01T00:02:00\.000Z/);
+    expect(first.stderr).toMatch(/connector run \S+ of pulled started; waiting/);
+    expect(second.code, second.stderr).toBe(0);
+    expect(json<RunJson>(second)).toMatchObject({
+      status: 'SUCCEEDED',
+      trigger: 'api',
+      counts: { written: 10, failed: 0, files: 1 },
+      watermarkAfter: { value: apiRows(130, 130)[0]?.updated_at },
+    });
+  });
+
+  it('lists the runs newest first and shows the stored watermark', async () => {
+    // Act
+    const runs = await strata(['connector', 'runs', 'pulled', '--json']);
+    const table = await strata(['connector', 'runs', 'pulled']);
+    const show = await strata(['connector', 'show', 'pulled', '--json']);
+    const showTable = await strata(['connector', 'show', 'pulled']);
+
+    // Assess
+    expect(runs.code, runs.stderr).toBe(0);
+    const items = json<{ items: RunJson[] }>(runs).items;
+    expect(items.map((r) => r.counts.written)).toEqual([10, 120]);
+    expect(items.map((r) => r.runId)).toEqual([...items.map((r) => r.runId)].sort().reverse());
+    expect(json(runs)).toEqual((await api(ctx.info, '/datasets/pulled/connector/runs', { apiKey })).body);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(
+      /RUN\s+│ TRIGGER │ STATUS\s+│ READ │ WRITTEN │ FAILED │ BYTES\s+│ DURATION\s+│ STARTED/,
+    );
+    expect(table.stdout).toMatch(/│ api\s+│ SUCCEEDED │ \d+\s+│ 10\s+│ 0 /);
+    expect(show.code, show.stderr).toBe(0);
+    expect(json(show)).toMatchObject({
+      dataset: 'pulled',
+      watermark: apiRows(130, 130)[0]?.updated_at,
+      running: null,
+      consecutiveFailures: 0,
+      lastRun: { runId: items[0]?.runId, status: 'SUCCEEDED' },
+    });
+    expect(showTable.stdout).toMatch(/last run\s+\S+ SUCCEEDED at .*: \d+ read, 10 written/);
+  });
+
+  it('refuses a second run while one holds the lease (exit 3), and exits 1 when the source fails', async () => {
+    // Prepare: a URL the source server answers 404, slowly enough to start a second run meanwhile.
+    const missing = source.url.replace(/\/records$/, '/missing');
+    await strata(['connector', 'set', 'broken', '--file', settingsFile('broken', missing)]);
+    source.delayMs = 3_000;
+
+    // Act
+    const started = await strata(['connector', 'run', 'broken', '--no-wait', '--json']);
+    const refused = await strata(['connector', 'run', 'broken']);
+    const idle = await waitUntilIdle('broken');
+    source.delayMs = 0;
+    const failed = await strata(['connector', 'run', 'broken']);
+
+    // Assess
+    expect(started.code, started.stderr).toBe(0);
+    expect(json(started)).toMatchObject({ status: 'STARTED', runId: expect.any(String) });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/409 ConflictError: run \S+ is in progress/);
+    expect(idle.lastRun).toMatchObject({ runId: json<{ runId: string }>(started).runId, status: 'FAILED' });
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout).toMatch(/status\s+FAILED/);
+    expect(failed.stdout).toMatch(
+      /error\s+SourceError: GET http:\/\/127\.0\.0\.1:\d+\/missing\S* returned HTTP 404/,
+    );
+  });
+
+  it('deletes the connector; show then exits 3', async () => {
+    // Act
+    const deleted = await strata(['connector', 'delete', 'pulled']);
+    const show = await strata(['connector', 'show', 'pulled']);
+    const runs = await strata(['connector', 'runs', 'pulled', '--json']);
+
+    // Assess
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain('deleted the connector of pulled');
+    expect(show.code).toBe(3);
+    expect(show.stderr).toMatch(/404 NotFoundError: dataset "pulled" has no connector/);
+    expect(json<{ items: unknown[] }>(runs).items).toHaveLength(2);
+  });
+
+  /** Until no run holds the connector's lease (for a run started with --no-wait); its settings and state. */
+  async function waitUntilIdle(dataset: string, timeoutMs = 60_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const connector = await api(ctx.info, `/datasets/${dataset}/connector`, { apiKey });
+      if (connector.status === 200 && connector.body?.running === null) return connector.body;
+      await sleep(200);
+    }
+    throw new Error(`the ${dataset} connector is still running`);
+  }
 });
 
 describe('exit codes', () => {

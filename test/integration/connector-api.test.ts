@@ -37,6 +37,10 @@ const call = (method: string, path: string, body?: unknown) =>
     }),
   });
 
+/**
+ * Connectors of these tests are disabled unless the test is about the schedule: the local cloud's
+ * scheduler ticks every minute and would start an enabled one at once, racing the test's own runs.
+ */
 const restSource = () => ({
   type: 'rest',
   url: source.url,
@@ -118,11 +122,33 @@ describe('the connector API', () => {
     ]);
   });
 
+  it('keeps the watermark when settings change, and starts over when the source does', async () => {
+    // Prepare
+    source.rows = apiRows(1, 4);
+    await call('PUT', '/datasets/moving/connector', { source: restSource(), enabled: false });
+    await waitForRun('moving', String((await call('POST', '/datasets/moving/connector/runs')).body?.runId));
+
+    // Act
+    const tuned = await call('PUT', '/datasets/moving/connector', {
+      source: { ...restSource(), batchSize: 7 },
+      scheduleMinutes: 10,
+      enabled: false,
+    });
+    const moved = await call('PUT', '/datasets/moving/connector', {
+      source: { ...restSource(), url: `${source.url}?region=eu` },
+      enabled: false,
+    });
+
+    // Assess
+    expect(tuned.body?.watermark).toBe(apiRows(4, 4)[0]?.updated_at);
+    expect(moved.body?.watermark).toBeNull();
+  });
+
   it('answers 409 while a run is in progress', async () => {
     // Prepare
     source.rows = apiRows(1, 5);
     source.delayMs = 1_500;
-    await call('PUT', '/datasets/slow/connector', { source: restSource() });
+    await call('PUT', '/datasets/slow/connector', { source: restSource(), enabled: false });
 
     // Act
     const first = await call('POST', '/datasets/slow/connector/runs');
@@ -232,6 +258,7 @@ describe('the connector API', () => {
         batchSize: 1000,
         requiredColumns: ['value'],
       },
+      enabled: false,
     });
 
     // Act

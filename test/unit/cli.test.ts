@@ -13,12 +13,19 @@ import {
   worstExit,
 } from '../../shared/cli/exit-codes.js';
 import {
+  displayUrl,
   driftRows,
   formatBytes,
   formatCleanup,
+  formatConnector,
+  formatConnectorRun,
+  formatConnectorRuns,
   formatDrift,
+  formatDuration,
+  formatEvery,
   formatIngest,
   formatNumber,
+  formatPercent,
   formatVersions,
 } from '../../shared/cli/format.js';
 import {
@@ -27,8 +34,18 @@ import {
   type IngestResult,
   runProgress,
 } from '../../shared/cli/ingest.js';
-import { type Io, openerFor, parseSince, run, severityArg } from '../../shared/cli/program.js';
+import {
+  type Io,
+  openerFor,
+  parseSince,
+  readSettings,
+  run,
+  severityArg,
+  waitForConnectorRun,
+} from '../../shared/cli/program.js';
 import { ApiError } from '../../shared/client/http.js';
+import type { ConnectorView } from '../../shared/client/strata.js';
+import type { ConnectorRunRecord } from '../../shared/domain/connector-runs.js';
 import type { DriftReport } from '../../shared/domain/drift/report.js';
 import type { RunView } from '../../shared/domain/run.js';
 import type { VersionRecord } from '../../shared/domain/version.js';
@@ -319,6 +336,254 @@ describe('formatting', () => {
   });
 });
 
+describe('connectors', () => {
+  const restView = (): ConnectorView => ({
+    dataset: 'orders',
+    source: {
+      type: 'rest',
+      url: 'https://user:pw@api.example.com/orders?status=open&api_key=abc123',
+      auth: { header: 'Authorization', secretName: 'orders-api' },
+      pagination: { style: 'page', param: 'page', firstPage: 1, sizeParam: 'per_page', pageSize: 50 },
+      recordsPath: '$.data',
+      rateLimitPerSecond: 5,
+      maxAttempts: 5,
+      maxPages: 10_000,
+      requiredColumns: ['amount'],
+      criticalColumns: [],
+      columnMapping: { amt: 'amount' },
+      batchSize: 1000,
+      incrementalField: 'updated_at',
+    },
+    scheduleMinutes: 15,
+    enabled: true,
+    createdAt: '2026-11-24T10:00:00.000Z',
+    updatedAt: '2026-11-24T10:00:00.000Z',
+    watermark: '2026-01-01T00:02:10.000Z',
+    nextRunAt: '2026-11-24T10:15:00.000Z',
+    running: null,
+    consecutiveFailures: 2,
+    lastRun: {
+      runId: '20261124T100000000Z-1a2b3c4d',
+      status: 'FAILED',
+      startedAt: '2026-11-24T10:00:00.000Z',
+      counts: { read: 50, written: 0, failed: 0, skipped: 0, bytes: 0, files: 0 },
+      errorRate: 0,
+      error: { name: 'SourceError', message: 'GET https://api.example.com/orders returned HTTP 503' },
+    },
+  });
+
+  const runRecord = (overrides: Partial<ConnectorRunRecord> = {}): ConnectorRunRecord => ({
+    runId: '20261124T101500123Z-0badcafe',
+    tenant: 't1',
+    dataset: 'orders',
+    sourceType: 'rest',
+    trigger: 'api',
+    status: 'SUCCEEDED',
+    startedAt: '2026-11-24T10:15:00.123Z',
+    endedAt: '2026-11-24T10:15:02.523Z',
+    durationMs: 2400,
+    counts: { read: 130, written: 10, failed: 1, skipped: 120, bytes: 12_345, files: 1 },
+    errorRate: 1 / 130,
+    watermarkBefore: { value: '2026-01-01T00:02:00.000Z' },
+    watermarkAfter: { value: '2026-01-01T00:02:10.000Z' },
+    files: ['fresh/t1/orders/pull-abc.parquet'],
+    ...overrides,
+  });
+
+  it('formats durations, percentages and schedules readably', () => {
+    expect(formatDuration(undefined)).toBe('-');
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(12_340)).toBe('12.3 s');
+    expect(formatDuration(245_000)).toBe('4 min 05 s');
+    expect(formatDuration(3_720_000)).toBe('1 h 02 min');
+    expect(formatPercent(0)).toBe('0%');
+    expect(formatPercent(1 / 130)).toBe('0.77%');
+    expect(formatEvery(15)).toBe('every 15 min');
+    expect(formatEvery(120)).toBe('every 2 h');
+    expect(formatEvery(1440)).toBe('every 1 d');
+  });
+
+  it('shows a source URL without user info or credential-looking query values', () => {
+    expect(displayUrl('https://user:pw@api.example.com/orders?status=open&api_key=abc123')).toBe(
+      'https://api.example.com/orders?status=open&api_key=…',
+    );
+    expect(displayUrl('http://127.0.0.1:4000/records')).toBe('http://127.0.0.1:4000/records');
+  });
+
+  it("summarises a connector's settings and state, secrets by name only", () => {
+    // Act
+    const out = formatConnector(restView());
+
+    // Assess
+    expect(out).toMatch(/^connector of orders: rest\n/);
+    expect(out).toMatch(
+      /source\s+GET https:\/\/api\.example\.com\/orders\?status=open&api_key=…, page pagination \(page from 1, per_page=50\), records at \$\.data, Authorization from secret orders-api/,
+    );
+    expect(out).toMatch(/incremental\s+by updated_at/);
+    expect(out).toMatch(/columns\s+mapped amt→amount; required amount/);
+    expect(out).toMatch(/schedule\s+every 15 min/);
+    expect(out).toMatch(/watermark\s+2026-01-01T00:02:10\.000Z/);
+    expect(out).toMatch(/next run\s+2026-11-24 10:15:00Z/);
+    expect(out).toMatch(/failures\s+2 in a row/);
+    expect(out).toMatch(
+      /last run\s+20261124T100000000Z-1a2b3c4d FAILED at 2026-11-24 10:00:00Z: 50 read, 0 written/,
+    );
+    expect(out).toMatch(
+      /last error\s+SourceError: GET https:\/\/api\.example\.com\/orders returned HTTP 503/,
+    );
+    expect(out).not.toContain('abc123');
+    expect(out).not.toContain('pw@');
+  });
+
+  it('summarises database and bucket sources', () => {
+    const base = restView();
+    const database = formatConnector({
+      ...base,
+      source: {
+        type: 'database',
+        engine: 'postgresql',
+        secretName: 'orders-db',
+        table: 'public.orders',
+        requiredColumns: [],
+        criticalColumns: ['id'],
+        batchSize: 50_000,
+      },
+      watermark: null,
+      lastRun: null,
+    });
+    const bucket = formatConnector({
+      ...base,
+      source: { type: 's3', bucket: 'landing', prefix: 'exports/', batchSize: 100 },
+    });
+
+    expect(database).toMatch(/source\s+postgresql table public\.orders, credentials from secret orders-db/);
+    expect(database).toMatch(/incremental\s+none: every run reads the whole source/);
+    expect(database).toMatch(/columns\s+critical id/);
+    expect(database).toMatch(/watermark\s+- \(the next run reads from the start\)/);
+    expect(database).toMatch(/last run\s+- \(none yet\)/);
+    expect(bucket).toMatch(/source\s+s3:\/\/landing\/exports\/, the function's own role/);
+    expect(bucket).not.toMatch(/columns/);
+  });
+
+  it('prints a run with its counts, the watermark it moved and its error', () => {
+    // Act
+    const ok = formatConnectorRun(runRecord());
+    const failed = formatConnectorRun(
+      runRecord({
+        status: 'FAILED',
+        watermarkAfter: { value: '2026-01-01T00:02:00.000Z' },
+        error: { name: 'SourceError', message: 'GET http://h/x returned HTTP 404' },
+      }),
+    );
+
+    // Assess
+    expect(ok).toMatch(/^connector run 20261124T101500123Z-0badcafe of orders \(rest\)\n/);
+    expect(ok).toMatch(/status\s+SUCCEEDED\n/);
+    expect(ok).toMatch(/records\s+130 read, 10 written, 1 failed, 120 skipped/);
+    expect(ok).toMatch(/written\s+1 file, 12\.3 kB/);
+    expect(ok).toMatch(/duration\s+2\.4 s/);
+    expect(ok).toMatch(/error rate\s+0\.77%/);
+    expect(ok).toMatch(/watermark\s+2026-01-01T00:02:00\.000Z → 2026-01-01T00:02:10\.000Z/);
+    expect(ok).toMatch(/started\s+2026-11-24 10:15:00Z \(api\)/);
+    expect(ok).not.toMatch(/error\s+\S+Error/);
+    expect(failed).toMatch(/status\s+FAILED/);
+    expect(failed).toMatch(/error\s+SourceError: GET http:\/\/h\/x returned HTTP 404/);
+  });
+
+  it('lists runs as a table, newest first as the API answers them', () => {
+    // Act
+    const out = formatConnectorRuns('orders', {
+      items: [
+        runRecord(),
+        runRecord({
+          runId: '20261124T100000000Z-1a2b3c4d',
+          trigger: 'schedule',
+          status: 'FAILED',
+          error: { name: 'SourceError', message: 'x' },
+        }),
+      ],
+    });
+    const empty = formatConnectorRuns('orders', { items: [] });
+
+    // Assess
+    const lines = out.split('\n');
+    expect(lines[1]).toMatch(
+      /RUN\s+│ TRIGGER\s+│ STATUS\s+│ READ │ WRITTEN │ FAILED │ BYTES\s+│ DURATION │ STARTED/,
+    );
+    expect(lines[2]).toMatch(
+      /20261124T101500123Z-0badcafe │ api\s+│ SUCCEEDED\s+│ 130\s+│ 10\s+│ 1\s+│ 12\.3 kB │ 2\.4 s/,
+    );
+    expect(lines[3]).toMatch(/20261124T100000000Z-1a2b3c4d │ schedule │ FAILED \(SourceError\)/);
+    expect(empty).toBe('no runs of the orders connector yet (strata connector run orders)');
+  });
+
+  it('reads the settings from a file or stdin, and calls anything but a JSON object a usage error', async () => {
+    // Prepare
+    const dir = scratch('settings-');
+    const file = join(dir, 'settings.json');
+    writeFileSync(file, '{"source":{"type":"rest","url":"http://h/x"}}');
+    /** The error a promise rejects with (undefined when it resolves). */
+    const refusal = (settings: Promise<unknown>) =>
+      settings.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+    // Act
+    const fromFile = await readSettings(file);
+    const fromStdin = await readSettings('-', async () => '{"source":{"type":"s3","bucket":"b"}}');
+    const missing = await refusal(readSettings(join(dir, 'nope.json')));
+    const notJson = await refusal(readSettings('-', async () => 'source: rest'));
+    const array = await refusal(readSettings('-', async () => '[]'));
+
+    // Assess
+    expect(fromFile).toEqual({ source: { type: 'rest', url: 'http://h/x' } });
+    expect(fromStdin).toEqual({ source: { type: 's3', bucket: 'b' } });
+    expect(missing).toMatchObject({
+      exitCode: EXIT.USAGE,
+      message: /cannot read .*nope\.json/,
+    });
+    expect(notJson).toMatchObject({ exitCode: EXIT.USAGE, message: /stdin is not JSON/ });
+    expect(array).toMatchObject({ exitCode: EXIT.USAGE, message: /must hold a JSON object/ });
+  });
+
+  it('waits for a run through 404s and server blips until it ends, and gives up at the timeout', async () => {
+    // Prepare
+    const answers: Array<ConnectorRunRecord | Error> = [
+      new ApiError(404, 'NotFoundError', 'not yet', {}),
+      new ApiError(503, 'HTTP503', 'unavailable', {}),
+      runRecord({ status: 'RUNNING' }),
+      runRecord({ status: 'FAILED' }),
+    ];
+    let calls = 0;
+    const api = {
+      getConnectorRun: async () => {
+        const answer = answers[Math.min(calls++, answers.length - 1)];
+        if (answer instanceof Error) throw answer;
+        return answer as ConnectorRunRecord;
+      },
+    };
+    const stuck = { getConnectorRun: async () => runRecord({ status: 'RUNNING' }) };
+    const refused = {
+      getConnectorRun: async (): Promise<ConnectorRunRecord> => {
+        throw new ApiError(403, 'HTTP403', 'Forbidden', {});
+      },
+    };
+
+    // Act
+    const ended = await waitForConnectorRun(api, 'orders', 'r', { timeoutMs: 5_000, pollMs: 1 });
+    const timedOut = await waitForConnectorRun(stuck, 'orders', 'r', { timeoutMs: 20, pollMs: 5 });
+
+    // Assess
+    expect(ended).toMatchObject({ finished: true, run: { status: 'FAILED' } });
+    expect(calls).toBe(4);
+    expect(timedOut).toMatchObject({ finished: false, run: { status: 'RUNNING' } });
+    await expect(waitForConnectorRun(refused, 'orders', 'r', { timeoutMs: 1_000 })).rejects.toThrow(
+      'Forbidden',
+    );
+  });
+});
+
 describe('ingest', () => {
   it('finds the bucket in path-style and virtual-hosted presigned URLs', () => {
     const key = 'fresh/t1/sales/jan 2026.csv';
@@ -387,6 +652,10 @@ describe('the command line', () => {
     [['ingest', 'a.csv']],
     [['features']],
     [['cleanup', '--apply', '--dry-run']],
+    [['connector']],
+    [['connector', 'set', 'orders']],
+    [['connector', 'run', 'orders', '--timeout', '0']],
+    [['connector', 'runs', 'orders', '--limit', 'x']],
   ])('exits 2 on bad usage: %j', async (argv) => {
     const { io: i } = io({ STRATA_API_URL: 'http://127.0.0.1:9', STRATA_API_KEY: 'k' });
     expect(await run(argv, i)).toBe(EXIT.USAGE);
@@ -397,6 +666,23 @@ describe('the command line', () => {
     const { io: i, out } = io({ STRATA_API_URL: 'http://127.0.0.1:9', STRATA_API_KEY: 'k' });
     expect(await run(['drift', 'sales', '--version', '2'], i)).toBe(EXIT.SERVER);
     expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(/cannot reach the API/);
+  });
+
+  it('reads connector settings from stdin before it talks to the API', async () => {
+    // Prepare: port 9 refuses at once, so reaching the API ends in exit 4.
+    const { io: i, out } = io({ STRATA_API_URL: 'http://127.0.0.1:9', STRATA_API_KEY: 'k' });
+    const bad: Io = { ...i, readStdin: async () => 'not json' };
+    const good: Io = { ...i, readStdin: async () => '{"source":{"type":"s3","bucket":"b"}}' };
+
+    // Act
+    const badCode = await run(['connector', 'set', 'orders', '--file', '-'], bad);
+    const goodCode = await run(['connector', 'set', 'orders', '-f', '-'], good);
+
+    // Assess
+    expect(badCode).toBe(EXIT.USAGE);
+    expect(goodCode).toBe(EXIT.SERVER);
+    expect(out.stderr).toMatch(/strata: stdin is not JSON/);
     expect(out.stderr).toMatch(/cannot reach the API/);
   });
 
