@@ -7,7 +7,7 @@ export const RESULT_MARK = '@@bench-result ';
 export const MB = 1_000_000;
 
 /** The kinds of child process the bench entry runs (`--child <kind> <json args>`). */
-export type ChildKind = 'ours' | 'duckdb' | 'drift-ours' | 'drift-duckdb';
+export type ChildKind = 'ours' | 'duckdb' | 'drift-ours' | 'drift-duckdb' | 'pull-ours' | 'pull-driver';
 
 /**
  * Runs one case in a child process of the bench entry `self` (its file path); resolves with the result

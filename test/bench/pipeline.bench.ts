@@ -2,15 +2,18 @@
  * `npm run bench`: parse + validate + profile throughput of our pipeline on a generated 1M-row file, as
  * CSV and as Parquet, next to DuckDB computing the same validation and profile on the same file in the
  * same run, printed as ratios (ours / DuckDB); and the drift stage's comparison of a reference file with a
- * shifted current file, next to DuckDB computing the same statistics (drift-case.ts). Not a vitest test:
+ * shifted current file, next to DuckDB computing the same statistics (drift-case.ts); and, when asked
+ * (`--case pull`: it needs PostgreSQL), a database pull connector's per-batch work against the driver and
+ * COPY floors on the same table (pull-case.ts). Not a vitest test:
  * `npm test` does not run it, and nothing here asserts a time. `test/bench/run.ts` bundles this file with
  * esbuild (as the Lambda functions are) and runs the bundle with node; every measured case runs in its own
  * child process of that bundle, so one case's peak RSS does not pollute the next.
  *
- * Options: --case pipeline,drift (default both), --rows N (default 1,000,000; per file), --seed N (42),
- * --runs N (3; medians are reported), --formats csv,parquet (the pipeline case's inputs), --cpu-prof (V8 CPU
- * profiles of our phases in .strata/bench/prof/). Exits non-zero when the drift case's results disagree
- * with DuckDB's.
+ * Options: --case pipeline,drift,pull (default pipeline,drift), --rows N (default 1,000,000; per file or
+ * table), --seed N (42), --runs N (3; medians are reported), --formats csv,parquet (the pipeline case's
+ * inputs), --batch-sizes 10000,100000 (the pull case's), --cpu-prof (V8 CPU profiles of our phases in
+ * .strata/bench/prof/). Exits non-zero when the drift case's results disagree with DuckDB's, or when the
+ * pull case's batches do not hold every row exactly once.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -37,10 +40,14 @@ import { runDuckDrift } from './drift-duckdb.js';
 import { runOurDrift } from './drift-ours.js';
 import { type DuckArgs, type DuckResult, runDuck } from './duckdb.js';
 import { type OurPhase, type OurPhaseArgs, type PhaseResult, runOurPhase } from './ours.js';
+import { benchPull, DEFAULT_PULL_BATCH_SIZES, type PullCaseResult, printPull } from './pull-case.js';
+import { runDriverFloor, runOurPull } from './pull-ours.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const OUR_PHASES: OurPhase[] = ['parse', 'validate', 'profile'];
-const CASES = ['pipeline', 'drift'] as const;
+const CASES = ['pipeline', 'drift', 'pull'] as const;
+/** `pull` only when asked: it starts PostgreSQL. */
+const DEFAULT_CASES: Case[] = ['pipeline', 'drift'];
 
 type Format = 'csv' | 'parquet';
 type Case = (typeof CASES)[number];
@@ -59,7 +66,11 @@ async function childMain(kind: string, json: string): Promise<void> {
           ? await runOurDrift(args)
           : kind === 'drift-duckdb'
             ? await runDuckDrift(args)
-            : undefined;
+            : kind === 'pull-ours'
+              ? await runOurPull(args)
+              : kind === 'pull-driver'
+                ? await runDriverFloor(args)
+                : undefined;
   if (result === undefined) throw new Error(`unknown child kind ${kind}`);
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
 }
@@ -73,17 +84,20 @@ interface Options {
   seed: number;
   runs: number;
   formats: Format[];
+  /** The pull case's batch sizes. */
+  batchSizes: number[];
   cpuProf: boolean;
   out: string;
 }
 
 function parseOptions(argv: string[]): Options {
   const options: Options = {
-    cases: [...CASES],
+    cases: [...DEFAULT_CASES],
     rows: 1_000_000,
     seed: 42,
     runs: 3,
     formats: ['csv', 'parquet'],
+    batchSizes: [...DEFAULT_PULL_BATCH_SIZES],
     cpuProf: false,
     out: resolve('.strata/bench'),
   };
@@ -99,6 +113,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--seed') options.seed = Number(value());
     else if (arg === '--runs') options.runs = Number(value());
     else if (arg === '--formats') options.formats = value().split(',') as Format[];
+    else if (arg === '--batch-sizes') options.batchSizes = value().split(',').map(Number);
     else if (arg === '--cpu-prof') options.cpuProf = true;
     else if (arg === '--out') options.out = resolve(value());
     else throw new Error(`unknown option ${arg}`);
@@ -109,6 +124,10 @@ function parseOptions(argv: string[]): Options {
     }
   }
   for (const f of options.formats) if (f !== 'csv' && f !== 'parquet') throw new Error(`unknown format ${f}`);
+  // The connector's own limit (databaseConnectorSchema): 1…100 000 rows per batch.
+  for (const b of options.batchSizes) {
+    if (!Number.isSafeInteger(b) || b < 1 || b > 100_000) throw new Error('--batch-sizes: 1…100000 each');
+  }
   for (const c of options.cases) {
     if (!CASES.includes(c)) throw new Error(`unknown case ${c} (cases: ${CASES.join(', ')})`);
   }
@@ -401,9 +420,18 @@ async function parentMain(argv: string[]): Promise<void> {
     process.stdout.write(`\n${printDrift(drift)}\n`);
   }
 
-  const summary = [
-    `\nDuckDB ${duckVersion} ran with ${duckThreads} threads (its default here); ours is single-threaded.`,
-  ];
+  let pull: PullCaseResult | undefined;
+  if (options.cases.includes('pull')) {
+    pull = await benchPull(SELF, options, log);
+    process.stdout.write(`\n${printPull(pull)}\n`);
+  }
+
+  const summary =
+    duckVersion === ''
+      ? ['']
+      : [
+          `\nDuckDB ${duckVersion} ran with ${duckThreads} threads (its default here); ours is single-threaded.`,
+        ];
   if (summaries.length > 0) {
     summary.push(
       `Summary, parse+validate+profile ours vs DuckDB load+validate+profile: ${summaries.join('; ')}`,
@@ -418,6 +446,18 @@ async function parentMain(argv: string[]): Promise<void> {
         `${fmtMs(theirs.ms)} (${fmtRatio(driftTotal.time)} time), ${fmtMb(ours.maxRss)} vs ` +
         `${fmtMb(theirs.maxRss)} peak RSS (${fmtRatio(driftTotal.rss)}); agreement: ` +
         `${drift.agreement.mismatches.length === 0 ? 'yes' : `${drift.agreement.mismatches.length} mismatches`}`,
+    );
+  }
+  if (pull) {
+    const sizes = pull.sizes.map(
+      (s) =>
+        `batch ${s.batchSize}: ${fmtMs(s.ours.ms)}, ${fmtMb(s.ours.maxRss)} peak RSS (${fmtRatio(s.ratio.driver.time)} ` +
+        `/ ${fmtRatio(s.ratio.driver.rss)} the driver floor's ${fmtMs(s.driver.ms)} / ${fmtMb(s.driver.maxRss)})`,
+    );
+    summary.push(
+      `Summary, pull (PostgreSQL → Parquet, ${pull.rows} rows; COPY floor ${fmtMs(pull.copy.ms)}, ` +
+        `${fmtMb(pull.copy.maxRss)}): ${sizes.join('; ')}; check: ` +
+        `${pull.problems.length === 0 ? 'every row exactly once' : `${pull.problems.length} failures`}`,
     );
   }
   process.stdout.write(`${summary.join('\n')}\n`);
@@ -435,6 +475,7 @@ async function parentMain(argv: string[]): Promise<void> {
     ...(data && { files: { csv: data.csv, parquet: data.parquet } }),
     results,
     ...(drift && { drift }),
+    ...(pull && { pull }),
   };
   const resultsPath = join(options.out, 'results.json');
   writeFileSync(resultsPath, `${JSON.stringify(json, null, 2)}\n`);
@@ -443,6 +484,8 @@ async function parentMain(argv: string[]): Promise<void> {
   );
   // A real disagreement of the drift results fails the run (the timings never do).
   if (drift && drift.agreement.mismatches.length > 0) process.exitCode = 1;
+  // So does a pull whose batches miss or repeat a row.
+  if (pull && pull.problems.length > 0) process.exitCode = 1;
 }
 
 const [mode, kind, json] = process.argv.slice(2);
