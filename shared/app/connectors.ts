@@ -39,7 +39,6 @@ import type {
   Logger,
   MetricsRecorder,
   ObjectStore,
-  Page,
   SecretStore,
   SourceFactory,
 } from '../ports.js';
@@ -161,8 +160,10 @@ export async function listConnectorRuns(
   tenant: string,
   dataset: string,
   page: { limit: number; cursor?: string | undefined },
-): Promise<Page<ConnectorRunRecord>> {
-  return deps.connectors.listRuns(tenant, dataset, page);
+): Promise<{ runs: ConnectorRunRecord[]; cursor?: string | undefined }> {
+  // The shape of the pipeline's run listing (`GET /datasets/{name}/runs`).
+  const { items, cursor } = await deps.connectors.listRuns(tenant, dataset, page);
+  return { runs: items, ...(cursor && { cursor }) };
 }
 
 /** A run that could not be started must not hold the lease for 20 minutes. */

@@ -488,11 +488,11 @@ export function formatConnectorRun(run: ConnectorRunRecord): string {
 }
 
 export function formatConnectorRuns(dataset: string, list: ConnectorRunList): string {
-  if (list.items.length === 0)
+  if (list.runs.length === 0)
     return `no runs of the ${dataset} connector yet (strata connector run ${dataset})`;
   return table(
     ['RUN', 'TRIGGER', 'STATUS', 'READ', 'WRITTEN', 'FAILED', 'BYTES', 'DURATION', 'STARTED'],
-    list.items.map((r) => [
+    list.runs.map((r) => [
       r.runId,
       r.trigger,
       `${r.status}${r.error ? ` (${r.error.name})` : ''}`,

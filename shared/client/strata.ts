@@ -111,7 +111,7 @@ export interface ConnectorRunStarted {
 
 /** `GET /datasets/{name}/connector/runs`: newest first. */
 export interface ConnectorRunList {
-  items: ConnectorRunRecord[];
+  runs: ConnectorRunRecord[];
   cursor?: string;
 }
 

@@ -5,8 +5,10 @@
  * not stated here are documented as a JSON object.
  */
 import { z } from 'zod';
+import type { startConnectorRun } from '../app/connectors.js';
 import type { RetriedRun } from '../app/runs.js';
 import type { createUploadUrls } from '../app/uploads.js';
+import { CONNECTOR_RUN_STATUSES, type ConnectorRunRecord } from '../domain/connector-runs.js';
 import type { DatasetSummary } from '../domain/dataset.js';
 import { FILE_STATUSES } from '../domain/file-record.js';
 import { DATA_TYPES, FILE_FORMATS } from '../domain/object-key.js';
@@ -146,4 +148,77 @@ export const lineageGraphResponse = z.looseObject({
   ),
   edges: z.array(z.looseObject({ from: z.string(), to: z.string(), type: z.string() })),
   truncated: z.boolean(),
+});
+
+// ---- connectors ------------------------------------------------------------------------------------
+
+const watermarkValue = z.union([z.number(), z.string()]).describe('the incremental field’s value');
+const watermarkState = z
+  .object({
+    value: watermarkValue,
+    atValue: z.array(z.string()).optional().describe('object sources: keys already taken at exactly `value`'),
+  })
+  .strict();
+const connectorRunCounts = z
+  .object({
+    read: z.number().int().describe('records (objects) the source returned'),
+    written: z.number().int().describe('records written to fresh/ (objects copied)'),
+    failed: z.number().int().describe('dropped: a required column missing, a value that fits no type'),
+    skipped: z.number().int().describe('at or before the watermark, or without the incremental field'),
+    bytes: z.number().int(),
+    files: z.number().int(),
+  })
+  .strict();
+const connectorError = z.object({ name: z.string(), message: z.string() }).strict();
+
+export const connectorRunResponse = z
+  .object({
+    runId: z.string(),
+    tenant: z.string(),
+    dataset: z.string(),
+    sourceType: z.enum(['database', 'rest', 's3']),
+    trigger: z.enum(['schedule', 'api']),
+    status: z.enum(CONNECTOR_RUN_STATUSES),
+    startedAt: isoInstant,
+    endedAt: isoInstant.optional(),
+    durationMs: z.number().optional(),
+    counts: connectorRunCounts,
+    errorRate: z.number().describe('failed / read'),
+    watermarkBefore: watermarkState.optional(),
+    watermarkAfter: watermarkState.optional(),
+    files: z.array(z.string()).describe('keys written under fresh/'),
+    more: z.boolean().optional().describe('stopped at its time budget; the next run starts at once'),
+    recovered: z
+      .array(z.string())
+      .optional()
+      .describe('files a dead run wrote whose watermark this run stored'),
+    error: connectorError.optional(),
+  })
+  .strict() satisfies z.ZodType<ConnectorRunRecord>;
+
+export const connectorRunsPageResponse = z.object({
+  runs: z.array(connectorRunResponse),
+  cursor: nextCursor,
+});
+
+export const connectorRunStartedResponse = z
+  .object({ runId: z.string(), status: z.literal('STARTED') })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof startConnectorRun>>>;
+
+export const connectorResponse = z.looseObject({
+  dataset: z.string(),
+  source: z
+    .looseObject({ type: z.enum(['database', 'rest', 's3']) })
+    .describe('as stored; secrets by name only'),
+  scheduleMinutes: z.number().int(),
+  enabled: z.boolean(),
+  createdAt: isoInstant,
+  updatedAt: isoInstant,
+  watermark: watermarkValue.nullable(),
+  nextRunAt: isoInstant.nullable().describe('null while disabled'),
+  running: z.string().nullable().describe('the run holding the lease'),
+  consecutiveFailures: z.number().int(),
+  lastRun: z
+    .looseObject({ runId: z.string(), status: z.enum(CONNECTOR_RUN_STATUSES), counts: connectorRunCounts })
+    .nullable(),
 });

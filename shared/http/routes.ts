@@ -531,6 +531,7 @@ export const ROUTES = defineRoutes({
     path: schemas.datasetPath,
     body: schemas.connectorBody,
     errors: [409],
+    response: responses.connectorResponse,
   },
   'GET /datasets/{name}/connector': {
     handler: 'api-connectors',
@@ -539,6 +540,7 @@ export const ROUTES = defineRoutes({
     tags: ['connectors'],
     path: schemas.datasetPath,
     errors: [404],
+    response: responses.connectorResponse,
   },
   'DELETE /datasets/{name}/connector': {
     handler: 'api-connectors',
@@ -558,6 +560,7 @@ export const ROUTES = defineRoutes({
     path: schemas.datasetPath,
     successStatus: 202,
     errors: [404, 409],
+    response: responses.connectorRunStartedResponse,
   },
   'GET /datasets/{name}/connector/runs': {
     handler: 'api-connectors',
@@ -566,6 +569,7 @@ export const ROUTES = defineRoutes({
     tags: ['connectors'],
     path: schemas.datasetPath,
     query: schemas.paginationQuery,
+    response: responses.connectorRunsPageResponse,
   },
   'GET /datasets/{name}/connector/runs/{runId}': {
     handler: 'api-connectors',
@@ -577,6 +581,7 @@ export const ROUTES = defineRoutes({
     tags: ['connectors'],
     path: schemas.connectorRunPath,
     errors: [404],
+    response: responses.connectorRunResponse,
   },
 });
 

@@ -367,7 +367,7 @@ describe('strata connector', () => {
 
     // Assess
     expect(runs.code, runs.stderr).toBe(0);
-    const items = json<{ items: RunJson[] }>(runs).items;
+    const items = json<{ runs: RunJson[] }>(runs).runs;
     expect(items.map((r) => r.counts.written)).toEqual([10, 120]);
     expect(items.map((r) => r.runId)).toEqual([...items.map((r) => r.runId)].sort().reverse());
     expect(json(runs)).toEqual((await api(ctx.info, '/datasets/pulled/connector/runs', { apiKey })).body);
@@ -424,7 +424,7 @@ describe('strata connector', () => {
     expect(deleted.stdout).toContain('deleted the connector of pulled');
     expect(show.code).toBe(3);
     expect(show.stderr).toMatch(/404 NotFoundError: dataset "pulled" has no connector/);
-    expect(json<{ items: unknown[] }>(runs).items).toHaveLength(2);
+    expect(json<{ runs: unknown[] }>(runs).runs).toHaveLength(2);
   });
 
   /** Until no run holds the connector's lease (for a run started with --no-wait); its settings and state. */

@@ -116,7 +116,7 @@ describe('the connector API', () => {
       lastRun: { runId: next.body?.runId, status: 'SUCCEEDED' },
     });
     const runs = await call('GET', '/datasets/orders/connector/runs?limit=10');
-    expect(((runs.body?.items ?? []) as Array<{ runId: string }>).map((r) => r.runId)).toEqual([
+    expect(((runs.body?.runs ?? []) as Array<{ runId: string }>).map((r) => r.runId)).toEqual([
       next.body?.runId,
       started.body?.runId,
     ]);
@@ -179,7 +179,7 @@ describe('the connector API', () => {
     let runs: Array<{ runId: string; status: string; trigger: string }> = [];
     for (let i = 0; i < 150 && !runs.some((r) => r.status === 'SUCCEEDED'); i++) {
       await sleep(200);
-      runs = ((await call('GET', '/datasets/scheduled/connector/runs')).body?.items ?? []) as typeof runs;
+      runs = ((await call('GET', '/datasets/scheduled/connector/runs')).body?.runs ?? []) as typeof runs;
     }
 
     // Assess

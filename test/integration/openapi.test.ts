@@ -86,6 +86,39 @@ describe('GET /openapi.json on the local cloud', () => {
     expectDocumented('/datasets', 'get', 401, noKey.body);
   });
 
+  it('describes what the connector routes answer, a failed run included', async () => {
+    // Prepare: a disabled connector on a bucket that does not exist, so its run fails fast
+    const json = { 'content-type': 'application/json' };
+    const settings = {
+      enabled: false,
+      source: { type: 's3', bucket: 'no-such-bucket-for-openapi', endpoint: ctx.info.endpoints.s3 },
+    };
+
+    // Act
+    const put = await api(ctx.info, '/datasets/documented/connector', {
+      apiKey,
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify(settings),
+    });
+    const started = await api(ctx.info, '/datasets/documented/connector/runs', { apiKey, method: 'POST' });
+    let run = await api(ctx.info, `/datasets/documented/connector/runs/${started.body?.runId}`, { apiKey });
+    for (let i = 0; i < 100 && (run.status === 404 || run.body?.status === 'RUNNING'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      run = await api(ctx.info, `/datasets/documented/connector/runs/${started.body?.runId}`, { apiKey });
+    }
+    const list = await api(ctx.info, '/datasets/documented/connector/runs', { apiKey });
+    const shown = await api(ctx.info, '/datasets/documented/connector', { apiKey });
+
+    // Assess
+    expectDocumented('/datasets/{name}/connector', 'put', 200, put.body);
+    expectDocumented('/datasets/{name}/connector/runs', 'post', 202, started.body);
+    expect(run.body).toMatchObject({ status: 'FAILED', error: { name: 'SourceError' } });
+    expectDocumented('/datasets/{name}/connector/runs/{runId}', 'get', 200, run.body);
+    expectDocumented('/datasets/{name}/connector/runs', 'get', 200, list.body);
+    expectDocumented('/datasets/{name}/connector', 'get', 200, shown.body);
+  });
+
   it('reaches the same lineage node whether its slashes are sent as they are or percent-encoded', async () => {
     const plain = await api(ctx.info, '/lineage/dataset-version/nothing-here/v1', { apiKey });
     const encoded = await api(ctx.info, `/lineage/${encodeURIComponent('dataset-version/nothing-here/v1')}`, {

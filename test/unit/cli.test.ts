@@ -493,7 +493,7 @@ describe('connectors', () => {
   it('lists runs as a table, newest first as the API answers them', () => {
     // Act
     const out = formatConnectorRuns('orders', {
-      items: [
+      runs: [
         runRecord(),
         runRecord({
           runId: '20261124T100000000Z-1a2b3c4d',
@@ -503,7 +503,7 @@ describe('connectors', () => {
         }),
       ],
     });
-    const empty = formatConnectorRuns('orders', { items: [] });
+    const empty = formatConnectorRuns('orders', { runs: [] });
 
     // Assess
     const lines = out.split('\n');
