@@ -43,6 +43,7 @@ import {
   formatVersions,
 } from './format.js';
 import { barProgress, ingestFiles, lineProgress } from './ingest.js';
+import { createKey, resolveKeyTarget } from './keys.js';
 import { down, up } from './local-cloud.js';
 
 export interface Io {
@@ -561,6 +562,41 @@ export function createProgram(io: Io, setExit: (code: ExitCode) => void): Comman
           ...(opts.cursor && { cursor: opts.cursor }),
         });
         print(opts.json ?? false, page, () => formatFeatures(page));
+        setExit(EXIT.OK);
+      },
+    );
+
+  // ---- API keys ---------------------------------------------------------------------------------------
+
+  const keys = program
+    .command('keys')
+    .description(
+      'API keys: written to the metadata table with your AWS credentials (no API route mints keys)',
+    );
+  keys
+    .command('create <tenant>')
+    .description('issue an API key for a tenant; the key is printed once and stored only as its SHA-256')
+    .option('--json', 'print {tenant, name, apiKey, table} (for scripts)')
+    .option('--name <label>', 'what the key is for (kept with it)', 'strata cli')
+    .option(
+      '--table <name>',
+      "the stack's MetadataTableName output (or STRATA_METADATA_TABLE); default: the local cloud's",
+    )
+    .option('--region <region>', "the table's region (default AWS_REGION)")
+    .action(
+      async (tenant: string, opts: { json?: boolean; name: string; table?: string; region?: string }) => {
+        const target = resolveKeyTarget(opts, io.env, cloudFilePath(stateDir(io.env)));
+        const apiKey = await createKey(target, tenant, opts.name);
+        const answer = { tenant, name: opts.name, apiKey, table: target.table };
+        print(opts.json ?? false, answer, () =>
+          [
+            `API key for tenant "${tenant}" (${opts.name}), in ${target.table}${target.source === 'local-cloud' ? ' (local cloud)' : ''}:`,
+            '',
+            `  ${apiKey}`,
+            '',
+            'It is shown only now; strata keeps its SHA-256.',
+          ].join('\n'),
+        );
         setExit(EXIT.OK);
       },
     );

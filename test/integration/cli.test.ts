@@ -509,3 +509,81 @@ describe('strata up and down', () => {
     }
   }, 240_000);
 });
+
+describe('strata keys create', () => {
+  const base = () => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' });
+
+  it("issues a working key into the local cloud's table, found through its cloud.json", async () => {
+    // Prepare: a state dir holding what `npm start` writes
+    const state = mkdtempSync(join(tmpdir(), 'strata-cli-keys-'));
+    writeFileSync(join(state, 'cloud.json'), JSON.stringify(ctx.info));
+    const tenant = `keys-${Date.now().toString(36)}`;
+
+    // Act
+    const created = await strata(
+      ['keys', 'create', tenant, '--name', 'ci', '--json'],
+      {},
+      {
+        ...base(),
+        STRATA_STATE_DIR: state,
+      },
+    );
+    const key = json<{ apiKey: string; tenant: string; table: string }>(created);
+    const listed = await strata(
+      ['datasets', '--json'],
+      {},
+      {
+        ...base(),
+        STRATA_STATE_DIR: noCloud,
+        STRATA_API_URL: ctx.info.apiUrl,
+        STRATA_API_KEY: key.apiKey,
+      },
+    );
+
+    // Assess
+    expect(created.code).toBe(0);
+    expect(key).toMatchObject({ tenant, table: ctx.info.metadataTable });
+    expect(key.apiKey).toMatch(/^sk_strata_/);
+    expect(listed.code).toBe(0);
+    expect(json<{ datasets: unknown[] }>(listed).datasets).toEqual([]);
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('writes to a named table with the AWS credential chain and endpoint settings', async () => {
+    // Prepare: the deployed-stack path, pointed at DynamoDB Local through the SDK's own endpoint variable
+    const aws = {
+      ...base(),
+      STRATA_STATE_DIR: noCloud,
+      AWS_REGION: ctx.info.region,
+      AWS_ACCESS_KEY_ID: ctx.info.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: ctx.info.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: ctx.info.endpoints.dynamodb,
+    };
+
+    // Act
+    const created = await strata(['keys', 'create', 'keys-aws', '--table', ctx.info.metadataTable], {}, aws);
+    const apiKeyLine = created.stdout.split('\n').find((l) => l.trim().startsWith('sk_strata_'));
+    const health = await api(ctx.info, '/datasets', { apiKey: apiKeyLine?.trim() ?? '' });
+    const badTenant = await strata(
+      ['keys', 'create', 'Not A Tenant', '--table', ctx.info.metadataTable],
+      {},
+      aws,
+    );
+    const noTable = await strata(
+      ['keys', 'create', 'keys-aws'],
+      {},
+      { ...base(), STRATA_STATE_DIR: noCloud },
+    );
+    const wrongTable = await strata(['keys', 'create', 'keys-aws', '--table', 'no-such-table'], {}, aws);
+
+    // Assess
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('shown only now');
+    expect(health.status).toBe(200);
+    expect(badTenant.code).toBe(2);
+    expect(noTable.code).toBe(2);
+    expect(noTable.stderr).toContain('--table');
+    expect(wrongTable.code).toBe(2);
+    expect(wrongTable.stderr).toContain('ResourceNotFoundException');
+  });
+});
