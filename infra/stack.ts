@@ -239,11 +239,12 @@ export class StrataStack extends Stack {
       .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite');
     // Where runs start and end, the run recorder writes their OpenLineage events (START at register,
     // COMPLETE at version or register for a duplicate, FAIL at quarantine) to lineage/ and, if set, POSTs
-    // them to the OpenLineage endpoint.
-    for (const fn of [register, version, quarantine]) {
+    // them to the OpenLineage endpoint. So does `GET /runs/{id}` for a run it ends (FAIL).
+    const emitsRunLineage = (fn: StrataFunction) => {
       fn.bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'lineage/*');
       if (openLineageUrl) fn.fn.addEnvironment('OPENLINEAGE_URL', openLineageUrl);
-    }
+    };
+    for (const fn of [register, version, quarantine]) emitsRunLineage(fn);
 
     const stages = this.stage('parse', parse.fn, quarantined)
       .next(this.stage('validate', validate.fn, quarantined))
@@ -493,7 +494,23 @@ export class StrataStack extends Stack {
     route('GET /files/{id}', 'ApiGetFile', readsMetadata);
 
     // ---- pipeline runs (recorded by the stages in the metadata table) -----------------------------
-    route('GET /runs/{id}', 'ApiGetRun', readsMetadata);
+    // Reading a run ends it FAILED when its execution ended without a stage recording it (app/runs.ts): it
+    // reads this state machine's executions (status, last event), writes the run and emits its FAIL event.
+    route('GET /runs/{id}', 'ApiGetRun', (fn) => {
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+      fn.fn.addEnvironment('STATE_MACHINE_ARN', ingestion.stateMachineArn);
+      ingestion.grantExecution(fn.fn, 'states:DescribeExecution', 'states:GetExecutionHistory');
+      const machine = Stack.of(this).resolve(
+        (ingestion.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId,
+      );
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}:*]`,
+        reason:
+          'DescribeExecution and GetExecutionHistory need execution ARNs: the run’s execution is any of ' +
+          'the ingestion state machine’s (execution:<machine>:*), and no other machine’s.',
+      });
+      emitsRunLineage(fn);
+    });
     route(
       ['GET /datasets/{name}/runs', 'GET /datasets/{name}/runs/latest-successful'],
       'ApiListRuns',

@@ -23,7 +23,7 @@ import type { FileRecord, FileStatus, ObjectRef } from './domain/file-record.js'
 import type { ConsumptionResult, MoveMarker, RetentionPolicy } from './domain/lifecycle.js';
 import type { LineageEdge } from './domain/lineage.js';
 import type { RunEvent } from './domain/openlineage.js';
-import type { RunEnd, RunRecord, RunStatus, StageAttempt } from './domain/run.js';
+import type { ExecutionDescription, RunEnd, RunRecord, RunStatus, StageAttempt } from './domain/run.js';
 import type { SourceColumn } from './domain/source-records.js';
 import type { FileFacts } from './domain/statistics.js';
 import type { CellValue } from './domain/table.js';
@@ -365,6 +365,8 @@ export interface StartedExecution {
 
 export interface Orchestrator {
   startIngestion(name: string, input: unknown): Promise<StartedExecution>;
+  /** Status, stop and error of an execution of the state machine (never its data); undefined if none. */
+  describeExecution(executionArn: string): Promise<ExecutionDescription | undefined>;
 }
 
 /** What opens a run: facts of its execution, written by whoever sees the run first and never changed. */

@@ -1,19 +1,24 @@
 /**
  * Pipeline runs: recording (called by the stage wiring around every stage Lambda, see
- * shared/run-recorder.ts), reading (`GET /runs/{id}`, `GET /datasets/{name}/runs`) and retrying
+ * shared/run-recorder.ts), reading (`GET /runs/{id}`, reconciled with its execution, and
+ * `GET /datasets/{name}/runs`) and retrying
  * (`POST /runs/{id}/retry`). The rules are in domain/run.ts.
  */
 import { fileIdFor, type ObjectRef } from '../domain/file-record.js';
 import { parseObjectKey } from '../domain/object-key.js';
 import {
   durationBetween,
+  type ExecutionDescription,
+  isStaleRun,
   normalizeInstant,
   type RunRecord,
   type RunStatus,
   type RunView,
+  reconcileRun,
   retryExecutionName,
   runEndAfter,
   runErrorOf,
+  type StageAttempt,
   summarizeStages,
   unfinishedAttempts,
 } from '../domain/run.js';
@@ -168,16 +173,14 @@ export async function recordStageEnd(
   if (end.status === 'FAILED') {
     // A stage whose Lambda timed out or crashed never recorded its end: close it with the caught error.
     const run = await deps.runs.getRun(tenant, context.id);
-    for (const attempt of unfinishedAttempts(run?.attempts ?? [], end.failure.stage)) {
-      await deps.runs.endAttempt(tenant, context.id, {
-        stage: attempt.stage,
-        attempt: attempt.attempt,
-        status: 'FAILED',
-        endedAt,
-        durationMs: durationBetween(attempt.startedAt, endedAt),
-        error: { name: end.failure.name, message: end.failure.message },
-      });
-    }
+    await failAttempts(
+      deps.runs,
+      tenant,
+      context.id,
+      unfinishedAttempts(run?.attempts ?? [], end.failure.stage),
+      end.failure,
+      endedAt,
+    );
   }
   const ended = await deps.runs.endRun(tenant, dataset, context.id, {
     ...end,
@@ -201,16 +204,83 @@ export async function recordStageEnd(
 
 export interface RunReadDeps {
   runs: RunStore;
+  /** With these, reading a run reconciles it with its execution (reconcileOnRead); else the stored run. */
+  reconcile?: ReconcileDeps | undefined;
+}
+
+export interface ReconcileDeps {
+  orchestrator: Pick<Orchestrator, 'describeExecution'>;
+  clock: Clock;
+  logger: Logger;
+  /** Where the FAIL event of a run ended here goes (app/run-lineage.ts); none without it. */
+  lineage?: RunLineage | undefined;
 }
 
 /** `GET /runs/{id}`: the run with its stages (attempts summed up, each attempt kept in `history`). */
 export async function getRun(deps: RunReadDeps, tenant: string, runId: string): Promise<RunView> {
-  const found = await deps.runs.getRun(tenant, runId);
+  let found = await deps.runs.getRun(tenant, runId);
   if (!found) throw new NotFoundError(`run ${runId} not found`);
+  if (deps.reconcile) found = await reconcileOnRead(deps.reconcile, deps.runs, tenant, found);
   return { ...found.run, stages: summarizeStages(found.attempts) };
 }
 
-/** `GET /datasets/{name}/runs`: newest first (by start), all or in one status, paginated. */
+type StoredRun = { run: RunRecord; attempts: StageAttempt[] };
+
+/**
+ * A run stays RUNNING until a stage ends it, so an execution that dies where no stage records it (the
+ * quarantine Lambda itself fails, the 2 h timeout, StopExecution) would leave it RUNNING for ever. A read
+ * of a run quiet for RUN_STALE_AFTER_MS asks Step Functions about its execution and, when it has ended
+ * without the run (reconcileRun), ends the run FAILED through the store's conditional end: a stage that
+ * ends it at the same time wins cleanly, and only the read whose end was written emits the FAIL event, so
+ * it goes out once. Answers with the run as stored afterwards. Step Functions unreachable or refusing:
+ * the stored run, and a warning.
+ */
+async function reconcileOnRead(
+  deps: ReconcileDeps,
+  runs: RunStore,
+  tenant: string,
+  found: StoredRun,
+): Promise<StoredRun> {
+  const { run, attempts } = found;
+  const now = deps.clock.now();
+  if (!isStaleRun(run, now)) return found;
+  let execution: ExecutionDescription | undefined;
+  try {
+    execution = await deps.orchestrator.describeExecution(run.executionArn);
+  } catch (error) {
+    deps.logger.warn('run not reconciled: its execution could not be described', { runId: run.runId, error });
+    return found;
+  }
+  const decision = reconcileRun(run, attempts, execution, now);
+  const log = { runId: run.runId, executionArn: run.executionArn, execution: execution?.status };
+  if (decision.action === 'report') {
+    deps.logger.error('run left RUNNING: its execution SUCCEEDED without a stage ending it', log);
+    return found;
+  }
+  if (decision.action === 'keep') {
+    if (decision.reason === 'execution-unknown') deps.logger.warn('run left RUNNING: no such execution', log);
+    return found;
+  }
+  const { end, endedAt, durationMs } = decision;
+  await failAttempts(runs, tenant, run.runId, decision.unfinished, end.failure, endedAt);
+  const ended = await runs.endRun(tenant, run.dataset, run.runId, { ...end, endedAt, durationMs });
+  deps.logger.info(ended ? 'run ended from its execution' : 'run had already ended', {
+    ...log,
+    failure: end.failure,
+  });
+  if (ended) {
+    // FAIL, as the quarantine's would be (run-lineage.ts): the cause's stack trace, if a Lambda's.
+    const lineageRun = { ...run, runStartedAt: run.startedAt };
+    const answer = { state: { error: { Cause: execution?.cause } }, output: undefined };
+    await lineageAtRunEnd(deps, lineageRun, end, answer, endedAt);
+  }
+  return (await runs.getRun(tenant, run.runId)) ?? found;
+}
+
+/**
+ * `GET /datasets/{name}/runs`: newest first (by start), all or in one status, paginated. The stored
+ * status: a run its execution left RUNNING shows RUNNING here until a `GET /runs/{id}` reconciles it.
+ */
 export async function listRuns(
   deps: RunReadDeps,
   tenant: string,
@@ -221,7 +291,10 @@ export async function listRuns(
   return { runs: page.items, ...(page.cursor && { cursor: page.cursor }) };
 }
 
-/** `GET /datasets/{name}/runs/latest-successful`: the newest SUCCEEDED run, with its stages. */
+/**
+ * `GET /datasets/{name}/runs/latest-successful`: the newest SUCCEEDED run, with its stages (a SUCCEEDED
+ * run has nothing to reconcile).
+ */
 export async function latestSuccessfulRun(
   deps: RunReadDeps,
   tenant: string,
@@ -294,4 +367,25 @@ export async function retryRun(deps: RetryRunDeps, tenant: string, runId: string
     executionArn: execution.executionArn,
   });
   return { runId: retryId, executionArn: execution.executionArn, retryOf: runId, started: execution.started };
+}
+
+/** Ends attempts that never recorded their end (their Lambda died) with the run's failure. */
+async function failAttempts(
+  runs: RunStore,
+  tenant: string,
+  runId: string,
+  attempts: readonly StageAttempt[],
+  failure: { name: string; message: string },
+  endedAt: string,
+): Promise<void> {
+  for (const attempt of attempts) {
+    await runs.endAttempt(tenant, runId, {
+      stage: attempt.stage,
+      attempt: attempt.attempt,
+      status: 'FAILED',
+      endedAt,
+      durationMs: durationBetween(attempt.startedAt, endedAt),
+      error: { name: failure.name, message: failure.message },
+    });
+  }
 }

@@ -2,7 +2,8 @@
  * Pipeline runs: every execution of the ingestion state machine is a run, identified by the execution's
  * name (unique per state machine for 90 days, URL-safe; the ARN is kept beside it). The stages record
  * their attempts on it as they go. Pure rules only: statuses and their transitions, how attempts sum up
- * to a stage, what ends a run, how a retry's execution is named.
+ * to a stage, what ends a run, how a retry's execution is named, and how a read reconciles a run with
+ * its execution.
  */
 import { type ObjectRef, PIPELINE_STAGES } from './file-record.js';
 
@@ -246,4 +247,117 @@ export function retryExecutionName(runId: string): string {
 export function retryNumber(runId: string): number {
   const match = RETRY_SUFFIX.exec(runId);
   return match ? Number(match[1]) : 0;
+}
+
+// ---- reconciling a run with its execution ----------------------------------------------------------
+
+/** What Step Functions says of a run's execution (DescribeExecution), without its input and output. */
+export interface ExecutionDescription {
+  /** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE (kept open to newer ones). */
+  status: string;
+  stopDate?: string | undefined;
+  error?: string | undefined;
+  cause?: string | undefined;
+}
+
+/**
+ * How long a RUNNING run must have gone unwritten (`updatedAt`) before reading it asks Step Functions
+ * whether its execution is still going. Every stage attempt writes the run as it starts, and most stages
+ * take seconds, so a run quiet for 5 minutes is in a long stage (parse may take up to 15) or dead. The
+ * threshold is a guard on cost, not a proof of death: it spares a client polling a live run one
+ * DescribeExecution per read, and it bounds how long a dead run still reads RUNNING after its last stage
+ * started. Whether the run is dead is Step Functions' answer (reconcileRun).
+ */
+export const RUN_STALE_AFTER_MS = 5 * 60_000;
+
+/** Lambda's hard limit on one invocation: an attempt started longer ago than this runs no more. */
+export const LAMBDA_MAX_RUNTIME_MS = 15 * 60_000;
+
+export function isStaleRun(run: Pick<RunRecord, 'status' | 'updatedAt'>, now: Date): boolean {
+  if (run.status !== 'RUNNING') return false;
+  const last = Date.parse(run.updatedAt);
+  return !Number.isFinite(last) || now.getTime() - last >= RUN_STALE_AFTER_MS;
+}
+
+export type FailedRunEnd = Extract<RunEnd, { status: 'FAILED' }>;
+
+export type RunReconciliation =
+  /** Nothing to do: the run has ended, its execution goes on (or is unknown), or a stage may still end it. */
+  | {
+      action: 'keep';
+      reason: 'not-running' | 'execution-unknown' | 'execution-running' | 'stage-in-flight';
+    }
+  /** The execution ended without a stage ending the run: end it FAILED, closing the attempts left open. */
+  | {
+      action: 'end';
+      end: FailedRunEnd;
+      endedAt: string;
+      durationMs?: number | undefined;
+      unfinished: StageAttempt[];
+    }
+  /**
+   * The execution SUCCEEDED with the run still RUNNING. The version stage (or register, for a duplicate)
+   * ends the run before it answers, so this does not happen; and the execution's output cannot end it
+   * faithfully (it names no schema for the COMPLETE event, nor the reference version). Left as it is.
+   */
+  | { action: 'report'; reason: 'execution-succeeded' };
+
+const EXECUTION_ENDS: Readonly<Record<string, { name: string; what: string } | undefined>> = {
+  FAILED: { name: 'ExecutionFailed', what: 'the execution failed' },
+  TIMED_OUT: { name: 'ExecutionTimedOut', what: 'the execution timed out' },
+  ABORTED: { name: 'ExecutionAborted', what: 'the execution was aborted' },
+};
+
+/**
+ * What reading a RUNNING run does once Step Functions has described its execution (undefined: it does
+ * not exist). An execution that ended FAILED, TIMED_OUT or ABORTED while the run is RUNNING died where
+ * no stage could record it (the quarantine itself failed, the 2 h timeout, StopExecution): the run ends
+ * FAILED with `ExecutionFailed` / `ExecutionTimedOut` / `ExecutionAborted` in the stage it was in, at the
+ * execution's stop. A timeout or an abort does not stop the Lambda then running, and it may still end the
+ * run (the version stage writes its version and ends it SUCCEEDED): while an attempt that started less
+ * than Lambda's 15 minutes ago is RUNNING, the run is left to it. A FAILED execution waited for every
+ * Lambda it invoked, so what it left RUNNING is dead.
+ */
+export function reconcileRun(
+  run: RunRecord,
+  attempts: readonly StageAttempt[],
+  execution: ExecutionDescription | undefined,
+  now: Date,
+): RunReconciliation {
+  if (run.status !== 'RUNNING') return { action: 'keep', reason: 'not-running' };
+  if (!execution) return { action: 'keep', reason: 'execution-unknown' };
+  if (execution.status === 'SUCCEEDED') return { action: 'report', reason: 'execution-succeeded' };
+  const ending = EXECUTION_ENDS[execution.status];
+  // RUNNING, PENDING_REDRIVE (a redrive goes on with it), or a status newer than this code.
+  if (!ending) return { action: 'keep', reason: 'execution-running' };
+  const unfinished = attempts.filter((a) => a.status === 'RUNNING');
+  const inFlight = (a: StageAttempt) => now.getTime() - Date.parse(a.startedAt) < LAMBDA_MAX_RUNTIME_MS;
+  if (execution.status !== 'FAILED' && unfinished.some(inFlight)) {
+    return { action: 'keep', reason: 'stage-in-flight' };
+  }
+  const endedAt = execution.stopDate ? normalizeInstant(execution.stopDate) : now.toISOString();
+  return {
+    action: 'end',
+    end: {
+      status: 'FAILED',
+      failure: {
+        stage: run.currentStage ?? 'unknown',
+        name: ending.name,
+        message: executionEndMessage(ending.what, execution),
+      },
+    },
+    endedAt,
+    durationMs: durationBetween(run.startedAt, endedAt),
+    unfinished,
+  };
+}
+
+/**
+ * `the execution was aborted: <error>: <cause>`. A Lambda's cause is cut down to its errorMessage (no
+ * stack trace), any cause is bounded; the execution's input and output are never read.
+ */
+function executionEndMessage(what: string, execution: ExecutionDescription): string {
+  const cause = causeMessage(execution.cause);
+  const detail = [execution.error, cause].filter((part) => part !== undefined && part !== '').join(': ');
+  return truncate(detail ? `${what}: ${detail}` : what);
 }

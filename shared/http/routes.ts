@@ -346,7 +346,7 @@ export const ROUTES = defineRoutes({
     operationId: 'getRun',
     summary: 'A pipeline run with its stages',
     description:
-      'Status, file, timings, outcome or failure, retry links; per stage start, end, duration, attempts, error.',
+      'Status, file, timings, outcome or failure, retry links; per stage start, end, duration, attempts, error. A RUNNING run whose execution ended without a stage recording it is ended FAILED on read (`ExecutionFailed`, `ExecutionTimedOut`, `ExecutionAborted`).',
     tags: ['runs'],
     path: schemas.runPath,
     errors: [404],

@@ -8,7 +8,10 @@ import { ENTRY_METADATA_KEY } from '../../infra/constructs/strata-function.js';
 import { StrataStack } from '../../infra/stack.js';
 import { createStrataApp } from '../../infra/strata-app.js';
 
-const EMITTERS = ['quarantine', 'register', 'version'].map((name) => `functions/${name}/handler.ts`);
+// The stages where runs start and end, and the run route that ends a run its execution left RUNNING.
+const EMITTERS = ['api-get-run', 'quarantine', 'register', 'version'].map(
+  (name) => `functions/${name}/handler.ts`,
+);
 
 interface FunctionResource {
   Properties: {
@@ -29,7 +32,7 @@ function functionsOf(template: Template): FunctionResource[] {
 }
 
 describe('OpenLineage emission in the stack', () => {
-  it('lets only the stages where runs start and end write lineage/, and sets no endpoint by default', () => {
+  it('lets only the functions that start or end runs write lineage/, and sets no endpoint by default', () => {
     // Prepare
     const { stack } = createStrataApp({ bundle: false, outdir: mkdtempSync(join(tmpdir(), 'strata-cdk-')) });
     const template = Template.fromStack(stack);
@@ -59,7 +62,7 @@ describe('OpenLineage emission in the stack', () => {
     }
   });
 
-  it('hands those stages the OpenLineage endpoint given as context strata:openLineageUrl', () => {
+  it('hands those functions the OpenLineage endpoint given as context strata:openLineageUrl', () => {
     // Prepare
     const app = new App({
       outdir: mkdtempSync(join(tmpdir(), 'strata-cdk-')),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENTRY_METADATA_KEY } from '../../infra/constructs/strata-function.js';
 import { matchRoute } from '../../infra/local/lambda-host.js';
 import { createStrataApp } from '../../infra/strata-app.js';
 
@@ -61,6 +62,38 @@ describe('pipeline runs in the state machine', () => {
       expect.stringMatching(/^ApiRetryRun/),
       expect.stringMatching(/^Trigger/),
     ]);
+  });
+
+  it('lets the run route read the ingestion machine’s executions and nothing more of Step Functions', () => {
+    // Prepare
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const statements = policies.flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>).map(
+        (statement) => ({ policy: String(policy.Properties.PolicyName), ...statement }),
+      ),
+    );
+    const [machineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+    const getRun = Object.values(template.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Metadata?.[ENTRY_METADATA_KEY] === 'functions/api-get-run/handler.ts',
+    );
+
+    // Act
+    const describers = statements.filter((s) => [s.Action].flat().includes('states:DescribeExecution'));
+    const ofGetRun = statements.filter(
+      (s) => s.policy.startsWith('ApiGetRun') && JSON.stringify(s.Action).includes('states:'),
+    );
+
+    // Assess
+    expect(describers.map((s) => s.policy)).toEqual([expect.stringMatching(/^ApiGetRun/)]);
+    expect(ofGetRun).toHaveLength(1);
+    expect([ofGetRun[0]?.Action].flat().sort()).toEqual([
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+    ]);
+    const resource = JSON.stringify(ofGetRun[0]?.Resource);
+    expect(resource).toContain(':execution:');
+    expect(resource).toContain(`"Ref":"${machineId}"`);
+    expect(getRun?.Properties.Environment.Variables.STATE_MACHINE_ARN).toEqual({ Ref: machineId });
   });
 
   it('routes latest-successful apart from the listing of a dataset’s runs', () => {

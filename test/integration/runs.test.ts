@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoMetadataStore } from '../../shared/adapters/dynamo-metadata-store.js';
+import { DynamoRunStore, runKeys } from '../../shared/adapters/dynamo-run-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { registerFile } from '../../shared/app/register-file.js';
 import { executionNameFor, fileIdFor, type ObjectRef } from '../../shared/domain/file-record.js';
+import type { RunEvent } from '../../shared/domain/openlineage.js';
+import { RUN_STALE_AFTER_MS } from '../../shared/domain/run.js';
 import { systemClock } from '../../shared/ports.js';
+import { runEventProblems } from '../openlineage/validate.js';
 import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
 
 const ctx = cloudContext();
@@ -233,6 +239,132 @@ describe('retrying a run', () => {
     expect(next.body?.runs).toHaveLength(1);
     expect(none.status).toBe(404);
     expect((await api(ctx.info, '/datasets/paged/runs?status=nope', { apiKey })).status).toBe(400);
+  });
+});
+
+describe('a run its execution left RUNNING', () => {
+  const runs = () => new DynamoRunStore(ctx.doc, ctx.info.metadataTable);
+
+  async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const value = await read();
+      if (value !== undefined) return value;
+      await sleep(50);
+    }
+    throw new Error(`${what}: not within ${timeoutMs} ms`);
+  }
+
+  /** As if no stage had written the run for the stale threshold (and a second more). */
+  async function backdate(runId: string) {
+    const quiet = new Date(Date.now() - RUN_STALE_AFTER_MS - 1000).toISOString();
+    await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.info.metadataTable,
+        Key: { pk: runKeys.run(tenant, runId), sk: runKeys.header },
+        UpdateExpression: 'SET updatedAt = :quiet',
+        ExpressionAttributeValues: { ':quiet': quiet },
+      }),
+    );
+  }
+
+  /** The run's OpenLineage archive: event type → the object's ETag and the event. */
+  async function lineageOf(runId: string) {
+    const listed = await ctx.s3.send(
+      new ListObjectsV2Command({ Bucket: ctx.info.dataBucket, Prefix: `lineage/${tenant}/` }),
+    );
+    const found = new Map<string, { eTag: string | undefined; event: RunEvent }>();
+    for (const { Key, ETag } of listed.Contents ?? []) {
+      if (!Key?.includes(`/${runId}-`)) continue;
+      const object = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.info.dataBucket, Key }));
+      const event = JSON.parse(await (object.Body?.transformToString() ?? '')) as RunEvent;
+      found.set(event.eventType, { eTag: ETag, event });
+    }
+    return found;
+  }
+
+  it('answers an aborted execution’s run FAILED with the abort reason, stores it so and emits FAIL once', async () => {
+    // Prepare: a file big enough to keep register and parse busy, its execution aborted once its run opens
+    const rows = Array.from({ length: 150_000 }, (_, i) => `${i},name-${i},${(i * 7) % 1000}.5`);
+    const key = `fresh/${tenant}/stuck/big.csv`;
+    const put = await ctx.s3.send(
+      new PutObjectCommand({
+        Bucket: ctx.info.dataBucket,
+        Key: key,
+        Body: `id,name,score\n${rows.join('\n')}\n`,
+      }),
+    );
+    const ref: ObjectRef = { bucket: ctx.info.dataBucket, key, versionId: put.VersionId };
+    const runId = executionNameFor(ref);
+    const executionArn = executionArnFor(ctx.info, ref);
+    await until('the run opens', () => runs().getRun(tenant, runId));
+    await ctx.sfn.send(
+      new StopExecutionCommand({ executionArn, error: 'OperatorStop', cause: 'wrong file uploaded' }),
+    );
+    const execution = await waitForExecution(ctx.sfn, executionArn);
+    expect(execution.status).toBe('ABORTED');
+    // The stage Lambda in flight is not stopped by the abort: it finishes and records its attempt.
+    await until('the stage in flight ends', async () => {
+      const found = await runs().getRun(tenant, runId);
+      return found?.attempts.every((a) => a.status !== 'RUNNING') ? found : undefined;
+    });
+    const recent = await getRun(runId);
+    await backdate(runId);
+
+    // Act
+    const first = await getRun(runId);
+    const afterFirst = await lineageOf(runId);
+    const second = await getRun(runId);
+    const afterSecond = await lineageOf(runId);
+
+    // Assess: written a moment ago, the run is not asked about yet
+    expect(recent.body).toMatchObject({ status: 'RUNNING' });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      status: 'FAILED',
+      endedAt: execution.stopDate?.toISOString(),
+      failure: {
+        stage: expect.stringMatching(/^(register|parse)$/),
+        name: 'ExecutionAborted',
+        message: 'the execution was aborted: OperatorStop: wrong file uploaded',
+      },
+    });
+    expect(second.body).toEqual(first.body);
+    const stored = await runs().getRun(tenant, runId);
+    expect(stored?.run).toMatchObject({ status: 'FAILED', failure: { name: 'ExecutionAborted' } });
+    const failed = await api(ctx.info, '/datasets/stuck/runs?status=failed', { apiKey });
+    expect(((failed.body?.runs ?? []) as Json[]).map((r) => r.runId)).toEqual([runId]);
+    // One FAIL event, written by the first read; the second read emitted nothing.
+    expect([...afterFirst.keys()].sort()).toEqual(['FAIL', 'START']);
+    const fail = afterFirst.get('FAIL')?.event;
+    expect(runEventProblems(fail)).toEqual([]);
+    expect(fail?.eventTime).toBe(execution.stopDate?.toISOString());
+    expect(fail?.run.facets?.errorMessage).toMatchObject({
+      message: expect.stringMatching(
+        /^ExecutionAborted in stage \w+: the execution was aborted: OperatorStop/,
+      ),
+    });
+    expect([...afterSecond.entries()].map(([type, { eTag }]) => [type, eTag]).sort()).toEqual(
+      [...afterFirst.entries()].map(([type, { eTag }]) => [type, eTag]).sort(),
+    );
+  });
+
+  it('leaves a succeeded run as it ended, however long ago it was written', async () => {
+    // Prepare
+    const { runId } = await ingest(`fresh/${tenant}/settled/s.csv`, 'a,b\n1,2\n');
+    const ended = await getRun(runId);
+    await backdate(runId);
+
+    // Act
+    const read = await getRun(runId);
+
+    // Assess
+    expect(read.body).toMatchObject({
+      status: 'SUCCEEDED',
+      outcome: 'VERSIONED',
+      endedAt: ended.body?.endedAt,
+    });
+    expect([...(await lineageOf(runId)).keys()].sort()).toEqual(['COMPLETE', 'START']);
   });
 });
 

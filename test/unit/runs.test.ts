@@ -1,14 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type RunContext, runSubject } from '../../shared/app/runs.js';
+import { getRun, type RunContext, runSubject } from '../../shared/app/runs.js';
 import { executionNameFor, fileIdFor } from '../../shared/domain/file-record.js';
+import type { RunEvent } from '../../shared/domain/openlineage.js';
 import {
   canMoveRun,
   causeMessage,
+  type ExecutionDescription,
+  isStaleRun,
   normalizeInstant,
   RUN_ID_PATTERN,
+  RUN_STALE_AFTER_MS,
   RUN_STATUSES,
+  type RunRecord,
   type RunStatus,
+  reconcileRun,
   retryExecutionName,
   retryNumber,
   runEndAfter,
@@ -19,6 +25,7 @@ import {
 import { ParseError, TransientError } from '../../shared/errors.js';
 import type { RunStart, RunStore } from '../../shared/ports.js';
 import { recordRuns } from '../../shared/run-recorder.js';
+import { runEventProblems } from '../openlineage/validate.js';
 
 const status = fc.constantFrom(...RUN_STATUSES);
 
@@ -298,5 +305,313 @@ describe('the run recorder middleware', () => {
     // Assess
     expect(result.event).toBe(state);
     expect(calls).toEqual([]);
+  });
+});
+
+// ---- reconciling a run with its execution ------------------------------------------------------------
+
+const STARTED = '2026-05-01T10:00:00.000Z';
+const stuck: RunRecord = {
+  runId: 'ingest-stuck',
+  executionArn: 'arn:aws:states:us-east-1:000000000000:execution:sm:ingest-stuck',
+  tenant: 'acme',
+  dataset: 'orders',
+  fileId: 'f1',
+  object: { bucket: 'b', key: 'fresh/acme/orders/o.csv', versionId: 'v1' },
+  status: 'RUNNING',
+  startedAt: STARTED,
+  currentStage: 'parse',
+  updatedAt: '2026-05-01T10:00:05.000Z',
+};
+const at = (iso: string) => new Date(iso);
+const attemptOf = (stage: string, status: RunStatus, startedAt: string): StageAttempt => ({
+  stage,
+  attempt: 0,
+  status,
+  startedAt,
+  ...(status !== 'RUNNING' && { endedAt: startedAt }),
+});
+const lambdaCause = JSON.stringify({
+  errorType: 'Error',
+  errorMessage: 'quarantine could not copy the file',
+  trace: ['Error: quarantine could not copy the file', '    at copy (/var/task/index.mjs:1:1)'],
+});
+
+describe('when a read asks Step Functions about a run', () => {
+  it('asks only about a RUNNING run quiet for the stale threshold', () => {
+    const quietUntil = Date.parse(stuck.updatedAt) + RUN_STALE_AFTER_MS;
+    expect(isStaleRun(stuck, new Date(quietUntil - 1))).toBe(false);
+    expect(isStaleRun(stuck, new Date(quietUntil))).toBe(true);
+    expect(isStaleRun({ ...stuck, status: 'FAILED' }, new Date(quietUntil + 3_600_000))).toBe(false);
+    expect(isStaleRun({ ...stuck, status: 'SUCCEEDED' }, new Date(quietUntil + 3_600_000))).toBe(false);
+  });
+});
+
+describe('reconciling a run with its execution', () => {
+  const now = at('2026-05-01T10:30:00.000Z');
+
+  it('ends a run FAILED with ExecutionAborted in its stage, at the execution’s stop, with the abort reason', () => {
+    // Prepare
+    const aborted: ExecutionDescription = {
+      status: 'ABORTED',
+      stopDate: '2026-05-01T10:00:09.500Z',
+      error: 'OperatorStop',
+      cause: 'wrong file uploaded',
+    };
+    const attempts = [attemptOf('register', 'SUCCEEDED', STARTED), attemptOf('parse', 'SUCCEEDED', STARTED)];
+
+    // Act
+    const decision = reconcileRun(stuck, attempts, aborted, now);
+
+    // Assess
+    expect(decision).toEqual({
+      action: 'end',
+      end: {
+        status: 'FAILED',
+        failure: {
+          stage: 'parse',
+          name: 'ExecutionAborted',
+          message: 'the execution was aborted: OperatorStop: wrong file uploaded',
+        },
+      },
+      endedAt: '2026-05-01T10:00:09.500Z',
+      durationMs: 9500,
+      unfinished: [],
+    });
+  });
+
+  it('names a timeout ExecutionTimedOut and an abort without a reason plainly', () => {
+    const timedOut = reconcileRun(stuck, [], { status: 'TIMED_OUT' }, now);
+    const aborted = reconcileRun(stuck, [], { status: 'ABORTED' }, now);
+    expect(timedOut).toMatchObject({
+      action: 'end',
+      end: { failure: { name: 'ExecutionTimedOut', message: 'the execution timed out' } },
+      endedAt: now.toISOString(),
+    });
+    expect(aborted).toMatchObject({
+      end: { failure: { name: 'ExecutionAborted', message: 'the execution was aborted' } },
+    });
+  });
+
+  it('ends a run whose quarantine failed FAILED with ExecutionFailed, the Lambda’s message and no stack trace', () => {
+    // Prepare: the quarantine Lambda was killed by its timeout; its attempt stayed RUNNING
+    const dead = attemptOf('quarantine', 'RUNNING', '2026-05-01T10:25:00.000Z');
+    const run = { ...stuck, currentStage: 'quarantine' };
+
+    // Act
+    const decision = reconcileRun(run, [dead], { status: 'FAILED', error: 'Error', cause: lambdaCause }, now);
+
+    // Assess
+    expect(decision).toMatchObject({
+      action: 'end',
+      end: {
+        failure: {
+          stage: 'quarantine',
+          name: 'ExecutionFailed',
+          message: 'the execution failed: Error: quarantine could not copy the file',
+        },
+      },
+      unfinished: [dead],
+    });
+    expect(JSON.stringify(decision)).not.toContain('/var/task');
+  });
+
+  it('leaves an aborted or timed-out run to a stage Lambda that may still be running, not to a dead one', () => {
+    // Prepare: an abort does not stop the Lambda in flight; Lambda stops it after 15 minutes at most
+    const recent = attemptOf('version', 'RUNNING', '2026-05-01T10:20:00.000Z');
+    const dead = attemptOf('version', 'RUNNING', '2026-05-01T10:10:00.000Z');
+
+    // Act / Assess
+    for (const status of ['ABORTED', 'TIMED_OUT']) {
+      expect(reconcileRun(stuck, [recent], { status }, now)).toEqual({
+        action: 'keep',
+        reason: 'stage-in-flight',
+      });
+      expect(reconcileRun(stuck, [dead], { status }, now)).toMatchObject({
+        action: 'end',
+        unfinished: [dead],
+      });
+    }
+  });
+
+  it('keeps a run whose execution goes on, does not exist, or that has ended', () => {
+    expect(reconcileRun(stuck, [], { status: 'RUNNING' }, now)).toMatchObject({ action: 'keep' });
+    expect(reconcileRun(stuck, [], { status: 'PENDING_REDRIVE' }, now)).toMatchObject({ action: 'keep' });
+    expect(reconcileRun(stuck, [], undefined, now)).toEqual({ action: 'keep', reason: 'execution-unknown' });
+    const failed = { ...stuck, status: 'FAILED' as const };
+    expect(reconcileRun(failed, [], { status: 'ABORTED' }, now)).toEqual({
+      action: 'keep',
+      reason: 'not-running',
+    });
+  });
+
+  it('reports rather than ends a RUNNING run whose execution SUCCEEDED', () => {
+    expect(reconcileRun(stuck, [], { status: 'SUCCEEDED' }, now)).toEqual({
+      action: 'report',
+      reason: 'execution-succeeded',
+    });
+  });
+
+  it('never ends a run SUCCEEDED, and ends it only for an execution that ended without success', () => {
+    const statuses = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE', 'NEW'];
+    fc.assert(
+      fc.property(fc.constantFrom(...statuses), status, (executionStatus, runStatus) => {
+        const decision = reconcileRun({ ...stuck, status: runStatus }, [], { status: executionStatus }, now);
+        const ends = runStatus === 'RUNNING' && ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(executionStatus);
+        expect(decision.action === 'end').toBe(ends);
+        if (decision.action === 'end') expect(decision.end.status).toBe('FAILED');
+      }),
+    );
+  });
+});
+
+/** A run store holding one run, whose conditional end behaves like the DynamoDB one. */
+function storeWith(run: RunRecord, attempts: StageAttempt[] = []) {
+  const state = { run: { ...run }, attempts: attempts.map((a) => ({ ...a })) };
+  const { store } = fakeRuns();
+  store.getRun = async (_tenant, runId) =>
+    runId === state.run.runId ? structuredClone({ run: state.run, attempts: state.attempts }) : undefined;
+  store.endRun = async (_tenant, _dataset, _runId, end) => {
+    if (state.run.status !== 'RUNNING') return false;
+    const { status, endedAt, durationMs } = end;
+    state.run = { ...state.run, status, endedAt, durationMs, updatedAt: endedAt };
+    if (end.status === 'FAILED') state.run.failure = end.failure;
+    return true;
+  };
+  store.endAttempt = async (_tenant, _runId, end) => {
+    const attempt = state.attempts.find((a) => a.stage === end.stage && a.attempt === end.attempt);
+    if (attempt?.status !== 'RUNNING') return false;
+    Object.assign(attempt, end);
+    return true;
+  };
+  return { store, state };
+}
+
+function reconcileDeps(
+  execution: ExecutionDescription | undefined | Error,
+  now = '2026-05-01T10:30:00.000Z',
+) {
+  const events: RunEvent[] = [];
+  const described: string[] = [];
+  const logged: string[] = [];
+  const logger = { ...silent, error: (message: string) => void logged.push(message) };
+  return {
+    events,
+    described,
+    logged,
+    reconcile: {
+      orchestrator: {
+        describeExecution: async (arn: string) => {
+          described.push(arn);
+          if (execution instanceof Error) throw execution;
+          return execution;
+        },
+      },
+      clock: { now: () => new Date(now) },
+      logger,
+      lineage: {
+        dataBucket: 'b',
+        sinks: [{ name: 'memory', emit: async (e: RunEvent) => void events.push(e) }],
+      },
+    },
+  };
+}
+
+describe('reading a run its execution left RUNNING', () => {
+  const aborted: ExecutionDescription = {
+    status: 'ABORTED',
+    stopDate: '2026-05-01T10:00:09.000Z',
+    error: 'OperatorStop',
+    cause: 'wrong file',
+  };
+
+  it('answers it FAILED, stores it so, closes its open attempts and emits one FAIL event', async () => {
+    // Prepare
+    const dead = attemptOf('parse', 'RUNNING', '2026-05-01T10:00:05.000Z');
+    const { store, state } = storeWith(stuck, [attemptOf('register', 'SUCCEEDED', STARTED), dead]);
+    const { reconcile, events } = reconcileDeps(aborted);
+
+    // Act
+    const first = await getRun({ runs: store, reconcile }, 'acme', stuck.runId);
+    const second = await getRun({ runs: store, reconcile }, 'acme', stuck.runId);
+
+    // Assess
+    expect(first).toMatchObject({
+      status: 'FAILED',
+      endedAt: '2026-05-01T10:00:09.000Z',
+      failure: { stage: 'parse', name: 'ExecutionAborted', message: expect.stringContaining('wrong file') },
+    });
+    expect(first.stages.find((s) => s.stage === 'parse')).toMatchObject({
+      status: 'FAILED',
+      error: { name: 'ExecutionAborted' },
+    });
+    expect(state.run.status).toBe('FAILED');
+    expect(second).toEqual(first);
+    expect(events.map((e) => e.eventType)).toEqual(['FAIL']);
+    expect(runEventProblems(events[0])).toEqual([]);
+    expect(events[0]?.run.facets?.errorMessage).toMatchObject({
+      message: 'ExecutionAborted in stage parse: the execution was aborted: OperatorStop: wrong file',
+    });
+    expect(events[0]?.eventTime).toBe('2026-05-01T10:00:09.000Z');
+  });
+
+  it('lets a stage that ended the run first win, and emits nothing', async () => {
+    // Prepare: the run is read RUNNING, then a stage ends it before the read's end is written
+    const { store, state } = storeWith(stuck);
+    const read = store.getRun;
+    let reads = 0;
+    store.getRun = async (tenant, runId) => {
+      const found = await read(tenant, runId);
+      if (reads++ === 0) state.run = { ...state.run, status: 'SUCCEEDED', outcome: 'VERSIONED', version: 3 };
+      return found;
+    };
+    const { reconcile, events } = reconcileDeps(aborted);
+
+    // Act
+    const run = await getRun({ runs: store, reconcile }, 'acme', stuck.runId);
+
+    // Assess
+    expect(run).toMatchObject({ status: 'SUCCEEDED', outcome: 'VERSIONED', version: 3 });
+    expect(events).toEqual([]);
+  });
+
+  it('does not ask Step Functions about a run written recently or one that has ended', async () => {
+    // Prepare
+    const recent = storeWith(stuck).store;
+    const ended = storeWith({ ...stuck, status: 'SUCCEEDED', outcome: 'VERSIONED' }).store;
+    const { reconcile, described } = reconcileDeps(aborted, '2026-05-01T10:01:00.000Z');
+    const later = reconcileDeps(aborted);
+
+    // Act
+    const fresh = await getRun({ runs: recent, reconcile }, 'acme', stuck.runId);
+    const done = await getRun({ runs: ended, reconcile: later.reconcile }, 'acme', stuck.runId);
+
+    // Assess
+    expect(fresh.status).toBe('RUNNING');
+    expect(done.status).toBe('SUCCEEDED');
+    expect([...described, ...later.described]).toEqual([]);
+  });
+
+  it('answers the stored run when Step Functions cannot be asked or its execution SUCCEEDED', async () => {
+    // Prepare
+    const unreachable = reconcileDeps(new TransientError('DescribeExecution failed transiently'));
+    const succeeded = reconcileDeps({ status: 'SUCCEEDED', stopDate: '2026-05-01T10:00:30.000Z' });
+
+    // Act
+    const a = await getRun(
+      { runs: storeWith(stuck).store, reconcile: unreachable.reconcile },
+      'acme',
+      stuck.runId,
+    );
+    const b = await getRun(
+      { runs: storeWith(stuck).store, reconcile: succeeded.reconcile },
+      'acme',
+      stuck.runId,
+    );
+
+    // Assess
+    expect([a.status, b.status]).toEqual(['RUNNING', 'RUNNING']);
+    expect(succeeded.logged).toEqual([expect.stringContaining('SUCCEEDED')]);
+    expect([...unreachable.events, ...succeeded.events]).toEqual([]);
   });
 });
