@@ -5,6 +5,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import {
@@ -47,6 +48,15 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
 import { StrataFunction, type StrataFunctionProps } from './constructs/strata-function.js';
+
+/**
+ * `arn:<partition>:<service>:<region>:<account>` as cdk-nag spells it in a finding id: pseudo parameters
+ * as `<AWS::Region>` while unresolved, the literal values when the stack has an env (a deploy does).
+ */
+function nagArnPrefix(stack: Stack, service: string): string {
+  const part = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+  return `arn:${part(stack.partition, 'AWS::Partition')}:${service}:${part(stack.region, 'AWS::Region')}:${part(stack.account, 'AWS::AccountId')}`;
+}
 
 /** Connector secrets live in Secrets Manager as `<prefix><tenant>/<name>`. */
 export const CONNECTOR_SECRETS_PREFIX = 'strata/';
@@ -504,7 +514,7 @@ export class StrataStack extends Stack {
         (ingestion.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId,
       );
       Validations.of(fn).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}:*]`,
+        id: `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'states')}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}:*]`,
         reason:
           'DescribeExecution and GetExecutionHistory need execution ARNs: the run’s execution is any of ' +
           'the ingestion state machine’s (execution:<machine>:*), and no other machine’s.',
@@ -590,7 +600,7 @@ export class StrataStack extends Stack {
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [connectorSecrets] }),
     );
     Validations.of(connectorPull).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${CONNECTOR_SECRETS_PREFIX}*]`,
+      id: `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'secretsmanager')}:secret:${CONNECTOR_SECRETS_PREFIX}*]`,
       reason:
         'Connector secrets are created by tenants under strata/<tenant>/; the code reads only the ' +
         'calling tenant’s prefix, the policy bounds it to strata’s.',

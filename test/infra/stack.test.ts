@@ -262,3 +262,20 @@ describe('connector pulls in a VPC', () => {
     expect(formatNagViolations(report)).toBe('');
   });
 });
+
+describe('a stack with an account and region, as a deploy synthesizes it', () => {
+  it('has no unacknowledged cdk-nag finding when ARNs carry the literal region and account', () => {
+    // Prepare: acknowledgment ids spell ARNs as nag does, which differs once the env is concrete
+    const envApp = new App({
+      outdir: mkdtempSync(join(tmpdir(), 'strata-cdk-')),
+      postCliContext: { 'aws:cdk:bundling-stacks': [] },
+    });
+
+    // Act
+    new StrataStack(envApp, 'Strata', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const report = nagReport(envApp);
+
+    // Assess
+    expect(formatNagViolations(report)).toBe('');
+  });
+});
