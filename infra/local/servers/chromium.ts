@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { runCommand } from './process.js';
+import { ensureDebianPackage } from './debian.js';
 
 /**
  * Chromium for the browser tests (rendering the HTML reports). Debian's package, not a browser build
@@ -34,10 +34,6 @@ export const CHROMIUM_ARGS: readonly string[] = [
 /** STRATA_CHROMIUM points at another Chromium (a developer machine that is not Debian). */
 const OVERRIDE_ENV = 'STRATA_CHROMIUM';
 
-const INSTALL_HINT =
-  `install Debian's chromium package (apt-get install chromium=${CHROMIUM_DEBIAN_VERSION}, or plain ` +
-  `chromium), or set ${OVERRIDE_ENV} to a Chromium executable`;
-
 /**
  * Returns the path of a Chromium executable, installing Debian's package when none is there. Needs root
  * and apt-get for the install; without them it throws an error that says what to install.
@@ -48,34 +44,16 @@ export async function ensureChromium(log: (msg: string) => void = () => {}): Pro
     if (!existsSync(override)) throw new Error(`${OVERRIDE_ENV}=${override} does not exist`);
     return override;
   }
-  if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
-
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM_PATH} and installing it needs root: ${INSTALL_HINT}`,
-    );
-  }
-  if (!existsSync('/usr/bin/apt-get')) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH} and apt-get is missing: ${INSTALL_HINT}`);
-  }
-  const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  log('installing Debian chromium with apt-get (about a minute)');
-  // A bare machine's package lists are empty or stale: without the update apt finds no chromium at all.
-  await runCommand('apt-get', ['update'], { env });
-  const offered = await runCommand('apt-cache', ['madison', 'chromium'], { env }).catch(() => '');
-  const pinned = offered.split('\n').some((line) => line.split('|')[1]?.trim() === CHROMIUM_DEBIAN_VERSION);
-  let spec = `chromium=${CHROMIUM_DEBIAN_VERSION}`;
-  if (!pinned) {
-    console.warn(
-      `[chromium] Debian no longer offers chromium ${CHROMIUM_DEBIAN_VERSION} (security updates replace old ` +
-        'versions); installing the current chromium package instead. Update CHROMIUM_DEBIAN_VERSION in ' +
-        'infra/local/servers/chromium.ts once the browser tests pass with it.',
-    );
-    spec = 'chromium';
-  }
-  await runCommand('apt-get', ['install', '-y', '--no-install-recommends', spec], { env });
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`apt-get installed ${spec} but ${CHROMIUM_PATH} is still missing`);
-  }
+  await ensureDebianPackage(
+    {
+      name: 'chromium',
+      pin: CHROMIUM_DEBIAN_VERSION,
+      provides: [CHROMIUM_PATH],
+      pinnedIn: 'infra/local/servers/chromium.ts (CHROMIUM_DEBIAN_VERSION)',
+      note: 'about a minute',
+      alternative: `set ${OVERRIDE_ENV} to a Chromium executable`,
+    },
+    log,
+  );
   return CHROMIUM_PATH;
 }

@@ -6,19 +6,17 @@
  * never worth keeping. MariaDB speaks the MySQL protocol the `mysql` engine uses (mysql2 driver).
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { ensureDebianPackage } from './debian.js';
 import { freePort, runCommand, signalAndWait, startProcess, systemUser } from './process.js';
 
 export const MARIADBD_PATH = '/usr/sbin/mariadbd';
 export const MARIADB_INSTALL_DB_PATH = '/usr/bin/mariadb-install-db';
 
-/**
- * The version the tests were written against. Debian security updates replace it (old versions leave
- * the archive), so a missing pin falls back to the current package with a warning rather than failing.
- */
+/** The tested version (see DebianPackage.pin). */
 export const MARIADB_DEBIAN_VERSION = '1:10.11.19-0+deb12u1';
 
 const SYSTEM_USER = 'mysql';
@@ -47,33 +45,17 @@ export interface MariadbOptions {
 
 /** Installs Debian's mariadb-server when its binaries are missing (root + apt-get needed). */
 export async function ensureMariadb(log: (message: string) => void = () => {}): Promise<void> {
-  if (existsSync(MARIADBD_PATH) && existsSync(MARIADB_INSTALL_DB_PATH)) return;
-  const hint = `install Debian's mariadb-server (apt-get install mariadb-server=${MARIADB_DEBIAN_VERSION})`;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`MariaDB is not installed (${MARIADBD_PATH}) and installing it needs root: ${hint}`);
-  }
-  if (!existsSync('/usr/bin/apt-get')) {
-    throw new Error(`MariaDB is not installed (${MARIADBD_PATH}) and apt-get is missing: ${hint}`);
-  }
-  // The package's postinst would start a system-wide server on 3306; tests never use it, so keep it off.
-  const env = { DEBIAN_FRONTEND: 'noninteractive', RUNLEVEL: '1' };
-  log('installing Debian mariadb-server with apt-get');
-  await runCommand('apt-get', ['update'], { env });
-  const offered = await runCommand('apt-cache', ['madison', 'mariadb-server'], { env }).catch(() => '');
-  const pinned = offered.split('\n').some((line) => line.split('|')[1]?.trim() === MARIADB_DEBIAN_VERSION);
-  let spec = `mariadb-server=${MARIADB_DEBIAN_VERSION}`;
-  if (!pinned) {
-    console.warn(
-      `[mariadb] Debian no longer offers mariadb-server ${MARIADB_DEBIAN_VERSION} (security updates replace ` +
-        'old versions); installing the current mariadb-server package instead. Update ' +
-        'MARIADB_DEBIAN_VERSION in infra/local/servers/mariadb.ts once the connector tests pass with it.',
-    );
-    spec = 'mariadb-server';
-  }
-  await runCommand('apt-get', ['install', '-y', '--no-install-recommends', spec], { env });
-  if (!existsSync(MARIADBD_PATH)) {
-    throw new Error(`apt-get installed ${spec} but ${MARIADBD_PATH} is still missing`);
-  }
+  await ensureDebianPackage(
+    {
+      name: 'mariadb-server',
+      pin: MARIADB_DEBIAN_VERSION,
+      provides: [MARIADBD_PATH, MARIADB_INSTALL_DB_PATH],
+      pinnedIn: 'infra/local/servers/mariadb.ts (MARIADB_DEBIAN_VERSION)',
+      // The package's postinst would start a system-wide server on 3306; tests never use it, so keep it off.
+      env: { RUNLEVEL: '1' },
+    },
+    log,
+  );
 }
 
 /**

@@ -6,18 +6,16 @@
  * durability (fsync off): a test cluster is never worth keeping.
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { ensureDebianPackage } from './debian.js';
 import { freePort, runCommand, signalAndWait, startProcess, systemUser } from './process.js';
 
 export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
 
-/**
- * The version the tests were written against. Debian security updates replace it (old versions leave
- * the archive), so a missing pin falls back to the current package with a warning rather than failing.
- */
+/** The tested version (see DebianPackage.pin). */
 export const POSTGRES_DEBIAN_VERSION = '15.18-0+deb12u1';
 
 const SYSTEM_USER = 'postgres';
@@ -46,36 +44,15 @@ export interface PostgresOptions {
 
 /** Installs Debian's postgresql-15 when its binaries are missing (root + apt-get needed). */
 export async function ensurePostgres(log: (message: string) => void = () => {}): Promise<string> {
-  if (existsSync(join(POSTGRES_BIN_DIR, 'postgres')) && existsSync(join(POSTGRES_BIN_DIR, 'initdb'))) {
-    return POSTGRES_BIN_DIR;
-  }
-  const hint = `install Debian's postgresql-15 (apt-get install postgresql-15=${POSTGRES_DEBIAN_VERSION})`;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `PostgreSQL is not installed in ${POSTGRES_BIN_DIR} and installing it needs root: ${hint}`,
-    );
-  }
-  if (!existsSync('/usr/bin/apt-get')) {
-    throw new Error(`PostgreSQL is not installed in ${POSTGRES_BIN_DIR} and apt-get is missing: ${hint}`);
-  }
-  const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  log('installing Debian postgresql-15 with apt-get');
-  await runCommand('apt-get', ['update'], { env });
-  const offered = await runCommand('apt-cache', ['madison', 'postgresql-15'], { env }).catch(() => '');
-  const pinned = offered.split('\n').some((line) => line.split('|')[1]?.trim() === POSTGRES_DEBIAN_VERSION);
-  let spec = `postgresql-15=${POSTGRES_DEBIAN_VERSION}`;
-  if (!pinned) {
-    console.warn(
-      `[postgres] Debian no longer offers postgresql-15 ${POSTGRES_DEBIAN_VERSION} (security updates replace ` +
-        'old versions); installing the current postgresql-15 package instead. Update ' +
-        'POSTGRES_DEBIAN_VERSION in infra/local/servers/postgres.ts once the connector tests pass with it.',
-    );
-    spec = 'postgresql-15';
-  }
-  await runCommand('apt-get', ['install', '-y', '--no-install-recommends', spec], { env });
-  if (!existsSync(join(POSTGRES_BIN_DIR, 'postgres'))) {
-    throw new Error(`apt-get installed ${spec} but ${POSTGRES_BIN_DIR}/postgres is still missing`);
-  }
+  await ensureDebianPackage(
+    {
+      name: 'postgresql-15',
+      pin: POSTGRES_DEBIAN_VERSION,
+      provides: [join(POSTGRES_BIN_DIR, 'postgres'), join(POSTGRES_BIN_DIR, 'initdb')],
+      pinnedIn: 'infra/local/servers/postgres.ts (POSTGRES_DEBIAN_VERSION)',
+    },
+    log,
+  );
   return POSTGRES_BIN_DIR;
 }
 
