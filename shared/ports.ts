@@ -547,12 +547,15 @@ export interface ModelStore {
  * lease (it outlived it, or the connector was deleted) can never move a watermark.
  */
 export interface ConnectorStore {
-  /** Creates or replaces the settings; keeps the state unless `resetWatermark`. */
+  /**
+   * Creates or replaces the settings; keeps the state unless `resetWatermark`. `existing` is the record as
+   * the caller just read it (undefined: none), which saves reading it again.
+   */
   putConnector(
     tenant: string,
     dataset: string,
     settings: ConnectorSettings,
-    options: { at: string; resetWatermark: boolean },
+    options: { at: string; resetWatermark: boolean; existing?: ConnectorRecord | undefined },
   ): Promise<ConnectorRecord>;
   getConnector(tenant: string, dataset: string): Promise<ConnectorRecord | undefined>;
   /** False when there was none. */

@@ -56,9 +56,9 @@ export class DynamoConnectorStore implements ConnectorStore {
     tenant: string,
     dataset: string,
     settings: ConnectorSettings,
-    options: { at: string; resetWatermark: boolean },
+    options: { at: string; resetWatermark: boolean; existing?: ConnectorRecord | undefined },
   ): Promise<ConnectorRecord> {
-    const existing = await this.getConnector(tenant, dataset);
+    const existing = 'existing' in options ? options.existing : await this.getConnector(tenant, dataset);
     if (
       options.resetWatermark &&
       existing?.lease !== undefined &&

@@ -97,6 +97,7 @@ export async function putConnector(
   const record = await deps.connectors.putConnector(tenant, dataset, settings, {
     at: now.toISOString(),
     resetWatermark: resetWatermark || moved,
+    existing,
   });
   return connectorView(record, now);
 }

@@ -284,25 +284,32 @@ describe('a run its execution left RUNNING', () => {
   }
 
   it('answers an aborted execution’s run FAILED with the abort reason, stores it so and emits FAIL once', async () => {
-    // Prepare: a file big enough to keep register and parse busy, its execution aborted once its run opens
+    // Prepare: a file big enough to keep register and parse busy, its execution aborted once its run opens.
+    // LocalStack races a stop against the Lambda task in flight: when the task's answer lands in the same
+    // moment it ends the execution FAILED (its own internal error) and the Catch may quarantine the file, so
+    // an attempt that did not end ABORTED is dropped and made again with another file.
     const rows = Array.from({ length: 150_000 }, (_, i) => `${i},name-${i},${(i * 7) % 1000}.5`);
-    const key = `fresh/${tenant}/stuck/big.csv`;
-    const put = await ctx.s3.send(
-      new PutObjectCommand({
-        Bucket: ctx.info.dataBucket,
-        Key: key,
-        Body: `id,name,score\n${rows.join('\n')}\n`,
-      }),
-    );
-    const ref: ObjectRef = { bucket: ctx.info.dataBucket, key, versionId: put.VersionId };
-    const runId = executionNameFor(ref);
-    const executionArn = executionArnFor(ctx.info, ref);
-    await until('the run opens', () => runs().getRun(tenant, runId));
-    await ctx.sfn.send(
-      new StopExecutionCommand({ executionArn, error: 'OperatorStop', cause: 'wrong file uploaded' }),
-    );
-    const execution = await waitForExecution(ctx.sfn, executionArn);
-    expect(execution.status).toBe('ABORTED');
+    let runId = '';
+    let execution: Awaited<ReturnType<typeof waitForExecution>> | undefined;
+    for (let attempt = 1; attempt <= 3 && execution?.status !== 'ABORTED'; attempt++) {
+      const key = `fresh/${tenant}/stuck/big-${attempt}.csv`;
+      const put = await ctx.s3.send(
+        new PutObjectCommand({
+          Bucket: ctx.info.dataBucket,
+          Key: key,
+          Body: `id,name,score\n${rows.join('\n')}\n`,
+        }),
+      );
+      const ref: ObjectRef = { bucket: ctx.info.dataBucket, key, versionId: put.VersionId };
+      runId = executionNameFor(ref);
+      const executionArn = executionArnFor(ctx.info, ref);
+      await until('the run opens', () => runs().getRun(tenant, runId));
+      await ctx.sfn.send(
+        new StopExecutionCommand({ executionArn, error: 'OperatorStop', cause: 'wrong file uploaded' }),
+      );
+      execution = await waitForExecution(ctx.sfn, executionArn);
+    }
+    expect(execution?.status).toBe('ABORTED');
     // The stage Lambda in flight is not stopped by the abort: it finishes and records its attempt.
     await until('the stage in flight ends', async () => {
       const found = await runs().getRun(tenant, runId);
@@ -322,7 +329,7 @@ describe('a run its execution left RUNNING', () => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({
       status: 'FAILED',
-      endedAt: execution.stopDate?.toISOString(),
+      endedAt: execution?.stopDate?.toISOString(),
       failure: {
         stage: expect.stringMatching(/^(register|parse)$/),
         name: 'ExecutionAborted',
@@ -333,12 +340,12 @@ describe('a run its execution left RUNNING', () => {
     const stored = await runs().getRun(tenant, runId);
     expect(stored?.run).toMatchObject({ status: 'FAILED', failure: { name: 'ExecutionAborted' } });
     const failed = await api(ctx.info, '/datasets/stuck/runs?status=failed', { apiKey });
-    expect(((failed.body?.runs ?? []) as Json[]).map((r) => r.runId)).toEqual([runId]);
+    expect(((failed.body?.runs ?? []) as Json[]).map((r) => r.runId)).toContain(runId);
     // One FAIL event, written by the first read; the second read emitted nothing.
     expect([...afterFirst.keys()].sort()).toEqual(['FAIL', 'START']);
     const fail = afterFirst.get('FAIL')?.event;
     expect(runEventProblems(fail)).toEqual([]);
-    expect(fail?.eventTime).toBe(execution.stopDate?.toISOString());
+    expect(fail?.eventTime).toBe(execution?.stopDate?.toISOString());
     expect(fail?.run.facets?.errorMessage).toMatchObject({
       message: expect.stringMatching(
         /^ExecutionAborted in stage \w+: the execution was aborted: OperatorStop/,
