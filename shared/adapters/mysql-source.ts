@@ -22,6 +22,7 @@ import {
   parseInt8,
   sourceQueryText,
   splitQualifiedName,
+  TRANSIENT_NETWORK_CODES,
   WATERMARK_ALIAS,
 } from './sql-source.js';
 
@@ -216,16 +217,7 @@ const TRANSIENT_CODES = new Set([
   'ER_TOO_MANY_CONCURRENT_TRXS',
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'EAI_AGAIN',
+  ...TRANSIENT_NETWORK_CODES,
 ]);
 
 /** The same by server errno, for codes mysql2 has no name for (MariaDB's own). */

@@ -22,6 +22,7 @@ import {
   parseInt8,
   sourceQueryText,
   splitQualifiedName,
+  TRANSIENT_NETWORK_CODES,
   WATERMARK_ALIAS,
 } from './sql-source.js';
 
@@ -159,19 +160,6 @@ function watermarkOf(text: string, oid: number | undefined): Watermark {
 
 /** SQLSTATEs (exact or class prefix) a retry may fix. */
 const TRANSIENT_SQLSTATES = ['08', '53', '57P01', '57P02', '57P03', '57014', '40001', '40P01', '55P03', '58'];
-
-const TRANSIENT_NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'EAI_AGAIN',
-]);
 
 const TRANSIENT_MESSAGES =
   /connection terminated|terminating connection|connection timeout|timeout expired|server closed the connection|Connection ended|not queryable/i;

@@ -11,7 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { ensureDebianPackage } from './debian.js';
-import { freePort, runCommand, signalAndWait, startProcess, systemUser } from './process.js';
+import {
+  freePort,
+  type LocalDatabaseOptions,
+  type LocalDatabaseServer,
+  runCommand,
+  signalAndWait,
+  startProcess,
+  systemUser,
+} from './process.js';
 
 export const MARIADBD_PATH = '/usr/sbin/mariadbd';
 export const MARIADB_INSTALL_DB_PATH = '/usr/bin/mariadb-install-db';
@@ -21,27 +29,8 @@ export const MARIADB_DEBIAN_VERSION = '1:10.11.19-0+deb12u1';
 
 const SYSTEM_USER = 'mysql';
 
-export interface MariadbServer {
-  host: '127.0.0.1';
-  port: number;
-  /** A login with every privilege on `database` only. */
-  user: string;
-  password: string;
-  database: string;
-  /** The server's own temp dir (data, socket, log); removed by stop(). */
-  dir: string;
-  logFile: string;
-  /** Milliseconds from the call to a server that accepts the login (install time excluded). */
-  startMs: number;
-  /** The connector secret for this server, in the AWS RDS shape. */
-  connectionSecret(): string;
-  /** Normal shutdown (SIGTERM closes open sessions), then the temp dir is removed. */
-  stop(): Promise<void>;
-}
-
-export interface MariadbOptions {
-  log?: (message: string) => void;
-}
+export type MariadbServer = LocalDatabaseServer;
+export type MariadbOptions = LocalDatabaseOptions;
 
 /** Installs Debian's mariadb-server when its binaries are missing (root + apt-get needed). */
 export async function ensureMariadb(log: (message: string) => void = () => {}): Promise<void> {

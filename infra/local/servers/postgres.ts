@@ -11,7 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ensureDebianPackage } from './debian.js';
-import { freePort, runCommand, signalAndWait, startProcess, systemUser } from './process.js';
+import {
+  freePort,
+  type LocalDatabaseOptions,
+  type LocalDatabaseServer,
+  runCommand,
+  signalAndWait,
+  startProcess,
+  systemUser,
+} from './process.js';
 
 export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
 
@@ -20,27 +28,8 @@ export const POSTGRES_DEBIAN_VERSION = '15.18-0+deb12u1';
 
 const SYSTEM_USER = 'postgres';
 
-export interface PostgresServer {
-  host: '127.0.0.1';
-  port: number;
-  /** A login role (not a superuser) that owns `database`. */
-  user: string;
-  password: string;
-  database: string;
-  /** The server's own temp dir (data, socket, log); removed by stop(). */
-  dir: string;
-  logFile: string;
-  /** Milliseconds from the call to a server that accepts the login (install time excluded). */
-  startMs: number;
-  /** The connector secret for this server, in the AWS RDS shape. */
-  connectionSecret(): string;
-  /** Fast shutdown (open sessions are terminated), then the temp dir is removed. */
-  stop(): Promise<void>;
-}
-
-export interface PostgresOptions {
-  log?: (message: string) => void;
-}
+export type PostgresServer = LocalDatabaseServer;
+export type PostgresOptions = LocalDatabaseOptions;
 
 /** Installs Debian's postgresql-15 when its binaries are missing (root + apt-get needed). */
 export async function ensurePostgres(log: (message: string) => void = () => {}): Promise<string> {

@@ -225,3 +225,26 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A throwaway database server of the connector tests, on 127.0.0.1. */
+export interface LocalDatabaseServer {
+  host: '127.0.0.1';
+  port: number;
+  /** A login with every privilege on `database` only (not a superuser). */
+  user: string;
+  password: string;
+  database: string;
+  /** The server's own temp dir (data, socket, log); removed by stop(). */
+  dir: string;
+  logFile: string;
+  /** Milliseconds from the call to a server that accepts the login (install time excluded). */
+  startMs: number;
+  /** The connector secret for this server, in the AWS RDS shape. */
+  connectionSecret(): string;
+  /** Shuts the server down (open sessions end), then removes the temp dir. */
+  stop(): Promise<void>;
+}
+
+export interface LocalDatabaseOptions {
+  log?: (message: string) => void;
+}
