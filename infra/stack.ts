@@ -588,7 +588,10 @@ export class StrataStack extends Stack {
       },
       ...(connectorNetwork && { network: connectorNetwork }),
     })
-      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*')
+      // Sources are read with the tenant's credentials (a secret), never with this role: it may only drop
+      // files into fresh/, and cannot read any object.
+      .bindBucketWriteOnly('DATA_BUCKET', dataBucket, 'fresh/')
+      .nameBuckets('DEPLOYMENT_BUCKETS', [dataBucket, accessLogs])
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
     const connectorSecrets = this.formatArn({
       service: 'secretsmanager',
@@ -618,6 +621,7 @@ export class StrataStack extends Stack {
       (fn) =>
         fn
           .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+          .nameBuckets('DEPLOYMENT_BUCKETS', [dataBucket, accessLogs])
           .bindFunction('CONNECTOR_FUNCTION', connectorPull.fn),
     );
     const connectorScheduler = new StrataFunction(this, 'ConnectorScheduler', {

@@ -21,6 +21,19 @@ const fields = {
   CONNECTOR_FUNCTION: z.string().min(1),
   /** What connector hosts may be: `public` addresses only, or also `private` ones (a pull function in a VPC). */
   CONNECTOR_NETWORK_POLICY: z.enum(['public', 'private']),
+  /**
+   * The deployment's own buckets, comma-separated: names only, no access. Connectors may not name them
+   * as a source (a copy would bypass the per-tenant scoping of every other path to their objects).
+   */
+  DEPLOYMENT_BUCKETS: z
+    .string()
+    .min(3)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== ''),
+    ),
   /** Connector secrets are `<prefix><tenant>/<name>` in Secrets Manager; the pull function may read only those. */
   SECRETS_PREFIX: z.string().min(1).endsWith('/'),
   /**

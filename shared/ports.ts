@@ -84,6 +84,27 @@ export interface ObjectStore {
   readonly bucket: string;
 }
 
+/**
+ * Create-only writes into one prefix of the data bucket, for a function that may not read objects (the
+ * connector pull: it must never be able to read what other tenants dropped). Nothing is ever replaced.
+ */
+export interface DropBox {
+  /** Creates `key` unless it exists (`created: false`, the stored object untouched). */
+  put(
+    key: string,
+    body: Uint8Array,
+    options?: { contentType?: string; metadata?: Record<string, string> },
+  ): Promise<{ created: boolean }>;
+  /** Streams `body` into `key` unless it exists; memory bounded by the part size. */
+  write(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options?: { contentType?: string },
+  ): Promise<{ created: boolean; size: number }>;
+  /** Whether `key` exists, told by listing (no read permission needed). */
+  exists(key: string): Promise<boolean>;
+}
+
 export interface PresignPutOptions {
   expiresInSeconds: number;
   /** Stored as x-amz-meta-*; signed into the URL. */

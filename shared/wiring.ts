@@ -28,6 +28,7 @@ import { LambdaInvoker } from './adapters/lambda-invoker.js';
 import { MysqlSource } from './adapters/mysql-source.js';
 import { PostgresSource } from './adapters/postgres-source.js';
 import { RestSource } from './adapters/rest-source.js';
+import { S3DropBox } from './adapters/s3-drop-box.js';
 import { S3LineageSink } from './adapters/s3-lineage-sink.js';
 import { S3ObjectSource } from './adapters/s3-object-source.js';
 import { S3ObjectStore } from './adapters/s3-object-store.js';
@@ -108,6 +109,11 @@ export function sfnClient(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_SFN_END
 
 export function objectStore(config: Config<'DATA_BUCKET'>) {
   return new S3ObjectStore(s3Client(config), config.DATA_BUCKET, presignS3Client(config));
+}
+
+/** fresh/ of the data bucket for a function allowed to create objects there and nothing else. */
+export function dropBox(config: Config<'DATA_BUCKET'>) {
+  return new S3DropBox(s3Client(config), config.DATA_BUCKET);
 }
 
 export function metadataStore(config: Config<'METADATA_TABLE'>) {
@@ -220,11 +226,16 @@ export function sourceFactory(config: Config<'CONNECTOR_NETWORK_POLICY'>): Sourc
       }
     },
     objects(source, secret) {
-      const credentials = secret === undefined ? undefined : parseS3Secret(secret);
+      // Always the source owner's keys: without them the SDK would fall back to this function's role.
+      if (secret === undefined || secret === '') {
+        throw new SourceError(
+          `an s3 source reads with its owner's access keys: secret "${source.secretName ?? ''}" has no value`,
+        );
+      }
       const client = new S3Client({
         region: source.region ?? config.AWS_REGION,
         ...(source.endpoint && { endpoint: source.endpoint, forcePathStyle: true }),
-        ...(credentials && { credentials }),
+        credentials: parseS3Secret(secret),
       });
       const host = source.endpoint === undefined ? undefined : new URL(source.endpoint).hostname;
       return guard.objects(new S3ObjectSource(client, source.bucket, source.prefix), host);

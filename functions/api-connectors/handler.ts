@@ -11,8 +11,13 @@ import { route } from '../../shared/http/route.js';
 import { ROUTES } from '../../shared/http/routes.js';
 import { clock, connectorInvoker, connectorStore, logger } from '../../shared/wiring.js';
 
-const config = loadConfig(['METADATA_TABLE', 'CONNECTOR_FUNCTION']);
-const deps = { connectors: connectorStore(config), invoker: connectorInvoker(config), clock };
+const config = loadConfig(['METADATA_TABLE', 'CONNECTOR_FUNCTION', 'DEPLOYMENT_BUCKETS']);
+const deps = {
+  connectors: connectorStore(config),
+  invoker: connectorInvoker(config),
+  clock,
+  deploymentBuckets: config.DEPLOYMENT_BUCKETS,
+};
 
 /** `…/datasets/{name}/connector`: settings (PUT/GET/DELETE) and runs (start, list, get). */
 export const handler = route(

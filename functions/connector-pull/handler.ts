@@ -9,18 +9,25 @@ import { parseWith } from '../../shared/schemas/parse.js';
 import {
   clock,
   connectorStore,
+  dropBox,
   logger,
   metrics,
   metricsRecorder,
-  objectStore,
   secretStore,
   sourceFactory,
 } from '../../shared/wiring.js';
 
-const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'SECRETS_PREFIX', 'CONNECTOR_NETWORK_POLICY']);
+const config = loadConfig([
+  'DATA_BUCKET',
+  'DEPLOYMENT_BUCKETS',
+  'METADATA_TABLE',
+  'SECRETS_PREFIX',
+  'CONNECTOR_NETWORK_POLICY',
+]);
 const base = {
   connectors: connectorStore(config),
-  store: objectStore(config),
+  drop: dropBox(config),
+  deploymentBuckets: config.DEPLOYMENT_BUCKETS,
   sources: sourceFactory(config),
   secrets: secretStore(config),
   clock,

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -121,6 +122,46 @@ export class StrataFunction extends Construct {
         id: `AwsSolutions-IAM5[Action::${action}]`,
         reason: 'CDK grant action groups (read/list/write of objects) on this one bucket only.',
       })),
+    );
+    return this;
+  }
+
+  /**
+   * Create-only writes under `prefix` (PutObject, and aborting its own multipart uploads) and listing keys
+   * under it, nothing else: no read, no delete, no list elsewhere. For a function that drops files and
+   * must never read what others dropped.
+   */
+  bindBucketWriteOnly(envName: string, bucket: IBucket, prefix: string): this {
+    this.fn.addEnvironment(envName, bucket.bucketName);
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
+    );
+    // Listing tells whether a key exists without reading it (HeadObject needs GetObject).
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
+      }),
+    );
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/${prefix}*]`,
+      reason: 'PutObject needs object ARNs; the grant is limited to the prefix the function writes.',
+    });
+    return this;
+  }
+
+  /** Names buckets (env var, comma-separated) without granting anything on them. */
+  nameBuckets(envName: string, buckets: readonly IBucket[]): this {
+    this.fn.addEnvironment(
+      envName,
+      Fn.join(
+        ',',
+        buckets.map((b) => b.bucketName),
+      ),
     );
     return this;
   }

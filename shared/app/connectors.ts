@@ -1,5 +1,5 @@
 /**
- * Pull connectors (issue 9): settings per dataset through the API, a scheduler that starts due connectors,
+ * Pull connectors: settings per dataset through the API, a scheduler that starts due connectors,
  * and the pull itself, which writes each batch into fresh/<tenant>/<dataset>/ for the normal pipeline.
  *
  * Exactly once into fresh/ (see domain/connector-runs.ts): lease → [recover a dead run's pending batch] →
@@ -25,20 +25,21 @@ import {
 import {
   type ConnectorConfig,
   type DatabaseConnectorConfig,
+  namesDeploymentBucket,
   type RestConnectorConfig,
   redact,
   type S3ConnectorConfig,
 } from '../domain/connectors.js';
 import { detectFormat, isValidName } from '../domain/object-key.js';
 import { shapeRecords } from '../domain/source-records.js';
-import { ConflictError, InvalidInputError, isStrataError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, isStrataError, NotFoundError, SourceError } from '../errors.js';
 import type {
   Clock,
   ConnectorStore,
+  DropBox,
   FunctionInvoker,
   Logger,
   MetricsRecorder,
-  ObjectStore,
   SecretStore,
   SourceFactory,
 } from '../ports.js';
@@ -78,16 +79,25 @@ export interface ConnectorApiDeps {
   connectors: ConnectorStore;
   invoker: FunctionInvoker;
   clock: Clock;
+  /** The deployment's own buckets: never a connector's source. */
+  deploymentBuckets: readonly string[];
 }
 
+const OWN_BUCKET_MESSAGE =
+  "an s3 source may not name one of this deployment's own buckets: their objects are reachable only " +
+  'through the API, scoped to your tenant';
+
 export async function putConnector(
-  deps: Pick<ConnectorApiDeps, 'connectors' | 'clock'>,
+  deps: Pick<ConnectorApiDeps, 'connectors' | 'clock' | 'deploymentBuckets'>,
   tenant: string,
   dataset: string,
   body: ConnectorSettings & { resetWatermark: boolean },
 ) {
   checkDataset(dataset);
   const { resetWatermark, ...settings } = body;
+  if (namesDeploymentBucket(settings.source, deps.deploymentBuckets)) {
+    throw new InvalidInputError(OWN_BUCKET_MESSAGE);
+  }
   const now = deps.clock.now();
   const existing = await deps.connectors.getConnector(tenant, dataset);
   // A watermark is a position in one source; pointing the connector elsewhere starts over.
@@ -127,7 +137,9 @@ function newRunId(now: Date): string {
 }
 
 /** Starts a run now (whatever the schedule says). 409 while another run holds the lease. */
-export async function startConnectorRun(deps: ConnectorApiDeps, tenant: string, dataset: string) {
+type RunStarter = Pick<ConnectorApiDeps, 'connectors' | 'invoker' | 'clock'>;
+
+export async function startConnectorRun(deps: RunStarter, tenant: string, dataset: string) {
   const now = deps.clock.now();
   const runId = newRunId(now);
   const leased = await deps.connectors.acquireLease(
@@ -169,7 +181,7 @@ export async function listConnectorRuns(
 
 /** A run that could not be started must not hold the lease for 20 minutes. */
 async function invokeOrRelease(
-  deps: ConnectorApiDeps,
+  deps: RunStarter,
   record: ConnectorRecord,
   runId: string,
   now: Date,
@@ -201,7 +213,7 @@ async function invokeOrRelease(
 
 /** Every minute (EventBridge): start each due connector's run, at most `limit` per tick. */
 export async function dispatchDueConnectors(
-  deps: ConnectorApiDeps & { logger: Logger },
+  deps: RunStarter & { logger: Logger },
   limit = 100,
 ): Promise<{ due: number; started: string[] }> {
   const now = deps.clock.now();
@@ -232,7 +244,10 @@ export async function dispatchDueConnectors(
 
 export interface PullDeps {
   connectors: ConnectorStore;
-  store: ObjectStore;
+  /** fresh/ of the data bucket, write-only: the pull never reads an object of the deployment. */
+  drop: DropBox;
+  /** The deployment's own buckets: a connector stored before they were refused still cannot copy them. */
+  deploymentBuckets: readonly string[];
   sources: SourceFactory;
   secrets: SecretStore;
   clock: Clock;
@@ -385,7 +400,7 @@ async function recoverPending(ctx: PullContext): Promise<void> {
   const { deps, record, run } = ctx;
   const pending = record.pending;
   if (pending === undefined) return;
-  const written = await Promise.all(pending.keys.map((k) => deps.store.exists(k)));
+  const written = await Promise.all(pending.keys.map((k) => deps.drop.exists(k)));
   if (written.every(Boolean)) {
     await deps.connectors.commitWatermark(
       record.tenant,
@@ -450,10 +465,9 @@ async function pullRecords(
           leaseUntil(ctx),
         );
         pendingSet = true;
-        const put = await deps.store.put(key, bytes, {
+        const put = await deps.drop.put(key, bytes, {
           contentType: 'application/vnd.apache.parquet',
           metadata: { 'strata-connector-run': run.runId, 'strata-source': config.type },
-          ifAbsent: true,
         });
         if (put.created) {
           run.counts.written += shaped.batch.numRows;
@@ -485,6 +499,7 @@ async function pullObjects(
 ): Promise<void> {
   const { deps, record, run } = ctx;
   const { tenant, dataset } = record;
+  if (namesDeploymentBucket(config, deps.deploymentBuckets)) throw new SourceError(OWN_BUCKET_MESSAGE);
   const source = deps.sources.objects(config, secret);
   for await (const batch of source.list(ctx.watermark, config.batchSize)) {
     run.counts.read += batch.objects.length + batch.skipped;
@@ -506,8 +521,10 @@ async function pullObjects(
       leaseUntil(ctx),
     );
     for (const { object, key } of planned) {
-      if (await deps.store.exists(key)) continue;
-      const { size } = await deps.store.write(key, source.read(object.key));
+      if (await deps.drop.exists(key)) continue;
+      const { created, size } = await deps.drop.write(key, source.read(object.key));
+      // Another run copied it since the check: the stored copy is the one that counts.
+      if (!created) continue;
       run.counts.written++;
       run.counts.bytes += size;
       run.counts.files++;

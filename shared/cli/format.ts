@@ -407,7 +407,7 @@ export function sourceSummary(source: ConnectorConfig): string {
         `s3://${source.bucket}/${source.prefix}`,
         source.endpoint ? `endpoint ${displayUrl(source.endpoint)}` : '',
         source.region ? `region ${source.region}` : '',
-        source.secretName ? `credentials from secret ${source.secretName}` : "the function's own role",
+        `credentials from secret ${source.secretName}`,
       ]
         .filter(Boolean)
         .join(', ');

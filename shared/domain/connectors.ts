@@ -1,5 +1,5 @@
 /**
- * Pull connectors (issue 9): the per-dataset config, watermark rules, the JSON-path subset used to find
+ * Pull connectors: the per-dataset config, watermark rules, the JSON-path subset used to find
  * records in a response, RFC 8288 link-header parsing and the REST pagination state machine. Pure: no I/O,
  * so the rules are tested without a server and reused by every connector Lambda.
  */
@@ -117,8 +117,11 @@ export const s3ConnectorSchema = z.object({
   /** S3-compatible endpoint (MinIO, R2, …); absent = AWS. */
   endpoint: z.string().url().max(2048).optional(),
   region: z.string().min(1).max(64).optional(),
-  /** Access key pair secret for a foreign account/endpoint; absent = the Lambda's role. */
-  secretName: secretName.optional(),
+  /**
+   * Access key pair of the source's owner. Required: a pull that fell back to the function's own role
+   * would read with the deployment's permissions instead of the tenant's.
+   */
+  secretName,
   ...baseFields,
 });
 
@@ -357,6 +360,23 @@ export function nextPageRequest(
       return { url: next, index };
     }
   }
+}
+
+// ---------------------------------------------------------------- the deployment's own buckets
+
+/**
+ * Whether an S3 source names one of the deployment's own buckets. Compared by name whatever the endpoint
+ * or credentials: bucket names are global in AWS, and a bucket that merely shares a name on another
+ * endpoint is not worth the doubt. Tenants' data reaches those buckets only through strata's own paths,
+ * each scoped to the caller's tenant; a connector copying from them would bypass that scoping.
+ */
+export function namesDeploymentBucket(
+  source: ConnectorConfig,
+  deploymentBuckets: readonly string[],
+): boolean {
+  if (source.type !== 's3') return false;
+  const bucket = source.bucket.toLowerCase();
+  return deploymentBuckets.some((b) => b.toLowerCase() === bucket);
 }
 
 // ---------------------------------------------------------------- secrets of s3 sources

@@ -118,6 +118,39 @@ describe('the strata stack', () => {
     expect(secretStatements[0]?.Action).toBe('secretsmanager:GetSecretValue');
   });
 
+  it('lets the pull only create objects under fresh/ and list keys there: no read, no delete', () => {
+    // Prepare
+    const functions = template.findResources('AWS::Lambda::Function');
+    const pull = Object.keys(functions).find(
+      (id) => functions[id]?.Metadata?.[ENTRY_METADATA_KEY] === 'functions/connector-pull/handler.ts',
+    );
+    const role = functions[pull ?? '']?.Properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+      .flatMap(
+        (p) =>
+          p.Properties.PolicyDocument.Statement as Array<{
+            Action: string | string[];
+            Resource: unknown;
+            Condition?: unknown;
+          }>,
+      );
+    const s3 = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')));
+
+    // Assess
+    expect(s3.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    for (const st of s3) {
+      if ([st.Action].flat().includes('s3:ListBucket')) {
+        expect(st.Condition).toEqual({ StringLike: { 's3:prefix': 'fresh/*' } });
+      } else expect(JSON.stringify(st.Resource)).toContain('/fresh/*');
+    }
+    expect(functions[pull ?? '']?.Properties.Environment.Variables.DEPLOYMENT_BUCKETS).toBeDefined();
+  });
+
   it('creates on-demand tables with point-in-time recovery and the listing indexes', () => {
     // metadata, versions, lineage, feature registry, online features
     template.resourceCountIs('AWS::DynamoDB::Table', 5);

@@ -5,6 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresServer, startPostgres } from '../../infra/local/servers/postgres.js';
@@ -14,11 +15,12 @@ import { apiRows, type RecordsApi, startRecordsApi } from '../support/rest-serve
 
 const ctx = cloudContext();
 let apiKey: string;
+let tenant: string;
 let source: RecordsApi;
 let postgres: PostgresServer;
 
 beforeAll(async () => {
-  ({ apiKey } = await newTenant(ctx, 'connect'));
+  ({ apiKey, tenant } = await newTenant(ctx, 'connect'));
   source = await startRecordsApi();
   postgres = await startPostgres();
 });
@@ -211,6 +213,43 @@ describe('the connector API', () => {
     expect(badName.status).toBe(400);
     expect(missing.status).toBe(404);
     expect(notRunnable.status).toBe(404);
+  });
+
+  it("refuses an s3 source on the deployment's own bucket, so no tenant can copy another's files", async () => {
+    // Prepare: a victim tenant's raw file in fresh/; the local cloud holds the MinIO root keys as a secret
+    const victim = await newTenant(ctx, 'victim');
+    await ctx.s3.send(
+      new PutObjectCommand({
+        Bucket: ctx.info.dataBucket,
+        Key: `fresh/${victim.tenant}/payroll/salaries.csv`,
+        Body: 'name,salary\nada,100\n',
+      }),
+    );
+    const keys = `minio-root-${Date.now()}`;
+    appendFileSync(
+      ctx.info.secretsFile,
+      `${secretVariable(keys)}='${JSON.stringify(ctx.info.credentials)}'\n`,
+    );
+    const loot = { type: 's3', bucket: ctx.info.dataBucket, prefix: `fresh/${victim.tenant}/` };
+
+    // Act: the exact request of the attack, then with credentials that can read the bucket
+    const bare = await call('PUT', '/datasets/loot/connector', { source: loot });
+    const withKeys = await call('PUT', '/datasets/loot/connector', {
+      source: { ...loot, endpoint: ctx.info.endpoints.s3, secretName: keys },
+    });
+    const run = await call('POST', '/datasets/loot/connector/runs');
+    const copied = await ctx.s3.send(
+      new ListObjectsV2Command({ Bucket: ctx.info.dataBucket, Prefix: `fresh/${tenant}/loot/` }),
+    );
+
+    // Assess
+    expect(bare.status).toBe(400);
+    expect(String(bare.body?.message)).toContain('secretName');
+    expect(withKeys.status).toBe(400);
+    expect(withKeys.body?.error).toBe('InvalidInputError');
+    expect(String(withKeys.body?.message)).toContain("this deployment's own buckets");
+    expect(run.status).toBe(404);
+    expect(copied.KeyCount).toBe(0);
   });
 
   it('deletes a connector', async () => {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConnectorStore } from '../../shared/adapters/dynamo-connector-store.js';
+import { S3DropBox } from '../../shared/adapters/s3-drop-box.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { EnvSecrets, secretVariable } from '../../shared/adapters/secrets.js';
 import { type PullDeps, runConnector } from '../../shared/app/connectors.js';
@@ -36,7 +37,8 @@ let api: RecordsApi;
 function deps(overrides: Partial<PullDeps> = {}): PullDeps {
   return {
     connectors,
-    store,
+    drop: new S3DropBox(ctx.s3, ctx.info.dataBucket),
+    deploymentBuckets: [ctx.info.dataBucket],
     sources: sourceFactory({
       AWS_REGION: ctx.info.region,
       CONNECTOR_NETWORK_POLICY: 'public',
@@ -419,5 +421,78 @@ describe('an S3 connector run', () => {
     expect(second.counts).toMatchObject({ written: 1, skipped: 3 });
     expect(second.files[0]?.endsWith('d.jsonl')).toBe(true);
     expect(third.counts.written).toBe(0);
+  });
+});
+
+describe("an S3 connector on the deployment's own bucket", () => {
+  it('fails its run without copying, even when stored before such sources were refused', async () => {
+    // Prepare: written straight to the store, as a connector saved by an older release would be
+    const victim = `victim-${randomBytes(4).toString('hex')}`;
+    await ctx.s3.send(
+      new PutObjectCommand({
+        Bucket: ctx.info.dataBucket,
+        Key: `fresh/${victim}/hr/pay.csv`,
+        Body: 'a\n1\n',
+      }),
+    );
+    const dataset = 'own-bucket';
+    await connectors.putConnector(
+      tenant,
+      dataset,
+      {
+        scheduleMinutes: 30,
+        enabled: false,
+        source: connectorConfigSchema.parse({
+          type: 's3',
+          bucket: ctx.info.dataBucket,
+          prefix: `fresh/${victim}/`,
+          endpoint: ctx.info.endpoints.s3,
+          secretName: MINIO_SECRET,
+        }),
+      },
+      { at: new Date().toISOString(), resetWatermark: false },
+    );
+
+    // Act
+    const run = await leaseAndRun(dataset);
+
+    // Assess
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.name).toBe('SourceError');
+    expect(run.error?.message).toContain("this deployment's own buckets");
+    expect(run.counts.written).toBe(0);
+    expect(await new S3DropBox(ctx.s3, ctx.info.dataBucket).exists(`fresh/${tenant}/${dataset}/`)).toBe(
+      false,
+    );
+  });
+});
+
+describe('the drop box the pull writes through', () => {
+  it('creates a key once, never replaces it, and tells existence by listing', async () => {
+    // Prepare
+    const drop = new S3DropBox(ctx.s3, ctx.info.dataBucket);
+    const key = `fresh/${tenant}/drop/${randomBytes(4).toString('hex')}.csv`;
+
+    // Act
+    const before = await drop.exists(key);
+    const first = await drop.put(key, new TextEncoder().encode('a\n1\n'));
+    const second = await drop.put(key, new TextEncoder().encode('a\n2\n'));
+    const streamed = await drop.write(
+      key,
+      (async function* () {
+        yield new TextEncoder().encode('a\n3\n');
+      })(),
+    );
+    const prefixOnly = await drop.exists(key.slice(0, -4));
+    const stored = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.info.dataBucket, Key: key }));
+
+    // Assess
+    expect(before).toBe(false);
+    expect(first.created).toBe(true);
+    expect(second.created).toBe(false);
+    expect(streamed.created).toBe(false);
+    expect(await drop.exists(key)).toBe(true);
+    expect(prefixOnly).toBe(false);
+    expect(await stored.Body?.transformToString()).toBe('a\n1\n');
   });
 });

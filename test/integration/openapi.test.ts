@@ -91,7 +91,12 @@ describe('GET /openapi.json on the local cloud', () => {
     const json = { 'content-type': 'application/json' };
     const settings = {
       enabled: false,
-      source: { type: 's3', bucket: 'no-such-bucket-for-openapi', endpoint: ctx.info.endpoints.s3 },
+      source: {
+        type: 's3',
+        bucket: 'no-such-bucket-for-openapi',
+        endpoint: ctx.info.endpoints.s3,
+        secretName: 'no-such-secret',
+      },
     };
 
     // Act

@@ -453,7 +453,13 @@ describe('connectors', () => {
     });
     const bucket = formatConnector({
       ...base,
-      source: { type: 's3', bucket: 'landing', prefix: 'exports/', batchSize: 100 },
+      source: {
+        type: 's3',
+        bucket: 'landing',
+        prefix: 'exports/',
+        secretName: 'landing-keys',
+        batchSize: 100,
+      },
     });
 
     expect(database).toMatch(/source\s+postgresql table public\.orders, credentials from secret orders-db/);
@@ -461,7 +467,7 @@ describe('connectors', () => {
     expect(database).toMatch(/columns\s+critical id/);
     expect(database).toMatch(/watermark\s+- \(the next run reads from the start\)/);
     expect(database).toMatch(/last run\s+- \(none yet\)/);
-    expect(bucket).toMatch(/source\s+s3:\/\/landing\/exports\/, the function's own role/);
+    expect(bucket).toMatch(/source\s+s3:\/\/landing\/exports\/, credentials from secret landing-keys/);
     expect(bucket).not.toMatch(/columns/);
   });
 

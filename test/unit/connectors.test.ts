@@ -6,6 +6,7 @@ import {
   evaluateJsonPath,
   firstPageRequest,
   isAfterWatermark,
+  namesDeploymentBucket,
   nextPageRequest,
   nextWatermark,
   paginationSchema,
@@ -52,10 +53,35 @@ describe('connectorConfigSchema', () => {
       bucket: 'other-bucket',
       prefix: 'exports/',
       endpoint: 'http://127.0.0.1:9000',
+      secretName: 'minio-keys',
     });
 
     // Assess
     expect(r.success).toBe(true);
+  });
+
+  it("refuses an s3 connector without a secret: a pull never reads with the deployment's own role", () => {
+    // Act
+    const r = connectorConfigSchema.safeParse({ type: 's3', bucket: 'other-bucket', prefix: 'exports/' });
+
+    // Assess
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['secretName']);
+  });
+
+  it("tells an s3 source naming one of the deployment's buckets, whatever the endpoint", () => {
+    // Prepare
+    const own = ['strata-databucket-1a2b', 'strata-accesslogs-3c4d'];
+    const s3 = (bucket: string, endpoint?: string) =>
+      connectorConfigSchema.parse({ type: 's3', bucket, secretName: 'k', ...(endpoint && { endpoint }) });
+
+    // Act / Assess
+    expect(namesDeploymentBucket(s3('strata-databucket-1a2b'), own)).toBe(true);
+    expect(namesDeploymentBucket(s3('strata-accesslogs-3c4d', 'https://other.example'), own)).toBe(true);
+    expect(namesDeploymentBucket(s3('partner-exports'), own)).toBe(false);
+    expect(
+      namesDeploymentBucket(connectorConfigSchema.parse({ type: 'rest', url: 'https://x.example' }), own),
+    ).toBe(false);
   });
 
   it('rejects secret values smuggled in as names, unknown types and out-of-range limits', () => {
