@@ -163,6 +163,8 @@ export async function driftStage(
     ]);
     report = compareDatasets(referenceSide, currentSide, {
       ...options,
+      identifierColumns: settings.identifierColumns,
+      inferIdentifiers: settings.inferIdentifiers,
       thresholds,
       reference: { version: referenceNumber, pinned },
     });
@@ -189,6 +191,7 @@ export async function driftStage(
     severity: report.severity,
     referenceVersion: referenceNumber,
     driftTypes: report.driftTypes.map((h) => h.type),
+    excludedColumns: report.excludedColumns.map((c) => c.column),
   });
   return {
     status: report.status,

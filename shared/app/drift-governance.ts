@@ -3,10 +3,13 @@
  * thresholds, column roles), a version's reports, and a person's promotion of a held version.
  */
 import type { DriftSettings } from '../domain/dataset.js';
+import type { DriftReport } from '../domain/drift/report.js';
 import { resolveThresholds } from '../domain/drift/severity.js';
 import { isValidName } from '../domain/object-key.js';
+import type { QualityReport } from '../domain/quality/types.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../ports.js';
+import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/html.js';
 
 export interface GovernanceDeps {
   datasets: DatasetStore;
@@ -59,6 +62,15 @@ export async function putDriftSettings(
   if (settings.labelColumn !== undefined && settings.labelColumn === settings.predictionColumn) {
     throw new InvalidInputError('label_column and prediction_column must differ');
   }
+  // The label and prediction are what concept drift is measured on: excluding them would hide it.
+  for (const [field, name] of [
+    ['label_column', settings.labelColumn],
+    ['prediction_column', settings.predictionColumn],
+  ] as const) {
+    if (name !== undefined && settings.identifierColumns?.includes(name)) {
+      throw new InvalidInputError(`identifier_columns names the ${field} "${name}"`);
+    }
+  }
   const compact = Object.fromEntries(
     Object.entries(settings).filter(([, v]) => v !== undefined),
   ) as DriftSettings;
@@ -88,14 +100,27 @@ export async function getVersionReport(
       `version ${version} of dataset "${dataset}" has no ${kind} report (made before ${kind} checks)`,
     );
   }
-  if (format === 'html') {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of deps.store.read({ bucket: deps.store.bucket, key: keys.htmlKey }))
-      chunks.push(chunk);
-    return { kind: 'html', html: Buffer.concat(chunks).toString('utf8') };
-  }
   const document = await deps.store.getJson(keys.reportKey);
   if (document === undefined) throw new NotFoundError(`the ${kind} report of version ${version} is missing`);
+  if (format === 'html') {
+    // Rendered from the JSON with the version record, not read from the HTML the stage stored: that
+    // was written before the version stage gave the file its number, and says "not versioned", which
+    // was true of the file then and stays so in the stored bytes.
+    const meta: ReportMeta = {
+      tenant,
+      dataset,
+      version,
+      fileId: record.sourceFileId,
+      sourceKey: record.sourceKey,
+      // The stage ran moments before the version was committed; the report records no time of its own.
+      createdAt: record.createdAt,
+    };
+    const html =
+      kind === 'drift'
+        ? renderDriftHtml(document as DriftReport, meta)
+        : renderQualityHtml(document as QualityReport, meta);
+    return { kind: 'html', html };
+  }
   return {
     kind: 'json',
     document: {

@@ -166,6 +166,14 @@ export function formatDrift(doc: DriftDocument): string {
       driftRows(r.columns),
     ),
   );
+  // Reports stored before exclusions existed have no list.
+  const excluded = r.excludedColumns ?? [];
+  if (excluded.length > 0) {
+    const named = excluded.map(
+      (e) => `${e.column} (${e.reason}, ${e.source === 'settings' ? 'drift settings' : 'inferred'})`,
+    );
+    lines.push(`not compared: ${named.join(', ')}`);
+  }
   for (const hint of r.driftTypes) lines.push(`${hint.type}: ${hint.message}`);
   if (r.performance) {
     const p = r.performance;

@@ -43,6 +43,13 @@ export interface DriftSettings {
   predictionColumn?: string | undefined;
   /** Event-time column: not compared for drift; orders rows for constant periods and noise. */
   timeColumn?: string | undefined;
+  /** Columns never compared for drift (identifiers), whatever inference says; absent ones are ignored. */
+  identifierColumns?: string[] | undefined;
+  /**
+   * Whether drift infers identifier columns from the data (domain/drift/identifiers.ts) and excludes them.
+   * Default true; false compares every column not in `identifierColumns`.
+   */
+  inferIdentifiers?: boolean | undefined;
 }
 
 export interface DatasetRecord extends DatasetSummary {

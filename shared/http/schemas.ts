@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CONNECTOR_RUN_ID, connectorSettingsSchema } from '../domain/connector-runs.js';
 import { SEVERITIES } from '../domain/drift/severity.js';
+import { FILE_STATUSES, type FileStatus } from '../domain/file-record.js';
 import { retentionPolicySchema } from '../domain/lifecycle.js';
 import { NODE_TYPES } from '../domain/lineage.js';
 import { QUALITY_STATUSES } from '../domain/quality/types.js';
@@ -131,6 +132,17 @@ export const driftSettingsBody = z
     label_column: z.string().min(1).max(255).optional(),
     prediction_column: z.string().min(1).max(255).optional(),
     time_column: z.string().min(1).max(255).optional(),
+    identifier_columns: z
+      .array(z.string().min(1).max(255))
+      .max(1000)
+      .optional()
+      .describe('columns never compared for drift (identifiers); a column the file lacks is ignored'),
+    infer_identifiers: z
+      .boolean()
+      .optional()
+      .describe(
+        'default true: exclude columns that are unique on both sides and named like an id or ordered in the file; false compares every column not in identifier_columns',
+      ),
     thresholds: z
       .object({
         psi: severityCuts.optional(),
@@ -154,6 +166,8 @@ export const driftSettingsBody = z
     labelColumn: s.label_column,
     predictionColumn: s.prediction_column,
     timeColumn: s.time_column,
+    identifierColumns: s.identifier_columns,
+    inferIdentifiers: s.infer_identifiers,
     thresholds: t && {
       psi: t.psi,
       jsDivergence: t.js_divergence,
@@ -185,13 +199,18 @@ export const uploadRequestBody = z
 
 export const uploadRequestsBody = z.object({ files: z.array(uploadRequestBody).min(1).max(100) }).strict();
 
+const lowerFileStatuses = FILE_STATUSES.map((s) => s.toLowerCase() as Lowercase<FileStatus>);
+
+/**
+ * `GET /files?status=&type=&dataset=`. Status in lower case, or upper case as file records spell it
+ * (`QUARANTINED`): both are listed, so the document still names every accepted value.
+ */
 export const listFilesQuery = paginationQuery.extend({
   status: z
-    .enum(['fresh', 'used', 'archived', 'deprecated', 'quarantined', 'duplicate'])
-    .transform(
-      (s) => s.toUpperCase() as 'FRESH' | 'USED' | 'ARCHIVED' | 'DEPRECATED' | 'QUARANTINED' | 'DUPLICATE',
-    )
-    .optional(),
+    .enum([...lowerFileStatuses, ...FILE_STATUSES])
+    .transform((s) => s.toUpperCase() as FileStatus)
+    .optional()
+    .describe('a file status, lower or upper case'),
   type: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
   dataset: z.string().min(1).max(63).optional(),
 });

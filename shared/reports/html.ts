@@ -13,6 +13,7 @@ import type {
   ColumnDrift,
   DriftReport,
   DriftTypeHint,
+  ExcludedColumn,
   NumericColumnDrift,
   PerformanceComparison,
   SkippedColumn,
@@ -48,7 +49,10 @@ export {
 export interface ReportMeta {
   tenant: string;
   dataset: string;
-  /** The version the report is about; absent before the file got one (a held or rejected file). */
+  /**
+   * The version the report is about; absent when rendered before the version stage gave the file one
+   * (the HTML the stages store, and the reports of files that never got a version).
+   */
   version?: number;
   fileId: string;
   sourceKey: string;
@@ -358,6 +362,14 @@ function missingRow(
   };
 }
 
+/**
+ * Whose U the statistic is. Reports are rendered again when served, and those stored before `uOf`
+ * existed hold the reference's U (the reference was the first sample then).
+ */
+function uOwner(col: NumericColumnDrift): 'current' | 'reference' {
+  return (col.mannWhitney as { uOf?: string }).uOf === 'current' ? 'current' : 'reference';
+}
+
 function numericTests(col: NumericColumnDrift, t: DriftThresholds): string {
   const rows: MetricRow[] = [
     {
@@ -369,6 +381,7 @@ function numericTests(col: NumericColumnDrift, t: DriftThresholds): string {
     },
     {
       name: 'Mann–Whitney U',
+      note: `of the ${uOwner(col) === 'current' ? 'current file' : 'reference'}`,
       value: formatNumber(col.mannWhitney.statistic),
       pValue: { value: col.mannWhitney.pValue, alpha: t.alpha },
     },
@@ -526,6 +539,29 @@ function skippedCard(skipped: readonly SkippedColumn[]): string {
   );
 }
 
+const EXCLUSION_SOURCES: Record<ExcludedColumn['source'], string> = {
+  inferred: 'inferred from the data',
+  settings: 'drift settings',
+};
+
+function excludedCard(excluded: readonly ExcludedColumn[]): string {
+  if (excluded.length === 0) return '';
+  const rows = excluded
+    .map(
+      (e) =>
+        `<tr data-column="${escapeHtml(e.column)}"><td>${escapeHtml(e.column)}</td><td>${escapeHtml(e.type)}</td>` +
+        `<td>${escapeHtml(e.reason)}</td><td>${EXCLUSION_SOURCES[e.source] ?? escapeHtml(e.source)}</td><td>${escapeHtml(e.detail)}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<section class="card excluded"><h2>Excluded columns</h2>` +
+    `<p class="muted">Not compared: an identifier has no distribution, and its new values would always look like drift. ` +
+    `The dataset's drift settings change which columns are excluded: <code>identifier_columns</code> names them, ` +
+    `<code>infer_identifiers: false</code> stops inferring them.</p>` +
+    `<table><thead><tr><th>column</th><th>type</th><th>reason</th><th>source</th><th>evidence</th></tr></thead><tbody>${rows}</tbody></table></section>`
+  );
+}
+
 function thresholdsCard(t: DriftThresholds): string {
   const cuts: Array<[string, { low: number; moderate: number; high: number; critical: number }]> = [
     ['PSI', t.psi],
@@ -569,6 +605,8 @@ export function renderDriftHtml(report: DriftReport, meta: ReportMeta): string {
     recommendationsCard(report.recommendations) +
     overviewCard(compared) +
     compared.map((col, i) => columnSection(col, `col-${i}`, report.thresholds)).join('') +
+    // Reports stored before exclusions existed have no list.
+    excludedCard(report.excludedColumns ?? []) +
     skippedCard(skipped) +
     (report.status === 'COMPARED' ? thresholdsCard(report.thresholds) : '');
   return page(`Drift · ${meta.dataset} ${versionLabel(meta.version)}`, body, meta);

@@ -276,6 +276,32 @@ describe('formatting', () => {
     expect(out).toContain('→ RETRAIN: retrain');
   });
 
+  it('names the columns a drift report left out as identifiers', () => {
+    // Prepare
+    const report = {
+      status: 'COMPARED',
+      reference: { version: 1, pinned: false, rows: 10 },
+      current: { rows: 10 },
+      severity: 'NONE',
+      severityCounts: { NONE: 1 },
+      columns: [],
+      excludedColumns: [
+        { column: 'customer_id', type: 'int', reason: 'identifier', source: 'inferred', detail: '' },
+        { column: 'row', type: 'int', reason: 'identifier', source: 'settings', detail: '' },
+      ],
+      driftTypes: [],
+      recommendations: [],
+    } as unknown as DriftReport;
+
+    // Act
+    const out = formatDrift({ dataset: 'd', version: 2, status: 'READY', report });
+
+    // Assess
+    expect(out).toContain(
+      'not compared: customer_id (identifier, inferred), row (identifier, drift settings)',
+    );
+  });
+
   it('says a first version has nothing to compare', () => {
     const report = { status: 'NO_REFERENCE', reference: null, columns: [] } as unknown as DriftReport;
     expect(formatDrift({ dataset: 'd', version: 1, status: 'READY', report })).toMatch(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,8 @@ import {
   createDriftCollector,
   type DriftCollectorOptions,
   type DriftReport,
+  type IdentifierOptions,
+  isIdentifierName,
   ksTwoSample,
   ksTwoSampleSorted,
   mannWhitneyU,
@@ -64,7 +67,7 @@ function collect(
 function compare(
   ref: Record<string, CellValue>[],
   cur: Record<string, CellValue>[],
-  options: DriftCollectorOptions = {},
+  options: DriftCollectorOptions & IdentifierOptions = {},
   tableSchema = schema,
 ): DriftReport {
   return compareDatasets(collect(ref, options, tableSchema), collect(cur, options, tableSchema), {
@@ -302,6 +305,217 @@ describe('compareDatasets', () => {
       reference: null,
       current: { rows: 42 },
     });
+  });
+});
+
+describe('Mann–Whitney in a comparison', () => {
+  interface VectorCase {
+    name: string;
+    kind: string;
+    a: number[];
+    b: number[];
+    mannWhitney: { statistic: number; pValue: number };
+  }
+  const vectors = JSON.parse(
+    readFileSync(new URL('../drift-vectors/vectors.json', import.meta.url), 'utf8'),
+  ) as { cases: VectorCase[] };
+  const one: TableSchema = { columns: [{ name: 'x', type: 'float', nullable: false }] };
+
+  it.each(vectors.cases.filter((c) => c.kind === 'numeric').map((c) => [c.name, c] as const))(
+    "reports the current sample's U, as SciPy's mannwhitneyu(current, reference), for %s",
+    (_, c) => {
+      // Prepare: the vectors hold mannwhitneyu(a, b), U of a; here a is the reference and b the current
+      // file, and U(b) = n_a·n_b − U(a), so SciPy's mannwhitneyu(b, a).statistic is that complement.
+      const reference = collect(
+        c.a.map((x) => ({ x })),
+        {},
+        one,
+      );
+      const current = collect(
+        c.b.map((x) => ({ x })),
+        {},
+        one,
+      );
+
+      // Act
+      const report = compareDatasets(reference, current, { reference: { version: 1, pinned: false } });
+
+      // Assess: the p-value is symmetric, the statistic is the current sample's and says so.
+      const x = column<NumericColumnDrift>(report, 'x');
+      expect(x.mannWhitney.uOf).toBe('current');
+      expect(x.mannWhitney.statistic).toBeCloseTo(c.a.length * c.b.length - c.mannWhitney.statistic, 6);
+      expect(x.mannWhitney.pValue).toBeCloseTo(c.mannWhitney.pValue, 12);
+    },
+  );
+});
+
+describe('identifier columns', () => {
+  const orders: TableSchema = {
+    columns: [
+      { name: 'id', type: 'int', nullable: false },
+      { name: 'order_id', type: 'string', nullable: false },
+      { name: 'customerId', type: 'int', nullable: true },
+      { name: 'store_id', type: 'int', nullable: false },
+      { name: 'price', type: 'float', nullable: false },
+      { name: 'amount', type: 'float', nullable: false },
+    ],
+  };
+
+  /**
+   * One batch of orders: `id` auto-increments from `firstId`, `order_id` is a unique code in no order,
+   * `customerId` is a unique number in no order (with a gap), `store_id` repeats (a foreign key), `price`
+   * is unique but the file is sorted by it, `amount` is an ordinary feature.
+   */
+  function orderRows(rows: number, firstId: number, seed: number) {
+    const z = normal(seed);
+    const u = random(seed + 1);
+    const codes = Array.from({ length: rows }, (_, i) => `o-${(firstId + i) * 7919}`);
+    for (let i = rows - 1; i > 0; i--) {
+      const j = Math.floor(u() * (i + 1));
+      [codes[i], codes[j]] = [codes[j] as string, codes[i] as string];
+    }
+    const prices = Array.from({ length: rows }, (_, i) => 10 + i * 0.01 + u() * 0.001).sort((a, b) => a - b);
+    return Array.from({ length: rows }, (_, i) => ({
+      id: firstId + i,
+      order_id: codes[i] ?? null,
+      customerId: i === 3 ? null : ((firstId + i) * 104_729) % 1_000_003,
+      store_id: 1 + Math.floor(u() * 5),
+      price: prices[i] ?? 0,
+      amount: 50 + 10 * z(),
+    }));
+  }
+
+  it('excludes an auto-increment id from drift and says why, instead of calling every batch CRITICAL', () => {
+    // Prepare: the second batch continues the ids of the first; nothing else moves.
+    const reference = orderRows(2000, 1, 31);
+    const current = orderRows(2000, 2001, 32);
+
+    // Act
+    const report = compare(reference, current, {}, orders);
+
+    // Assess
+    expect(report.columns.map((c) => c.column)).not.toContain('id');
+    expect(report.excludedColumns).toContainEqual(
+      expect.objectContaining({ column: 'id', reason: 'identifier', source: 'inferred' }),
+    );
+    expect(['NONE', 'LOW']).toContain(report.severity);
+    expect(report.recommendations.map((r) => r.code)).not.toContain('RETRAIN');
+  });
+
+  it('infers unordered unique columns named like identifiers, and only those', () => {
+    // Prepare
+    const reference = orderRows(1500, 1, 33);
+    const current = orderRows(1500, 1501, 34);
+
+    // Act
+    const report = compare(reference, current, {}, orders);
+
+    // Assess: unique + named (order_id, customerId despite a null) is an identifier; a repeated
+    // store_id is a foreign key with a real distribution, and a unique measurement the file happens to
+    // be sorted by (price, a float) is compared too.
+    expect(report.excludedColumns.map((c) => c.column).sort()).toEqual(['customerId', 'id', 'order_id']);
+    expect(column<{ kind: string }>(report, 'store_id').kind).toBe('numeric');
+    expect(column<{ kind: string }>(report, 'price').kind).toBe('numeric');
+    expect(column<{ kind: string }>(report, 'amount').kind).toBe('numeric');
+  });
+
+  it('infers an identifier from order alone only when it is unique, ordered and long enough on both sides', () => {
+    // Prepare: `seq` counts up in both files; `rank` counts up in the reference only; `tiny` has too
+    // few rows for its order to mean anything.
+    const seqSchema: TableSchema = {
+      columns: [
+        { name: 'seq', type: 'int', nullable: false },
+        { name: 'rank', type: 'int', nullable: false },
+      ],
+    };
+    const u = random(35);
+    const ref = Array.from({ length: 300 }, (_, i) => ({ seq: 10 * i, rank: i }));
+    const cur = Array.from({ length: 300 }, (_, i) => ({ seq: 5000 + 10 * i, rank: Math.floor(u() * 300) }));
+    const tinyRef = Array.from({ length: 5 }, (_, i) => ({ seq: i, rank: i }));
+    const tinyCur = Array.from({ length: 5 }, (_, i) => ({ seq: 100 + i, rank: 100 + i }));
+
+    // Act
+    const report = compare(ref, cur, {}, seqSchema);
+    const tiny = compare(tinyRef, tinyCur, {}, seqSchema);
+
+    // Assess
+    expect(report.excludedColumns).toEqual([
+      {
+        column: 'seq',
+        type: 'int',
+        reason: 'identifier',
+        source: 'inferred',
+        detail: 'every value unique and increasing in file order on both sides',
+      },
+    ]);
+    expect(column<{ kind: string }>(report, 'rank').kind).toBe('numeric');
+    expect(tiny.excludedColumns).toEqual([]);
+  });
+
+  it('lets the settings name identifiers and switch inference off', () => {
+    // Prepare
+    const reference = orderRows(1000, 1, 36);
+    const current = orderRows(1000, 1001, 37);
+
+    // Act: store_id forced out, inference off so id is compared like any column.
+    const report = compare(
+      reference,
+      current,
+      { identifierColumns: ['store_id', 'not_in_the_file'], inferIdentifiers: false },
+      orders,
+    );
+
+    // Assess
+    expect(report.excludedColumns).toEqual([
+      {
+        column: 'store_id',
+        type: 'int',
+        reason: 'identifier',
+        source: 'settings',
+        detail: 'named in the drift settings (identifier_columns)',
+      },
+    ]);
+    expect(column<NumericColumnDrift>(report, 'id').severity).toBe('CRITICAL');
+  });
+
+  it('never infers a label or prediction column to be an identifier', () => {
+    // Prepare: a unique, increasing label named like an id.
+    const labelled: TableSchema = { columns: [{ name: 'target_id', type: 'int', nullable: false }] };
+    const rows = (from: number) => Array.from({ length: 100 }, (_, i) => ({ target_id: from + i }));
+
+    // Act
+    const report = compare(rows(0), rows(100), { labelColumn: 'target_id' }, labelled);
+
+    // Assess
+    expect(report.excludedColumns).toEqual([]);
+    expect(column<{ role: string }>(report, 'target_id').role).toBe('label');
+  });
+
+  it('recognises identifier names, not words that merely end in "id" or "key"', () => {
+    // Act & Assess: each line is one column name
+    for (const name of ['id', 'ID', 'uuid', 'GUID', 'key', 'pk', 'user_id', 'order-id', 'customerId']) {
+      expect(isIdentifierName(name), name).toBe(true);
+    }
+    for (const name of ['customerID', 'row key', 'primaryKey', 'id_customer', 'event_uuid']) {
+      expect(isIdentifierName(name), name).toBe(true);
+    }
+    for (const name of [
+      'paid',
+      'valid',
+      'humid',
+      'fluid',
+      'android',
+      'monkey',
+      'turkey',
+      'idle',
+      'identity',
+    ]) {
+      expect(isIdentifierName(name), name).toBe(false);
+    }
+  });
+
+  it('makes a no-reference report that excludes nothing', () => {
+    expect(noReferenceReport(10).excludedColumns).toEqual([]);
   });
 });
 

@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { executionNameFor, fileIdFor, linksFromMetadata } from '../../shared/domain/file-record.js';
+import {
+  executionNameFor,
+  FILE_STATUSES,
+  fileIdFor,
+  linksFromMetadata,
+} from '../../shared/domain/file-record.js';
 import { declaredEdges } from '../../shared/domain/version.js';
+import { listFilesQuery } from '../../shared/http/schemas.js';
 import { decodeS3Key, s3EventSchema } from '../../shared/schemas/ingestion.js';
 
 const sampleEvent = JSON.parse(
@@ -92,5 +98,27 @@ describe('links a file declares in its metadata', () => {
       },
     ]);
     expect(declaredEdges('t1', { dataset: 'd', version: 1 })).toEqual([]);
+  });
+});
+
+describe('the GET /files query', () => {
+  it('accepts a status as file records spell it (upper case) or in lower case, and reads both the same', () => {
+    for (const status of FILE_STATUSES) {
+      // Act
+      const upper = listFilesQuery.parse({ status });
+      const lower = listFilesQuery.parse({ status: status.toLowerCase() });
+
+      // Assess
+      expect(upper.status).toBe(status);
+      expect(lower.status).toBe(status);
+    }
+  });
+
+  it('refuses a status that is not one', () => {
+    // Act
+    const result = listFilesQuery.safeParse({ status: 'LOST' });
+
+    // Assess
+    expect(result.success).toBe(false);
   });
 });

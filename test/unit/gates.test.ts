@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { putDriftSettings } from '../../shared/app/drift-governance.js';
+import type { DriftSettings } from '../../shared/domain/dataset.js';
 import { DEFAULT_DRIFT_THRESHOLDS, resolveThresholds, SEVERITIES } from '../../shared/domain/drift/index.js';
 import { QUALITY_STATUSES } from '../../shared/domain/quality/index.js';
 import { evaluateGates } from '../../shared/domain/version.js';
@@ -83,6 +85,51 @@ describe('drift settings', () => {
     expect(effective.psi).toEqual({ low: 0.05, moderate: 0.1, high: 0.2, critical: 0.4 });
     expect(effective.alpha).toBe(0.01);
     expect(effective.jsDivergence).toEqual(DEFAULT_DRIFT_THRESHOLDS.jsDivergence);
+  });
+
+  it('reads identifier overrides: columns always excluded, and inference switched off', () => {
+    // Act
+    const settings = driftSettingsBody.parse({
+      identifier_columns: ['store_id', 'session'],
+      infer_identifiers: false,
+    });
+    const defaults = driftSettingsBody.parse({});
+
+    // Assess
+    expect(settings).toMatchObject({ identifierColumns: ['store_id', 'session'], inferIdentifiers: false });
+    expect(defaults.identifierColumns).toBeUndefined();
+    expect(defaults.inferIdentifiers).toBeUndefined();
+    expect(driftSettingsBody.safeParse({ identifier_columns: [''] }).success).toBe(false);
+    expect(driftSettingsBody.safeParse({ infer_identifiers: 'no' }).success).toBe(false);
+  });
+
+  it('refuses to exclude the label or prediction column as an identifier', async () => {
+    // Prepare
+    const stored: DriftSettings[] = [];
+    const deps = {
+      datasets: { putDriftSettings: async (_t: string, _d: string, s: DriftSettings) => void stored.push(s) },
+      versions: {},
+    } as unknown as Parameters<typeof putDriftSettings>[0];
+
+    // Act
+    const refused = putDriftSettings(deps, 'acme', 'churn', {
+      labelColumn: 'churned',
+      identifierColumns: ['customer_id', 'churned'],
+    });
+    const accepted = await putDriftSettings(deps, 'acme', 'churn', {
+      labelColumn: 'churned',
+      identifierColumns: ['customer_id'],
+      inferIdentifiers: false,
+    });
+
+    // Assess
+    await expect(refused).rejects.toThrow(/identifier_columns names the label_column "churned"/);
+    expect(accepted.settings).toEqual({
+      labelColumn: 'churned',
+      identifierColumns: ['customer_id'],
+      inferIdentifiers: false,
+    });
+    expect(stored).toHaveLength(1);
   });
 
   it('rejects unknown fields, unknown levels and descending cuts', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { getVersionReport } from '../../shared/app/drift-governance.js';
 import {
   compareDatasets,
   createDriftCollector,
@@ -20,6 +21,7 @@ import {
 } from '../../shared/domain/drift/stats.js';
 import type { QualityReport } from '../../shared/domain/quality/types.js';
 import { batchFromRows, type CellValue, type TableSchema } from '../../shared/domain/table.js';
+import type { VersionRecord } from '../../shared/domain/version.js';
 import {
   escapeHtml,
   formatCount,
@@ -100,7 +102,7 @@ function numericColumn(column: string, severity: Severity, shift: number, seed: 
     reference: ref,
     current: cur,
     ks: ksTwoSample(reference, current),
-    mannWhitney: mannWhitneyU(reference, current),
+    mannWhitney: { ...mannWhitneyU(current, reference), uOf: 'current' },
     psi: psi(refCounts, curCounts),
     jsDivergence: jensenShannon(refCounts, curCounts),
     meanShiftSd: (cur.mean - ref.mean) / ref.std,
@@ -168,6 +170,7 @@ function handMadeReport(hostile = true): DriftReport {
     severityCounts,
     thresholds: DEFAULT_DRIFT_THRESHOLDS,
     columns,
+    excludedColumns: [],
     driftTypes: [
       { type: 'covariate_shift', columns: [shiftedColumn], message: `${shiftedColumn} moved` },
       {
@@ -298,6 +301,64 @@ describe('renderDriftHtml', () => {
     expect(html).toContain('DEGRADED');
   });
 
+  it('lists the columns excluded as identifiers with their evidence, escaped', () => {
+    // Prepare
+    const report = handMadeReport();
+    report.excludedColumns = [
+      {
+        column: 'order_id',
+        type: 'string',
+        reason: 'identifier',
+        source: 'inferred',
+        detail: 'every value unique on both sides, and named like an identifier',
+      },
+      {
+        column: HOSTILE_COLUMN_NAME,
+        type: 'int',
+        reason: 'identifier',
+        source: 'settings',
+        detail: 'named in the drift settings (identifier_columns)',
+      },
+    ];
+
+    // Act
+    const html = renderDriftHtml(report, META);
+
+    // Assess
+    const card = /<section class="card excluded">.*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(card).toContain('Excluded columns');
+    expect(card).toContain('<tr data-column="order_id"><td>order_id</td><td>string</td><td>identifier</td>');
+    expect(card).toContain('every value unique on both sides, and named like an identifier');
+    expect(card).toContain('data-column="&lt;script&gt;alert(1)&lt;/script&gt;"');
+    expect(card).toContain('identifier_columns');
+    expect(card).not.toContain('<script');
+    expect(sectionSeverities(html)).toHaveLength(5);
+  });
+
+  it('leaves the excluded-columns card out when nothing was excluded', () => {
+    // Act
+    const html = renderDriftHtml(handMadeReport(), META);
+
+    // Assess
+    expect(html).not.toContain('class="card excluded"');
+  });
+
+  it("says whose U the Mann–Whitney statistic is, the reference's in reports made before it said", () => {
+    // Prepare: a stored report from before `uOf` holds the reference's U.
+    const report = handMadeReport(false);
+    const legacy = handMadeReport(false);
+    for (const c of legacy.columns) if (c.kind === 'numeric') delete (c.mannWhitney as { uOf?: string }).uOf;
+
+    // Act
+    const html = renderDriftHtml(report, META);
+    const legacyHtml = renderDriftHtml(legacy, META);
+
+    // Assess
+    expect(html).toContain('Mann–Whitney U <span class="muted">of the current file</span>');
+    expect(html).not.toContain('of the reference</span>');
+    expect(legacyHtml).toContain('Mann–Whitney U <span class="muted">of the reference</span>');
+  });
+
   it('prints non-finite metrics as words', () => {
     // Prepare
     const report = handMadeReport();
@@ -393,6 +454,100 @@ describe('renderQualityHtml', () => {
     for (const needle of ['http://', 'https://', 'src=', '<script', '<img', 'url(']) {
       expect(html).not.toContain(needle);
     }
+  });
+});
+
+describe("serving a version's HTML report", () => {
+  /**
+   * A held version 3 whose reports the drift and quality stages wrote before the version stage gave it a
+   * number: the stored HTML says "not versioned", the stored JSON is the report itself.
+   */
+  function fixture() {
+    const drift = handMadeReport(false);
+    const quality = qualityReport('temperature', 'plain');
+    const fileMeta: ReportMeta = {
+      ...META,
+      version: undefined,
+      fileId: 'f_9',
+      sourceKey: 'fresh/acme/churn/day-3.csv',
+    };
+    const record = {
+      tenant: 'acme',
+      dataset: 'churn',
+      version: 3,
+      status: 'HELD',
+      sourceFileId: 'f_9',
+      sourceKey: 'fresh/acme/churn/day-3.csv',
+      createdAt: '2026-11-03T08:00:00.000Z',
+      drift: {
+        status: 'COMPARED',
+        severity: 'CRITICAL',
+        referenceVersion: 6,
+        reportKey: 'reports/acme/churn/f_9/drift.json',
+        htmlKey: 'reports/acme/churn/f_9/drift.html',
+      },
+      quality: {
+        status: 'GOOD',
+        score: 87,
+        reportKey: 'reports/acme/churn/f_9/quality.json',
+        htmlKey: 'reports/acme/churn/f_9/quality.html',
+      },
+    } as unknown as VersionRecord;
+    const objects = new Map<string, unknown>([
+      ['reports/acme/churn/f_9/drift.json', drift],
+      ['reports/acme/churn/f_9/drift.html', renderDriftHtml(drift, fileMeta)],
+      ['reports/acme/churn/f_9/quality.json', quality],
+      ['reports/acme/churn/f_9/quality.html', renderQualityHtml(quality, fileMeta)],
+    ]);
+    const writes: string[] = [];
+    const deps = {
+      versions: { getVersion: async (_t: string, _d: string, v: number) => (v === 3 ? record : undefined) },
+      store: {
+        bucket: 'data',
+        getJson: async (key: string) => objects.get(key),
+        async *read(ref: { key: string }) {
+          yield new TextEncoder().encode(String(objects.get(ref.key)));
+        },
+        putJson: async (key: string) => void writes.push(key),
+        write: async (key: string) => void writes.push(key),
+      },
+    } as unknown as Parameters<typeof getVersionReport>[0];
+    return { deps, objects, writes };
+  }
+
+  it('names the version in the drift report, though the stage wrote it before the version existed', async () => {
+    // Prepare
+    const { deps, objects, writes } = fixture();
+    const stored = String(objects.get('reports/acme/churn/f_9/drift.html'));
+
+    // Act
+    const served = await getVersionReport(deps, 'acme', 'churn', 3, 'drift.html');
+
+    // Assess: the page names v3, the file and source it came from; the stored bytes stay as written.
+    expect(stored).toContain('not versioned');
+    expect(served.kind).toBe('html');
+    const html = served.kind === 'html' ? served.html : '';
+    expect(html).toContain('<h1>Drift report · churn v3</h1>');
+    expect(html).toContain('<dt>Version</dt><dd>v3</dd>');
+    expect(html).not.toContain('not versioned');
+    expect(html).toContain('fresh/acme/churn/day-3.csv');
+    expect(html).toContain('file f_9');
+    expect(html).toContain('v6 (pinned baseline)');
+    expect(writes).toEqual([]);
+    expect(String(objects.get('reports/acme/churn/f_9/drift.html'))).toBe(stored);
+  });
+
+  it('names the version in the quality report too', async () => {
+    // Prepare
+    const { deps } = fixture();
+
+    // Act
+    const served = await getVersionReport(deps, 'acme', 'churn', 3, 'quality.html');
+
+    // Assess
+    const html = served.kind === 'html' ? served.html : '';
+    expect(html).toContain('<h1>Data quality report · churn v3</h1>');
+    expect(html).not.toContain('not versioned');
   });
 });
 

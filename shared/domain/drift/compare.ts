@@ -7,8 +7,18 @@
  * Numeric tests run on the values themselves, not on sketches: KS and Mann–Whitney on sketches would
  * not match SciPy, and a million doubles is 8 MB. Past `maxValues` per column a side keeps a uniform
  * reservoir sample (deterministic seed), and the report says `sampled`.
+ *
+ * Identifier columns (identifiers.ts) are left out of the comparison and listed in `excludedColumns`.
  */
 import type { CellValue, ColumnType, RecordBatch, TableSchema } from '../table.js';
+import {
+  type IdentifierEvidence,
+  inferIdentifier,
+  newOrderTracker,
+  type OrderTracker,
+  orderOf,
+  trackOrder,
+} from './identifiers.js';
 import type {
   CategoricalColumnDrift,
   CategoryCount,
@@ -17,6 +27,7 @@ import type {
   DriftRecommendation,
   DriftReport,
   DriftTypeHint,
+  ExcludedColumn,
   HistogramPair,
   NumericColumnDrift,
   PerformanceComparison,
@@ -81,6 +92,10 @@ interface NumericCollected {
   seen: number;
   /** The kept values (all of them, or the reservoir), unsorted until `compareDatasets` sorts them. */
   values: Float64Array;
+  /** `values` is sorted ascending (done once, in place, by `sortedValues`). */
+  sorted: boolean;
+  /** Strict order of every finite value in file order, for identifier inference. */
+  order: OrderTracker<number>;
   /** Streaming moments and range over every finite value, not just the sample. */
   mean: number;
   m2: number;
@@ -96,6 +111,9 @@ interface CategoricalCollected {
   counts: Map<string, number>;
   /** More than `maxCategories` distinct values: counting stopped. */
   overflow: boolean;
+  /** A counted value was seen again: the column is not unique. */
+  repeated: boolean;
+  order: OrderTracker<string>;
 }
 
 export type CollectedColumn = NumericCollected | CategoricalCollected;
@@ -149,12 +167,23 @@ export function createDriftCollector(
             missing: 0,
             seen: 0,
             values: new Float64Array(Math.min(maxValues, 65_536)),
+            sorted: false,
+            order: newOrderTracker<number>(),
             mean: 0,
             m2: 0,
             min: Number.POSITIVE_INFINITY,
             max: Number.NEGATIVE_INFINITY,
           }
-        : { kind: 'categorical', type: c.type, rows: 0, missing: 0, counts: new Map(), overflow: false },
+        : {
+            kind: 'categorical',
+            type: c.type,
+            rows: 0,
+            missing: 0,
+            counts: new Map(),
+            overflow: false,
+            repeated: false,
+            order: newOrderTracker<string>(),
+          },
     );
   }
   const hasColumn = (name: string | undefined) => schema.columns.some((c) => c.name === name);
@@ -173,6 +202,7 @@ export function createDriftCollector(
         continue;
       }
       col.seen++;
+      trackOrder(col.order, v);
       const delta = v - col.mean;
       col.mean += delta / col.seen;
       col.m2 += delta * (v - col.mean);
@@ -202,9 +232,12 @@ export function createDriftCollector(
         continue;
       }
       const key = String(v);
+      trackOrder(col.order, key);
       const count = col.counts.get(key);
-      if (count !== undefined) col.counts.set(key, count + 1);
-      else if (col.counts.size < maxCategories) col.counts.set(key, 1);
+      if (count !== undefined) {
+        col.counts.set(key, count + 1);
+        col.repeated = true;
+      } else if (col.counts.size < maxCategories) col.counts.set(key, 1);
       else col.overflow = true;
     }
   }
@@ -254,7 +287,14 @@ export function createDriftCollector(
   };
 }
 
-export interface CompareOptions extends DriftRoles {
+export interface IdentifierOptions {
+  /** Columns never compared, whatever their values (the settings' `identifier_columns`). */
+  identifierColumns?: readonly string[] | undefined;
+  /** Infer identifier columns from the data (identifiers.ts). Default true. */
+  inferIdentifiers?: boolean | undefined;
+}
+
+export interface CompareOptions extends DriftRoles, IdentifierOptions {
   thresholds?: DriftThresholds;
   reference: { version: number; pinned: boolean };
 }
@@ -264,6 +304,52 @@ function roleOf(column: string, roles: DriftRoles): ColumnRole {
   if (column === roles.predictionColumn) return 'prediction';
   if (column === roles.timeColumn) return 'time';
   return 'feature';
+}
+
+/** The kept values sorted ascending, in place and once: the collected arrays belong to the comparison. */
+function sortedValues(col: NumericCollected): Float64Array {
+  if (!col.sorted) {
+    col.values = sortFloat64(col.values);
+    col.sorted = true;
+  }
+  return col.values;
+}
+
+function evidenceOf(col: CollectedColumn): IdentifierEvidence {
+  if (col.kind === 'categorical') {
+    // Past `maxCategories` the uncounted values cannot be checked; no repeat among the counted ones (more
+    // than maxCategories distinct values) is the evidence then.
+    return { values: col.rows - col.missing, unique: !col.repeated, order: orderOf(col.order) };
+  }
+  const values = sortedValues(col);
+  let unique = true;
+  for (let i = 1; i < values.length && unique; i++) unique = values[i] !== values[i - 1];
+  return { values: col.seen, unique, order: orderOf(col.order) };
+}
+
+/** Why a column both sides have is excluded from the comparison, or undefined when it is compared. */
+function exclusionOf(
+  column: string,
+  type: ColumnType,
+  role: ColumnRole,
+  ref: CollectedColumn,
+  cur: CollectedColumn,
+  options: IdentifierOptions,
+): ExcludedColumn | undefined {
+  if (options.identifierColumns?.includes(column)) {
+    return {
+      column,
+      type,
+      reason: 'identifier',
+      source: 'settings',
+      detail: 'named in the drift settings (identifier_columns)',
+    };
+  }
+  if (options.inferIdentifiers === false || role !== 'feature') return undefined;
+  const detail = inferIdentifier(column, type, evidenceOf(ref), evidenceOf(cur));
+  return detail === undefined
+    ? undefined
+    : { column, type, reason: 'identifier', source: 'inferred', detail };
 }
 
 function sampleStd(col: NumericCollected): number {
@@ -310,11 +396,11 @@ function compareNumeric(
       `no finite values in the ${ref.values.length === 0 ? 'reference' : 'current file'}`,
     );
   }
-  // Sorted in place: the collected arrays belong to this comparison now.
-  const x = sortFloat64(ref.values);
-  const y = sortFloat64(cur.values);
+  const x = sortedValues(ref);
+  const y = sortedValues(cur);
   const ks = ksTwoSampleSorted(x, y);
-  const mannWhitney = mannWhitneyUSorted(x, y);
+  // Current first, as SciPy's mannwhitneyu(current, reference): U then counts the current file's wins.
+  const mannWhitney = { ...mannWhitneyUSorted(y, x), uOf: 'current' as const };
   const edges = referenceBinEdgesSorted(x, PSI_BINS);
   const refBins = binCountsSorted(x, edges);
   const curBins = binCountsSorted(y, edges);
@@ -639,6 +725,7 @@ export function compareDatasets(
 ): DriftReport {
   const thresholds = options.thresholds ?? DEFAULT_DRIFT_THRESHOLDS;
   const columns: ColumnDrift[] = [];
+  const excludedColumns: ExcludedColumn[] = [];
   const refTypes = new Map(reference.schema.columns.map((c) => [c.name, c.type]));
   for (const c of current.schema.columns) {
     const role = roleOf(c.name, options);
@@ -646,12 +733,21 @@ export function compareDatasets(
     const cur = current.columns.get(c.name);
     const ref = reference.columns.get(c.name);
     if (refType === undefined) {
+      // A new column is a schema change whatever it holds, identifiers included.
       columns.push(skipped(c.name, c.type, role, 'new column (not in the reference)'));
-    } else if (!cur || !ref) {
+      continue;
+    }
+    if (!cur || !ref) {
       columns.push(skipped(c.name, c.type, 'time', 'time column: moves between versions by design'));
-    } else if (cur.kind !== ref.kind) {
+      continue;
+    }
+    if (cur.kind !== ref.kind) {
       columns.push(skipped(c.name, c.type, role, `type changed from ${refType} to ${c.type}`));
-    } else if (cur.kind === 'numeric' && ref.kind === 'numeric') {
+      continue;
+    }
+    const exclusion = exclusionOf(c.name, c.type, role, ref, cur, options);
+    if (exclusion) excludedColumns.push(exclusion);
+    else if (cur.kind === 'numeric' && ref.kind === 'numeric') {
       columns.push(compareNumeric(c.name, role, ref, cur, thresholds));
     } else if (cur.kind === 'categorical' && ref.kind === 'categorical') {
       columns.push(compareCategorical(c.name, role, ref, cur, thresholds));
@@ -689,6 +785,7 @@ export function compareDatasets(
     severityCounts: countSeverities(columns),
     thresholds,
     columns,
+    excludedColumns,
     driftTypes,
     ...(performance && { performance }),
     recommendations: recommendationsOf(severity, columns, driftTypes),
@@ -709,6 +806,7 @@ export function noReferenceReport(
     severityCounts: countSeverities([]),
     thresholds,
     columns: [],
+    excludedColumns: [],
     driftTypes: [],
     recommendations: [
       {

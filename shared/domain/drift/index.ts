@@ -4,6 +4,7 @@
  * into the report the drift stage writes (report.ts).
  */
 export * from './compare.js';
+export * from './identifiers.js';
 export * from './report.js';
 export * from './severity.js';
 export * from './stats.js';

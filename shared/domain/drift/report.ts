@@ -44,7 +44,11 @@ export interface NumericColumnDrift {
   reference: NumericSideSummary;
   current: NumericSideSummary;
   ks: KsResult;
-  mannWhitney: MannWhitneyResult;
+  /**
+   * Mann–Whitney U of the current file against the reference: SciPy's `mannwhitneyu(current, reference)`.
+   * U depends on which sample it counts (U_current + U_reference = n_current·n_reference), so `uOf` says.
+   */
+  mannWhitney: MannWhitneyResult & { uOf: 'current' };
   /** Over 10 bins at the reference's deciles. */
   psi: number;
   /** Over the same bins, in bits. */
@@ -97,6 +101,20 @@ export interface SkippedColumn {
 
 export type ColumnDrift = NumericColumnDrift | CategoricalColumnDrift | SkippedColumn;
 
+/**
+ * A column left out of the comparison on purpose, not for want of data: an identifier (a row key, an
+ * auto-increment id) has no distribution to compare, and its new values always look like drift.
+ */
+export interface ExcludedColumn {
+  column: string;
+  type: ColumnType;
+  reason: 'identifier';
+  /** `inferred` from the data (see identifiers.ts), or named in the dataset's drift `settings`. */
+  source: 'inferred' | 'settings';
+  /** The evidence, in words. */
+  detail: string;
+}
+
 export type ColumnRole = 'feature' | 'label' | 'prediction' | 'time';
 
 export const DRIFT_TYPES = ['covariate_shift', 'prior_shift', 'concept_drift', 'schema_change'] as const;
@@ -138,7 +156,10 @@ export interface DriftReport {
   severity: Severity;
   severityCounts: Record<Severity, number>;
   thresholds: DriftThresholds;
+  /** Every column of either side except the excluded ones, worst severity first. */
   columns: ColumnDrift[];
+  /** Columns present on both sides but not compared (identifiers), with why. */
+  excludedColumns: ExcludedColumn[];
   driftTypes: DriftTypeHint[];
   performance?: PerformanceComparison;
   recommendations: DriftRecommendation[];
