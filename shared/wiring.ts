@@ -5,6 +5,7 @@
  */
 
 import { lookup } from 'node:dns/promises';
+import { connect, isIP } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -26,6 +27,7 @@ import { HostGuard } from './adapters/host-guard.js';
 import { HttpLineageSink } from './adapters/http-lineage-sink.js';
 import { LambdaInvoker } from './adapters/lambda-invoker.js';
 import { MysqlSource } from './adapters/mysql-source.js';
+import { type PinnedAddress, pinnedAgents, pinnedGet } from './adapters/pinned-http.js';
 import { PostgresSource } from './adapters/postgres-source.js';
 import { RestSource } from './adapters/rest-source.js';
 import { S3DropBox } from './adapters/s3-drop-box.js';
@@ -37,7 +39,8 @@ import { SfnOrchestrator } from './adapters/sfn-orchestrator.js';
 import type { RunLineage } from './app/run-lineage.js';
 import type { Config, ConfigKey } from './config.js';
 import { type DatabaseConnectorConfig, parseS3Secret } from './domain/connectors.js';
-import { parseDatabaseSecret } from './domain/database-secret.js';
+import { type DatabaseConnection, parseDatabaseSecret, useTls } from './domain/database-secret.js';
+import { classifyAddress } from './domain/network.js';
 import { SourceError } from './errors.js';
 import {
   type MetricsRecorder,
@@ -209,6 +212,7 @@ export function secretStore(config: Config<'SECRETS_PREFIX'>): SecretStore {
 /**
  * The clients of connector sources: built per run from the connector's settings and secret (each source
  * is someone else's server), so they are made here and handed to the adapters like every other client.
+ * Each is built for the address the host guard resolved and checked, and connects to that address only.
  */
 export function sourceFactory(config: Config<'CONNECTOR_NETWORK_POLICY'>): SourceFactory {
   const guard = new HostGuard(config.STRATA_CONNECTOR_NETWORK ?? config.CONNECTOR_NETWORK_POLICY, (host) =>
@@ -218,10 +222,13 @@ export function sourceFactory(config: Config<'CONNECTOR_NETWORK_POLICY'>): Sourc
     records(source, secret) {
       switch (source.type) {
         case 'rest':
-          return new RestSource(guard.fetch(fetch), source, secret);
+          return new RestSource(guard.fetch(pinnedGet), source, secret);
         case 'database': {
-          const { host, database } = databaseSource(source, secret);
-          return guard.records(database, host);
+          if (secret === undefined || secret === '') {
+            throw new SourceError(`database secret "${source.secretName}" has no value`);
+          }
+          const connection = parseDatabaseSecret(secret, source.engine);
+          return guard.records((pinned) => databaseSource(source, connection, pinned), connection.host);
         }
       }
     },
@@ -232,67 +239,68 @@ export function sourceFactory(config: Config<'CONNECTOR_NETWORK_POLICY'>): Sourc
           `an s3 source reads with its owner's access keys: secret "${source.secretName ?? ''}" has no value`,
         );
       }
-      const client = new S3Client({
-        region: source.region ?? config.AWS_REGION,
-        ...(source.endpoint && { endpoint: source.endpoint, forcePathStyle: true }),
-        credentials: parseS3Secret(secret),
-      });
+      const credentials = parseS3Secret(secret);
       const host = source.endpoint === undefined ? undefined : new URL(source.endpoint).hostname;
-      return guard.objects(new S3ObjectSource(client, source.bucket, source.prefix), host);
+      return guard.objects((pinned) => {
+        const client = new S3Client({
+          region: source.region ?? config.AWS_REGION,
+          ...(source.endpoint && { endpoint: source.endpoint, forcePathStyle: true }),
+          ...(pinned && { requestHandler: pinnedAgents(pinned) }),
+          credentials,
+        });
+        return new S3ObjectSource(client, source.bucket, source.prefix);
+      }, host);
     },
   };
 }
 
 export const clock = systemClock;
 
-/** A database source: one client per run (a pg.Client connects once), from the connector's secret. */
+/** A database source for one run, connected to the pinned address (a pg.Client connects once). */
 function databaseSource(
   source: DatabaseConnectorConfig,
-  secret: string | undefined,
-): { host: string; database: RecordSource } {
-  if (secret === undefined || secret === '') {
-    throw new SourceError(`database secret "${source.secretName}" has no value`);
-  }
-  const c = parseDatabaseSecret(secret, source.engine);
+  c: DatabaseConnection,
+  pinned: PinnedAddress,
+): RecordSource {
+  const tls = useTls(c.ssl, classifyAddress(pinned.address));
+  // Certificates name hosts, not the address we connect to: verify against the name the secret gives.
+  const servername = isIP(pinned.host) === 0 ? pinned.host : undefined;
   switch (source.engine) {
     case 'postgresql':
-      return {
-        host: c.host,
-        database: new PostgresSource(
-          new pg.Client({
-            host: c.host,
-            port: c.port,
-            user: c.user,
-            password: c.password,
-            database: c.database,
-            ssl: c.ssl ? { rejectUnauthorized: true } : false,
-            connectionTimeoutMillis: 10_000,
-            application_name: 'strata-connector',
-          }),
-          source,
-        ),
-      };
+      return new PostgresSource(
+        new pg.Client({
+          host: pinned.address,
+          port: c.port,
+          user: c.user,
+          password: c.password,
+          database: c.database,
+          ssl: tls ? { rejectUnauthorized: true, ...(servername && { servername }) } : false,
+          connectionTimeoutMillis: 10_000,
+          application_name: 'strata-connector',
+        }),
+        source,
+      );
     case 'mysql':
       // decimalNumbers, bigNumberStrings, dateStrings, jsonStrings and typeCast stay unset: a query can
       // only turn them on, and the adapter relies on them being off.
-      return {
-        host: c.host,
-        database: new MysqlSource(
-          () =>
-            mysql.createConnection({
-              host: c.host,
-              port: c.port,
-              user: c.user,
-              password: c.password,
-              ...(c.database !== undefined && { database: c.database }),
-              ...(c.ssl && { ssl: { rejectUnauthorized: true } }),
-              charset: 'utf8mb4',
-              timezone: 'Z',
-              supportBigNumbers: true,
-              connectTimeout: 10_000,
-            }),
-          source,
-        ),
-      };
+      return new MysqlSource(
+        () =>
+          mysql.createConnection({
+            // The driver takes the TLS server name from `host`; the socket goes to the pinned address.
+            host: pinned.host,
+            port: c.port,
+            stream: () =>
+              connect({ host: pinned.address, port: c.port, family: pinned.family, noDelay: true }),
+            user: c.user,
+            password: c.password,
+            ...(c.database !== undefined && { database: c.database }),
+            ...(tls && { ssl: { rejectUnauthorized: true, verifyIdentity: servername !== undefined } }),
+            charset: 'utf8mb4',
+            timezone: 'Z',
+            supportBigNumbers: true,
+            connectTimeout: 10_000,
+          }),
+        source,
+      );
   }
 }

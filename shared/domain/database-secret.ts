@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { SourceError } from '../errors.js';
+import type { AddressClass } from './network.js';
 
 export type DatabaseEngine = 'postgresql' | 'mysql';
 
@@ -21,8 +22,11 @@ export interface DatabaseConnection {
    * none (tables must then be qualified as `db.table`).
    */
   database: string | undefined;
-  /** TLS with certificate verification; absent = plain TCP (a VPC-internal endpoint). */
-  ssl: boolean;
+  /**
+   * TLS with certificate and host name verification (`true`), plain TCP (`false`, an explicit opt-out),
+   * or absent: TLS exactly when the host's address is public (see `useTls`).
+   */
+  ssl: boolean | undefined;
 }
 
 export const DEFAULT_PORTS: Record<DatabaseEngine, number> = { postgresql: 5432, mysql: 3306 };
@@ -82,6 +86,16 @@ export function parseDatabaseSecret(text: string, engine: DatabaseEngine): Datab
     user: s.username ?? s.user ?? '',
     password: s.password,
     database: s.dbname ?? s.database,
-    ssl: s.ssl ?? false,
+    ssl: s.ssl,
   };
+}
+
+/**
+ * Whether to speak TLS to a database at an address of this class. A public address is reached over the
+ * internet, where credentials and rows must not travel in clear text unless the secret says `ssl: false`;
+ * a private one (a VPC endpoint, often without a certificate for its address) is plain unless it says
+ * `ssl: true`.
+ */
+export function useTls(ssl: boolean | undefined, address: AddressClass): boolean {
+  return ssl ?? address === 'public';
 }

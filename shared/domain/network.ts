@@ -7,30 +7,55 @@
  * - `private`: also RFC 1918 / unique-local ranges, for a deployment whose pull function sits in a VPC to
  *   reach private databases; loopback, link-local and unspecified addresses stay refused.
  * - `any`: the local cloud, whose test sources listen on 127.0.0.1.
+ *
+ * Metadata services and documentation ranges are refused under every policy.
  */
 import { isIP } from 'node:net';
 
 export const NETWORK_POLICIES = ['public', 'private', 'any'] as const;
 export type NetworkPolicy = (typeof NETWORK_POLICIES)[number];
 
-export type AddressClass = 'public' | 'private' | 'loopback' | 'link-local' | 'unspecified' | 'reserved';
+export type AddressClass =
+  | 'public'
+  | 'private'
+  | 'loopback'
+  | 'link-local'
+  | 'unspecified'
+  | 'reserved'
+  /** Cloud instance/task metadata services: credentials live there. */
+  | 'metadata'
+  /** RFC 5737 / RFC 3849 / RFC 9637 example ranges: no real source, only a sign of a probe. */
+  | 'documentation';
+
+/** Refused whatever the policy, even on the local cloud. */
+const NEVER: ReadonlySet<AddressClass> = new Set(['metadata', 'documentation']);
 
 function ipv4Octets(ip: string): number[] {
   return ip.split('.').map(Number);
 }
 
 function classifyIpv4(ip: string): AddressClass {
-  const [a = 0, b = 0] = ipv4Octets(ip);
+  const [a = 0, b = 0, c = 0, d = 0] = ipv4Octets(ip);
   if (a === 0) return 'unspecified';
+  // EC2 instance metadata, and ECS/Fargate task metadata (169.254.170.2).
+  if (a === 169 && b === 254 && ((c === 169 && d === 254) || (c === 170 && d === 2))) return 'metadata';
   if (a === 127) return 'loopback';
   if (a === 169 && b === 254) return 'link-local';
   if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'private';
   // Carrier-grade NAT (100.64/10) is private to a provider's network.
   if (a === 100 && b >= 64 && b <= 127) return 'private';
-  // Multicast, the old class E, broadcast, and the documentation/benchmark ranges are never a source.
+  if (
+    (a === 192 && b === 0 && c === 2) ||
+    (a === 198 && b === 51 && c === 100) ||
+    (a === 203 && b === 0 && c === 113)
+  ) {
+    return 'documentation';
+  }
+  // Multicast, the old class E, broadcast, the benchmark range and IETF protocol assignments (192.0.0/24)
+  // are never a source.
   if (a >= 224) return 'reserved';
   if (a === 198 && (b === 18 || b === 19)) return 'reserved';
-  if (a === 192 && b === 0 && ipv4Octets(ip)[2] === 2) return 'reserved';
+  if (a === 192 && b === 0 && c === 0) return 'reserved';
   return 'public';
 }
 
@@ -62,6 +87,20 @@ function classifyIpv6(ip: string): AddressClass {
   if (zeroHead && (g5 === 0xffff || g5 === 0)) {
     return classifyIpv4(`${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`);
   }
+  // EC2's IPv6 instance metadata endpoint sits in the unique-local range: check it before that range.
+  if (
+    g0 === 0xfd00 &&
+    g1 === 0x0ec2 &&
+    g2 === 0 &&
+    g3 === 0 &&
+    g4 === 0 &&
+    g5 === 0 &&
+    g6 === 0 &&
+    g7 === 0x254
+  ) {
+    return 'metadata';
+  }
+  if ((g0 === 0x2001 && g1 === 0x0db8) || (g0 & 0xfff0) === 0x3ff0) return 'documentation';
   if ((g0 & 0xffc0) === 0xfe80) return 'link-local';
   if ((g0 & 0xfe00) === 0xfc00) return 'private';
   if ((g0 & 0xff00) === 0xff00) return 'reserved';
@@ -85,7 +124,8 @@ export function classifyAddress(ip: string): AddressClass {
 }
 
 export function addressAllowed(ip: string, policy: NetworkPolicy): boolean {
-  if (policy === 'any') return true;
   const kind = classifyAddress(ip);
+  if (NEVER.has(kind)) return false;
+  if (policy === 'any') return true;
   return kind === 'public' || (policy === 'private' && kind === 'private');
 }

@@ -20,6 +20,7 @@ import { parseDatabaseSecret } from '../../shared/domain/database-secret.js';
 import { shapeRecords, toJsonCell } from '../../shared/domain/source-records.js';
 import { SourceError, TransientError } from '../../shared/errors.js';
 import type { SourceRecordBatch } from '../../shared/ports.js';
+import { sourceFactory } from '../../shared/wiring.js';
 
 let server: MariadbServer;
 let admin: mysqlPromise.Connection;
@@ -103,6 +104,31 @@ async function waitForThreadGone(threadId: number | null | undefined): Promise<b
 }
 
 describe('MysqlSource', () => {
+  it('pulls through the wiring, its socket opened to the address the guard pinned', async () => {
+    // Prepare: the secret names the server as "localhost"; the local policy lets the guard pin 127.0.0.1
+    await admin.query('CREATE TABLE pinned (id INT PRIMARY KEY, v VARCHAR(10))');
+    await admin.query(`INSERT INTO pinned VALUES (1, 'a'), (2, 'b')`);
+    const secret = JSON.stringify({ ...JSON.parse(server.connectionSecret()), host: 'localhost' });
+    const sources = sourceFactory({
+      AWS_REGION: 'us-east-1',
+      CONNECTOR_NETWORK_POLICY: 'public',
+      STRATA_CONNECTOR_NETWORK: 'any',
+    });
+    const config = databaseConnectorSchema.parse({
+      type: 'database',
+      engine: 'mysql',
+      secretName: 's',
+      table: 'pinned',
+    });
+
+    // Act
+    const batches: SourceRecordBatch[] = [];
+    for await (const batch of sources.records(config, secret).pull(undefined)) batches.push(batch);
+
+    // Assess
+    expect(ids(batches)).toEqual([1, 2]);
+  });
+
   it('returns only rows after the watermark: a second pull returns exactly the rows inserted since', async () => {
     // Prepare
     await admin.query('CREATE TABLE orders (id INT PRIMARY KEY, name VARCHAR(50), updated_at DATETIME(6))');

@@ -60,7 +60,7 @@ function postgresSource(source: Record<string, unknown>, options: SourceOptions 
     user: c.user,
     password: c.password,
     database: c.database,
-    ssl: c.ssl,
+    ssl: c.ssl === true,
     connectionTimeoutMillis: 10_000,
     application_name: options.applicationName ?? 'strata-connector',
   });
@@ -441,7 +441,7 @@ describe('PostgresSource', () => {
         user: 'u',
         password: '',
         database: undefined,
-        ssl: false,
+        ssl: undefined,
       },
     );
     expect(tableError).toBeInstanceOf(SourceError);
