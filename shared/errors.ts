@@ -113,6 +113,83 @@ export class ParseError extends StrataError {
 }
 
 /**
+ * A file with nothing to version: no bytes, no columns, or columns without a single row when its dataset
+ * does not allow empty batches. Quarantined rather than parsed, so that it cannot become an empty current
+ * version. Not retryable.
+ */
+export class EmptyFileError extends StrataError {
+  override readonly name = 'EmptyFileError' as const;
+  readonly statusCode = 422;
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`empty file: ${reason}`, options);
+  }
+}
+
+/**
+ * A text file's bytes are not valid in the encoding it was read as (detected from its byte-order mark,
+ * UTF-8 by default, or set in the dataset config). Decoding with replacement characters would lose data
+ * without a trace, so the file is refused instead. `line` (1-based) and `offset` (0-based byte offset in the
+ * file) locate the first invalid byte. Not retryable.
+ */
+export class EncodingError extends StrataError {
+  override readonly name = 'EncodingError' as const;
+  readonly statusCode = 422;
+  constructor(
+    readonly reason: string,
+    /** The encoding the bytes were read as. */
+    readonly encoding: string,
+    readonly line: number,
+    readonly offset: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot decode file as ${encoding} at line ${line}, byte offset ${offset}: ${reason}`, options);
+  }
+}
+
+/**
+ * A file with more columns than its dataset allows (default 2,000; the dataset config's `maxColumns`).
+ * Such a width is nearly always a misread file (a wrong delimiter, binary data), and every column costs
+ * memory in every stage. Not retryable.
+ */
+export class TooManyColumnsError extends StrataError {
+  override readonly name = 'TooManyColumnsError' as const;
+  readonly statusCode = 422;
+  constructor(
+    readonly columns: number,
+    readonly limit: number,
+  ) {
+    super(
+      `the file has ${columns} columns, more than the ${limit} allowed; ` +
+        'raise maxColumns in the dataset config (PUT /datasets/{name}/config) if this is intended',
+    );
+  }
+}
+
+/**
+ * A column name longer than its dataset allows (default 256 characters; the dataset config's
+ * `maxColumnNameLength`): usually a header that is really data. Not retryable.
+ */
+export class ColumnNameTooLongError extends StrataError {
+  override readonly name = 'ColumnNameTooLongError' as const;
+  readonly statusCode = 422;
+  constructor(
+    /** 0-based position of the column. */
+    readonly index: number,
+    readonly length: number,
+    readonly limit: number,
+    preview: string,
+  ) {
+    super(
+      `column ${index + 1} has a name of ${length} characters (${preview}), more than the ${limit} allowed; ` +
+        'raise maxColumnNameLength in the dataset config (PUT /datasets/{name}/config) if this is intended',
+    );
+  }
+}
+
+/**
  * A file failed an ERROR check of its dataset's validation suite. Not retryable: the same file fails the
  * same way. The report (with counts and samples) is stored beside the quarantined copy; the message names
  * the failed checks.

@@ -7,7 +7,10 @@ import { logger, metadataStore } from '../../shared/wiring.js';
 const config = loadConfig(['METADATA_TABLE']);
 const deps = { datasets: metadataStore(config) };
 
-/** `PUT /datasets/{name}/config`: column mapping, type overrides, dedup keys, error-rate limit. */
+/**
+ * `PUT /datasets/{name}/config`: column mapping, type overrides, dedup keys, error-rate limit, text
+ * encoding, empty batches, column limits.
+ */
 export const handler = route(logger, ROUTES['PUT /datasets/{name}/config'], ({ tenant, path, body }) =>
   setDatasetConfig(deps, tenant, path.name, body),
 );

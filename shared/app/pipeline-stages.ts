@@ -60,6 +60,10 @@ export async function parseStage(
       ...(config.typeOverrides && { typeOverrides: config.typeOverrides }),
       ...(config.dedupKeys && { dedupKeys: config.dedupKeys }),
       ...(config.maxErrorRate !== undefined && { maxErrorRate: config.maxErrorRate }),
+      ...(config.encoding && { encoding: config.encoding }),
+      ...(config.allowEmptyBatches !== undefined && { allowEmptyBatches: config.allowEmptyBatches }),
+      ...(config.maxColumns !== undefined && { maxColumns: config.maxColumns }),
+      ...(config.maxColumnNameLength !== undefined && { maxColumnNameLength: config.maxColumnNameLength }),
     },
   );
 
@@ -85,6 +89,12 @@ export async function parseStage(
   deps.metrics.add('BytesRead', 'Bytes', metrics.bytesRead);
   deps.metrics.add('ParseDuration', 'Milliseconds', metrics.durationMs);
   deps.metrics.add('ParseErrorRate', 'Percent', metrics.errorRate * 100);
+  const renamed = parsed.renamedColumns;
+  // Renames are bounded on the record (a DynamoDB item holds 400 KB); the count says when some are left out.
+  const renames =
+    renamed.length > 0
+      ? { renamedColumns: renamed.slice(0, RENAMES_RECORDED), renamedColumnCount: renamed.length }
+      : {};
   await deps.datasets.updateFile(file.tenant, file.fileId, {
     stage: 'parse',
     parse: {
@@ -93,6 +103,8 @@ export async function parseStage(
       columns: parsed.schema.columns.length,
       recordsFailed: metrics.recordsFailed,
       durationMs: metrics.durationMs,
+      ...(parsed.encoding && { encoding: parsed.encoding }),
+      ...renames,
     },
   });
   deps.logger.info('file parsed', {
@@ -100,6 +112,8 @@ export async function parseStage(
     format,
     ...metrics,
     columns: parsed.schema.columns.length,
+    ...(parsed.encoding && { encoding: parsed.encoding }),
+    ...renames,
   });
   return {
     stagedKey,
@@ -107,8 +121,13 @@ export async function parseStage(
     rowCount: written.rowCount,
     contentHash: hash.digest('hex'),
     metrics,
+    ...(parsed.encoding && { encoding: parsed.encoding }),
+    ...(renamed.length > 0 && { renamedColumnCount: renamed.length }),
   };
 }
+
+/** Header renames kept on a file record; the rest are counted. */
+export const RENAMES_RECORDED = 100;
 
 /**
  * Stage 3: run the dataset's validation suite (or, for a dataset without one, the suite inferred from

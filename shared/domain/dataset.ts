@@ -1,4 +1,5 @@
 import type { DriftThresholds, Severity } from './drift/severity.js';
+import type { TextEncoding } from './parse/encoding.js';
 import type { QualityStatus } from './quality/types.js';
 import type { ColumnType } from './table.js';
 
@@ -24,6 +25,14 @@ export interface DatasetConfig {
   dedupKeys?: string[];
   /** Failed records / records read above which a file is rejected. Default 0. */
   maxErrorRate?: number;
+  /** Text files' encoding; default detected (a byte-order mark, else UTF-8). See domain/parse/encoding.ts. */
+  encoding?: TextEncoding;
+  /** Version files with columns but no rows (a header-only CSV) instead of rejecting them. Default false. */
+  allowEmptyBatches?: boolean;
+  /** Most columns a file may have. Default 2,000. */
+  maxColumns?: number;
+  /** Longest column name, in characters. Default 256. */
+  maxColumnNameLength?: number;
 }
 
 /**

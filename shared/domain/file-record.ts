@@ -4,6 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { DataType, FileFormat } from './object-key.js';
+import type { ColumnRename } from './parse/csv.js';
+import type { DetectedEncoding } from './parse/encoding.js';
 
 /** Where a file is in its life. QUARANTINED and DUPLICATE are terminal for the pipeline. */
 export const FILE_STATUSES = ['FRESH', 'USED', 'ARCHIVED', 'DEPRECATED', 'QUARANTINED', 'DUPLICATE'] as const;
@@ -47,7 +49,19 @@ export interface FileRecord {
   previousFailures?: Array<NonNullable<FileRecord['failure']>>;
   readmittedAt?: string;
   /** Filled in by the stages as the file moves through the pipeline. */
-  parse?: { stagedKey: string; rowCount: number; columns: number; recordsFailed: number; durationMs: number };
+  parse?: {
+    stagedKey: string;
+    rowCount: number;
+    columns: number;
+    recordsFailed: number;
+    durationMs: number;
+    /** Text formats: what the bytes were decoded as. */
+    encoding?: DetectedEncoding;
+    /** Header names the parser changed (the first 100 of them), when it changed any. */
+    renamedColumns?: ColumnRename[];
+    /** How many names it changed in all. */
+    renamedColumnCount?: number;
+  };
   validation?: { status: string; reportKey: string; errors: number; warnings: number };
   profileKey?: string;
   quality?: { status: string; score: number; reportKey: string };

@@ -5,6 +5,8 @@ import { SEVERITIES } from '../domain/drift/severity.js';
 import { FILE_STATUSES, type FileStatus } from '../domain/file-record.js';
 import { retentionPolicySchema } from '../domain/lifecycle.js';
 import { NODE_TYPES } from '../domain/lineage.js';
+import { TEXT_ENCODINGS } from '../domain/parse/encoding.js';
+import { MAX_COLUMN_NAME_LENGTH_LIMIT, MAX_COLUMNS_LIMIT } from '../domain/parse/limits.js';
 import { QUALITY_STATUSES } from '../domain/quality/types.js';
 import { RUN_ID_PATTERN, RUN_STATUSES } from '../domain/run.js';
 import { parseInstant } from '../domain/time-range.js';
@@ -44,6 +46,32 @@ export const datasetConfigBody = z
       .optional(),
     dedupKeys: z.array(z.string().min(1)).min(1).optional(),
     maxErrorRate: z.number().min(0).max(1).optional(),
+    encoding: z
+      .enum(TEXT_ENCODINGS)
+      .optional()
+      .describe(
+        'encoding of text files (CSV, JSONL, JSON); default: a byte-order mark decides, else UTF-8. Bytes invalid in it quarantine the file (EncodingError)',
+      ),
+    allowEmptyBatches: z
+      .boolean()
+      .optional()
+      .describe(
+        'default false: a file with columns but no rows (a header-only CSV) is quarantined (EmptyFileError)',
+      ),
+    maxColumns: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_COLUMNS_LIMIT)
+      .optional()
+      .describe('default 2000: a file with more columns is quarantined (TooManyColumnsError)'),
+    maxColumnNameLength: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_COLUMN_NAME_LENGTH_LIMIT)
+      .optional()
+      .describe('default 256 characters: a longer column name quarantines the file (ColumnNameTooLongError)'),
   })
   .strict();
 

@@ -3,6 +3,7 @@
  * Step Functions state is capped at 256 KB, so data stays in S3 and records in DynamoDB.
  */
 import { z } from 'zod';
+import { TEXT_ENCODINGS } from '../domain/parse/encoding.js';
 
 export const objectRefSchema = z.object({
   bucket: z.string().min(1),
@@ -106,6 +107,10 @@ export const parseOutputSchema = z.object({
     durationMs: z.number(),
     errorRate: z.number(),
   }),
+  /** Text formats: what the bytes were decoded as. */
+  encoding: z.object({ name: z.enum(TEXT_ENCODINGS), bom: z.boolean() }).optional(),
+  /** Header names the parser changed (blank or repeated); the names themselves are on the file record. */
+  renamedColumnCount: z.number().int().nonnegative().optional(),
 });
 export type ParseOutput = z.infer<typeof parseOutputSchema>;
 

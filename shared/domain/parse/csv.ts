@@ -1,17 +1,19 @@
 /**
  * CSV: dialect sniffing, header detection and a record stream over csv-parse (RFC 4180 quoting, quoted
- * delimiters and newlines, "" escapes, LF / CRLF / CR line endings, UTF-8 BOM dropped). Memory holds one
- * record plus csv-parse's buffer, whatever the file size.
+ * delimiters and newlines, "" escapes, LF / CRLF / CR line endings). It reads text: encoding.ts decodes
+ * the bytes (and drops a byte-order mark) first. Memory holds one record plus csv-parse's buffer, whatever
+ * the file size.
  *
- * Sniffing looks at the first 64 KiB: for each delimiter (, ; TAB |) and quote (" ') it splits the
- * complete records of the sample and scores how consistently they have the same field count (then how
+ * Sniffing looks at the first 64 Ki characters: for each delimiter (, ; TAB |) and quote (" ') it splits
+ * the complete records of the sample and scores how consistently they have the same field count (then how
  * many fields). The most consistent split with at least two fields wins, earlier candidates on ties; a
  * sample with no such split is a one-column comma file.
  *
  * Header detection: the first record is a header when every field is a non-empty string token (not a
- * number, bool, timestamp or null/missing token), the fields are distinct, and none of them reappears as a
- * value of its column in the next records (data repeats; names do not). Otherwise the columns are named
- * column_1, column_2, ... . Both can be forced with options.
+ * number, bool, timestamp or null/missing token) and none of them reappears as a value of its column in the
+ * next records (data repeats; names do not). Repeated names do not disqualify a header (exports of joined
+ * tables repeat `id`): `uniqueColumnNames` renames them. Otherwise the columns are named column_1,
+ * column_2, ... . Both can be forced with options.
  */
 
 import { Readable } from 'node:stream';
@@ -33,7 +35,7 @@ export interface CsvOptions {
   header?: boolean;
 }
 
-export const SNIFF_BYTES = 64 * 1024;
+export const SNIFF_CHARS = 64 * 1024;
 const DELIMITERS = [',', ';', '\t', '|'];
 const QUOTES = ['"', "'"];
 const SNIFF_RECORDS = 200;
@@ -116,24 +118,55 @@ export function sniffDialect(sample: string, complete: boolean): CsvDialect {
 
 /** Whether `first` reads as column names, judged against the records that follow it. */
 export function looksLikeHeader(first: readonly string[], next: readonly (readonly string[])[]): boolean {
-  const names = new Set<string>();
   for (const name of first) {
-    if (name.trim() === '' || names.has(name) || classifyToken(name) !== 'string') return false;
-    names.add(name);
+    if (name.trim() === '' || classifyToken(name) !== 'string') return false;
   }
   return !next.some((record) => record.some((value, i) => value === first[i]));
 }
 
-/** Column names: the header's (empty ones filled in), or column_1..n. Duplicates are a ParseError. */
-export function columnNames(header: readonly string[] | undefined, width: number): string[] {
-  if (!header) return Array.from({ length: width }, (_, i) => `column_${i + 1}`);
-  const names = header.map((name, i) => (name.trim() === '' ? `column_${i + 1}` : name));
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) throw new ParseError(`duplicate column name "${name}" in the header`, { line: 1 });
-    seen.add(name);
-  }
-  return names;
+/** A header name the parser had to change, so that the change is on record. */
+export interface ColumnRename {
+  /** The name in the file ('' for a blank one). */
+  from: string;
+  to: string;
+  /** 0-based position of the column. */
+  index: number;
+}
+
+/**
+ * Column names from a header: a blank name becomes column_<position>, and a repeated name gets the first
+ * free suffix (`id`, `id_2`, `id_3`). A generated name never takes a name the header itself has, wherever
+ * it stands, so no header name is renamed because of a generated one. Every change is returned.
+ */
+export function uniqueColumnNames(header: readonly string[]): { names: string[]; renamed: ColumnRename[] } {
+  const reserved = new Set(header.filter((name) => name.trim() !== ''));
+  const taken = new Set<string>();
+  const renamed: ColumnRename[] = [];
+  const free = (base: string, first: number): string => {
+    for (let n = first; ; n++) {
+      const candidate = n === 1 ? base : `${base}_${n}`;
+      if (!taken.has(candidate) && !reserved.has(candidate)) return candidate;
+    }
+  };
+  const names = header.map((from, index) => {
+    let to: string;
+    if (from.trim() === '') to = free(`column_${index + 1}`, 1);
+    else if (taken.has(from)) to = free(from, 2);
+    else to = from;
+    taken.add(to);
+    if (to !== from) renamed.push({ from, to, index });
+    return to;
+  });
+  return { names, renamed };
+}
+
+/** Column names: the header's (see uniqueColumnNames), or column_1..n. */
+export function columnNames(
+  header: readonly string[] | undefined,
+  width: number,
+): { names: string[]; renamed: ColumnRename[] } {
+  if (header) return uniqueColumnNames(header);
+  return { names: Array.from({ length: width }, (_, i) => `column_${i + 1}`), renamed: [] };
 }
 
 function parseErrorOf(error: CsvError): ParseError {
@@ -147,18 +180,19 @@ function parseErrorOf(error: CsvError): ParseError {
 }
 
 /**
- * Every record of the file (the header too) as an array of fields. All records must have the field count
- * of the first: a ragged row is a ParseError naming its line, as is a quote left open at the end.
+ * Every record of the file's text (the header too) as an array of fields. All records must have the field
+ * count of the first: a ragged row is a ParseError naming its line, as is a quote left open at the end.
  */
 export async function* readCsvRecords(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<string>,
   dialect: CsvDialect,
 ): AsyncIterable<string[]> {
   const parser = parse({
     delimiter: dialect.delimiter,
     quote: dialect.quote,
     escape: dialect.quote,
-    bom: true,
+    // The decoder already dropped the byte-order mark; a U+FEFF after it is the file's own text.
+    bom: false,
     relax_quotes: true,
     skip_empty_lines: true,
     max_record_size: MAX_RECORD_CHARS,

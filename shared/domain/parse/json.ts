@@ -1,12 +1,13 @@
 /**
- * A JSON document whose top level is an array of objects, read as a stream: a small scanner finds where
- * each top-level element starts and ends (tracking strings, escapes and nesting depth) and hands the
- * element's text to JSON.parse, so memory holds one element, not the document. The scanner checks the
- * array's own syntax (brackets, commas, nothing after the closing bracket); a syntax error there is a
- * ParseError, since nothing after it can be trusted. An element that is not a valid JSON object is a failed
- * record, like a bad JSONL line.
+ * A JSON document whose top level is an array of objects, read as a stream of text (encoding.ts decodes
+ * the bytes): a small scanner finds where each top-level element starts and ends (tracking strings,
+ * escapes and nesting depth) and hands the element's text to JSON.parse, so memory holds one element, not
+ * the document. The scanner checks the array's own syntax (brackets, commas, nothing after the closing
+ * bracket); a syntax error there is a ParseError, since nothing after it can be trusted. An element that is
+ * not a valid JSON object is a failed record, like a bad JSONL line. A document of nothing but whitespace
+ * is an EmptyFileError.
  */
-import { ParseError } from '../../errors.js';
+import { EmptyFileError, ParseError } from '../../errors.js';
 import { parseJsonRecord } from './json-values.js';
 import { type JsonSourceRecord, MAX_RECORD_CHARS } from './jsonl.js';
 
@@ -24,8 +25,7 @@ function describe(c: number): string {
   return JSON.stringify(String.fromCharCode(c));
 }
 
-export async function* readJsonArray(source: AsyncIterable<Uint8Array>): AsyncIterable<JsonSourceRecord> {
-  const decoder = new TextDecoder();
+export async function* readJsonArray(source: AsyncIterable<string>): AsyncIterable<JsonSourceRecord> {
   let state: State = 'start';
   let first = true;
   let depth = 0;
@@ -120,8 +120,7 @@ export async function* readJsonArray(source: AsyncIterable<Uint8Array>): AsyncIt
     }
   }
 
-  for await (const chunk of source) yield* scan(decoder.decode(chunk, { stream: true }));
-  yield* scan(decoder.decode());
-  if (state === 'start') throw new ParseError('empty document: expected a JSON array of objects');
+  for await (const text of source) yield* scan(text);
+  if (state === 'start') throw new EmptyFileError('empty document: expected a JSON array of objects');
   if (state !== 'end') throw new ParseError('the JSON array is not closed', { line });
 }

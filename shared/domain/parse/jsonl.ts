@@ -1,8 +1,8 @@
 /**
- * JSON Lines: one JSON object per line, read as a stream (memory holds one line). Blank lines are skipped
- * but counted, so line numbers match an editor's; a CRLF line ending is accepted; a UTF-8 BOM is dropped.
- * A line that is not a JSON object is a failed record (not a fatal error): the caller's error-rate budget
- * decides.
+ * JSON Lines: one JSON object per line, read as a stream of text (memory holds one line; encoding.ts
+ * decodes the bytes and drops a byte-order mark). Blank lines are skipped but counted, so line numbers
+ * match an editor's; a CRLF line ending is accepted. A line that is not a JSON object is a failed record
+ * (not a fatal error): the caller's error-rate budget decides.
  */
 import { ParseError } from '../../errors.js';
 import { type JsonRecordResult, parseJsonRecord } from './json-values.js';
@@ -18,8 +18,7 @@ export interface JsonSourceRecord {
 /** A record longer than this is refused rather than buffered: memory must not follow the input. */
 export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
 
-export async function* readJsonLines(source: AsyncIterable<Uint8Array>): AsyncIterable<JsonSourceRecord> {
-  const decoder = new TextDecoder();
+export async function* readJsonLines(source: AsyncIterable<string>): AsyncIterable<JsonSourceRecord> {
   let rest = '';
   let line = 0;
   let record = 0;
@@ -43,8 +42,7 @@ export async function* readJsonLines(source: AsyncIterable<Uint8Array>): AsyncIt
       throw new ParseError(`line longer than ${MAX_RECORD_CHARS} characters`, { line: line + 1 });
     }
   }
-  for await (const chunk of source) {
-    const piece = decoder.decode(chunk, { stream: true });
+  for await (const piece of source) {
     if (piece.includes('\n')) {
       yield* lines(rest + piece, false);
     } else {
@@ -55,5 +53,5 @@ export async function* readJsonLines(source: AsyncIterable<Uint8Array>): AsyncIt
       }
     }
   }
-  yield* lines(rest + decoder.decode(), true);
+  yield* lines(rest, true);
 }

@@ -16,8 +16,17 @@
  * - maxErrorRate (default 0): when failed records / records read exceeds it, the parse throws ParseError
  *   (the file is quarantined). For text formats this is known after pass 1, before any batch is emitted;
  *   for Parquet it is checked as rows are read against the file's row count.
+ * - encoding (text formats): see encoding.ts; bytes invalid in it are an EncodingError, never replaced.
+ * - allowEmptyBatches (default false): whether a file with columns but no rows (a header-only CSV) may
+ *   pass; otherwise it is an EmptyFileError, like a file without bytes or columns, which never passes.
+ *   Nothing else would stop such a file from becoming an empty current version.
+ * - maxColumns (default 2,000) and maxColumnNameLength (default 256 characters, after the mapping):
+ *   beyond them the file is refused (TooManyColumnsError, ColumnNameTooLongError) before its rows are read.
+ *
+ * Every change the parser makes to the file's names is reported in `renamedColumns` (a blank or repeated
+ * CSV header name), and the encoding it decoded text with in `encoding`.
  */
-import { ParseError } from '../../errors.js';
+import { ColumnNameTooLongError, EmptyFileError, ParseError, TooManyColumnsError } from '../../errors.js';
 import { type ByteRangeSource, openParquet } from '../../formats/parquet.js';
 import {
   type CellValue,
@@ -27,18 +36,21 @@ import {
   type TableSchema,
 } from '../table.js';
 import {
+  type ColumnRename,
   type CsvDialect,
   type CsvOptions,
   columnNames,
   looksLikeHeader,
   readCsvRecords,
-  SNIFF_BYTES,
+  SNIFF_CHARS,
   sniffDialect,
 } from './csv.js';
 import { KeyHashSet } from './dedup.js';
+import { type DetectedEncoding, decodeText, TEXT_ENCODINGS, type TextEncoding } from './encoding.js';
 import { ColumnInference, type Converted, convertCell, convertJson, convertToken, FAILED } from './infer.js';
 import { readJsonArray } from './json.js';
 import { type JsonSourceRecord, readJsonLines } from './jsonl.js';
+import { DEFAULT_MAX_COLUMN_NAME_LENGTH, DEFAULT_MAX_COLUMNS } from './limits.js';
 
 export type TextFormat = 'csv' | 'jsonl' | 'json';
 
@@ -55,6 +67,14 @@ export interface ParseOptions {
   maxErrorRate?: number;
   /** Explicit CSV dialect / header choice; anything left out is sniffed. */
   csv?: CsvOptions;
+  /** Text formats: the bytes' encoding; default detected (a byte-order mark, else UTF-8). */
+  encoding?: TextEncoding;
+  /** Let a file with columns but no rows pass (default false). */
+  allowEmptyBatches?: boolean;
+  /** Default DEFAULT_MAX_COLUMNS. */
+  maxColumns?: number;
+  /** In characters (code points); default DEFAULT_MAX_COLUMN_NAME_LENGTH. */
+  maxColumnNameLength?: number;
 }
 
 export interface ParseMetrics {
@@ -76,6 +96,10 @@ export interface ParsedFile {
   metrics(): ParseMetrics;
   /** What was sniffed (or given) for a CSV file. */
   csv?: CsvDialect & { header: boolean };
+  /** Text formats: what the bytes were decoded as. */
+  encoding?: DetectedEncoding;
+  /** Header names the parser changed (blank → column_<n>, repeated → <name>_2, ...); empty when none. */
+  renamedColumns: ColumnRename[];
 }
 
 export const DEFAULT_BATCH_SIZE = 10_000;
@@ -135,6 +159,56 @@ function checkOptions(options: ParseOptions): void {
   const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(size) || size < 1)
     throw new ParseError(`batchSize must be a positive integer, got ${size}`);
+  for (const key of ['maxColumns', 'maxColumnNameLength'] as const) {
+    const limit = options[key];
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+      throw new ParseError(`${key} must be a positive integer, got ${limit}`);
+    }
+  }
+  const encoding = options.encoding;
+  if (encoding !== undefined && !(TEXT_ENCODINGS as readonly string[]).includes(encoding)) {
+    throw new ParseError(`unknown encoding "${String(encoding)}"; one of ${TEXT_ENCODINGS.join(', ')}`);
+  }
+}
+
+function checkColumnCount(count: number, options: ParseOptions): void {
+  const limit = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  if (count > limit) throw new TooManyColumnsError(count, limit);
+}
+
+function checkColumnName(name: string, index: number, options: ParseOptions): void {
+  const limit = options.maxColumnNameLength ?? DEFAULT_MAX_COLUMN_NAME_LENGTH;
+  // UTF-16 units bound code points from above: only a long name needs counting.
+  if (name.length <= limit) return;
+  const length = [...name].length;
+  if (length > limit) throw new ColumnNameTooLongError(index, length, limit, shown(name));
+}
+
+/**
+ * A file with no bytes or no columns never passes; one with columns and no rows only when the dataset
+ * allows empty batches. `rows` counts the records read (failed ones too: the error budget judges those).
+ */
+function checkNotEmpty(
+  format: TextFormat | 'parquet',
+  bytes: number,
+  columns: number,
+  rows: number,
+  options: ParseOptions,
+): void {
+  if (bytes === 0) throw new EmptyFileError('the file has 0 bytes');
+  if (columns === 0) {
+    throw new EmptyFileError(
+      rows === 0
+        ? 'no columns and no rows'
+        : `no columns: none of the ${rows} records read has a readable field`,
+    );
+  }
+  if (rows === 0 && options.allowEmptyBatches !== true) {
+    throw new EmptyFileError(
+      `${format === 'csv' ? 'header only, 0 rows' : '0 rows'}; to version files without rows, set ` +
+        '"allowEmptyBatches": true in the dataset config (PUT /datasets/{name}/config)',
+    );
+  }
 }
 
 function targetName(source: string, options: ParseOptions): string {
@@ -273,23 +347,23 @@ class RowSink {
 
 /** Yields the buffered first chunks, then the rest of the same iterator. */
 async function peek(
-  source: AsyncIterable<Uint8Array>,
-  minBytes: number,
-): Promise<{ head: Uint8Array[]; complete: boolean; stream: AsyncIterable<Uint8Array> }> {
+  source: AsyncIterable<string>,
+  minChars: number,
+): Promise<{ head: string[]; complete: boolean; stream: AsyncIterable<string> }> {
   const iterator = source[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
-  let bytes = 0;
+  const head: string[] = [];
+  let chars = 0;
   let complete = false;
-  while (bytes < minBytes) {
+  while (chars < minChars) {
     const next = await iterator.next();
     if (next.done) {
       complete = true;
       break;
     }
     head.push(next.value);
-    bytes += next.value.byteLength;
+    chars += next.value.length;
   }
-  async function* stream(): AsyncIterable<Uint8Array> {
+  async function* stream(): AsyncIterable<string> {
     yield* head;
     if (complete) return;
     for (;;) {
@@ -314,7 +388,8 @@ async function* counted(
 /**
  * Parses one file. Resolves after pass 1 (text formats) or after reading the footer (Parquet), with the
  * output schema; throws ParseError when the file cannot be read as its format, when too many records fail,
- * or when the options do not fit the file (a dedup key it lacks, a mapping that collides).
+ * or when the options do not fit the file (a dedup key it lacks, a mapping that collides); EncodingError,
+ * EmptyFileError, TooManyColumnsError or ColumnNameTooLongError as described above.
  */
 export async function parseFile(input: ParseInput, options: ParseOptions = {}): Promise<ParsedFile> {
   checkOptions(options);
@@ -338,16 +413,15 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   const counters = new Counters();
   const maxErrorRate = options.maxErrorRate ?? 0;
 
-  // Pass 1: dialect, header, inference, override check.
-  const peeked = await peek(
+  // Pass 1: encoding, dialect, header, inference, override check.
+  const decoded = decodeText(
     counted(open(), (n) => {
       counters.bytesRead += n;
     }),
-    SNIFF_BYTES,
+    options.encoding,
   );
-  const decoder = new TextDecoder();
-  const sample =
-    peeked.head.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode();
+  const peeked = await peek(decoded.text, SNIFF_CHARS);
+  const sample = peeked.head.join('');
   const sniffed = sniffDialect(sample, peeked.complete);
   const dialect: CsvDialect = {
     delimiter: options.csv?.delimiter ?? sniffed.delimiter,
@@ -358,6 +432,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   let plans: ColumnPlan[] = [];
   let inference: ColumnInference[] = [];
   let overrides: (ColumnType | undefined)[] = [];
+  let renamedColumns: ColumnRename[] = [];
   const buffered: string[][] = [];
 
   const observe = (fields: string[]): void => {
@@ -375,9 +450,11 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   };
   const start = (first: string[], rest: string[][]): string[][] => {
     header ??= looksLikeHeader(first, rest);
-    const names = columnNames(header ? first : undefined, first.length);
-    plans = names.map((source) => {
+    const { names, renamed } = columnNames(header ? first : undefined, first.length);
+    renamedColumns = renamed;
+    plans = names.map((source, i) => {
       const target = targetName(source, options);
+      checkColumnName(target, i, options);
       const override = overrideFor(target, options);
       return { source, target, type: override ?? 'string', overridden: override !== undefined };
     });
@@ -398,14 +475,19 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     if (started) {
       observe(fields);
     } else {
+      // Every record has the first one's width (or is a ParseError), so one look suffices, and it comes
+      // before the rows of a misread file are held.
+      if (buffered.length === 0) checkColumnCount(fields.length, options);
       buffered.push(fields);
       if (buffered.length > HEADER_SAMPLE_RECORDS) flush();
     }
   }
   if (!started) flush();
   header ??= false;
+  const encoding = decoded.encoding as DetectedEncoding;
 
   const records = counters.recordsRead;
+  checkNotEmpty('csv', counters.bytesRead, plans.length, records, options);
   const { schema, keyIndexes } = settleSchema(plans, inference, records, options);
   checkErrorRate(counters, records, maxErrorRate);
 
@@ -416,7 +498,8 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     const sink = new RowSink(schema, batchSize, keyIndexes, counters);
     let skipHeader = header === true;
     const values: Converted[] = types.map(() => null);
-    for await (const fields of readCsvRecords(open(), dialect)) {
+    // The encoding pass 1 settled on, so both passes read the same text.
+    for await (const fields of readCsvRecords(decodeText(open(), encoding.name).text, dialect)) {
       if (skipHeader) {
         skipHeader = false;
         continue;
@@ -441,6 +524,8 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     batches: batches(),
     metrics: () => counters.snapshot(),
     csv: { ...dialect, header },
+    encoding,
+    renamedColumns,
   };
 }
 
@@ -454,7 +539,7 @@ async function parseJson(
 ): Promise<ParsedFile> {
   const counters = new Counters();
   const maxErrorRate = options.maxErrorRate ?? 0;
-  const read = (source: AsyncIterable<Uint8Array>): AsyncIterable<JsonSourceRecord> =>
+  const read = (source: AsyncIterable<string>): AsyncIterable<JsonSourceRecord> =>
     format === 'jsonl' ? readJsonLines(source) : readJsonArray(source);
 
   // Pass 1: the union of keys in first-seen order, inference, override check.
@@ -462,10 +547,13 @@ async function parseJson(
   const inference: ColumnInference[] = [];
   const index = new Map<string, number>();
   let valid = 0;
-  const source = counted(open(), (n) => {
-    counters.bytesRead += n;
-  });
-  for await (const { record, line, result } of read(source)) {
+  const decoded = decodeText(
+    counted(open(), (n) => {
+      counters.bytesRead += n;
+    }),
+    options.encoding,
+  );
+  for await (const { record, line, result } of read(decoded.text)) {
     counters.recordsRead++;
     const where = format === 'jsonl' ? { line, record } : { record };
     if (!result.ok) {
@@ -478,8 +566,11 @@ async function parseJson(
       let i = index.get(key);
       if (i === undefined) {
         i = plans.length;
+        // Checked as keys appear: a file with a new key in every record must not grow the plans first.
+        checkColumnCount(i + 1, options);
         index.set(key, i);
         const target = targetName(key, options);
+        checkColumnName(target, i, options);
         const override = overrideFor(target, options);
         plans.push({ source: key, target, type: override ?? 'string', overridden: override !== undefined });
         inference.push(new ColumnInference());
@@ -493,8 +584,11 @@ async function parseJson(
     if (failed !== undefined) counters.fail({ reason: failed, ...where });
   }
 
-  const { schema, keyIndexes } = settleSchema(plans, inference, valid, options);
+  // Records that failed to read make a ParseError before they make a file without columns.
   checkErrorRate(counters, counters.recordsRead, maxErrorRate);
+  checkNotEmpty(format, counters.bytesRead, plans.length, counters.recordsRead, options);
+  const encoding = decoded.encoding as DetectedEncoding;
+  const { schema, keyIndexes } = settleSchema(plans, inference, valid, options);
 
   // Pass 2: convert.
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -502,7 +596,7 @@ async function parseJson(
   async function* batches(): AsyncIterable<RecordBatch> {
     const sink = new RowSink(schema, batchSize, keyIndexes, counters);
     const values: Converted[] = types.map(() => null);
-    for await (const { result } of read(open())) {
+    for await (const { result } of read(decodeText(open(), encoding.name).text)) {
       if (!result.ok) continue; // counted in pass 1
       values.fill(null);
       let ok = true;
@@ -523,7 +617,7 @@ async function parseJson(
     counters.finished = performance.now();
   }
 
-  return { schema, batches: batches(), metrics: () => counters.snapshot() };
+  return { schema, batches: batches(), metrics: () => counters.snapshot(), encoding, renamedColumns: [] };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -532,6 +626,7 @@ async function parseJson(
 async function parseParquet(source: ByteRangeSource, options: ParseOptions): Promise<ParsedFile> {
   const counters = new Counters();
   const maxErrorRate = options.maxErrorRate ?? 0;
+  if (source.size === 0) throw new EmptyFileError('the file has 0 bytes');
   const file = await openParquet({
     size: source.size,
     read: async (start, end) => {
@@ -540,8 +635,11 @@ async function parseParquet(source: ByteRangeSource, options: ParseOptions): Pro
       return bytes;
     },
   });
-  const plans: ColumnPlan[] = file.schema.columns.map((c) => {
+  checkColumnCount(file.schema.columns.length, options);
+  checkNotEmpty('parquet', source.size, file.schema.columns.length, file.numRows, options);
+  const plans: ColumnPlan[] = file.schema.columns.map((c, i) => {
     const target = targetName(c.name, options);
+    checkColumnName(target, i, options);
     const override = overrideFor(target, options);
     return { source: c.name, target, type: override ?? c.type, overridden: override !== undefined };
   });
@@ -598,5 +696,5 @@ async function parseParquet(source: ByteRangeSource, options: ParseOptions): Pro
     counters.finished = performance.now();
   }
 
-  return { schema, batches: batches(), metrics: () => counters.snapshot() };
+  return { schema, batches: batches(), metrics: () => counters.snapshot(), renamedColumns: [] };
 }

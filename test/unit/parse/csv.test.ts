@@ -1,5 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fieldCounts, looksLikeHeader, sniffDialect } from '../../../shared/domain/parse/csv.js';
+import {
+  fieldCounts,
+  looksLikeHeader,
+  sniffDialect,
+  uniqueColumnNames,
+} from '../../../shared/domain/parse/csv.js';
 import { parseFile } from '../../../shared/domain/parse/parse-file.js';
 import { type CellValue, rowsOf } from '../../../shared/domain/table.js';
 import { ParseError } from '../../../shared/errors.js';
@@ -104,11 +110,11 @@ describe('CSV', () => {
     expect(fieldCounts('a;b\n1;2\n3;4', ';', '"', true)).toEqual([2, 2, 2]);
   });
 
-  it('detects a header: distinct, non-empty, non-numeric names that do not repeat as data', () => {
+  it('detects a header: non-empty, non-numeric names that do not repeat as data', () => {
     expect(looksLikeHeader(['id', 'name'], [['1', 'ann']])).toBe(true);
     expect(looksLikeHeader(['name', 'city'], [['ann', 'Paris']])).toBe(true);
     expect(looksLikeHeader(['1', 'ann'], [['2', 'bob']])).toBe(false);
-    expect(looksLikeHeader(['a', 'a'], [['1', '2']])).toBe(false);
+    expect(looksLikeHeader(['a', 'a'], [['1', '2']])).toBe(true); // repeated names are renamed, not data
     expect(
       looksLikeHeader(
         ['DE', 'pro'],
@@ -130,16 +136,64 @@ describe('CSV', () => {
     expect(rows[0]).toEqual({ column_1: 'name', column_2: 'city' });
   });
 
-  it('reads a header-only file as its columns and no rows, and an empty file as nothing', async () => {
+  it('reads a first row with repeated names as the header, renaming the repeats and recording it', async () => {
     // Act
-    const headerOnly = await parseCsv('id,name\r\n');
-    const empty = await parseCsv('');
+    const { parsed, rows } = await parseCsv('id,id,value\n1,2,x\n3,4,y\n');
 
     // Assess
-    expect(headerOnly.parsed.schema.columns.map((c) => c.name)).toEqual(['id', 'name']);
-    expect(headerOnly.rows).toEqual([]);
-    expect(empty.parsed.schema.columns).toEqual([]);
-    expect(empty.parsed.metrics().recordsRead).toBe(0);
+    expect(parsed.csv?.header).toBe(true);
+    expect(parsed.schema.columns.map((c) => `${c.name}:${c.type}`)).toEqual([
+      'id:int',
+      'id_2:int',
+      'value:string',
+    ]);
+    expect(parsed.renamedColumns).toEqual([{ from: 'id', to: 'id_2', index: 1 }]);
+    expect(rows).toEqual([
+      { id: 1, id_2: 2, value: 'x' },
+      { id: 3, id_2: 4, value: 'y' },
+    ]);
+  });
+
+  it('numbers every repeat and never takes a name the header has elsewhere', () => {
+    // Act
+    const { names, renamed } = uniqueColumnNames(['id', 'id', 'id_2', 'id', '', 'column_5']);
+
+    // Assess
+    expect(names).toEqual(['id', 'id_3', 'id_2', 'id_4', 'column_5_2', 'column_5']);
+    expect(renamed).toEqual([
+      { from: 'id', to: 'id_3', index: 1 },
+      { from: 'id', to: 'id_4', index: 3 },
+      { from: '', to: 'column_5_2', index: 4 },
+    ]);
+  });
+
+  it('reports no renames for a header whose names are distinct', async () => {
+    // Act
+    const { parsed } = await parseCsv('a,b\n1,2\n');
+
+    // Assess
+    expect(parsed.renamedColumns).toEqual([]);
+  });
+
+  it('makes any header unique, changing only the repeats and blanks, and records each change', () => {
+    // A small alphabet with suffix-like names forces collisions between repeats and generated names.
+    const name = fc.constantFrom('', ' ', 'a', 'a_2', 'a_3', 'b', 'column_1', 'column_2', 'column_2_2');
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 12 }), (header) => {
+        const { names, renamed } = uniqueColumnNames(header);
+        expect(new Set(names).size).toBe(header.length);
+        const changed = header.flatMap((from, index) =>
+          names[index] === from ? [] : [{ from, to: names[index], index }],
+        );
+        expect(renamed).toEqual(changed);
+        // The first occurrence of every non-blank name keeps it.
+        header.forEach((from, index) => {
+          if (from.trim() !== '' && header.indexOf(from) === index) expect(names[index]).toBe(from);
+        });
+        for (const n of names) expect(n.trim()).not.toBe('');
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('skips blank lines and reads a file without a final newline', async () => {

@@ -5,8 +5,8 @@ import { parseJsonRecord } from '../../../shared/domain/parse/json-values.js';
 import { type JsonSourceRecord, readJsonLines } from '../../../shared/domain/parse/jsonl.js';
 import { parseFile } from '../../../shared/domain/parse/parse-file.js';
 import { type CellValue, rowsOf } from '../../../shared/domain/table.js';
-import { ParseError } from '../../../shared/errors.js';
-import { fixture, opener } from './sources.js';
+import { EmptyFileError, ParseError } from '../../../shared/errors.js';
+import { fixture, opener, textOf } from './sources.js';
 
 async function records(source: AsyncIterable<JsonSourceRecord>): Promise<JsonSourceRecord[]> {
   const out: JsonSourceRecord[] = [];
@@ -47,7 +47,7 @@ describe('JSON Lines', () => {
 
   it('counts blank lines in line numbers and accepts CRLF', async () => {
     // Act
-    const out = await records(readJsonLines(opener('{"a":1}\r\n\r\n  \n{"a":2}')()));
+    const out = await records(readJsonLines(textOf('{"a":1}\r\n\r\n  \n{"a":2}')));
 
     // Assess
     expect(out.map((r) => [r.record, r.line])).toEqual([
@@ -117,7 +117,7 @@ describe('JSON array', () => {
         fc.boolean(),
         async (items, size, pretty) => {
           const text = JSON.stringify(items, null, pretty ? 2 : undefined);
-          const out = await records(readJsonArray(opener(text, size)()));
+          const out = await records(readJsonArray(textOf(text, size)));
           // Nested values become their JSON text; integers JSON.parse would round keep their digits as text.
           const cell = (v: unknown) => {
             if (v !== null && typeof v === 'object') return JSON.stringify(v);
@@ -141,9 +141,15 @@ describe('JSON array', () => {
     ['[{"a":1} {"a":2}]', /expected "," or "]"/],
     ['[{"a":1}] x', /after the closing/],
     ['[{"a":1}, {"a":2}', /not closed/],
-    ['', /empty document/],
   ])('rejects the malformed document %s', async (text, reason) => {
-    await expect(records(readJsonArray(opener(text)()))).rejects.toThrow(reason);
+    await expect(records(readJsonArray(textOf(text)))).rejects.toThrow(reason);
+  });
+
+  it('rejects a document of nothing but whitespace as an empty file', async () => {
+    await expect(records(readJsonArray(textOf(' \n\t ')))).rejects.toMatchObject({
+      name: 'EmptyFileError',
+      message: expect.stringMatching(/empty document/),
+    });
   });
 
   it('fails an element that is not an object, naming the record', async () => {
@@ -154,12 +160,12 @@ describe('JSON array', () => {
     await expect(act).rejects.toMatchObject({ name: 'ParseError', record: 2 });
   });
 
-  it('reads an empty array as no records', async () => {
+  it('rejects an empty array as an empty file: no records, no columns', async () => {
     // Act
-    const { parsed, rows } = await parseJson('json', ' [ ] ');
+    const act = parseJson('json', ' [ ] ');
 
     // Assess
-    expect(parsed.schema.columns).toEqual([]);
-    expect(rows).toEqual([]);
+    await expect(act).rejects.toThrow(EmptyFileError);
+    await expect(act).rejects.toThrow(/no columns and no rows/);
   });
 });

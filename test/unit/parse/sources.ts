@@ -1,5 +1,6 @@
 /** Byte sources for the parse and Parquet tests: in-memory, chunked at chosen sizes, counting reads. */
 import { readFileSync } from 'node:fs';
+import { decodeText } from '../../../shared/domain/parse/encoding.js';
 import type { ByteRangeSource } from '../../../shared/formats/parquet.js';
 
 export function fixture(name: string): Uint8Array {
@@ -12,6 +13,11 @@ export function opener(bytes: Uint8Array | string, size = 64 * 1024): () => Asyn
   return async function* () {
     for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
   };
+}
+
+/** The text of `bytes` chunked at `size` bytes, as the parser decodes it (for the readers of text). */
+export function textOf(bytes: Uint8Array | string, size?: number): AsyncIterable<string> {
+  return decodeText(opener(bytes, size)()).text;
 }
 
 export function rangeSource(bytes: Uint8Array): ByteRangeSource & { reads: [number, number][] } {

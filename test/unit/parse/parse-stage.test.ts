@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { parseStage, RENAMES_RECORDED, type StageDeps } from '../../../shared/app/pipeline-stages.js';
+import type { DatasetConfig } from '../../../shared/domain/dataset.js';
+import type { FileRecord } from '../../../shared/domain/file-record.js';
+import type { DatasetStore, ObjectStore } from '../../../shared/ports.js';
+import { type afterRegisterSchema, parseOutputSchema } from '../../../shared/schemas/ingestion.js';
+import { opener } from './sources.js';
+
+/** The parse stage over one in-memory object, with the dataset config given; records what it wrote. */
+function harness(body: Uint8Array | string, config: DatasetConfig = {}) {
+  const updates: Partial<FileRecord>[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const store = {
+    bucket: 'data',
+    read: () => opener(body)(),
+    async write(_key: string, chunks: AsyncIterable<Uint8Array>) {
+      let size = 0;
+      for await (const chunk of chunks) size += chunk.byteLength;
+      return { size };
+    },
+  } as unknown as ObjectStore;
+  const datasets = {
+    getDataset: async () => ({ config }),
+    updateFile: async (_tenant: string, _fileId: string, fields: Partial<FileRecord>) => {
+      updates.push(fields);
+    },
+  } as unknown as DatasetStore;
+  const deps: StageDeps = {
+    store,
+    datasets,
+    clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+    logger: {
+      debug: () => undefined,
+      info: (_message, ...extra) => logs.push(Object.assign({}, ...extra)),
+      warn: () => undefined,
+      error: () => undefined,
+    },
+    metrics: { add: () => undefined },
+  };
+  const object = { bucket: 'data', key: 'fresh/acme/people/people.csv' };
+  const state = {
+    object,
+    file: {
+      fileId: `f_${'0'.repeat(32)}`,
+      tenant: 'acme',
+      dataset: 'people',
+      object,
+      sha256: 'x',
+      size: 0,
+      format: 'csv',
+      dataType: 'sample',
+      outcome: 'REGISTERED',
+    },
+  } satisfies z.infer<typeof afterRegisterSchema>;
+  return { run: () => parseStage(deps, state), updates, logs };
+}
+
+describe('parse stage', () => {
+  it('records the encoding and the renamed header columns on the file and in its output', async () => {
+    // Prepare
+    const stage = harness('\uFEFFid,id,v\n1,2,x\n');
+
+    // Act
+    const output = await stage.run();
+
+    // Assess
+    expect(stage.updates[0]?.parse).toMatchObject({
+      columns: 3,
+      encoding: { name: 'utf-8', bom: true },
+      renamedColumns: [{ from: 'id', to: 'id_2', index: 1 }],
+      renamedColumnCount: 1,
+    });
+    expect(output.schema.columns.map((c) => c.name)).toEqual(['id', 'id_2', 'v']);
+    expect(parseOutputSchema.parse(output)).toMatchObject({
+      encoding: { name: 'utf-8', bom: true },
+      renamedColumnCount: 1,
+    });
+    expect(stage.logs[0]).toMatchObject({ renamedColumnCount: 1 });
+  });
+
+  it('records no renames for a file whose header needed none', async () => {
+    // Act
+    const stage = harness('id,v\n1,x\n');
+    const output = await stage.run();
+
+    // Assess
+    expect(stage.updates[0]?.parse).not.toHaveProperty('renamedColumns');
+    expect(output).not.toHaveProperty('renamedColumnCount');
+    expect(output.encoding).toEqual({ name: 'utf-8', bom: false });
+  });
+
+  it('keeps the first renames on the file record and counts them all', async () => {
+    // Prepare
+    const width = RENAMES_RECORDED + 50;
+    const stage = harness(`${Array(width).fill('x').join(',')}\n${Array(width).fill('1').join(',')}\n`);
+
+    // Act
+    await stage.run();
+
+    // Assess
+    const parse = stage.updates[0]?.parse;
+    expect(parse?.renamedColumns).toHaveLength(RENAMES_RECORDED);
+    expect(parse?.renamedColumnCount).toBe(width - 1);
+  });
+
+  it("applies the dataset config's encoding, empty-batch and column settings", async () => {
+    // Prepare
+    const legacy = harness(Uint8Array.from([...Buffer.from('name\ncaf'), 0xe9, 0x0a]), {
+      encoding: 'windows-1252',
+    });
+    const headerOnly = harness('id,name\n', { allowEmptyBatches: true });
+    const narrow = harness('a,b\n1,2\n', { maxColumns: 1 });
+    const shortNames = harness('name\nx\n', { maxColumnNameLength: 3 });
+
+    // Act
+    const legacyOutput = await legacy.run();
+    const headerOnlyOutput = await headerOnly.run();
+
+    // Assess
+    expect(legacyOutput.encoding).toEqual({ name: 'windows-1252', bom: false });
+    expect(headerOnlyOutput.rowCount).toBe(0);
+    await expect(narrow.run()).rejects.toMatchObject({ name: 'TooManyColumnsError' });
+    await expect(shortNames.run()).rejects.toMatchObject({ name: 'ColumnNameTooLongError' });
+  });
+
+  it('fails with a typed error the state machine records, for empty and undecodable files', async () => {
+    await expect(harness('').run()).rejects.toMatchObject({ name: 'EmptyFileError' });
+    await expect(harness('id,name\n').run()).rejects.toMatchObject({ name: 'EmptyFileError' });
+    await expect(harness(Uint8Array.from([0x61, 0x0a, 0xff])).run()).rejects.toMatchObject({
+      name: 'EncodingError',
+      line: 2,
+      offset: 2,
+    });
+  });
+});
