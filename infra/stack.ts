@@ -22,6 +22,7 @@ import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -32,11 +33,13 @@ import {
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import {
   Choice,
   Condition,
   DefinitionBody,
   Fail,
+  JitterType,
   JsonPath,
   LogLevel,
   Pass,
@@ -48,6 +51,20 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
 import { StrataFunction, type StrataFunctionProps } from './constructs/strata-function.js';
+
+/**
+ * A burst of files throttles the stage functions; that is load, not a bad file. CDK's default retry covers
+ * Lambda's service errors but not throttling, so without this a burst would quarantine good files. Full
+ * jitter spreads the retries of many executions throttled at the same moment.
+ */
+const THROTTLING_RETRY = {
+  errors: ['Lambda.TooManyRequestsException'],
+  interval: Duration.seconds(1),
+  maxAttempts: 12,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: JitterType.FULL,
+};
 
 /**
  * `arn:<partition>:<service>:<region>:<account>` as cdk-nag spells it in a finding id: pseudo parameters
@@ -191,6 +208,7 @@ export class StrataStack extends Stack {
         maxAttempts: 5,
         backoffRate: 2,
       })
+      .addRetry(THROTTLING_RETRY)
       .next(new Fail(this, 'Quarantined', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
 
     const parse = new StrataFunction(this, 'Parse', {
@@ -295,12 +313,40 @@ export class StrataStack extends Stack {
       },
     );
 
+    // S3 invokes the trigger asynchronously: Lambda retries it twice, then hands the event to this queue
+    // instead of dropping it (inspect or redrive it; the sweeper below restarts its object either way).
+    const triggerFailures = new Queue(this, 'TriggerFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(triggerFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter destination of the trigger’s failed S3 events.',
+    });
     const trigger = new StrataFunction(this, 'Trigger', {
       name: 'trigger',
       description: 'S3 ObjectCreated under fresh/ → one ingestion execution per object (idempotent by name)',
+      onFailure: new SqsDestination(triggerFailures),
     });
     trigger.fn.addEnvironment('STATE_MACHINE_ARN', ingestion.stateMachineArn);
     ingestion.grantStartExecution(trigger.fn);
+
+    // The net under lost notifications: settled fresh/ objects without a file record get their pipeline.
+    const sweeper = new StrataFunction(this, 'FreshSweeper', {
+      name: 'fresh-sweeper',
+      description: 'Every 10 minutes: start the pipeline of fresh/ objects that never got a file record',
+      timeout: Duration.minutes(5),
+    })
+      .bindBucketListing('DATA_BUCKET', dataBucket, 'fresh/')
+      .bindTable('METADATA_TABLE', metadataTable, 'read');
+    sweeper.fn.addEnvironment('STATE_MACHINE_ARN', ingestion.stateMachineArn);
+    ingestion.grantStartExecution(sweeper.fn);
+    new Rule(this, 'FreshSweep', {
+      description: 'Starts the pipeline of fresh/ objects whose S3 event was lost',
+      schedule: Schedule.rate(Duration.minutes(10)),
+      targets: [new LambdaFunction(sweeper.fn, { retryAttempts: 0 })],
+    });
     dataBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(trigger.fn), {
       prefix: 'fresh/',
     });
@@ -717,6 +763,7 @@ export class StrataStack extends Stack {
         maxAttempts: 4,
         backoffRate: 2,
       })
+      .addRetry(THROTTLING_RETRY)
       .addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
   }
 

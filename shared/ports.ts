@@ -147,15 +147,22 @@ export interface FileFailure {
 export interface MetadataStore {
   /**
    * Records a new file atomically with its content-hash claim and the dataset's counters. A file whose
-   * hash the dataset already has is stored as DUPLICATE; a file already recorded is returned as is.
+   * hash another file of the dataset holds is stored as DUPLICATE of it; a file already recorded is
+   * returned as is. A claim held by a file that no longer stands for the content (QUARANTINED, object
+   * deleted) is taken over instead.
    */
   registerFile(record: FileRecord): Promise<RegisterOutcome>;
   getFile(tenant: string, fileId: string): Promise<FileRecord | undefined>;
-  /** Marks a file QUARANTINED with the failing stage and error; creates the record if register never ran. */
+  /**
+   * Marks a file QUARANTINED with the failing stage and error; creates the record if register never ran.
+   * Releases the file's content-hash claim in the same transaction (only its own; repeating is harmless).
+   */
   recordFailure(failure: FileFailure): Promise<void>;
   /**
-   * A retried run re-admits a QUARANTINED file that register had recorded: back to FRESH, its failure
-   * appended to `previousFailures`. Undefined when the file is not such a file (any more).
+   * A retried run re-admits a QUARANTINED file that register had recorded: back to FRESH with its content
+   * hash claimed again, its failure appended to `previousFailures`; or, when another file of the same
+   * content holds the claim now, DUPLICATE of that file. Undefined when the file is not such a file (any
+   * more).
    */
   readmitFile(record: FileRecord, at: string): Promise<FileRecord | undefined>;
   /**
@@ -341,8 +348,14 @@ export interface LifecycleStore {
     at: string,
     reason: string,
   ): Promise<boolean>;
-  /** Records that a DEPRECATED file's object was deleted (once). */
-  markDeleted(tenant: string, fileId: string, at: string): Promise<boolean>;
+  /**
+   * Records that a DEPRECATED file's object was deleted (once), releasing its content-hash claim in the
+   * same transaction (only its own), so the same bytes uploaded again are a new file.
+   */
+  markDeleted(
+    file: Pick<FileRecord, 'tenant' | 'fileId' | 'dataset' | 'sha256'>,
+    at: string,
+  ): Promise<boolean>;
   filesInStatus(tenant: string, status: FileStatus, filter?: FileFilter): AsyncIterable<FileRecord>;
   /** The few attributes statistics need, for every file of the tenant. */
   fileFacts(tenant: string): AsyncIterable<FileFacts>;
@@ -382,6 +395,22 @@ export interface StartedExecution {
   executionArn: string;
   /** False when the execution for this name already existed (a duplicate event). */
   started: boolean;
+}
+
+/** The current version of an object, as a listing gives it. */
+export interface ListedObject {
+  key: string;
+  /** Absent on an unversioned bucket (S3 lists those as "null"; events carry none). */
+  versionId?: string | undefined;
+  eTag: string;
+  size: number;
+  lastModified: Date;
+}
+
+/** Lists the current objects under a prefix of the data bucket, in key order, page by page. */
+export interface ObjectLister {
+  readonly bucket: string;
+  listCurrent(prefix: string): AsyncIterable<ListedObject>;
 }
 
 export interface Orchestrator {
@@ -505,22 +534,29 @@ export interface OnlineFeatureItem {
   values: Record<string, CellValue>;
 }
 
-/** Latest feature values per entity key, one set per feature version, for low-latency lookups. */
+/**
+ * The online values of one content of a feature version. Two registrations of one version with different
+ * content each write their own set; the registry's record names the one that won.
+ */
+export interface OnlineFeatureSet {
+  tenant: string;
+  name: string;
+  version: string;
+  /**
+   * The content hash of the registration that wrote the set. Undefined only to read a version registered
+   * before sets were told apart by content (its values sit under the version alone).
+   */
+  contentHash: string | undefined;
+}
+
+/** Latest feature values per entity key, one set per feature version's content, for low-latency lookups. */
 export interface OnlineFeatureStore {
-  /** Idempotent: writing the same rows again leaves the same items. */
-  materialize(
-    tenant: string,
-    name: string,
-    version: string,
-    rows: readonly OnlineFeatureItem[],
-  ): Promise<void>;
-  /** Up to 100 keys per call; missing entities are absent from the map. */
-  lookup(
-    tenant: string,
-    name: string,
-    version: string,
-    entityKeys: readonly string[],
-  ): Promise<Map<string, OnlineFeatureItem>>;
+  /** Idempotent: writing the same rows again leaves the same items; another content's set is untouched. */
+  materialize(set: OnlineFeatureSet, rows: readonly OnlineFeatureItem[]): Promise<void>;
+  /** Up to 100 keys per call; missing entities are absent from the map. Reads only the named set. */
+  lookup(set: OnlineFeatureSet, entityKeys: readonly string[]): Promise<Map<string, OnlineFeatureItem>>;
+  /** Deletes a set's items (of a content that lost its version to another); repeating it is harmless. */
+  discard(set: OnlineFeatureSet, entityKeys: readonly string[]): Promise<void>;
 }
 
 /** The lineage table: edges by their source (outgoing) and by their target (incoming, through gsi1). */

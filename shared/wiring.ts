@@ -32,6 +32,7 @@ import { PostgresSource } from './adapters/postgres-source.js';
 import { RestSource } from './adapters/rest-source.js';
 import { S3DropBox } from './adapters/s3-drop-box.js';
 import { S3LineageSink } from './adapters/s3-lineage-sink.js';
+import { S3ObjectLister } from './adapters/s3-object-lister.js';
 import { S3ObjectSource } from './adapters/s3-object-source.js';
 import { S3ObjectStore } from './adapters/s3-object-store.js';
 import { EnvSecrets, SecretsManagerSecrets } from './adapters/secrets.js';
@@ -119,6 +120,11 @@ export function dropBox(config: Config<'DATA_BUCKET'>) {
   return new S3DropBox(s3Client(config), config.DATA_BUCKET);
 }
 
+/** Lists the data bucket's current object versions (no object read). */
+export function objectLister(config: Config<'DATA_BUCKET'>) {
+  return new S3ObjectLister(s3Client(config), config.DATA_BUCKET);
+}
+
 export function metadataStore(config: Config<'METADATA_TABLE'>) {
   return new DynamoMetadataStore(dynamoClient(config), config.METADATA_TABLE);
 }
@@ -190,13 +196,34 @@ export function connectorStore(config: Config<'METADATA_TABLE'>) {
 
 let lambda: LambdaClient | undefined;
 
+/** infra/local/lambda-host.ts HOST_TOKEN_HEADER (shared/ does not import the local cloud). */
+const LAMBDA_HOST_TOKEN_HEADER = 'x-strata-host-token';
+
 /** Starts the connector pull function asynchronously (locally: the lambda host's Invoke API). */
 export function connectorInvoker(config: Config<'CONNECTOR_FUNCTION'>) {
-  lambda ??= new LambdaClient({
+  lambda ??= lambdaClient(config);
+  return new LambdaInvoker(lambda, config.CONNECTOR_FUNCTION);
+}
+
+function lambdaClient(config: Config): LambdaClient {
+  const client = new LambdaClient({
     region: config.AWS_REGION,
     ...(config.STRATA_LAMBDA_ENDPOINT && { endpoint: config.STRATA_LAMBDA_ENDPOINT }),
   });
-  return new LambdaInvoker(lambda, config.CONNECTOR_FUNCTION);
+  const token = config.STRATA_LAMBDA_HOST_TOKEN;
+  if (token !== undefined) {
+    // The local lambda host's token, in a header of its own: Authorization carries the SigV4 signature.
+    // Checking that signature instead would prove nothing, as the local credentials are public dummies.
+    client.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) request.headers[LAMBDA_HOST_TOKEN_HEADER] = token;
+        return next(args);
+      },
+      { step: 'build', name: 'strataLambdaHostToken' },
+    );
+  }
+  return client;
 }
 
 /** Secrets Manager in AWS; the local cloud sets STRATA_SECRETS_FILE and passes STRATA_SECRET_* variables. */

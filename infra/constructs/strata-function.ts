@@ -3,7 +3,14 @@ import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type CfnFunction,
+  type IDestination,
+  type IFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -19,6 +26,8 @@ export interface StrataFunctionProps {
   readonly memorySize?: number;
   readonly timeout?: Duration;
   readonly environment?: Record<string, string>;
+  /** Where an asynchronous invocation's event goes after Lambda's own retries failed (kept, not dropped). */
+  readonly onFailure?: IDestination;
   /** Runs the function in these subnets (e.g. to reach private databases); absent: no VPC. */
   readonly network?: {
     readonly vpc: IVpc;
@@ -64,6 +73,7 @@ export class StrataFunction extends Construct {
         vpcSubnets: props.network.subnets,
         securityGroups: props.network.securityGroups,
       }),
+      ...(props.onFailure && { onFailure: props.onFailure, retryAttempts: 2 }),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'strata',
@@ -151,6 +161,19 @@ export class StrataFunction extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/${prefix}*]`,
       reason: 'PutObject needs object ARNs; the grant is limited to the prefix the function writes.',
     });
+    return this;
+  }
+
+  /** Lists the current object versions under `prefix` (ListBucketVersions, prefix-conditioned); no read. */
+  bindBucketListing(envName: string, bucket: IBucket, prefix: string): this {
+    this.fn.addEnvironment(envName, bucket.bucketName);
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucketVersions'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
+      }),
+    );
     return this;
   }
 

@@ -108,6 +108,11 @@ const NOT_LOCAL = new Set([
   'AWS::CDK::Metadata',
   'AWS::ApiGatewayV2::Api',
   'AWS::ApiGatewayV2::Stage',
+  // The trigger's on-failure destination. Locally a notification the trigger fails is answered 502 to
+  // MinIO, whose webhook queue keeps the event and delivers it again: nothing to send to a queue.
+  'AWS::SQS::Queue',
+  'AWS::SQS::QueuePolicy',
+  'AWS::Lambda::EventInvokeConfig',
 ]);
 
 export function planLocalDeployment(template: CfnTemplate, options: PlanOptions): LocalPlan {

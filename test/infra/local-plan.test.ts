@@ -76,7 +76,7 @@ describe('the local deployment plan, read from the synthesized template', () => 
 });
 
 describe('schedules', () => {
-  it('runs the lifecycle scheduler once a day and the connector scheduler every minute', () => {
+  it('runs the lifecycle scheduler once a day, the connector scheduler every minute and the sweeper every 10', () => {
     const fn = (name: string) => plan.functions.find((f) => f.entry === `functions/${name}/handler.ts`)?.name;
     expect(plan.schedules).toEqual(
       expect.arrayContaining([
@@ -90,9 +90,14 @@ describe('schedules', () => {
           everyMs: 60_000,
           targets: [{ functionName: fn('connector-scheduler') }],
         }),
+        expect.objectContaining({
+          expression: 'rate(10 minutes)',
+          everyMs: 600_000,
+          targets: [{ functionName: fn('fresh-sweeper') }],
+        }),
       ]),
     );
-    expect(plan.schedules).toHaveLength(2);
+    expect(plan.schedules).toHaveLength(3);
   });
 
   it('reads rate expressions and refuses cron with a clear error', () => {

@@ -48,7 +48,7 @@ describe('pipeline runs in the state machine', () => {
     }
   });
 
-  it('lets the retry route start executions and nothing else of the API', () => {
+  it('lets the retry route start executions and nothing else of the API (besides trigger and sweeper)', () => {
     // Prepare
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const starters = policies.filter((policy) =>
@@ -57,9 +57,10 @@ describe('pipeline runs in the state machine', () => {
       ),
     );
 
-    // Assess: the trigger and the retry route.
+    // Assess: the trigger, the sweeper of lost events and the retry route.
     expect(starters.map((p) => String(p.Properties.PolicyName)).sort()).toEqual([
       expect.stringMatching(/^ApiRetryRun/),
+      expect.stringMatching(/^FreshSweeper/),
       expect.stringMatching(/^Trigger/),
     ]);
   });

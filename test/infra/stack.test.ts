@@ -151,6 +151,55 @@ describe('the strata stack', () => {
     expect(functions[pull ?? '']?.Properties.Environment.Variables.DEPLOYMENT_BUCKETS).toBeDefined();
   });
 
+  it('keeps a failed trigger event in a queue and retries throttled stages instead of quarantining', () => {
+    // Prepare
+    const functions = template.findResources('AWS::Lambda::Function');
+    const trigger = Object.keys(functions).find(
+      (id) => functions[id]?.Metadata?.[ENTRY_METADATA_KEY] === 'functions/trigger/handler.ts',
+    );
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0];
+    const definition = JSON.stringify(machine?.Properties.DefinitionString);
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: trigger },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    // Every stage and the quarantine task: 8 retriers of throttling.
+    expect(definition.match(/Lambda\.TooManyRequestsException/g)).toHaveLength(8);
+    expect(definition).toContain('\\"JitterStrategy\\":\\"FULL\\"');
+  });
+
+  it('sweeps fresh/ for objects whose event was lost, listing versions only', () => {
+    // Prepare
+    const functions = template.findResources('AWS::Lambda::Function');
+    const sweeper = Object.keys(functions).find(
+      (id) => functions[id]?.Metadata?.[ENTRY_METADATA_KEY] === 'functions/fresh-sweeper/handler.ts',
+    );
+    const role = functions[sweeper ?? '']?.Properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+      .flatMap(
+        (p) =>
+          p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Condition?: unknown }>,
+      );
+    const s3 = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')));
+
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeper, 'Arn'] } })],
+    });
+    expect(s3).toEqual([
+      expect.objectContaining({
+        Action: 's3:ListBucketVersions',
+        Condition: { StringLike: { 's3:prefix': 'fresh/*' } },
+      }),
+    ]);
+  });
+
   it('creates on-demand tables with point-in-time recovery and the listing indexes', () => {
     // metadata, versions, lineage, feature registry, online features
     template.resourceCountIs('AWS::DynamoDB::Table', 5);
