@@ -52,6 +52,9 @@ import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
 import { StrataFunction, type StrataFunctionProps } from './constructs/strata-function.js';
 
+/** Functions write only tenant partitions of the metadata table; API-key items are the operators'. */
+const TENANT_ITEMS = { writablePartitions: 'T#*' };
+
 /**
  * A burst of files throttles the stage functions; that is load, not a bad file. CDK's default retry covers
  * Lambda's service errors but not throttling, so without this a burst would quarantine good files. Full
@@ -103,18 +106,32 @@ export interface StrataStackProps extends StackProps {
    * addresses only.
    */
   readonly connectorNetwork?: StrataFunctionProps['network'];
+  /**
+   * Concurrency reserved for each API function and for the authorizer, so a burst of one tenant's
+   * pipeline (or of one route) cannot take the account's whole Lambda concurrency and starve every API
+   * call. The reservation is also each one's cap. Else context `strata:apiConcurrency` /
+   * `strata:authorizerConcurrency`, else 5 and 20; 0 reserves nothing (accounts whose concurrency quota
+   * is too small to reserve: AWS keeps 100 unreserved).
+   */
+  readonly apiConcurrency?: number;
+  readonly authorizerConcurrency?: number;
 }
 
 export class StrataStack extends Stack {
   constructor(scope: Construct, id: string, props?: StrataStackProps) {
     super(scope, id, props);
-    const contextDays = (key: string): number | undefined => {
+    const contextNumber = (key: string): number | undefined => {
       const value = this.node.tryGetContext(key);
       return value === undefined ? undefined : Number(value);
     };
     const archiveTransitionDays =
-      props?.archiveTransitionDays ?? contextDays('strata:archiveTransitionDays') ?? 30;
-    const archiveExpirationDays = props?.archiveExpirationDays ?? contextDays('strata:archiveExpirationDays');
+      props?.archiveTransitionDays ?? contextNumber('strata:archiveTransitionDays') ?? 30;
+    const archiveExpirationDays =
+      props?.archiveExpirationDays ?? contextNumber('strata:archiveExpirationDays');
+    const apiConcurrency = props?.apiConcurrency ?? contextNumber('strata:apiConcurrency') ?? 5;
+    const authorizerConcurrency =
+      props?.authorizerConcurrency ?? contextNumber('strata:authorizerConcurrency') ?? 20;
+    const reserved = (n: number) => (n > 0 ? { reservedConcurrency: n } : {});
     const openLineageUrl: string | undefined =
       props?.openLineageUrl ?? this.node.tryGetContext('strata:openLineageUrl');
 
@@ -183,7 +200,7 @@ export class StrataStack extends Stack {
       timeout: Duration.minutes(5),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
-      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
 
     const quarantine = new StrataFunction(this, 'Quarantine', {
       name: 'quarantine',
@@ -194,7 +211,7 @@ export class StrataStack extends Stack {
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'quarantine/*')
-      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
 
     const quarantined = new LambdaInvoke(this, 'Quarantine file', {
       lambdaFunction: quarantine.fn,
@@ -219,13 +236,13 @@ export class StrataStack extends Stack {
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
-      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     // Validate and profile both scan the staged Parquet and write a report.
     const stagedScanner = (id: string, name: string, description: string) =>
       new StrataFunction(this, id, { name, description, memorySize: 1024, timeout: Duration.minutes(10) })
         .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
         .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
-        .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     const validate = stagedScanner(
       'Validate',
       'validate',
@@ -252,7 +269,7 @@ export class StrataStack extends Stack {
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
-      .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
       .bindTable('VERSIONS_TABLE', versionsTable, 'read')
       .bindTable('LINEAGE_TABLE', lineageTable, 'read');
     const version = new StrataFunction(this, 'Version', {
@@ -262,7 +279,7 @@ export class StrataStack extends Stack {
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*')
-      .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
       .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
       .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite');
     // Where runs start and end, the run recorder writes their OpenLineage events (START at register,
@@ -356,6 +373,7 @@ export class StrataStack extends Stack {
     const authorizerFn = new StrataFunction(this, 'Authorizer', {
       name: 'authorizer',
       description: 'HTTP API authorizer: x-api-key → tenant',
+      ...reserved(authorizerConcurrency),
     }).bindTable('METADATA_TABLE', metadataTable, 'read');
     const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', authorizerFn.fn, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
@@ -394,7 +412,11 @@ export class StrataStack extends Stack {
       }),
     };
 
-    const health = new StrataFunction(this, 'ApiHealth', { name: 'api-health', description: 'GET /health' });
+    const health = new StrataFunction(this, 'ApiHealth', {
+      name: 'api-health',
+      description: 'GET /health',
+      ...reserved(apiConcurrency),
+    });
     const [healthRoute] = api.addRoutes({
       path: '/health',
       methods: [HttpMethod.GET],
@@ -411,6 +433,7 @@ export class StrataStack extends Stack {
     const openApi = new StrataFunction(this, 'ApiOpenApi', {
       name: 'api-openapi',
       description: 'GET /openapi.json',
+      ...reserved(apiConcurrency),
     });
     const [openApiRoute] = api.addRoutes({
       path: '/openapi.json',
@@ -434,7 +457,12 @@ export class StrataStack extends Stack {
       sizing: { memorySize?: number; timeout?: Duration } = {},
     ) => {
       const keys = Array.isArray(routeKeys) ? routeKeys : [routeKeys];
-      const fn = new StrataFunction(this, id, { name: toKebab(id), description: keys.join(', '), ...sizing });
+      const fn = new StrataFunction(this, id, {
+        name: toKebab(id),
+        description: keys.join(', '),
+        ...reserved(apiConcurrency),
+        ...sizing,
+      });
       bind(fn);
       const integration = new HttpLambdaIntegration(`${id}Integration`, fn.fn);
       for (const routeKey of keys) {
@@ -450,10 +478,10 @@ export class StrataStack extends Stack {
     route('GET /datasets', 'ApiListDatasets', readsMetadata);
     route('GET /datasets/{name}', 'ApiGetDataset', readsMetadata);
     route('PUT /datasets/{name}/config', 'ApiPutDatasetConfig', (fn) =>
-      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS),
     );
     route('POST /datasets/{name}/validation-suite', 'ApiPutValidationSuite', (fn) =>
-      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS),
     );
     route('GET /datasets/{name}/versions', 'ApiListVersions', readsVersions);
     route('GET /datasets/{name}/versions/{v}', 'ApiGetVersion', (fn) =>
@@ -485,7 +513,7 @@ export class StrataStack extends Stack {
     );
     route('POST /datasets/{name}/versions/{v}/promote', 'ApiPromoteVersion', (fn) =>
       fn
-        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
         .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
         .bindTable('LINEAGE_TABLE', lineageTable, 'read'),
     );
@@ -496,7 +524,7 @@ export class StrataStack extends Stack {
     route('GET /datasets/{name}/drift-settings', 'ApiGetDriftSettings', readsMetadata);
     // Reads versions to refuse a pinned reference that does not exist.
     route('PUT /datasets/{name}/drift-settings', 'ApiPutDriftSettings', (fn) =>
-      readsVersions(fn).bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
+      readsVersions(fn).bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS),
     );
     // Writes the rows as a new file under fresh/: the pipeline makes the predictions version.
     route('POST /datasets/{name}/predictions', 'ApiWritePredictions', (fn) =>
@@ -509,7 +537,7 @@ export class StrataStack extends Stack {
     );
     route('POST /models/{name}/versions/{v}/links', 'ApiLinkModel', (fn) =>
       readsVersions(fn)
-        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
         .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite')
         .bindTable('FEATURES_TABLE', featuresTable, 'read'),
     );
@@ -553,7 +581,7 @@ export class StrataStack extends Stack {
     // Reading a run ends it FAILED when its execution ended without a stage recording it (app/runs.ts): it
     // reads this state machine's executions (status, last event), writes the run and emits its FAIL event.
     route('GET /runs/{id}', 'ApiGetRun', (fn) => {
-      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
       fn.fn.addEnvironment('STATE_MACHINE_ARN', ingestion.stateMachineArn);
       ingestion.grantExecution(fn.fn, 'states:DescribeExecution', 'states:GetExecutionHistory');
       const machine = Stack.of(this).resolve(
@@ -574,7 +602,7 @@ export class StrataStack extends Stack {
     );
     // A retry is a new execution for the failed run's object, linked to it on both runs.
     route('POST /runs/{id}/retry', 'ApiRetryRun', (fn) => {
-      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
       fn.fn.addEnvironment('STATE_MACHINE_ARN', ingestion.stateMachineArn);
       ingestion.grantStartExecution(fn.fn);
     });
@@ -587,7 +615,7 @@ export class StrataStack extends Stack {
     // training set's lineage edges with its record.
     route('POST /training-sets', 'ApiCreateTrainingSet', (fn) =>
       fn
-        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
         .bindTable('VERSIONS_TABLE', versionsTable, 'read')
         .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite')
         .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
@@ -599,22 +627,22 @@ export class StrataStack extends Stack {
     // Lifecycle moves copy between fresh/, used/ and archived/ and delete the source (a delete marker).
     const movesFiles = (fn: StrataFunction) =>
       fn
-        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
-        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*')
-        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'used/*')
-        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'archived/*');
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
+        .bindBucket('DATA_BUCKET', dataBucket, 'move', 'fresh/*')
+        .bindBucket('DATA_BUCKET', dataBucket, 'move', 'used/*')
+        .bindBucket('DATA_BUCKET', dataBucket, 'move', 'archived/*');
     route('POST /training-sets/{id}/consume', 'ApiConsumeTrainingSet', movesFiles);
     route('GET /statistics', 'ApiGetStatistics', readsMetadata);
     route('GET /retention-policy', 'ApiGetRetentionPolicy', readsMetadata);
     route('PUT /retention-policy', 'ApiPutRetentionPolicy', (fn) =>
-      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite'),
+      fn.bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS),
     );
     // Deprecated files are USED or ARCHIVED ones: cleanup deletes only under used/ and archived/.
     route('POST /cleanup', 'ApiCleanup', (fn) =>
       fn
-        .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
-        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'used/*')
-        .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'archived/*'),
+        .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
+        .bindBucket('DATA_BUCKET', dataBucket, 'move', 'used/*')
+        .bindBucket('DATA_BUCKET', dataBucket, 'move', 'archived/*'),
     );
 
     // ---- pull connectors -------------------------------------------------------------------------
@@ -638,7 +666,7 @@ export class StrataStack extends Stack {
       // files into fresh/, and cannot read any object.
       .bindBucketWriteOnly('DATA_BUCKET', dataBucket, 'fresh/')
       .nameBuckets('DEPLOYMENT_BUCKETS', [dataBucket, accessLogs])
-      .bindTable('METADATA_TABLE', metadataTable, 'readWrite');
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     const connectorSecrets = this.formatArn({
       service: 'secretsmanager',
       resource: 'secret',
@@ -666,7 +694,7 @@ export class StrataStack extends Stack {
       'ApiConnectors',
       (fn) =>
         fn
-          .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+          .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
           .nameBuckets('DEPLOYMENT_BUCKETS', [dataBucket, accessLogs])
           .bindFunction('CONNECTOR_FUNCTION', connectorPull.fn),
     );
@@ -675,7 +703,7 @@ export class StrataStack extends Stack {
       description: 'Every minute: lease each due connector and start its pull run',
       timeout: Duration.minutes(1),
     })
-      .bindTable('METADATA_TABLE', metadataTable, 'readWrite')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
       .bindFunction('CONNECTOR_FUNCTION', connectorPull.fn);
     new Rule(this, 'ConnectorSchedule', {
       description: 'Starts due pull connectors',

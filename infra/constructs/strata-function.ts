@@ -26,6 +26,8 @@ export interface StrataFunctionProps {
   readonly memorySize?: number;
   readonly timeout?: Duration;
   readonly environment?: Record<string, string>;
+  /** Reserved (and so also maximum) concurrent executions; absent: the account's unreserved pool. */
+  readonly reservedConcurrency?: number;
   /** Where an asynchronous invocation's event goes after Lambda's own retries failed (kept, not dropped). */
   readonly onFailure?: IDestination;
   /** Runs the function in these subnets (e.g. to reach private databases); absent: no VPC. */
@@ -37,6 +39,24 @@ export interface StrataFunctionProps {
 }
 
 export type Access = 'read' | 'readWrite';
+
+/** `readWrite` creates and replaces objects; only `move` (lifecycle moves, cleanup) may also delete them. */
+export type BucketAccess = 'read' | 'readWrite' | 'move';
+
+const BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
+  // GetObjectVersion: the pipeline reads the exact version an S3 event named.
+  read: ['s3:GetObject', 's3:GetObjectVersion'],
+  readWrite: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:AbortMultipartUpload'],
+  move: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
+};
+
+const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
@@ -74,6 +94,9 @@ export class StrataFunction extends Construct {
         securityGroups: props.network.securityGroups,
       }),
       ...(props.onFailure && { onFailure: props.onFailure, retryAttempts: 2 }),
+      ...(props.reservedConcurrency !== undefined && {
+        reservedConcurrentExecutions: props.reservedConcurrency,
+      }),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'strata',
@@ -113,26 +136,64 @@ export class StrataFunction extends Construct {
     );
   }
 
-  bindBucket(envName: string, bucket: IBucket, access: Access, objectsKeyPattern = '*'): this {
+  /**
+   * Names the bucket (env var) and grants exactly what `access` needs on the objects under `prefix`
+   * (a pattern ending in `*`), plus listing of that prefix only, so a missing key answers 404 rather than
+   * 403. Never s3:DeleteObjectVersion: bucket versioning is the safety net, and no function may empty it.
+   */
+  bindBucket(envName: string, bucket: IBucket, access: BucketAccess, objectsKeyPattern: string): this {
     this.fn.addEnvironment(envName, bucket.bucketName);
-    if (access === 'read') bucket.grantRead(this.fn, objectsKeyPattern);
-    else bucket.grantReadWrite(this.fn, objectsKeyPattern);
-    const arn = `<${logicalIdOf(bucket)}.Arn>`;
-    const actions =
-      access === 'read'
-        ? ['s3:GetBucket*', 's3:GetObject*', 's3:List*']
-        : ['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'];
-    Validations.of(this).acknowledge(
-      {
-        id: `AwsSolutions-IAM5[Resource::${arn}/${objectsKeyPattern}]`,
-        reason:
-          'Object-level S3 actions need object ARNs; the grant is limited to the prefix the function uses.',
-      },
-      ...actions.map((action) => ({
-        id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: 'CDK grant action groups (read/list/write of objects) on this one bucket only.',
-      })),
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: BUCKET_ACTIONS[access],
+        resources: [bucket.arnForObjects(objectsKeyPattern)],
+      }),
     );
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': objectsKeyPattern } },
+      }),
+    );
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/${objectsKeyPattern}]`,
+      reason:
+        'Object-level S3 actions need object ARNs; the grant is limited to the prefix the function uses.',
+    });
+    return this;
+  }
+
+  /**
+   * Reads and, with `readWrite`, writes the table's items. Writes to the metadata table are limited to
+   * tenant partitions (`T#…`): API-key items (`KEY#…`) are issued by operators, and a function that only
+   * checks keys (the authorizer) reads them.
+   */
+  bindTable(
+    envName: string,
+    table: ITable,
+    access: Access,
+    options: { writablePartitions?: string } = {},
+  ): this {
+    this.fn.addEnvironment(envName, table.tableName);
+    table.grantReadData(this.fn);
+    if (access === 'readWrite') {
+      this.fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: TABLE_WRITE_ACTIONS,
+          resources: [table.tableArn],
+          ...(options.writablePartitions && {
+            conditions: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [options.writablePartitions] },
+            },
+          }),
+        }),
+      );
+    }
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
+      reason: 'Covers the table’s own GSIs (table-arn/index/*), nothing outside the table.',
+    });
     return this;
   }
 
@@ -186,17 +247,6 @@ export class StrataFunction extends Construct {
         buckets.map((b) => b.bucketName),
       ),
     );
-    return this;
-  }
-
-  bindTable(envName: string, table: ITable, access: Access): this {
-    this.fn.addEnvironment(envName, table.tableName);
-    if (access === 'read') table.grantReadData(this.fn);
-    else table.grantReadWriteData(this.fn);
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
-      reason: 'Covers the table’s own GSIs (table-arn/index/*), nothing outside the table.',
-    });
     return this;
   }
 

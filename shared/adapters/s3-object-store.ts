@@ -4,6 +4,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -41,7 +42,7 @@ export class S3ObjectStore implements ObjectStore {
         metadata: lowerKeys(head.Metadata ?? {}),
       };
     } catch (error) {
-      if (MISSING.has(sdkErrorName(error) ?? ''))
+      if (await this.isMissing(error, ref.bucket, ref.key))
         throw new ObjectMissingError(ref.bucket, ref.key, { cause: error });
       rethrowSdkError('HeadObject', error);
     }
@@ -56,7 +57,7 @@ export class S3ObjectStore implements ObjectStore {
       // In Node the body is an IncomingMessage: an async iterable of Buffers, read as it arrives.
       body = object.Body as AsyncIterable<Uint8Array>;
     } catch (error) {
-      if (MISSING.has(sdkErrorName(error) ?? ''))
+      if (await this.isMissing(error, ref.bucket, ref.key))
         throw new ObjectMissingError(ref.bucket, ref.key, { cause: error });
       rethrowSdkError('GetObject', error);
     }
@@ -81,7 +82,9 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       const name = sdkErrorName(error);
       if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return;
-      if (MISSING.has(name ?? '')) throw new ObjectMissingError(from.bucket, from.key, { cause: error });
+      if (await this.isMissing(error, from.bucket, from.key)) {
+        throw new ObjectMissingError(from.bucket, from.key, { cause: error });
+      }
       rethrowSdkError('CopyObject', error);
     }
   }
@@ -105,7 +108,7 @@ export class S3ObjectStore implements ObjectStore {
           );
           return (await object.Body?.transformToByteArray()) ?? new Uint8Array(0);
         } catch (error) {
-          if (MISSING.has(sdkErrorName(error) ?? '')) {
+          if (await this.isMissing(error, pinned.bucket, pinned.key)) {
             throw new ObjectMissingError(pinned.bucket, pinned.key, { cause: error });
           }
           rethrowSdkError('GetObject (range)', error);
@@ -192,7 +195,7 @@ export class S3ObjectStore implements ObjectStore {
       const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return JSON.parse((await object.Body?.transformToString()) ?? 'null');
     } catch (error) {
-      if (MISSING.has(sdkErrorName(error) ?? '')) return undefined;
+      if (await this.isMissing(error, this.bucket, key)) return undefined;
       rethrowSdkError('GetObject', error);
     }
   }
@@ -202,8 +205,26 @@ export class S3ObjectStore implements ObjectStore {
       await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return true;
     } catch (error) {
-      if (MISSING.has(sdkErrorName(error) ?? '')) return false;
+      if (await this.isMissing(error, this.bucket, key)) return false;
       rethrowSdkError('HeadObject', error);
+    }
+  }
+
+  /**
+   * Whether a failed read means "no such object". S3 answers 404 only to a caller allowed to list the
+   * bucket; functions may list just their prefixes (a condition on s3:prefix), which a read request does
+   * not carry, so a missing key can answer 403. A listing of exactly that key tells the two apart: a key
+   * that is listed but refused is a real AccessDenied and stays one.
+   */
+  private async isMissing(error: unknown, bucket: string, key: string): Promise<boolean> {
+    if (MISSING.has(sdkErrorName(error) ?? '')) return true;
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 403)
+      return false;
+    try {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+      return page.Contents?.[0]?.Key !== key;
+    } catch {
+      return false;
     }
   }
 
@@ -231,6 +252,9 @@ export class S3ObjectStore implements ObjectStore {
       Key: key,
       Metadata: options.metadata,
       ContentType: options.contentType,
+      // Signed as a header (content-length is never hoisted into the query): S3 answers 403
+      // SignatureDoesNotMatch to a body of another length, so a URL cannot carry more than was declared.
+      ContentLength: options.contentLength,
       // The upload can only create the key: an existing file is never overwritten through a URL we hand out.
       IfNoneMatch: '*',
     });
@@ -241,7 +265,11 @@ export class S3ObjectStore implements ObjectStore {
     });
     return {
       url,
-      headers: { 'if-none-match': '*', ...(options.contentType && { 'content-type': options.contentType }) },
+      headers: {
+        'if-none-match': '*',
+        'content-length': String(options.contentLength),
+        ...(options.contentType && { 'content-type': options.contentType }),
+      },
     };
   }
 }

@@ -8,6 +8,20 @@ import { ENTRY_METADATA_KEY } from '../../infra/constructs/strata-function.js';
 import { StrataStack } from '../../infra/stack.js';
 import { createStrataApp, formatNagViolations, nagReport } from '../../infra/strata-app.js';
 
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+const actionsOf = (st: Statement) => [st.Action].flat();
+
+function allStatements(): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => p.Properties.PolicyDocument.Statement as Statement[],
+  );
+}
+
 // Synthesizing once keeps the suite fast; every test reads the same template.
 let template: Template;
 let app: ReturnType<typeof createStrataApp>['app'];
@@ -198,6 +212,86 @@ describe('the strata stack', () => {
         Condition: { StringLike: { 's3:prefix': 'fresh/*' } },
       }),
     ]);
+  });
+
+  it('grants no function s3:DeleteObjectVersion or wildcard S3 actions, and lists only under a prefix', () => {
+    // Prepare
+    const statements = allStatements();
+    const s3 = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
+    const deleters = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) =>
+        (p.Properties.PolicyDocument.Statement as Statement[]).some((st) =>
+          actionsOf(st).includes('s3:DeleteObject'),
+        ),
+      )
+      .map((p) => String(p.Properties.PolicyName).replace(/Fn.*$/, ''))
+      .sort();
+
+    // Assess
+    expect(s3.length).toBeGreaterThan(0);
+    for (const st of s3) {
+      for (const action of actionsOf(st)) {
+        expect(action).not.toContain('*');
+        expect(action).not.toBe('s3:DeleteObjectVersion');
+        expect(action).not.toBe('s3:PutBucketVersioning');
+      }
+      if (actionsOf(st).some((a) => a === 's3:ListBucket' || a === 's3:ListBucketVersions')) {
+        expect(st.Condition, JSON.stringify(st)).toMatchObject({
+          StringLike: { 's3:prefix': expect.any(String) },
+        });
+      }
+    }
+    // Lifecycle moves and cleanup delete (a delete marker on the versioned bucket); nothing else does.
+    expect(deleters).toEqual(['ApiCleanup', 'ApiConsumeTrainingSet', 'LifecycleScheduler']);
+  });
+
+  it('lets functions write only tenant partitions of the metadata table, never API-key items', () => {
+    // Prepare
+    const metadataTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
+      id.startsWith('MetadataTable'),
+    );
+    const writes = allStatements().filter(
+      (st) =>
+        actionsOf(st).includes('dynamodb:PutItem') &&
+        JSON.stringify(st.Resource).includes(`"${metadataTable}"`),
+    );
+
+    // Assess
+    expect(writes.length).toBeGreaterThan(10);
+    for (const st of writes) {
+      expect(st.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*'] } });
+    }
+    const authorizerWrites = writes.filter((st) => JSON.stringify(st).includes('Authorizer'));
+    expect(authorizerWrites).toEqual([]);
+  });
+
+  it('grants Resource * only for the actions that support no resource-level permission (X-Ray, log delivery)', () => {
+    // Prepare
+    const starred = allStatements().filter((st) => JSON.stringify(st.Resource) === '"*"');
+    const actions = new Set(starred.flatMap(actionsOf));
+
+    // Assess: what the IAM5[Resource::*] acknowledgments say, and nothing else
+    expect(starred.length).toBeGreaterThan(0);
+    for (const action of actions) {
+      expect(action, action).toMatch(
+        /^(xray:|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))/,
+      );
+    }
+  });
+
+  it('reserves concurrency for the API and its authorizer, so a pipeline burst cannot starve them', () => {
+    // Prepare
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    const entry = (f: (typeof functions)[number]) => String(f.Metadata?.[ENTRY_METADATA_KEY]);
+    const api = functions.filter((f) => entry(f).startsWith('functions/api-'));
+    const authorizer = functions.find((f) => entry(f) === 'functions/authorizer/handler.ts');
+    const parse = functions.find((f) => entry(f) === 'functions/parse/handler.ts');
+
+    // Assess
+    expect(api.length).toBeGreaterThan(10);
+    for (const f of api) expect(f.Properties.ReservedConcurrentExecutions, entry(f)).toBe(5);
+    expect(authorizer?.Properties.ReservedConcurrentExecutions).toBe(20);
+    expect(parse?.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('creates on-demand tables with point-in-time recovery and the listing indexes', () => {
