@@ -16,13 +16,13 @@ import type { SourceColumn } from '../domain/source-records.js';
 import type { ColumnType } from '../domain/table.js';
 import { SourceError, StrataError, TransientError } from '../errors.js';
 import type { RecordSource, SourceRecordBatch } from '../ports.js';
+import { TRANSIENT_NETWORK_CODES } from './network-errors.js';
 import {
   checkIdentifier,
   cutBatches,
   parseInt8,
   sourceQueryText,
   splitQualifiedName,
-  TRANSIENT_NETWORK_CODES,
   WATERMARK_ALIAS,
 } from './sql-source.js';
 
