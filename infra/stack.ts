@@ -56,6 +56,20 @@ import { StrataFunction, type StrataFunctionProps } from './constructs/strata-fu
 const TENANT_ITEMS = { writablePartitions: 'T#*' };
 
 /**
+ * A TransientError is a dependency that is down or overloaded (a 5xx, a refused connection). Waiting out
+ * a restart (up to ~5 minutes over 8 attempts) beats quarantining a good file for an outage; what is
+ * still failing after that is quarantined with TransientError as its reason and can be retried.
+ */
+const TRANSIENT_RETRY = {
+  errors: [...RETRYABLE_ERROR_NAMES],
+  interval: Duration.seconds(2),
+  maxAttempts: 8,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: JitterType.FULL,
+};
+
+/**
  * A burst of files throttles the stage functions; that is load, not a bad file. CDK's default retry covers
  * Lambda's service errors but not throttling, so without this a burst would quarantine good files. Full
  * jitter spreads the retries of many executions throttled at the same moment.
@@ -219,12 +233,7 @@ export class StrataStack extends Stack {
       payloadResponseOnly: true,
       resultPath: '$.quarantine',
     })
-      .addRetry({
-        errors: [...RETRYABLE_ERROR_NAMES],
-        interval: Duration.seconds(2),
-        maxAttempts: 5,
-        backoffRate: 2,
-      })
+      .addRetry(TRANSIENT_RETRY)
       .addRetry(THROTTLING_RETRY)
       .next(new Fail(this, 'Quarantined', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
 
@@ -785,12 +794,7 @@ export class StrataStack extends Stack {
       payloadResponseOnly: true,
       resultPath: `$.${name === 'register' ? 'file' : name}`,
     })
-      .addRetry({
-        errors: [...RETRYABLE_ERROR_NAMES],
-        interval: Duration.seconds(2),
-        maxAttempts: 4,
-        backoffRate: 2,
-      })
+      .addRetry(TRANSIENT_RETRY)
       .addRetry(THROTTLING_RETRY)
       .addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
   }

@@ -343,7 +343,9 @@ describe('the strata stack', () => {
     // Assess
     const register = definition.States['Stage: register'];
     expect(register.Retry).toEqual(
-      expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['TransientError'] })]),
+      expect.arrayContaining([
+        expect.objectContaining({ ErrorEquals: ['TransientError'], MaxAttempts: 8, JitterStrategy: 'FULL' }),
+      ]),
     );
     expect(register.Catch).toEqual([
       expect.objectContaining({ ErrorEquals: ['States.ALL'], ResultPath: '$.error' }),
