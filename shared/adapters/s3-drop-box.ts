@@ -1,11 +1,7 @@
-import { Readable } from 'node:stream';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { DropBox } from '../ports.js';
+import { uploadStream } from './s3-upload.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
-
-/** 8 MiB parts: S3's minimum is 5 MiB; two parts in flight keep a Lambda's memory flat. */
-const PART_SIZE = 8 * 1024 * 1024;
 
 /** What S3 answers to a create-only write of a key that exists (or is being written concurrently). */
 function alreadyThere(error: unknown): boolean {
@@ -52,30 +48,12 @@ export class S3DropBox implements DropBox {
     body: AsyncIterable<Uint8Array>,
     options: { contentType?: string } = {},
   ): Promise<{ created: boolean; size: number }> {
-    let size = 0;
-    const counted = Readable.from(
-      (async function* () {
-        for await (const chunk of body) {
-          size += chunk.byteLength;
-          yield chunk;
-        }
-      })(),
-    );
     try {
-      // lib-storage sends the condition with the single PutObject, or with CompleteMultipartUpload (and
-      // aborts the upload when S3 refuses it).
-      await new Upload({
-        client: this.s3,
-        params: {
-          Bucket: this.bucket,
-          Key: key,
-          Body: counted,
-          ContentType: options.contentType,
-          IfNoneMatch: '*',
-        },
-        partSize: PART_SIZE,
-        queueSize: 2,
-      }).done();
+      const size = await uploadStream(
+        this.s3,
+        { Bucket: this.bucket, Key: key, ContentType: options.contentType, IfNoneMatch: '*' },
+        body,
+      );
       return { created: true, size };
     } catch (error) {
       if (alreadyThere(error)) return { created: false, size: 0 };

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -8,17 +7,14 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectRef } from '../domain/file-record.js';
 import { ConflictError, ObjectMissingError } from '../errors.js';
 import type { ByteRangeSource, ObjectInfo, ObjectStore, PresignedPut, PresignPutOptions } from '../ports.js';
+import { uploadStream } from './s3-upload.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
 const MISSING = new Set(['NotFound', 'NoSuchKey', 'NoSuchVersion']);
-
-/** 8 MiB parts: S3's minimum is 5 MiB; two parts in flight keep a Lambda's memory flat. */
-const PART_SIZE = 8 * 1024 * 1024;
 
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -118,26 +114,16 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async write(key: string, body: AsyncIterable<Uint8Array>, options: { contentType?: string } = {}) {
-    let size = 0;
-    const counted = Readable.from(
-      (async function* () {
-        for await (const chunk of body) {
-          size += chunk.byteLength;
-          yield chunk;
-        }
-      })(),
-    );
     try {
-      await new Upload({
-        client: this.s3,
-        params: { Bucket: this.bucket, Key: key, Body: counted, ContentType: options.contentType },
-        partSize: PART_SIZE,
-        queueSize: 2,
-      }).done();
+      const size = await uploadStream(
+        this.s3,
+        { Bucket: this.bucket, Key: key, ContentType: options.contentType },
+        body,
+      );
+      return { size };
     } catch (error) {
       rethrowSdkError('Upload', error);
     }
-    return { size };
   }
 
   async putJson(key: string, value: unknown, options: { ifAbsent?: boolean } = {}): Promise<void> {

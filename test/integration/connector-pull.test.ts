@@ -75,6 +75,32 @@ function restSettings(extra: Record<string, unknown> = {}): ConnectorSettings {
   };
 }
 
+/** A disabled S3 connector reading `bucket`/`prefix` of the local MinIO with its root keys. */
+async function putS3Connector(
+  dataset: string,
+  bucket: string,
+  prefix: string,
+  extra: Record<string, unknown> = {},
+) {
+  await connectors.putConnector(
+    tenant,
+    dataset,
+    {
+      scheduleMinutes: 30,
+      enabled: false,
+      source: connectorConfigSchema.parse({
+        type: 's3',
+        bucket,
+        prefix,
+        endpoint: ctx.info.endpoints.s3,
+        secretName: MINIO_SECRET,
+        ...extra,
+      }),
+    },
+    { at: new Date().toISOString(), resetWatermark: false },
+  );
+}
+
 /** What the scheduler or the API does before invoking the pull: lease the connector for a new run. */
 async function leaseAndRun(dataset: string, d: PullDeps = deps()): Promise<ConnectorRunRecord> {
   const now = new Date();
@@ -386,23 +412,7 @@ describe('an S3 connector run', () => {
     await put('exports/notes.txt', 'not data');
     await put('elsewhere/c.csv', 'id,v\n5,6\n');
     const dataset = 's3-copy';
-    await connectors.putConnector(
-      tenant,
-      dataset,
-      {
-        scheduleMinutes: 30,
-        enabled: false,
-        source: connectorConfigSchema.parse({
-          type: 's3',
-          bucket,
-          prefix: 'exports/',
-          endpoint: ctx.info.endpoints.s3,
-          secretName: MINIO_SECRET,
-          batchSize: 1,
-        }),
-      },
-      { at: new Date().toISOString(), resetWatermark: false },
-    );
+    await putS3Connector(dataset, bucket, 'exports/', { batchSize: 1 });
 
     // Act
     const first = await leaseAndRun(dataset);
@@ -436,22 +446,7 @@ describe("an S3 connector on the deployment's own bucket", () => {
       }),
     );
     const dataset = 'own-bucket';
-    await connectors.putConnector(
-      tenant,
-      dataset,
-      {
-        scheduleMinutes: 30,
-        enabled: false,
-        source: connectorConfigSchema.parse({
-          type: 's3',
-          bucket: ctx.info.dataBucket,
-          prefix: `fresh/${victim}/`,
-          endpoint: ctx.info.endpoints.s3,
-          secretName: MINIO_SECRET,
-        }),
-      },
-      { at: new Date().toISOString(), resetWatermark: false },
-    );
+    await putS3Connector(dataset, ctx.info.dataBucket, `fresh/${victim}/`);
 
     // Act
     const run = await leaseAndRun(dataset);
