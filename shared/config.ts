@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
+/** S3's largest single PUT, so the most a presigned upload URL can ever take. */
+export const S3_MAX_PUT_BYTES = 5 * 1024 ** 3;
+
 const fields = {
   /** Set by Lambda; locally by the host. */
   AWS_REGION: z.string().min(1),
@@ -34,6 +37,16 @@ const fields = {
         .map((b) => b.trim())
         .filter((b) => b !== ''),
     ),
+  /**
+   * Optional: the largest upload (bytes) a presigned URL is handed out for; the size is signed into the URL.
+   * Default and ceiling: S3's single-PUT maximum.
+   */
+  UPLOAD_MAX_BYTES: z
+    .string()
+    .regex(/^[0-9]+$/, 'a whole number of bytes')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(S3_MAX_PUT_BYTES))
+    .default(S3_MAX_PUT_BYTES),
   /** Connector secrets are `<prefix><tenant>/<name>` in Secrets Manager; the pull function may read only those. */
   SECRETS_PREFIX: z.string().min(1).endsWith('/'),
   /**
@@ -44,6 +57,8 @@ const fields = {
   STRATA_DYNAMODB_ENDPOINT: z.url().optional(),
   STRATA_SFN_ENDPOINT: z.url().optional(),
   STRATA_LAMBDA_ENDPOINT: z.url().optional(),
+  /** Local cloud only: the lambda host refuses Invoke API calls without its per-start token. */
+  STRATA_LAMBDA_HOST_TOKEN: z.string().min(32).optional(),
   /**
    * Local cloud only: connector secrets come from `STRATA_SECRET_<NAME>` variables and this dotenv file
    * instead of Secrets Manager.
@@ -62,6 +77,7 @@ type Always = Pick<
   | 'STRATA_DYNAMODB_ENDPOINT'
   | 'STRATA_SFN_ENDPOINT'
   | 'STRATA_LAMBDA_ENDPOINT'
+  | 'STRATA_LAMBDA_HOST_TOKEN'
   | 'STRATA_SECRETS_FILE'
   | 'STRATA_CONNECTOR_NETWORK'
 >;
@@ -78,6 +94,7 @@ export function loadConfig<K extends ConfigKey>(
     STRATA_DYNAMODB_ENDPOINT: fields.STRATA_DYNAMODB_ENDPOINT,
     STRATA_SFN_ENDPOINT: fields.STRATA_SFN_ENDPOINT,
     STRATA_LAMBDA_ENDPOINT: fields.STRATA_LAMBDA_ENDPOINT,
+    STRATA_LAMBDA_HOST_TOKEN: fields.STRATA_LAMBDA_HOST_TOKEN,
     STRATA_SECRETS_FILE: fields.STRATA_SECRETS_FILE,
     STRATA_CONNECTOR_NETWORK: fields.STRATA_CONNECTOR_NETWORK,
   };

@@ -34,6 +34,19 @@ export class InvalidObjectKeyError extends StrataError {
   }
 }
 
+/** An upload declared larger than the deployment lets a presigned URL take (`UPLOAD_MAX_BYTES`). */
+export class UploadTooLargeError extends StrataError {
+  override readonly name = 'UploadTooLargeError' as const;
+  readonly statusCode = 422;
+  constructor(
+    message: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A request or event that does not match its schema. */
 export class InvalidInputError extends StrataError {
   override readonly name = 'InvalidInputError' as const;

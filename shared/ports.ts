@@ -107,6 +107,8 @@ export interface DropBox {
 
 export interface PresignPutOptions {
   expiresInSeconds: number;
+  /** The body's exact length, signed: S3 refuses a PUT of any other length. */
+  contentLength: number;
   /** Stored as x-amz-meta-*; signed into the URL. */
   metadata?: Record<string, string>;
   contentType?: string;

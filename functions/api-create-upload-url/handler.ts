@@ -4,8 +4,8 @@ import { route } from '../../shared/http/route.js';
 import { ROUTES } from '../../shared/http/routes.js';
 import { clock, logger, objectStore } from '../../shared/wiring.js';
 
-const config = loadConfig(['DATA_BUCKET']);
-const deps = { store: objectStore(config), clock };
+const config = loadConfig(['DATA_BUCKET', 'UPLOAD_MAX_BYTES']);
+const deps = { store: objectStore(config), clock, maxUploadBytes: config.UPLOAD_MAX_BYTES };
 
 /** `POST /files/upload-url`: a presigned PUT into fresh/<tenant>/<dataset>/ for one file. */
 export const handler = route(

@@ -4,8 +4,8 @@ import { route } from '../../shared/http/route.js';
 import { ROUTES } from '../../shared/http/routes.js';
 import { clock, logger, objectStore } from '../../shared/wiring.js';
 
-const config = loadConfig(['DATA_BUCKET']);
-const deps = { store: objectStore(config), clock };
+const config = loadConfig(['DATA_BUCKET', 'UPLOAD_MAX_BYTES']);
+const deps = { store: objectStore(config), clock, maxUploadBytes: config.UPLOAD_MAX_BYTES };
 
 /** `POST /files/upload-urls`: presigned PUTs for up to 100 files at once. */
 export const handler = route(logger, ROUTES['POST /files/upload-urls'], async ({ tenant, body }) => ({

@@ -60,6 +60,11 @@ export interface LocalCloudInfo {
   account: string;
   apiUrl: string;
   hostUrl: string;
+  /**
+   * The lambda host's per-start token: its Invoke API and `/_strata/` paths refuse requests without it
+   * (`Authorization: Bearer <token>` or the `x-strata-host-token` header). The HTTP API at apiUrl needs none.
+   */
+  hostToken: string;
   endpoints: { s3: string; dynamodb: string; stepfunctions: string };
   credentials: { accessKeyId: string; secretAccessKey: string };
   dataBucket: string;
@@ -120,6 +125,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             consolePort: ports.minioConsole,
             dataDir: join(options.dataDir, 'minio'),
             webhookUrl: `${hostUrl}${S3_WEBHOOK_PATH}`,
+            webhookAuthToken: host.token,
             queueDir: join(options.dataDir, 'minio-events'),
             logFile: join(logDir, 'minio.log'),
           }),
@@ -136,6 +142,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             port: ports.localstack,
             dataDir: join(options.dataDir, 'localstack'),
             lambdaHostUrl: hostUrl,
+            lambdaHostToken: host.token,
             logFile: join(logDir, 'localstack.log'),
           }),
     ]);
@@ -164,6 +171,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         STRATA_SFN_ENDPOINT: endpoints.stepfunctions,
         // Functions that start others asynchronously (connector runs) call the host's Invoke API.
         STRATA_LAMBDA_ENDPOINT: hostUrl,
+        STRATA_LAMBDA_HOST_TOKEN: host.token,
         // Connector secrets: Secrets Manager in AWS; here STRATA_SECRET_* variables and this file.
         STRATA_SECRETS_FILE: secretsFile,
         // Test sources (a JSON API, PostgreSQL, a second MinIO bucket) listen on 127.0.0.1.
@@ -188,6 +196,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       account: LOCAL_ACCOUNT,
       apiUrl: required(plan.outputs, 'ApiUrl'),
       hostUrl,
+      hostToken: host.token,
       endpoints,
       credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY },
       dataBucket: required(plan.outputs, 'DataBucketName'),

@@ -9,8 +9,14 @@
  *   route's Lambda authorizer;
  * - runs the template's EventBridge schedule rules (`rate(...)` only) against their Lambda targets.
  * Every invocation runs in a worker with the environment the template gives that function.
+ *
+ * Listening on 127.0.0.1 keeps other machines out, not other local processes or a web page in the
+ * developer's browser (which can POST to any loopback port, and reach it under its own origin through DNS
+ * rebinding). So every request must name the host as 127.0.0.1 or localhost in its Host header, and
+ * everything but the HTTP API routes (which have the API-key authorizer, as in AWS) must carry the
+ * per-start token the host hands to MinIO, LocalStack's executor plugin and the functions.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FunctionPool, type InvokeResult } from './function-pool.js';
@@ -31,6 +37,13 @@ interface AuthCacheEntry {
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 export const S3_WEBHOOK_PATH = '/_strata/s3-events';
 export const HEALTH_PATH = '/_strata/health';
+/**
+ * Carries the host token on calls whose Authorization header is taken: the AWS SDK's Lambda client signs
+ * with SigV4 there. MinIO's webhook and LocalStack's executor send `Authorization: Bearer <token>`.
+ */
+export const HOST_TOKEN_HEADER = 'x-strata-host-token';
+/** Paths only the local cloud's own parts call: the Lambda Invoke API and the host's `/_strata/` ones. */
+const INTERNAL_PATH = /^\/(2015-03-31|_strata)(\/|$)/;
 /** S3 retries a failed asynchronous invocation twice, as Lambda does for async invokes. */
 const ASYNC_ATTEMPTS = 3;
 /** setTimeout's largest delay (~24.8 days); longer rates wait in steps. */
@@ -44,7 +57,14 @@ export class LambdaHost {
   private readonly authCache = new Map<string, AuthCacheEntry>();
   private readonly inflight = new Set<Promise<unknown>>();
   private timers = new Set<NodeJS.Timeout>();
+  private allowedHosts = new Set<string>();
   url = '';
+  /**
+   * New at every start, so a token seen in an old log or cloud file is worth nothing once the cloud
+   * restarts. Base64url: it goes into environment variables and headers unescaped.
+   */
+  readonly token = randomBytes(32).toString('base64url');
+  private readonly tokenDigest = digest(this.token);
 
   constructor(private readonly options: LambdaHostOptions) {}
 
@@ -62,6 +82,7 @@ export class LambdaHost {
     });
     const address = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${address.port}`;
+    this.allowedHosts = new Set([`127.0.0.1:${address.port}`, `localhost:${address.port}`]);
     return this.url;
   }
 
@@ -107,7 +128,22 @@ export class LambdaHost {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!this.allowedHosts.has(host)) {
+      return refuse(
+        res,
+        `the lambda host answers only Host ${[...this.allowedHosts].join(' or ')}, not "${host}"`,
+      );
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (INTERNAL_PATH.test(url.pathname) && !this.carriesToken(req)) {
+      return refuse(
+        res,
+        `${url.pathname} needs the lambda host's per-start token (Authorization: Bearer <token>, or ` +
+          `${HOST_TOKEN_HEADER}: <token>), given to the local cloud's servers at start and written to ` +
+          'cloud.json as hostToken',
+      );
+    }
     const body = await readBody(req);
     const invoke = INVOKE_PATH.exec(url.pathname);
     if (invoke && req.method === 'POST')
@@ -121,6 +157,14 @@ export class LambdaHost {
       });
     }
     return this.handleApi(req, url, body, res);
+  }
+
+  private carriesToken(req: IncomingMessage): boolean {
+    const header = req.headers[HOST_TOKEN_HEADER];
+    const bearer = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const offered = typeof header === 'string' ? header : bearer;
+    // Digests have equal lengths, so the comparison takes the same time whatever was offered.
+    return offered !== undefined && timingSafeEqual(digest(offered), this.tokenDigest);
   }
 
   private async handleInvoke(name: string, req: IncomingMessage, body: Buffer, res: ServerResponse) {
@@ -440,6 +484,24 @@ function sendProxyResult(res: ServerResponse, value: unknown, requestId: string)
   res.writeHead(structured.statusCode, headers);
   const body = structured.body ?? '';
   res.end(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/** 403 before the body is read; the error type is what the AWS SDK names the error after. */
+function refuse(res: ServerResponse, reason: string): void {
+  send(
+    res,
+    403,
+    { Type: 'User', message: `Forbidden: ${reason}` },
+    {
+      'x-amzn-ErrorType': 'AccessDeniedException',
+      // The unread body would otherwise have to be drained before the connection could be reused.
+      connection: 'close',
+    },
+  );
 }
 
 function send(

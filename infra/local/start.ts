@@ -100,7 +100,9 @@ Or the API directly:
   curl -s ${info.apiUrl}/health
   # upload through a presigned URL (the S3 event runs the pipeline)
   curl -s -X POST -H 'x-api-key: ${info.demoApiKey}' -H 'content-type: application/json' \\
-    -d '{"dataset":"customers","fileName":"customers.csv"}' ${info.apiUrl}/files/upload-url
+    -d '{"dataset":"customers","fileName":"customers.csv","size":'"$(wc -c < events/data/customers.csv)"'}' \\
+    ${info.apiUrl}/files/upload-url
+  # the URL takes exactly the declared size (curl -T sends the file's length as content-length)
   curl -X PUT -H 'if-none-match: *' -T events/data/customers.csv '<url from the answer>'
   # or drop a file with any S3 client
   AWS_ACCESS_KEY_ID=${info.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${info.credentials.secretAccessKey} \\

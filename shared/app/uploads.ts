@@ -1,14 +1,18 @@
 /**
  * Presigned uploads into `fresh/<tenant>/<dataset>/`: the client PUTs the bytes straight to S3 and the
- * ordinary S3 event runs the pipeline, so the API never carries file contents.
+ * ordinary S3 event runs the pipeline, so the API never carries file contents. The client declares the
+ * size first; it must be within the deployment's limit and is signed into the URL, so the URL takes a
+ * body of exactly that length and no other.
  */
 import { type DataType, detectDataType, detectFormat, isValidName, objectKey } from '../domain/object-key.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, UploadTooLargeError } from '../errors.js';
 import type { Clock, ObjectStore } from '../ports.js';
 
 export interface UploadRequest {
   dataset: string;
   fileName: string;
+  /** Bytes the PUT will send. */
+  size: number;
   dataType?: DataType | undefined;
   /** csv | jsonl | json | parquet; otherwise taken from the file name's extension. */
   format?: string | undefined;
@@ -20,6 +24,8 @@ export interface UploadRequest {
 export interface UploadDeps {
   store: ObjectStore;
   clock: Clock;
+  /** The deployment's limit (config UPLOAD_MAX_BYTES). */
+  maxUploadBytes: number;
 }
 
 const UPLOAD_TTL_SECONDS = 3600;
@@ -32,13 +38,20 @@ export async function createUploadUrls(deps: UploadDeps, tenant: string, request
   return Promise.all(
     requests.map(async (request, index) => {
       const where = requests.length > 1 ? `files[${index}]: ` : '';
-      const { dataset, fileName } = request;
+      const { dataset, fileName, size } = request;
       if (!isValidName(dataset)) throw new InvalidInputError(`${where}invalid dataset name "${dataset}"`);
       if (
         !SAFE_FILE_NAME.test(fileName) ||
         fileName.split('/').some((part) => part === '..' || part === '')
       ) {
         throw new InvalidInputError(`${where}invalid file name "${fileName}"`);
+      }
+      if (size > deps.maxUploadBytes) {
+        throw new UploadTooLargeError(
+          `${where}${fileName} is declared ${size} bytes, over this deployment's upload limit of ${deps.maxUploadBytes} bytes`,
+          size,
+          deps.maxUploadBytes,
+        );
       }
       // Reject now what the pipeline would quarantine later for the same reason.
       const format = detectFormat(fileName, request.format);
@@ -50,10 +63,11 @@ export async function createUploadUrls(deps: UploadDeps, tenant: string, request
       const key = objectKey({ stage: 'fresh', tenant, dataset, fileName });
       const signed = await deps.store.presignPut(key, {
         expiresInSeconds: UPLOAD_TTL_SECONDS,
+        contentLength: size,
         metadata,
         ...(request.contentType && { contentType: request.contentType }),
       });
-      return { dataset, fileName, key, format, dataType, method: 'PUT' as const, ...signed, expiresAt };
+      return { dataset, fileName, key, size, format, dataType, method: 'PUT' as const, ...signed, expiresAt };
     }),
   );
 }

@@ -20,6 +20,8 @@ export interface ApiConfig {
 export interface CloudFile {
   apiUrl: string;
   hostUrl: string;
+  /** The lambda host's per-start token (its `/_strata/` paths and Invoke API refuse requests without it). */
+  hostToken?: string;
   demoApiKey: string;
   demoTenant: string;
   pid?: number;

@@ -106,6 +106,8 @@ export function runProgress(run: RunView | undefined): { value: number; phase: s
 
 export interface PutResult {
   status: number;
+  /** Bytes sent (the file's size when the PUT started). */
+  size: number;
   versionId?: string;
   eTag?: string;
   body: string;
@@ -131,6 +133,7 @@ export function putFile(
         res.on('end', () =>
           resolvePut({
             status: res.statusCode ?? 0,
+            size,
             ...(typeof res.headers['x-amz-version-id'] === 'string' && {
               versionId: res.headers['x-amz-version-id'],
             }),
@@ -165,6 +168,15 @@ function putError(put: PutResult, upload: UploadUrl): Error {
       412,
       'PreconditionFailed',
       `${upload.key} already exists: uploads never overwrite a file (rename it, or upload it again once the earlier one has moved out of fresh/)`,
+      put.body,
+    );
+  }
+  if (put.status === 403 && put.size !== upload.size) {
+    // The URL is signed for the declared length; S3 says only that the signature does not match.
+    return new ApiError(
+      403,
+      code ?? 'HTTP403',
+      `${upload.fileName} changed while it was being uploaded: ${upload.size} bytes declared, ${put.size} sent (the upload URL takes exactly the declared size)`,
       put.body,
     );
   }
@@ -290,6 +302,7 @@ async function ingestOne(
   const upload = await client.createUploadUrl({
     dataset: options.dataset,
     fileName: basename(file),
+    size: statSync(file).size,
     ...(options.type && { dataType: options.type }),
     ...(options.format && { format: options.format }),
   });

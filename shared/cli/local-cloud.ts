@@ -8,7 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { cloudFilePath, packageRoot, readCloudFile } from './config.js';
+import { type CloudFile, cloudFilePath, packageRoot, readCloudFile } from './config.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** The lambda host's liveness path (infra/local/lambda-host.ts HEALTH_PATH). */
@@ -26,8 +26,11 @@ export function isAlive(pid: number): 'alive' | 'gone' | 'foreign' {
   }
 }
 
-async function answers(hostUrl: string): Promise<boolean> {
-  return fetch(`${hostUrl}${HEALTH_PATH}`, { signal: AbortSignal.timeout(2_000) })
+async function answers(info: CloudFile): Promise<boolean> {
+  return fetch(`${info.hostUrl}${HEALTH_PATH}`, {
+    headers: { authorization: `Bearer ${info.hostToken ?? ''}` },
+    signal: AbortSignal.timeout(2_000),
+  })
     .then((r) => r.ok)
     .catch(() => false);
 }
@@ -44,7 +47,7 @@ export async function runningCloud(stateDir: string): Promise<RunningCloud | und
   const file = cloudFilePath(stateDir);
   const info = readCloudFile(file);
   if (!info || typeof info.pid !== 'number' || isAlive(info.pid) !== 'alive') return undefined;
-  if (!(await answers(info.hostUrl))) return undefined;
+  if (!(await answers(info))) return undefined;
   return { file, pid: info.pid, apiUrl: info.apiUrl, hostUrl: info.hostUrl };
 }
 
@@ -140,7 +143,7 @@ export async function down(options: DownOptions): Promise<DownResult> {
       EXIT.NEGATIVE,
     );
   }
-  if (state === 'foreign' || !(await answers(info.hostUrl))) {
+  if (state === 'foreign' || !(await answers(info))) {
     // A pid that outlived its cloud may have been reused by anything: never signal what we cannot vouch for.
     throw new CliError(
       `pid ${pid} from ${file} is running but the local cloud at ${info.hostUrl} does not answer; not signalling it (if it is the cloud, kill ${pid})`,

@@ -20,6 +20,8 @@ import { type ClientConfig, createHttpClient } from './http.js';
 export interface UploadUrlRequest {
   dataset: string;
   fileName: string;
+  /** Bytes the PUT will send; signed into the URL, which then takes a body of exactly this length. */
+  size: number;
   dataType?: DataType;
   format?: 'csv' | 'jsonl' | 'json' | 'parquet';
   contentType?: string;
@@ -30,11 +32,13 @@ export interface UploadUrl {
   dataset: string;
   fileName: string;
   key: string;
+  /** The declared size, signed into the URL. */
+  size: number;
   format: string;
   dataType: DataType;
   method: 'PUT';
   url: string;
-  /** Headers the PUT must send (signed): `if-none-match: *`, and content-type when one was given. */
+  /** Headers the PUT must send (signed): `if-none-match: *`, `content-length`, and content-type when one was given. */
   headers: Record<string, string>;
   expiresAt: string;
 }

@@ -44,11 +44,20 @@ export const uploadUrlResponse = z
     dataset: z.string(),
     fileName: z.string(),
     key: z.string().describe('the object key: fresh/<tenant>/<dataset>/<fileName>'),
+    size: z.number().int().min(1).describe('the declared size in bytes, signed into the URL'),
     format: z.enum(FILE_FORMATS),
     dataType: z.enum(DATA_TYPES),
     method: z.literal('PUT'),
-    url: z.string().describe('presigned PUT URL; it never overwrites an existing object'),
-    headers: z.record(z.string(), z.string()).describe('send these with the PUT: they are signed'),
+    url: z
+      .string()
+      .describe(
+        'presigned PUT URL; it takes a body of exactly `size` bytes and never overwrites an existing object',
+      ),
+    headers: z
+      .record(z.string(), z.string())
+      .describe(
+        'send these with the PUT: they are signed (`if-none-match: *`, `content-length`, content type)',
+      ),
     expiresAt: isoInstant,
   })
   .strict() satisfies z.ZodType<Awaited<ReturnType<typeof createUploadUrls>>[number]>;

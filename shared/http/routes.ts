@@ -123,20 +123,24 @@ export const ROUTES = defineRoutes({
     operationId: 'createUploadUrl',
     summary: 'Presigned PUT URL for one file',
     description:
-      'Into `fresh/<tenant>/<dataset>/`, with data type and metadata signed in. The PUT must send the returned headers (among them `if-none-match: *`), so an existing file is never overwritten; the upload starts the pipeline.',
+      "Into `fresh/<tenant>/<dataset>/`, with data type, metadata and the declared `size` signed in. The PUT must send the returned headers (among them `if-none-match: *`, so an existing file is never overwritten, and `content-length`: S3 refuses a body of any other length); the upload starts the pipeline. A `size` over the deployment's upload limit (default 5 GiB) is a 422 UploadTooLargeError.",
     tags: ['files'],
     body: schemas.uploadRequestBody,
     successStatus: 201,
     response: responses.uploadUrlResponse,
+    errors: [422],
   },
   'POST /files/upload-urls': {
     handler: 'api-create-upload-urls',
     operationId: 'createUploadUrls',
     summary: 'Presigned PUT URLs for up to 100 files',
+    description:
+      'As `POST /files/upload-url`, per file; one file over the upload limit refuses the whole request (422 UploadTooLargeError).',
     tags: ['files'],
     body: schemas.uploadRequestsBody,
     successStatus: 201,
     response: responses.uploadUrlsResponse,
+    errors: [422],
   },
   'GET /files': {
     handler: 'api-list-files',

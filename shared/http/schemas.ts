@@ -213,6 +213,13 @@ export const uploadRequestBody = z
   .object({
     dataset: z.string().min(1).max(63),
     fileName: z.string().min(1).max(255),
+    size: z
+      .number()
+      .int()
+      .min(1)
+      .describe(
+        "bytes the PUT will send: signed into the URL, which takes a body of exactly this length and no other; at most the deployment's upload limit (default 5 GiB, S3's single-PUT maximum), else 422 UploadTooLargeError",
+      ),
     dataType: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
     format: z.enum(['csv', 'jsonl', 'json', 'parquet']).optional(),
     contentType: z.string().max(255).optional(),

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresServer, startPostgres } from '../../infra/local/servers/postgres.js';
 import { secretVariable } from '../../shared/adapters/secrets.js';
-import { api, cloudContext, newTenant } from '../support/cloud.js';
+import { api, cloudContext, hostFetch, newTenant } from '../support/cloud.js';
 import { apiRows, type RecordsApi, startRecordsApi } from '../support/rest-server.js';
 
 const ctx = cloudContext();
@@ -174,7 +174,7 @@ describe('the connector API', () => {
     const scheduler = ctx.info.outputs.ConnectorSchedulerName;
 
     // Act
-    const tick = await fetch(`${ctx.info.hostUrl}/2015-03-31/functions/${scheduler}/invocations`, {
+    const tick = await hostFetch(ctx.info, `/2015-03-31/functions/${scheduler}/invocations`, {
       method: 'POST',
       body: '{}',
     });

@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileIdFor } from '../../shared/domain/file-record.js';
-import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+import {
+  api,
+  cloudContext,
+  executionArnFor,
+  hostFetch,
+  newTenant,
+  waitForExecution,
+} from '../support/cloud.js';
 
 const ctx = cloudContext();
 const csv = readFileSync(new URL('../../events/data/customers.csv', import.meta.url));
@@ -108,7 +116,7 @@ describe('a file dropped under fresh/', () => {
     // Prepare
     const ref = await drop(`fresh/${tenant}/repeat/r.csv`, 'a,b\n1,2\n');
     await waitForExecution(ctx.sfn, executionArnFor(ctx.info, ref));
-    const trigger = (await (await fetch(`${ctx.info.hostUrl}/_strata/health`)).json()) as {
+    const trigger = (await (await hostFetch(ctx.info, `/_strata/health`)).json()) as {
       functions: string[];
     };
     const triggerName = trigger.functions.find((name) => name.includes('Trigger'));
@@ -122,7 +130,7 @@ describe('a file dropped under fresh/', () => {
     };
 
     // Act: the redelivery, through the Lambda Invoke API as S3 would call it
-    const response = await fetch(`${ctx.info.hostUrl}/2015-03-31/functions/${triggerName}/invocations`, {
+    const response = await hostFetch(ctx.info, `/2015-03-31/functions/${triggerName}/invocations`, {
       method: 'POST',
       body: JSON.stringify(event),
     });
@@ -132,7 +140,56 @@ describe('a file dropped under fresh/', () => {
     expect(response.headers.get('x-amz-function-error')).toBeNull();
     expect(await response.json()).toEqual([expect.objectContaining({ started: false })]);
   });
+
+  it('takes no S3 event or invocation without the host token, nor any request for a foreign Host', async () => {
+    // Prepare
+    const forged = JSON.stringify({
+      Records: [
+        {
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: ctx.info.dataBucket }, object: { key: `fresh/${tenant}/forged/f.csv` } },
+        },
+      ],
+    });
+    const health = (await (await hostFetch(ctx.info, '/_strata/health')).json()) as { functions: string[] };
+    const trigger = `/2015-03-31/functions/${health.functions.find((n) => n.includes('Trigger'))}/invocations`;
+
+    // Act
+    const noToken = await fetch(`${ctx.info.hostUrl}${trigger}`, { method: 'POST', body: forged });
+    const wrongToken = await fetch(`${ctx.info.hostUrl}/_strata/s3-events`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer forged' },
+      body: forged,
+    });
+    const rebound = await rawRequest(ctx.info.hostUrl, '/health', { host: 'rebound.example' });
+    const ours = await rawRequest(ctx.info.hostUrl, '/health', {
+      host: `localhost:${new URL(ctx.info.hostUrl).port}`,
+    });
+
+    // Assess
+    expect(noToken.status).toBe(403);
+    expect(((await noToken.json()) as { message: string }).message).toMatch(/per-start token/);
+    expect(wrongToken.status).toBe(403);
+    expect(rebound.status).toBe(403);
+    expect(ours.status).toBe(200);
+  });
 });
+
+/** A GET with a Host header of our choosing (fetch always sends the URL's). */
+function rawRequest(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(path, base), { headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('the HTTP API', () => {
   it('answers the health route without a key', async () => {

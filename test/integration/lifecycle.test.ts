@@ -12,7 +12,14 @@ import { type ConsumeDeps, consumeTrainingSet } from '../../shared/app/consume-t
 import { type FileRecord, fileIdFor } from '../../shared/domain/file-record.js';
 import { manifestKey } from '../../shared/domain/training-set.js';
 import { type Logger, type ObjectStore, systemClock } from '../../shared/ports.js';
-import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+import {
+  api,
+  cloudContext,
+  executionArnFor,
+  hostFetch,
+  newTenant,
+  waitForExecution,
+} from '../support/cloud.js';
 
 const ctx = cloudContext();
 const bucket = ctx.info.dataBucket;
@@ -110,7 +117,7 @@ async function versionsOf(key: string) {
 /** The scheduler, through the local host's Lambda Invoke API (as EventBridge would, minus the day). */
 async function runScheduler(tenants: string[]) {
   const name = ctx.info.outputs.LifecycleSchedulerName;
-  const response = await fetch(`${ctx.info.hostUrl}/2015-03-31/functions/${name}/invocations`, {
+  const response = await hostFetch(ctx.info, `/2015-03-31/functions/${name}/invocations`, {
     method: 'POST',
     body: JSON.stringify({ tenants }),
   });

@@ -32,6 +32,8 @@ import { isPortOpen, type ManagedProcess } from '../../infra/local/servers/proce
 
 const credentials = { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY };
 const ACCOUNT = '000000000000'; // LocalStack's account for a non-numeric access key id
+/** What the lambda host hands MinIO and LocalStack at start (a fixed one will do for the stand-ins here). */
+const HOST_TOKEN = 'local-servers-test-token-0123456789abcdef';
 
 interface HostCall {
   name: string;
@@ -85,8 +87,10 @@ describe('local servers', () => {
   const work = mkdtempSync(join(tmpdir(), 'strata-local-servers-'));
   const host = new LambdaHostStub();
   const webhookEvents: unknown[] = [];
+  const webhookAuthorizations: Array<string | undefined> = [];
   const webhook = createServer((request, response) => {
     void readBody(request).then((body) => {
+      webhookAuthorizations.push(request.headers.authorization);
       webhookEvents.push(JSON.parse(body));
       response.writeHead(200).end();
     });
@@ -111,6 +115,7 @@ describe('local servers', () => {
           consolePort: port('minioConsole'),
           dataDir: join(work, 'minio', 'data'),
           webhookUrl: `http://127.0.0.1:${webhookPort}/s3-events`,
+          webhookAuthToken: HOST_TOKEN,
           queueDir: join(work, 'minio', 'events'),
           logFile: join(work, 'minio.log'),
         }),
@@ -119,6 +124,7 @@ describe('local servers', () => {
           port: port('localstack'),
           dataDir: join(work, 'localstack'),
           lambdaHostUrl: `http://127.0.0.1:${(host.server.address() as AddressInfo).port}`,
+          lambdaHostToken: HOST_TOKEN,
           logFile: join(work, 'localstack.log'),
         }),
       ])),
@@ -196,6 +202,7 @@ describe('local servers', () => {
       Key: 'events/fresh/a b.csv',
       Records: [{ awsRegion: LOCAL_REGION, s3: { bucket: { name: 'events' } } }],
     });
+    expect(webhookAuthorizations[0]).toBe(`Bearer ${HOST_TOKEN}`);
     // Form-encoded as in AWS, but MinIO also encodes '/' (AWS leaves it), so decode rather than compare.
     const { Records } = event as { Records: { s3: { object: { key: string } } }[] };
     expect(Records[0]?.s3.object.key).toBe('fresh%2Fa+b.csv');
@@ -265,6 +272,7 @@ describe('local servers', () => {
     expect(host.callsTo('flaky')).toHaveLength(3);
     const [okCall] = host.callsTo('ok');
     expect(okCall?.headers['lambda-runtime-aws-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(okCall?.headers.authorization).toBe(`Bearer ${HOST_TOKEN}`);
     expect(decodeEnvironment(okCall?.headers['x-strata-function-environment'])).toEqual({ STAGE: 'local' });
   }, 90_000);
 

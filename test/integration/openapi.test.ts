@@ -69,7 +69,7 @@ describe('GET /openapi.json on the local cloud', () => {
       apiKey,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ dataset: 'customers', fileName: 'customers.csv' }),
+      body: JSON.stringify({ dataset: 'customers', fileName: 'customers.csv', size: 1024 }),
     });
     expect(upload.status).toBe(201);
     expectDocumented('/files/upload-url', 'post', 201, upload.body);

@@ -63,3 +63,14 @@ export async function api(info: LocalCloudInfo, path: string, init: RequestInit 
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
 }
+
+/**
+ * A request to the lambda host's own paths (the Lambda Invoke API, `/_strata/…`): they answer only with
+ * the host's per-start token, which LocalStack's executor plugin and MinIO's webhook send the same way.
+ */
+export function hostFetch(info: LocalCloudInfo, path: string, init: RequestInit = {}) {
+  return fetch(`${info.hostUrl}${path}`, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${info.hostToken}` },
+  });
+}

@@ -21,7 +21,10 @@ async function runningCloud(): Promise<LocalCloudInfo | undefined> {
   const file = join(STATE_DIR, 'cloud.json');
   if (!existsSync(file)) return undefined;
   const info = JSON.parse(readFileSync(file, 'utf8')) as LocalCloudInfo;
-  const alive = await fetch(`${info.hostUrl}${HEALTH_PATH}`, { signal: AbortSignal.timeout(2_000) })
+  const alive = await fetch(`${info.hostUrl}${HEALTH_PATH}`, {
+    headers: { authorization: `Bearer ${info.hostToken}` },
+    signal: AbortSignal.timeout(2_000),
+  })
     .then((r) => r.ok)
     .catch(() => false);
   return alive ? info : undefined;

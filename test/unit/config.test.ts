@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig, S3_MAX_PUT_BYTES } from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
 
 describe('config', () => {
@@ -23,5 +23,22 @@ describe('config', () => {
   it('treats an empty endpoint override as absent and rejects a malformed one', () => {
     expect(loadConfig([], { AWS_REGION: 'r', STRATA_S3_ENDPOINT: '' }).STRATA_S3_ENDPOINT).toBeUndefined();
     expect(() => loadConfig([], { AWS_REGION: 'r', STRATA_S3_ENDPOINT: 'localhost' })).toThrow(ConfigError);
+  });
+
+  it("limits uploads to S3's single-PUT maximum unless the deployment sets a lower limit", () => {
+    // Act
+    const byDefault = loadConfig(['UPLOAD_MAX_BYTES'], { AWS_REGION: 'r' }).UPLOAD_MAX_BYTES;
+    const lowered = loadConfig(['UPLOAD_MAX_BYTES'], { AWS_REGION: 'r', UPLOAD_MAX_BYTES: '1048576' });
+
+    // Assess
+    expect(byDefault).toBe(5 * 1024 ** 3);
+    expect(byDefault).toBe(S3_MAX_PUT_BYTES);
+    expect(lowered.UPLOAD_MAX_BYTES).toBe(1048576);
+  });
+
+  it.each(['0', '5368709121', '1e6', '1 GiB', '-1'])('rejects an upload limit of %j', (value) => {
+    expect(() => loadConfig(['UPLOAD_MAX_BYTES'], { AWS_REGION: 'r', UPLOAD_MAX_BYTES: value })).toThrow(
+      /UPLOAD_MAX_BYTES/,
+    );
   });
 });

@@ -136,6 +136,8 @@ export interface LocalStackOptions {
   dataDir: string;
   /** Base URL of the strata lambda host; every Lambda invocation in LocalStack is forwarded there. */
   lambdaHostUrl: string;
+  /** The lambda host's per-start token; the executor plugin sends it with every invocation. */
+  lambdaHostToken: string;
   logFile: string;
 }
 
@@ -176,6 +178,7 @@ function localStackEnv(o: LocalStackOptions, filesystemRoot: string): Record<str
     // Lambda code runs in the strata lambda host, reached through the strata-lambda-executor plugin.
     LAMBDA_RUNTIME_EXECUTOR: 'strata',
     STRATA_LAMBDA_HOST_URL: o.lambdaHostUrl,
+    STRATA_LAMBDA_HOST_TOKEN: o.lambdaHostToken,
     // LocalStack's internal AWS clients: dummy credentials, and never a developer's real profile,
     // session or endpoint override leaking in from the shell.
     AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,

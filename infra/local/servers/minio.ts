@@ -70,6 +70,8 @@ export interface MinioOptions {
   dataDir: string;
   /** Where MinIO POSTs S3 event notifications for buckets configured with MINIO_WEBHOOK_ARN. */
   webhookUrl: string;
+  /** Sent with every event as `Authorization: Bearer <token>` (the lambda host refuses events without it). */
+  webhookAuthToken: string;
   /** Events that cannot be delivered wait here until the receiver answers again. */
   queueDir: string;
   logFile: string;
@@ -118,5 +120,8 @@ function minioEnv(o: MinioOptions): Record<string, string> {
     [`MINIO_NOTIFY_WEBHOOK_ENABLE_${id}`]: 'on',
     [`MINIO_NOTIFY_WEBHOOK_ENDPOINT_${id}`]: o.webhookUrl,
     [`MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_${id}`]: o.queueDir,
+    // MinIO sends it as `Authorization: Bearer <token>` (internal/event/target/webhook.go) when it delivers,
+    // so events queued during an earlier start go out with this start's token.
+    [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${id}`]: o.webhookAuthToken,
   };
 }

@@ -1,10 +1,12 @@
 """Forwards LocalStack Lambda invocations to the strata lambda host instead of a Docker container.
 
 The host is a Node process serving the Lambda Invoke API at ``$STRATA_LAMBDA_HOST_URL`` (read from
-LocalStack's environment). Each invocation becomes::
+LocalStack's environment). It refuses requests without its per-start token, ``$STRATA_LAMBDA_HOST_TOKEN``.
+Each invocation becomes::
 
     POST {STRATA_LAMBDA_HOST_URL}/2015-03-31/functions/{function name}/invocations
     body: the event, as the caller sent it
+    Authorization: Bearer {STRATA_LAMBDA_HOST_TOKEN}
     X-Amz-Invocation-Type: RequestResponse   (LocalStack already handles async invokes itself)
     X-Amz-Log-Type: Tail                     (logs in X-Amz-Log-Result are stored in CloudWatch Logs)
     Lambda-Runtime-Aws-Request-Id, Lambda-Runtime-Invoked-Function-Arn, Lambda-Runtime-Trace-Id,
@@ -39,6 +41,7 @@ from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecu
 LOG = logging.getLogger(__name__)
 
 HOST_URL_VARIABLE = "STRATA_LAMBDA_HOST_URL"
+HOST_TOKEN_VARIABLE = "STRATA_LAMBDA_HOST_TOKEN"
 
 # The host enforces each function's timeout itself; this slack only keeps a hung host from blocking a
 # LocalStack worker thread for ever.
@@ -98,9 +101,10 @@ class StrataRuntimeExecutor(RuntimeExecutor):
 
     @classmethod
     def validate_environment(cls) -> bool:
-        if not _host_url():
-            LOG.error("%s is not set: Lambda invocations cannot be forwarded", HOST_URL_VARIABLE)
-            return False
+        for variable in (HOST_URL_VARIABLE, HOST_TOKEN_VARIABLE):
+            if not os.environ.get(variable, "").strip():
+                LOG.error("%s is not set: Lambda invocations cannot be forwarded", variable)
+                return False
         return True
 
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
@@ -161,6 +165,7 @@ class StrataRuntimeExecutor(RuntimeExecutor):
     def _headers(self, payload: dict[str, str]) -> dict[str, str]:
         deadline_ms = int(time.time() * 1000) + self._timeout_seconds() * 1000
         headers = {
+            "Authorization": f"Bearer {os.environ.get(HOST_TOKEN_VARIABLE, '').strip()}",
             "Content-Type": "application/json",
             "X-Amz-Invocation-Type": "RequestResponse",
             "X-Amz-Log-Type": "Tail",
