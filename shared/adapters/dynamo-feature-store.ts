@@ -10,20 +10,29 @@ import {
 import { type FeatureVersionRecord, semverSortKey } from '../domain/feature-store.js';
 import type { LineageEdge } from '../domain/lineage.js';
 import { InternalError, TransientError } from '../errors.js';
-import type { FeatureRegistry, OnlineFeatureItem, OnlineFeatureStore, Page } from '../ports.js';
-import { putAll } from './dynamo-batch.js';
+import type {
+  FeatureRegistry,
+  OnlineFeatureItem,
+  OnlineFeatureSet,
+  OnlineFeatureStore,
+  Page,
+} from '../ports.js';
+import { deleteAll, putAll } from './dynamo-batch.js';
 import { edgeItem } from './dynamo-lineage-store.js';
 import { decodeCursor, encodeCursor } from './dynamo-metadata-store.js';
 import { rethrowSdkError } from './sdk-errors.js';
 
 /**
  * Features table: `pk = T#<tenant>#FS#<name>`, `sk = V#<zero-padded semver>`, so a reverse query with
- * Limit 1 is the latest version. Online table: `pk = T#<tenant>#FS#<name>#V#<version>`,
- * `sk = E#<entity key>`: each version's values stay addressable while a newer one is materialized.
+ * Limit 1 is the latest version. Online table: `pk = T#<tenant>#FS#<name>#V#<version>#C#<content hash>`,
+ * `sk = E#<entity key>`: each version's values stay addressable while a newer one is materialized, and two
+ * registrations of one version with different content never write the same item (versions registered
+ * before the content was part of the key have theirs under `…#V#<version>`).
  */
 const registryPk = (tenant: string, name: string) => `T#${tenant}#FS#${name}`;
 const registrySk = (version: string) => `V#${semverSortKey(version)}`;
-const onlinePk = (tenant: string, name: string, version: string) => `T#${tenant}#FS#${name}#V#${version}`;
+const onlinePk = ({ tenant, name, version, contentHash }: OnlineFeatureSet) =>
+  `T#${tenant}#FS#${name}#V#${version}${contentHash === undefined ? '' : `#C#${contentHash}`}`;
 const onlineSk = (entityKey: string) => `E#${entityKey}`;
 
 /** DynamoDB's limit of keys per BatchGetItem. */
@@ -131,8 +140,8 @@ export class DynamoOnlineFeatureStore implements OnlineFeatureStore {
     private readonly tableName: string,
   ) {}
 
-  async materialize(tenant: string, name: string, version: string, rows: readonly OnlineFeatureItem[]) {
-    const pk = onlinePk(tenant, name, version);
+  async materialize(set: OnlineFeatureSet, rows: readonly OnlineFeatureItem[]) {
+    const pk = onlinePk(set);
     await putAll(
       this.doc,
       this.tableName,
@@ -147,8 +156,18 @@ export class DynamoOnlineFeatureStore implements OnlineFeatureStore {
     );
   }
 
-  async lookup(tenant: string, name: string, version: string, entityKeys: readonly string[]) {
-    const pk = onlinePk(tenant, name, version);
+  async discard(set: OnlineFeatureSet, entityKeys: readonly string[]) {
+    const pk = onlinePk(set);
+    await deleteAll(
+      this.doc,
+      this.tableName,
+      [...new Set(entityKeys)].map((key) => ({ pk, sk: onlineSk(key) })),
+      'online feature store',
+    );
+  }
+
+  async lookup(set: OnlineFeatureSet, entityKeys: readonly string[]) {
+    const pk = onlinePk(set);
     const found = new Map<string, OnlineFeatureItem>();
     const unique = [...new Set(entityKeys)];
     for (let i = 0; i < unique.length; i += READ_BATCH) {

@@ -25,7 +25,7 @@ import type {
   StoredRetentionPolicy,
   UsageOutcome,
 } from '../ports.js';
-import { keys, toFileRecord } from './dynamo-metadata-store.js';
+import { keys, releaseClaim, toFileRecord } from './dynamo-metadata-store.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
 /**
@@ -375,18 +375,35 @@ export class DynamoLifecycleStore implements LifecycleStore {
     }
   }
 
-  async markDeleted(tenant: string, fileId: string, at: string): Promise<boolean> {
+  async markDeleted(
+    file: Pick<FileRecord, 'tenant' | 'fileId' | 'dataset' | 'sha256'>,
+    at: string,
+  ): Promise<boolean> {
+    const mark = {
+      TableName: this.tableName,
+      Key: { pk: keys.tenant(file.tenant), sk: keys.file(file.fileId) },
+      UpdateExpression: 'SET deletedAt = :at',
+      ConditionExpression: '#status = :deprecated AND attribute_not_exists(deletedAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':at': at, ':deprecated': 'DEPRECATED' },
+    };
+    // With its object gone the file no longer stands for its content: the claim goes in the same
+    // transaction, so the same bytes uploaded again are ingested as a new file, not a DUPLICATE of this one.
+    if (file.sha256) {
+      try {
+        await this.transact({
+          TransactItems: [{ Update: mark }, { Delete: releaseClaim(this.tableName, file) }],
+        });
+        return true;
+      } catch (error) {
+        const [fileReason, claimReason] = cancellationCodes(error);
+        if (fileReason === 'ConditionalCheckFailed') return false;
+        if (claimReason !== 'ConditionalCheckFailed') rethrowSdkError('TransactWriteItems', error);
+        // The claim is another file's: only the record changes.
+      }
+    }
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.tenant(tenant), sk: keys.file(fileId) },
-          UpdateExpression: 'SET deletedAt = :at',
-          ConditionExpression: '#status = :deprecated AND attribute_not_exists(deletedAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':at': at, ':deprecated': 'DEPRECATED' },
-        }),
-      );
+      await this.doc.send(new UpdateCommand(mark));
       return true;
     } catch (error) {
       if (sdkErrorName(error) === 'ConditionalCheckFailedException') return false;

@@ -12,7 +12,7 @@ import type { DatasetConfig, DatasetRecord, DatasetSummary, DriftSettings } from
 import type { FileRecord } from '../domain/file-record.js';
 import type { LineageEdge } from '../domain/lineage.js';
 import type { TrainingSetRecord } from '../domain/training-set.js';
-import { InternalError, InvalidInputError } from '../errors.js';
+import { InternalError, InvalidInputError, TransientError } from '../errors.js';
 import type {
   ApiKeyRecord,
   ApiKeyStore,
@@ -53,6 +53,10 @@ export const keys = {
 };
 
 const ENTITY = 'entity';
+/** Rounds of a registration whose content-hash claim changes hands while it looks (released, taken). */
+const CLAIM_ATTEMPTS = 5;
+/** A file that no longer stands for its content (see claimHolder); `:quarantined` = 'QUARANTINED'. */
+const RELEASED = 'attribute_not_exists(pk) OR #status = :quarantined OR attribute_exists(deletedAt)';
 
 export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetStore, TrainingSetStore {
   constructor(
@@ -63,47 +67,45 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
   ) {}
 
   async registerFile(record: FileRecord): Promise<RegisterOutcome> {
-    try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: this.putFile(record) },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  pk: keys.byDataset(record.tenant, record.dataset),
-                  sk: keys.hash(record.sha256),
-                  [ENTITY]: 'hash',
-                  fileId: record.fileId,
-                  claimedAt: record.registeredAt,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            { Update: this.countOnDataset(record, 'fileCount') },
-          ],
-        }),
-      );
-      return { outcome: 'registered', record };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) rethrowSdkError('TransactWriteItems', error);
-      const [fileReason, hashReason] = error.CancellationReasons ?? [];
-      if (fileReason?.Code === 'ConditionalCheckFailed') return this.alreadyRegistered(record);
-      if (hashReason?.Code !== 'ConditionalCheckFailed') rethrowSdkError('TransactWriteItems', error);
+    // A released holder whose claim this registration may take over (see claimHolder).
+    let released: string | undefined;
+    for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: this.putFile(record) },
+              { Put: this.putClaim(record, record.registeredAt, released) },
+              { Update: this.countOnDataset(record, 'fileCount') },
+              ...(released ? [{ ConditionCheck: this.stillReleased(record.tenant, released) }] : []),
+            ],
+          }),
+        );
+        return { outcome: 'registered', record };
+      } catch (error) {
+        const [fileReason, hashReason, , releasedReason] = cancellationCodes(error, 'TransactWriteItems');
+        if (fileReason === 'ConditionalCheckFailed') return this.alreadyRegistered(record);
+        if (hashReason !== 'ConditionalCheckFailed' && releasedReason !== 'ConditionalCheckFailed') {
+          rethrowSdkError('TransactWriteItems', error);
+        }
+      }
+      const holder = await this.claimHolder(record);
+      if (holder === undefined || holder.released) {
+        released = holder?.fileId;
+        continue;
+      }
+      const duplicate = await this.registerDuplicate(record, holder.fileId);
+      if (duplicate) return duplicate;
+      released = undefined;
     }
-    return this.registerDuplicate(record);
+    throw new TransientError(`the content-hash claim of ${record.fileId} kept changing; try again`);
   }
 
-  private async registerDuplicate(record: FileRecord): Promise<RegisterOutcome> {
-    const claim = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.byDataset(record.tenant, record.dataset), sk: keys.hash(record.sha256) },
-        ConsistentRead: true,
-      }),
-    );
-    const original = claim.Item?.fileId as string | undefined;
+  /** Undefined when the claim changed hands before the duplicate was written: the caller looks again. */
+  private async registerDuplicate(
+    record: FileRecord,
+    original: string,
+  ): Promise<RegisterOutcome | undefined> {
     const duplicate: FileRecord = { ...record, status: 'DUPLICATE', duplicateOf: original };
     try {
       await this.doc.send(
@@ -111,17 +113,16 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
           TransactItems: [
             { Put: this.putFile(duplicate) },
             { Update: this.countOnDataset(duplicate, 'duplicateCount') },
+            // A duplicate of a file that has just released the content would never be ingested.
+            { ConditionCheck: this.claimedBy(record, original) },
           ],
         }),
       );
       return { outcome: 'duplicate', record: duplicate };
     } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      ) {
-        return this.alreadyRegistered(record);
-      }
+      const [fileReason, , claimReason] = cancellationCodes(error, 'TransactWriteItems');
+      if (fileReason === 'ConditionalCheckFailed') return this.alreadyRegistered(record);
+      if (claimReason === 'ConditionalCheckFailed') return undefined;
       rethrowSdkError('TransactWriteItems', error);
     }
   }
@@ -147,6 +148,59 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     };
+  }
+
+  /**
+   * The content-hash claim, for a file that has none (or holds it already, as a retried stage does), or
+   * taking over the one a `released` holder left behind.
+   */
+  private putClaim(file: FileRecord, at: string, released?: string) {
+    return {
+      TableName: this.tableName,
+      Item: { ...claimKey(file), [ENTITY]: 'hash', fileId: file.fileId, claimedAt: at },
+      ConditionExpression: released
+        ? 'fileId IN (:fileId, :released)'
+        : 'attribute_not_exists(pk) OR fileId = :fileId',
+      ExpressionAttributeValues: { ':fileId': file.fileId, ...(released && { ':released': released }) },
+    };
+  }
+
+  private claimedBy(file: FileRecord, fileId: string) {
+    return {
+      TableName: this.tableName,
+      Key: claimKey(file),
+      ConditionExpression: 'fileId = :fileId',
+      ExpressionAttributeValues: { ':fileId': fileId },
+    };
+  }
+
+  /** In the transaction that takes a released holder's claim over: the holder is still released then. */
+  private stillReleased(tenant: string, fileId: string) {
+    return {
+      TableName: this.tableName,
+      Key: { pk: keys.tenant(tenant), sk: keys.file(fileId) },
+      ConditionExpression: RELEASED,
+      ExpressionAttributeValues: { ':quarantined': 'QUARANTINED' },
+      ExpressionAttributeNames: { '#status': 'status' },
+    };
+  }
+
+  /**
+   * Who holds the file's content hash now, and whether that holder has released its content: it is
+   * QUARANTINED, its object was deleted, or its record is gone. Such a file no longer stands for the
+   * content, yet a claim it holds would make every later upload of the same bytes a DUPLICATE that is never
+   * ingested. Quarantine and deletion release the claim themselves; a holder found released here kept its
+   * claim from before they did, and the caller takes the claim over (conditional on both staying so).
+   */
+  private async claimHolder(
+    file: Pick<FileRecord, 'tenant' | 'dataset' | 'sha256'>,
+  ): Promise<{ fileId: string; released: boolean } | undefined> {
+    const claim = await this.getItem(claimKey(file), true);
+    const fileId = claim?.fileId as string | undefined;
+    if (fileId === undefined) return undefined;
+    const holder = await this.getFile(file.tenant, fileId, true);
+    const released = !holder || holder.status === 'QUARANTINED' || holder.deletedAt !== undefined;
+    return { fileId, released };
   }
 
   private countOnDataset(record: FileRecord, counter: 'fileCount' | 'duplicateCount') {
@@ -187,82 +241,154 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
   }
 
   async recordFailure(failure: FileFailure): Promise<void> {
-    const update = updateExpression(
-      {
-        [ENTITY]: 'file',
-        fileId: failure.fileId,
-        tenant: failure.tenant,
-        dataset: failure.dataset,
-        bucket: failure.bucket,
-        status: 'QUARANTINED',
-        quarantineKey: failure.quarantineKey,
-        failure: {
-          stage: failure.stage,
-          errorName: failure.errorName,
-          message: failure.message,
-          at: failure.at,
+    const update = {
+      TableName: this.tableName,
+      Key: { pk: keys.tenant(failure.tenant), sk: keys.file(failure.fileId) },
+      ...updateExpression(
+        {
+          [ENTITY]: 'file',
+          fileId: failure.fileId,
+          tenant: failure.tenant,
+          dataset: failure.dataset,
+          bucket: failure.bucket,
+          status: 'QUARANTINED',
+          quarantineKey: failure.quarantineKey,
+          failure: {
+            stage: failure.stage,
+            errorName: failure.errorName,
+            message: failure.message,
+            at: failure.at,
+          },
+          gsi1pk: keys.byStatus(failure.tenant, 'QUARANTINED'),
+          gsi2pk: keys.byDataset(failure.tenant, failure.dataset),
         },
-        gsi1pk: keys.byStatus(failure.tenant, 'QUARANTINED'),
-        gsi2pk: keys.byDataset(failure.tenant, failure.dataset),
-      },
-      // Whatever register already recorded stays; a failure before register still leaves a findable record.
-      {
-        key: failure.key,
-        uploadedAt: failure.at,
-        gsi1sk: `${failure.at}#${failure.fileId}`,
-        gsi2sk: `${failure.at}#${failure.fileId}`,
-      },
-    );
+        // Whatever register already recorded stays; a failure before register still leaves a findable record.
+        {
+          key: failure.key,
+          uploadedAt: failure.at,
+          gsi1sk: `${failure.at}#${failure.fileId}`,
+          gsi2sk: `${failure.at}#${failure.fileId}`,
+        },
+      ),
+    };
+    // A quarantined file no longer stands for its content: its claim goes with the status change, so the
+    // same bytes uploaded again (after fixing the suite or the config) are a new file, not a DUPLICATE of
+    // this one. Only a file register recorded has a content hash, and only its own claim is released.
+    const recorded = await this.getFile(failure.tenant, failure.fileId, true);
+    if (recorded?.sha256 && recorded.status !== 'DUPLICATE') {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Update: update }, { Delete: releaseClaim(this.tableName, recorded) }],
+          }),
+        );
+        return;
+      } catch (error) {
+        const [, claimReason] = cancellationCodes(error, 'TransactWriteItems');
+        if (claimReason !== 'ConditionalCheckFailed') rethrowSdkError('TransactWriteItems', error);
+        // The claim is another file's now: only the record changes.
+      }
+    }
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.tenant(failure.tenant), sk: keys.file(failure.fileId) },
-          ...update,
-        }),
-      );
+      await this.doc.send(new UpdateCommand(update));
     } catch (error) {
       rethrowSdkError('UpdateItem', error);
     }
   }
 
   async readmitFile(record: FileRecord, at: string): Promise<FileRecord | undefined> {
-    try {
-      const result = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.tenant(record.tenant), sk: keys.file(record.fileId) },
-          UpdateExpression:
-            'SET #status = :fresh, #gsi1pk = :byStatus, #stage = :register, #readmittedAt = :at, ' +
-            '#previous = list_append(if_not_exists(#previous, :none), :failures) REMOVE #failure, #quarantineKey',
-          // Only a file register recorded whole (its content hash claimed and counted) comes back as is.
-          ConditionExpression: '#status = :quarantined AND attribute_exists(sha256)',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#gsi1pk': 'gsi1pk',
-            '#stage': 'stage',
-            '#readmittedAt': 'readmittedAt',
-            '#previous': 'previousFailures',
-            '#failure': 'failure',
-            '#quarantineKey': 'quarantineKey',
-          },
-          ExpressionAttributeValues: {
-            ':fresh': 'FRESH',
-            ':quarantined': 'QUARANTINED',
-            ':byStatus': keys.byStatus(record.tenant, 'FRESH'),
-            ':register': 'register',
-            ':at': at,
-            ':none': [],
-            ':failures': record.failure ? [record.failure] : [],
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes ? toFileRecord(result.Attributes) : undefined;
-    } catch (error) {
-      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return undefined;
-      rethrowSdkError('UpdateItem', error);
+    // A released holder whose claim the re-admitted file may take over (see claimHolder).
+    let released: string | undefined;
+    for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: this.readmission(record, 'FRESH', at) },
+              // Its quarantine released the content: it claims it again to go through the stages.
+              { Put: this.putClaim(record, at, released) },
+              ...(released ? [{ ConditionCheck: this.stillReleased(record.tenant, released) }] : []),
+            ],
+          }),
+        );
+        return this.getFile(record.tenant, record.fileId, true);
+      } catch (error) {
+        const [fileReason, claimReason, releasedReason] = cancellationCodes(error, 'TransactWriteItems');
+        if (fileReason === 'ConditionalCheckFailed') return undefined;
+        if (claimReason !== 'ConditionalCheckFailed' && releasedReason !== 'ConditionalCheckFailed') {
+          rethrowSdkError('TransactWriteItems', error);
+        }
+      }
+      const holder = await this.claimHolder(record);
+      if (holder === undefined || holder.fileId === record.fileId || holder.released) {
+        released = holder?.fileId === record.fileId ? undefined : holder?.fileId;
+        continue;
+      }
+      // The same content was uploaded again and ingested meanwhile: this file is now its duplicate.
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: this.readmission(record, 'DUPLICATE', at, holder.fileId) },
+              { ConditionCheck: this.claimedBy(record, holder.fileId) },
+              { Update: this.recountAsDuplicate(record, at) },
+            ],
+          }),
+        );
+        return this.getFile(record.tenant, record.fileId, true);
+      } catch (error) {
+        const [fileReason, claimReason] = cancellationCodes(error, 'TransactWriteItems');
+        if (fileReason === 'ConditionalCheckFailed') return undefined;
+        if (claimReason !== 'ConditionalCheckFailed') rethrowSdkError('TransactWriteItems', error);
+      }
+      released = undefined;
     }
+    throw new TransientError(`the content-hash claim of ${record.fileId} kept changing; try again`);
+  }
+
+  /** QUARANTINED → FRESH (or DUPLICATE of `duplicateOf`), the failure kept in `previousFailures`. */
+  private readmission(record: FileRecord, to: 'FRESH' | 'DUPLICATE', at: string, duplicateOf?: string) {
+    const original = duplicateOf ? ', #duplicateOf = :original' : '';
+    return {
+      TableName: this.tableName,
+      Key: { pk: keys.tenant(record.tenant), sk: keys.file(record.fileId) },
+      UpdateExpression:
+        'SET #status = :to, #gsi1pk = :byStatus, #stage = :register, #readmittedAt = :at, ' +
+        `#previous = list_append(if_not_exists(#previous, :none), :failures)${original} ` +
+        'REMOVE #failure, #quarantineKey',
+      // Only a file register recorded whole (its content hash claimed and counted) comes back as is.
+      ConditionExpression: '#status = :quarantined AND attribute_exists(sha256)',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#gsi1pk': 'gsi1pk',
+        '#stage': 'stage',
+        '#readmittedAt': 'readmittedAt',
+        '#previous': 'previousFailures',
+        '#failure': 'failure',
+        '#quarantineKey': 'quarantineKey',
+        ...(duplicateOf && { '#duplicateOf': 'duplicateOf' }),
+      },
+      ExpressionAttributeValues: {
+        ':to': to,
+        ':quarantined': 'QUARANTINED',
+        ':byStatus': keys.byStatus(record.tenant, to),
+        ':register': 'register',
+        ':at': at,
+        ':none': [],
+        ':failures': record.failure ? [record.failure] : [],
+        ...(duplicateOf && { ':original': duplicateOf }),
+      },
+    };
+  }
+
+  /** A counted file that turned out a duplicate moves from the dataset's files to its duplicates. */
+  private recountAsDuplicate(record: FileRecord, at: string) {
+    return {
+      TableName: this.tableName,
+      Key: { pk: keys.tenant(record.tenant), sk: keys.dataset(record.dataset) },
+      UpdateExpression: 'SET updatedAt = :at ADD fileCount :minusOne, duplicateCount :one',
+      ExpressionAttributeValues: { ':at': at, ':minusOne': -1, ':one': 1 },
+    };
   }
 
   async discardUnregisteredFile(tenant: string, fileId: string): Promise<boolean> {
@@ -504,6 +630,41 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
     const { tenant, name, createdAt } = item as ApiKeyRecord;
     return { tenant, name, createdAt };
   }
+}
+
+function claimKey(file: Pick<FileRecord, 'tenant' | 'dataset' | 'sha256'>) {
+  return { pk: keys.byDataset(file.tenant, file.dataset), sk: keys.hash(file.sha256) };
+}
+
+/**
+ * The transaction item that releases a file's content-hash claim, to go with the status change that ends
+ * the file's hold on its content (quarantine, deletion of its object). Only the file's own claim is
+ * deleted; one released already is no error, so a repeated stage or cleanup releases nothing twice.
+ */
+export function releaseClaim(
+  tableName: string,
+  file: Pick<FileRecord, 'tenant' | 'dataset' | 'sha256' | 'fileId'>,
+) {
+  return {
+    TableName: tableName,
+    Key: claimKey(file),
+    ConditionExpression: 'attribute_not_exists(pk) OR fileId = :fileId',
+    ExpressionAttributeValues: { ':fileId': file.fileId },
+  };
+}
+
+/**
+ * The cancellation reason of each item of a cancelled transaction; any other error is rethrown (typed
+ * when transient). A conflict with another transaction decided nothing, so it is a TransientError: the
+ * stage is retried with backoff.
+ */
+function cancellationCodes(error: unknown, operation: string): Array<string | undefined> {
+  if (!(error instanceof TransactionCanceledException)) rethrowSdkError(operation, error);
+  const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
+  if (codes.includes('TransactionConflict')) {
+    throw new TransientError(`${operation} conflicted with a concurrent transaction`, { cause: error });
+  }
+  return codes;
 }
 
 /**

@@ -4,8 +4,8 @@
  * Parquet), look up the latest values per entity online, and join features to entity rows point in time.
  *
  * Registration runs synchronously behind the API, so it is bounded (`MAX_REGISTER_ROWS`); everything it
- * writes is keyed by content, so a retry or a concurrent duplicate never overwrites what a stored version
- * points at.
+ * writes is keyed by content (offline files and online values alike), so a retry or a concurrent
+ * registration never overwrites what a stored version points at.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -38,6 +38,7 @@ import type {
   Logger,
   ObjectStore,
   OnlineFeatureItem,
+  OnlineFeatureSet,
   OnlineFeatureStore,
   VersionStore,
 } from '../ports.js';
@@ -195,13 +196,21 @@ export async function registerFeatureVersion(
     .map((c) => c.name)
     .filter((c) => c !== request.timestampColumn && !request.entityKeys.includes(c));
   const latestRows = latestPerEntity(table, request.entityKeys, request.timestampColumn, features);
-  // Online before the registry: a version that is listed is one whose online values exist.
-  await deps.online.materialize(
-    tenant,
-    name,
-    version,
-    latestRows.map((r) => ({ ...r, values: servable(r.values) })),
-  );
+  // Online values are written before the registry's record (a version that is listed is one whose online
+  // values exist), so two registrations of one version with different content can both write them before
+  // the record's conditional create picks a winner. Each content therefore writes its own set (keyed by
+  // version and content hash) and reads follow the record's hash: the loser's values can never be served,
+  // nor overwrite the winner's, whatever the interleaving, and the loser deletes them. The alternative, a
+  // PENDING record claimed first and then marked READY, would need every reader to skip PENDING records and
+  // leave a version blocked by a registration that died between the two; content keys keep a retry (same
+  // content, same items) and a crash (unreachable leftovers) harmless without either.
+  const online: OnlineFeatureSet = { tenant, name, version, contentHash };
+  if (!existing) {
+    await deps.online.materialize(
+      online,
+      latestRows.map((r) => ({ ...r, values: servable(r.values) })),
+    );
+  }
   const record: FeatureVersionRecord = {
     tenant,
     name,
@@ -231,6 +240,7 @@ export async function registerFeatureVersion(
       },
     }),
     contentHash,
+    onlineByContent: true,
     createdAt: deps.clock.now().toISOString(),
   };
   const edges =
@@ -245,6 +255,7 @@ export async function registerFeatureVersion(
       : [];
   const put = await deps.registry.putFeatureVersion(record, edges);
   if (!put.created && put.record.contentHash !== contentHash) {
+    await discardOnline(deps, online, latestRows);
     throw new ConflictError(`feature ${name}@${version} was registered concurrently with other content`);
   }
   deps.logger.info('feature version registered', {
@@ -258,9 +269,40 @@ export async function registerFeatureVersion(
   return { ...describe(put.record), created: put.created };
 }
 
-/** What callers see of a version: everything but the tenant. */
+/**
+ * The online values a losing registration wrote. No reader can reach them (reads follow the winner's
+ * content hash), so a failure here only leaves storage behind: it is logged, and the answer is the 409.
+ */
+async function discardOnline(
+  deps: Pick<FeatureStoreDeps, 'online' | 'logger'>,
+  set: OnlineFeatureSet,
+  rows: ReadonlyArray<{ entityKey: string }>,
+) {
+  try {
+    await deps.online.discard(
+      set,
+      rows.map((r) => r.entityKey),
+    );
+  } catch (error) {
+    deps.logger.error('online values of a losing registration were not discarded', {
+      name: set.name,
+      version: set.version,
+      contentHash: set.contentHash,
+      entities: rows.length,
+      error,
+    });
+  }
+}
+
+/** The online values a version's record points at: those of its content. */
+function onlineSetOf(record: FeatureVersionRecord): OnlineFeatureSet {
+  const { tenant, name, version } = record;
+  return { tenant, name, version, contentHash: record.onlineByContent ? record.contentHash : undefined };
+}
+
+/** What callers see of a version: everything but the tenant and how its online values are stored. */
 function describe(record: FeatureVersionRecord) {
-  const { tenant: _tenant, ...rest } = record;
+  const { tenant: _tenant, onlineByContent: _online, ...rest } = record;
   return rest;
 }
 
@@ -399,7 +441,7 @@ export async function lookupOnline(
   const found = await Promise.all(
     records.map(async (record) => {
       const keys = entities.map((e) => entityKeyFor(e, record.entityKeys));
-      return { record, keys, items: await deps.online.lookup(tenant, record.name, record.version, keys) };
+      return { record, keys, items: await deps.online.lookup(onlineSetOf(record), keys) };
     }),
   );
   const results = entities.map((entity, i) => {

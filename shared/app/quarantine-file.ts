@@ -23,8 +23,10 @@ const UNROUTABLE_PREFIX = 'quarantine/_unroutable/';
 
 /**
  * The Catch of every stage. Copies the object to `quarantine/` (the original stays where it was, so
- * nothing stored is lost) and marks the file record with the failing stage and error name.
- * Idempotent: the copy never overwrites and the record update sets the same values again.
+ * nothing stored is lost) and marks the file record with the failing stage and error name, releasing its
+ * content-hash claim: the same bytes uploaded again go through the pipeline as a new file.
+ * Idempotent: the copy never overwrites, the record update sets the same values again and a released
+ * claim (or one another file holds by then) is left alone.
  */
 export async function quarantineFile(
   deps: QuarantineFileDeps,

@@ -81,8 +81,11 @@ export async function registerFile(deps: RegisterFileDeps, input: IngestionInput
 /**
  * A QUARANTINED file met again by register is being retried (`POST /runs/{id}/retry`: the execution name
  * of an object is otherwise used once): it goes through the stages again. A file register had recorded
- * is re-admitted as FRESH (its failure kept in `previousFailures`, a new failure quarantines it again);
- * the record a failure left before register ever recorded the file is replaced by a whole registration.
+ * is re-admitted as FRESH (its failure kept in `previousFailures`, a new failure quarantines it again) and
+ * claims its content hash again, which its quarantine released; if the same content was uploaded again
+ * and claimed meanwhile, the file becomes a DUPLICATE of that upload instead, as it would have been had it
+ * come second. The record a failure left before register ever recorded the file is replaced by a whole
+ * registration.
  */
 async function readmit(
   deps: RegisterFileDeps,
@@ -92,7 +95,11 @@ async function readmit(
 ): Promise<RegisterOutcome> {
   if (quarantined.sha256) {
     const readmitted = await deps.metadata.readmitFile(quarantined, at);
-    deps.logger.info('quarantined file re-admitted', { fileId: record.fileId, readmitted: !!readmitted });
+    deps.logger.info('quarantined file re-admitted', {
+      fileId: record.fileId,
+      readmitted: !!readmitted,
+      status: readmitted?.status,
+    });
     // Undefined: another attempt re-admitted it meanwhile; the record as it is now goes on.
     return {
       outcome: 'already-registered',

@@ -140,7 +140,7 @@ export async function cleanup(
     if (!request.dryRun) {
       await deleteObjectOf(deps, file);
       // Already marked by a concurrent run: the object is gone either way, count it once.
-      if (!(await deps.lifecycle.markDeleted(tenant, fileId, at))) return;
+      if (!(await deps.lifecycle.markDeleted(file, at))) return;
     }
     result.totals.deleted++;
     result.totals.bytesDeleted += file.size;

@@ -116,6 +116,11 @@ export interface FeatureVersionRecord {
     | undefined;
   /** sha256 over the files' hashes: two registrations of the same content are the same version. */
   contentHash: string;
+  /**
+   * The online values are those of `contentHash` (set on every version registered since online values
+   * are kept apart by content); absent on earlier versions, whose values sit under the version alone.
+   */
+  onlineByContent?: true;
   createdAt: string;
 }
 

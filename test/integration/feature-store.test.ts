@@ -1,9 +1,22 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  DynamoFeatureRegistry,
+  DynamoOnlineFeatureStore,
+} from '../../shared/adapters/dynamo-feature-store.js';
+import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
+import {
+  type FeatureStoreDeps,
+  type RegisterFeatureRequest,
+  registerFeatureVersion,
+} from '../../shared/app/feature-store.js';
 import { createFeatureStore, type FeatureStoreClient } from '../../shared/client/feature-store.js';
 import { ApiError } from '../../shared/client/http.js';
+import { entityKeyOf, type FeatureVersionRecord } from '../../shared/domain/feature-store.js';
 import { openParquet } from '../../shared/formats/parquet.js';
+import { type FeatureRegistry, systemClock } from '../../shared/ports.js';
 import { cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
 import { normal } from '../support/random.js';
 
@@ -235,5 +248,161 @@ describe('the feature store', () => {
         }),
       ),
     ).toBe(400);
+  });
+});
+
+describe('registrations of one feature version with different content', () => {
+  const doc = DynamoDBDocumentClient.from(ctx.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const registry = new DynamoFeatureRegistry(
+    doc,
+    ctx.info.outputs.FeaturesTableName as string,
+    ctx.info.outputs.LineageTableName,
+  );
+  const onlineTable = ctx.info.outputs.OnlineFeaturesTableName as string;
+  const online = new DynamoOnlineFeatureStore(doc, onlineTable);
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const depsWith = (featureRegistry: FeatureRegistry): FeatureStoreDeps => ({
+    registry: featureRegistry,
+    online,
+    versions: { getVersion: async () => undefined },
+    datasets: { getDataset: async () => undefined },
+    store: new S3ObjectStore(ctx.s3, ctx.info.dataBucket),
+    clock: systemClock,
+    logger: quiet,
+  });
+  const spending = (spend: number[]): RegisterFeatureRequest => ({
+    version: '1.0.0',
+    source: { inline: { user: ['u1', 'u2'], ts: [T0, T0], spend } },
+    entityKeys: ['user'],
+    timestampColumn: 'ts',
+  });
+
+  /** A promise and the function that resolves it. */
+  function signal() {
+    let resolve: () => void = () => undefined;
+    const fired = new Promise<void>((r) => {
+      resolve = r;
+    });
+    return { fired, fire: () => resolve() };
+  }
+
+  /** The registry with `putFeatureVersion` held until `before` resolves; `after` runs once it returned. */
+  function gated(before: () => Promise<void>, after: () => void = () => undefined): FeatureRegistry {
+    const wrapped = Object.create(registry) as FeatureRegistry;
+    wrapped.putFeatureVersion = async (record, edges) => {
+      await before();
+      try {
+        return await registry.putFeatureVersion(record, edges);
+      } finally {
+        after();
+      }
+    };
+    return wrapped;
+  }
+
+  /** Every online item of the feature, whatever version or content it was written for. */
+  async function onlineItems(name: string) {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: onlineTable,
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': `T#${tenant}#FS#${name}#` },
+      }),
+    );
+    return page.Items ?? [];
+  }
+
+  it('serves the winner’s online values when the loser wrote its own after the winner’s', async () => {
+    // Prepare: the winner writes its online values and waits at the registry; the loser then passes the
+    // existence check and writes its own; the winner's record is created before the loser's attempt.
+    const winnerArrived = signal();
+    const loserArrived = signal();
+    const winnerRecorded = signal();
+    const winnerRegistry = gated(async () => {
+      winnerArrived.fire();
+      await loserArrived.fired;
+    }, winnerRecorded.fire);
+    const loserRegistry = gated(async () => {
+      loserArrived.fire();
+      await winnerRecorded.fired;
+    });
+
+    // Act
+    const winning = registerFeatureVersion(depsWith(winnerRegistry), tenant, 'raced', spending([1, 2]));
+    await Promise.race([winnerArrived.fired, winning.catch(() => undefined)]);
+    const losing = registerFeatureVersion(depsWith(loserRegistry), tenant, 'raced', spending([100, 200]));
+    const [winner, loser] = await Promise.allSettled([winning, losing]);
+    const served = await client.online(['raced@1.0.0'], ['u1', 'u2']);
+
+    // Assess
+    expect(winner).toMatchObject({ status: 'fulfilled', value: { created: true, version: '1.0.0' } });
+    expect(loser).toMatchObject({ status: 'rejected', reason: { name: 'ConflictError' } });
+    expect(served.results.map((r) => r.features['raced.spend'])).toEqual([1, 2]);
+    // The loser's values are gone, not merely unread.
+    const stored = await onlineItems('raced');
+    expect(stored.map((item) => (item.values as { spend: number }).spend).sort()).toEqual([1, 2]);
+  });
+
+  it('leaves one content’s values online when several race through the API', async () => {
+    // Prepare
+    const contents = [1, 2, 3, 4].map((k) => [k, 10 * k]);
+
+    // Act
+    const outcomes = await Promise.allSettled(
+      contents.map((spend) =>
+        client.register('raced_api', {
+          version: '1.0.0',
+          source: { inline: { user: ['u1', 'u2'], ts: [T0, T0], spend } },
+          entity_keys: ['user'],
+          timestamp_column: 'ts',
+        }),
+      ),
+    );
+    const served = await client.online(['raced_api'], ['u1', 'u2']);
+
+    // Assess
+    const won = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [i] : []));
+    expect(won).toHaveLength(1);
+    for (const o of outcomes) {
+      if (o.status === 'rejected') expect((o.reason as ApiError).status).toBe(409);
+    }
+    expect(served.results.map((r) => r.features['raced_api.spend'])).toEqual(contents[won[0] ?? -1]);
+  });
+
+  it('still serves a version whose online values were written under the version alone', async () => {
+    // Prepare: a record and online items as registrations wrote them before values were keyed by content
+    const record: FeatureVersionRecord = {
+      tenant,
+      name: 'legacy_spend',
+      version: '1.0.0',
+      metadata: {},
+      tags: [],
+      entityKeys: ['user'],
+      timestampColumn: 'ts',
+      features: ['spend'],
+      schema: {
+        columns: [
+          { name: 'user', type: 'string', nullable: false },
+          { name: 'ts', type: 'timestamp', nullable: false },
+          { name: 'spend', type: 'float', nullable: true },
+        ],
+      },
+      rowCount: 1,
+      entityCount: 1,
+      files: [],
+      source: { kind: 'inline', sha256: 'legacy' },
+      contentHash: 'legacy-content',
+      createdAt: new Date().toISOString(),
+    };
+    await registry.putFeatureVersion(record);
+    await online.materialize({ tenant, name: 'legacy_spend', version: '1.0.0', contentHash: undefined }, [
+      { entityKey: entityKeyOf(['u1']), eventTime: T0, values: { spend: 42 } },
+    ]);
+
+    // Act
+    const served = await client.online(['legacy_spend'], ['u1']);
+
+    // Assess
+    expect(served.results[0]?.features['legacy_spend.spend']).toBe(42);
   });
 });
