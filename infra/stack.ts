@@ -128,6 +128,8 @@ export interface StrataStackProps extends StackProps {
    * is too small to reserve: AWS keeps 100 unreserved).
    */
   readonly apiConcurrency?: number;
+  /** Largest file a presigned upload accepts, in bytes. Else context `strata:uploadMaxBytes`, else 5 GiB. */
+  readonly uploadMaxBytes?: number;
   readonly authorizerConcurrency?: number;
 }
 
@@ -145,6 +147,7 @@ export class StrataStack extends Stack {
     const apiConcurrency = props?.apiConcurrency ?? contextNumber('strata:apiConcurrency') ?? 5;
     const authorizerConcurrency =
       props?.authorizerConcurrency ?? contextNumber('strata:authorizerConcurrency') ?? 20;
+    const uploadMaxBytes = props?.uploadMaxBytes ?? contextNumber('strata:uploadMaxBytes');
     const reserved = (n: number) => (n > 0 ? { reservedConcurrency: n } : {});
     const openLineageUrl: string | undefined =
       props?.openLineageUrl ?? this.node.tryGetContext('strata:openLineageUrl');
@@ -615,9 +618,12 @@ export class StrataStack extends Stack {
       fn.fn.addEnvironment('STATE_MACHINE_ARN', ingestion.stateMachineArn);
       ingestion.grantStartExecution(fn.fn);
     });
-    // Presigning needs PutObject on fresh/*: the URL carries the function's permission to the uploader.
-    const presignsUploads = (fn: StrataFunction) =>
-      fn.bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*');
+    // Presigning needs PutObject on fresh/*: the URL carries the function's permission to the uploader,
+    // and nothing more (the function reads no object).
+    const presignsUploads = (fn: StrataFunction) => {
+      fn.bindBucket('DATA_BUCKET', dataBucket, 'put', 'fresh/*');
+      if (uploadMaxBytes !== undefined) fn.fn.addEnvironment('UPLOAD_MAX_BYTES', String(uploadMaxBytes));
+    };
     route('POST /files/upload-url', 'ApiCreateUploadUrl', presignsUploads);
     route('POST /files/upload-urls', 'ApiCreateUploadUrls', presignsUploads);
     // Reads snapshots (versions/*) for the combined file; writes only under training-sets/, and the

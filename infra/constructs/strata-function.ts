@@ -40,10 +40,14 @@ export interface StrataFunctionProps {
 
 export type Access = 'read' | 'readWrite';
 
-/** `readWrite` creates and replaces objects; only `move` (lifecycle moves, cleanup) may also delete them. */
-export type BucketAccess = 'read' | 'readWrite' | 'move';
+/**
+ * `put` only creates (presigned uploads), `readWrite` also reads, and only `move` (lifecycle moves,
+ * cleanup) may delete.
+ */
+export type BucketAccess = 'put' | 'read' | 'readWrite' | 'move';
 
 const BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
+  put: ['s3:PutObject'],
   // GetObjectVersion: the pipeline reads the exact version an S3 event named.
   read: ['s3:GetObject', 's3:GetObjectVersion'],
   readWrite: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:AbortMultipartUpload'],

@@ -294,6 +294,26 @@ describe('the strata stack', () => {
     expect(parse?.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
+  it("lets the upload-URL functions only put into fresh/, with the deployment's upload limit", () => {
+    // Prepare
+    const app = new App({ context: { 'strata:uploadMaxBytes': '1048576' } });
+    const stack = new StrataStack(app, 'Limited');
+    const limited = Template.fromStack(stack);
+    const functions = limited.findResources('AWS::Lambda::Function');
+    const upload = Object.entries(functions).find(
+      ([, f]) => f.Metadata?.[ENTRY_METADATA_KEY] === 'functions/api-create-upload-url/handler.ts',
+    );
+    const role = upload?.[1].Properties.Role['Fn::GetAtt'][0];
+    const s3 = Object.values(limited.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
+
+    // Assess
+    expect(upload?.[1].Properties.Environment.Variables.UPLOAD_MAX_BYTES).toBe('1048576');
+    expect(s3.flatMap(actionsOf).sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
+  });
+
   it('creates on-demand tables with point-in-time recovery and the listing indexes', () => {
     // metadata, versions, lineage, feature registry, online features
     template.resourceCountIs('AWS::DynamoDB::Table', 5);
