@@ -25,6 +25,15 @@ export interface TableSchema {
  */
 export type CellValue = number | boolean | string | null;
 
+/**
+ * What a cell costs in memory, roughly: V8 keeps a string's characters (1–2 bytes each) plus a header,
+ * a number or boolean in an 8-byte slot. Used to cut batches and row groups by bytes, not rows alone, so
+ * a file of wide rows or huge cells stays within a function's memory.
+ */
+export function cellBytes(value: CellValue): number {
+  return typeof value === 'string' ? 16 + 2 * value.length : 8;
+}
+
 export interface RecordBatch {
   schema: TableSchema;
   numRows: number;

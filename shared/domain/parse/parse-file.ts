@@ -32,6 +32,7 @@ import {
   type CellValue,
   COLUMN_TYPES,
   type ColumnType,
+  cellBytes,
   type RecordBatch,
   type TableSchema,
 } from '../table.js';
@@ -64,6 +65,16 @@ export interface ParseOptions {
   dedupKeys?: string[];
   /** Rows per emitted batch for text formats (default 10,000); Parquet emits one batch per row group. */
   batchSize?: number;
+  /**
+   * Text formats: a batch is also cut once its cells hold about this many bytes (default 64 MiB), so wide
+   * rows or huge cells cannot make 10,000 rows outgrow memory.
+   */
+  batchBytes?: number;
+  /**
+   * Parquet: a row group declaring more uncompressed bytes than this (default 512 MiB) is refused before
+   * it is read, since reading materializes it whole.
+   */
+  maxRowGroupBytes?: number;
   maxErrorRate?: number;
   /** Explicit CSV dialect / header choice; anything left out is sniffed. */
   csv?: CsvOptions;
@@ -103,6 +114,8 @@ export interface ParsedFile {
 }
 
 export const DEFAULT_BATCH_SIZE = 10_000;
+export const DEFAULT_BATCH_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_ROW_GROUP_BYTES = 512 * 1024 * 1024;
 
 /** A source column and what it becomes. */
 interface ColumnPlan {
@@ -159,6 +172,11 @@ function checkOptions(options: ParseOptions): void {
   const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(size) || size < 1)
     throw new ParseError(`batchSize must be a positive integer, got ${size}`);
+  for (const key of ['batchBytes', 'maxRowGroupBytes'] as const) {
+    const limit = options[key];
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))
+      throw new ParseError(`${key} must be a positive integer, got ${limit}`);
+  }
   for (const key of ['maxColumns', 'maxColumnNameLength'] as const) {
     const limit = options[key];
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
@@ -258,23 +276,31 @@ function checkErrorRate(counters: Counters, total: number, maxErrorRate: number)
 class BatchBuilder {
   private columns: CellValue[][];
   rows = 0;
+  private bytes = 0;
   constructor(
     private readonly schema: TableSchema,
     private readonly size: number,
+    private readonly maxBytes: number,
   ) {
     this.columns = schema.columns.map(() => []);
   }
 
+  /** Adds a row; true when the batch is full by rows or by bytes. */
   push(values: readonly CellValue[]): boolean {
-    for (let i = 0; i < values.length; i++) this.columns[i]?.push(values[i] ?? null);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] ?? null;
+      this.columns[i]?.push(v);
+      this.bytes += cellBytes(v);
+    }
     this.rows++;
-    return this.rows >= this.size;
+    return this.rows >= this.size || this.bytes >= this.maxBytes;
   }
 
   take(): RecordBatch {
     const batch = { schema: this.schema, numRows: this.rows, columns: this.columns };
     this.columns = this.schema.columns.map(() => []);
     this.rows = 0;
+    this.bytes = 0;
     return batch;
   }
 }
@@ -321,11 +347,15 @@ class RowSink {
   private readonly deduper: Deduper;
   constructor(
     schema: TableSchema,
-    batchSize: number,
+    options: ParseOptions,
     keyIndexes: number[],
     private readonly counters: Counters,
   ) {
-    this.builder = new BatchBuilder(schema, batchSize);
+    this.builder = new BatchBuilder(
+      schema,
+      options.batchSize ?? DEFAULT_BATCH_SIZE,
+      options.batchBytes ?? DEFAULT_BATCH_BYTES,
+    );
     this.deduper = new Deduper(keyIndexes);
   }
 
@@ -492,10 +522,9 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   checkErrorRate(counters, records, maxErrorRate);
 
   // Pass 2: convert.
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const types = plans.map((p) => p.type);
   async function* batches(): AsyncIterable<RecordBatch> {
-    const sink = new RowSink(schema, batchSize, keyIndexes, counters);
+    const sink = new RowSink(schema, options, keyIndexes, counters);
     let skipHeader = header === true;
     const values: Converted[] = types.map(() => null);
     // The encoding pass 1 settled on, so both passes read the same text.
@@ -591,10 +620,9 @@ async function parseJson(
   const { schema, keyIndexes } = settleSchema(plans, inference, valid, options);
 
   // Pass 2: convert.
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const types = plans.map((p) => p.type);
   async function* batches(): AsyncIterable<RecordBatch> {
-    const sink = new RowSink(schema, batchSize, keyIndexes, counters);
+    const sink = new RowSink(schema, options, keyIndexes, counters);
     const values: Converted[] = types.map(() => null);
     for await (const { result } of read(decodeText(open(), encoding.name).text)) {
       if (!result.ok) continue; // counted in pass 1

@@ -22,6 +22,28 @@ async function rowsFrom(batches: AsyncIterable<RecordBatch>): Promise<Record<str
 const PEOPLE_CSV = 'id,name,age\n1,ann,34\n2,bob,x\n3,cy,51\n1,ann again,35\n';
 
 describe('parseFile', () => {
+  it('cuts batches by bytes as well as rows, so wide rows never fill a 10,000-row batch', async () => {
+    // Prepare: 40 rows of ~100 KB each; a 1 MB budget holds about 5 of them
+    const cell = 'x'.repeat(50_000);
+    const csv = `id,a,b\n${Array.from({ length: 40 }, (_, i) => `${i},${cell},${cell}`).join('\n')}\n`;
+
+    // Act
+    const parsed = await parseFile({ format: 'csv', open: opener(csv) }, { batchBytes: 1_000_000 });
+    const sizes: number[] = [];
+    for await (const batch of parsed.batches) sizes.push(batch.numRows);
+
+    // Assess: every row once, no batch past the budget by more than one row
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(Math.max(...sizes)).toBe(5);
+    expect(sizes.length).toBe(8);
+  });
+
+  it('refuses a byte budget that is not a positive integer', async () => {
+    await expect(parseFile({ format: 'csv', open: opener('a\n1\n') }, { batchBytes: 0 })).rejects.toThrow(
+      /batchBytes must be a positive integer/,
+    );
+  });
+
   it('renames columns, overrides types and keeps the first record of each dedup key', async () => {
     // Prepare
     const options: ParseOptions = {
