@@ -43,6 +43,7 @@ import { type DatabaseConnectorConfig, parseS3Secret } from './domain/connectors
 import { type DatabaseConnection, parseDatabaseSecret, useTls } from './domain/database-secret.js';
 import { classifyAddress } from './domain/network.js';
 import { SourceError } from './errors.js';
+import { openParquet } from './formats/parquet.js';
 import {
   type MetricsRecorder,
   type RecordSource,
@@ -177,12 +178,16 @@ export function onlineFeatureStore(config: Config<'ONLINE_FEATURES_TABLE'>) {
  * OPENLINEAGE_URL (Marquez) when set.
  */
 export function runLineage(config: Config<'DATA_BUCKET' | 'OPENLINEAGE_URL'>): RunLineage {
+  const store = objectStore(config);
   return {
     dataBucket: config.DATA_BUCKET,
     sinks: [
-      new S3LineageSink(objectStore(config)),
+      new S3LineageSink(store),
       ...(config.OPENLINEAGE_URL ? [new HttpLineageSink(config.OPENLINEAGE_URL)] : []),
     ],
+    // Only the version function asks (COMPLETE of a written version); it may read versions/.
+    snapshotSchema: async (key) =>
+      (await openParquet(await store.openRange({ bucket: store.bucket, key }))).schema,
   };
 }
 

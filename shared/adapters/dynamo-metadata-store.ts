@@ -25,6 +25,7 @@ import type {
   TrainingSetStore,
 } from '../ports.js';
 import { DynamoLineageStore, edgeItem } from './dynamo-lineage-store.js';
+import { packJson, unpackJson } from './dynamo-packed-json.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
 /**
@@ -487,7 +488,7 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
     return {
       ...toDatasetSummary(item),
       config: (item.config ?? {}) as DatasetConfig,
-      validationSuite: item.validationSuite,
+      validationSuite: unpackJson(item.validationSuite),
       suiteSource: item.suiteSource as DatasetRecord['suiteSource'],
       currentVersion: item.currentVersion === undefined ? undefined : Number(item.currentVersion),
       versionCount: Number(item.versionCount ?? 0),
@@ -502,11 +503,13 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
     source: 'api' | 'inferred',
     onlyIfAbsent: boolean,
   ): Promise<boolean> {
+    // A suite inferred from a wide file lists every column more than once: compressed when large.
+    const stored = packJson(suite, 'the validation suite');
     try {
       await this.setOnDataset(
         tenant,
         dataset,
-        { validationSuite: suite, suiteSource: source },
+        { validationSuite: stored, suiteSource: source },
         onlyIfAbsent ? 'attribute_not_exists(validationSuite)' : undefined,
       );
       return true;

@@ -15,6 +15,7 @@ import { NotFoundError, TransientError } from '../errors.js';
 import type { Page, VersionDraft, VersionStore } from '../ports.js';
 import { edgeItem } from './dynamo-lineage-store.js';
 import { decodeCursor, encodeCursor, keys, updateExpression } from './dynamo-metadata-store.js';
+import { packJson, unpackJson } from './dynamo-packed-json.js';
 import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
 
 export interface VersionTables {
@@ -24,7 +25,8 @@ export interface VersionTables {
 }
 
 /**
- * Versions table: `pk = T#<tenant>#DS#<dataset>`, `sk = V#<10-digit version>` (sorts numerically).
+ * Versions table: `pk = T#<tenant>#DS#<dataset>`, `sk = V#<10-digit version>` (sorts numerically). A wide
+ * schema is stored compressed (dynamo-packed-json.ts), so that the record fits an item.
  * Lineage table: one item per edge direction, `pk = <node>`, `sk = OUT#<type>#<node>`, with `gsi1` the
  * reverse (`gsi1pk = <target>`, `gsi1sk = IN#<type>#<source>`), so both walks are single queries.
  */
@@ -48,6 +50,8 @@ export class DynamoVersionStore implements VersionStore {
   ) {}
 
   async commitVersion(draft: VersionDraft): Promise<{ record: VersionRecord; created: boolean }> {
+    // Before any write: a schema too large for the item is refused, not half-committed.
+    const schema = packJson(draft.schema, `the schema of ${draft.schema.columns.length} columns`);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const [file, dataset] = await Promise.all([
         this.get(this.tables.metadataTable, {
@@ -73,7 +77,9 @@ export class DynamoVersionStore implements VersionStore {
         parentVersion: dataset?.currentVersion === undefined ? undefined : Number(dataset.currentVersion),
       };
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: this.commitItems(record, previous) }));
+        await this.doc.send(
+          new TransactWriteCommand({ TransactItems: this.commitItems(record, schema, previous) }),
+        );
         return { record, created: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) rethrowSdkError('TransactWriteItems', error);
@@ -86,7 +92,8 @@ export class DynamoVersionStore implements VersionStore {
     );
   }
 
-  private commitItems(record: VersionRecord, previous: number) {
+  /** `schema`: the record's schema as packJson stores it. */
+  private commitItems(record: VersionRecord, schema: unknown, previous: number) {
     const { tenant, dataset, version } = record;
     const from = lineageNode.file(tenant, record.sourceFileId);
     const to = lineageNode.datasetVersion(tenant, dataset, version);
@@ -113,7 +120,7 @@ export class DynamoVersionStore implements VersionStore {
       {
         Put: {
           TableName: this.tables.versionsTable,
-          Item: { pk: keys.byDataset(tenant, dataset), sk: versionSk(version), ...record },
+          Item: { pk: keys.byDataset(tenant, dataset), sk: versionSk(version), ...record, schema },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -415,5 +422,5 @@ export class DynamoVersionStore implements VersionStore {
 
 function toVersion(item: Record<string, unknown>): VersionRecord {
   const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as VersionRecord;
+  return { ...rest, schema: unpackJson(rest.schema) } as unknown as VersionRecord;
 }

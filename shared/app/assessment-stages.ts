@@ -19,7 +19,6 @@ import { createQualityAssessor } from '../domain/quality/index.js';
 import type { TableSchema } from '../domain/table.js';
 import { reportKey } from '../domain/version.js';
 import { InternalError, InvalidInputError } from '../errors.js';
-import { openParquet } from '../formats/parquet.js';
 import type { ObjectStore, VersionStore } from '../ports.js';
 import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/html.js';
 import type {
@@ -28,7 +27,7 @@ import type {
   DriftOutput,
   QualityOutput,
 } from '../schemas/ingestion.js';
-import type { StageDeps } from './pipeline-stages.js';
+import { openStaged, type StageDeps } from './pipeline-stages.js';
 
 export interface DriftStageDeps extends StageDeps {
   versions: Pick<VersionStore, 'getVersion'>;
@@ -95,16 +94,13 @@ export async function qualityStage(
   state: z.infer<typeof afterProfileSchema>,
 ): Promise<QualityOutput> {
   const { file, parse, profile } = state;
-  const settings = await settingsOf(deps, file);
-  checkRoles(settings, parse.schema);
+  const [settings, staged] = await Promise.all([settingsOf(deps, file), openStaged(deps, parse.stagedKey)]);
+  checkRoles(settings, staged.schema);
   const profileDoc = (await deps.store.getJson(profile.profileKey)) as DatasetProfile | undefined;
   if (!profileDoc) throw new InternalError(`profile ${profile.profileKey} is missing`);
-  const assessor = createQualityAssessor(parse.schema, profileDoc, {
+  const assessor = createQualityAssessor(staged.schema, profileDoc, {
     ...(settings.timeColumn && { timeColumn: settings.timeColumn }),
   });
-  const staged = await openParquet(
-    await deps.store.openRange({ bucket: deps.store.bucket, key: parse.stagedKey }),
-  );
   for await (const batch of staged.readRowGroups()) assessor.add(batch);
   const report = assessor.result();
   const keys = await writeReport(
@@ -158,8 +154,8 @@ export async function driftStage(
       timeColumn: settings.timeColumn,
     };
     const [referenceSide, currentSide] = await Promise.all([
-      collect(deps.store, reference.snapshotKey, reference.schema, options),
-      collect(deps.store, parse.stagedKey, parse.schema, options),
+      collect(deps.store, reference.snapshotKey, options),
+      collect(deps.store, parse.stagedKey, options),
     ]);
     report = compareDatasets(referenceSide, currentSide, {
       ...options,
@@ -201,9 +197,10 @@ export async function driftStage(
   };
 }
 
-async function collect(store: ObjectStore, key: string, schema: TableSchema, options: DriftCollectorOptions) {
-  const file = await openParquet(await store.openRange({ bucket: store.bucket, key }));
-  const collector = createDriftCollector(schema, options);
+/** One side of the comparison, with the schema its own footer declares (snapshot or staged file). */
+async function collect(store: ObjectStore, key: string, options: DriftCollectorOptions) {
+  const file = await openStaged({ store }, key);
+  const collector = createDriftCollector(file.schema, options);
   for await (const batch of file.readRowGroups({ columns: collector.columns })) collector.add(batch);
   return collector.result();
 }

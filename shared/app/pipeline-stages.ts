@@ -1,7 +1,8 @@
 /**
  * Pipeline stages 2–4 (parse, validate, profile). Each reads what the previous stage left in S3 (keys
- * travel through the state machine, data does not), does its work streaming, writes its artifact and
- * annotates the file record. Re-running a stage rewrites the same artifacts: all are derived data.
+ * and counts travel through the state machine; data, schemas and reports do not), does its work
+ * streaming, writes its artifact and annotates the file record. Re-running a stage rewrites the same
+ * artifacts: all are derived data.
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
@@ -9,7 +10,6 @@ import type { DatasetConfig } from '../domain/dataset.js';
 import type { FileFormat } from '../domain/object-key.js';
 import { parseFile } from '../domain/parse/parse-file.js';
 import { createProfiler } from '../domain/profile/index.js';
-import type { RecordBatch } from '../domain/table.js';
 import {
   createValidator,
   suiteFromSchema,
@@ -18,7 +18,7 @@ import {
 } from '../domain/validation/index.js';
 import { reportKey, stagingKey } from '../domain/version.js';
 import { ValidationFailedError } from '../errors.js';
-import { numericRanges, openParquet, writeParquet } from '../formats/parquet.js';
+import { numericRanges, openParquet, type ParquetFile, writeParquet } from '../formats/parquet.js';
 import type { Clock, DatasetStore, Logger, MetricsRecorder, ObjectStore } from '../ports.js';
 import type {
   afterParseSchema,
@@ -117,7 +117,7 @@ export async function parseStage(
   });
   return {
     stagedKey,
-    schema: parsed.schema,
+    columnCount: parsed.schema.columns.length,
     rowCount: written.rowCount,
     contentHash: hash.digest('hex'),
     metrics,
@@ -139,11 +139,16 @@ export async function validateStage(
   state: z.infer<typeof afterParseSchema>,
 ): Promise<ValidateOutput> {
   const { file, parse } = state;
-  const dataset = await deps.datasets.getDataset(file.tenant, file.dataset);
+  const [dataset, staged] = await Promise.all([
+    deps.datasets.getDataset(file.tenant, file.dataset),
+    openStaged(deps, parse.stagedKey),
+  ]);
   const stored = dataset?.validationSuite;
-  const suite: ValidationSuite = stored ? validationSuiteSchema.parse(stored) : suiteFromSchema(parse.schema);
-  const validator = createValidator(suite, parse.schema, { now: deps.clock.now() });
-  for await (const batch of await readStaged(deps, parse.stagedKey)) validator.add(batch);
+  const suite: ValidationSuite = stored
+    ? validationSuiteSchema.parse(stored)
+    : suiteFromSchema(staged.schema);
+  const validator = createValidator(suite, staged.schema, { now: deps.clock.now() });
+  for await (const batch of staged.readRowGroups()) validator.add(batch);
   const report = validator.report();
 
   const key = reportKey(file.tenant, file.dataset, file.fileId, 'validation');
@@ -189,7 +194,9 @@ export async function profileStage(
 ): Promise<ProfileOutput> {
   const { file, parse } = state;
   const staged = await openStaged(deps, parse.stagedKey);
-  const profiler = createProfiler(parse.schema, { ranges: numericRanges(parse.schema, staged.rowGroups) });
+  const profiler = createProfiler(staged.schema, {
+    ranges: numericRanges(staged.schema, staged.rowGroups),
+  });
   for await (const batch of staged.readRowGroups()) profiler.add(batch);
   const profile = profiler.result();
   const key = reportKey(file.tenant, file.dataset, file.fileId, 'profile');
@@ -200,10 +207,10 @@ export async function profileStage(
   return { profileKey: key, rowCount: profile.rowCount };
 }
 
-async function openStaged(deps: StageDeps, key: string) {
+/**
+ * The staged Parquet file: its footer is where the stages after parse take the schema from (the state
+ * carries only keys and counts), and it holds exactly what parse wrote (names, types, nullability).
+ */
+export async function openStaged(deps: Pick<StageDeps, 'store'>, key: string): Promise<ParquetFile> {
   return openParquet(await deps.store.openRange({ bucket: deps.store.bucket, key }));
-}
-
-async function readStaged(deps: StageDeps, key: string): Promise<AsyncIterable<RecordBatch>> {
-  return (await openStaged(deps, key)).readRowGroups();
 }

@@ -22,6 +22,7 @@ import {
   type WrittenVersion,
 } from '../domain/openlineage.js';
 import type { RunEnd } from '../domain/run.js';
+import type { TableSchema } from '../domain/table.js';
 import type { LineageEventSink, LineageEventTarget, Logger } from '../ports.js';
 import { afterDriftSchema, versionOutputSchema } from '../schemas/ingestion.js';
 
@@ -29,6 +30,11 @@ export interface RunLineage {
   sinks: readonly LineageEventSink[];
   /** The data bucket: the namespace of the version snapshots a run writes and compares with. */
   dataBucket: string;
+  /**
+   * The schema of a snapshot of the data bucket, from its Parquet footer: COMPLETE's schema facet. The
+   * state does not carry schemas (it is capped at 256 KB); the event goes to S3 and HTTP, so it may.
+   */
+  snapshotSchema?: (key: string) => Promise<TableSchema>;
 }
 
 export interface RunLineageDeps {
@@ -90,17 +96,18 @@ export async function lineageAtRunEnd(
       : ingestionCompleteEvent(
           facts(run),
           endedAt,
-          end.outcome === 'DUPLICATE' ? undefined : produced(deps, deps.lineage.dataBucket, run, answer),
+          end.outcome === 'DUPLICATE' ? undefined : await produced(deps, deps.lineage, run, answer),
         );
   await emitLineage(deps, event, target(run));
 }
 
-function produced(
+async function produced(
   deps: RunLineageDeps,
-  bucket: string,
+  lineage: RunLineage,
   run: LineageRun,
   answer: { state: unknown; output: unknown },
-): { output: WrittenVersion; reference?: { bucket: string; version: number } } | undefined {
+): Promise<{ output: WrittenVersion; reference?: { bucket: string; version: number } } | undefined> {
+  const bucket = lineage.dataBucket;
   const state = afterDriftSchema.safeParse(answer.state);
   const output = versionOutputSchema.safeParse(answer.output);
   if (!state.success || !output.success) {
@@ -110,17 +117,39 @@ function produced(
     return undefined;
   }
   const { drift, parse } = state.data;
+  // An execution started before parse stopped passing the schema still has it in its state.
+  const schema = parse.schema ?? (await schemaOf(deps, lineage, run, output.data.snapshot_key));
   return {
     output: {
       bucket,
       snapshotKey: output.data.snapshot_key,
       version: output.data.version,
-      schema: parse.schema,
+      schema,
       rowCount: output.data.rows_ingested,
     },
     ...(drift?.status === 'COMPARED' &&
       drift.referenceVersion !== undefined && { reference: { bucket, version: drift.referenceVersion } }),
   };
+}
+
+/** The snapshot's schema, or none (the event goes out without its schema facet): lineage never blocks. */
+async function schemaOf(
+  deps: RunLineageDeps,
+  lineage: RunLineage,
+  run: LineageRun,
+  snapshotKey: string,
+): Promise<TableSchema | undefined> {
+  if (!lineage.snapshotSchema) return undefined;
+  try {
+    return await lineage.snapshotSchema(snapshotKey);
+  } catch (error) {
+    deps.logger.warn('lineage: the snapshot’s schema could not be read, COMPLETE goes without it', {
+      runId: run.runId,
+      snapshotKey,
+      error,
+    });
+    return undefined;
+  }
 }
 
 function causeOf(state: unknown): unknown {

@@ -3,6 +3,7 @@ import type { TableSchema } from '../domain/table.js';
 import { evaluateGates, type VersionRecord } from '../domain/version.js';
 import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../ports.js';
 import type { afterDriftSchema, VersionOutput } from '../schemas/ingestion.js';
+import { openStaged } from './pipeline-stages.js';
 
 export interface VersionDatasetDeps {
   store: ObjectStore;
@@ -27,7 +28,17 @@ export async function versionDataset(
 ): Promise<VersionOutput> {
   const { file, parse, validate, profile, quality, drift } = state;
   const { tenant, dataset } = file;
-  const settings = (await deps.datasets.getDataset(tenant, dataset))?.driftSettings ?? {};
+  const [datasetRecord, staged] = await Promise.all([
+    deps.datasets.getDataset(tenant, dataset),
+    openStaged(deps, parse.stagedKey),
+  ]);
+  const settings = datasetRecord?.driftSettings ?? {};
+  const { schema } = staged;
+  if (validate.inferredSuite) {
+    // Before the commit: a suite too large to store (a very wide file) fails the stage before a version
+    // number is taken, rather than leaving that version PENDING. A retry finds it stored (onlyIfAbsent).
+    await deps.datasets.putValidationSuite(tenant, dataset, deps.defaultSuite(schema), 'inferred', true);
+  }
   const { record, created } = await deps.versions.commitVersion({
     tenant,
     dataset,
@@ -36,7 +47,7 @@ export async function versionDataset(
     sourceFileId: file.fileId,
     sourceKey: file.object.key,
     rowCount: parse.rowCount,
-    schema: parse.schema,
+    schema,
     profileKey: profile.profileKey,
     validationReportKey: validate.reportKey,
     validationStatus: validate.status,
@@ -63,15 +74,6 @@ export async function versionDataset(
   });
   // Never overwrites: if a retry finds the snapshot already there, the copy is a no-op.
   await deps.store.copy({ bucket: deps.store.bucket, key: parse.stagedKey }, record.snapshotKey);
-  if (validate.inferredSuite) {
-    await deps.datasets.putValidationSuite(
-      tenant,
-      dataset,
-      deps.defaultSuite(parse.schema),
-      'inferred',
-      true,
-    );
-  }
   const verdict = evaluateGates(settings, {
     driftSeverity: drift?.severity ?? 'NONE',
     qualityStatus: quality?.status ?? 'EXCELLENT',
@@ -101,8 +103,32 @@ export async function versionDataset(
     status: hold ? 'HELD' : 'VERSIONED',
     version: record.version,
     rows_ingested: record.rowCount,
-    columns: record.schema.columns.map((c) => c.name),
+    ...outputColumns(record.schema),
     snapshot_key: record.snapshotKey,
     promoted,
   };
+}
+
+/** At most this many column names in the execution's output… */
+export const OUTPUT_COLUMN_NAMES = 100;
+/** …and at most this many bytes of them (as JSON): 100 names of 256 characters would be 26 KB. */
+export const OUTPUT_COLUMN_BYTES = 8 * 1024;
+
+/**
+ * The column names the execution's output carries: the first ones, within both limits, since the output
+ * is Step Functions state (256 KB at most, and a state over it fails the execution past every Catch). A
+ * cut is never silent: `column_count` has them all and `columns_truncated` says names were left out.
+ */
+export function outputColumns(
+  schema: TableSchema,
+): Pick<VersionOutput, 'columns' | 'column_count' | 'columns_truncated'> {
+  const columns: string[] = [];
+  let bytes = 0;
+  for (const { name } of schema.columns) {
+    bytes += Buffer.byteLength(JSON.stringify(name)) + 1;
+    if (columns.length === OUTPUT_COLUMN_NAMES || bytes > OUTPUT_COLUMN_BYTES) break;
+    columns.push(name);
+  }
+  const count = schema.columns.length;
+  return { columns, column_count: count, columns_truncated: columns.length < count };
 }

@@ -259,12 +259,13 @@ export function ingestionStartEvent(run: IngestionRunFacts, eventTime: string): 
   });
 }
 
-/** The version a succeeded run wrote: its snapshot, from the version stage's answer and the staged data. */
+/** The version a succeeded run wrote: its snapshot, from the version stage's answer and the snapshot. */
 export interface WrittenVersion {
   bucket: string;
   snapshotKey: string;
   version: number;
-  schema: TableSchema;
+  /** From the snapshot's footer; absent (no schema facet) when it could not be read. */
+  schema?: TableSchema | undefined;
   rowCount: number;
 }
 
@@ -290,7 +291,7 @@ export function ingestionCompleteEvent(
     }
     outputs.push({
       ...s3Dataset(output.bucket, output.snapshotKey, {
-        schema: schemaFacet(output.schema),
+        ...(output.schema && { schema: schemaFacet(output.schema) }),
         version: datasetVersionFacet(String(output.version)),
       }),
       outputFacets: { outputStatistics: outputStatisticsFacet({ rowCount: output.rowCount }) },

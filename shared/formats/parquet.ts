@@ -236,13 +236,16 @@ export async function writeParquet(
 }
 
 function checkBatchSchema(schema: TableSchema, batch: RecordBatch): void {
-  const same =
-    batch.schema.columns.length === schema.columns.length &&
-    batch.schema.columns.every((c, i) => c.name === schema.columns[i]?.name);
-  if (!same) {
+  const actual = batch.schema.columns;
+  const expected = schema.columns;
+  const at = actual.findIndex((c, i) => c.name !== expected[i]?.name);
+  const differs = at >= 0 ? at : actual.length !== expected.length ? actual.length : -1;
+  if (differs >= 0) {
+    // The first difference only: the message ends up in an error's cause, and a file may have 2,000 columns.
+    const name = (c: ColumnSchema | undefined) => (c ? `"${c.name.slice(0, 64)}"` : 'none');
     throw new InvalidInputError(
-      `batch columns [${batch.schema.columns.map((c) => c.name).join(', ')}] do not match the file's ` +
-        `[${schema.columns.map((c) => c.name).join(', ')}]`,
+      `batch columns do not match the file's: ${actual.length} columns against ${expected.length}, ` +
+        `column ${differs + 1} is ${name(actual[differs])} where the file has ${name(expected[differs])}`,
     );
   }
 }

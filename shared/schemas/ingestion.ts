@@ -91,10 +91,14 @@ const columnSchemaSchema = z.object({
 });
 export const tableSchemaSchema = z.object({ columns: z.array(columnSchemaSchema) });
 
-/** Output of the parse stage: where the canonical staged Parquet is and what it holds. */
+/**
+ * Output of the parse stage: where the canonical staged Parquet is and what it holds. Not the schema: a
+ * file may have thousands of columns with long names, and the staged file's footer holds it anyway, which
+ * every later stage opens (`openParquet(...).schema`).
+ */
 export const parseOutputSchema = z.object({
   stagedKey: z.string(),
-  schema: tableSchemaSchema,
+  columnCount: z.number().int().nonnegative(),
   rowCount: z.number().int().nonnegative(),
   /** SHA-256 of the staged Parquet bytes: the version's content hash. */
   contentHash: z.string(),
@@ -113,6 +117,16 @@ export const parseOutputSchema = z.object({
   renamedColumnCount: z.number().int().nonnegative().optional(),
 });
 export type ParseOutput = z.infer<typeof parseOutputSchema>;
+
+/**
+ * The parse result as later stages accept it. An execution in flight when this code is deployed carries
+ * the previous parse function's output: the whole `schema`, no `columnCount`. Both are accepted; the
+ * stages read the schema from the staged file either way.
+ */
+const parseStateSchema = parseOutputSchema.extend({
+  columnCount: z.number().int().nonnegative().optional(),
+  schema: tableSchemaSchema.optional(),
+});
 
 export const validateOutputSchema = z.object({
   status: z.enum(['PASSED', 'WARNING']),
@@ -150,7 +164,7 @@ export type DriftOutput = z.infer<typeof driftOutputSchema>;
 
 /** The state each stage receives: the trigger's input plus the results of the stages before it. */
 export const afterRegisterSchema = ingestionInputSchema.extend({ file: registerOutputSchema });
-export const afterParseSchema = afterRegisterSchema.extend({ parse: parseOutputSchema });
+export const afterParseSchema = afterRegisterSchema.extend({ parse: parseStateSchema });
 export const afterValidateSchema = afterParseSchema.extend({ validate: validateOutputSchema });
 export const afterProfileSchema = afterValidateSchema.extend({ profile: profileOutputSchema });
 export const afterQualitySchema = afterProfileSchema.extend({ quality: qualityOutputSchema });
@@ -163,13 +177,21 @@ export const afterDriftSchema = afterProfileSchema.extend({
   drift: driftOutputSchema.optional(),
 });
 
-/** The result of an ingestion (the issue's seed shape), returned by the version stage. */
+/**
+ * The result of an ingestion (the issue's seed shape), returned by the version stage: the execution's
+ * output. Bounded like all state: `columns` holds the first column names only (`outputColumns` in
+ * app/version-dataset.ts), `column_count` says how many there are and `columns_truncated` whether names
+ * were left out; the whole schema is on the version (`GET /datasets/{name}/versions/{v}`) and in the
+ * snapshot.
+ */
 export const versionOutputSchema = z.object({
   dataset_id: z.string(),
   status: z.enum(['VERSIONED', 'HELD']),
   version: z.number(),
   rows_ingested: z.number(),
   columns: z.array(z.string()),
+  column_count: z.number().int().nonnegative(),
+  columns_truncated: z.boolean(),
   snapshot_key: z.string(),
   promoted: z.boolean(),
 });

@@ -337,6 +337,60 @@ function recordingSink(name = 'memory', fail = false) {
   return { sink, events };
 }
 
+/** What the version stage receives and answers, for a run that wrote v3 after comparing with v2. */
+function versionState() {
+  return {
+    object,
+    file: {
+      fileId: 'f_1',
+      tenant: 'acme',
+      dataset: 'orders',
+      object,
+      sha256: 'a'.repeat(64),
+      size: 10,
+      format: 'csv',
+      dataType: 'custom',
+      outcome: 'REGISTERED',
+    },
+    parse: {
+      stagedKey: 'staging/acme/orders/f_1/data.parquet',
+      columnCount: schema.columns.length,
+      rowCount: 1250,
+      contentHash: 'b'.repeat(64),
+      metrics: {
+        recordsRead: 1250,
+        recordsWritten: 1250,
+        recordsFailed: 0,
+        duplicatesDropped: 0,
+        bytesRead: 10,
+        durationMs: 1,
+        errorRate: 0,
+      },
+    },
+    validate: { status: 'PASSED', reportKey: 'r', errors: 0, warnings: 0, inferredSuite: false },
+    profile: { profileKey: 'p', rowCount: 1250 },
+    drift: { status: 'COMPARED', severity: 'NONE', referenceVersion: 2, reportKey: 'd', htmlKey: 'h' },
+  };
+}
+const versionOutput = {
+  dataset_id: 'acme/orders',
+  status: 'VERSIONED',
+  version: 3,
+  rows_ingested: 1250,
+  columns: schema.columns.map((c) => c.name),
+  column_count: schema.columns.length,
+  columns_truncated: false,
+  snapshot_key: 'versions/acme/orders/v3/data.parquet',
+  promoted: true,
+};
+const versionRun: RunContext = {
+  id: run.runId,
+  arn: `arn:aws:states:us-east-1:000000000000:execution:sm:${run.runId}`,
+  startedAt: '2026-05-01T10:00:00.123+00:00',
+  stage: 'version',
+  attempt: 0,
+};
+
 describe('emitting a run’s events', () => {
   it('delivers to every sink and only logs a failing one: lineage never fails a stage', async () => {
     // Arrange
@@ -366,7 +420,15 @@ describe('emitting a run’s events', () => {
   it('emits START at register, COMPLETE when a run succeeds and FAIL at quarantine, through the run recorder', async () => {
     // Arrange
     const { sink, events } = recordingSink();
-    const lineage: RunLineage = { sinks: [sink], dataBucket: BUCKET };
+    const read: string[] = [];
+    const lineage: RunLineage = {
+      sinks: [sink],
+      dataBucket: BUCKET,
+      snapshotSchema: async (key) => {
+        read.push(key);
+        return schema;
+      },
+    };
     const runs = fakeRunStore();
     const middleware = recordRuns({ runs, clock, logger: silent, lineage });
     const context = (stage: string, attempt = 0): RunContext => ({
@@ -376,47 +438,6 @@ describe('emitting a run’s events', () => {
       stage,
       attempt,
     });
-    const versionState = {
-      object,
-      file: {
-        fileId: 'f_1',
-        tenant: 'acme',
-        dataset: 'orders',
-        object,
-        sha256: 'a'.repeat(64),
-        size: 10,
-        format: 'csv',
-        dataType: 'custom',
-        outcome: 'REGISTERED',
-      },
-      parse: {
-        stagedKey: 'staging/acme/orders/f_1/data.parquet',
-        schema,
-        rowCount: 1250,
-        contentHash: 'b'.repeat(64),
-        metrics: {
-          recordsRead: 1250,
-          recordsWritten: 1250,
-          recordsFailed: 0,
-          duplicatesDropped: 0,
-          bytesRead: 10,
-          durationMs: 1,
-          errorRate: 0,
-        },
-      },
-      validate: { status: 'PASSED', reportKey: 'r', errors: 0, warnings: 0, inferredSuite: false },
-      profile: { profileKey: 'p', rowCount: 1250 },
-      drift: { status: 'COMPARED', severity: 'NONE', referenceVersion: 2, reportKey: 'd', htmlKey: 'h' },
-    };
-    const versionOutput = {
-      dataset_id: 'acme/orders',
-      status: 'VERSIONED',
-      version: 3,
-      rows_ingested: 1250,
-      columns: schema.columns.map((c) => c.name),
-      snapshot_key: 'versions/acme/orders/v3/data.parquet',
-      promoted: true,
-    };
     const caught = { object, failedStage: 'parse', error: { Error: 'ParseError', Cause: cause } };
 
     // Act: register (retried once), parse, version; then a second run that fails in parse.
@@ -427,7 +448,7 @@ describe('emitting a run’s events', () => {
       outcome: 'REGISTERED',
     }));
     await invoke(middleware, { state: { object }, run: context('parse') }, () => ({}));
-    await invoke(middleware, { state: versionState, run: context('version') }, () => versionOutput);
+    await invoke(middleware, { state: versionState(), run: context('version') }, () => versionOutput);
     await invoke(middleware, { state: caught, run: context('quarantine') }, () => ({ quarantineKey: 'q' }));
 
     // Assess
@@ -440,8 +461,65 @@ describe('emitting a run’s events', () => {
       runStartedAt: '2026-05-01T10:00:00.123Z',
     });
     expect(events[2]?.event).toEqual({ ...complete, eventTime: clock.now().toISOString() });
+    expect(read).toEqual(['versions/acme/orders/v3/data.parquet']);
     expect(events[3]?.event).toEqual({ ...fail, eventTime: clock.now().toISOString() });
     for (const { event } of events) expect(runEventProblems(JSON.parse(JSON.stringify(event)))).toEqual([]);
+  });
+
+  it('takes COMPLETE’s schema from the state of an execution the previous parse function started', async () => {
+    // Prepare: that parse answered the whole schema and no column count.
+    const { sink, events } = recordingSink();
+    const snapshotSchema = async (): Promise<TableSchema> => {
+      throw new Error('not read: the state has the schema');
+    };
+    const middleware = recordRuns({
+      runs: fakeRunStore(),
+      clock,
+      logger: silent,
+      lineage: { sinks: [sink], dataBucket: BUCKET, snapshotSchema },
+    });
+    const { columnCount: _, ...previousParse } = versionState().parse;
+
+    // Act
+    await invoke(
+      middleware,
+      { state: { ...versionState(), parse: { ...previousParse, schema } }, run: versionRun },
+      () => versionOutput,
+    );
+
+    // Assess
+    expect(events.map((e) => e.event)).toEqual([{ ...complete, eventTime: clock.now().toISOString() }]);
+  });
+
+  it('sends COMPLETE without a schema facet when the snapshot cannot be read, and says so', async () => {
+    // Prepare
+    const { sink, events } = recordingSink();
+    const warnings: unknown[][] = [];
+    const middleware = recordRuns({
+      runs: fakeRunStore(),
+      clock,
+      logger: { ...silent, warn: (...args: unknown[]) => void warnings.push(args) },
+      lineage: {
+        sinks: [sink],
+        dataBucket: BUCKET,
+        snapshotSchema: async () => {
+          throw new Error('throttled');
+        },
+      },
+    });
+
+    // Act
+    await invoke(middleware, { state: versionState(), run: versionRun }, () => versionOutput);
+
+    // Assess
+    const output = events[0]?.event.outputs?.[0];
+    expect(output?.name).toBe('versions/acme/orders/v3/data.parquet');
+    expect(output?.facets).not.toHaveProperty('schema');
+    expect(output?.facets?.version).toBeDefined();
+    expect(warnings).toEqual([
+      [expect.stringMatching(/schema could not be read/), expect.objectContaining({ runId: run.runId })],
+    ]);
+    expect(runEventProblems(JSON.parse(JSON.stringify(events[0]?.event)))).toEqual([]);
   });
 
   it('emits COMPLETE without output for duplicate content, and none without a lineage configured', async () => {

@@ -70,6 +70,60 @@ describe('writeParquet / openParquet', () => {
     expect(read).toEqual(rows);
   });
 
+  it('reads back the schema it wrote, every type nullable or not, as the stages after parse rely on', async () => {
+    // Prepare: the footer is where validate, profile, quality, drift and version take the schema from.
+    const types: ColumnType[] = ['int', 'float', 'bool', 'string', 'timestamp'];
+    const schema: TableSchema = {
+      columns: types.flatMap((type) => [
+        { name: `${type} required`, type, nullable: false },
+        { name: `${type}.nullable`, type, nullable: true },
+      ]),
+    };
+    const value: Record<ColumnType, CellValue> = {
+      int: 7,
+      float: 0.5,
+      bool: true,
+      string: 'é',
+      timestamp: Date.UTC(2026, 0, 1),
+    };
+    const row = Object.fromEntries(schema.columns.map((c) => [c.name, c.nullable ? null : value[c.type]]));
+
+    // Act
+    const empty = await writeToBytes(schema, []);
+    const one = await writeToBytes(schema, [batchFromRows(schema, [row])]);
+
+    // Assess
+    expect((await openParquet(rangeSource(empty.bytes))).schema).toEqual(schema);
+    const read = await readAll(one.bytes);
+    expect(read.file.schema).toEqual(schema);
+    expect(read.rows).toEqual([row]);
+  });
+
+  it('reads back 2,000 columns of 256-character names of any script, with a footer beyond the first fetch', async () => {
+    // Prepare
+    const types: ColumnType[] = ['int', 'float', 'bool', 'string', 'timestamp'];
+    const alphabets = ['a', 'é', '名', '🙂', ' ', '.', '"', '\\'];
+    const schema: TableSchema = {
+      columns: Array.from({ length: 2000 }, (_, i) => {
+        const head = `${i}:`;
+        const fill = alphabets[i % alphabets.length] as string;
+        // 256 characters (code points, as the parser counts them), unique by their prefix.
+        const name = head + fill.repeat(256 - head.length);
+        return { name, type: types[i % types.length] as ColumnType, nullable: i % 3 === 0 };
+      }),
+    };
+
+    // Act
+    const { bytes } = await writeToBytes(schema, []);
+    const source = rangeSource(bytes);
+    const file = await openParquet(source);
+
+    // Assess
+    expect(bytes.length).toBeGreaterThan(64 * 1024);
+    expect(source.reads.length).toBe(2);
+    expect(file.schema).toEqual(schema);
+  });
+
   it('writes min, max and null count for every column chunk', async () => {
     // Prepare
     const rows = orderRows(20);
@@ -204,7 +258,9 @@ describe('writeParquet / openParquet', () => {
     // Assess
     await expect(write(nullId)).rejects.toThrow(/"id" row 0: null/);
     await expect(write(fractionalId)).rejects.toThrow(InvalidInputError);
-    await expect(write(wrongSchema)).rejects.toThrow(/do not match/);
+    await expect(write(wrongSchema)).rejects.toThrow(
+      'batch columns do not match the file\'s: 4 columns against 5, column 1 is "amount" where the file has "id"',
+    );
   });
 
   it('refuses bytes that are not Parquet with a ParseError', async () => {

@@ -3,21 +3,24 @@ import type { z } from 'zod';
 import { parseStage, RENAMES_RECORDED, type StageDeps } from '../../../shared/app/pipeline-stages.js';
 import type { DatasetConfig } from '../../../shared/domain/dataset.js';
 import type { FileRecord } from '../../../shared/domain/file-record.js';
+import { openParquet } from '../../../shared/formats/parquet.js';
 import type { DatasetStore, ObjectStore } from '../../../shared/ports.js';
 import { type afterRegisterSchema, parseOutputSchema } from '../../../shared/schemas/ingestion.js';
-import { opener } from './sources.js';
+import { opener, rangeSource } from './sources.js';
 
 /** The parse stage over one in-memory object, with the dataset config given; records what it wrote. */
 function harness(body: Uint8Array | string, config: DatasetConfig = {}) {
   const updates: Partial<FileRecord>[] = [];
   const logs: Record<string, unknown>[] = [];
+  const written = new Map<string, Uint8Array>();
   const store = {
     bucket: 'data',
     read: () => opener(body)(),
-    async write(_key: string, chunks: AsyncIterable<Uint8Array>) {
-      let size = 0;
-      for await (const chunk of chunks) size += chunk.byteLength;
-      return { size };
+    async write(key: string, chunks: AsyncIterable<Uint8Array>) {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of chunks) parts.push(chunk);
+      written.set(key, new Uint8Array(Buffer.concat(parts)));
+      return { size: written.get(key)?.byteLength ?? 0 };
     },
   } as unknown as ObjectStore;
   const datasets = {
@@ -53,7 +56,7 @@ function harness(body: Uint8Array | string, config: DatasetConfig = {}) {
       outcome: 'REGISTERED',
     },
   } satisfies z.infer<typeof afterRegisterSchema>;
-  return { run: () => parseStage(deps, state), updates, logs };
+  return { run: () => parseStage(deps, state), updates, logs, written };
 }
 
 describe('parse stage', () => {
@@ -71,12 +74,36 @@ describe('parse stage', () => {
       renamedColumns: [{ from: 'id', to: 'id_2', index: 1 }],
       renamedColumnCount: 1,
     });
-    expect(output.schema.columns.map((c) => c.name)).toEqual(['id', 'id_2', 'v']);
+    expect(output.columnCount).toBe(3);
+    const staged = await openParquet(rangeSource(stage.written.get(output.stagedKey) ?? new Uint8Array()));
+    expect(staged.schema.columns.map((c) => c.name)).toEqual(['id', 'id_2', 'v']);
     expect(parseOutputSchema.parse(output)).toMatchObject({
       encoding: { name: 'utf-8', bom: true },
       renamedColumnCount: 1,
     });
     expect(stage.logs[0]).toMatchObject({ renamedColumnCount: 1 });
+  });
+
+  it('passes on the staged key and the column count, never the schema: the staged file holds it', async () => {
+    // Prepare
+    const stage = harness('id,price,name,paid,at\n1,2.5,,true,2026-01-01T00:00:00Z\n2,,b,false,\n');
+
+    // Act
+    const output = await stage.run();
+
+    // Assess
+    expect(output).not.toHaveProperty('schema');
+    expect(output).toMatchObject({ columnCount: 5, rowCount: 2 });
+    const staged = await openParquet(rangeSource(stage.written.get(output.stagedKey) ?? new Uint8Array()));
+    expect(staged.schema).toEqual({
+      columns: [
+        { name: 'id', type: 'int', nullable: false },
+        { name: 'price', type: 'float', nullable: true },
+        { name: 'name', type: 'string', nullable: true },
+        { name: 'paid', type: 'bool', nullable: false },
+        { name: 'at', type: 'timestamp', nullable: true },
+      ],
+    });
   });
 
   it('records no renames for a file whose header needed none', async () => {
