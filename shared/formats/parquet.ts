@@ -39,7 +39,14 @@ import {
 } from 'hyparquet';
 import { compressors as readCompressors } from 'hyparquet-compressors';
 import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
-import type { CellValue, ColumnSchema, ColumnType, RecordBatch, TableSchema } from '../domain/table.js';
+import {
+  type CellValue,
+  type ColumnSchema,
+  type ColumnType,
+  cellBytes,
+  type RecordBatch,
+  type TableSchema,
+} from '../domain/table.js';
 import { InvalidInputError, isStrataError, ParseError } from '../errors.js';
 
 /** Random access to the bytes of one object. `end` is exclusive; the result holds `end - start` bytes. */
@@ -53,6 +60,11 @@ export type ParquetCompression = 'snappy' | 'gzip' | 'none';
 export interface ParquetWriteOptions {
   /** Rows per row group (default 100,000): the unit of memory when writing and of skipping when reading. */
   rowGroupSize?: number;
+  /**
+   * A row group is also closed once its cells hold about this many bytes (default 128 MiB), so wide rows
+   * cannot make 100,000 rows outgrow memory (and every reader holds a row group whole).
+   */
+  rowGroupBytes?: number;
   /** Default snappy: fast, and what every reader supports. */
   compression?: ParquetCompression;
 }
@@ -64,6 +76,7 @@ export interface ParquetWriteResult {
 }
 
 export const DEFAULT_ROW_GROUP_SIZE = 100_000;
+export const DEFAULT_ROW_GROUP_BYTES = 128 * 1024 * 1024;
 /**
  * String min/max are cut to this many bytes (still valid bounds: the writer rounds a cut max up). Long
  * text would otherwise bloat the footer, which every reader fetches first.
@@ -178,6 +191,12 @@ export async function writeParquet(
   if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
     throw new InvalidInputError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
   }
+  if (
+    options.rowGroupBytes !== undefined &&
+    !(Number.isInteger(options.rowGroupBytes) && options.rowGroupBytes >= 1)
+  ) {
+    throw new InvalidInputError(`rowGroupBytes must be a positive integer, got ${options.rowGroupBytes}`);
+  }
   const names = new Set<string>();
   for (const c of schema.columns) {
     if (names.has(c.name)) throw new InvalidInputError(`duplicate column "${c.name}"`);
@@ -194,8 +213,10 @@ export async function writeParquet(
     createdBy: CREATED_BY,
   });
 
+  const rowGroupBytes = options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES;
   let pending: CellValue[][] = schema.columns.map(() => []);
   let pendingRows = 0;
+  let pendingBytes = 0;
   let rowCount = 0;
   let rowGroups = 0;
   const flushGroup = async (): Promise<void> => {
@@ -204,6 +225,7 @@ export async function writeParquet(
     const rows = pendingRows;
     pending = schema.columns.map(() => []);
     pendingRows = 0;
+    pendingBytes = 0;
     await parquet.write({
       rowGroupSize: rows,
       columnData: schema.columns.map((c, i) => ({
@@ -220,14 +242,18 @@ export async function writeParquet(
     let offset = 0;
     while (offset < batch.numRows) {
       const take = Math.min(rowGroupSize - pendingRows, batch.numRows - offset);
-      for (let c = 0; c < schema.columns.length; c++) {
-        const source = batch.columns[c] ?? [];
-        const target = pending[c] ?? [];
-        for (let r = offset; r < offset + take; r++) target.push(source[r] ?? null);
+      // Row by row, so the byte budget can close a group in the middle of a batch.
+      let r = offset;
+      for (; r < offset + take && pendingBytes < rowGroupBytes; r++) {
+        for (let c = 0; c < schema.columns.length; c++) {
+          const v = batch.columns[c]?.[r] ?? null;
+          pending[c]?.push(v);
+          pendingBytes += cellBytes(v);
+        }
       }
-      pendingRows += take;
-      offset += take;
-      if (pendingRows === rowGroupSize) await flushGroup();
+      pendingRows += r - offset;
+      offset = r;
+      if (pendingRows === rowGroupSize || pendingBytes >= rowGroupBytes) await flushGroup();
     }
   }
   await flushGroup();
@@ -262,6 +288,8 @@ export interface ColumnStatistics {
 export interface ParquetRowGroupInfo {
   index: number;
   numRows: number;
+  /** What the footer declares the row group's uncompressed data takes (a reader holds it whole). */
+  uncompressedBytes: number;
   /** Statistics of the top-level primitive columns that have them (nested columns have none). */
   columns: Record<string, ColumnStatistics>;
 }
@@ -527,7 +555,7 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
         group.columns[firstLeaf[i] ?? -1]?.meta_data?.statistics,
       );
     });
-    return { index, numRows, columns };
+    return { index, numRows, uncompressedBytes: Number(group.total_byte_size), columns };
   });
 
   async function* readRowGroups(options: ReadRowGroupsOptions = {}): AsyncIterable<RecordBatch> {

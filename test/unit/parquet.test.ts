@@ -53,6 +53,28 @@ async function readAll(
 }
 
 describe('writeParquet / openParquet', () => {
+  it("closes a row group by bytes as well as rows, and declares each one's uncompressed size", async () => {
+    // Prepare: 30 rows whose sku holds ~20 KB; a 100 KB budget holds about 5 rows
+    const schema: TableSchema = {
+      columns: [
+        { name: 'id', type: 'int', nullable: false },
+        { name: 'sku', type: 'string', nullable: false },
+      ],
+    };
+    const rows = Array.from({ length: 30 }, (_, i) => ({ id: i, sku: `${i}`.padEnd(10_000, 'x') }));
+
+    // Act
+    const { bytes } = await collect((sink) =>
+      writeParquet(schema, asBatches([batchFromRows(schema, rows)]), sink, { rowGroupBytes: 100_000 }),
+    );
+    const { file, rows: back } = await readAll(bytes);
+
+    // Assess
+    expect(back).toEqual(rows);
+    expect(file.rowGroups.map((g) => g.numRows)).toEqual([5, 5, 5, 5, 5, 5]);
+    for (const g of file.rowGroups) expect(g.uncompressedBytes).toBeGreaterThan(5 * 10_000);
+  });
+
   it('reads back what it wrote, regrouping batches into row groups of the requested size', async () => {
     // Prepare
     const rows = orderRows(25);

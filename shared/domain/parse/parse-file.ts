@@ -665,6 +665,15 @@ async function parseParquet(source: ByteRangeSource, options: ParseOptions): Pro
   });
   checkColumnCount(file.schema.columns.length, options);
   checkNotEmpty('parquet', source.size, file.schema.columns.length, file.numRows, options);
+  const maxGroupBytes = options.maxRowGroupBytes ?? DEFAULT_MAX_ROW_GROUP_BYTES;
+  const huge = file.rowGroups.find((g) => g.uncompressedBytes > maxGroupBytes);
+  if (huge !== undefined) {
+    // Refused before any row is read: a row group is decoded whole, so its size is the memory it takes.
+    throw new ParseError(
+      `row group ${huge.index} declares ${huge.uncompressedBytes} uncompressed bytes, more than the ` +
+        `${maxGroupBytes} a parse may hold at once; rewrite the file with smaller row groups`,
+    );
+  }
   const plans: ColumnPlan[] = file.schema.columns.map((c, i) => {
     const target = targetName(c.name, options);
     checkColumnName(target, i, options);

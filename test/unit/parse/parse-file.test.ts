@@ -38,6 +38,23 @@ describe('parseFile', () => {
     expect(sizes.length).toBe(8);
   });
 
+  it('refuses a Parquet file whose row group declares more bytes than a parse may hold, before reading it', async () => {
+    // Prepare
+    const schema: TableSchema = { columns: [{ name: 's', type: 'string', nullable: false }] };
+    const rows = Array.from({ length: 50 }, (_, i) => ({ s: `${i}`.padEnd(2_000, 'y') }));
+    const { bytes } = await collect((sink) =>
+      writeParquet(schema, asBatches([batchFromRows(schema, rows)]), sink),
+    );
+    const source = rangeSource(bytes);
+
+    // Act
+    const parsed = parseFile({ format: 'parquet', source }, { maxRowGroupBytes: 10_000 });
+
+    // Assess
+    await expect(parsed).rejects.toThrow(/row group 0 declares \d+ uncompressed bytes, more than the 10000/);
+    await expect(parseFile({ format: 'parquet', source: rangeSource(bytes) })).resolves.toBeDefined();
+  });
+
   it('refuses a byte budget that is not a positive integer', async () => {
     await expect(parseFile({ format: 'csv', open: opener('a\n1\n') }, { batchBytes: 0 })).rejects.toThrow(
       /batchBytes must be a positive integer/,
