@@ -12,7 +12,7 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
  * The version the tests were written against. Debian security updates replace it (old versions leave
  * the archive), so a missing pin falls back to the current package with a warning rather than failing.
  */
-export const CHROMIUM_DEBIAN_VERSION = '156.0.8078.79-1~deb12u1';
+export const CHROMIUM_DEBIAN_VERSION = '156.0.8078.129-1~deb12u1';
 
 /**
  * Flags for a headless Chromium on a machine without network. The background-networking, component
