@@ -28,6 +28,16 @@ export default defineConfig({
         },
       },
       {
+        // Kills and restarts the local cloud's servers while work is in flight, so it starts a cloud of its
+        // own (persistent data, free ports) in the test file instead of sharing the integration one.
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         // Renders the HTML reports in headless Chromium (Debian's package; the global setup installs it
         // on a machine that lacks it).
         test: {

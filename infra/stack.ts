@@ -362,15 +362,25 @@ export class StrataStack extends Stack {
     ingestion.grantStartExecution(trigger.fn);
 
     // The net under lost notifications: settled fresh/ objects without a file record get their pipeline.
+    // A file whose execution died unfinished is retried (app/runs.ts restartStalledRun): the sweeper reads
+    // that execution, ends its run FAILED (with the FAIL event) and opens the retry's run.
     const sweeper = new StrataFunction(this, 'FreshSweeper', {
       name: 'fresh-sweeper',
-      description: 'Every 10 minutes: start the pipeline of fresh/ objects that never got a file record',
+      description:
+        'Every 10 minutes: start the pipeline of fresh/ objects without a record or left unfinished',
       timeout: Duration.minutes(5),
     })
       .bindBucketListing('DATA_BUCKET', dataBucket, 'fresh/')
-      .bindTable('METADATA_TABLE', metadataTable, 'read');
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     sweeper.fn.addEnvironment('STATE_MACHINE_ARN', ingestion.stateMachineArn);
     ingestion.grantStartExecution(sweeper.fn);
+    ingestion.grantExecution(sweeper.fn, 'states:DescribeExecution');
+    Validations.of(sweeper).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'states')}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${Stack.of(this).resolve((ingestion.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId)}"}]}]}:*]`,
+      reason:
+        'DescribeExecution needs execution ARNs: a file’s is any of the ingestion machine’s, no other’s.',
+    });
+    emitsRunLineage(sweeper);
     new Rule(this, 'FreshSweep', {
       description: 'Starts the pipeline of fresh/ objects whose S3 event was lost',
       schedule: Schedule.rate(Duration.minutes(10)),

@@ -77,10 +77,27 @@ export interface LocalCloudInfo {
   secretsFile: string;
 }
 
+/** The servers the local cloud starts itself (not the lambda host, which runs in this process). */
+export const LOCAL_SERVERS = ['minio', 'dynamodb', 'localstack'] as const;
+export type LocalServer = (typeof LOCAL_SERVERS)[number];
+
 export interface LocalCloud {
   info: LocalCloudInfo;
   plan: LocalPlan;
   stop(): Promise<void>;
+  /**
+   * Ends one server as a crash would (SIGKILL to its process group: no shutdown, only what is on disk
+   * stays), for fault tests. Its port refuses connections until `restart`.
+   */
+  kill(server: LocalServer): Promise<void>;
+  /**
+   * Starts a killed server again on the same port with the same data dir (MinIO's objects and webhook
+   * queue, DynamoDB Local's file unless `ephemeral`). LocalStack core keeps no state across a restart in
+   * host mode (`PERSISTENCE=1` is a Pro feature: with it set, state machines and executions were still gone
+   * after a graceful restart), so its functions and state machine are deployed into it again; executions
+   * that were running are lost.
+   */
+  restart(server: LocalServer): Promise<void>;
 }
 
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
@@ -89,12 +106,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const ports = await choosePorts({ ...DEFAULT_PORTS, ...options.ports });
   const logDir = join(options.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const started: ManagedProcess[] = [];
+  // Each server's start, kept so that `restart` starts it again exactly so; and the ones running now.
+  const starters = new Map<LocalServer, () => Promise<ManagedProcess>>();
+  const running = new Map<LocalServer, ManagedProcess>();
   let host: LambdaHost | undefined;
 
   const stop = async () => {
     await host?.close();
-    await Promise.allSettled(started.reverse().map((p) => p.stop()));
+    await Promise.allSettled([...running.values()].map((p) => p.stop()));
+    running.clear();
+  };
+  const startServer = async (server: LocalServer) => {
+    const start = starters.get(server);
+    if (!start) throw new Error(`${server} is not started by this local cloud (external)`);
+    if (running.has(server)) throw new Error(`${server} is running`);
+    running.set(server, await start());
   };
 
   try {
@@ -110,43 +136,50 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       account: LOCAL_ACCOUNT,
     });
     const hostUrl = await host.listen(ports.host);
+    const hostToken = host.token;
     const secretsFile = join(options.dataDir, 'secrets.env');
     const endpoints = {
       s3: external.s3 ?? `http://127.0.0.1:${ports.minio}`,
       dynamodb: external.dynamodb ?? `http://127.0.0.1:${ports.dynamodb}`,
       stepfunctions: external.stepfunctions ?? `http://127.0.0.1:${ports.localstack}`,
     };
+    if (!external.s3) {
+      starters.set('minio', () =>
+        startMinio({
+          port: ports.minio,
+          consolePort: ports.minioConsole,
+          dataDir: join(options.dataDir, 'minio'),
+          webhookUrl: `${hostUrl}${S3_WEBHOOK_PATH}`,
+          webhookAuthToken: hostToken,
+          queueDir: join(options.dataDir, 'minio-events'),
+          logFile: join(logDir, 'minio.log'),
+        }),
+      );
+    }
+    if (!external.dynamodb) {
+      starters.set('dynamodb', () =>
+        startDynamoDbLocal({
+          port: ports.dynamodb,
+          ...(!options.ephemeral && { dbPath: join(options.dataDir, 'dynamodb') }),
+          logFile: join(logDir, 'dynamodb-local.log'),
+        }),
+      );
+    }
+    if (!external.stepfunctions) {
+      starters.set('localstack', () =>
+        startLocalStack({
+          port: ports.localstack,
+          dataDir: join(options.dataDir, 'localstack'),
+          lambdaHostUrl: hostUrl,
+          lambdaHostToken: hostToken,
+          logFile: join(logDir, 'localstack.log'),
+        }),
+      );
+    }
     const t0 = Date.now();
-    const servers = await Promise.all([
-      external.s3
-        ? undefined
-        : startMinio({
-            port: ports.minio,
-            consolePort: ports.minioConsole,
-            dataDir: join(options.dataDir, 'minio'),
-            webhookUrl: `${hostUrl}${S3_WEBHOOK_PATH}`,
-            webhookAuthToken: host.token,
-            queueDir: join(options.dataDir, 'minio-events'),
-            logFile: join(logDir, 'minio.log'),
-          }),
-      external.dynamodb
-        ? undefined
-        : startDynamoDbLocal({
-            port: ports.dynamodb,
-            ...(!options.ephemeral && { dbPath: join(options.dataDir, 'dynamodb') }),
-            logFile: join(logDir, 'dynamodb-local.log'),
-          }),
-      external.stepfunctions
-        ? undefined
-        : startLocalStack({
-            port: ports.localstack,
-            dataDir: join(options.dataDir, 'localstack'),
-            lambdaHostUrl: hostUrl,
-            lambdaHostToken: host.token,
-            logFile: join(logDir, 'localstack.log'),
-          }),
-    ]);
-    for (const server of servers) if (server) started.push(server);
+    const starts = await Promise.allSettled([...starters.keys()].map(startServer));
+    const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     log(`servers ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const t1 = Date.now();
@@ -208,7 +241,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       secretsFile,
     };
     clients.lambda.destroy();
-    return { info, plan, stop };
+    const kill = async (server: LocalServer) => {
+      const process = running.get(server);
+      if (!process) throw new Error(`${server} is not running`);
+      running.delete(server);
+      await process.kill();
+    };
+    const restart = async (server: LocalServer) => {
+      await startServer(server);
+      if (server !== 'localstack') return;
+      const fresh = awsClients(endpoints);
+      try {
+        await deployPlan(plan, fresh, { account: LOCAL_ACCOUNT, notificationQueueArn: MINIO_WEBHOOK_ARN });
+      } finally {
+        for (const client of Object.values(fresh)) client.destroy();
+      }
+    };
+    return { info, plan, stop, kill, restart };
   } catch (error) {
     await stop();
     throw error;

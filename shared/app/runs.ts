@@ -10,7 +10,9 @@ import {
   durationBetween,
   type ExecutionDescription,
   isStaleRun,
+  LOST_EXECUTION,
   normalizeInstant,
+  type RunReconciliation,
   type RunRecord,
   type RunStatus,
   type RunView,
@@ -261,11 +263,29 @@ async function reconcileOnRead(
     if (decision.reason === 'execution-unknown') deps.logger.warn('run left RUNNING: no such execution', log);
     return found;
   }
+  await endDeadRun(deps, runs, run, decision, execution);
+  return (await runs.getRun(tenant, run.runId)) ?? found;
+}
+
+/**
+ * Ends a run FAILED as reconcileRun decided (its execution ended, or was lost, without a stage ending the
+ * run): the attempts it left open first, then the run through the store's conditional end, so a stage
+ * ending it at the same time wins cleanly and only the writer of the end emits the FAIL event.
+ */
+async function endDeadRun(
+  deps: Pick<ReconcileDeps, 'logger' | 'lineage'>,
+  runs: RunStore,
+  run: RunRecord,
+  decision: Extract<RunReconciliation, { action: 'end' }>,
+  execution: ExecutionDescription | undefined,
+): Promise<boolean> {
   const { end, endedAt, durationMs } = decision;
-  await failAttempts(runs, tenant, run.runId, decision.unfinished, end.failure, endedAt);
-  const ended = await runs.endRun(tenant, run.dataset, run.runId, { ...end, endedAt, durationMs });
+  await failAttempts(runs, run.tenant, run.runId, decision.unfinished, end.failure, endedAt);
+  const ended = await runs.endRun(run.tenant, run.dataset, run.runId, { ...end, endedAt, durationMs });
   deps.logger.info(ended ? 'run ended from its execution' : 'run had already ended', {
-    ...log,
+    runId: run.runId,
+    executionArn: run.executionArn,
+    execution: execution?.status,
     failure: end.failure,
   });
   if (ended) {
@@ -274,7 +294,7 @@ async function reconcileOnRead(
     const answer = { state: { error: { Cause: execution?.cause } }, output: undefined };
     await lineageAtRunEnd(deps, lineageRun, end, answer, endedAt);
   }
-  return (await runs.getRun(tenant, run.runId)) ?? found;
+  return ended;
 }
 
 /**
@@ -367,6 +387,67 @@ export async function retryRun(deps: RetryRunDeps, tenant: string, runId: string
     executionArn: execution.executionArn,
   });
   return { runId: retryId, executionArn: execution.executionArn, retryOf: runId, started: execution.started };
+}
+
+// ---- restarting a file the pipeline left unfinished ---------------------------------------------------
+
+export type StalledRestart =
+  /** The file's newest run was dead: it is FAILED now, and its retry started (or had been started). */
+  | { action: 'restarted'; runId: string; executionArn: string; retryOf: string; started: boolean }
+  /** Its newest execution goes on, or a stage of it may still end the run: left to it. */
+  | { action: 'running'; runId: string }
+  /** Nothing to retry: no run was ever recorded, or the newest one SUCCEEDED (reported, left alone). */
+  | { action: 'none'; reason: 'no-run' | 'run-succeeded'; runId?: string };
+
+/**
+ * Restarts a file whose record the pipeline left unfinished (see pipelineUnfinished) although its object
+ * settled long ago, which a lost event or a missing file record never explains: the execution carrying it
+ * died where no stage could record it (the quarantine itself failed, a timeout, an abort), or Step
+ * Functions lost it (a local one restarted without its state). Its newest run is found from the
+ * trigger's (`firstRunId`, the execution name of the object) along the retry links. While that run's
+ * execution runs, nothing is done. When it has ended, or Step Functions does not know it (the run exists,
+ * so it was started), the run is ended FAILED as reading it would end it (`ExecutionLost` for an unknown
+ * execution) and retried as `POST /runs/{id}/retry` retries it: a new execution `<run>-r<N>`, claimed on
+ * the failed run first, so two sweeps (or a sweep and a person) start one. The stages are idempotent and
+ * the record's progress is kept, so the file goes through them again to the outcome it was owed.
+ */
+export async function restartStalledRun(
+  deps: RetryRunDeps,
+  tenant: string,
+  firstRunId: string,
+): Promise<StalledRestart> {
+  let found = await deps.runs.getRun(tenant, firstRunId);
+  if (!found) return { action: 'none', reason: 'no-run' };
+  while (found.run.retriedBy !== undefined) {
+    const next = await deps.runs.getRun(tenant, found.run.retriedBy);
+    // Claimed but not opened (its start failed): retrying this run again starts that claimed name.
+    if (!next) break;
+    found = next;
+  }
+  const { run, attempts } = found;
+  if (run.status === 'SUCCEEDED') {
+    deps.logger.error('file left unfinished by a run that SUCCEEDED', {
+      runId: run.runId,
+      fileId: run.fileId,
+    });
+    return { action: 'none', reason: 'run-succeeded', runId: run.runId };
+  }
+  if (run.status === 'RUNNING') {
+    const execution = await deps.orchestrator.describeExecution(run.executionArn);
+    const decision = reconcileRun(run, attempts, execution ?? LOST_EXECUTION, deps.clock.now());
+    if (decision.action === 'report') {
+      deps.logger.error('file left unfinished by an execution that SUCCEEDED', { runId: run.runId });
+      return { action: 'none', reason: 'run-succeeded', runId: run.runId };
+    }
+    if (decision.action === 'keep') return { action: 'running', runId: run.runId };
+    if (!(await endDeadRun(deps, deps.runs, run, decision, execution))) {
+      // A stage ended the run meanwhile: whatever it ended as, it was not dead.
+      const again = await deps.runs.getRun(tenant, run.runId);
+      if (again?.run.status !== 'FAILED') return { action: 'running', runId: run.runId };
+    }
+  }
+  const retried = await retryRun(deps, tenant, run.runId);
+  return { action: 'restarted', ...retried };
 }
 
 /** Ends attempts that never recorded their end (their Lambda died) with the run's failure. */

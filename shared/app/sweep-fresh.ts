@@ -5,15 +5,23 @@
  * at the objects of fresh/ that settled long enough ago to have been registered, and starts the pipeline
  * for each one that has no file record. The execution name is derived from the object, so an object
  * whose pipeline is merely slow (started, not yet registered) is not started twice.
+ *
+ * An execution can also die after register, where no stage records it: the quarantine Lambda itself
+ * failing through an outage, a timeout, an abort, or a local Step Functions restarted without its state.
+ * Its file keeps a record the pipeline never finished, so the record alone does not prove the file was
+ * taken care of: such a file is restarted as a retry of its dead run (runs.ts `restartStalledRun`), while
+ * one whose execution still runs is left to it.
  */
-import { executionNameFor, fileIdFor, type ObjectRef } from '../domain/file-record.js';
+import { executionNameFor, fileIdFor, type ObjectRef, pipelineUnfinished } from '../domain/file-record.js';
 import { parseObjectKey } from '../domain/object-key.js';
-import type { Clock, Logger, MetadataStore, ObjectLister, Orchestrator } from '../ports.js';
+import type { Clock, Logger, MetadataStore, ObjectLister, Orchestrator, RunStore } from '../ports.js';
 import type { IngestionInput } from '../schemas/ingestion.js';
+import { restartStalledRun } from './runs.js';
 
 export interface SweepDeps {
   objects: ObjectLister;
   files: Pick<MetadataStore, 'getFile'>;
+  runs: RunStore;
   orchestrator: Orchestrator;
   clock: Clock;
   logger: Logger;
@@ -41,6 +49,10 @@ export interface SweepResult {
   started: Array<{ key: string; executionArn: string }>;
   /** Without a record, but their execution already existed (still running, or ended before registering). */
   alreadyStarted: number;
+  /** Files the pipeline left unfinished whose dead run this run retried (`<run>-r<N>`). */
+  restarted: Array<{ key: string; runId: string; retryOf: string; executionArn: string }>;
+  /** Files the pipeline has not finished whose newest execution still runs. */
+  inProgress: number;
   /** More unregistered objects than `maxStarts`: the next run continues. */
   more: boolean;
 }
@@ -50,7 +62,14 @@ export async function sweepFresh(
   options: SweepOptions = DEFAULT_SWEEP,
 ): Promise<SweepResult> {
   const now = deps.clock.now().getTime();
-  const result: SweepResult = { examined: 0, started: [], alreadyStarted: 0, more: false };
+  const result: SweepResult = {
+    examined: 0,
+    started: [],
+    alreadyStarted: 0,
+    restarted: [],
+    inProgress: 0,
+    more: false,
+  };
   for await (const object of deps.objects.listCurrent(options.prefix ?? 'fresh/')) {
     if (object.key.endsWith('/')) continue;
     const age = now - object.lastModified.getTime();
@@ -64,10 +83,29 @@ export async function sweepFresh(
     };
     // A key that names no tenant has no record to find; its execution (started or not) quarantines it.
     const tenant = tenantOf(object.key);
-    if (tenant !== undefined && (await deps.files.getFile(tenant, fileIdFor(ref))) !== undefined) continue;
-    if (result.started.length >= options.maxStarts) {
+    const record = tenant === undefined ? undefined : await deps.files.getFile(tenant, fileIdFor(ref));
+    if (record !== undefined && !pipelineUnfinished(record)) continue;
+    if (result.started.length + result.restarted.length >= options.maxStarts) {
       result.more = true;
       break;
+    }
+    if (tenant !== undefined && record !== undefined) {
+      const restart = await restartStalledRun(deps, tenant, executionNameFor(ref));
+      if (restart.action === 'restarted') {
+        const { runId, retryOf, executionArn } = restart;
+        result.restarted.push({ key: object.key, runId, retryOf, executionArn });
+        deps.logger.warn('restarted the pipeline of a file whose execution died unfinished', {
+          key: object.key,
+          runId,
+          retryOf,
+        });
+      } else if (restart.action === 'running') result.inProgress++;
+      else
+        deps.logger.warn('a file the pipeline left unfinished has no run to retry', {
+          key: object.key,
+          ...restart,
+        });
+      continue;
     }
     const input: IngestionInput = {
       object: ref,
@@ -87,6 +125,8 @@ export async function sweepFresh(
     examined: result.examined,
     started: result.started.length,
     alreadyStarted: result.alreadyStarted,
+    restarted: result.restarted.length,
+    inProgress: result.inProgress,
     more: result.more,
   });
   return result;

@@ -84,6 +84,16 @@ export interface FileRecord {
   deletedAt?: string;
 }
 
+/**
+ * Whether the pipeline still owes the file an outcome: a FRESH record whose last completed stage is not
+ * `version`. The version stage marks the record last, after the version is READY or HELD (a record can
+ * carry its version number while the version is still PENDING); duplicates and quarantined files are
+ * done, and the lifecycle statuses come after a version.
+ */
+export function pipelineUnfinished(record: Pick<FileRecord, 'status' | 'stage'>): boolean {
+  return record.status === 'FRESH' && record.stage !== 'version';
+}
+
 /** The object an S3 event names, exactly: a re-upload to the same key is a different object. */
 export interface ObjectRef {
   bucket: string;

@@ -306,7 +306,16 @@ const EXECUTION_ENDS: Readonly<Record<string, { name: string; what: string } | u
   FAILED: { name: 'ExecutionFailed', what: 'the execution failed' },
   TIMED_OUT: { name: 'ExecutionTimedOut', what: 'the execution timed out' },
   ABORTED: { name: 'ExecutionAborted', what: 'the execution was aborted' },
+  LOST: { name: 'ExecutionLost', what: 'Step Functions no longer knows the execution' },
 };
+
+/**
+ * Stands for the execution of a recorded run that Step Functions does not know: a run is opened only for
+ * an execution that started, so it was lost (a local Step Functions restarted without its state, a state
+ * machine replaced with its executions). Not a Step Functions status: whoever passes it to reconcileRun
+ * has concluded that much; reading a run does not (an unknown execution keeps the run as it is there).
+ */
+export const LOST_EXECUTION: ExecutionDescription = { status: 'LOST' };
 
 /**
  * What reading a RUNNING run does once Step Functions has described its execution (undefined: it does

@@ -65,7 +65,7 @@ describe('pipeline runs in the state machine', () => {
     ]);
   });
 
-  it('lets the run route read the ingestion machine’s executions and nothing more of Step Functions', () => {
+  it('lets the run route and the sweeper read the ingestion machine’s executions, nothing more of Step Functions', () => {
     // Prepare
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const statements = policies.flatMap((policy) =>
@@ -85,7 +85,14 @@ describe('pipeline runs in the state machine', () => {
     );
 
     // Assess
-    expect(describers.map((s) => s.policy)).toEqual([expect.stringMatching(/^ApiGetRun/)]);
+    // The sweeper too: it retries a file whose execution died unfinished (app/runs.ts restartStalledRun).
+    expect(describers.map((s) => s.policy).sort()).toEqual([
+      expect.stringMatching(/^ApiGetRun/),
+      expect.stringMatching(/^FreshSweeper/),
+    ]);
+    const ofSweeper = describers.find((s) => s.policy.startsWith('FreshSweeper'));
+    expect(ofSweeper?.Action).toBe('states:DescribeExecution');
+    expect(JSON.stringify(ofSweeper?.Resource)).toContain(`"Ref":"${machineId}"`);
     expect(ofGetRun).toHaveLength(1);
     expect([ofGetRun[0]?.Action].flat().sort()).toEqual([
       'states:DescribeExecution',

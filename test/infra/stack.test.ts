@@ -186,7 +186,7 @@ describe('the strata stack', () => {
     expect(definition).toContain('\\"JitterStrategy\\":\\"FULL\\"');
   });
 
-  it('sweeps fresh/ for objects whose event was lost, listing versions only', () => {
+  it('sweeps fresh/ for objects whose event was lost, listing versions only and writing only lineage/', () => {
     // Prepare
     const functions = template.findResources('AWS::Lambda::Function');
     const sweeper = Object.keys(functions).find(
@@ -210,6 +210,15 @@ describe('the strata stack', () => {
       expect.objectContaining({
         Action: 's3:ListBucketVersions',
         Condition: { StringLike: { 's3:prefix': 'fresh/*' } },
+      }),
+      // The FAIL event of a dead run it ends before retrying it (app/runs.ts restartStalledRun).
+      expect.objectContaining({
+        Action: expect.arrayContaining(['s3:PutObject']),
+        Resource: { 'Fn::Join': ['', [expect.anything(), '/lineage/*']] },
+      }),
+      expect.objectContaining({
+        Action: 's3:ListBucket',
+        Condition: { StringLike: { 's3:prefix': 'lineage/*' } },
       }),
     ]);
   });

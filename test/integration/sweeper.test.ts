@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoRunStore } from '../../shared/adapters/dynamo-run-store.js';
 import { S3ObjectLister } from '../../shared/adapters/s3-object-lister.js';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator.js';
 import { type SweepDeps, sweepFresh } from '../../shared/app/sweep-fresh.js';
@@ -28,6 +29,7 @@ function deps(bucket: string, at: Date): SweepDeps {
   return {
     objects: new S3ObjectLister(ctx.s3, bucket),
     files: ctx.metadata,
+    runs: new DynamoRunStore(ctx.doc, ctx.info.metadataTable),
     orchestrator: new SfnOrchestrator(ctx.sfn, ctx.info.stateMachineArn),
     clock: { now: () => at },
     logger: quiet,

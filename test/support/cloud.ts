@@ -14,8 +14,8 @@ import { createApiKey } from '../../shared/app/api-keys.js';
 import { executionNameFor, type ObjectRef } from '../../shared/domain/file-record.js';
 import { systemClock } from '../../shared/ports.js';
 
-export function cloudContext() {
-  const info: LocalCloudInfo = inject('cloud');
+/** The cloud the global setup provides, or one a test file started itself (the fault tests). */
+export function cloudContext(info: LocalCloudInfo = inject('cloud')) {
   const clients = awsClients(info.endpoints);
   const doc = DynamoDBDocumentClient.from(clients.dynamodb);
   return { info, ...clients, doc, metadata: new DynamoMetadataStore(doc, info.metadataTable) };

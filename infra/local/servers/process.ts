@@ -10,6 +10,11 @@ export interface ManagedProcess {
   readonly logFile: string;
   /** SIGTERM, then SIGKILL after a grace period; resolves when the process has exited. */
   stop(): Promise<void>;
+  /**
+   * SIGKILL to the whole process group at once, as a crash ends a server: no shutdown, no flush, only what
+   * is on disk stays. Resolves when the process has exited. For fault tests.
+   */
+  kill(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -56,6 +61,7 @@ export async function startProcess(options: StartOptions): Promise<ManagedProces
     pid: child.pid ?? -1,
     logFile: options.logFile,
     stop: () => stopChild(child, exit, () => exited !== undefined),
+    kill: () => killChild(child, exit, () => exited !== undefined),
   };
 
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
@@ -92,6 +98,16 @@ async function stopChild(child: ChildProcess, exit: Promise<void>, hasExited: ()
     }
     await exit;
   }
+}
+
+async function killChild(child: ChildProcess, exit: Promise<void>, hasExited: () => boolean): Promise<void> {
+  if (hasExited() || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    return; // already gone
+  }
+  await exit;
 }
 
 async function tail(file: string, lines = 40): Promise<string> {
