@@ -598,7 +598,7 @@ export interface ModelStore {
   getModelVersion(tenant: string, model: string, version: string): Promise<ModelVersionRecord | undefined>;
 }
 
-// ---------------------------------------------------------------- pull connectors (issue 9)
+// ---------------------------------------------------------------- pull connectors
 
 /**
  * Connector settings and state, one item per (tenant, dataset), with the dataset's run records beside it.

@@ -1,5 +1,5 @@
 /**
- * REST pull (issue 9): walks a paginated JSON API and yields record batches for the connector Lambda to
+ * REST pull: walks a paginated JSON API and yields record batches for the connector Lambda to
  * write as Parquet into fresh/<tenant>/<dataset>/. It never stores a watermark itself: each batch carries
  * the watermark that becomes valid once *that batch's file* is written, so a failure anywhere leaves the
  * caller's stored watermark where it was and nothing is pulled twice or lost.

@@ -1,5 +1,5 @@
 /**
- * Connector state and runs (issue 9): the settings a tenant stores per dataset, the state the pull keeps
+ * Connector state and runs: the settings a tenant stores per dataset, the state the pull keeps
  * beside them (watermark, the file being written, the lease of the run in progress), run records, and the
  * scheduling rules. Pure: the Dynamo adapter stores these shapes, the use cases apply the rules.
  *

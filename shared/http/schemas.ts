@@ -149,7 +149,7 @@ const severityCuts = z
   });
 
 /**
- * `PUT /datasets/{name}/drift-settings`: snake_case, as the issue names the gates. Replaces the
+ * `PUT /datasets/{name}/drift-settings`: snake_case, like the other settings bodies. Replaces the
  * dataset's settings whole; an omitted field is unset (a gate off, the current version as reference).
  */
 export const driftSettingsBody = z
@@ -271,7 +271,7 @@ export const trainingSetPath = z.object({
   id: z.string().regex(/^ts_[A-Za-z0-9_-]{1,64}$/, 'not a training-set id'),
 });
 
-// Lifecycle routes take snake_case bodies, as the issue's API names them; their answers are camelCase like
+// Lifecycle routes take snake_case bodies (the published API's names); their answers are camelCase like
 // every other answer.
 
 /** `POST /training-sets/{id}/consume`. Job ids end up in DynamoDB sort keys: no `#`, no spaces. */
@@ -304,7 +304,7 @@ export const cleanupBody = z
   .strict()
   .transform(({ days_old, dry_run }) => ({ daysOld: days_old, dryRun: dry_run }));
 
-// ---- feature store (snake_case bodies, as the issue names `feature_refs` and `entity_keys`) ----------
+// ---- feature store (snake_case bodies: `feature_refs`, `entity_keys`) ----------
 
 export const featurePath = z.object({ name: z.string().min(1).max(63) });
 
@@ -469,7 +469,7 @@ export const modelLinkBody = z.union([
     .strict(),
 ]);
 
-// ---- connectors (issue 9) -------------------------------------------------------------------------
+// ---- connectors -----------------------------------------------------------------------------------
 
 /** `PUT /datasets/{name}/connector`: the source, schedule and switches; secrets only by name. */
 export const connectorBody = connectorSettingsSchema;

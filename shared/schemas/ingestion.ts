@@ -178,7 +178,7 @@ export const afterDriftSchema = afterProfileSchema.extend({
 });
 
 /**
- * The result of an ingestion (the issue's seed shape), returned by the version stage: the execution's
+ * The result of an ingestion, returned by the version stage: the execution's
  * output. Bounded like all state: `columns` holds the first column names only (`outputColumns` in
  * app/version-dataset.ts), `column_count` says how many there are and `columns_truncated` whether names
  * were left out; the whole schema is on the version (`GET /datasets/{name}/versions/{v}`) and in the
