@@ -52,6 +52,8 @@ export interface LocalCloudOptions {
   external?: { s3?: string; dynamodb?: string; stepfunctions?: string };
   /** In-memory DynamoDB (tests) instead of a file under dataDir (npm start keeps data). */
   ephemeral?: boolean;
+  /** The lambda host's waits before retrying a failed asynchronous invocation (default: Lambda's 1 and 2 min). */
+  asyncRetryDelaysMs?: readonly number[];
   log?: (message: string) => void;
 }
 
@@ -134,6 +136,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       logDir: join(logDir, 'functions'),
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
+      ...(options.asyncRetryDelaysMs && { asyncRetryDelaysMs: options.asyncRetryDelaysMs }),
     });
     const hostUrl = await host.listen(ports.host);
     const hostToken = host.token;

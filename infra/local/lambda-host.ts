@@ -19,6 +19,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FunctionPool, type InvokeResult } from './function-pool.js';
 import type { LocalNotification, LocalPlan, LocalRoute, LocalSchedule } from './plan.js';
 
@@ -26,6 +27,11 @@ export interface LambdaHostOptions {
   logDir: string;
   region: string;
   account: string;
+  /**
+   * The waits before the retries of an asynchronous invocation that failed: Lambda retries a function
+   * error twice, one minute and then two minutes later (the default here too). Fault tests shorten them.
+   */
+  asyncRetryDelaysMs?: readonly number[];
 }
 
 interface AuthCacheEntry {
@@ -46,6 +52,8 @@ export const HOST_TOKEN_HEADER = 'x-strata-host-token';
 const INTERNAL_PATH = /^\/(2015-03-31|_strata)(\/|$)/;
 /** S3 retries a failed asynchronous invocation twice, as Lambda does for async invokes. */
 const ASYNC_ATTEMPTS = 3;
+/** Lambda's waits before its two retries of a failed asynchronous invocation. */
+const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000] as const;
 /** setTimeout's largest delay (~24.8 days); longer rates wait in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -57,6 +65,8 @@ export class LambdaHost {
   private readonly authCache = new Map<string, AuthCacheEntry>();
   private readonly inflight = new Set<Promise<unknown>>();
   private timers = new Set<NodeJS.Timeout>();
+  /** Aborted by close(): retries still waiting are dropped, as a stopped Lambda service would drop them. */
+  private readonly closing = new AbortController();
   private allowedHosts = new Set<string>();
   url = '';
   /**
@@ -119,6 +129,7 @@ export class LambdaHost {
 
   async close(): Promise<void> {
     this.clearTimers();
+    this.closing.abort();
     await Promise.allSettled([...this.inflight]);
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     await new Promise<void>((resolveClose) =>
@@ -173,7 +184,7 @@ export class LambdaHost {
     const runtimeId = req.headers['lambda-runtime-aws-request-id'];
     const requestId = typeof runtimeId === 'string' ? runtimeId : randomUUID();
     if (req.headers['x-amz-invocation-type'] === 'Event') {
-      this.track(this.invoke(name, payload));
+      this.track(this.invokeAsync(name, payload));
       return send(res, 202, '', { 'x-amzn-RequestId': requestId });
     }
     const result = await this.invoke(name, payload);
@@ -211,6 +222,30 @@ export class LambdaHost {
     // A non-2xx makes MinIO keep the event in its queue and deliver it again: at-least-once, as in AWS.
     if (failed.length > 0) return send(res, 502, { failed: failed.length });
     return send(res, 200, { delivered: results.length });
+  }
+
+  /**
+   * An asynchronous invocation (`InvocationType: Event`), as Lambda runs one: a function error is retried
+   * with the same event after each of the retry waits. A function that failed on an outage (a connector
+   * pull that could not write its run's end, so its lease stays taken) gets its second chance, as in AWS.
+   */
+  private async invokeAsync(functionName: string, payload: unknown): Promise<void> {
+    let result = await this.invoke(functionName, payload);
+    for (const delay of this.options.asyncRetryDelaysMs ?? ASYNC_RETRY_DELAYS_MS) {
+      if (result.ok || result.error.errorType === 'ResourceNotFoundException') return;
+      try {
+        await sleep(delay, undefined, { signal: this.closing.signal, ref: false });
+      } catch {
+        return; // the host is closing
+      }
+      result = await this.invoke(functionName, payload);
+    }
+    if (!result.ok) {
+      process.stderr.write(
+        `lambda host: asynchronous ${functionName} failed after its retries: ` +
+          `${result.error.errorType}: ${result.error.errorMessage}\n`,
+      );
+    }
   }
 
   private async invokeWithRetries(functionName: string, payload: unknown): Promise<InvokeResult> {

@@ -50,6 +50,9 @@ export async function startFaultCloud(): Promise<{
   const cloud = await startLocalCloud({
     dataDir,
     ports: { host: 0, minio: 0, minioConsole: 0, dynamodb: 0, localstack: 0 },
+    // Lambda retries a failed asynchronous invocation after 1 and 2 minutes; here after 10 and 20 s, so a
+    // connector pull that failed on an outage gets its retry within the test.
+    asyncRetryDelaysMs: [10_000, 20_000],
     log: (message) => note(`local cloud: ${message}`),
   });
   note(`local cloud started in ${seconds(started)} (data and logs: ${dataDir})`);
@@ -68,15 +71,24 @@ export function seconds(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
 
-/** Kill → wait → restart, timed. */
-export async function outage(cloud: LocalCloud, server: LocalServer, downMs: number): Promise<number> {
+/**
+ * Polls `sign` (every 50 ms) and kills `server` the moment it holds: the first trace of the work to
+ * interrupt. Answers how long that took.
+ */
+export async function killWhen(
+  cloud: LocalCloud,
+  server: LocalServer,
+  what: string,
+  sign: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<number> {
   const t0 = Date.now();
+  while (!(await sign().catch(() => false))) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await sleep(50);
+  }
   await cloud.kill(server);
-  note(`killed ${server}`);
-  await sleep(downMs);
-  const t1 = Date.now();
-  await cloud.restart(server);
-  note(`restarted ${server} after ${((t1 - t0) / 1000).toFixed(1)} s down; restart took ${seconds(t1)}`);
+  note(`killed ${server} ${seconds(t0)} after the start, at: ${what}`);
   return Date.now() - t0;
 }
 
@@ -126,6 +138,51 @@ export function eightFiles(
       expected: { outcome: 'quarantined', stage: 'parse', errorName: 'EmptyFileError' },
     },
   ];
+}
+
+/** Distinct small CSVs in one dataset. */
+export function distinctFiles(dataset: string, seed: number, count: number) {
+  const versioned: Expected = { outcome: 'versioned' };
+  return Array.from({ length: count }, (_, i) => ({
+    name: `part-${i}.csv`,
+    dataset,
+    body: csv(seed + i),
+    expected: versioned,
+  }));
+}
+
+/** The objects now under a fresh/ prefix (a connector's files), as dropped files that must be versioned. */
+export async function droppedUnder(ctx: Context, prefix: string): Promise<Dropped[]> {
+  const found: Dropped[] = [];
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (;;) {
+    const page = await ctx.s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: ctx.info.dataBucket,
+        Prefix: prefix,
+        ...(keyMarker && { KeyMarker: keyMarker }),
+        ...(versionIdMarker && { VersionIdMarker: versionIdMarker }),
+      }),
+    );
+    for (const v of page.Versions ?? []) {
+      if (!v.IsLatest || !v.Key) continue;
+      const ref = { bucket: ctx.info.dataBucket, key: v.Key, versionId: v.VersionId };
+      const [, , dataset = '', name = ''] = v.Key.split('/');
+      found.push({
+        name,
+        dataset,
+        body: v.ETag ?? '',
+        ref,
+        fileId: fileIdFor(ref),
+        expected: { outcome: 'versioned' },
+      });
+    }
+    if (!page.IsTruncated) break;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
+  }
+  return found;
 }
 
 export async function drop(
