@@ -32,7 +32,7 @@ export interface SweepOptions {
   settleMs: number;
   /** Objects older than this were swept by earlier runs already; bounds the work per run. */
   lookbackMs: number;
-  /** Starts at most this many executions per run (the rest wait for the next). */
+  /** Starts (or restarts) at most this many executions per run (the rest wait for the next). */
   maxStarts: number;
   prefix?: string;
 }
@@ -53,7 +53,7 @@ export interface SweepResult {
   restarted: Array<{ key: string; runId: string; retryOf: string; executionArn: string }>;
   /** Files the pipeline has not finished whose newest execution still runs. */
   inProgress: number;
-  /** More unregistered objects than `maxStarts`: the next run continues. */
+  /** More objects to start or files to restart than `maxStarts`: the next run continues. */
   more: boolean;
 }
 
