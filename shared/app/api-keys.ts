@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../domain/hashing.js';
 import { isValidName } from '../domain/object-key.js';
 import { InvalidInputError, UnauthorizedError } from '../errors.js';
 import type { ApiKeyStore, Clock } from '../ports.js';
@@ -11,7 +12,7 @@ export interface ApiKeyDeps {
 const PREFIX = 'sk_strata_';
 
 export function hashApiKey(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('hex');
+  return sha256Hex(apiKey);
 }
 
 /** Issues a key for a tenant. The plain key is returned once and never stored. */

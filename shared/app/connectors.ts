@@ -6,7 +6,7 @@
  * per batch: record it as pending → write the content-named file → store its watermark. A failure
  * anywhere leaves the stored watermark at the last written batch; the next run continues from there.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   type ConnectorRecord,
   type ConnectorRunRecord,
@@ -30,6 +30,7 @@ import {
   redact,
   type S3ConnectorConfig,
 } from '../domain/connectors.js';
+import { sha256Hex } from '../domain/hashing.js';
 import { detectFormat, isValidName } from '../domain/object-key.js';
 import { shapeRecords } from '../domain/source-records.js';
 import { ConflictError, InvalidInputError, isStrataError, NotFoundError, SourceError } from '../errors.js';
@@ -260,8 +261,6 @@ export interface PullDeps {
 /** Time kept back at the end of an invocation to store the run record and release the lease. */
 export const BUDGET_MARGIN_MS = 60_000;
 
-const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
-
 function secretNameOf(source: ConnectorConfig): string | undefined {
   switch (source.type) {
     case 'database':
@@ -457,7 +456,7 @@ async function pullRecords(
       }
       if (shaped.batch.numRows > 0) {
         const bytes = await parquetBytes(shaped.batch);
-        const key = connectorFileKey(tenant, dataset, sha256(bytes), 'parquet');
+        const key = connectorFileKey(tenant, dataset, sha256Hex(bytes), 'parquet');
         await deps.connectors.setPending(
           tenant,
           dataset,
@@ -512,7 +511,9 @@ async function pullObjects(
         run.counts.failed++;
         return [];
       }
-      return [{ object: o, key: copiedObjectKey(tenant, dataset, o.key, sha256(`${o.key}\u0000${o.eTag}`)) }];
+      return [
+        { object: o, key: copiedObjectKey(tenant, dataset, o.key, sha256Hex(`${o.key}\u0000${o.eTag}`)) },
+      ];
     });
     await deps.connectors.setPending(
       tenant,

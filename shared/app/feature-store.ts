@@ -7,7 +7,6 @@
  * writes is keyed by content (offline files and online values alike), so a retry or a concurrent
  * registration never overwrites what a stored version points at.
  */
-import { createHash } from 'node:crypto';
 import {
   buildTimelines,
   checkFeatureName,
@@ -28,6 +27,7 @@ import {
 } from '../domain/features/normalize.js';
 import { applyFeatureSpec, featureSpecSchema } from '../domain/features/spec.js';
 import { type SplitRatios, splitRows, takeRows } from '../domain/features/split.js';
+import { sha256Hex } from '../domain/hashing.js';
 import { node } from '../domain/lineage.js';
 import type { CellValue, RecordBatch } from '../domain/table.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
@@ -78,8 +78,6 @@ export interface RegisterFeatureRequest {
 // ---------------------------------------------------------------------------------------------------
 // Registration
 
-const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
-
 /** DynamoDB stores no NaN or Infinity: a value a transform could not compute is served as null. */
 function servable(values: Record<string, CellValue>): Record<string, CellValue> {
   const out: Record<string, CellValue> = {};
@@ -116,7 +114,7 @@ export async function registerFeatureVersion(
   let table: RecordBatch;
   if ('inline' in request.source) {
     table = inlineTable(request.source.inline, request.timestampColumn);
-    source = { kind: 'inline', sha256: sha256(JSON.stringify(request.source.inline)) };
+    source = { kind: 'inline', sha256: sha256Hex(JSON.stringify(request.source.inline)) };
   } else {
     const dataset = request.source.dataset;
     const number =
@@ -166,10 +164,10 @@ export async function registerFeatureVersion(
   const encoded = await Promise.all(
     parts.map(async (p) => {
       const bytes = await parquetBytes(p.table);
-      return { ...p, bytes, sha256: sha256(bytes) };
+      return { ...p, bytes, sha256: sha256Hex(bytes) };
     }),
   );
-  const contentHash = sha256(encoded.map((e) => `${e.split}:${e.sha256}`).join('\n'));
+  const contentHash = sha256Hex(encoded.map((e) => `${e.split}:${e.sha256}`).join('\n'));
 
   const existing = await deps.registry.getFeatureVersion(tenant, name, version);
   if (existing && existing.contentHash !== contentHash) {

@@ -4,8 +4,9 @@
  * that produced it and the dataset version it scored; the pipeline then versions it like any file, and
  * the version stage turns those declarations into lineage edges.
  */
-import { createHash } from 'node:crypto';
+
 import { fileIdFor, LINK_METADATA } from '../domain/file-record.js';
+import { sha256Hex } from '../domain/hashing.js';
 import { isValidName } from '../domain/object-key.js';
 import type { CellValue } from '../domain/table.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
@@ -59,7 +60,7 @@ export async function writePredictions(
     throw new InvalidInputError(`every prediction row needs "${request.timestampColumn}"`);
   }
   const bytes = await parquetBytes(table);
-  const digest = createHash('sha256').update(bytes).digest('hex');
+  const digest = sha256Hex(bytes);
   // Named by content: the same rows written back twice are one object, hence one version.
   const key = `fresh/${tenant}/${target}/${request.model.name}/${request.model.version}/${digest.slice(0, 32)}.parquet`;
   const put = await deps.store.put(key, bytes, {

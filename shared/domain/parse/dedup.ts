@@ -7,18 +7,14 @@
  * about 1e-27 for a million keys); the hash is not cryptographic, so it is not meant to resist keys
  * crafted to collide.
  */
+import { fmix32 } from '../hashing.js';
 import type { CellValue } from '../table.js';
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+/** The finalizer as an unsigned word, the form the slots store. */
+const fmix = (h: number): number => fmix32(h) >>> 0;
 
 /** Four multiplicative lanes over the key's 32-bit words; module state so hashing allocates nothing. */
 const HASH = new Uint32Array(4);

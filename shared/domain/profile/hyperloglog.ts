@@ -1,5 +1,5 @@
+import { HASH_OUT, hashNumber, hashString } from '../hashing.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
-import { HASH_OUT, hashNumber, hashString } from './hash.js';
 
 /**
  * HyperLogLog distinct-count sketch over the 64-bit hash of `hash.ts`.

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../../errors.js';
+import { HASH_OUT, hashString } from '../hashing.js';
 import {
   type CellValue,
   type ColumnType,
@@ -6,7 +7,6 @@ import {
   type RecordBatch,
   type TableSchema,
 } from '../table.js';
-import { HASH_OUT, hashString } from './hash.js';
 import { HyperLogLog, MAX_HLL_PRECISION, MIN_HLL_PRECISION, type SerializedHll } from './hyperloglog.js';
 import { KllSketch, MAX_KLL_K, MIN_KLL_K, type SerializedKll } from './quantiles.js';
 import { byCountThenValue, SpaceSaving } from './topk.js';

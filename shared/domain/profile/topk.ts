@@ -1,4 +1,4 @@
-import { HASH_OUT, hashString } from './hash.js';
+import { HASH_OUT, hashString } from '../hashing.js';
 
 /**
  * Space-Saving heavy hitters (Metwally, Agrawal, El Abbadi, 2005) over strings.

@@ -15,7 +15,7 @@
  * The result depends only on the rows and their order, not on how they were split into batches.
  */
 import { InvalidInputError } from '../../errors.js';
-import { HASH_OUT, hashNumber, hashString } from '../profile/hash.js';
+import { fmix32, HASH_OUT, hashNumber, hashString } from '../hashing.js';
 import type { ColumnProfile, DatasetProfile } from '../profile/profiler.js';
 import {
   type CellValue,
@@ -329,14 +329,6 @@ function mixCell(la: Int32Array, lb: Int32Array, r: number, x: number, y: number
   b = (Math.imul(b, 5) + 0x0bcaa747) | 0;
   la[r] = a;
   lb[r] = b;
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
 
 /**

@@ -1,4 +1,24 @@
 /**
+ * The hash functions of the domain, in one place: SHA-256 for content identity, and a fast 64-bit hash
+ * (MurmurHash3's construction) for sketches and the row/key sets that count duplicates.
+ */
+import { createHash } from 'node:crypto';
+
+/** SHA-256 as lowercase hex: content hashes, content-named keys, API-key digests. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** MurmurHash3's 32-bit finalizer: every input bit affects every output bit (signed 32-bit result). */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
  * A 64-bit hash (two 32-bit lanes) for sketches. Not cryptographic: it only has to spread real data
  * evenly over the HyperLogLog registers, be fast (no allocation per call) and be the same on every
  * machine, since serialized sketches from different runs are merged.
@@ -30,14 +50,6 @@ const U32 = new Uint32Array(F64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const LO = LITTLE_ENDIAN ? 0 : 1;
 const HI = LITTLE_ENDIAN ? 1 : 0;
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 function finish(h1: number, h2: number, length: number): void {
   h1 ^= length;
