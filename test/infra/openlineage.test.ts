@@ -8,8 +8,9 @@ import { ENTRY_METADATA_KEY } from '../../infra/constructs/strata-function.js';
 import { StrataStack } from '../../infra/stack.js';
 import { createStrataApp } from '../../infra/strata-app.js';
 
-// The stages where runs start and end, and the run route that ends a run its execution left RUNNING.
-const EMITTERS = ['api-get-run', 'quarantine', 'register', 'version'].map(
+// The stages where runs start and end, the run route that ends a run its execution left RUNNING, and the
+// sweeper that ends (FAIL) a run whose execution died before restarting its file.
+const EMITTERS = ['api-get-run', 'fresh-sweeper', 'quarantine', 'register', 'version'].map(
   (name) => `functions/${name}/handler.ts`,
 );
 
