@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { expect } from 'vitest';
 import { type LocalCloud, type LocalServer, startLocalCloud } from '../../infra/local/cloud.js';
@@ -154,33 +154,17 @@ export function distinctFiles(dataset: string, seed: number, count: number) {
 /** The objects now under a fresh/ prefix (a connector's files), as dropped files that must be versioned. */
 export async function droppedUnder(ctx: Context, prefix: string): Promise<Dropped[]> {
   const found: Dropped[] = [];
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  for (;;) {
-    const page = await ctx.s3.send(
-      new ListObjectVersionsCommand({
-        Bucket: ctx.info.dataBucket,
-        Prefix: prefix,
-        ...(keyMarker && { KeyMarker: keyMarker }),
-        ...(versionIdMarker && { VersionIdMarker: versionIdMarker }),
-      }),
-    );
-    for (const v of page.Versions ?? []) {
-      if (!v.IsLatest || !v.Key) continue;
-      const ref = { bucket: ctx.info.dataBucket, key: v.Key, versionId: v.VersionId };
-      const [, , dataset = '', name = ''] = v.Key.split('/');
-      found.push({
-        name,
-        dataset,
-        body: v.ETag ?? '',
-        ref,
-        fileId: fileIdFor(ref),
-        expected: { outcome: 'versioned' },
-      });
-    }
-    if (!page.IsTruncated) break;
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
+  for await (const object of new S3ObjectLister(ctx.s3, ctx.info.dataBucket).listCurrent(prefix)) {
+    const ref = { bucket: ctx.info.dataBucket, key: object.key, versionId: object.versionId };
+    const [, , dataset = '', name = ''] = object.key.split('/');
+    found.push({
+      name,
+      dataset,
+      body: object.eTag,
+      ref,
+      fileId: fileIdFor(ref),
+      expected: { outcome: 'versioned' },
+    });
   }
   return found;
 }
@@ -319,21 +303,8 @@ async function exists(ctx: Context, key: string, versionId?: string): Promise<bo
 /** Keys holding a current object (not a delete marker) under a prefix. */
 export async function currentKeys(ctx: Context, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  for (;;) {
-    const page = await ctx.s3.send(
-      new ListObjectVersionsCommand({
-        Bucket: ctx.info.dataBucket,
-        Prefix: prefix,
-        ...(keyMarker && { KeyMarker: keyMarker }),
-        ...(versionIdMarker && { VersionIdMarker: versionIdMarker }),
-      }),
-    );
-    for (const v of page.Versions ?? []) if (v.IsLatest && v.Key) keys.push(v.Key);
-    if (!page.IsTruncated) break;
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
+  for await (const object of new S3ObjectLister(ctx.s3, ctx.info.dataBucket).listCurrent(prefix)) {
+    keys.push(object.key);
   }
   return keys.sort();
 }
