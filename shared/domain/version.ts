@@ -58,7 +58,7 @@ export interface VersionRecord {
   promotion?: { reason: string; at: string; previousCurrent?: number | undefined } | undefined;
 }
 
-/** The snapshot path the issue fixes: `versions/<tenant>/<dataset>/v<N>/`. */
+/** Where a version's snapshot lives: `versions/<tenant>/<dataset>/v<N>/`, fixed so readers can find it by number. */
 export function snapshotKey(tenant: string, dataset: string, version: number): string {
   return `versions/${tenant}/${dataset}/v${version}/data.parquet`;
 }
