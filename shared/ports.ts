@@ -517,7 +517,7 @@ export interface FeatureRegistry {
    */
   putFeatureVersion(
     record: FeatureVersionRecord,
-    /** Written in the same transaction as the record. */
+    /** In the record's transaction when they fit (≤ 99), else the overflow edges first. */
     edges?: readonly LineageEdge[],
   ): Promise<{ created: boolean; record: FeatureVersionRecord }>;
   getFeatureVersion(tenant: string, name: string, version: string): Promise<FeatureVersionRecord | undefined>;
@@ -691,6 +691,15 @@ export interface SourceRecordBatch {
   /** Records at or before the watermark, or without the incremental field (this batch). */
   skipped: number;
 }
+
+/**
+ * The slice of `fetch` a REST source uses; global `fetch` satisfies it, the host guard gives one pinned to
+ * checked addresses, tests may pass a fake.
+ */
+export type FetchLike = (
+  url: string,
+  init: { method: 'GET'; headers: Record<string, string> },
+) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
 
 /** A database table/query or a REST API, read from a watermark on. Closing the iterator releases it. */
 export interface RecordSource {

@@ -11,7 +11,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoMetadataStore } from '../../shared/adapters/dynamo-metadata-store.js';
+import { DynamoMetadataStore } from '../../shared/adapters/dynamo/metadata-store.js';
 import { createApiKey, hashApiKey } from '../../shared/app/api-keys.js';
 import { systemClock } from '../../shared/ports.js';
 import { createStrataApp, STACK_ID } from '../strata-app.js';

@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
-import type { FetchLike } from '../app/rest-pull.js';
 import { addressAllowed, classifyAddress, type NetworkPolicy } from '../domain/network.js';
 import { SourceError, TransientError } from '../errors.js';
-import type { ObjectSource, RecordSource } from '../ports.js';
+import type { FetchLike, ObjectSource, RecordSource } from '../ports.js';
 import type { PinnedAddress, PinnedResponse } from './pinned-http.js';
 
 /** All addresses a name resolves to (dns.promises.lookup with `all: true` in production). */

@@ -1,6 +1,6 @@
-import { type FetchLike, type PullCounts, pullRest } from '../app/rest-pull.js';
 import type { RestConnectorConfig, Watermark } from '../domain/connectors.js';
-import type { RecordSource, SourceRecordBatch } from '../ports.js';
+import type { FetchLike, RecordSource, SourceRecordBatch } from '../ports.js';
+import { type PullCounts, pullRest } from './rest-pull.js';
 
 /**
  * A REST API as a record source: `pullRest` (pagination, rate limit, backoff, redaction) with its

@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoMetadataStore } from '../adapters/dynamo-metadata-store.js';
+import { DynamoMetadataStore } from '../adapters/dynamo/metadata-store.js';
 import { createApiKey } from '../app/api-keys.js';
 import { InvalidInputError } from '../errors.js';
 import { systemClock } from '../ports.js';

@@ -38,7 +38,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud, LocalServer } from '../../infra/local/cloud.js';
-import { DynamoLifecycleStore } from '../../shared/adapters/dynamo-lifecycle-store.js';
+import { DynamoLifecycleStore } from '../../shared/adapters/dynamo/lifecycle-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { reconcileMoves } from '../../shared/app/lifecycle.js';
 import { moveKey } from '../../shared/domain/object-key.js';

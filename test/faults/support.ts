@@ -12,7 +12,7 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { expect } from 'vitest';
 import { type LocalCloud, type LocalServer, startLocalCloud } from '../../infra/local/cloud.js';
-import { DynamoRunStore } from '../../shared/adapters/dynamo-run-store.js';
+import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
 import { S3ObjectLister } from '../../shared/adapters/s3-object-lister.js';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator.js';
 import { type SweepResult, sweepFresh } from '../../shared/app/sweep-fresh.js';

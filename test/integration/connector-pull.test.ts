@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoConnectorStore } from '../../shared/adapters/dynamo-connector-store.js';
+import { DynamoConnectorStore } from '../../shared/adapters/dynamo/connector-store.js';
 import { S3DropBox } from '../../shared/adapters/s3-drop-box.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { EnvSecrets, secretVariable } from '../../shared/adapters/secrets.js';

@@ -7,8 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoLifecycleStore } from '../../shared/adapters/dynamo-lifecycle-store.js';
-import { keys } from '../../shared/adapters/dynamo-metadata-store.js';
+import { keys } from '../../shared/adapters/dynamo/keys.js';
+import { DynamoLifecycleStore } from '../../shared/adapters/dynamo/lifecycle-store.js';
 import {
   executionNameFor,
   type FileRecord,

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DynamoFeatureRegistry,
   DynamoOnlineFeatureStore,
-} from '../../shared/adapters/dynamo-feature-store.js';
+} from '../../shared/adapters/dynamo/feature-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import {
   type FeatureStoreDeps,

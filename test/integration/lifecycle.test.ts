@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoLifecycleStore } from '../../shared/adapters/dynamo-lifecycle-store.js';
+import { DynamoLifecycleStore } from '../../shared/adapters/dynamo/lifecycle-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { type ConsumeDeps, consumeTrainingSet } from '../../shared/app/consume-training-set.js';
 import { type FileRecord, fileIdFor } from '../../shared/domain/file-record.js';

@@ -3,8 +3,9 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { CreateStateMachineCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoMetadataStore } from '../../shared/adapters/dynamo-metadata-store.js';
-import { DynamoRunStore, runKeys } from '../../shared/adapters/dynamo-run-store.js';
+import { runKeys } from '../../shared/adapters/dynamo/keys.js';
+import { DynamoMetadataStore } from '../../shared/adapters/dynamo/metadata-store.js';
+import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { registerFile } from '../../shared/app/register-file.js';
 import { executionNameFor, fileIdFor, type ObjectRef } from '../../shared/domain/file-record.js';

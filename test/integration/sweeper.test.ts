@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoRunStore } from '../../shared/adapters/dynamo-run-store.js';
+import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
 import { S3ObjectLister } from '../../shared/adapters/s3-object-lister.js';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator.js';
 import { type SweepDeps, sweepFresh } from '../../shared/app/sweep-fresh.js';

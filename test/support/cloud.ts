@@ -9,7 +9,7 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { awsClients, type LocalCloudInfo } from '../../infra/local/cloud.js';
-import { DynamoMetadataStore } from '../../shared/adapters/dynamo-metadata-store.js';
+import { DynamoMetadataStore } from '../../shared/adapters/dynamo/metadata-store.js';
 import { createApiKey } from '../../shared/app/api-keys.js';
 import { executionNameFor, type ObjectRef } from '../../shared/domain/file-record.js';
 import { systemClock } from '../../shared/ports.js';

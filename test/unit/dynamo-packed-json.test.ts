@@ -5,7 +5,7 @@ import {
   PACKED_LIMIT_BYTES,
   packJson,
   unpackJson,
-} from '../../shared/adapters/dynamo-packed-json.js';
+} from '../../shared/adapters/dynamo/packed-json.js';
 import type { TableSchema } from '../../shared/domain/table.js';
 import { suiteFromSchema } from '../../shared/domain/validation/index.js';
 import { InvalidInputError } from '../../shared/errors.js';

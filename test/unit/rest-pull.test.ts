@@ -1,13 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { collectRest, type FetchLike, pullRest, type RestPullDeps } from '../../shared/app/rest-pull.js';
+import { collectRest, pullRest, type RestPullDeps } from '../../shared/adapters/rest-pull.js';
 import {
   type RestConnectorConfig,
   restConnectorSchema,
   type Watermark,
 } from '../../shared/domain/connectors.js';
 import { SourceError, TransientError } from '../../shared/errors.js';
+import type { FetchLike } from '../../shared/ports.js';
 
 const SECRET = 'Bearer s3cr3t-token-value';
 const PAGE_SIZE = 2;

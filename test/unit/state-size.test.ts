@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { packJson } from '../../shared/adapters/dynamo-packed-json.js';
+import { packJson } from '../../shared/adapters/dynamo/packed-json.js';
 import { driftStage, qualityStage } from '../../shared/app/assessment-stages.js';
 import { parseStage, profileStage, type StageDeps, validateStage } from '../../shared/app/pipeline-stages.js';
 import {

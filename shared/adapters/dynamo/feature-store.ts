@@ -5,41 +5,29 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type FeatureVersionRecord, semverSortKey } from '../domain/feature-store.js';
-import type { LineageEdge } from '../domain/lineage.js';
-import { InternalError, TransientError } from '../errors.js';
+import type { FeatureVersionRecord } from '../../domain/feature-store.js';
+import type { LineageEdge } from '../../domain/lineage.js';
+import { TransientError } from '../../errors.js';
 import type {
   FeatureRegistry,
   OnlineFeatureItem,
   OnlineFeatureSet,
   OnlineFeatureStore,
   Page,
-} from '../ports.js';
-import { deleteAll, putAll } from './dynamo-batch.js';
-import { edgeItem } from './dynamo-lineage-store.js';
-import { decodeCursor, encodeCursor } from './dynamo-metadata-store.js';
-import { rethrowSdkError } from './sdk-errors.js';
-
-/**
- * Features table: `pk = T#<tenant>#FS#<name>`, `sk = V#<zero-padded semver>`, so a reverse query with
- * Limit 1 is the latest version. Online table: `pk = T#<tenant>#FS#<name>#V#<version>#C#<content hash>`,
- * `sk = E#<entity key>`: each version's values stay addressable while a newer one is materialized, and two
- * registrations of one version with different content never write the same item (versions registered
- * before the content was part of the key have theirs under `…#V#<version>`).
- */
-const registryPk = (tenant: string, name: string) => `T#${tenant}#FS#${name}`;
-const registrySk = (version: string) => `V#${semverSortKey(version)}`;
-const onlinePk = ({ tenant, name, version, contentHash }: OnlineFeatureSet) =>
-  `T#${tenant}#FS#${name}#V#${version}${contentHash === undefined ? '' : `#C#${contentHash}`}`;
-const onlineSk = (entityKey: string) => `E#${entityKey}`;
+} from '../../ports.js';
+import { rethrowSdkError } from '../sdk-errors.js';
+import { deleteAll, putAll } from './batch.js';
+import { decodeCursor, encodeCursor } from './items.js';
+import { featureKeys, onlineFeatureKeys } from './keys.js';
+import { putWithEdges } from './transactions.js';
 
 /** DynamoDB's limit of keys per BatchGetItem. */
 const READ_BATCH = 100;
 /** Unprocessed items are retried with backoff this many times before the call fails as transient. */
 const BATCH_ATTEMPTS = 8;
 
+/** Feature versions in the features table (keys.ts). */
 export class DynamoFeatureRegistry implements FeatureRegistry {
   /** `lineageTable` only for registering (edges are written with the record); readers need none. */
   constructor(
@@ -49,36 +37,27 @@ export class DynamoFeatureRegistry implements FeatureRegistry {
   ) {}
 
   async putFeatureVersion(record: FeatureVersionRecord, edges: readonly LineageEdge[] = []) {
-    if (edges.length > 0 && !this.lineageTable)
-      throw new InternalError('feature registry built without a lineage table');
     try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  pk: registryPk(record.tenant, record.name),
-                  sk: registrySk(record.version),
-                  ...record,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            // The version and its lineage land together: a listed feature version always has its edges.
-            ...edges.map((e) => ({
-              Put: {
-                TableName: this.lineageTable as string,
-                Item: edgeItem(record.tenant, e, record.createdAt),
-              },
-            })),
-          ],
-        }),
-      );
+      // The version and its lineage land together: a listed feature version always has its edges.
+      await putWithEdges(this.doc, {
+        put: {
+          TableName: this.tableName,
+          Item: {
+            pk: featureKeys.feature(record.tenant, record.name),
+            sk: featureKeys.version(record.version),
+            ...record,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+        tenant: record.tenant,
+        edges,
+        at: record.createdAt,
+        lineageTable: this.lineageTable,
+        store: 'feature registry',
+      });
       return { created: true, record };
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) rethrowSdkError('TransactWriteItems', error);
+      if (!(error instanceof TransactionCanceledException)) throw error;
       const existing = await this.getFeatureVersion(record.tenant, record.name, record.version);
       if (!existing) throw new TransientError('feature version vanished after a conditional failure');
       return { created: false, record: existing };
@@ -90,7 +69,7 @@ export class DynamoFeatureRegistry implements FeatureRegistry {
       const result = await this.doc.send(
         new GetCommand({
           TableName: this.tableName,
-          Key: { pk: registryPk(tenant, name), sk: registrySk(version) },
+          Key: { pk: featureKeys.feature(tenant, name), sk: featureKeys.version(version) },
           ConsistentRead: true,
         }),
       );
@@ -106,13 +85,13 @@ export class DynamoFeatureRegistry implements FeatureRegistry {
   }
 
   async listFeatureVersions(tenant: string, name: string, page: { limit: number; cursor?: string }) {
-    const pk = registryPk(tenant, name);
+    const pk = featureKeys.feature(tenant, name);
     try {
       const result = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-          ExpressionAttributeValues: { ':pk': pk, ':v': 'V#' },
+          ExpressionAttributeValues: { ':pk': pk, ':v': featureKeys.versionPrefix },
           ScanIndexForward: false,
           ConsistentRead: true,
           Limit: page.limit,
@@ -134,6 +113,7 @@ function toRecord(item: Record<string, unknown>): FeatureVersionRecord {
   return rest as unknown as FeatureVersionRecord;
 }
 
+/** Feature values per entity in the online features table, one set per version's content (keys.ts). */
 export class DynamoOnlineFeatureStore implements OnlineFeatureStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -141,13 +121,13 @@ export class DynamoOnlineFeatureStore implements OnlineFeatureStore {
   ) {}
 
   async materialize(set: OnlineFeatureSet, rows: readonly OnlineFeatureItem[]) {
-    const pk = onlinePk(set);
+    const pk = onlineFeatureKeys.set(set);
     await putAll(
       this.doc,
       this.tableName,
       rows.map((row) => ({
         pk,
-        sk: onlineSk(row.entityKey),
+        sk: onlineFeatureKeys.entity(row.entityKey),
         entityKey: row.entityKey,
         eventTime: row.eventTime,
         values: row.values,
@@ -157,23 +137,23 @@ export class DynamoOnlineFeatureStore implements OnlineFeatureStore {
   }
 
   async discard(set: OnlineFeatureSet, entityKeys: readonly string[]) {
-    const pk = onlinePk(set);
+    const pk = onlineFeatureKeys.set(set);
     await deleteAll(
       this.doc,
       this.tableName,
-      [...new Set(entityKeys)].map((key) => ({ pk, sk: onlineSk(key) })),
+      [...new Set(entityKeys)].map((key) => ({ pk, sk: onlineFeatureKeys.entity(key) })),
       'online feature store',
     );
   }
 
   async lookup(set: OnlineFeatureSet, entityKeys: readonly string[]) {
-    const pk = onlinePk(set);
+    const pk = onlineFeatureKeys.set(set);
     const found = new Map<string, OnlineFeatureItem>();
     const unique = [...new Set(entityKeys)];
     for (let i = 0; i < unique.length; i += READ_BATCH) {
       let keys: Array<Record<string, string>> = unique
         .slice(i, i + READ_BATCH)
-        .map((key) => ({ pk, sk: onlineSk(key) }));
+        .map((key) => ({ pk, sk: onlineFeatureKeys.entity(key) }));
       for (let attempt = 1; keys.length > 0; attempt++) {
         if (attempt > BATCH_ATTEMPTS)
           throw new TransientError('online store kept keys unprocessed (throttled)');

@@ -15,7 +15,7 @@
  * every function that returns versions to read versions/ (see README, "Small state").
  */
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../../errors.js';
 
 export const INLINE_JSON_BYTES = 64 * 1024;
 /** Leaves 80 KB of the item to everything else (keys, counters, config, report keys). */

@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -8,11 +7,11 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DatasetConfig, DatasetRecord, DatasetSummary, DriftSettings } from '../domain/dataset.js';
-import type { FileRecord } from '../domain/file-record.js';
-import type { LineageEdge } from '../domain/lineage.js';
-import type { TrainingSetRecord } from '../domain/training-set.js';
-import { InternalError, InvalidInputError, TransientError } from '../errors.js';
+import type { DatasetConfig, DatasetRecord, DatasetSummary, DriftSettings } from '../../domain/dataset.js';
+import type { FileRecord } from '../../domain/file-record.js';
+import type { LineageEdge } from '../../domain/lineage.js';
+import type { TrainingSetRecord } from '../../domain/training-set.js';
+import { TransientError } from '../../errors.js';
 import type {
   ApiKeyRecord,
   ApiKeyStore,
@@ -23,42 +22,27 @@ import type {
   Page,
   RegisterOutcome,
   TrainingSetStore,
-} from '../ports.js';
-import { DynamoLineageStore, edgeItem } from './dynamo-lineage-store.js';
-import { packJson, unpackJson } from './dynamo-packed-json.js';
-import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
+} from '../../ports.js';
+import { rethrowSdkError, sdkErrorName } from '../sdk-errors.js';
+import {
+  decodeCursor,
+  ENTITY,
+  encodeCursor,
+  releaseClaim,
+  toFileRecord,
+  updateExpression,
+  withoutKeys,
+} from './items.js';
+import { claimKey, keys } from './keys.js';
+import { packJson, unpackJson } from './packed-json.js';
+import { putWithEdges, requireCancellationReasons } from './transactions.js';
 
-/**
- * Single-table layout of the metadata table (keys `pk`/`sk`, GSIs `gsi1` and `gsi2`):
- *
- * | item         | pk                     | sk               | gsi1 (by status)                | gsi2 (by dataset)          |
- * |--------------|------------------------|------------------|---------------------------------|----------------------------|
- * | dataset      | T#<tenant>             | DS#<dataset>     |                                 |                            |
- * | file         | T#<tenant>             | FILE#<fileId>    | T#<tenant>#S#<status>, <at>#id  | T#<tenant>#DS#<ds>, <at>#id |
- * | hash claim   | T#<tenant>#DS#<ds>     | HASH#<sha256>    |                                 |                            |
- * | API key      | KEY#<sha256 of key>    | KEY              |                                 |                            |
- * | training set | T#<tenant>             | TS#<id>          |                                 |                            |
- *
- * The lifecycle's items (move markers, retention policies, consumption claims) are described in
- * dynamo-lifecycle-store.ts, pipeline runs in dynamo-run-store.ts.
- */
-export const keys = {
-  tenant: (tenant: string) => `T#${tenant}`,
-  dataset: (dataset: string) => `DS#${dataset}`,
-  file: (fileId: string) => `FILE#${fileId}`,
-  byStatus: (tenant: string, status: string) => `T#${tenant}#S#${status}`,
-  byDataset: (tenant: string, dataset: string) => `T#${tenant}#DS#${dataset}`,
-  hash: (sha256: string) => `HASH#${sha256}`,
-  apiKey: (keyHash: string) => `KEY#${keyHash}`,
-  trainingSet: (id: string) => `TS#${id}`,
-};
-
-const ENTITY = 'entity';
 /** Rounds of a registration whose content-hash claim changes hands while it looks (released, taken). */
 const CLAIM_ATTEMPTS = 5;
 /** A file that no longer stands for its content (see claimHolder); `:quarantined` = 'QUARANTINED'. */
 const RELEASED = 'attribute_not_exists(pk) OR #status = :quarantined OR attribute_exists(deletedAt)';
 
+/** Files, datasets, content-hash claims, training sets and API keys in the metadata table (keys.ts). */
 export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetStore, TrainingSetStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -84,7 +68,10 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
         );
         return { outcome: 'registered', record };
       } catch (error) {
-        const [fileReason, hashReason, , releasedReason] = cancellationCodes(error, 'TransactWriteItems');
+        const [fileReason, hashReason, , releasedReason] = requireCancellationReasons(
+          error,
+          'TransactWriteItems',
+        );
         if (fileReason === 'ConditionalCheckFailed') return this.alreadyRegistered(record);
         if (hashReason !== 'ConditionalCheckFailed' && releasedReason !== 'ConditionalCheckFailed') {
           rethrowSdkError('TransactWriteItems', error);
@@ -121,7 +108,7 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
       );
       return { outcome: 'duplicate', record: duplicate };
     } catch (error) {
-      const [fileReason, , claimReason] = cancellationCodes(error, 'TransactWriteItems');
+      const [fileReason, , claimReason] = requireCancellationReasons(error, 'TransactWriteItems');
       if (fileReason === 'ConditionalCheckFailed') return this.alreadyRegistered(record);
       if (claimReason === 'ConditionalCheckFailed') return undefined;
       rethrowSdkError('TransactWriteItems', error);
@@ -142,9 +129,9 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
         sk: keys.file(record.fileId),
         [ENTITY]: 'file',
         gsi1pk: keys.byStatus(record.tenant, record.status),
-        gsi1sk: `${record.uploadedAt}#${record.fileId}`,
+        gsi1sk: keys.fileSort(record.uploadedAt, record.fileId),
         gsi2pk: keys.byDataset(record.tenant, record.dataset),
-        gsi2sk: `${record.uploadedAt}#${record.fileId}`,
+        gsi2sk: keys.fileSort(record.uploadedAt, record.fileId),
         ...record,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -267,8 +254,8 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
         {
           key: failure.key,
           uploadedAt: failure.at,
-          gsi1sk: `${failure.at}#${failure.fileId}`,
-          gsi2sk: `${failure.at}#${failure.fileId}`,
+          gsi1sk: keys.fileSort(failure.at, failure.fileId),
+          gsi2sk: keys.fileSort(failure.at, failure.fileId),
         },
       ),
     };
@@ -285,7 +272,7 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
         );
         return;
       } catch (error) {
-        const [, claimReason] = cancellationCodes(error, 'TransactWriteItems');
+        const [, claimReason] = requireCancellationReasons(error, 'TransactWriteItems');
         if (claimReason !== 'ConditionalCheckFailed') rethrowSdkError('TransactWriteItems', error);
         // The claim is another file's now: only the record changes.
       }
@@ -314,7 +301,10 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
         );
         return this.getFile(record.tenant, record.fileId, true);
       } catch (error) {
-        const [fileReason, claimReason, releasedReason] = cancellationCodes(error, 'TransactWriteItems');
+        const [fileReason, claimReason, releasedReason] = requireCancellationReasons(
+          error,
+          'TransactWriteItems',
+        );
         if (fileReason === 'ConditionalCheckFailed') return undefined;
         if (claimReason !== 'ConditionalCheckFailed' && releasedReason !== 'ConditionalCheckFailed') {
           rethrowSdkError('TransactWriteItems', error);
@@ -338,7 +328,7 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
         );
         return this.getFile(record.tenant, record.fileId, true);
       } catch (error) {
-        const [fileReason, claimReason] = cancellationCodes(error, 'TransactWriteItems');
+        const [fileReason, claimReason] = requireCancellationReasons(error, 'TransactWriteItems');
         if (fileReason === 'ConditionalCheckFailed') return undefined;
         if (claimReason !== 'ConditionalCheckFailed') rethrowSdkError('TransactWriteItems', error);
       }
@@ -448,7 +438,7 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
           TableName: this.tableName,
           ...(index && { IndexName: index }),
           KeyConditionExpression: index ? `${pkName} = :pk` : 'pk = :pk AND begins_with(sk, :file)',
-          ExpressionAttributeValues: { ':pk': pk, ...(!index && { ':file': 'FILE#' }), ...values },
+          ExpressionAttributeValues: { ':pk': pk, ...(!index && { ':file': keys.file('') }), ...values },
           ...(filters.length > 0 && {
             FilterExpression: filters.join(' AND '),
             ExpressionAttributeNames: names,
@@ -470,7 +460,7 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.tenant(tenant), ':prefix': 'DS#' },
+          ExpressionAttributeValues: { ':pk': keys.tenant(tenant), ':prefix': keys.dataset('') },
           Limit: page.limit,
           ExclusiveStartKey: decodeCursor(page.cursor, keys.tenant(tenant)),
         }),
@@ -572,55 +562,36 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
   }
 
   async putTrainingSet(record: TrainingSetRecord, edges: readonly LineageEdge[] = []): Promise<void> {
-    if (edges.length > 0 && !this.options.lineageTable) {
-      throw new InternalError('metadata store built without a lineage table');
-    }
-    const lineageTable = this.options.lineageTable as string;
-    // DynamoDB transactions hold 100 items: the record plus 99 edges; any more go first, idempotently.
-    const inTransaction = edges.slice(0, 99);
-    const before = edges.slice(99);
-    if (before.length > 0) {
-      await new DynamoLineageStore(this.doc, lineageTable).putEdges(record.tenant, before, record.createdAt);
-    }
-    try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  pk: keys.tenant(record.tenant),
-                  sk: keys.trainingSet(record.id),
-                  [ENTITY]: 'training-set',
-                  ...record,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            ...inTransaction.map((e) => ({
-              Put: { TableName: lineageTable, Item: edgeItem(record.tenant, e, record.createdAt) },
-            })),
-          ],
-        }),
-      );
-    } catch (error) {
-      rethrowSdkError('TransactWriteItems', error);
-    }
+    await putWithEdges(this.doc, {
+      put: {
+        TableName: this.tableName,
+        Item: {
+          pk: keys.tenant(record.tenant),
+          sk: keys.trainingSet(record.id),
+          [ENTITY]: 'training-set',
+          ...record,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+      tenant: record.tenant,
+      edges,
+      at: record.createdAt,
+      lineageTable: this.options.lineageTable,
+      store: 'metadata store',
+    });
   }
 
   async getTrainingSet(tenant: string, id: string): Promise<TrainingSetRecord | undefined> {
     const item = await this.getItem({ pk: keys.tenant(tenant), sk: keys.trainingSet(id) }, true);
     if (!item) return undefined;
-    const { pk: _pk, sk: _sk, [ENTITY]: _e, ...record } = item;
-    return record as TrainingSetRecord;
+    return withoutKeys(item) as unknown as TrainingSetRecord;
   }
 
   async putApiKey(keyHash: string, record: ApiKeyRecord): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: keys.apiKey(keyHash), sk: 'KEY', [ENTITY]: 'api-key', ...record },
+        Item: { pk: keys.apiKey(keyHash), sk: keys.apiKeySort, [ENTITY]: 'api-key', ...record },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -628,73 +599,11 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
 
   async getApiKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
     // Consistent: a key must work the moment it is issued (the authorizer caches results anyway).
-    const item = await this.getItem({ pk: keys.apiKey(keyHash), sk: 'KEY' }, true);
+    const item = await this.getItem({ pk: keys.apiKey(keyHash), sk: keys.apiKeySort }, true);
     if (!item) return undefined;
     const { tenant, name, createdAt } = item as ApiKeyRecord;
     return { tenant, name, createdAt };
   }
-}
-
-function claimKey(file: Pick<FileRecord, 'tenant' | 'dataset' | 'sha256'>) {
-  return { pk: keys.byDataset(file.tenant, file.dataset), sk: keys.hash(file.sha256) };
-}
-
-/**
- * The transaction item that releases a file's content-hash claim, to go with the status change that ends
- * the file's hold on its content (quarantine, deletion of its object). Only the file's own claim is
- * deleted; one released already is no error, so a repeated stage or cleanup releases nothing twice.
- */
-export function releaseClaim(
-  tableName: string,
-  file: Pick<FileRecord, 'tenant' | 'dataset' | 'sha256' | 'fileId'>,
-) {
-  return {
-    TableName: tableName,
-    Key: claimKey(file),
-    ConditionExpression: 'attribute_not_exists(pk) OR fileId = :fileId',
-    ExpressionAttributeValues: { ':fileId': file.fileId },
-  };
-}
-
-/**
- * The cancellation reason of each item of a cancelled transaction; any other error is rethrown (typed
- * when transient). A conflict with another transaction decided nothing, so it is a TransientError: the
- * stage is retried with backoff.
- */
-function cancellationCodes(error: unknown, operation: string): Array<string | undefined> {
-  if (!(error instanceof TransactionCanceledException)) rethrowSdkError(operation, error);
-  const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
-  if (codes.includes('TransactionConflict')) {
-    throw new TransientError(`${operation} conflicted with a concurrent transaction`, { cause: error });
-  }
-  return codes;
-}
-
-/**
- * `SET` for every field, `if_not_exists` for the second group. Every name goes through a placeholder:
- * DynamoDB reserves hundreds of words (`bucket`, `status`, `key`, …) and a new field must not break.
- */
-export function updateExpression(set: Record<string, unknown>, setIfAbsent: Record<string, unknown> = {}) {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const clauses: string[] = [];
-  let i = 0;
-  for (const [field, value] of Object.entries({ ...set, ...setIfAbsent })) {
-    names[`#n${i}`] = field;
-    values[`:v${i}`] = value;
-    clauses.push(field in setIfAbsent ? `#n${i} = if_not_exists(#n${i}, :v${i})` : `#n${i} = :v${i}`);
-    i++;
-  }
-  return {
-    UpdateExpression: `SET ${clauses.join(', ')}`,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
-}
-
-export function toFileRecord(item: Record<string, unknown>): FileRecord {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, [ENTITY]: _e, ...rest } = item;
-  return rest as unknown as FileRecord;
 }
 
 function toDatasetSummary(item: Record<string, unknown>): DatasetSummary {
@@ -708,29 +617,4 @@ function toDatasetSummary(item: Record<string, unknown>): DatasetSummary {
     updatedAt: item.updatedAt as string,
     lastFileId: item.lastFileId as string | undefined,
   };
-}
-
-/** Cursors are the DynamoDB key, base64url-encoded: opaque to callers, validated on the way back. */
-export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-}
-
-export function decodeCursor(
-  cursor: string | undefined,
-  pk: string,
-  pkName = 'pk',
-): Record<string, unknown> | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    // A cursor from another tenant's listing must not steer this query.
-    if (typeof parsed === 'object' && parsed !== null && 'sk' in parsed) {
-      const key = parsed as Record<string, unknown>;
-      // pkName is the partition key of the index queried (pk, or gsi1pk/gsi2pk).
-      if (key[pkName] === pk) return key;
-    }
-  } catch {
-    // fall through to the typed error
-  }
-  throw new InvalidInputError('invalid pagination cursor');
 }

@@ -1,34 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { RunEnd, RunRecord, RunStatus, StageAttempt } from '../domain/run.js';
-import type { Page, RunQuery, RunStart, RunStore } from '../ports.js';
-import { decodeCursor, encodeCursor, updateExpression } from './dynamo-metadata-store.js';
-import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
+import type { RunEnd, RunRecord, StageAttempt } from '../../domain/run.js';
+import type { Page, RunQuery, RunStart, RunStore } from '../../ports.js';
+import { rethrowSdkError, sdkErrorName } from '../sdk-errors.js';
+import { decodeCursor, ENTITY, encodeCursor, updateExpression, withoutKeys } from './items.js';
+import { runKeys } from './keys.js';
 
-/**
- * Runs in the metadata table. Each run is its own item collection (the header and one item per stage
- * attempt, read together by one Query); the two GSIs list a dataset's runs newest first, all of them or
- * by status:
- *
- * | item          | pk                     | sk                          | gsi1 (by status)                          | gsi2 (by dataset)          |
- * |---------------|------------------------|-----------------------------|-------------------------------------------|----------------------------|
- * | run           | T#<tenant>#RUN#<runId> | RUN                         | T#<tenant>#RUNS#DS#<ds>#S#<status>, <startedAt>#<runId> | T#<tenant>#RUNS#DS#<ds>, <startedAt>#<runId> |
- * | stage attempt | T#<tenant>#RUN#<runId> | ATTEMPT#<stage>#<attempt:4> |                                           |                            |
- *
- * The GSI partition keys carry `RUNS`, so no query of files (`T#<tenant>#DS#<ds>`, `T#<tenant>#S#<status>`)
- * ever meets a run.
- */
-export const runKeys = {
-  run: (tenant: string, runId: string) => `T#${tenant}#RUN#${runId}`,
-  header: 'RUN',
-  attempt: (stage: string, attempt: number) => `ATTEMPT#${stage}#${String(attempt).padStart(4, '0')}`,
-  byDataset: (tenant: string, dataset: string) => `T#${tenant}#RUNS#DS#${dataset}`,
-  byStatus: (tenant: string, dataset: string, status: RunStatus) =>
-    `T#${tenant}#RUNS#DS#${dataset}#S#${status}`,
-  sort: (startedAt: string, runId: string) => `${startedAt}#${runId}`,
-};
-
-const ENTITY = 'entity';
-
+/** Pipeline runs and their stage attempts in the metadata table (keys.ts). */
 export class DynamoRunStore implements RunStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -245,8 +222,7 @@ export class DynamoRunStore implements RunStore {
 }
 
 function toRunRecord(item: Record<string, unknown>): RunRecord {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, [ENTITY]: _e, ...rest } = item;
-  return rest as unknown as RunRecord;
+  return withoutKeys(item) as unknown as RunRecord;
 }
 
 function toAttempt(item: Record<string, unknown>): StageAttempt {

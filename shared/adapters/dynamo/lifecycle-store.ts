@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -12,10 +11,10 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { FileRecord, FileStatus } from '../domain/file-record.js';
-import { CONSUMABLE_STATUSES, type ConsumptionResult, type MoveMarker } from '../domain/lifecycle.js';
-import type { FileFacts } from '../domain/statistics.js';
-import { ConflictError } from '../errors.js';
+import type { FileRecord, FileStatus } from '../../domain/file-record.js';
+import { CONSUMABLE_STATUSES, type ConsumptionResult, type MoveMarker } from '../../domain/lifecycle.js';
+import type { FileFacts } from '../../domain/statistics.js';
+import { ConflictError } from '../../errors.js';
 import type {
   BeginMoveOutcome,
   CompleteMoveOutcome,
@@ -24,40 +23,19 @@ import type {
   LifecycleStore,
   StoredRetentionPolicy,
   UsageOutcome,
-} from '../ports.js';
-import { keys, releaseClaim, toFileRecord } from './dynamo-metadata-store.js';
-import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
+} from '../../ports.js';
+import { rethrowSdkError, sdkErrorName } from '../sdk-errors.js';
+import { ENTITY, releaseClaim, toFileRecord, withoutKeys } from './items.js';
+import { keys, lifecycleKeys } from './keys.js';
+import { cancellationReasons } from './transactions.js';
 
-/**
- * The lifecycle's items in the metadata table (file records: see dynamo-metadata-store.ts):
- *
- * | item              | pk         | sk                          | gsi1                                    |
- * |-------------------|------------|-----------------------------|-----------------------------------------|
- * | move marker       | T#<tenant> | MOVE#<fileId>               | `MOVES`, `<createdAt>#<tenant>#<fileId>` |
- * | retention policy  | T#<tenant> | POLICY#retention            | `RETENTION_POLICIES`, `<tenant>`        |
- * | consumption claim | T#<tenant> | CONSUME#<trainingSet>#<job> |                                         |
- * | key claim         | T#<tenant> | OBJECT#<key>                |                                         |
- *
- * Markers and policies share gsi1 with the by-status listing of files under partition keys no tenant's
- * status key can take (those start with `T#`): the repair pass reads every pending move in one query, the
- * scheduler every tenant with a policy. Both partitions stay small (a marker lives for one move).
- *
- * A key claim makes a used/ or archived/ key one file's for good: two files that would move to the same
- * key (two uploads to one fresh/ key) cannot both copy there, whatever S3 does with concurrent copies.
- */
-export const lifecycleKeys = {
-  move: (fileId: string) => `MOVE#${fileId}`,
-  movesIndex: 'MOVES',
-  policy: 'POLICY#retention',
-  policiesIndex: 'RETENTION_POLICIES',
-  claim: (trainingSetId: string, jobId: string) => `CONSUME#${trainingSetId}#${jobId}`,
-  object: (key: string) => `OBJECT#${key}`,
-};
-
-const ENTITY = 'entity';
 const CONFLICT_ATTEMPTS = 8;
 const PAGE = 200;
 
+/**
+ * The lifecycle's items in the metadata table (keys.ts): move markers, retention policies, consumption
+ * and key claims, and the file records' use counts and status changes.
+ */
 export class DynamoLifecycleStore implements LifecycleStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -123,7 +101,7 @@ export class DynamoLifecycleStore implements LifecycleStore {
                   sk: lifecycleKeys.move(marker.fileId),
                   [ENTITY]: 'move',
                   gsi1pk: lifecycleKeys.movesIndex,
-                  gsi1sk: `${marker.createdAt}#${marker.tenant}#${marker.fileId}`,
+                  gsi1sk: lifecycleKeys.moveSort(marker.createdAt, marker.tenant, marker.fileId),
                   ...marker,
                 }),
                 ConditionExpression: 'attribute_not_exists(pk)',
@@ -160,7 +138,7 @@ export class DynamoLifecycleStore implements LifecycleStore {
         });
         return { outcome: 'started' };
       } catch (error) {
-        const [markerReason, fileReason, keyReason] = cancellationCodes(error);
+        const [markerReason, fileReason, keyReason] = cancellationReasons(error);
         if (markerReason === 'ConditionalCheckFailed') {
           const existing = await this.getMove(marker.tenant, marker.fileId);
           // Cleared between our write and our read: the other move is done, try again.
@@ -370,7 +348,7 @@ export class DynamoLifecycleStore implements LifecycleStore {
       });
       return true;
     } catch (error) {
-      if (cancellationCodes(error).includes('ConditionalCheckFailed')) return false;
+      if (cancellationReasons(error).includes('ConditionalCheckFailed')) return false;
       rethrowSdkError('TransactWriteItems', error);
     }
   }
@@ -396,7 +374,7 @@ export class DynamoLifecycleStore implements LifecycleStore {
         });
         return true;
       } catch (error) {
-        const [fileReason, claimReason] = cancellationCodes(error);
+        const [fileReason, claimReason] = cancellationReasons(error);
         if (fileReason === 'ConditionalCheckFailed') return false;
         if (claimReason !== 'ConditionalCheckFailed') rethrowSdkError('TransactWriteItems', error);
         // The claim is another file's: only the record changes.
@@ -581,7 +559,7 @@ export class DynamoLifecycleStore implements LifecycleStore {
       } catch (error) {
         const conflict =
           sdkErrorName(error) === 'TransactionConflictException' ||
-          cancellationCodes(error).includes('TransactionConflict');
+          cancellationReasons(error).includes('TransactionConflict');
         if (!conflict || attempt >= CONFLICT_ATTEMPTS) throw error;
         await sleep(Math.random() * 25 * 2 ** Math.min(attempt, 5));
       }
@@ -589,24 +567,13 @@ export class DynamoLifecycleStore implements LifecycleStore {
   }
 }
 
-function cancellationCodes(error: unknown): Array<string | undefined> {
-  return error instanceof TransactionCanceledException
-    ? (error.CancellationReasons ?? []).map((r) => r.Code)
-    : [];
-}
-
 /** The document client of the tests does not drop undefined values; the items never carry any. */
 function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-function strip(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, [ENTITY]: _e, ...rest } = item;
-  return rest;
-}
-
 function toMarker(item: Record<string, unknown>): MoveMarker {
-  return strip(item) as unknown as MoveMarker;
+  return withoutKeys(item) as unknown as MoveMarker;
 }
 
 function toPolicy(item: Record<string, unknown>): StoredRetentionPolicy {
@@ -615,5 +582,5 @@ function toPolicy(item: Record<string, unknown>): StoredRetentionPolicy {
 }
 
 function toClaim(item: Record<string, unknown>): ConsumptionClaim {
-  return strip(item) as unknown as ConsumptionClaim;
+  return withoutKeys(item) as unknown as ConsumptionClaim;
 }

@@ -21,12 +21,7 @@ import {
   watermarkValue,
 } from '../domain/connectors.js';
 import { SourceError, TransientError } from '../errors.js';
-
-/** The slice of `fetch` we use; global `fetch` satisfies it, tests may pass a fake. */
-export type FetchLike = (
-  url: string,
-  init: { method: 'GET'; headers: Record<string, string> },
-) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+import type { FetchLike } from '../ports.js';
 
 export interface RestPullDeps {
   fetch: FetchLike;

@@ -14,34 +14,18 @@ import type {
   ConnectorSettings,
   PendingWrite,
   WatermarkState,
-} from '../domain/connector-runs.js';
-import { ConflictError } from '../errors.js';
-import type { ConnectorStore, Page } from '../ports.js';
-import { decodeCursor, encodeCursor } from './dynamo-metadata-store.js';
-import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
+} from '../../domain/connector-runs.js';
+import { ConflictError } from '../../errors.js';
+import type { ConnectorStore, Page } from '../../ports.js';
+import { rethrowSdkError, sdkErrorName } from '../sdk-errors.js';
+import { decodeCursor, ENTITY, encodeCursor } from './items.js';
+import { connectorKeys } from './keys.js';
 
-/**
- * Connectors in the metadata table: one item per (tenant, dataset) holding settings and pull state, the
- * dataset's connector runs beside it in the same item collection (newest first by their time-sortable id).
- * Enabled connectors sit in one GSI partition ordered by next run, so the scheduler finds what is due with
- * one Query across tenants.
- *
- * | item      | pk                               | sk            | gsi1                                           |
- * |-----------|----------------------------------|---------------|------------------------------------------------|
- * | connector | T#<tenant>#CONNECTOR#<dataset>   | CONNECTOR     | CONNECTORS#DUE, <nextRunAt>#<tenant>#<dataset> |
- * | run       | T#<tenant>#CONNECTOR#<dataset>   | RUN#<runId>   |                                                |
- */
-export const connectorKeys = {
-  pk: (tenant: string, dataset: string) => `T#${tenant}#CONNECTOR#${dataset}`,
-  header: 'CONNECTOR',
-  run: (runId: string) => `RUN#${runId}`,
-  due: 'CONNECTORS#DUE',
-  dueSort: (nextRunAt: string, tenant: string, dataset: string) => `${nextRunAt}#${tenant}#${dataset}`,
-};
-
-const ENTITY = 'entity';
 const DUE_INDEX = 'gsi1';
 
+/**
+ * Connectors and their runs in the metadata table (keys.ts); enabled ones are listed by next run in gsi1.
+ */
 export class DynamoConnectorStore implements ConnectorStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -346,7 +330,7 @@ export class DynamoConnectorStore implements ConnectorStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
-          ExpressionAttributeValues: { ':pk': pk, ':run': 'RUN#' },
+          ExpressionAttributeValues: { ':pk': pk, ':run': connectorKeys.run('') },
           ScanIndexForward: false,
           Limit: page.limit,
           ExclusiveStartKey: decodeCursor(page.cursor, pk),

@@ -8,15 +8,15 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { LineageEdge } from '../domain/lineage.js';
-import { declaredEdges, lineageNode, snapshotKey, type VersionRecord } from '../domain/version.js';
-import { tagDelta } from '../domain/version-tags.js';
-import { NotFoundError, TransientError } from '../errors.js';
-import type { Page, VersionDraft, VersionStore } from '../ports.js';
-import { edgeItem } from './dynamo-lineage-store.js';
-import { decodeCursor, encodeCursor, keys, updateExpression } from './dynamo-metadata-store.js';
-import { packJson, unpackJson } from './dynamo-packed-json.js';
-import { rethrowSdkError, sdkErrorName } from './sdk-errors.js';
+import type { LineageEdge } from '../../domain/lineage.js';
+import { declaredEdges, lineageNode, snapshotKey, type VersionRecord } from '../../domain/version.js';
+import { tagDelta } from '../../domain/version-tags.js';
+import { NotFoundError, TransientError } from '../../errors.js';
+import type { Page, VersionDraft, VersionStore } from '../../ports.js';
+import { rethrowSdkError, sdkErrorName } from '../sdk-errors.js';
+import { decodeCursor, edgeItem, encodeCursor, updateExpression } from './items.js';
+import { keys, versionKeys } from './keys.js';
+import { packJson, unpackJson } from './packed-json.js';
 
 export interface VersionTables {
   metadataTable: string;
@@ -24,25 +24,13 @@ export interface VersionTables {
   lineageTable: string;
 }
 
-/**
- * Versions table: `pk = T#<tenant>#DS#<dataset>`, `sk = V#<10-digit version>` (sorts numerically). A wide
- * schema is stored compressed (dynamo-packed-json.ts), so that the record fits an item.
- * Lineage table: one item per edge direction, `pk = <node>`, `sk = OUT#<type>#<node>`, with `gsi1` the
- * reverse (`gsi1pk = <target>`, `gsi1sk = IN#<type>#<source>`), so both walks are single queries.
- */
-const versionSk = (version: number) => `V#${String(version).padStart(10, '0')}`;
-
-/**
- * Tag index, in the versions table: one item per (tag, version), `pk = T#<tenant>#DS#<dataset>#TAG#<tag>`,
- * `sk = V#<10-digit version>`, written in the same transaction as the version's `tags`. Listing a tag
- * reads only its own partition (newest first), then the records themselves with BatchGetItem.
- */
-const tagPk = (tenant: string, dataset: string, tag: string) =>
-  `${keys.byDataset(tenant, dataset)}#TAG#${tag}`;
-
 /** Concurrent commits to one dataset retry on the counter; each round one of them wins. */
 const MAX_ATTEMPTS = 60;
 
+/**
+ * Versions and their tag index in the versions table (keys.ts); commits also move the dataset's counter
+ * and mark the file in the metadata table, and write the version's lineage edges, in one transaction.
+ */
 export class DynamoVersionStore implements VersionStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -120,7 +108,12 @@ export class DynamoVersionStore implements VersionStore {
       {
         Put: {
           TableName: this.tables.versionsTable,
-          Item: { pk: keys.byDataset(tenant, dataset), sk: versionSk(version), ...record, schema },
+          Item: {
+            pk: versionKeys.dataset(tenant, dataset),
+            sk: versionKeys.version(version),
+            ...record,
+            schema,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -150,7 +143,7 @@ export class DynamoVersionStore implements VersionStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tables.versionsTable,
-          Key: { pk: keys.byDataset(tenant, dataset), sk: versionSk(version) },
+          Key: { pk: versionKeys.dataset(tenant, dataset), sk: versionKeys.version(version) },
           ...updateExpression({ status, ...(hold && { hold }) }),
           // A retried stage must not undo a person's promotion of a held version.
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(promotion)',
@@ -205,7 +198,7 @@ export class DynamoVersionStore implements VersionStore {
               {
                 Update: {
                   TableName: this.tables.versionsTable,
-                  Key: { pk: keys.byDataset(tenant, dataset), sk: versionSk(version) },
+                  Key: { pk: versionKeys.dataset(tenant, dataset), sk: versionKeys.version(version) },
                   UpdateExpression: 'SET #status = :ready, promotion = :promotion',
                   ConditionExpression: 'attribute_exists(pk) AND #status <> :pending',
                   ExpressionAttributeNames: { '#status': 'status' },
@@ -246,20 +239,20 @@ export class DynamoVersionStore implements VersionStore {
 
   async getVersion(tenant: string, dataset: string, version: number): Promise<VersionRecord | undefined> {
     const item = await this.get(this.tables.versionsTable, {
-      pk: keys.byDataset(tenant, dataset),
-      sk: versionSk(version),
+      pk: versionKeys.dataset(tenant, dataset),
+      sk: versionKeys.version(version),
     });
     return item ? toVersion(item) : undefined;
   }
 
   async listVersions(tenant: string, dataset: string, page: { limit: number; cursor?: string }) {
-    const pk = keys.byDataset(tenant, dataset);
+    const pk = versionKeys.dataset(tenant, dataset);
     try {
       const result = await this.doc.send(
         new QueryCommand({
           TableName: this.tables.versionsTable,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-          ExpressionAttributeValues: { ':pk': pk, ':v': 'V#' },
+          ExpressionAttributeValues: { ':pk': pk, ':v': versionKeys.versionPrefix },
           // Newest first: what people ask for.
           ScanIndexForward: false,
           Limit: page.limit,
@@ -281,7 +274,7 @@ export class DynamoVersionStore implements VersionStore {
     version: number,
     update: (current: VersionRecord) => { tags: string[]; description?: string | null | undefined },
   ): Promise<VersionRecord> {
-    const key = { pk: keys.byDataset(tenant, dataset), sk: versionSk(version) };
+    const key = { pk: versionKeys.dataset(tenant, dataset), sk: versionKeys.version(version) };
     for (let attempt = 1; attempt <= 10; attempt++) {
       const current = await this.getVersion(tenant, dataset, version);
       if (!current || current.status === 'PENDING') {
@@ -321,13 +314,20 @@ export class DynamoVersionStore implements VersionStore {
               ...added.map((tag) => ({
                 Put: {
                   TableName: this.tables.versionsTable,
-                  Item: { pk: tagPk(tenant, dataset, tag), sk: key.sk, tenant, dataset, tag, version },
+                  Item: {
+                    pk: versionKeys.tag(tenant, dataset, tag),
+                    sk: key.sk,
+                    tenant,
+                    dataset,
+                    tag,
+                    version,
+                  },
                 },
               })),
               ...removed.map((tag) => ({
                 Delete: {
                   TableName: this.tables.versionsTable,
-                  Key: { pk: tagPk(tenant, dataset, tag), sk: key.sk },
+                  Key: { pk: versionKeys.tag(tenant, dataset, tag), sk: key.sk },
                 },
               })),
             ],
@@ -351,7 +351,7 @@ export class DynamoVersionStore implements VersionStore {
     tag: string,
     page: { limit: number; cursor?: string },
   ): Promise<Page<VersionRecord>> {
-    const pk = tagPk(tenant, dataset, tag);
+    const pk = versionKeys.tag(tenant, dataset, tag);
     let result: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
     try {
       result = await this.doc.send(
@@ -378,11 +378,11 @@ export class DynamoVersionStore implements VersionStore {
   /** The records of `numbers` (at most a page, ≤ 1000), by number; BatchGetItem reads 100 at a time. */
   private async batchGetVersions(tenant: string, dataset: string, numbers: readonly number[]) {
     const found = new Map<number, VersionRecord>();
-    const pk = keys.byDataset(tenant, dataset);
+    const pk = versionKeys.dataset(tenant, dataset);
     for (let start = 0; start < numbers.length; start += 100) {
       let pending: Record<string, unknown>[] = numbers
         .slice(start, start + 100)
-        .map((n) => ({ pk, sk: versionSk(n) }));
+        .map((n) => ({ pk, sk: versionKeys.version(n) }));
       for (let attempt = 1; pending.length > 0; attempt++) {
         if (attempt > 10) throw new TransientError('BatchGetItem left keys unprocessed after 10 attempts');
         if (attempt > 1) await sleep(Math.min(1000, 20 * 2 ** attempt));

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TransientError } from '../errors.js';
-import { rethrowSdkError } from './sdk-errors.js';
+import { TransientError } from '../../errors.js';
+import { rethrowSdkError } from '../sdk-errors.js';
 
 /** DynamoDB's limit of items per BatchWriteItem. */
 const WRITE_BATCH = 25;
