@@ -1,0 +1,61 @@
+/** Dataset versions: allocation, completion, promotion, tags. */
+import type { VersionRecord } from '../domain/version.js';
+import type { Page } from './page.js';
+
+/** What a stage knows before a number is allocated; the store fills in number, status, parent, snapshot key. */
+export type VersionDraft = Omit<VersionRecord, 'version' | 'status' | 'parentVersion' | 'snapshotKey'>;
+
+export interface VersionStore {
+  /**
+   * Allocates the next version number for the file's dataset and records the version (PENDING), the
+   * file → version link and the lineage edge in one transaction. Gapless and unique under concurrency;
+   * a file that already has a version gets that one back (`created: false`).
+   */
+  commitVersion(draft: VersionDraft): Promise<{ record: VersionRecord; created: boolean }>;
+  /**
+   * READY (promoted to current when it is newer than current) or HELD (not promoted) with the gates'
+   * reasons. Repeating it is harmless; a version a person already promoted stays promoted.
+   */
+  completeVersion(
+    tenant: string,
+    dataset: string,
+    version: number,
+    status: 'READY' | 'HELD',
+    hold?: VersionRecord['hold'],
+  ): Promise<{ promoted: boolean }>;
+  /**
+   * A person's decision: the version (READY or HELD) becomes READY and the dataset's current version,
+   * with the reason recorded. Throws NotFoundError for a missing or PENDING version.
+   */
+  promoteVersion(
+    tenant: string,
+    dataset: string,
+    version: number,
+    promotion: { reason: string; at: string },
+  ): Promise<VersionRecord>;
+  getVersion(tenant: string, dataset: string, version: number): Promise<VersionRecord | undefined>;
+  listVersions(
+    tenant: string,
+    dataset: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<VersionRecord>>;
+  /**
+   * Sets a complete version's tags and description, its only mutable metadata, and keeps the tag index
+   * in step in the same transaction. `update` computes them from the stored record and is called again
+   * when another writer changed the tags meanwhile (`description: null` removes it). Throws NotFoundError
+   * for a missing or PENDING version.
+   */
+  updateVersionMetadata(
+    tenant: string,
+    dataset: string,
+    version: number,
+    update: (current: VersionRecord) => { tags: string[]; description?: string | null | undefined },
+  ): Promise<VersionRecord>;
+  /** The versions carrying `tag`, newest first, paginated like `listVersions`. */
+  listVersionsByTag(
+    tenant: string,
+    dataset: string,
+    tag: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<VersionRecord>>;
+}
