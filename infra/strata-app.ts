@@ -12,6 +12,12 @@ export interface StrataAppOptions {
    */
   bundle?: boolean;
   outdir?: string;
+  /**
+   * CDK's built-in CloudFormation validation of the synthesized template (a WebAssembly engine, ~3 s of
+   * every synth). On by default; the local cloud turns it off to start fast, since `cdk synth` and the
+   * template tests validate the same template.
+   */
+  validation?: boolean;
 }
 
 /** The one app definition, used by `cdk` (infra/app.ts), the infra tests and the local deploy. */
@@ -19,6 +25,7 @@ export function createStrataApp(options: StrataAppOptions = {}) {
   const app = new App({
     ...(options.outdir && { outdir: options.outdir }),
     ...(options.bundle === false && { postCliContext: { 'aws:cdk:bundling-stacks': [] } }),
+    ...(options.validation === false && { builtinCloudFormationValidation: false, treeMetadata: false }),
   });
   const stack = new StrataStack(app, STACK_ID, {
     description: 'strata: serverless ML data management',

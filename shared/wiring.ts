@@ -39,6 +39,7 @@ import { S3ObjectStore } from './adapters/s3-object-store.js';
 import { EnvSecrets, SecretsManagerSecrets } from './adapters/secrets.js';
 import { SfnOrchestrator } from './adapters/sfn-orchestrator.js';
 import type { RunLineage } from './app/run-lineage.js';
+import type { RunDeps } from './app/runs.js';
 import type { Config, ConfigKey } from './config.js';
 import { type DatabaseConnectorConfig, parseS3Secret } from './domain/connectors.js';
 import { type DatabaseConnection, parseDatabaseSecret, useTls } from './domain/database-secret.js';
@@ -336,4 +337,12 @@ function databaseSource(
         source,
       );
   }
+}
+
+/**
+ * What a state-machine Lambda records its attempts with (shared/lambda/run-recording.ts): the run store,
+ * and the run's OpenLineage events (START, COMPLETE, FAIL) to lineage/ and OPENLINEAGE_URL if set.
+ */
+export function runRecording(config: Config<'METADATA_TABLE' | 'DATA_BUCKET' | 'OPENLINEAGE_URL'>): RunDeps {
+  return { runs: runStore(config), clock, logger, lineage: runLineage(config) };
 }

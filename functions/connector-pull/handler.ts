@@ -1,17 +1,12 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { runConnector } from '../../shared/app/connectors.js';
 import { loadConfig } from '../../shared/config.js';
+import { asyncHandler } from '../../shared/lambda/async.js';
 import { connectorRunEventSchema } from '../../shared/schemas/connectors.js';
-import { parseWith } from '../../shared/schemas/parse.js';
 import {
   clock,
   connectorStore,
   dropBox,
   logger,
-  metrics,
   metricsRecorder,
   secretStore,
   sourceFactory,
@@ -24,7 +19,7 @@ const config = loadConfig([
   'SECRETS_PREFIX',
   'CONNECTOR_NETWORK_POLICY',
 ]);
-const base = {
+const deps = {
   connectors: connectorStore(config),
   drop: dropBox(config),
   deploymentBuckets: config.DEPLOYMENT_BUCKETS,
@@ -36,11 +31,6 @@ const base = {
 };
 
 /** One connector run (started asynchronously by the scheduler or the API): pull → fresh/ → watermark. */
-export const handler = middy(async (event: unknown, context: Context) =>
-  runConnector(
-    { ...base, remainingMs: () => context.getRemainingTimeInMillis() },
-    parseWith(connectorRunEventSchema, event),
-  ),
-)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = asyncHandler('connector-pull', connectorRunEventSchema, (event, context) =>
+  runConnector({ ...deps, remainingMs: () => context.getRemainingTimeInMillis() }, event),
+);

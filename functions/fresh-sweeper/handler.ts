@@ -1,7 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import { z } from 'zod';
 import { sweepFresh } from '../../shared/app/sweep-fresh.js';
 import { loadConfig } from '../../shared/config.js';
+import { scheduledHandler } from '../../shared/lambda/scheduled.js';
 import {
   clock,
   logger,
@@ -26,6 +26,6 @@ const deps = {
 
 /**
  * Every few minutes (EventBridge): start the pipeline of any settled fresh/ object that has no file record,
- * and restart the file of an execution that died before the pipeline finished it.
+ * and restart the file of an execution that died before the pipeline finished it. It takes no input.
  */
-export const handler = middy(async () => sweepFresh(deps)).use(injectLambdaContext(logger));
+export const handler = scheduledHandler('fresh-sweeper', z.unknown(), () => sweepFresh(deps));

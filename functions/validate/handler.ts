@@ -1,6 +1,27 @@
 import { validateStage } from '../../shared/app/pipeline-stages.js';
+import { loadConfig } from '../../shared/config.js';
+import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterParseSchema } from '../../shared/schemas/ingestion.js';
-import { stageHandler } from '../../shared/stage-handler.js';
+import {
+  clock,
+  logger,
+  metadataStore,
+  metricsRecorder,
+  objectStore,
+  runRecording,
+} from '../../shared/wiring.js';
+
+const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'OPENLINEAGE_URL']);
+const deps = {
+  store: objectStore(config),
+  datasets: metadataStore(config),
+  clock,
+  logger,
+  metrics: metricsRecorder,
+};
 
 /** Pipeline stage 3: the dataset's validation suite over the staged data; report in reports/. */
-export const handler = stageHandler(afterParseSchema, validateStage);
+export const handler = stageHandler('validate', afterParseSchema, validateStage, {
+  deps,
+  runs: runRecording(config),
+});

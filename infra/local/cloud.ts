@@ -269,7 +269,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
 /** The same app `cdk synth` builds, without bundling: the host runs handlers from source. */
 export function synthesizeTemplate(outdir: string): CfnTemplate {
-  const { app } = createStrataApp({ bundle: false, outdir });
+  const { app } = createStrataApp({ bundle: false, validation: false, outdir });
   return app.synth().getStackByName(STACK_ID).template as CfnTemplate;
 }
 

@@ -1,9 +1,10 @@
 /**
- * Every HTTP API route, once: the key API Gateway routes on, the function that serves it, who may call
- * it, the zod schemas its handler validates, its success status and answers. Handlers take their entry
- * from here (`route(logger, ROUTES['GET /datasets/{name}'], run)`) and shared/http/openapi.ts builds the
- * OpenAPI document from the same entries, so the document cannot drift from what handlers validate.
- * test/infra/openapi.test.ts holds this table and infra/stack.ts to the same route keys and functions.
+ * Every HTTP API route, once: the key API Gateway routes on, its area (first tag: the function
+ * `functions/api-<area>/` serves it), who may call it, the zod schemas its handler validates, its success
+ * status and answers. Area handlers map each key to a use case (`apiHandler('datasets', {...})` in
+ * shared/lambda/http.ts) and shared/http/openapi.ts builds the OpenAPI document from the same entries, so
+ * the document cannot drift from what handlers validate. test/infra/openapi.test.ts holds this table and
+ * infra/stack.ts to the same route keys and functions.
  */
 import type { z } from 'zod';
 import { validationSuiteSchema } from '../domain/validation/suite.js';
@@ -34,8 +35,6 @@ export type MediaType = 'application/json' | 'text/html' | 'text/plain';
 
 /** A registry entry as written below; `defineRoutes` fills in the key, method, path and defaults. */
 interface RouteEntry {
-  /** The function folder: functions/<handler>/handler.ts serves the route. */
-  readonly handler: string;
   /** Unique; generated clients name their methods after it. */
   readonly operationId: string;
   readonly summary: string;
@@ -57,6 +56,10 @@ interface RouteEntry {
 
 /** A complete entry, as handlers and the OpenAPI builder see it. */
 export interface RouteSpec extends RouteContract, Omit<RouteEntry, keyof RouteContract> {
+  /** The area the route belongs to (its first tag): one API function serves each area. */
+  readonly area: Tag;
+  /** The function folder: functions/<handler>/handler.ts serves the route (`api-<area>`). */
+  readonly handler: `api-${Tag}`;
   readonly method: HttpMethod;
   /** API Gateway's path, `{name+}` for a greedy parameter. */
   readonly pathTemplate: string;
@@ -80,9 +83,13 @@ function defineRoutes<const T extends Record<RouteKey, RouteEntry>>(
   const defined = Object.entries(entries).map(([key, entry]: [string, RouteEntry]) => {
     const [, method, pathTemplate] = ROUTE_KEY.exec(key) ?? [];
     if (!method || !pathTemplate) throw new Error(`route key "${key}": METHOD /path expected`);
+    const [area] = entry.tags;
+    if (!area) throw new Error(`route "${key}": a tag names its area`);
     const spec: RouteSpec = {
       ...entry,
       key,
+      area,
+      handler: `api-${area}`,
       method: method as HttpMethod,
       pathTemplate,
       auth: entry.auth ?? 'apiKey',
@@ -98,7 +105,6 @@ function defineRoutes<const T extends Record<RouteKey, RouteEntry>>(
 export const ROUTES = defineRoutes({
   // ---- meta ------------------------------------------------------------------------------------
   'GET /health': {
-    handler: 'api-health',
     operationId: 'getHealth',
     summary: 'Liveness of the API',
     description: 'Calls no dependency and returns no data.',
@@ -107,7 +113,6 @@ export const ROUTES = defineRoutes({
     response: responses.healthResponse,
   },
   'GET /openapi.json': {
-    handler: 'api-openapi',
     operationId: 'getOpenApiDocument',
     summary: 'This OpenAPI 3.1 document',
     description:
@@ -119,7 +124,6 @@ export const ROUTES = defineRoutes({
 
   // ---- files -----------------------------------------------------------------------------------
   'POST /files/upload-url': {
-    handler: 'api-create-upload-url',
     operationId: 'createUploadUrl',
     summary: 'Presigned PUT URL for one file',
     description:
@@ -131,7 +135,6 @@ export const ROUTES = defineRoutes({
     errors: [422],
   },
   'POST /files/upload-urls': {
-    handler: 'api-create-upload-urls',
     operationId: 'createUploadUrls',
     summary: 'Presigned PUT URLs for up to 100 files',
     description:
@@ -143,7 +146,6 @@ export const ROUTES = defineRoutes({
     errors: [422],
   },
   'GET /files': {
-    handler: 'api-list-files',
     operationId: 'listFiles',
     summary: 'Files, newest first, paginated',
     tags: ['files'],
@@ -151,7 +153,6 @@ export const ROUTES = defineRoutes({
     response: responses.filesPageResponse,
   },
   'GET /files/{id}': {
-    handler: 'api-get-file',
     operationId: 'getFile',
     summary: 'One file',
     description:
@@ -163,7 +164,6 @@ export const ROUTES = defineRoutes({
 
   // ---- datasets --------------------------------------------------------------------------------
   'GET /datasets': {
-    handler: 'api-list-datasets',
     operationId: 'listDatasets',
     summary: "The tenant's datasets with file counters",
     tags: ['datasets'],
@@ -171,7 +171,6 @@ export const ROUTES = defineRoutes({
     response: responses.datasetsPageResponse,
   },
   'GET /datasets/{name}': {
-    handler: 'api-get-dataset',
     operationId: 'getDataset',
     summary: 'One dataset',
     description: 'Counters, config, validation suite (and whether it was inferred), current version.',
@@ -180,7 +179,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'PUT /datasets/{name}/config': {
-    handler: 'api-put-dataset-config',
     operationId: 'putDatasetConfig',
     summary: "Set the dataset's ingestion config",
     description: 'Column mapping, type overrides, dedup keys, maximum error rate.',
@@ -189,7 +187,6 @@ export const ROUTES = defineRoutes({
     body: schemas.datasetConfigBody,
   },
   'POST /datasets/{name}/validation-suite': {
-    handler: 'api-put-validation-suite',
     operationId: 'putValidationSuite',
     summary: 'Set the checks every new file must pass',
     description:
@@ -199,7 +196,6 @@ export const ROUTES = defineRoutes({
     body: validationSuiteSchema,
   },
   'GET /datasets/{name}/drift-settings': {
-    handler: 'api-get-drift-settings',
     operationId: 'getDriftSettings',
     summary: 'Drift and quality gates, reference, column roles and effective thresholds',
     tags: ['datasets'],
@@ -207,7 +203,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'PUT /datasets/{name}/drift-settings': {
-    handler: 'api-put-drift-settings',
     operationId: 'putDriftSettings',
     summary: "Replace the dataset's drift settings",
     description: 'An omitted field is unset: a gate off, the current version as reference.',
@@ -216,7 +211,6 @@ export const ROUTES = defineRoutes({
     body: schemas.driftSettingsBody,
   },
   'GET /datasets/{name}/rows': {
-    handler: 'api-query-rows',
     operationId: 'queryRows',
     summary: 'Rows of a version by timestamp',
     description:
@@ -227,7 +221,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'POST /datasets/{name}/predictions': {
-    handler: 'api-write-predictions',
     operationId: 'writePredictions',
     summary: 'Write model predictions back as a new file',
     description:
@@ -241,7 +234,6 @@ export const ROUTES = defineRoutes({
 
   // ---- versions --------------------------------------------------------------------------------
   'GET /datasets/{name}/versions': {
-    handler: 'api-list-versions',
     operationId: 'listVersions',
     summary: 'Versions, newest first, paginated',
     description: 'With `tag`, only the versions carrying it.',
@@ -251,7 +243,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'GET /datasets/{name}/versions/latest': {
-    handler: 'api-get-latest-version',
     operationId: 'getLatestVersion',
     summary: 'The current version, with its profile and validation report',
     description: 'The literal `latest` wins over `{v}`; 404 before the first version.',
@@ -260,7 +251,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}': {
-    handler: 'api-get-version',
     operationId: 'getVersion',
     summary: 'A version with its profile and validation report',
     tags: ['versions'],
@@ -268,7 +258,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'PATCH /datasets/{name}/versions/{v}': {
-    handler: 'api-update-version',
     operationId: 'updateVersion',
     summary: "Edit a version's tags and description",
     description:
@@ -279,7 +268,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/diff/{other}': {
-    handler: 'api-diff-versions',
     operationId: 'diffVersions',
     summary: 'What changed from version v to other',
     description:
@@ -289,7 +277,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/data': {
-    handler: 'api-version-data',
     operationId: 'getVersionData',
     summary: "Presigned download of the version's snapshot",
     description: 'Parquet, or CSV made from the snapshot once and then kept.',
@@ -300,7 +287,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/drift': {
-    handler: 'api-version-report',
     operationId: 'getDriftReport',
     summary: "The version's drift report against its reference",
     tags: ['versions'],
@@ -308,7 +294,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/drift.html': {
-    handler: 'api-version-report',
     operationId: 'getDriftReportHtml',
     summary: "The version's drift report as a self-contained HTML page",
     description: 'Rendered from the stored JSON report, with the version number in its header.',
@@ -318,7 +303,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/quality': {
-    handler: 'api-version-report',
     operationId: 'getQualityReport',
     summary: "The version's data-quality report",
     tags: ['versions'],
@@ -326,7 +310,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/quality.html': {
-    handler: 'api-version-report',
     operationId: 'getQualityReportHtml',
     summary: "The version's data-quality report as a self-contained HTML page",
     description: 'Rendered from the stored JSON report, with the version number in its header.',
@@ -336,7 +319,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'POST /datasets/{name}/versions/{v}/promote': {
-    handler: 'api-promote-version',
     operationId: 'promoteVersion',
     summary: 'Make a (held) version current',
     description: 'Reason, time and the previous current version are recorded on the version.',
@@ -348,7 +330,6 @@ export const ROUTES = defineRoutes({
 
   // ---- runs ------------------------------------------------------------------------------------
   'GET /runs/{id}': {
-    handler: 'api-get-run',
     operationId: 'getRun',
     summary: 'A pipeline run with its stages',
     description:
@@ -358,7 +339,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'POST /runs/{id}/retry': {
-    handler: 'api-retry-run',
     operationId: 'retryRun',
     summary: "Run a FAILED run's object through the pipeline again",
     description:
@@ -370,7 +350,6 @@ export const ROUTES = defineRoutes({
     errors: [404, 409],
   },
   'GET /datasets/{name}/runs': {
-    handler: 'api-list-runs',
     operationId: 'listRuns',
     summary: "The dataset's runs, newest first, paginated",
     tags: ['runs'],
@@ -379,7 +358,6 @@ export const ROUTES = defineRoutes({
     response: responses.runsPageResponse,
   },
   'GET /datasets/{name}/runs/latest-successful': {
-    handler: 'api-list-runs',
     operationId: 'getLatestSuccessfulRun',
     summary: 'The newest SUCCEEDED run with its stages',
     tags: ['runs'],
@@ -389,7 +367,6 @@ export const ROUTES = defineRoutes({
 
   // ---- training sets ---------------------------------------------------------------------------
   'POST /training-sets': {
-    handler: 'api-create-training-set',
     operationId: 'createTrainingSet',
     summary: 'Select files into an immutable training set',
     description:
@@ -400,7 +377,6 @@ export const ROUTES = defineRoutes({
     errors: [422],
   },
   'GET /training-sets/{id}': {
-    handler: 'api-get-training-set',
     operationId: 'getTrainingSet',
     summary: 'The record, its manifest and fresh presigned links',
     tags: ['training-sets'],
@@ -408,7 +384,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'POST /training-sets/{id}/consume': {
-    handler: 'api-consume-training-set',
     operationId: 'consumeTrainingSet',
     summary: "Count a training job's use of every file of the set",
     description:
@@ -421,14 +396,12 @@ export const ROUTES = defineRoutes({
 
   // ---- lifecycle -------------------------------------------------------------------------------
   'GET /statistics': {
-    handler: 'api-get-statistics',
     operationId: 'getStatistics',
     summary: 'Files, bytes and usage by status, data type and dataset',
     tags: ['lifecycle'],
     response: responses.statisticsResponse,
   },
   'GET /retention-policy': {
-    handler: 'api-get-retention-policy',
     operationId: 'getRetentionPolicy',
     summary: "The tenant's retention policy",
     tags: ['lifecycle'],
@@ -436,7 +409,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'PUT /retention-policy': {
-    handler: 'api-put-retention-policy',
     operationId: 'putRetentionPolicy',
     summary: "Set the tenant's retention policy, applied daily by the scheduler",
     tags: ['lifecycle'],
@@ -444,7 +416,6 @@ export const ROUTES = defineRoutes({
     response: responses.retentionPolicyResponse,
   },
   'POST /cleanup': {
-    handler: 'api-cleanup',
     operationId: 'cleanup',
     summary: 'Deprecate old used files; delete deprecated ones past their grace period',
     description:
@@ -455,7 +426,6 @@ export const ROUTES = defineRoutes({
 
   // ---- features --------------------------------------------------------------------------------
   'POST /features/{name}/versions': {
-    handler: 'api-register-feature',
     operationId: 'registerFeatureVersion',
     summary: 'Register a feature version',
     description: 'From a dataset version or inline columns: offline Parquet per split and online values.',
@@ -466,7 +436,6 @@ export const ROUTES = defineRoutes({
     errors: [404, 409],
   },
   'GET /features/{name}': {
-    handler: 'api-get-features',
     operationId: 'getFeatures',
     summary: 'A page of feature rows, or presigned Parquet URLs per split',
     tags: ['features'],
@@ -475,7 +444,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'POST /features/online': {
-    handler: 'api-online-features',
     operationId: 'getOnlineFeatures',
     summary: 'Latest materialized feature values per entity (≤ 100)',
     tags: ['features'],
@@ -483,7 +451,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'POST /features/historical': {
-    handler: 'api-historical-features',
     operationId: 'getHistoricalFeatures',
     summary: 'Point-in-time correct feature values for entity rows (≤ 10 000)',
     tags: ['features'],
@@ -493,7 +460,6 @@ export const ROUTES = defineRoutes({
 
   // ---- lineage and models ----------------------------------------------------------------------
   'GET /lineage/{node+}': {
-    handler: 'api-get-lineage',
     operationId: 'getLineage',
     summary: 'The lineage graph around a node',
     description:
@@ -505,7 +471,6 @@ export const ROUTES = defineRoutes({
     mediaTypes: ['application/json', 'text/plain'],
   },
   'GET /models/{name}/versions/{v}': {
-    handler: 'api-get-model-version',
     operationId: 'getModelVersion',
     summary: 'A model version and what it is linked to',
     tags: ['lineage'],
@@ -513,7 +478,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'POST /models/{name}/versions/{v}/links': {
-    handler: 'api-link-model',
     operationId: 'linkModelVersion',
     summary: 'Record what a model version was trained on',
     description: 'A dataset version, a training set or a feature version; adds a `trained_on` lineage edge.',
@@ -526,7 +490,6 @@ export const ROUTES = defineRoutes({
 
   // ---- connectors ------------------------------------------------------------------------------
   'PUT /datasets/{name}/connector': {
-    handler: 'api-connectors',
     operationId: 'putConnector',
     summary: "Create or replace the dataset's pull connector",
     description:
@@ -540,7 +503,6 @@ export const ROUTES = defineRoutes({
     response: responses.connectorResponse,
   },
   'GET /datasets/{name}/connector': {
-    handler: 'api-connectors',
     operationId: 'getConnector',
     summary: 'The connector with its watermark, next run and last run',
     tags: ['connectors'],
@@ -549,7 +511,6 @@ export const ROUTES = defineRoutes({
     response: responses.connectorResponse,
   },
   'DELETE /datasets/{name}/connector': {
-    handler: 'api-connectors',
     operationId: 'deleteConnector',
     summary: 'Remove the connector (its runs stay listed)',
     description: 'A run in progress stops at its next batch: it can no longer store a watermark.',
@@ -558,7 +519,6 @@ export const ROUTES = defineRoutes({
     errors: [404],
   },
   'POST /datasets/{name}/connector/runs': {
-    handler: 'api-connectors',
     operationId: 'startConnectorRun',
     summary: 'Pull now, whatever the schedule says',
     description: 'Answers the run id at once; poll `GET …/connector/runs/{runId}`. 409 while a run is going.',
@@ -569,7 +529,6 @@ export const ROUTES = defineRoutes({
     response: responses.connectorRunStartedResponse,
   },
   'GET /datasets/{name}/connector/runs': {
-    handler: 'api-connectors',
     operationId: 'listConnectorRuns',
     summary: "The connector's runs, newest first, paginated",
     tags: ['connectors'],
@@ -578,7 +537,6 @@ export const ROUTES = defineRoutes({
     response: responses.connectorRunsPageResponse,
   },
   'GET /datasets/{name}/connector/runs/{runId}': {
-    handler: 'api-connectors',
     operationId: 'getConnectorRun',
     summary: 'One connector run',
     description:

@@ -29,8 +29,8 @@ const plan: LocalPlan = {
     {
       name: FUNCTION,
       arn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${FUNCTION}`,
-      logicalId: 'ApiHealth',
-      entry: 'functions/api-health/handler.ts',
+      logicalId: 'ApiMeta',
+      entry: 'functions/api-meta/handler.ts',
       environment: {},
       timeoutSeconds: 30,
       memorySize: 256,

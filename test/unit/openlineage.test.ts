@@ -23,8 +23,8 @@ import {
 } from '../../shared/domain/openlineage.js';
 import type { TableSchema } from '../../shared/domain/table.js';
 import { ConfigError, ConflictError, ParseError } from '../../shared/errors.js';
+import { recordRuns } from '../../shared/lambda/run-recording.js';
 import type { LineageEventSink, LineageEventTarget, ObjectStore, RunStore } from '../../shared/ports.js';
-import { recordRuns } from '../../shared/run-recorder.js';
 import { runEventProblems } from '../openlineage/validate.js';
 
 const BUCKET = 'strata-data-123';

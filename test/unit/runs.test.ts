@@ -24,7 +24,7 @@ import {
 } from '../../shared/domain/run.js';
 import { ParseError, TransientError } from '../../shared/errors.js';
 import type { RunStart, RunStore } from '../../shared/ports.js';
-import { recordRuns } from '../../shared/run-recorder.js';
+import { recordRuns } from '../../shared/lambda/run-recording.js';
 import { runEventProblems } from '../openlineage/validate.js';
 
 const status = fc.constantFrom(...RUN_STATUSES);

@@ -1,0 +1,37 @@
+import { getDataset, setDatasetConfig, setValidationSuite } from '../../shared/app/datasets.js';
+import { getDriftSettings, putDriftSettings } from '../../shared/app/drift-governance.js';
+import { listDatasets } from '../../shared/app/list-datasets.js';
+import { writePredictions } from '../../shared/app/predictions.js';
+import { queryRows } from '../../shared/app/time-queries.js';
+import { loadConfig } from '../../shared/config.js';
+import { apiHandler } from '../../shared/lambda/http.js';
+import { clock, logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';
+
+const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'VERSIONS_TABLE', 'LINEAGE_TABLE']);
+const datasets = metadataStore(config);
+const deps = {
+  datasets,
+  metadata: datasets,
+  versions: versionStore(config),
+  store: objectStore(config),
+  clock,
+  logger,
+};
+
+/** Datasets, their ingestion settings, validation suite, drift settings, rows and predictions. */
+export const handler = apiHandler('datasets', {
+  'GET /datasets': ({ tenant, query }) => listDatasets(deps, tenant, query),
+  'GET /datasets/{name}': ({ tenant, path }) => getDataset(deps, tenant, path.name),
+  'PUT /datasets/{name}/config': ({ tenant, path, body }) => setDatasetConfig(deps, tenant, path.name, body),
+  'POST /datasets/{name}/validation-suite': ({ tenant, path, body }) =>
+    setValidationSuite(deps, tenant, path.name, body),
+  'GET /datasets/{name}/drift-settings': ({ tenant, path }) => getDriftSettings(deps, tenant, path.name),
+  // Reads versions to refuse a pinned reference that does not exist.
+  'PUT /datasets/{name}/drift-settings': ({ tenant, path, body }) =>
+    putDriftSettings(deps, tenant, path.name, body),
+  // Reads only the snapshot's footer and the row groups that can hold an answer.
+  'GET /datasets/{name}/rows': ({ tenant, path, query }) => queryRows(deps, tenant, path.name, query),
+  // Writes the rows as a new file under fresh/: the pipeline makes the predictions version.
+  'POST /datasets/{name}/predictions': ({ tenant, path, body }) =>
+    writePredictions(deps, tenant, path.name, body),
+});

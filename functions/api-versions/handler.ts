@@ -1,0 +1,52 @@
+import {
+  diffDatasetVersions,
+  getLatestVersion,
+  updateVersionMetadata,
+} from '../../shared/app/dataset-versions.js';
+import { getVersion, listVersions, versionDownloadUrl } from '../../shared/app/datasets.js';
+import { getVersionReport, promoteVersion, type ReportName } from '../../shared/app/drift-governance.js';
+import { loadConfig } from '../../shared/config.js';
+import { htmlResponse, type RouteRequest } from '../../shared/http/route.js';
+import type { ROUTES } from '../../shared/http/routes.js';
+import { apiHandler } from '../../shared/lambda/http.js';
+import { clock, logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';
+
+const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'VERSIONS_TABLE', 'LINEAGE_TABLE']);
+const deps = {
+  datasets: metadataStore(config),
+  versions: versionStore(config),
+  store: objectStore(config),
+  clock,
+  logger,
+};
+
+type ReportRoute = (typeof ROUTES)[`GET /datasets/{name}/versions/{v}/${ReportName}`];
+
+/** The four report routes differ only in the report and its format, the last path segment. */
+async function report({ tenant, path, routeKey }: RouteRequest<ReportRoute>) {
+  const name = routeKey.slice(routeKey.lastIndexOf('/') + 1) as ReportName;
+  const result = await getVersionReport(deps, tenant, path.name, path.v, name);
+  return result.kind === 'html' ? htmlResponse(result.html) : result.document;
+}
+
+/** Dataset versions: records, tags, diffs, downloads, drift and quality reports, promotion. */
+export const handler = apiHandler('versions', {
+  'GET /datasets/{name}/versions': ({ tenant, path, query }) => listVersions(deps, tenant, path.name, query),
+  'GET /datasets/{name}/versions/latest': ({ tenant, path }) => getLatestVersion(deps, tenant, path.name),
+  'GET /datasets/{name}/versions/{v}': ({ tenant, path }) => getVersion(deps, tenant, path.name, path.v),
+  // Tags and description only; writes the version item and its tag-index items in one transaction.
+  'PATCH /datasets/{name}/versions/{v}': ({ tenant, path, body }) =>
+    updateVersionMetadata(deps, tenant, path.name, path.v, body),
+  // Reads the two records and their profiles (reports/), never the snapshots.
+  'GET /datasets/{name}/versions/{v}/diff/{other}': ({ tenant, path }) =>
+    diffDatasetVersions(deps, tenant, path.name, path.v, path.other),
+  // The CSV form of a version is made on first request and kept beside its Parquet.
+  'GET /datasets/{name}/versions/{v}/data': ({ tenant, path, query }) =>
+    versionDownloadUrl(deps, tenant, path.name, path.v, query.format),
+  'GET /datasets/{name}/versions/{v}/drift': report,
+  'GET /datasets/{name}/versions/{v}/drift.html': report,
+  'GET /datasets/{name}/versions/{v}/quality': report,
+  'GET /datasets/{name}/versions/{v}/quality.html': report,
+  'POST /datasets/{name}/versions/{v}/promote': ({ tenant, path, body }) =>
+    promoteVersion(deps, tenant, path.name, path.v, body.reason),
+});
