@@ -72,7 +72,10 @@ describe('the route registry and the stack', () => {
     for (const spec of ROUTE_LIST) {
       const file = join(REPO_ROOT, 'functions', spec.handler, 'handler.ts');
       expect(existsSync(file), `${spec.key}: ${file}`).toBe(true);
-      expect(readFileSync(file, 'utf8'), spec.key).toContain("from '../../shared/http/routes.js'");
+      // apiHandler (shared/lambda/http.ts) takes each key's schemas from the registry entry of that area.
+      const source = readFileSync(file, 'utf8');
+      expect(source, spec.key).toContain(`apiHandler('${spec.area}'`);
+      expect(source, spec.key).toContain(`'${spec.key}'`);
     }
   });
 });

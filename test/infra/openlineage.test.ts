@@ -7,25 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { ENTRY_METADATA_KEY } from '../../infra/constructs/strata-function.js';
 import { StrataStack } from '../../infra/stack.js';
 import { createStrataApp } from '../../infra/strata-app.js';
+import { actionsOf, entriesGranted } from './policies.js';
 
-// The stages where runs start and end, the run route that ends a run its execution left RUNNING, and the
-// sweeper that ends (FAIL) a run whose execution died before restarting its file.
-const EMITTERS = ['api-get-run', 'fresh-sweeper', 'quarantine', 'register', 'version'].map(
+// The stages where runs start and end, ApiRuns (its GET /runs/{id} ends a run its execution left RUNNING),
+// and the sweeper that ends (FAIL) a run whose execution died before restarting its file.
+const EMITTERS = ['api-runs', 'fresh-sweeper', 'quarantine', 'register', 'version'].map(
   (name) => `functions/${name}/handler.ts`,
 );
 
 interface FunctionResource {
   Properties: {
-    Role: { 'Fn::GetAtt': [string, string] };
     Environment?: { Variables?: Record<string, string> };
   };
   Metadata?: Record<string, string>;
-}
-interface PolicyResource {
-  Properties: {
-    PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> };
-    Roles: Array<{ Ref: string }>;
-  };
 }
 
 function functionsOf(template: Template): FunctionResource[] {
@@ -37,27 +31,15 @@ describe('OpenLineage emission in the stack', () => {
     // Prepare
     const { stack } = createStrataApp({ bundle: false, outdir: mkdtempSync(join(tmpdir(), 'strata-cdk-')) });
     const template = Template.fromStack(stack);
-    const entryByRole = new Map(
-      functionsOf(template).map((fn) => [
-        fn.Properties.Role['Fn::GetAtt'][0],
-        fn.Metadata?.[ENTRY_METADATA_KEY],
-      ]),
-    );
 
     // Act
-    const writers = (Object.values(template.findResources('AWS::IAM::Policy')) as PolicyResource[])
-      .filter((policy) =>
-        policy.Properties.PolicyDocument.Statement.some(
-          (s) =>
-            [s.Action].flat().includes('s3:PutObject') && JSON.stringify(s.Resource).includes('/lineage/*'),
-        ),
-      )
-      .flatMap((policy) =>
-        (policy.Properties.Roles as Array<{ Ref: string }>).map((r) => entryByRole.get(r.Ref)),
-      );
+    const writers = entriesGranted(
+      template,
+      (s) => actionsOf(s).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('/lineage/*'),
+    );
 
     // Assess
-    expect(writers.sort()).toEqual(EMITTERS);
+    expect(writers).toEqual(EMITTERS);
     for (const fn of functionsOf(template)) {
       expect(fn.Properties.Environment?.Variables?.OPENLINEAGE_URL).toBeUndefined();
     }
