@@ -66,7 +66,15 @@ const fields = {
   STRATA_SECRETS_FILE: z.string().min(1).optional(),
   /** Local cloud only: `any` lets connectors reach 127.0.0.1, where test sources listen. */
   STRATA_CONNECTOR_NETWORK: z.literal('any').optional(),
+  /**
+   * Local cloud only: connector secrets as `STRATA_SECRET_<NAME>` variables (collected from the
+   * environment, not one variable), read before STRATA_SECRETS_FILE.
+   */
+  STRATA_LOCAL_SECRETS: z.record(z.string().regex(/^STRATA_SECRET_[A-Z0-9_]+$/), z.string()).optional(),
 } as const;
+
+/** The variables that make up STRATA_LOCAL_SECRETS. */
+const LOCAL_SECRET_PREFIX = 'STRATA_SECRET_';
 
 type Fields = typeof fields;
 export type ConfigKey = Exclude<keyof Fields, 'AWS_REGION' | `STRATA_${string}`>;
@@ -80,6 +88,7 @@ type Always = Pick<
   | 'STRATA_LAMBDA_HOST_TOKEN'
   | 'STRATA_SECRETS_FILE'
   | 'STRATA_CONNECTOR_NETWORK'
+  | 'STRATA_LOCAL_SECRETS'
 >;
 
 export type Config<K extends ConfigKey = never> = z.infer<z.ZodObject<Always & Pick<Fields, K>>>;
@@ -97,10 +106,13 @@ export function loadConfig<K extends ConfigKey>(
     STRATA_LAMBDA_HOST_TOKEN: fields.STRATA_LAMBDA_HOST_TOKEN,
     STRATA_SECRETS_FILE: fields.STRATA_SECRETS_FILE,
     STRATA_CONNECTOR_NETWORK: fields.STRATA_CONNECTOR_NETWORK,
+    STRATA_LOCAL_SECRETS: fields.STRATA_LOCAL_SECRETS,
   };
   for (const key of required) shape[key] = fields[key];
-  const picked: Record<string, string | undefined> = {};
+  const picked: Record<string, unknown> = {};
   for (const key of Object.keys(shape)) picked[key] = env[key] === '' ? undefined : env[key];
+  const secrets = Object.entries(env).filter(([key, value]) => key.startsWith(LOCAL_SECRET_PREFIX) && value);
+  if (secrets.length > 0) picked.STRATA_LOCAL_SECRETS = Object.fromEntries(secrets);
   // strict(): only the variables named above are read, so a typo in the list fails here, not in AWS.
   const result = z.object(shape).strict().safeParse(picked);
   if (!result.success) {

@@ -236,7 +236,7 @@ function lambdaClient(config: Config): LambdaClient {
 /** Secrets Manager in AWS; the local cloud sets STRATA_SECRETS_FILE and passes STRATA_SECRET_* variables. */
 export function secretStore(config: Config<'SECRETS_PREFIX'>): SecretStore {
   if (config.STRATA_SECRETS_FILE !== undefined)
-    return new EnvSecrets(process.env, config.STRATA_SECRETS_FILE);
+    return new EnvSecrets(config.STRATA_LOCAL_SECRETS ?? {}, config.STRATA_SECRETS_FILE);
   return new SecretsManagerSecrets(
     new SecretsManagerClient({ region: config.AWS_REGION }),
     config.SECRETS_PREFIX,
@@ -345,4 +345,54 @@ function databaseSource(
  */
 export function runRecording(config: Config<'METADATA_TABLE' | 'DATA_BUCKET' | 'OPENLINEAGE_URL'>): RunDeps {
   return { runs: runStore(config), clock, logger, lineage: runLineage(config) };
+}
+
+/**
+ * A client's target outside a Lambda's own environment: an endpoint with fixed credentials (the local
+ * cloud's servers), or the default credential chain and a region (the CLI against a deployed stack).
+ */
+export interface ClientTarget {
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+}
+
+function clientOptions(target: ClientTarget) {
+  return {
+    ...(target.region && { region: target.region }),
+    ...(target.endpoint && { endpoint: target.endpoint }),
+    ...(target.credentials && { credentials: target.credentials }),
+  };
+}
+
+/**
+ * The API keys of a metadata table named by the caller: `strata keys create` (the operator's credentials)
+ * and the local cloud's demo key. No HTTP route writes keys, so these are the only writers. `destroy`
+ * closes the client.
+ */
+export function apiKeyStore(target: ClientTarget & { table: string }) {
+  const client = new DynamoDBClient(clientOptions(target));
+  const store = new DynamoMetadataStore(
+    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    target.table,
+  );
+  return { store, destroy: () => client.destroy() };
+}
+
+/**
+ * The local cloud's control plane: its deploy creates buckets (MinIO), tables (DynamoDB Local), and
+ * functions and the state machine (LocalStack) through these, with the local servers' dummy credentials.
+ */
+export function localControlPlane(
+  target: Required<Pick<ClientTarget, 'region' | 'credentials'>> & {
+    endpoints: { s3: string; dynamodb: string; stepfunctions: string };
+  },
+) {
+  const common = { region: target.region, credentials: target.credentials };
+  return {
+    s3: new S3Client({ ...common, endpoint: target.endpoints.s3, forcePathStyle: true }),
+    dynamodb: new DynamoDBClient({ ...common, endpoint: target.endpoints.dynamodb }),
+    lambda: new LambdaClient({ ...common, endpoint: target.endpoints.stepfunctions }),
+    sfn: new SFNClient({ ...common, endpoint: target.endpoints.stepfunctions }),
+  };
 }

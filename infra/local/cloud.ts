@@ -6,14 +6,8 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoMetadataStore } from '../../shared/adapters/dynamo/metadata-store.js';
 import { createApiKey, hashApiKey } from '../../shared/app/api-keys.js';
-import { systemClock } from '../../shared/ports.js';
+import { apiKeyStore, clock, localControlPlane } from '../../shared/wiring.js';
 import { createStrataApp, STACK_ID } from '../strata-app.js';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY } from './credentials.js';
 import { deployPlan } from './deploy.js';
@@ -222,7 +216,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const metadataTable = required(plan.outputs, 'MetadataTableName');
     const demoTenant = 'demo';
     const demoApiKey = await demoKey(
-      clients.dynamodb,
+      endpoints.dynamodb,
       metadataTable,
       demoTenant,
       join(options.dataDir, 'demo-api-key'),
@@ -273,34 +267,31 @@ export function synthesizeTemplate(outdir: string): CfnTemplate {
   return app.synth().getStackByName(STACK_ID).template as CfnTemplate;
 }
 
+const LOCAL_CREDENTIALS = { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY };
+
 export function awsClients(endpoints: LocalCloudInfo['endpoints']) {
-  const common = {
-    region: LOCAL_REGION,
-    credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY },
-  };
-  return {
-    s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true }),
-    dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
-    lambda: new LambdaClient({ ...common, endpoint: endpoints.stepfunctions }),
-    sfn: new SFNClient({ ...common, endpoint: endpoints.stepfunctions }),
-  };
+  return localControlPlane({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoints });
 }
 
 /** npm start keeps its data; the demo key is kept beside it so the printed key stays valid. */
-async function demoKey(
-  dynamodb: DynamoDBClient,
-  table: string,
-  tenant: string,
-  file: string,
-): Promise<string> {
-  const store = new DynamoMetadataStore(DynamoDBDocumentClient.from(dynamodb), table);
-  if (existsSync(file)) {
-    const saved = readFileSync(file, 'utf8').trim();
-    if (await store.getApiKey(hashApiKey(saved))) return saved;
+async function demoKey(endpoint: string, table: string, tenant: string, file: string): Promise<string> {
+  const { store, destroy } = apiKeyStore({
+    region: LOCAL_REGION,
+    endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    table,
+  });
+  try {
+    if (existsSync(file)) {
+      const saved = readFileSync(file, 'utf8').trim();
+      if (await store.getApiKey(hashApiKey(saved))) return saved;
+    }
+    const key = await createApiKey({ apiKeys: store, clock }, tenant, 'local demo key');
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    return key;
+  } finally {
+    destroy();
   }
-  const key = await createApiKey({ apiKeys: store, clock: systemClock }, tenant, 'local demo key');
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
 }
 
 function externalFromEnv(): NonNullable<LocalCloudOptions['external']> {

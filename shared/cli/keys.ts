@@ -4,12 +4,9 @@
  * credentials: the deployed stack's table (`--table` or STRATA_METADATA_TABLE, default credential chain
  * and region), or, with neither, the running local cloud's table from its cloud.json.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoMetadataStore } from '../adapters/dynamo/metadata-store.js';
 import { createApiKey } from '../app/api-keys.js';
 import { InvalidInputError } from '../errors.js';
-import { systemClock } from '../ports.js';
+import { apiKeyStore, clock } from '../wiring.js';
 import { readCloudFile } from './config.js';
 import { CliError, EXIT } from './exit-codes.js';
 
@@ -51,14 +48,9 @@ export function resolveKeyTarget(
 }
 
 export async function createKey(target: KeyTarget, tenant: string, name: string): Promise<string> {
-  const client = new DynamoDBClient({
-    ...(target.region && { region: target.region }),
-    ...(target.endpoint && { endpoint: target.endpoint }),
-    ...(target.credentials && { credentials: target.credentials }),
-  });
+  const { store, destroy } = apiKeyStore(target);
   try {
-    const store = new DynamoMetadataStore(DynamoDBDocumentClient.from(client), target.table);
-    return await createApiKey({ apiKeys: store, clock: systemClock }, tenant, name);
+    return await createApiKey({ apiKeys: store, clock }, tenant, name);
   } catch (error) {
     if (error instanceof InvalidInputError) throw new CliError(error.message, EXIT.USAGE);
     const code = (error as { name?: string }).name ?? 'Error';
@@ -67,6 +59,6 @@ export async function createKey(target: KeyTarget, tenant: string, name: string)
     const usage = code === 'ResourceNotFoundException' || code === 'CredentialsProviderError';
     throw new CliError(`DynamoDB ${code}: ${message}`, usage ? EXIT.USAGE : EXIT.SERVER);
   } finally {
-    client.destroy();
+    destroy();
   }
 }

@@ -20,6 +20,22 @@ describe('config', () => {
     expect(act).toThrow(/AWS_REGION.*METADATA_TABLE.*STATE_MACHINE_ARN/);
   });
 
+  it('collects the local STRATA_SECRET_* variables into one validated record', () => {
+    // Act
+    const config = loadConfig([], {
+      AWS_REGION: 'r',
+      STRATA_SECRET_WAREHOUSE: '{"user":"u"}',
+      STRATA_SECRET_EMPTY: '',
+      STRATA_SECRETS_FILE: '/tmp/secrets.env',
+    });
+
+    // Assess
+    expect(config.STRATA_LOCAL_SECRETS).toEqual({ STRATA_SECRET_WAREHOUSE: '{"user":"u"}' });
+    expect(config.STRATA_SECRETS_FILE).toBe('/tmp/secrets.env');
+    expect(loadConfig([], { AWS_REGION: 'r' }).STRATA_LOCAL_SECRETS).toBeUndefined();
+    expect(() => loadConfig([], { AWS_REGION: 'r', STRATA_SECRET_lower: 'x' })).toThrow(ConfigError);
+  });
+
   it('treats an empty endpoint override as absent and rejects a malformed one', () => {
     expect(loadConfig([], { AWS_REGION: 'r', STRATA_S3_ENDPOINT: '' }).STRATA_S3_ENDPOINT).toBeUndefined();
     expect(() => loadConfig([], { AWS_REGION: 'r', STRATA_S3_ENDPOINT: 'localhost' })).toThrow(ConfigError);
