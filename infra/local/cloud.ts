@@ -48,6 +48,11 @@ export interface LocalCloudOptions {
   ephemeral?: boolean;
   /** The lambda host's waits before retrying a failed asynchronous invocation (default: Lambda's 1 and 2 min). */
   asyncRetryDelaysMs?: readonly number[];
+  /**
+   * Check each function's AWS calls against its role's policy from the template (default: on, unless the
+   * environment says STRATA_LOCAL_IAM=off, for debugging only).
+   */
+  enforceIam?: boolean;
   log?: (message: string) => void;
 }
 
@@ -107,7 +112,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const running = new Map<LocalServer, ManagedProcess>();
   let host: LambdaHost | undefined;
 
+  const enforceIam = options.enforceIam ?? process.env.STRATA_LOCAL_IAM !== 'off';
   const stop = async () => {
+    const denials = host?.iamDenials ?? [];
+    if (denials.length > 0) {
+      log(
+        `${denials.length} AWS call(s) refused by function IAM policies (${join(logDir, 'functions', 'iam-denials.log')}):\n` +
+          denials.map((d) => `  ${d.functionName}: ${d.action} on ${d.resource}`).join('\n'),
+      );
+    }
     await host?.close();
     await Promise.allSettled([...running.values()].map((p) => p.stop()));
     running.clear();
@@ -131,7 +144,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
       ...(options.asyncRetryDelaysMs && { asyncRetryDelaysMs: options.asyncRetryDelaysMs }),
+      enforceIam,
     });
+    if (!enforceIam) log('IAM enforcement is OFF (STRATA_LOCAL_IAM=off): function grants are not checked');
     const hostUrl = await host.listen(ports.host);
     const hostToken = host.token;
     const secretsFile = join(options.dataDir, 'secrets.env');

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InvokeMessage, ResultMessage } from './function-worker.js';
+import type { InitMessage, InvokeMessage, WorkerIam, WorkerMessage } from './function-worker.js';
+import type { IamDenial } from './iam/enforce.js';
+import type { PolicyStatement } from './iam/policy.js';
 import { REPO_ROOT } from './paths.js';
 
 /** A function as the template defines it, resolved for the local cloud. */
@@ -16,6 +18,13 @@ export interface LocalFunction {
   environment: Record<string, string>;
   timeoutSeconds: number;
   memorySize: number;
+  /** The execution role's ARN (`Properties.Role`, resolved). */
+  role?: string;
+  /**
+   * Every statement of the execution role, resolved to local names and ARNs. Absent only on functions a
+   * test builds by hand; a host that enforces IAM then lets that function do nothing.
+   */
+  policy?: PolicyStatement[];
 }
 
 export type InvokeResult =
@@ -30,6 +39,13 @@ interface Worker {
 }
 
 const WORKER_FILE = fileURLToPath(new URL('./function-worker.ts', import.meta.url));
+
+export interface PoolIam {
+  /** What the worker enforces; absent: the function's AWS calls are not checked. */
+  enforce?: WorkerIam;
+  /** Told of every call the policy refused. */
+  onDenied?: (denial: IamDenial) => void;
+}
 
 /**
  * Execution environments for one function: warm workers reused across invocations, a new one forked
@@ -47,6 +63,7 @@ export class FunctionPool {
     private readonly baseEnv: Record<string, string>,
     logDir: string,
     private readonly maxConcurrency = 4,
+    private readonly iam: PoolIam = {},
   ) {
     mkdirSync(logDir, { recursive: true });
     this.log = createWriteStream(join(logDir, `${fn.name}.log`), { flags: 'a' });
@@ -103,8 +120,13 @@ export class FunctionPool {
     child.stderr?.pipe(this.log, { end: false });
     let markReady: () => void = () => undefined;
     const worker: Worker = { child, busy: false, ready: new Promise((r) => (markReady = r)) };
-    child.on('message', (message: ResultMessage | { type: 'ready' }) => {
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'started') {
+        const init: InitMessage = { type: 'init', ...(this.iam.enforce && { iam: this.iam.enforce }) };
+        return void child.send(init);
+      }
       if (message.type === 'ready') return markReady();
+      if (message.type === 'iam-denied') return this.iam.onDenied?.(message.denial);
       if (worker.pending?.id === message.id) {
         const { resolve } = worker.pending;
         worker.pending = undefined;

@@ -1,11 +1,39 @@
 /**
  * One warm "execution environment" of a local Lambda function: a child process with exactly the
- * environment the template gives the function. It imports the handler once (the cold start) and then
- * serves invocations one at a time over IPC, as Lambda does.
+ * environment the template gives the function. The host's first message says whether to enforce the
+ * function's IAM policy; the check is installed then, before the handler (and the AWS SDK it uses) is
+ * imported. It imports the handler once (the cold start) and then serves invocations one at a time over
+ * IPC, as Lambda does.
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type IamDenial, installIamEnforcement } from './iam/enforce.js';
+import type { PolicyStatement } from './iam/policy.js';
+import type { IamScope } from './iam/requests.js';
+
+/** What the worker needs to enforce the function's role: sent by the host in the init message. */
+export interface WorkerIam {
+  principal: string;
+  policy: PolicyStatement[];
+  scope: IamScope;
+}
+
+/**
+ * The host's answer to the worker's `started` (sent once the worker listens, so nothing is lost); the
+ * worker answers `ready` once it is applied.
+ */
+export interface InitMessage {
+  type: 'init';
+  /** Absent: IAM is not enforced for this function (the host's switch is off). */
+  iam?: WorkerIam;
+}
+
+/** A call the function's policy refused, reported to the host (which keeps a list of them). */
+export interface IamDeniedMessage {
+  type: 'iam-denied';
+  denial: IamDenial;
+}
 
 export interface InvokeMessage {
   type: 'invoke';
@@ -14,6 +42,12 @@ export interface InvokeMessage {
   deadlineMs: number;
   requestId: string;
 }
+
+export type WorkerMessage =
+  | ResultMessage
+  | IamDeniedMessage
+  | { type: 'started' }
+  | { type: 'ready'; id: string };
 
 export type ResultMessage =
   | { type: 'result'; id: string; ok: true; value: unknown }
@@ -65,7 +99,22 @@ function toError(error: unknown) {
   return { errorType: e.name || 'Error', errorMessage: e.message, trace: (e.stack ?? '').split('\n') };
 }
 
-process.on('message', async (message: InvokeMessage) => {
+function init(message: InitMessage): void {
+  if (message.iam) {
+    installIamEnforcement(
+      {
+        functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local',
+        ...message.iam,
+        onDenied: (denial) => process.send?.({ type: 'iam-denied', denial } satisfies IamDeniedMessage),
+      },
+      root,
+    );
+  }
+  process.send?.({ type: 'ready', id: randomUUID() });
+}
+
+process.on('message', async (message: InvokeMessage | InitMessage) => {
+  if (message?.type === 'init') return init(message);
   if (message?.type !== 'invoke') return;
   let reply: ResultMessage;
   try {
@@ -78,4 +127,4 @@ process.on('message', async (message: InvokeMessage) => {
   process.send?.(reply);
 });
 
-process.send({ type: 'ready', id: randomUUID() });
+process.send({ type: 'started' });

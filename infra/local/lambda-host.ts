@@ -8,7 +8,9 @@
  * - serves the HTTP API routes of the template as API Gateway v2 (payload 2.0) events, through the
  *   route's Lambda authorizer;
  * - runs the template's EventBridge schedule rules (`rate(...)` only) against their Lambda targets.
- * Every invocation runs in a worker with the environment the template gives that function.
+ * Every invocation runs in a worker with the environment the template gives that function and, when
+ * `enforceIam` is on, under the function's IAM policy: each AWS call it makes is checked against its
+ * role's statements (infra/local/iam/), and a refused one fails with AccessDenied and is recorded here.
  *
  * Listening on 127.0.0.1 keeps other machines out, not other local processes or a web page in the
  * developer's browser (which can POST to any loopback port, and reach it under its own origin through DNS
@@ -17,10 +19,14 @@
  * per-start token the host hands to MinIO, LocalStack's executor plugin and the functions.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FunctionPool, type InvokeResult } from './function-pool.js';
+import { FunctionPool, type InvokeResult, type LocalFunction, type PoolIam } from './function-pool.js';
+import type { IamDenial } from './iam/enforce.js';
+import type { TableKeys } from './iam/requests.js';
 import type { LocalNotification, LocalPlan, LocalRoute, LocalSchedule } from './plan.js';
 
 export interface LambdaHostOptions {
@@ -32,7 +38,15 @@ export interface LambdaHostOptions {
    * error twice, one minute and then two minutes later (the default here too). Fault tests shorten them.
    */
   asyncRetryDelaysMs?: readonly number[];
+  /**
+   * Check every AWS call a function makes against its role's policy (`LocalFunction.policy`; a function
+   * without one may do nothing). Off unless asked: the local cloud turns it on.
+   */
+  enforceIam?: boolean;
 }
+
+/** A refused call, with when and by which invocation's function. */
+export type RecordedDenial = IamDenial & { at: string };
 
 interface AuthCacheEntry {
   expiresAt: number;
@@ -43,6 +57,8 @@ interface AuthCacheEntry {
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 export const S3_WEBHOOK_PATH = '/_strata/s3-events';
 export const HEALTH_PATH = '/_strata/health';
+/** GET: the calls refused by the functions' IAM policies since the host started (JSON list). */
+export const IAM_DENIALS_PATH = '/_strata/iam-denials';
 /**
  * Carries the host token on calls whose Authorization header is taken: the AWS SDK's Lambda client signs
  * with SigV4 there. MinIO's webhook and LocalStack's executor send `Authorization: Bearer <token>`.
@@ -68,6 +84,7 @@ export class LambdaHost {
   /** Aborted by close(): retries still waiting are dropped, as a stopped Lambda service would drop them. */
   private readonly closing = new AbortController();
   private allowedHosts = new Set<string>();
+  private readonly denials: RecordedDenial[] = [];
   url = '';
   /**
    * New at every start, so a token seen in an old log or cloud file is worth nothing once the cloud
@@ -102,8 +119,12 @@ export class LambdaHost {
    */
   async load(plan: LocalPlan, baseEnv: Record<string, string>): Promise<void> {
     const old = [...this.pools.values()];
+    const tables = tableKeys(plan);
     this.pools = new Map(
-      plan.functions.map((fn) => [fn.name, new FunctionPool(fn, baseEnv, this.options.logDir)]),
+      plan.functions.map((fn) => [
+        fn.name,
+        new FunctionPool(fn, baseEnv, this.options.logDir, undefined, this.iamFor(fn, tables)),
+      ]),
     );
     this.routes = plan.routes;
     this.notifications = plan.notifications;
@@ -112,6 +133,31 @@ export class LambdaHost {
     // Like EventBridge, a rate schedule first fires one period after it is created, not at once.
     for (const schedule of plan.schedules) this.arm(schedule, Date.now() + schedule.everyMs);
     await Promise.all(old.map((pool) => pool.close()));
+  }
+
+  /** Every call a function's policy refused since the host started, oldest first. */
+  get iamDenials(): readonly RecordedDenial[] {
+    return this.denials;
+  }
+
+  private iamFor(fn: LocalFunction, tables: Record<string, TableKeys>): PoolIam {
+    if (!this.options.enforceIam) return {};
+    const { region, account } = this.options;
+    const roleName = fn.role?.split(':role/')[1]?.split('/').at(-1) ?? `${fn.name}-role`;
+    return {
+      enforce: {
+        principal: `arn:aws:sts::${account}:assumed-role/${roleName}/${fn.name}`,
+        policy: fn.policy ?? [],
+        scope: { region, account, tables },
+      },
+      onDenied: (denial) => {
+        const recorded = { ...denial, at: new Date().toISOString() };
+        this.denials.push(recorded);
+        // One file for the whole cloud: a run's denials in one place, whichever function hit them.
+        mkdirSync(this.options.logDir, { recursive: true });
+        appendFileSync(join(this.options.logDir, 'iam-denials.log'), `${JSON.stringify(recorded)}\n`);
+      },
+    };
   }
 
   async invoke(functionName: string, payload: unknown): Promise<InvokeResult> {
@@ -160,6 +206,7 @@ export class LambdaHost {
     if (invoke && req.method === 'POST')
       return this.handleInvoke(decodeURIComponent(invoke[1] ?? ''), req, body, res);
     if (url.pathname === S3_WEBHOOK_PATH && req.method === 'POST') return this.handleS3Webhook(body, res);
+    if (url.pathname === IAM_DENIALS_PATH && req.method === 'GET') return send(res, 200, this.denials);
     if (url.pathname === HEALTH_PATH) {
       return send(res, 200, {
         status: 'ok',
@@ -401,6 +448,21 @@ export class LambdaHost {
     this.inflight.add(promise);
     promise.finally(() => this.inflight.delete(promise)).catch(() => undefined);
   }
+}
+
+/** Each table's partition key and its indexes' (`dynamodb:LeadingKeys`), by physical name. */
+function tableKeys(plan: LocalPlan): Record<string, TableKeys> {
+  const hash = (schema: Array<{ AttributeName: string; KeyType: string }>) =>
+    schema.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '';
+  return Object.fromEntries(
+    plan.tables.map((t) => [
+      t.name,
+      {
+        hashKey: hash(t.keySchema),
+        indexes: Object.fromEntries(t.globalSecondaryIndexes.map((g) => [g.IndexName, hash(g.KeySchema)])),
+      },
+    ]),
+  );
 }
 
 function matchesNotification(

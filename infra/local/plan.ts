@@ -6,6 +6,7 @@
  */
 import { ENTRY_METADATA_KEY } from '../constructs/strata-function.js';
 import type { LocalFunction } from './function-pool.js';
+import { normalizeStatement, type PolicyStatement } from './iam/policy.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -98,7 +99,10 @@ export interface LocalPlan {
   skipped: Array<{ logicalId: string; type: string }>;
 }
 
-/** Types that only matter in AWS (IAM is not enforced by the local servers; logs go to files). */
+/**
+ * Types that only matter in AWS (logs go to files). Roles and policies are not created anywhere, but each
+ * function's role is read into its `policy`, which the lambda host enforces on the function's AWS calls.
+ */
 const NOT_LOCAL = new Set([
   'AWS::IAM::Role',
   'AWS::IAM::Policy',
@@ -161,10 +165,13 @@ export function planLocalDeployment(template: CfnTemplate, options: PlanOptions)
         }
         const variables =
           (props.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables ?? {};
+        const role = functionRole(logicalId, props.Role ?? null, resources, resolve);
         plan.functions.push({
           logicalId,
           name: names.ref(logicalId),
           arn: names.attr(logicalId, 'Arn'),
+          role: role.arn,
+          policy: role.policy,
           entry,
           environment: Object.fromEntries(
             Object.entries(variables).map(([k, v]) => [
@@ -327,6 +334,67 @@ function resolver(resources: Record<string, CfnResource>, names: Names, o: PlanO
     }
   };
   return resolve;
+}
+
+/**
+ * Managed policies AWS defines, by the ARN's path after `:iam::aws:policy/`. Only what strata's roles
+ * attach; any other managed policy grants nothing locally, so a grant that relies on it is denied and
+ * shows up rather than passing unseen.
+ */
+const AWS_MANAGED_POLICIES: Record<string, PolicyStatement[]> = {
+  'service-role/AWSLambdaBasicExecutionRole': [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: ['*'],
+    },
+  ],
+};
+
+/**
+ * The role a function runs as and every statement that role holds, resolved to local names and ARNs: its
+ * inline policies, the `AWS::IAM::Policy` resources attached to it (CDK's own constructs still make
+ * those), and the AWS managed policies it lists that are modelled above.
+ */
+function functionRole(
+  functionId: string,
+  roleProperty: Json,
+  resources: Record<string, CfnResource>,
+  resolve: Resolve,
+): { arn: string; policy: PolicyStatement[] } {
+  const arn = String(resolve(roleProperty, `${functionId}.Role`));
+  const getAtt = (roleProperty as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
+  const roleId = getAtt?.[0];
+  const role = roleId ? resources[roleId] : undefined;
+  // A role from outside the template (an ARN string): its grants are unknown here, so none are assumed.
+  if (!roleId || role?.Type !== 'AWS::IAM::Role') return { arn, policy: [] };
+  const documents: Array<{ where: string; document: Json }> = [];
+  const policies = (role.Properties?.Policies ?? []) as Array<{ PolicyName?: string; PolicyDocument: Json }>;
+  for (const policy of policies) {
+    documents.push({
+      where: `${roleId}.Policies.${policy.PolicyName ?? '?'}`,
+      document: policy.PolicyDocument,
+    });
+  }
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy') continue;
+    const roles = (resource.Properties?.Roles ?? []) as Json[];
+    if (roles.some((r) => (r as { Ref?: string } | null)?.Ref === roleId)) {
+      documents.push({ where: id, document: resource.Properties?.PolicyDocument ?? null });
+    }
+  }
+  const statements = documents.flatMap(({ where, document }) => {
+    const resolved = resolve(document, `${where}.PolicyDocument`) as { Statement?: Json | Json[] } | null;
+    return [resolved?.Statement ?? []]
+      .flat()
+      .map((s, i) => normalizeStatement(s, `${where}.Statement[${i}]`));
+  });
+  const managed = resolve(role.Properties?.ManagedPolicyArns ?? [], `${roleId}.ManagedPolicyArns`) as Json[];
+  for (const policyArn of managed.map(String)) {
+    const path = policyArn.split(':iam::aws:policy/')[1];
+    statements.push(...((path && AWS_MANAGED_POLICIES[path]) || []));
+  }
+  return { arn, policy: statements };
 }
 
 function bucketNotifications(
