@@ -255,3 +255,56 @@ export function isStrataError(error: unknown): error is StrataError {
 
 /** Names the state machine treats as worth retrying. Kept beside the classes so they cannot drift. */
 export const RETRYABLE_ERROR_NAMES = ['TransientError'] as const;
+
+/**
+ * A Delta table's log cannot be read as the protocol says: an entry that is not JSON or a malformed
+ * action, a gap in the versions, a snapshot without protocol or metadata. Not retryable: the same log
+ * reads the same way; someone has to look at the table.
+ */
+export class TableLogCorruptError extends StrataError {
+  override readonly name = 'TableLogCorruptError' as const;
+  readonly statusCode = 500;
+}
+
+/** Why a Delta commit that lost the race cannot be committed on top of the winner. */
+export type TableConflictReason =
+  | 'ProtocolChanged'
+  | 'MetadataChanged'
+  | 'ConcurrentAppend'
+  | 'ConcurrentDeleteRead'
+  | 'ConcurrentDeleteDelete'
+  | 'ConcurrentTransaction';
+
+/**
+ * A Delta commit lost the race to a commit it does not commute with (a concurrent schema or protocol
+ * change, a concurrent removal of files it read or removes). Not retryable as is: the writer has to read
+ * the table again and redo its work.
+ */
+export class TableCommitConflictError extends StrataError {
+  override readonly name = 'TableCommitConflictError' as const;
+  readonly statusCode = 409;
+  constructor(
+    readonly reason: TableConflictReason,
+    /** The version of the winning commit. */
+    readonly winningVersion: number,
+    detail: string,
+  ) {
+    super(`commit conflicts with version ${winningVersion} (${reason}): ${detail}`);
+  }
+}
+
+/**
+ * A Delta table that strata must not write: a protocol above reader 1 / writer 2 (table features it does
+ * not implement), or writer-2 duties it cannot honour (column invariants, an append-only table asked to
+ * remove data). Not retryable.
+ */
+export class UnsupportedTableError extends StrataError {
+  override readonly name = 'UnsupportedTableError' as const;
+  readonly statusCode = 422;
+}
+
+/** A data file whose columns do not match its Delta table's schema (names and Delta types). Not retryable. */
+export class TableSchemaMismatchError extends StrataError {
+  override readonly name = 'TableSchemaMismatchError' as const;
+  readonly statusCode = 422;
+}

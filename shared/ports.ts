@@ -15,5 +15,6 @@ export * from './ports/observability.js';
 export type * from './ports/page.js';
 export type * from './ports/runs.js';
 export type * from './ports/sources.js';
+export type * from './ports/tables.js';
 export type * from './ports/training-sets.js';
 export type * from './ports/versions.js';

@@ -1,0 +1,108 @@
+/**
+ * The actions strata commits: a new table (protocol + metaData + its first files) and data files, each
+ * commit with a commitInfo that says what it was. Ids and clocks come from the caller (no I/O here).
+ */
+import type { Action, AddFile, CommitInfo, Metadata, Txn } from './actions.js';
+import { STRATA_PROTOCOL } from './actions.js';
+import { type DeltaStructType, serializeSchema } from './schema.js';
+import { type FileStats, serializeStats } from './stats.js';
+
+/** Where a dataset's table lives in the data bucket: data files at the root, the log under `_delta_log/`. */
+export function datasetTableRoot(tenant: string, dataset: string): string {
+  return `tables/${tenant}/${dataset}/`;
+}
+
+export interface NewTable {
+  /** A GUID. */
+  id: string;
+  schema: DeltaStructType;
+  name?: string;
+  description?: string;
+  createdTime: number;
+  configuration?: Record<string, string>;
+}
+
+/** The protocol and metadata of a new, unpartitioned Parquet table. */
+export function createTableActions(table: NewTable): Action[] {
+  const metaData: Metadata = {
+    id: table.id,
+    ...(table.name !== undefined && { name: table.name }),
+    ...(table.description !== undefined && { description: table.description }),
+    format: { provider: 'parquet', options: {} },
+    schemaString: serializeSchema(table.schema),
+    partitionColumns: [],
+    createdTime: table.createdTime,
+    configuration: table.configuration ?? {},
+  };
+  return [{ protocol: STRATA_PROTOCOL }, { metaData }];
+}
+
+export interface DataFile {
+  /** Relative to the table root, e.g. `part-<file id>.parquet`. */
+  path: string;
+  size: number;
+  modificationTime: number;
+  stats: FileStats;
+  tags?: Record<string, string>;
+}
+
+/**
+ * The add action of a new data file. The path is URI-encoded as the protocol requires (a relative URI);
+ * strata's own names need no escaping, but a `%` or space in one must not be read as an escape.
+ */
+export function addDataFile(file: DataFile): AddFile {
+  return {
+    path: encodeRelativePath(file.path),
+    partitionValues: {},
+    size: file.size,
+    modificationTime: file.modificationTime,
+    dataChange: true,
+    stats: serializeStats(file.stats),
+    ...(file.tags && { tags: file.tags }),
+  };
+}
+
+/** Percent-encodes each segment of a relative path, keeping `/` as the separator. */
+export function encodeRelativePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
+}
+
+export function decodeRelativePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    // Other writers do not always escape `%`; an undecodable path is taken literally.
+    return path;
+  }
+}
+
+export interface CommitDescription {
+  operation: string;
+  operationParameters?: Record<string, unknown>;
+  isBlindAppend: boolean;
+  /** A unique id of this commit attempt. */
+  txnId: string;
+  timestamp: number;
+}
+
+export const ENGINE_INFO = 'strata';
+
+/** commitInfo goes first: the protocol requires that when in-commit timestamps are on, and it does no harm. */
+export function commitActions(
+  actions: readonly Action[],
+  description: CommitDescription,
+  txn?: Txn,
+): Action[] {
+  const commitInfo: CommitInfo = {
+    timestamp: description.timestamp,
+    operation: description.operation,
+    operationParameters: description.operationParameters ?? {},
+    isBlindAppend: description.isBlindAppend,
+    txnId: description.txnId,
+    engineInfo: ENGINE_INFO,
+  };
+  return [{ commitInfo }, ...actions, ...(txn ? [{ txn }] : [])];
+}
