@@ -1,4 +1,4 @@
-import { driftStage } from '../../shared/app/assessment-stages.js';
+import { driftStage } from '../../shared/app/pipeline/drift.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterQualitySchema } from '../../shared/schemas/ingestion.js';

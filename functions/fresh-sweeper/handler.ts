@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sweepFresh } from '../../shared/app/sweep-fresh.js';
+import { sweepFresh } from '../../shared/app/pipeline/sweep.js';
 import { loadConfig } from '../../shared/config.js';
 import { scheduledHandler } from '../../shared/lambda/scheduled.js';
 import {

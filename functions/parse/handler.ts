@@ -1,4 +1,4 @@
-import { parseStage } from '../../shared/app/pipeline-stages.js';
+import { parseStage } from '../../shared/app/pipeline/parse.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterRegisterSchema } from '../../shared/schemas/ingestion.js';

@@ -1,4 +1,4 @@
-import { profileStage } from '../../shared/app/pipeline-stages.js';
+import { profileStage } from '../../shared/app/pipeline/profile.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterValidateSchema } from '../../shared/schemas/ingestion.js';

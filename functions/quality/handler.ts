@@ -1,4 +1,4 @@
-import { qualityStage } from '../../shared/app/assessment-stages.js';
+import { qualityStage } from '../../shared/app/pipeline/quality.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterProfileSchema } from '../../shared/schemas/ingestion.js';

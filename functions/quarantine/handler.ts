@@ -1,4 +1,4 @@
-import { quarantineFile } from '../../shared/app/quarantine-file.js';
+import { quarantineFile } from '../../shared/app/pipeline/quarantine.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { stageFailureSchema } from '../../shared/schemas/ingestion.js';

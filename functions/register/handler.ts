@@ -1,4 +1,4 @@
-import { registerFile } from '../../shared/app/register-file.js';
+import { registerFile } from '../../shared/app/pipeline/register.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { ingestionInputSchema } from '../../shared/schemas/ingestion.js';

@@ -1,4 +1,4 @@
-import { startIngestion } from '../../shared/app/start-ingestion.js';
+import { startIngestion } from '../../shared/app/pipeline/start.js';
 import { loadConfig } from '../../shared/config.js';
 import { asyncHandler } from '../../shared/lambda/async.js';
 import { s3EventSchema } from '../../shared/schemas/ingestion.js';

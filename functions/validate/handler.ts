@@ -1,4 +1,4 @@
-import { validateStage } from '../../shared/app/pipeline-stages.js';
+import { validateStage } from '../../shared/app/pipeline/validate.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterParseSchema } from '../../shared/schemas/ingestion.js';

@@ -1,4 +1,4 @@
-import { versionDataset } from '../../shared/app/version-dataset.js';
+import { versionDataset } from '../../shared/app/pipeline/version.js';
 import { loadConfig } from '../../shared/config.js';
 import { suiteFromSchema } from '../../shared/domain/validation/index.js';
 import { stageHandler } from '../../shared/lambda/stage.js';

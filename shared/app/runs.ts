@@ -344,7 +344,7 @@ export interface RetriedRun {
  * run) for the same object (bucket, key, version), named `<run>-r<N>` and linked both ways (`retryOf`,
  * `retriedBy`). The name is claimed on the failed run before the execution starts, so repeating the call
  * (or two callers at once) starts one retry and answers with it. Register re-admits the quarantined file
- * (register-file.ts): the stages run again, and on success the file is FRESH with its version.
+ * (pipeline/register.ts): the stages run again, and on success the file is FRESH with its version.
  */
 export async function retryRun(deps: RetryRunDeps, tenant: string, runId: string): Promise<RetriedRun> {
   const found = await deps.runs.getRun(tenant, runId);

@@ -15,7 +15,7 @@ import { type LocalCloud, type LocalServer, startLocalCloud } from '../../infra/
 import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
 import { S3ObjectLister } from '../../shared/adapters/s3-object-lister.js';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator.js';
-import { type SweepResult, sweepFresh } from '../../shared/app/sweep-fresh.js';
+import { type SweepResult, sweepFresh } from '../../shared/app/pipeline/sweep.js';
 import {
   executionNameFor,
   type FileRecord,

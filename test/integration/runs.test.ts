@@ -7,7 +7,7 @@ import { runKeys } from '../../shared/adapters/dynamo/keys.js';
 import { DynamoMetadataStore } from '../../shared/adapters/dynamo/metadata-store.js';
 import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
-import { registerFile } from '../../shared/app/register-file.js';
+import { registerFile } from '../../shared/app/pipeline/register.js';
 import { executionNameFor, fileIdFor, type ObjectRef } from '../../shared/domain/file-record.js';
 import type { RunEvent } from '../../shared/domain/openlineage.js';
 import { RUN_STALE_AFTER_MS } from '../../shared/domain/run.js';

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
 import { S3ObjectLister } from '../../shared/adapters/s3-object-lister.js';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator.js';
-import { type SweepDeps, sweepFresh } from '../../shared/app/sweep-fresh.js';
+import { type SweepDeps, sweepFresh } from '../../shared/app/pipeline/sweep.js';
 import { fileIdFor } from '../../shared/domain/file-record.js';
 import type { Logger } from '../../shared/ports.js';
 import { cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';

@@ -9,14 +9,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { packJson } from '../../shared/adapters/dynamo/packed-json.js';
-import { driftStage, qualityStage } from '../../shared/app/assessment-stages.js';
-import { parseStage, profileStage, type StageDeps, validateStage } from '../../shared/app/pipeline-stages.js';
+import type { StageDeps } from '../../shared/app/pipeline/artifacts.js';
+import { driftStage } from '../../shared/app/pipeline/drift.js';
+import { parseStage } from '../../shared/app/pipeline/parse.js';
+import { profileStage } from '../../shared/app/pipeline/profile.js';
+import { qualityStage } from '../../shared/app/pipeline/quality.js';
+import { validateStage } from '../../shared/app/pipeline/validate.js';
 import {
   OUTPUT_COLUMN_NAMES,
   outputColumns,
   type VersionDatasetDeps,
   versionDataset,
-} from '../../shared/app/version-dataset.js';
+} from '../../shared/app/pipeline/version.js';
 import type { DatasetRecord } from '../../shared/domain/dataset.js';
 import type { FileRecord } from '../../shared/domain/file-record.js';
 import { COLUMN_TYPES, type ColumnType, type TableSchema } from '../../shared/domain/table.js';

@@ -4,7 +4,7 @@
  * Functions lost the execution) as a retry of its dead run.
  */
 import { describe, expect, it } from 'vitest';
-import { type SweepDeps, type SweepOptions, sweepFresh } from '../../shared/app/sweep-fresh.js';
+import { type SweepDeps, type SweepOptions, sweepFresh } from '../../shared/app/pipeline/sweep.js';
 import {
   executionNameFor,
   type FileRecord,

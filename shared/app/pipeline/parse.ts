@@ -1,42 +1,17 @@
 /**
- * Pipeline stages 2–4 (parse, validate, profile). Each reads what the previous stage left in S3 (keys
- * and counts travel through the state machine; data, schemas and reports do not), does its work
- * streaming, writes its artifact and annotates the file record. Re-running a stage rewrites the same
- * artifacts: all are derived data.
+ * Stage 2: read the source in its format, write the canonical Parquet to staging/ and annotate the file
+ * record. The stages after it take the schema from that file's footer (see artifacts.ts).
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import type { DatasetConfig } from '../domain/dataset.js';
-import type { FileFormat } from '../domain/object-key.js';
-import { parseFile } from '../domain/parse/parse-file.js';
-import { createProfiler } from '../domain/profile/index.js';
-import {
-  createValidator,
-  suiteFromSchema,
-  type ValidationSuite,
-  validationSuiteSchema,
-} from '../domain/validation/index.js';
-import { reportKey, stagingKey } from '../domain/version.js';
-import { ValidationFailedError } from '../errors.js';
-import { numericRanges, openParquet, type ParquetFile, writeParquet } from '../formats/parquet.js';
-import type { Clock, DatasetStore, Logger, MetricsRecorder, ObjectStore } from '../ports.js';
-import type {
-  afterParseSchema,
-  afterRegisterSchema,
-  afterValidateSchema,
-  ParseOutput,
-  ProfileOutput,
-  ValidateOutput,
-} from '../schemas/ingestion.js';
-import { pipeThrough } from './channel.js';
-
-export interface StageDeps {
-  store: ObjectStore;
-  datasets: DatasetStore;
-  clock: Clock;
-  logger: Logger;
-  metrics: MetricsRecorder;
-}
+import type { DatasetConfig } from '../../domain/dataset.js';
+import type { FileFormat } from '../../domain/object-key.js';
+import { parseFile } from '../../domain/parse/parse-file.js';
+import { stagingKey } from '../../domain/version.js';
+import { writeParquet } from '../../formats/parquet.js';
+import type { afterRegisterSchema, ParseOutput } from '../../schemas/ingestion.js';
+import { pipeThrough } from '../channel.js';
+import type { StageDeps } from './artifacts.js';
 
 /**
  * Stage 2: read the source in its format (two streaming passes for text: infer, then convert), apply
@@ -128,89 +103,3 @@ export async function parseStage(
 
 /** Header renames kept on a file record; the rest are counted. */
 export const RENAMES_RECORDED = 100;
-
-/**
- * Stage 3: run the dataset's validation suite (or, for a dataset without one, the suite inferred from
- * this file's schema) over the staged data. The report is written either way; a FAILED report fails the
- * stage with ValidationFailedError, which the state machine turns into quarantine.
- */
-export async function validateStage(
-  deps: StageDeps,
-  state: z.infer<typeof afterParseSchema>,
-): Promise<ValidateOutput> {
-  const { file, parse } = state;
-  const [dataset, staged] = await Promise.all([
-    deps.datasets.getDataset(file.tenant, file.dataset),
-    openStaged(deps, parse.stagedKey),
-  ]);
-  const stored = dataset?.validationSuite;
-  const suite: ValidationSuite = stored
-    ? validationSuiteSchema.parse(stored)
-    : suiteFromSchema(staged.schema);
-  const validator = createValidator(suite, staged.schema, { now: deps.clock.now() });
-  for await (const batch of staged.readRowGroups()) validator.add(batch);
-  const report = validator.report();
-
-  const key = reportKey(file.tenant, file.dataset, file.fileId, 'validation');
-  await deps.store.putJson(key, {
-    fileId: file.fileId,
-    source: file.object.key,
-    suiteSource: stored ? dataset?.suiteSource : 'inferred',
-    ...report,
-  });
-  const summary = {
-    status: report.status,
-    reportKey: key,
-    errors: report.summary.errors,
-    warnings: report.summary.warnings,
-  };
-  await deps.datasets.updateFile(file.tenant, file.fileId, { stage: 'validate', validation: summary });
-  deps.logger.info('file validated', { fileId: file.fileId, ...summary });
-  deps.metrics.add(
-    report.status === 'FAILED' ? 'FilesFailedValidation' : 'FilesPassedValidation',
-    'Count',
-    1,
-  );
-  if (report.status === 'FAILED') {
-    const failed = report.checks.filter((c) => !c.passed && c.severity === 'ERROR');
-    throw new ValidationFailedError(
-      `${failed.length} check(s) failed: ${failed.map((c) => c.message).join('; ')}`.slice(0, 1500),
-      failed.map((c) => c.name),
-    );
-  }
-  return {
-    status: report.status,
-    reportKey: key,
-    errors: summary.errors,
-    warnings: summary.warnings,
-    inferredSuite: !stored,
-  };
-}
-
-/** Stage 4: the per-column profile of the staged data, written to reports/. */
-export async function profileStage(
-  deps: StageDeps,
-  state: z.infer<typeof afterValidateSchema>,
-): Promise<ProfileOutput> {
-  const { file, parse } = state;
-  const staged = await openStaged(deps, parse.stagedKey);
-  const profiler = createProfiler(staged.schema, {
-    ranges: numericRanges(staged.schema, staged.rowGroups),
-  });
-  for await (const batch of staged.readRowGroups()) profiler.add(batch);
-  const profile = profiler.result();
-  const key = reportKey(file.tenant, file.dataset, file.fileId, 'profile');
-  await deps.store.putJson(key, profile);
-  await deps.datasets.updateFile(file.tenant, file.fileId, { stage: 'profile', profileKey: key });
-  deps.metrics.add('RowsProfiled', 'Count', profile.rowCount);
-  deps.logger.info('file profiled', { fileId: file.fileId, rows: profile.rowCount });
-  return { profileKey: key, rowCount: profile.rowCount };
-}
-
-/**
- * The staged Parquet file: its footer is where the stages after parse take the schema from (the state
- * carries only keys and counts), and it holds exactly what parse wrote (names, types, nullability).
- */
-export async function openStaged(deps: Pick<StageDeps, 'store'>, key: string): Promise<ParquetFile> {
-  return openParquet(await deps.store.openRange({ bucket: deps.store.bucket, key }));
-}

@@ -1,9 +1,9 @@
-import { fileIdFor } from '../domain/file-record.js';
-import { moveKey, parseObjectKey } from '../domain/object-key.js';
-import { reportKey } from '../domain/version.js';
-import { isStrataError } from '../errors.js';
-import type { Clock, Logger, MetadataStore, ObjectStore } from '../ports.js';
-import type { StageFailure } from '../schemas/ingestion.js';
+import { fileIdFor } from '../../domain/file-record.js';
+import { moveKey, parseObjectKey } from '../../domain/object-key.js';
+import { reportKey } from '../../domain/version.js';
+import { isStrataError } from '../../errors.js';
+import type { Clock, Logger, MetadataStore, ObjectStore } from '../../ports.js';
+import type { StageFailure } from '../../schemas/ingestion.js';
 
 export interface QuarantineFileDeps {
   store: ObjectStore;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { type FileRecord, fileIdFor, linksFromMetadata, objectVersion } from '../domain/file-record.js';
-import { detectDataType, detectFormat, parseObjectKey } from '../domain/object-key.js';
-import type { Clock, Logger, MetadataStore, ObjectStore, RegisterOutcome } from '../ports.js';
-import type { IngestionInput, RegisterOutput } from '../schemas/ingestion.js';
+import { type FileRecord, fileIdFor, linksFromMetadata, objectVersion } from '../../domain/file-record.js';
+import { detectDataType, detectFormat, parseObjectKey } from '../../domain/object-key.js';
+import type { Clock, Logger, MetadataStore, ObjectStore, RegisterOutcome } from '../../ports.js';
+import type { IngestionInput, RegisterOutput } from '../../schemas/ingestion.js';
 
 export interface RegisterFileDeps {
   store: ObjectStore;

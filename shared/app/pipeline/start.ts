@@ -1,6 +1,6 @@
-import { executionNameFor } from '../domain/file-record.js';
-import type { Logger, Orchestrator } from '../ports.js';
-import { decodeS3Key, type IngestionInput, type S3EventInput } from '../schemas/ingestion.js';
+import { executionNameFor } from '../../domain/file-record.js';
+import type { Logger, Orchestrator } from '../../ports.js';
+import { decodeS3Key, type IngestionInput, type S3EventInput } from '../../schemas/ingestion.js';
 
 export interface StartIngestionDeps {
   orchestrator: Orchestrator;

@@ -12,11 +12,11 @@
  * taken care of: such a file is restarted as a retry of its dead run (runs.ts `restartStalledRun`), while
  * one whose execution still runs is left to it.
  */
-import { executionNameFor, fileIdFor, type ObjectRef, pipelineUnfinished } from '../domain/file-record.js';
-import { parseObjectKey } from '../domain/object-key.js';
-import type { Clock, Logger, MetadataStore, ObjectLister, Orchestrator, RunStore } from '../ports.js';
-import type { IngestionInput } from '../schemas/ingestion.js';
-import { restartStalledRun } from './runs.js';
+import { executionNameFor, fileIdFor, type ObjectRef, pipelineUnfinished } from '../../domain/file-record.js';
+import { parseObjectKey } from '../../domain/object-key.js';
+import type { Clock, Logger, MetadataStore, ObjectLister, Orchestrator, RunStore } from '../../ports.js';
+import type { IngestionInput } from '../../schemas/ingestion.js';
+import { restartStalledRun } from '../runs.js';
 
 export interface SweepDeps {
   objects: ObjectLister;

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import type { TableSchema } from '../domain/table.js';
-import { evaluateGates, type VersionRecord } from '../domain/version.js';
-import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../ports.js';
-import type { afterDriftSchema, VersionOutput } from '../schemas/ingestion.js';
-import { openStaged } from './pipeline-stages.js';
+import type { TableSchema } from '../../domain/table.js';
+import { evaluateGates, type VersionRecord } from '../../domain/version.js';
+import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../../ports.js';
+import type { afterDriftSchema, VersionOutput } from '../../schemas/ingestion.js';
+import { openStaged } from './artifacts.js';
 
 export interface VersionDatasetDeps {
   store: ObjectStore;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { parseStage, RENAMES_RECORDED, type StageDeps } from '../../../shared/app/pipeline-stages.js';
+import type { StageDeps } from '../../../shared/app/pipeline/artifacts.js';
+import { parseStage, RENAMES_RECORDED } from '../../../shared/app/pipeline/parse.js';
 import type { DatasetConfig } from '../../../shared/domain/dataset.js';
 import type { FileRecord } from '../../../shared/domain/file-record.js';
 import { openParquet } from '../../../shared/formats/parquet.js';

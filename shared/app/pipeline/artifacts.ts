@@ -1,0 +1,67 @@
+/**
+ * What the stages leave in S3 for the stages after them, and the deps every stage takes. Keys and counts
+ * travel through the state machine; data, schemas and reports do not: each stage reads what an earlier one
+ * wrote (the staged Parquet file, the profile) and writes its own artifact. All of it is derived data, so a
+ * retried stage rewrites the same keys.
+ */
+import type { z } from 'zod';
+import { reportKey } from '../../domain/version.js';
+import { openParquet, type ParquetFile } from '../../formats/parquet.js';
+import type { Clock, DatasetStore, Logger, MetricsRecorder, ObjectStore } from '../../ports.js';
+import type { ReportMeta } from '../../reports/html.js';
+import type { afterProfileSchema } from '../../schemas/ingestion.js';
+
+export interface StageDeps {
+  store: ObjectStore;
+  datasets: DatasetStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: MetricsRecorder;
+}
+
+/**
+ * The staged Parquet file: its footer is where the stages after parse take the schema from (the state
+ * carries only keys and counts), and it holds exactly what parse wrote (names, types, nullability).
+ */
+export async function openStaged(deps: Pick<StageDeps, 'store'>, key: string): Promise<ParquetFile> {
+  return openParquet(await deps.store.openRange({ bucket: deps.store.bucket, key }));
+}
+
+/** The file as the stages after profile get it in their state. */
+export type FileState = z.infer<typeof afterProfileSchema>['file'];
+
+/** What a stage's HTML report says about the file it was made for. */
+export function reportMeta(file: FileState, createdAt: Date): ReportMeta {
+  return {
+    tenant: file.tenant,
+    dataset: file.dataset,
+    fileId: file.fileId,
+    sourceKey: file.object.key,
+    createdAt: createdAt.toISOString(),
+  };
+}
+
+/** A stage's report as JSON and as self-contained HTML, side by side under reports/. */
+export async function writeReport(
+  store: ObjectStore,
+  file: FileState,
+  kind: 'quality' | 'drift',
+  json: unknown,
+  html: string,
+): Promise<{ reportKey: string; htmlKey: string }> {
+  const keys = {
+    reportKey: reportKey(file.tenant, file.dataset, file.fileId, kind),
+    htmlKey: reportKey(file.tenant, file.dataset, file.fileId, kind, 'html'),
+  };
+  await Promise.all([
+    store.putJson(keys.reportKey, json),
+    store.write(keys.htmlKey, single(new TextEncoder().encode(html)), {
+      contentType: 'text/html; charset=utf-8',
+    }),
+  ]);
+  return keys;
+}
+
+async function* single(chunk: Uint8Array): AsyncIterable<Uint8Array> {
+  yield chunk;
+}
