@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CACHE_DIR } from './paths.js';
+import { ensureDeltaRs } from './servers/delta-rs.js';
 import { ensureDynamoDbLocal } from './servers/dynamodb-local.js';
 import { ensureLocalStack } from './servers/localstack.js';
 import { ensureMinio } from './servers/minio.js';
@@ -22,6 +23,7 @@ export async function ensureServers(log: (msg: string) => void): Promise<Install
   const minio = await timed('MinIO', log, () => ensureMinio(log));
   const dynamodbLocal = await timed('DynamoDB Local', log, () => ensureDynamoDbLocal(log));
   const localstack = await timed('LocalStack', log, () => ensureLocalStack(log));
+  await timed('delta-rs (conformance tests)', log, () => ensureDeltaRs(log));
   return { minio, dynamodbLocal, localstack };
 }
 

@@ -25,7 +25,7 @@ export const DEFAULT_CHECKPOINT_INTERVAL = 100;
 export interface TableWriterOptions {
   /** A checkpoint is written after every commit whose version is a multiple of this (default 100). */
   checkpointInterval?: number;
-  /** Versions a commit tries before it gives up with a TransientError (default 25). */
+  /** Versions a commit tries before it gives up with a TransientError (default 50). */
   maxCommitAttempts?: number;
   now?: () => number;
   newId?: () => string;

@@ -86,7 +86,7 @@ export interface CommitOptions {
   /** commitInfo.operation (default WRITE) and its parameters. */
   operation?: string;
   operationParameters?: Record<string, unknown>;
-  /** Versions tried before giving up with a TransientError (default 25). */
+  /** Versions tried before giving up with a TransientError (default 50: n writers racing need up to n). */
   maxAttempts?: number;
   now?: () => number;
   newId?: () => string;
@@ -103,7 +103,7 @@ export interface CommitResult {
   winners: LogEntry[];
 }
 
-export const DEFAULT_MAX_COMMIT_ATTEMPTS = 25;
+export const DEFAULT_MAX_COMMIT_ATTEMPTS = 50;
 
 /**
  * Commits `actions` (without commitInfo, which is added, and without the txn, added from `options.txn`)
