@@ -1,8 +1,13 @@
-import { getDataset, setDatasetConfig, setValidationSuite } from '../../shared/app/datasets.js';
-import { getDriftSettings, putDriftSettings } from '../../shared/app/drift-governance.js';
-import { listDatasets } from '../../shared/app/list-datasets.js';
-import { writePredictions } from '../../shared/app/predictions.js';
-import { queryRows } from '../../shared/app/time-queries.js';
+import { writePredictions } from '../../shared/app/datasets/predictions.js';
+import {
+  getDataset,
+  getDriftSettings,
+  listDatasets,
+  putDriftSettings,
+  setDatasetConfig,
+  setValidationSuite,
+} from '../../shared/app/datasets/records.js';
+import { queryRows } from '../../shared/app/datasets/rows.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';
 import { clock, logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';

@@ -1,4 +1,4 @@
-import { getFile, listFiles } from '../../shared/app/datasets.js';
+import { getFile, listFiles } from '../../shared/app/files.js';
 import { createUploadUrls } from '../../shared/app/uploads.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';

@@ -1,10 +1,14 @@
 import {
   diffDatasetVersions,
   getLatestVersion,
+  getVersion,
+  getVersionReport,
+  listVersions,
+  promoteVersion,
+  type ReportName,
   updateVersionMetadata,
-} from '../../shared/app/dataset-versions.js';
-import { getVersion, listVersions, versionDownloadUrl } from '../../shared/app/datasets.js';
-import { getVersionReport, promoteVersion, type ReportName } from '../../shared/app/drift-governance.js';
+  versionDownloadUrl,
+} from '../../shared/app/versions.js';
 import { loadConfig } from '../../shared/config.js';
 import { htmlResponse, type RouteRequest } from '../../shared/http/route.js';
 import type { ROUTES } from '../../shared/http/routes.js';

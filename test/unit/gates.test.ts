@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { putDriftSettings } from '../../shared/app/drift-governance.js';
+import { putDriftSettings } from '../../shared/app/datasets/records.js';
 import type { DriftSettings } from '../../shared/domain/dataset.js';
 import { DEFAULT_DRIFT_THRESHOLDS, resolveThresholds, SEVERITIES } from '../../shared/domain/drift/index.js';
 import { QUALITY_STATUSES } from '../../shared/domain/quality/index.js';

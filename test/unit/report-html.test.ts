@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getVersionReport } from '../../shared/app/drift-governance.js';
+import { getVersionReport } from '../../shared/app/versions.js';
 import {
   compareDatasets,
   createDriftCollector,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countingSource, type RowsQuery, scanByTime } from '../../shared/app/time-queries.js';
+import { countingSource, type RowsQuery, scanByTime } from '../../shared/app/datasets/rows.js';
 import { batchFromRows, type CellValue, type TableSchema } from '../../shared/domain/table.js';
 import { parseInstant } from '../../shared/domain/time-range.js';
 import { openParquet, writeParquet } from '../../shared/formats/parquet.js';

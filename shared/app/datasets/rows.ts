@@ -4,7 +4,7 @@
  * row groups and bytes it read, so the skipping is observable.
  */
 
-import type { CellValue, RecordBatch, TableSchema } from '../domain/table.js';
+import type { CellValue, RecordBatch, TableSchema } from '../../domain/table.js';
 import {
   BoundedRows,
   comparePositions,
@@ -13,10 +13,10 @@ import {
   groupsInRange,
   groupsInReadOrder,
   type RowPosition,
-} from '../domain/time-range.js';
-import { InvalidInputError, NotFoundError } from '../errors.js';
-import { openParquet, type ParquetFile } from '../formats/parquet.js';
-import type { ByteRangeSource, DatasetStore, ObjectStore, VersionStore } from '../ports.js';
+} from '../../domain/time-range.js';
+import { InvalidInputError, NotFoundError } from '../../errors.js';
+import { openParquet, type ParquetFile } from '../../formats/parquet.js';
+import type { ByteRangeSource, DatasetStore, ObjectStore, VersionStore } from '../../ports.js';
 
 export interface TimeQueryDeps {
   datasets: Pick<DatasetStore, 'getDataset'>;

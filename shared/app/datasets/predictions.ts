@@ -5,13 +5,13 @@
  * the version stage turns those declarations into lineage edges.
  */
 
-import { fileIdFor, LINK_METADATA } from '../domain/file-record.js';
-import { sha256Hex } from '../domain/hashing.js';
-import { isValidName } from '../domain/object-key.js';
-import type { CellValue } from '../domain/table.js';
-import { InvalidInputError, NotFoundError } from '../errors.js';
-import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../ports.js';
-import { columnsOfRows, inlineTable, parquetBytes } from './tables.js';
+import { fileIdFor, LINK_METADATA } from '../../domain/file-record.js';
+import { sha256Hex } from '../../domain/hashing.js';
+import { isValidName } from '../../domain/object-key.js';
+import type { CellValue } from '../../domain/table.js';
+import { InvalidInputError, NotFoundError } from '../../errors.js';
+import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../../ports.js';
+import { columnsOfRows, inlineTable, parquetBytes } from '../tables.js';
 
 export interface PredictionsDeps {
   store: ObjectStore;
