@@ -1,11 +1,5 @@
-import {
-  deleteConnector,
-  getConnector,
-  getConnectorRun,
-  listConnectorRuns,
-  putConnector,
-  startConnectorRun,
-} from '../../shared/app/connectors.js';
+import { getConnectorRun, listConnectorRuns, startConnectorRun } from '../../shared/app/connectors/runs.js';
+import { deleteConnector, getConnector, putConnector } from '../../shared/app/connectors/settings.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';
 import { clock, connectorInvoker, connectorStore } from '../../shared/wiring.js';

@@ -1,9 +1,5 @@
-import {
-  getFeatures,
-  historicalFeatures,
-  lookupOnline,
-  registerFeatureVersion,
-} from '../../shared/app/feature-store.js';
+import { registerFeatureVersion } from '../../shared/app/features/registration.js';
+import { getFeatures, historicalFeatures, lookupOnline } from '../../shared/app/features/serving.js';
 import { loadConfig } from '../../shared/config.js';
 import { parseFeatureRef } from '../../shared/domain/feature-store.js';
 import { apiHandler } from '../../shared/lambda/http.js';

@@ -1,5 +1,5 @@
-import { cleanup, getRetentionPolicy, putRetentionPolicy } from '../../shared/app/retention.js';
-import { getStatistics } from '../../shared/app/statistics.js';
+import { cleanup, getRetentionPolicy, putRetentionPolicy } from '../../shared/app/lifecycle/retention.js';
+import { getStatistics } from '../../shared/app/lifecycle/statistics.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';
 import { clock, lifecycleStore, logger, objectStore } from '../../shared/wiring.js';

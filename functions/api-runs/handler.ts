@@ -1,4 +1,5 @@
-import { getRun, latestSuccessfulRun, listRuns, retryRun } from '../../shared/app/runs.js';
+import { getRun, latestSuccessfulRun, listRuns } from '../../shared/app/runs/reads.js';
+import { retryRun } from '../../shared/app/runs/retries.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';
 import { clock, logger, orchestrator, runLineage, runStore } from '../../shared/wiring.js';

@@ -1,4 +1,4 @@
-import { consumeTrainingSet } from '../../shared/app/consume-training-set.js';
+import { consumeTrainingSet } from '../../shared/app/lifecycle/consumption.js';
 import { createTrainingSet, getTrainingSet, newTrainingSetId } from '../../shared/app/training-sets.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';

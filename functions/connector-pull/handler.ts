@@ -1,4 +1,4 @@
-import { runConnector } from '../../shared/app/connectors.js';
+import { runConnector } from '../../shared/app/connectors/pull.js';
 import { loadConfig } from '../../shared/config.js';
 import { asyncHandler } from '../../shared/lambda/async.js';
 import { connectorRunEventSchema } from '../../shared/schemas/connectors.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dispatchDueConnectors } from '../../shared/app/connectors.js';
+import { dispatchDueConnectors } from '../../shared/app/connectors/runs.js';
 import { loadConfig } from '../../shared/config.js';
 import { scheduledHandler } from '../../shared/lambda/scheduled.js';
 import { clock, connectorInvoker, connectorStore, logger } from '../../shared/wiring.js';

@@ -1,4 +1,4 @@
-import { runLifecycleSchedule } from '../../shared/app/retention.js';
+import { runLifecycleSchedule } from '../../shared/app/lifecycle/retention.js';
 import { loadConfig } from '../../shared/config.js';
 import { scheduledHandler } from '../../shared/lambda/scheduled.js';
 import { scheduleEventSchema } from '../../shared/schemas/lifecycle.js';

@@ -1,7 +1,8 @@
 /**
  * Training sets: pick the newest FRESH dataset versions that fit a budget (sample files when nothing is
  * fresh), write an immutable manifest of them and, on request, one combined file of all their rows.
- * Marking the chosen files as used belongs to the lifecycle use cases, which read the record back.
+ * Marking the chosen files as used belongs to the lifecycle use cases (lifecycle/consumption.ts), which read
+ * the record back.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { FileRecord } from '../domain/file-record.js';
@@ -33,7 +34,7 @@ import type {
   TrainingSetStore,
   VersionStore,
 } from '../ports.js';
-import { pipeThrough } from './channel.js';
+import { pipeThrough } from './io/channel.js';
 
 export interface TrainingSetDeps {
   metadata: MetadataStore;

@@ -3,7 +3,7 @@
  * number formats they use. Pure: every function returns a string.
  */
 import Table from 'cli-table3';
-import type { CleanupResult } from '../app/retention.js';
+import type { CleanupResult } from '../app/lifecycle/retention.js';
 import type { FeaturePage } from '../client/feature-store.js';
 import type {
   ConnectorRunList,

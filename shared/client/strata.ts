@@ -3,8 +3,8 @@
  * reports, uploads, files, runs, training sets, lineage, cleanup, pull connectors. Answers are typed with the domain's
  * records; errors are `ApiError` (see http.ts). The feature store has its own client (feature-store.ts).
  */
-import type { connectorView } from '../app/connectors.js';
-import type { CleanupResult } from '../app/retention.js';
+import type { connectorView } from '../app/connectors/settings.js';
+import type { CleanupResult } from '../app/lifecycle/retention.js';
 import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
 import type { DatasetRecord, DatasetSummary } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';

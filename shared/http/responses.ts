@@ -5,8 +5,8 @@
  * not stated here are documented as a JSON object.
  */
 import { z } from 'zod';
-import type { startConnectorRun } from '../app/connectors.js';
-import type { RetriedRun } from '../app/runs.js';
+import type { startConnectorRun } from '../app/connectors/runs.js';
+import type { RetriedRun } from '../app/runs/retries.js';
 import type { createUploadUrls } from '../app/uploads.js';
 import { CONNECTOR_RUN_STATUSES, type ConnectorRunRecord } from '../domain/connector-runs.js';
 import type { DatasetSummary } from '../domain/dataset.js';

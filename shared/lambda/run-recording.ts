@@ -10,7 +10,12 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import { z } from 'zod';
-import { type RunDeps, recordStageEnd, recordStageStart, type StageRecording } from '../app/runs.js';
+import {
+  type RunDeps,
+  recordStageEnd,
+  recordStageStart,
+  type StageRecording,
+} from '../app/runs/recording.js';
 
 const runEnvelopeSchema = z
   .object({

@@ -4,7 +4,7 @@
  * the attempt recorded on its run (run-recording.ts) with the run store and lineage sinks it is given.
  */
 import type { z } from 'zod';
-import type { RunDeps } from '../app/runs.js';
+import type { RunDeps } from '../app/runs/recording.js';
 import { parseWith } from '../schemas/parse.js';
 import { observed } from './observed.js';
 import { recordRuns } from './run-recording.js';

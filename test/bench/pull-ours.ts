@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { buildPostgresQuery, PostgresSource } from '../../shared/adapters/postgres-source.js';
-import { parquetBytes } from '../../shared/app/tables.js';
+import { parquetBytes } from '../../shared/app/io/in-memory-tables.js';
 import { type DatabaseConnectorConfig, databaseConnectorSchema } from '../../shared/domain/connectors.js';
 import { shapeRecords } from '../../shared/domain/source-records.js';
 import { PULL_INCREMENTAL, PULL_TABLE, type PullConnection } from './pull-data.js';

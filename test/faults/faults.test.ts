@@ -40,7 +40,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud, LocalServer } from '../../infra/local/cloud.js';
 import { DynamoLifecycleStore } from '../../shared/adapters/dynamo/lifecycle-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
-import { reconcileMoves } from '../../shared/app/lifecycle.js';
+import { reconcileMoves } from '../../shared/app/lifecycle/moves.js';
 import { moveKey } from '../../shared/domain/object-key.js';
 import { rowsOf } from '../../shared/domain/table.js';
 import { snapshotKey } from '../../shared/domain/version.js';

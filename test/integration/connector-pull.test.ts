@@ -10,8 +10,8 @@ import { DynamoConnectorStore } from '../../shared/adapters/dynamo/connector-sto
 import { S3DropBox } from '../../shared/adapters/s3-drop-box.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { EnvSecrets, secretVariable } from '../../shared/adapters/secrets.js';
-import { type PullDeps, runConnector } from '../../shared/app/connectors.js';
-import { readTable } from '../../shared/app/tables.js';
+import { type PullDeps, runConnector } from '../../shared/app/connectors/pull.js';
+import { readTable } from '../../shared/app/io/in-memory-tables.js';
 import {
   type ConnectorRunRecord,
   type ConnectorSettings,

@@ -11,7 +11,7 @@ import {
   type FeatureStoreDeps,
   type RegisterFeatureRequest,
   registerFeatureVersion,
-} from '../../shared/app/feature-store.js';
+} from '../../shared/app/features/registration.js';
 import { createFeatureStore, type FeatureStoreClient } from '../../shared/client/feature-store.js';
 import { ApiError } from '../../shared/client/http.js';
 import { entityKeyOf, type FeatureVersionRecord } from '../../shared/domain/feature-store.js';

@@ -8,7 +8,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLifecycleStore } from '../../shared/adapters/dynamo/lifecycle-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
-import { type ConsumeDeps, consumeTrainingSet } from '../../shared/app/consume-training-set.js';
+import { type ConsumeDeps, consumeTrainingSet } from '../../shared/app/lifecycle/consumption.js';
 import { type FileRecord, fileIdFor } from '../../shared/domain/file-record.js';
 import { manifestKey } from '../../shared/domain/training-set.js';
 import { type Logger, type ObjectStore, systemClock } from '../../shared/ports.js';

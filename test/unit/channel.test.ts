@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pipeThrough } from '../../shared/app/channel.js';
+import { pipeThrough } from '../../shared/app/io/channel.js';
 
 async function collect(source: AsyncIterable<number>): Promise<number[]> {
   const out: number[] = [];

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpLineageSink } from '../../shared/adapters/http-lineage-sink.js';
 import { S3LineageSink } from '../../shared/adapters/s3-lineage-sink.js';
-import { emitLineage, type RunLineage } from '../../shared/app/run-lineage.js';
-import type { RunContext } from '../../shared/app/runs.js';
+import { emitLineage, type RunLineage } from '../../shared/app/runs/openlineage.js';
+import type { RunContext } from '../../shared/app/runs/recording.js';
 import { loadConfig } from '../../shared/config.js';
 import type { ObjectRef } from '../../shared/domain/file-record.js';
 import {

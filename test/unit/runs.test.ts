@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getRun, type RunContext, runSubject } from '../../shared/app/runs.js';
+import { getRun } from '../../shared/app/runs/reads.js';
+import { type RunContext, runSubject } from '../../shared/app/runs/recording.js';
 import { executionNameFor, fileIdFor } from '../../shared/domain/file-record.js';
 import type { RunEvent } from '../../shared/domain/openlineage.js';
 import {
@@ -23,8 +24,8 @@ import {
   unfinishedAttempts,
 } from '../../shared/domain/run.js';
 import { ParseError, TransientError } from '../../shared/errors.js';
-import type { RunStart, RunStore } from '../../shared/ports.js';
 import { recordRuns } from '../../shared/lambda/run-recording.js';
+import type { RunStart, RunStore } from '../../shared/ports.js';
 import { runEventProblems } from '../openlineage/validate.js';
 
 const status = fc.constantFrom(...RUN_STATUSES);

@@ -11,7 +11,7 @@ import { isValidName } from '../../domain/object-key.js';
 import type { CellValue } from '../../domain/table.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../../ports.js';
-import { columnsOfRows, inlineTable, parquetBytes } from '../tables.js';
+import { columnsOfRows, inlineTable, parquetBytes } from '../io/in-memory-tables.js';
 
 export interface PredictionsDeps {
   store: ObjectStore;

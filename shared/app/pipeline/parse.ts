@@ -10,7 +10,7 @@ import { parseFile } from '../../domain/parse/parse-file.js';
 import { stagingKey } from '../../domain/version.js';
 import { writeParquet } from '../../formats/parquet.js';
 import type { afterRegisterSchema, ParseOutput } from '../../schemas/ingestion.js';
-import { pipeThrough } from '../channel.js';
+import { pipeThrough } from '../io/channel.js';
 import type { StageDeps } from './artifacts.js';
 
 /**

@@ -9,14 +9,14 @@
  * An execution can also die after register, where no stage records it: the quarantine Lambda itself
  * failing through an outage, a timeout, an abort, or a local Step Functions restarted without its state.
  * Its file keeps a record the pipeline never finished, so the record alone does not prove the file was
- * taken care of: such a file is restarted as a retry of its dead run (runs.ts `restartStalledRun`), while
- * one whose execution still runs is left to it.
+ * taken care of: such a file is restarted as a retry of its dead run (runs/retries.ts
+ * `restartStalledRun`), while one whose execution still runs is left to it.
  */
 import { executionNameFor, fileIdFor, type ObjectRef, pipelineUnfinished } from '../../domain/file-record.js';
 import { parseObjectKey } from '../../domain/object-key.js';
 import type { Clock, Logger, MetadataStore, ObjectLister, Orchestrator, RunStore } from '../../ports.js';
 import type { IngestionInput } from '../../schemas/ingestion.js';
-import { restartStalledRun } from '../runs.js';
+import { restartStalledRun } from '../runs/retries.js';
 
 export interface SweepDeps {
   objects: ObjectLister;

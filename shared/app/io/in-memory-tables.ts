@@ -3,10 +3,10 @@
  * time joins, predictions written back): read from a Parquet object, built from inline JSON columns,
  * encoded to Parquet bytes.
  */
-import type { CellValue, ColumnType, RecordBatch, TableSchema } from '../domain/table.js';
-import { InvalidInputError } from '../errors.js';
-import { openParquet, writeParquet } from '../formats/parquet.js';
-import type { ObjectStore } from '../ports.js';
+import type { CellValue, ColumnType, RecordBatch, TableSchema } from '../../domain/table.js';
+import { InvalidInputError } from '../../errors.js';
+import { openParquet, writeParquet } from '../../formats/parquet.js';
+import type { ObjectStore } from '../../ports.js';
 
 export const MAX_INLINE_ROWS = 10_000;
 

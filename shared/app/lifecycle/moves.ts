@@ -24,7 +24,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FileRecord, FileStatus, ObjectRef } from '../domain/file-record.js';
+import type { FileRecord, FileStatus, ObjectRef } from '../../domain/file-record.js';
 import {
   destinationKey,
   type MoveMarker,
@@ -33,9 +33,9 @@ import {
   prefixOf,
   UNVERSIONED,
   versionAtKey,
-} from '../domain/lifecycle.js';
-import { ConflictError, InternalError, isStrataError, TransientError } from '../errors.js';
-import type { Clock, LifecycleStore, Logger, ObjectStore } from '../ports.js';
+} from '../../domain/lifecycle.js';
+import { ConflictError, InternalError, isStrataError, TransientError } from '../../errors.js';
+import type { Clock, LifecycleStore, Logger, ObjectStore } from '../../ports.js';
 
 export interface MoveDeps {
   lifecycle: LifecycleStore;

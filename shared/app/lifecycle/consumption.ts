@@ -3,15 +3,15 @@
  * use by that job, exactly once per (file, job) whatever the retries and concurrent callers, and then
  * moves to the status its use calls for (FRESH → USED, USED → ARCHIVED past the policy's threshold).
  */
-import type { FileRecord } from '../domain/file-record.js';
+import type { FileRecord } from '../../domain/file-record.js';
 import {
   type ConsumptionResult,
   DEFAULT_ARCHIVE_AFTER_USES,
   summarizeConsumption,
-} from '../domain/lifecycle.js';
-import { NotFoundError } from '../errors.js';
-import type { TrainingSetStore } from '../ports.js';
-import { type MoveDeps, mapLimit, settleFile } from './lifecycle.js';
+} from '../../domain/lifecycle.js';
+import { NotFoundError } from '../../errors.js';
+import type { TrainingSetStore } from '../../ports.js';
+import { type MoveDeps, mapLimit, settleFile } from './moves.js';
 
 export interface ConsumeDeps extends MoveDeps {
   trainingSets: TrainingSetStore;

@@ -3,7 +3,7 @@
  * DEPRECATED; a DEPRECATED file's object is deleted after `graceDays`, its record stays with `deletedAt`),
  * and the daily run of the scheduler over every tenant with a policy.
  */
-import type { FileRecord, FileStatus } from '../domain/file-record.js';
+import type { FileRecord, FileStatus } from '../../domain/file-record.js';
 import {
   cleanupCutoffs,
   DEFAULT_GRACE_DAYS,
@@ -11,10 +11,10 @@ import {
   planCleanup,
   type RetentionPolicy,
   versionAtKey,
-} from '../domain/lifecycle.js';
-import { InvalidInputError, isStrataError, NotFoundError } from '../errors.js';
-import type { ObjectInfo, StoredRetentionPolicy } from '../ports.js';
-import { type MoveDeps, mapLimit, type ReconcileResult, reconcileMoves, settleFile } from './lifecycle.js';
+} from '../../domain/lifecycle.js';
+import { InvalidInputError, isStrataError, NotFoundError } from '../../errors.js';
+import type { ObjectInfo, StoredRetentionPolicy } from '../../ports.js';
+import { type MoveDeps, mapLimit, type ReconcileResult, reconcileMoves, settleFile } from './moves.js';
 
 export async function putRetentionPolicy(
   deps: Pick<MoveDeps, 'lifecycle' | 'clock'>,

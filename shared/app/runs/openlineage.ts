@@ -1,6 +1,6 @@
 /**
  * OpenLineage events of pipeline runs (the events themselves are built in domain/openlineage.ts). The run
- * recorder (app/runs.ts) calls these where it opens and ends runs: START when the run's first stage
+ * recorder (recording.ts) calls these where it opens and ends runs: START when the run's first stage
  * starts, COMPLETE when a stage's answer ends the run SUCCEEDED (the version stage, or register finding
  * duplicate content), FAIL when the quarantine ends it FAILED.
  *
@@ -11,7 +11,7 @@
  * versioned). A retried stage emits the same event again: the S3 archive keeps the first write, an
  * OpenLineage consumer takes a repeated event for what it is.
  */
-import { type ObjectRef, PIPELINE_STAGES } from '../domain/file-record.js';
+import { type ObjectRef, PIPELINE_STAGES } from '../../domain/file-record.js';
 import {
   type IngestionRunFacts,
   ingestionCompleteEvent,
@@ -20,11 +20,11 @@ import {
   type RunEvent,
   stackTraceOf,
   type WrittenVersion,
-} from '../domain/openlineage.js';
-import type { RunEnd } from '../domain/run.js';
-import type { TableSchema } from '../domain/table.js';
-import type { LineageEventSink, LineageEventTarget, Logger } from '../ports.js';
-import { afterDriftSchema, versionOutputSchema } from '../schemas/ingestion.js';
+} from '../../domain/openlineage.js';
+import type { RunEnd } from '../../domain/run.js';
+import type { TableSchema } from '../../domain/table.js';
+import type { LineageEventSink, LineageEventTarget, Logger } from '../../ports.js';
+import { afterDriftSchema, versionOutputSchema } from '../../schemas/ingestion.js';
 
 export interface RunLineage {
   sinks: readonly LineageEventSink[];

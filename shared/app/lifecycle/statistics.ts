@@ -9,8 +9,8 @@
  * register, move, deprecate and delete files, or by a DynamoDB Streams consumer, and this call would read
  * one item.
  */
-import { type FileStatistics, StatisticsAccumulator } from '../domain/statistics.js';
-import type { LifecycleStore } from '../ports.js';
+import { type FileStatistics, StatisticsAccumulator } from '../../domain/statistics.js';
+import type { LifecycleStore } from '../../ports.js';
 
 export async function getStatistics(
   deps: { lifecycle: Pick<LifecycleStore, 'fileFacts'> },

@@ -1,27 +1,23 @@
 /**
- * Pull connectors: settings per dataset through the API, a scheduler that starts due connectors,
- * and the pull itself, which writes each batch into fresh/<tenant>/<dataset>/ for the normal pipeline.
+ * A connector run, in the pull function: reads its source (PostgreSQL, MySQL, REST, another bucket) from
+ * the stored watermark and writes each batch into fresh/<tenant>/<dataset>/ for the normal pipeline.
  *
  * Exactly once into fresh/ (see domain/connector-runs.ts): lease → [recover a dead run's pending batch] →
  * per batch: record it as pending → write the content-named file → store its watermark. A failure
  * anywhere leaves the stored watermark at the last written batch; the next run continues from there.
  */
-import { randomBytes } from 'node:crypto';
 import {
   type ConnectorRecord,
   type ConnectorRunRecord,
-  type ConnectorSettings,
   connectorFileKey,
-  connectorRunId,
   copiedObjectKey,
   emptyCounts,
   errorRate,
   LEASE_MS,
   leaseHeld,
   nextRunAt,
-  sourceIdentity,
   type WatermarkState,
-} from '../domain/connector-runs.js';
+} from '../../domain/connector-runs.js';
 import {
   type ConnectorConfig,
   type DatabaseConnectorConfig,
@@ -29,22 +25,22 @@ import {
   type RestConnectorConfig,
   redact,
   type S3ConnectorConfig,
-} from '../domain/connectors.js';
-import { sha256Hex } from '../domain/hashing.js';
-import { detectFormat, isValidName } from '../domain/object-key.js';
-import { shapeRecords } from '../domain/source-records.js';
-import { ConflictError, InvalidInputError, isStrataError, NotFoundError, SourceError } from '../errors.js';
+} from '../../domain/connectors.js';
+import { sha256Hex } from '../../domain/hashing.js';
+import { detectFormat } from '../../domain/object-key.js';
+import { shapeRecords } from '../../domain/source-records.js';
+import { isStrataError, SourceError } from '../../errors.js';
 import type {
   Clock,
   ConnectorStore,
   DropBox,
-  FunctionInvoker,
   Logger,
   MetricsRecorder,
   SecretStore,
   SourceFactory,
-} from '../ports.js';
-import { parquetBytes } from './tables.js';
+} from '../../ports.js';
+import { parquetBytes } from '../io/in-memory-tables.js';
+import { OWN_BUCKET_MESSAGE } from './settings.js';
 
 /** What the pull function is invoked with (by the scheduler or the API). */
 export interface ConnectorRunEvent {
@@ -52,196 +48,6 @@ export interface ConnectorRunEvent {
   dataset: string;
   runId: string;
 }
-
-function checkDataset(dataset: string): void {
-  if (!isValidName(dataset)) {
-    throw new InvalidInputError('dataset names match [a-z0-9][a-z0-9_-]{0,62}');
-  }
-}
-
-/** The connector as the API shows it: settings and state, never a secret (there is none to show). */
-export function connectorView(record: ConnectorRecord, now: Date) {
-  return {
-    dataset: record.dataset,
-    ...record.settings,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    watermark: record.watermark?.value ?? null,
-    nextRunAt: record.settings.enabled ? (record.nextRunAt ?? null) : null,
-    running: leaseHeld(record.lease, now) ? (record.lease?.runId ?? null) : null,
-    consecutiveFailures: record.consecutiveFailures,
-    lastRun: record.lastRun ?? null,
-  };
-}
-
-// ---------------------------------------------------------------- API
-
-export interface ConnectorApiDeps {
-  connectors: ConnectorStore;
-  invoker: FunctionInvoker;
-  clock: Clock;
-  /** The deployment's own buckets: never a connector's source. */
-  deploymentBuckets: readonly string[];
-}
-
-const OWN_BUCKET_MESSAGE =
-  "an s3 source may not name one of this deployment's own buckets: their objects are reachable only " +
-  'through the API, scoped to your tenant';
-
-export async function putConnector(
-  deps: Pick<ConnectorApiDeps, 'connectors' | 'clock' | 'deploymentBuckets'>,
-  tenant: string,
-  dataset: string,
-  body: ConnectorSettings & { resetWatermark: boolean },
-) {
-  checkDataset(dataset);
-  const { resetWatermark, ...settings } = body;
-  if (namesDeploymentBucket(settings.source, deps.deploymentBuckets)) {
-    throw new InvalidInputError(OWN_BUCKET_MESSAGE);
-  }
-  const now = deps.clock.now();
-  const existing = await deps.connectors.getConnector(tenant, dataset);
-  // A watermark is a position in one source; pointing the connector elsewhere starts over.
-  const moved =
-    existing?.watermark !== undefined &&
-    sourceIdentity(existing.settings.source) !== sourceIdentity(settings.source);
-  const record = await deps.connectors.putConnector(tenant, dataset, settings, {
-    at: now.toISOString(),
-    resetWatermark: resetWatermark || moved,
-    existing,
-  });
-  return connectorView(record, now);
-}
-
-export async function getConnector(
-  deps: Pick<ConnectorApiDeps, 'connectors' | 'clock'>,
-  tenant: string,
-  dataset: string,
-) {
-  const record = await deps.connectors.getConnector(tenant, dataset);
-  if (record === undefined) throw new NotFoundError(`dataset "${dataset}" has no connector`);
-  return connectorView(record, deps.clock.now());
-}
-
-export async function deleteConnector(
-  deps: Pick<ConnectorApiDeps, 'connectors'>,
-  tenant: string,
-  dataset: string,
-) {
-  if (!(await deps.connectors.deleteConnector(tenant, dataset))) {
-    throw new NotFoundError(`dataset "${dataset}" has no connector`);
-  }
-}
-
-function newRunId(now: Date): string {
-  return connectorRunId(now, randomBytes(4).toString('hex'));
-}
-
-/** Starts a run now (whatever the schedule says). 409 while another run holds the lease. */
-type RunStarter = Pick<ConnectorApiDeps, 'connectors' | 'invoker' | 'clock'>;
-
-export async function startConnectorRun(deps: RunStarter, tenant: string, dataset: string) {
-  const now = deps.clock.now();
-  const runId = newRunId(now);
-  const leased = await deps.connectors.acquireLease(
-    tenant,
-    dataset,
-    { runId, until: new Date(now.getTime() + LEASE_MS).toISOString(), trigger: 'api' },
-    now.toISOString(),
-  );
-  if (leased === undefined) {
-    const record = await deps.connectors.getConnector(tenant, dataset);
-    if (record === undefined) throw new NotFoundError(`dataset "${dataset}" has no connector`);
-    throw new ConflictError(`run ${record.lease?.runId ?? '?'} is in progress`);
-  }
-  await invokeOrRelease(deps, leased, runId, now);
-  return { runId, status: 'STARTED' as const };
-}
-
-export async function getConnectorRun(
-  deps: Pick<ConnectorApiDeps, 'connectors'>,
-  tenant: string,
-  dataset: string,
-  runId: string,
-): Promise<ConnectorRunRecord> {
-  const run = await deps.connectors.getRun(tenant, dataset, runId);
-  if (run === undefined) throw new NotFoundError(`connector run ${runId} does not exist`);
-  return run;
-}
-
-export async function listConnectorRuns(
-  deps: Pick<ConnectorApiDeps, 'connectors'>,
-  tenant: string,
-  dataset: string,
-  page: { limit: number; cursor?: string | undefined },
-): Promise<{ runs: ConnectorRunRecord[]; cursor?: string | undefined }> {
-  // The shape of the pipeline's run listing (`GET /datasets/{name}/runs`).
-  const { items, cursor } = await deps.connectors.listRuns(tenant, dataset, page);
-  return { runs: items, ...(cursor && { cursor }) };
-}
-
-/** A run that could not be started must not hold the lease for 20 minutes. */
-async function invokeOrRelease(
-  deps: RunStarter,
-  record: ConnectorRecord,
-  runId: string,
-  now: Date,
-): Promise<void> {
-  try {
-    await deps.invoker.invokeAsync({
-      tenant: record.tenant,
-      dataset: record.dataset,
-      runId,
-    } satisfies ConnectorRunEvent);
-  } catch (error) {
-    await deps.connectors.finishRun(record.tenant, record.dataset, runId, {
-      nextRunAt: now.toISOString(),
-      consecutiveFailures: record.consecutiveFailures,
-      lastRun: record.lastRun ?? {
-        runId,
-        status: 'FAILED',
-        startedAt: now.toISOString(),
-        counts: emptyCounts(),
-        errorRate: 0,
-        error: { name: 'InvokeFailed', message: 'the pull function could not be started' },
-      },
-    });
-    throw error;
-  }
-}
-
-// ---------------------------------------------------------------- scheduler
-
-/** Every minute (EventBridge): start each due connector's run, at most `limit` per tick. */
-export async function dispatchDueConnectors(
-  deps: RunStarter & { logger: Logger },
-  limit = 100,
-): Promise<{ due: number; started: string[] }> {
-  const now = deps.clock.now();
-  const due = await deps.connectors.listDue(now.toISOString(), limit);
-  const started: string[] = [];
-  for (const { tenant, dataset, nextRunAt: dueAt } of due) {
-    const runId = newRunId(now);
-    const leased = await deps.connectors.acquireLease(
-      tenant,
-      dataset,
-      { runId, until: new Date(now.getTime() + LEASE_MS).toISOString(), trigger: 'schedule' },
-      now.toISOString(),
-      dueAt,
-    );
-    // Another tick (or the API) got there first, or the connector was disabled since the query.
-    if (leased === undefined) continue;
-    try {
-      await invokeOrRelease(deps, leased, runId, now);
-      started.push(runId);
-    } catch (error) {
-      deps.logger.error('could not start connector run', { tenant, dataset, runId, error });
-    }
-  }
-  return { due: due.length, started };
-}
-
-// ---------------------------------------------------------------- the pull
 
 export interface PullDeps {
   connectors: ConnectorStore;
