@@ -203,29 +203,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     const clients = awsClients(endpoints);
     await deployPlan(plan, clients, { account: LOCAL_ACCOUNT, notificationQueueArn: MINIO_WEBHOOK_ARN });
-    await host.load(
-      plan,
-      // What Lambda's runtime would add, plus the endpoints that the wiring module reads.
-      {
-        AWS_REGION: LOCAL_REGION,
-        AWS_DEFAULT_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY: LOCAL_SECRET_ACCESS_KEY,
-        STRATA_S3_ENDPOINT: endpoints.s3,
-        STRATA_DYNAMODB_ENDPOINT: endpoints.dynamodb,
-        STRATA_SFN_ENDPOINT: endpoints.stepfunctions,
-        // Functions that start others asynchronously (connector runs) call the host's Invoke API.
-        STRATA_LAMBDA_ENDPOINT: hostUrl,
-        STRATA_LAMBDA_HOST_TOKEN: host.token,
-        // Connector secrets: Secrets Manager in AWS; here STRATA_SECRET_* variables and this file.
-        STRATA_SECRETS_FILE: secretsFile,
-        // Test sources (a JSON API, PostgreSQL, a second MinIO bucket) listen on 127.0.0.1.
-        STRATA_CONNECTOR_NETWORK: 'any',
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('STRATA_SECRET_'))),
-        // Handlers run on the machine's Node 20 here, on 22 in Lambda; the SDK's reminder is noise.
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-    );
+    await host.load(plan, functionBaseEnvironment({ endpoints, hostUrl, hostToken, secretsFile }));
     log(`app deployed from the synthesized template in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
 
     const metadataTable = required(plan.outputs, 'MetadataTableName');
@@ -274,6 +252,37 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/**
+ * What every function gets besides its template environment: what Lambda's runtime would add, plus the
+ * endpoints the wiring module reads. Exported for tests that run functions on a lambda host of their own.
+ */
+export function functionBaseEnvironment(target: {
+  endpoints: LocalCloudInfo['endpoints'];
+  hostUrl: string;
+  hostToken: string;
+  secretsFile: string;
+}): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: LOCAL_SECRET_ACCESS_KEY,
+    STRATA_S3_ENDPOINT: target.endpoints.s3,
+    STRATA_DYNAMODB_ENDPOINT: target.endpoints.dynamodb,
+    STRATA_SFN_ENDPOINT: target.endpoints.stepfunctions,
+    // Functions that start others asynchronously (connector runs) call the host's Invoke API.
+    STRATA_LAMBDA_ENDPOINT: target.hostUrl,
+    STRATA_LAMBDA_HOST_TOKEN: target.hostToken,
+    // Connector secrets: Secrets Manager in AWS; here STRATA_SECRET_* variables and this file.
+    STRATA_SECRETS_FILE: target.secretsFile,
+    // Test sources (a JSON API, PostgreSQL, a second MinIO bucket) listen on 127.0.0.1.
+    STRATA_CONNECTOR_NETWORK: 'any',
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('STRATA_SECRET_'))),
+    // Handlers run on the machine's Node 20 here, on 22 in Lambda; the SDK's reminder is noise.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  } as Record<string, string>;
 }
 
 /** The same app `cdk synth` builds, without bundling: the host runs handlers from source. */
