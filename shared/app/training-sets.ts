@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FileRecord } from '../domain/file-record.js';
 import { node } from '../domain/lineage.js';
-import { isValidName } from '../domain/object-key.js';
+import { isValidName, objectUri } from '../domain/object-key.js';
 import { type CellValue, columnIndex, type RecordBatch, type TableSchema } from '../domain/table.js';
 import {
   coerceCell,
@@ -172,7 +172,7 @@ export async function getTrainingSet(
 }
 
 async function links(store: ObjectStore, record: TrainingSetRecord) {
-  const uri = (key: string) => `s3://${store.bucket}/${key}`;
+  const uri = (key: string) => objectUri(store.bucket, key);
   const [manifestUrl, combinedUrl] = await Promise.all([
     store.presignGet(record.manifestKey, URL_TTL_SECONDS, `${record.id}-manifest.json`),
     record.combinedKey === undefined

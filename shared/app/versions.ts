@@ -5,6 +5,7 @@
  * (pipeline/version.ts).
  */
 import type { DriftReport } from '../domain/drift/report.js';
+import { csvSnapshotKey } from '../domain/object-key.js';
 import type { DatasetProfile } from '../domain/profile/index.js';
 import type { QualityReport } from '../domain/quality/types.js';
 import { diffVersions } from '../domain/version-diff.js';
@@ -142,7 +143,7 @@ export async function versionDownloadUrl(
   }
   let key = record.snapshotKey;
   if (format === 'csv') {
-    key = record.snapshotKey.replace(/\.parquet$/, '.csv');
+    key = csvSnapshotKey(record.snapshotKey);
     if (!(await deps.store.exists(key))) {
       const source = await deps.store.openRange({ bucket: deps.store.bucket, key: record.snapshotKey });
       const snapshot = await openParquet(source);

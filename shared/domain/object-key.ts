@@ -3,6 +3,7 @@
  * every other prefix mirrors that shape so a key alone says whose data it is and where it is in its life.
  */
 import { InvalidObjectKeyError } from '../errors.js';
+import type { FeatureFileRef } from './feature-store.js';
 
 export const LIFECYCLE_PREFIXES = ['fresh', 'used', 'archived', 'quarantine'] as const;
 export type LifecyclePrefix = (typeof LIFECYCLE_PREFIXES)[number];
@@ -53,6 +54,66 @@ export function objectKey(parts: ObjectKeyParts): string {
 /** The same file under another lifecycle prefix (quarantine, used, archived keep the tail). */
 export function moveKey(key: string, to: LifecyclePrefix): string {
   return objectKey({ ...parseObjectKey(key), stage: to });
+}
+
+/** Where the objects of one lifecycle prefix start: what a listing of, say, every fresh/ object names. */
+export function lifecyclePrefix(stage: LifecyclePrefix): string {
+  return `${stage}/`;
+}
+
+/**
+ * Where a key that names no tenant is quarantined: under a prefix no tenant can own (a name never starts
+ * with `_`), with the whole key kept.
+ */
+export function unroutableQuarantineKey(key: string): string {
+  return `quarantine/_unroutable/${key}`;
+}
+
+/** The validation report of a quarantined file, kept beside it so the reason travels with the file. */
+export function quarantinedValidationReportKey(quarantineKey: string): string {
+  return `${quarantineKey}.validation.json`;
+}
+
+/**
+ * The CSV export of a version's Parquet snapshot, kept beside it: made on the first request for it, since a
+ * version never changes.
+ */
+export function csvSnapshotKey(snapshotKey: string): string {
+  return snapshotKey.replace(/\.parquet$/, '.csv');
+}
+
+/**
+ * A model's predictions written back as a file of the predictions dataset: under fresh/ like any upload,
+ * so the pipeline versions it, and named by content, so the same rows written back twice are one object.
+ */
+export function predictionsKey(
+  tenant: string,
+  dataset: string,
+  model: { name: string; version: string },
+  contentSha256: string,
+): string {
+  const fileName = `${model.name}/${model.version}/${contentSha256.slice(0, 32)}.parquet`;
+  return objectKey({ stage: 'fresh', tenant, dataset, fileName });
+}
+
+/**
+ * One Parquet file of a feature version (a split, or `data` for all rows). The content hash is in the key,
+ * so a concurrent registration of other content can never replace the files a stored version points at.
+ */
+export function featureFileKey(
+  tenant: string,
+  name: string,
+  version: string,
+  contentHash: string,
+  split: FeatureFileRef['split'],
+): string {
+  const file = split === 'all' ? 'data' : split;
+  return `features/${tenant}/${name}/${version}/${contentHash.slice(0, 16)}/${file}.parquet`;
+}
+
+/** An object as an S3 URI, the way tools outside the API (boto3, pandas, Spark) name it. */
+export function objectUri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
 }
 
 const EXTENSIONS: Record<string, FileFormat> = {

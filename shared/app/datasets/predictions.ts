@@ -7,7 +7,7 @@
 
 import { fileIdFor, LINK_METADATA } from '../../domain/file-record.js';
 import { sha256Hex } from '../../domain/hashing.js';
-import { isValidName } from '../../domain/object-key.js';
+import { isValidName, predictionsKey } from '../../domain/object-key.js';
 import type { CellValue } from '../../domain/table.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../../ports.js';
@@ -62,7 +62,7 @@ export async function writePredictions(
   const bytes = await parquetBytes(table);
   const digest = sha256Hex(bytes);
   // Named by content: the same rows written back twice are one object, hence one version.
-  const key = `fresh/${tenant}/${target}/${request.model.name}/${request.model.version}/${digest.slice(0, 32)}.parquet`;
+  const key = predictionsKey(tenant, target, request.model, digest);
   const put = await deps.store.put(key, bytes, {
     contentType: 'application/vnd.apache.parquet',
     ifAbsent: true,

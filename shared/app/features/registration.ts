@@ -23,6 +23,7 @@ import { applyFeatureSpec, featureSpecSchema } from '../../domain/features/spec.
 import { type SplitRatios, splitRows, takeRows } from '../../domain/features/split.js';
 import { sha256Hex } from '../../domain/hashing.js';
 import { node } from '../../domain/lineage.js';
+import { featureFileKey } from '../../domain/object-key.js';
 import type { CellValue, RecordBatch } from '../../domain/table.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.js';
 import type {
@@ -162,10 +163,9 @@ export async function registerFeatureVersion(
     throw new ConflictError(`feature ${name}@${version} exists with other content; register a new version`);
   }
   // Content-addressed keys: a concurrent registration of other content can never replace these files.
-  const prefix = `features/${tenant}/${name}/${version}/${contentHash.slice(0, 16)}`;
   const files: FeatureFileRef[] = [];
   for (const e of encoded) {
-    const key = `${prefix}/${e.split === 'all' ? 'data' : e.split}.parquet`;
+    const key = featureFileKey(tenant, name, version, contentHash, e.split);
     if (!existing) {
       await deps.store.write(
         key,

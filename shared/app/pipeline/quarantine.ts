@@ -1,5 +1,10 @@
 import { fileIdFor } from '../../domain/file-record.js';
-import { moveKey, parseObjectKey } from '../../domain/object-key.js';
+import {
+  moveKey,
+  parseObjectKey,
+  quarantinedValidationReportKey,
+  unroutableQuarantineKey,
+} from '../../domain/object-key.js';
 import { reportKey } from '../../domain/version.js';
 import { isStrataError } from '../../errors.js';
 import type { Clock, Logger, MetadataStore, ObjectStore } from '../../ports.js';
@@ -17,9 +22,6 @@ export interface QuarantineResult {
   quarantineKey: string;
   errorName: string;
 }
-
-/** Keys that name no tenant cannot be quarantined under one; they get a prefix no tenant can own. */
-const UNROUTABLE_PREFIX = 'quarantine/_unroutable/';
 
 /**
  * The Catch of every stage. Copies the object to `quarantine/` (the original stays where it was, so
@@ -41,7 +43,7 @@ export async function quarantineFile(
   } catch (error) {
     if (!isStrataError(error)) throw error;
   }
-  const quarantineKey = parts ? moveKey(object.key, 'quarantine') : `${UNROUTABLE_PREFIX}${object.key}`;
+  const quarantineKey = parts ? moveKey(object.key, 'quarantine') : unroutableQuarantineKey(object.key);
 
   await copyIfPresent(deps, object, quarantineKey);
   if (!parts) {
@@ -59,7 +61,11 @@ export async function quarantineFile(
       ? reportKey(parts.tenant, parts.dataset, fileId, 'validation')
       : undefined;
   if (report)
-    await copyIfPresent(deps, { bucket: object.bucket, key: report }, `${quarantineKey}.validation.json`);
+    await copyIfPresent(
+      deps,
+      { bucket: object.bucket, key: report },
+      quarantinedValidationReportKey(quarantineKey),
+    );
   await deps.metadata.recordFailure({
     ...(report && { reportKey: report }),
     tenant: parts.tenant,

@@ -13,7 +13,7 @@
  * `restartStalledRun`), while one whose execution still runs is left to it.
  */
 import { executionNameFor, fileIdFor, type ObjectRef, pipelineUnfinished } from '../../domain/file-record.js';
-import { parseObjectKey } from '../../domain/object-key.js';
+import { lifecyclePrefix, parseObjectKey } from '../../domain/object-key.js';
 import type { Clock, Logger, MetadataStore, ObjectLister, Orchestrator, RunStore } from '../../ports.js';
 import type { IngestionInput } from '../../schemas/ingestion.js';
 import { restartStalledRun } from '../runs/retries.js';
@@ -70,7 +70,7 @@ export async function sweepFresh(
     inProgress: 0,
     more: false,
   };
-  for await (const object of deps.objects.listCurrent(options.prefix ?? 'fresh/')) {
+  for await (const object of deps.objects.listCurrent(options.prefix ?? lifecyclePrefix('fresh'))) {
     if (object.key.endsWith('/')) continue;
     const age = now - object.lastModified.getTime();
     if (age < options.settleMs || age > options.lookbackMs) continue;
