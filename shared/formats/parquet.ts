@@ -11,8 +11,10 @@
  * Type mapping, written: int → INT64 (always, even when values would fit INT32: the file schema is fixed
  * before the first row group is seen, and one physical type per strata type keeps snapshots of a dataset
  * schema-identical), float → DOUBLE, bool → BOOLEAN, string → BYTE_ARRAY STRING (UTF8), timestamp → INT64
- * TIMESTAMP(MILLIS, adjusted to UTC); a nullable column is OPTIONAL, otherwise REQUIRED. Every column
- * chunk carries min/max/null_count statistics.
+ * TIMESTAMP(MICROS, adjusted to UTC): strata's values are milliseconds, stored ×1000, because microseconds
+ * are what a Delta table's `timestamp` holds, and the files are a dataset table's data files as they are;
+ * a nullable column is OPTIONAL, otherwise REQUIRED. Every column chunk carries min/max/null_count
+ * statistics.
  *
  * Type mapping, read (files from any tool): INT32/INT64/INT_n/UINT_n → int, except a 64-bit column whose
  * statistics show values beyond ±2^53 → string (decimal text; an unsafe value met without statistics is a
@@ -133,8 +135,8 @@ function schemaElement(column: ColumnSchema): SchemaElement {
         repetition_type,
         type: 'INT64',
         // The converted type too, for readers that predate logical types.
-        converted_type: 'TIMESTAMP_MILLIS',
-        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+        converted_type: 'TIMESTAMP_MICROS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
       };
   }
 }
@@ -168,10 +170,13 @@ function columnData(column: ColumnSchema, values: CellValue[], firstRow: number)
       throw badValue(column, firstRow + i, `expected ${column.type}, got ${String(v)}`);
     }
   }
-  if (column.type !== 'int') return values;
+  if (column.type !== 'int' && column.type !== 'timestamp') return values;
+  // Milliseconds become the column's microseconds in bigint arithmetic: ×1000 would leave the safe-integer
+  // range of a number for instants past the year 2255.
+  const scale = column.type === 'timestamp' ? 1000n : 1n;
   // INT64 wants bigints; a REQUIRED column can use the typed array.
-  if (!column.nullable) return BigInt64Array.from(values, (v) => BigInt(v as number));
-  return values.map((v) => (v === null ? null : BigInt(v as number)));
+  if (!column.nullable) return BigInt64Array.from(values, (v) => BigInt(v as number) * scale);
+  return values.map((v) => (v === null ? null : BigInt(v as number) * scale));
 }
 
 /**

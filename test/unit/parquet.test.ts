@@ -164,10 +164,14 @@ describe('writeParquet / openParquet', () => {
     });
   });
 
-  it('uses INT64, DOUBLE, BOOLEAN, UTF8, TIMESTAMP(MILLIS, UTC); OPTIONAL only when nullable', async () => {
+  it('uses INT64, DOUBLE, BOOLEAN, UTF8, TIMESTAMP(MICROS, UTC); OPTIONAL only when nullable', async () => {
     // Act
     const { bytes } = await writeToBytes(ORDERS, [batchFromRows(ORDERS, orderRows(3))]);
     const metadata = parquetMetadata(bytes.buffer as ArrayBuffer);
+    // Without parsers the footer's statistics stay the stored INT64s.
+    const raw = parquetMetadata(bytes.buffer as ArrayBuffer, {
+      parsers: { timestampFromMicroseconds: (v: bigint) => v },
+    });
 
     // Assess
     const [, ...columns] = metadata.schema;
@@ -178,7 +182,13 @@ describe('writeParquet / openParquet', () => {
       ['paid', 'BOOLEAN', 'REQUIRED', null],
       ['at', 'INT64', 'OPTIONAL', 'TIMESTAMP'],
     ]);
-    expect(columns[4]?.logical_type).toEqual({ type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' });
+    expect(columns[4]?.logical_type).toEqual({ type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' });
+    expect(columns[4]?.converted_type).toBe('TIMESTAMP_MICROS');
+    // Rows 1 and 2 hold the instants; a Delta reader takes the stored value as microseconds.
+    expect(raw.row_groups[0]?.columns[4]?.meta_data?.statistics).toMatchObject({
+      min_value: BigInt(Date.UTC(2026, 0, 1) + 60_000) * 1000n,
+      max_value: BigInt(Date.UTC(2026, 0, 1) + 2 * 60_000) * 1000n,
+    });
   });
 
   it('fetches only the footer and the chunks of the requested row groups and columns', async () => {
