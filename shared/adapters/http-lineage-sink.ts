@@ -2,7 +2,7 @@
  * OpenLineage events POSTed to an HTTP consumer: `${OPENLINEAGE_URL}/api/v1/lineage`, the endpoint of
  * Marquez and of the OpenLineage HTTP transport's default path. Credentials in the URL are sent as basic
  * authentication. A non-2xx answer or no answer within the timeout is an error for the caller to log
- * (app/run-lineage.ts): lineage never holds up a stage for long, and never fails it.
+ * (app/runs/openlineage.ts): lineage never holds up a stage for long, and never fails it.
  */
 import type { RunEvent } from '../domain/openlineage.js';
 import type { LineageEventSink } from '../ports.js';

@@ -1,6 +1,6 @@
 /**
  * Tenant statistics over file records: counts, bytes and use by status, data type and dataset. Pure;
- * the records are streamed in by the use case (see app/statistics for what that costs).
+ * the records are streamed in by the use case (see app/lifecycle/statistics.ts for what that costs).
  */
 import { FILE_STATUSES, type FileRecord } from './file-record.js';
 import { DATA_TYPES } from './object-key.js';

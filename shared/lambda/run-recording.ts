@@ -3,7 +3,7 @@
  * The state machine invokes them with `{state, run}` (see `stage()` in infra/stack.ts): the middleware
  * hands the handler `state` as its event, so use cases see the same state as before, and records the
  * attempt on the run: started before the handler, ended after it (with its answer or its error). Where
- * a run starts and ends it also emits the run's OpenLineage events (app/run-lineage.ts).
+ * a run starts and ends it also emits the run's OpenLineage events (app/runs/openlineage.ts).
  *
  * An event without the envelope (an execution of an earlier definition still in flight, a direct
  * invocation) is passed through unchanged and not recorded.

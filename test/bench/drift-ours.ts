@@ -1,5 +1,5 @@
 /**
- * Our drift comparison, as the drift stage runs it (shared/app/assessment-stages.ts `driftStage`), in its
+ * Our drift comparison, as the drift stage runs it (shared/app/pipeline/drift.ts `driftStage`), in its
  * own child process and without S3: both Parquet files opened with openParquet over in-memory range
  * sources (in memory before the clock starts, as the other phases' inputs are), read concurrently through
  * two drift collectors, then compareDatasets and the report serialized to JSON.

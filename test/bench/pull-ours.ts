@@ -1,6 +1,6 @@
 /**
  * The pull case's child processes (one per measurement, so each peak RSS is its own):
- * - `pull-ours`: what a database pull run does per batch (shared/app/connectors.ts `pullRecords`), without
+ * - `pull-ours`: what a database pull run does per batch (shared/app/connectors/pull.ts `pullRecords`), without
  *   S3 and DynamoDB (network, not our code): our PostgresSource, built as shared/wiring.ts builds it
  *   (an unconnected pg.Client, then the source), pulls the table from no watermark; each batch is shaped
  *   with shapeRecords, encoded with parquetBytes and hashed with SHA-256 (the file's content name), then

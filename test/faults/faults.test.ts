@@ -17,7 +17,7 @@
  *   the stage Lambdas it was running, so files were left with a record stuck mid-pipeline, which the
  *   sweeper skipped because a record existed: it never converged. Fixed: the sweeper restarts a file whose
  *   record the pipeline has not finished when its newest run's execution ended or is unknown to Step
- *   Functions, as a retry of that run (`<execution>-r<N>`, app/runs.ts restartStalledRun); objects without a
+ *   Functions, as a retry of that run (`<execution>-r<N>`, app/runs/retries.ts restartStalledRun); objects without a
  *   record it starts as before. Two files dropped while LocalStack was down: the trigger failed, MinIO kept
  *   the events in its queue dir and delivered them again ~5 s after the restart. Converged 8–27 s after it.
  * - DynamoDB Local killed as the first copy of a consume landed in used/: the answer was 200 with every

@@ -80,7 +80,7 @@ describe('pipeline runs in the state machine', () => {
     const readsOfRuns = ofRuns.filter((s) => !actionsOf(s).includes('states:StartExecution'));
 
     // Assess
-    // The sweeper too: it retries a file whose execution died unfinished (app/runs.ts restartStalledRun).
+    // The sweeper too: it retries a file whose execution died unfinished (app/runs/retries.ts restartStalledRun).
     expect(describers).toEqual(['functions/api-runs/handler.ts', 'functions/fresh-sweeper/handler.ts']);
     expect(ofSweeper).toHaveLength(1);
     expect(ofSweeper[0]?.Action).toBe('states:DescribeExecution');

@@ -190,7 +190,7 @@ describe('the strata stack', () => {
         Action: 's3:ListBucketVersions',
         Condition: { StringLike: { 's3:prefix': 'fresh/*' } },
       }),
-      // The FAIL event of a dead run it ends before retrying it (app/runs.ts restartStalledRun).
+      // The FAIL event of a dead run it ends before retrying it (app/runs/retries.ts restartStalledRun).
       expect.objectContaining({
         Action: expect.arrayContaining(['s3:PutObject']),
         Resource: { 'Fn::Join': ['', [expect.anything(), '/lineage/*']] },
