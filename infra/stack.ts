@@ -391,7 +391,7 @@ export class StrataStack extends Stack {
     ingestion.grantStartExecution(trigger.fn);
 
     // The net under lost notifications: settled fresh/ objects without a file record get their pipeline.
-    // A file whose execution died unfinished is retried (app/runs.ts restartStalledRun): the sweeper reads
+    // A file whose execution died unfinished is retried (app/runs/retries.ts restartStalledRun): the sweeper reads
     // that execution, ends its run FAILED (with the FAIL event) and opens the retry's run.
     const sweeper = new StrataFunction(this, 'FreshSweeper', {
       logGroup: functionLogs,
@@ -580,7 +580,7 @@ export class StrataStack extends Stack {
             .bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*'),
       },
-      // Reading a run ends it FAILED when its execution ended without a stage recording it (app/runs.ts):
+      // Reading a run ends it FAILED when its execution ended without a stage recording it (app/runs/reads.ts):
       // it reads this state machine's executions, writes the run and emits its FAIL event. A retry is a
       // new execution for the failed run's object, linked to it on both runs.
       runs: {
