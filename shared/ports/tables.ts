@@ -4,7 +4,9 @@
  * under the table root, written through the ObjectStore before their commit.
  */
 import type { Action } from '../domain/delta/actions.js';
-import type { LastCheckpoint } from '../domain/delta/snapshot.js';
+import type { LastCheckpoint, Snapshot } from '../domain/delta/snapshot.js';
+import type { DataFile } from '../domain/delta/table.js';
+import type { TableSchema } from '../domain/table.js';
 
 export interface TableLogListing {
   /** Versions of the commit files present, ascending. */
@@ -36,4 +38,60 @@ export interface TableLog {
 /** The logs of the tables in one bucket, by table root (`tables/<tenant>/<dataset>/`). */
 export interface TableLogs {
   open(tableRoot: string): TableLog;
+}
+
+/** Data files to commit to a table as one append (written under the table root beforehand). */
+export interface AppendRequest {
+  /** The strata schema of the files (strata's canonical Parquet); the table is created with it. */
+  schema: TableSchema;
+  /** The files to add, already written under the table root. */
+  files: DataFile[];
+  /**
+   * Makes the append idempotent: a table that already holds `txn {appId, version}` gets nothing new, and
+   * the result names the version that added the files (status 'duplicate').
+   */
+  txn?: { appId: string; version: number };
+  /** `metaData.name` when this append creates the table. */
+  tableName?: string;
+  /**
+   * Columns of the files that the table lacks are added to the table's schema in the same commit
+   * (evolveTableSchema); without it such files are refused with TableSchemaMismatchError.
+   */
+  evolveSchema?: boolean;
+}
+
+export interface AppendResult {
+  /** The version that holds the files. */
+  version: number;
+  /** 'duplicate': an earlier append of the same txn had committed them (at `version`). */
+  status: 'committed' | 'duplicate';
+  /** Versions tried (1 when nobody else committed meanwhile; 0 for a duplicate found before trying). */
+  attempts: number;
+  /** This append created the table (version 0). */
+  created: boolean;
+  /** A checkpoint written after the commit, or why it could not be (the commit stands either way). */
+  checkpoint?: { version: number } | { version: number; error: unknown };
+}
+
+/**
+ * A dataset's Delta table as the use cases write and read it: its state at a version (time travel) and
+ * appends of data files, exactly once per txn. Data files are ordinary objects under the table root,
+ * written through the ObjectStore first.
+ */
+export interface DatasetTable {
+  /** `s3://<bucket>/<table root without the trailing slash>`, for messages. */
+  readonly uri: string;
+  /** The table at `version` (default: the latest), undefined while it has no log. NotFoundError for a version it does not have yet. */
+  snapshot(version?: number): Promise<Snapshot | undefined>;
+  /**
+   * Adds the files as one commit, creating the table with the first one. Throws TableSchemaMismatchError
+   * when they do not fit the table, UnsupportedTableError for a table strata must not write, and
+   * TransientError when the race for a version was lost too often.
+   */
+  append(request: AppendRequest): Promise<AppendResult>;
+}
+
+/** The dataset tables of the data bucket, by table root (`tables/<tenant>/<dataset>/`). */
+export interface DatasetTables {
+  open(tableRoot: string): DatasetTable;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkFileFitsTable,
   datasetTableSchema,
+  evolveTableSchema,
   fromDeltaSchema,
   parseSchemaString,
   serializeSchema,
@@ -184,5 +185,82 @@ describe('a data file fits its table', () => {
     expect(extra).toThrow(/"new" is not in the table/);
     expect(nullable).toThrow(/non-nullable/);
     expect(missing).toThrow(/lacks the table's non-nullable column "id"/);
+  });
+});
+
+describe("a data file's new columns join the table", () => {
+  const table = datasetTableSchema({
+    columns: [
+      { name: 'ts', type: 'timestamp', nullable: false },
+      { name: 'temperature', type: 'float', nullable: true },
+    ],
+  });
+
+  it('appended to the fields, nullable, the existing ones untouched', () => {
+    // Act
+    const evolved = evolveTableSchema(table, {
+      columns: [
+        { name: 'humidity', type: 'float', nullable: false },
+        { name: 'ts', type: 'timestamp', nullable: false },
+      ],
+    });
+
+    // Assess
+    expect(evolved?.fields).toEqual([
+      ...table.fields,
+      { name: 'humidity', type: 'double', nullable: true, metadata: {} },
+    ]);
+  });
+
+  it('and nothing changes for a file that fits as it is', () => {
+    expect(
+      evolveTableSchema(table, { columns: [{ name: 'temperature', type: 'float', nullable: true }] }),
+    ).toBeUndefined();
+  });
+
+  it('but not a column of another type, nor a name that differs from a column only by case', () => {
+    // Act
+    const retyped = () =>
+      evolveTableSchema(table, { columns: [{ name: 'temperature', type: 'int', nullable: true }] });
+    const cased = () =>
+      evolveTableSchema(table, { columns: [{ name: 'Temperature', type: 'float', nullable: true }] });
+
+    // Assess
+    expect(retyped).toThrow(TableSchemaMismatchError);
+    expect(retyped).toThrow(/"temperature" is "long" in the file and "double" in the table/);
+    expect(cased).toThrow(/differs from the table's "temperature" only by case/);
+  });
+
+  it('so that the file fits the evolved table, the table keeps its prefix, and evolving again adds nothing', () => {
+    fc.assert(
+      fc.property(arbitrarySchema, arbitrarySchema, (first, file) => {
+        // Prepare
+        const start = datasetTableSchema(first);
+        let evolved: ReturnType<typeof evolveTableSchema>;
+        try {
+          evolved = evolveTableSchema(start, file);
+        } catch (error) {
+          // Refused only when a shared name has another type, or another case.
+          expect(error).toBeInstanceOf(TableSchemaMismatchError);
+          const clash = file.columns.some((c) =>
+            first.columns.some(
+              (t) =>
+                t.name.toLowerCase() === c.name.toLowerCase() && (t.name !== c.name || t.type !== c.type),
+            ),
+          );
+          expect(clash).toBe(true);
+          return;
+        }
+        const after = evolved ?? start;
+
+        // Assess
+        expect(() => checkFileFitsTable(after, file)).not.toThrow();
+        expect(after.fields.slice(0, start.fields.length)).toEqual(start.fields);
+        expect(evolveTableSchema(after, file)).toBeUndefined();
+        expect(evolved === undefined).toBe(
+          file.columns.every((c) => first.columns.some((t) => t.name === c.name)),
+        );
+      }),
+    );
   });
 });

@@ -187,6 +187,39 @@ function parseType(value: unknown, where: string): DeltaDataType {
 }
 
 /**
+ * The table's schema once a data file of `fileSchema` joins it: the table's columns as they are, in their
+ * order, then the file's columns the table lacks, each nullable (the table's earlier files lack them, and
+ * readers fill in nulls). Undefined when the file fits the table as it is (checkFileFitsTable). Adding a
+ * nullable column is the only change a reader-1 / writer-2 table allows without table features: a column
+ * of another type (say long in the table, double in the file) would need type widening (reader 3 / writer
+ * 7), so it throws TableSchemaMismatchError, as does a new name that differs from a table column only by
+ * case, or a file without one of the table's non-nullable columns.
+ */
+export function evolveTableSchema(
+  table: DeltaStructType,
+  fileSchema: TableSchema,
+): DeltaStructType | undefined {
+  const names = new Set(table.fields.map((f) => f.name));
+  const folded = new Map(table.fields.map((f) => [f.name.toLowerCase(), f.name]));
+  const added: DeltaStructField[] = [];
+  for (const field of toDeltaSchema(fileSchema).fields) {
+    if (names.has(field.name)) continue;
+    const other = folded.get(field.name.toLowerCase());
+    if (other !== undefined) {
+      throw new TableSchemaMismatchError(
+        `column "${field.name.slice(0, 64)}" differs from the table's "${other.slice(0, 64)}" only by case, ` +
+          'which a Delta table does not allow',
+      );
+    }
+    added.push({ ...field, nullable: true });
+  }
+  const evolved: DeltaStructType = { type: 'struct', fields: [...table.fields, ...added] };
+  // Types, nullability and the table's non-nullable columns: the same rules as a file that adds nothing.
+  checkFileFitsTable(evolved, fileSchema);
+  return added.length > 0 ? evolved : undefined;
+}
+
+/**
  * Checks that a data file of `fileSchema` (strata's canonical Parquet) may be added to a table of
  * `table`: the same column names, each of the Delta type its Parquet column holds, and no column the table
  * declares non-nullable that the file declares nullable or lacks. Column order may differ (Delta reads by

@@ -12,6 +12,39 @@ export function datasetTableRoot(tenant: string, dataset: string): string {
   return `tables/${tenant}/${dataset}/`;
 }
 
+/** The table as other engines name it: `s3://<bucket>/tables/<tenant>/<dataset>/`. */
+export function datasetTableUri(bucket: string, tenant: string, dataset: string): string {
+  return `s3://${bucket}/${datasetTableRoot(tenant, dataset)}`;
+}
+
+/**
+ * The data file an accepted file becomes, relative to the table root: named by the file id, so a retried
+ * version stage finds the one it wrote (never a second), and two files of a dataset never share a name.
+ */
+export function dataFilePath(fileId: string): string {
+  return `part-${fileId}.parquet`;
+}
+
+/**
+ * The txn that commits a file's data file: one appId per file at version 1, so the version stage retried
+ * and a person's promotion of a held version both commit it once between them.
+ */
+export function fileTransaction(fileId: string): { appId: string; version: number } {
+  return { appId: `strata-file-${fileId}`, version: 1 };
+}
+
+/**
+ * The object key of an add action's path in `bucket`: relative paths (URI-encoded) sit under the table
+ * root; an absolute `s3://` or `s3a://` URI (other writers may use them) names its own key. Undefined for
+ * a file in another bucket or store, which strata cannot read with its grants.
+ */
+export function dataFileKey(bucket: string, tableRoot: string, path: string): string | undefined {
+  const absolute = /^s3a?:\/\/([^/]+)\/(.+)$/.exec(path);
+  if (absolute) return absolute[1] === bucket ? decodeRelativePath(absolute[2] ?? '') : undefined;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path)) return undefined;
+  return `${tableRoot}${decodeRelativePath(path)}`;
+}
+
 export interface NewTable {
   /** A GUID. */
   id: string;
