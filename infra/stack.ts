@@ -305,11 +305,14 @@ export class StrataStack extends Stack {
     const version = new StrataFunction(this, 'Version', {
       logGroup: functionLogs,
       name: 'version',
-      description: 'Pipeline stage 7: gapless version number, Parquet snapshot in versions/, gates, lineage',
+      description:
+        'Pipeline stage 7: gapless version number, Parquet snapshot in versions/, Delta commit in tables/, gates, lineage',
       timeout: Duration.minutes(5),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*')
+      // Data files (create-only copies) and the Delta log: commits and checkpoints, never a delete.
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'tables/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
       .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
       .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite');
@@ -561,24 +564,29 @@ export class StrataStack extends Stack {
           if (uploadMaxBytes !== undefined) fn.fn.addEnvironment('UPLOAD_MAX_BYTES', String(uploadMaxBytes));
         },
       },
-      // Rows read snapshots (versions/*); predictions write a new file under fresh/ for the pipeline; drift
-      // settings read versions to refuse a pinned reference that does not exist.
+      // Rows read the dataset's Delta table (tables/*: its log and data files) and, for versions made
+      // before datasets were tables, snapshots (versions/*); predictions write a new file under fresh/ for
+      // the pipeline; drift settings read versions to refuse a pinned reference that does not exist.
       datasets: {
         bind: (fn) =>
           readsVersions(fn)
             .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
+            .bindBucket('DATA_BUCKET', dataBucket, 'read', 'tables/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*'),
       },
       // Reports and profiles are read from reports/; the CSV form of a version is made on first request
-      // and kept beside its Parquet (versions/*); promotion makes a version current (metadata + versions).
+      // and kept beside its Parquet (versions/*); promotion makes a version current (metadata + versions)
+      // and commits a held version's staged data file to the Delta table, whose files the files route
+      // presigns (tables/*: read and commit, never delete).
       versions: {
         bind: (fn) =>
           readsVersions(fn)
             .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
             .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
             .bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*')
-            .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*'),
+            .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*')
+            .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'tables/*'),
       },
       // Reading a run ends it FAILED when its execution ended without a stage recording it (app/runs/reads.ts):
       // it reads this state machine's executions, writes the run and emits its FAIL event. A retry is a

@@ -16,6 +16,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import mysql from 'mysql2';
 import pg from 'pg';
+import { S3TableLogs } from './adapters/delta/s3-table-log.js';
+import { TableWriters } from './adapters/delta/table-writer.js';
 import { DynamoConnectorStore } from './adapters/dynamo/connector-store.js';
 import { DynamoFeatureRegistry, DynamoOnlineFeatureStore } from './adapters/dynamo/feature-store.js';
 import { DynamoLifecycleStore } from './adapters/dynamo/lifecycle-store.js';
@@ -116,6 +118,11 @@ export function sfnClient(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_SFN_END
 
 export function objectStore(config: Config<'DATA_BUCKET'>) {
   return new S3ObjectStore(s3Client(config), config.DATA_BUCKET, presignS3Client(config));
+}
+
+/** The datasets' Delta tables in the data bucket (`tables/<tenant>/<dataset>/`): their logs and appends. */
+export function datasetTables(config: Config<'DATA_BUCKET'>) {
+  return new TableWriters(new S3TableLogs(s3Client(config), config.DATA_BUCKET));
 }
 
 /** fresh/ of the data bucket for a function allowed to create objects there and nothing else. */

@@ -10,7 +10,14 @@ import {
 import { queryRows } from '../../shared/app/datasets/rows.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';
-import { clock, logger, metadataStore, objectStore, versionStore } from '../../shared/wiring.js';
+import {
+  clock,
+  datasetTables,
+  logger,
+  metadataStore,
+  objectStore,
+  versionStore,
+} from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'VERSIONS_TABLE', 'LINEAGE_TABLE']);
 const datasets = metadataStore(config);
@@ -19,6 +26,7 @@ const deps = {
   metadata: datasets,
   versions: versionStore(config),
   store: objectStore(config),
+  tables: datasetTables(config),
   clock,
   logger,
 };
@@ -34,7 +42,7 @@ export const handler = apiHandler('datasets', {
   // Reads versions to refuse a pinned reference that does not exist.
   'PUT /datasets/{name}/drift-settings': ({ tenant, path, body }) =>
     putDriftSettings(deps, tenant, path.name, body),
-  // Reads only the snapshot's footer and the row groups that can hold an answer.
+  // Reads the table's log (tables/), then only the data files and row groups that can hold an answer.
   'GET /datasets/{name}/rows': ({ tenant, path, query }) => queryRows(deps, tenant, path.name, query),
   // Writes the rows as a new file under fresh/: the pipeline makes the predictions version.
   'POST /datasets/{name}/predictions': ({ tenant, path, body }) =>

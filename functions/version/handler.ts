@@ -5,6 +5,7 @@ import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterDriftSchema } from '../../shared/schemas/ingestion.js';
 import {
   clock,
+  datasetTables,
   logger,
   metadataStore,
   objectStore,
@@ -23,12 +24,16 @@ const deps = {
   store: objectStore(config),
   datasets: metadataStore(config),
   versions: versionStore(config),
+  tables: datasetTables(config),
   clock,
   logger,
   defaultSuite: suiteFromSchema,
 };
 
-/** Pipeline stage 7: allocate version N, snapshot to versions/<tenant>/<dataset>/v<N>/, make it current. */
+/**
+ * Pipeline stage 7: allocate version N, snapshot to versions/<tenant>/<dataset>/v<N>/, the data file under
+ * tables/<tenant>/<dataset>/, committed to the dataset's Delta table and made current (or staged, held).
+ */
 export const handler = stageHandler('version', afterDriftSchema, versionDataset, {
   deps,
   runs: runRecording(config),

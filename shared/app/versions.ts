@@ -4,23 +4,27 @@
  * quality reports, and a person's promotion of a held version. The pipeline's version stage writes them
  * (pipeline/version.ts).
  */
+import { dataFilePath, datasetTableRoot, datasetTableUri } from '../domain/delta/table.js';
 import type { DriftReport } from '../domain/drift/report.js';
 import { csvSnapshotKey } from '../domain/object-key.js';
 import type { DatasetProfile } from '../domain/profile/index.js';
 import type { QualityReport } from '../domain/quality/types.js';
 import { diffVersions } from '../domain/version-diff.js';
 import { nextTags, type TagChange } from '../domain/version-tags.js';
-import { NotFoundError } from '../errors.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 import { toCsv } from '../formats/csv-export.js';
 import { openParquet } from '../formats/parquet.js';
-import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../ports.js';
+import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionStore } from '../ports.js';
 import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/html.js';
 import { checkDatasetName, getDataset } from './datasets/records.js';
+import { commitDataFile, describeDataFile, snapshotDataFiles } from './io/table-files.js';
 
 export interface VersionDeps {
   datasets: DatasetStore;
   versions: VersionStore;
   store: ObjectStore;
+  /** The datasets' Delta tables: promotion commits a held version's data file, the files route reads them. */
+  tables: DatasetTables;
   clock: Clock;
   logger: Logger;
 }
@@ -156,6 +160,121 @@ export async function versionDownloadUrl(
   return { dataset, version, format, url, expiresInSeconds };
 }
 
+/** A data file of a version as `GET …/versions/{v}/files` lists it. */
+export interface VersionDataFile {
+  /** Relative to the table root, as the table's log names it. */
+  path: string;
+  /** Presigned GET URL of the file. */
+  url: string;
+  size: number;
+  /** Rows in the file, from its statistics (null when the writer recorded none). */
+  rows: number | null;
+  /** Per-column min, max and null count, as the add action carries them (null when it has none). */
+  stats: {
+    minValues: Record<string, number | boolean | string>;
+    maxValues: Record<string, number | boolean | string>;
+    nullCount: Record<string, number>;
+  } | null;
+  /** The file of a held version: under the table root, in no commit until the version is promoted. */
+  staged: boolean;
+}
+
+export interface VersionFiles {
+  dataset: string;
+  version: number;
+  /** `s3://<bucket>/tables/<tenant>/<dataset>/`. */
+  table_uri: string;
+  /** The Delta version of the table that this version is; null while the version is held (staged). */
+  delta_version: number | null;
+  staged: boolean;
+  expiresInSeconds: number;
+  /** Data files of the table at that Delta version (1 for a staged version: its own). */
+  filesTotal: number;
+  files: VersionDataFile[];
+  nextCursor?: string | undefined;
+}
+
+/**
+ * `GET …/versions/{v}/files`: the data files of the dataset's Delta table at the version's Delta version,
+ * each with a presigned URL (short-lived: they bypass the API key), its rows and statistics, plus the
+ * table's URI and that Delta version, so an engine (Spark, Athena, Polars, pandas) can read the table
+ * itself, or a client the files. A held version is in no table version yet: its staged file alone,
+ * flagged `staged`. Paged by `limit` + `cursor` over the files in path order.
+ */
+export async function versionFiles(
+  deps: Pick<VersionDeps, 'versions' | 'store' | 'tables'>,
+  tenant: string,
+  dataset: string,
+  version: number,
+  page: { limit: number; cursor?: string | undefined },
+  expiresInSeconds = 900,
+): Promise<VersionFiles> {
+  checkDatasetName(dataset);
+  const record = await deps.versions.getVersion(tenant, dataset, version);
+  if (!record || record.status === 'PENDING') {
+    throw new NotFoundError(`version ${version} of dataset "${dataset}" not found`);
+  }
+  if (!record.table) {
+    throw new NotFoundError(
+      `version ${version} of dataset "${dataset}" was made before datasets became tables: its snapshot is at …/versions/${version}/data`,
+    );
+  }
+  const root = datasetTableRoot(tenant, dataset);
+  const { bucket } = deps.store;
+  const answer = { dataset, version, table_uri: datasetTableUri(bucket, tenant, dataset), expiresInSeconds };
+  const sign = (key: string) => deps.store.presignGet(key, expiresInSeconds);
+  const deltaVersion = record.table.version;
+  if (deltaVersion === undefined) {
+    const path = dataFilePath(record.sourceFileId);
+    const { file } = await describeDataFile(deps.store, `${root}${path}`, path);
+    const { numRecords, ...stats } = file.stats;
+    const staged: VersionDataFile = {
+      path,
+      url: await sign(`${root}${path}`),
+      size: file.size,
+      rows: numRecords,
+      stats,
+      staged: true,
+    };
+    return { ...answer, delta_version: null, staged: true, filesTotal: 1, files: [staged] };
+  }
+  const snapshot = await deps.tables.open(root).snapshot(deltaVersion);
+  if (!snapshot) throw new NotFoundError(`the table of dataset "${dataset}" is missing`);
+  const all = snapshotDataFiles(snapshot, bucket, root);
+  const start = page.cursor === undefined ? 0 : decodeOffset(page.cursor, all.length);
+  const slice = all.slice(start, start + page.limit);
+  const files = await Promise.all(
+    slice.map(async (f): Promise<VersionDataFile> => {
+      const { numRecords, ...stats } = f.stats ?? {};
+      return {
+        path: f.path,
+        url: await sign(f.key),
+        size: f.size,
+        rows: numRecords ?? null,
+        stats: f.stats ? (stats as NonNullable<VersionDataFile['stats']>) : null,
+        staged: false,
+      };
+    }),
+  );
+  const next = start + slice.length;
+  return {
+    ...answer,
+    delta_version: deltaVersion,
+    staged: false,
+    filesTotal: all.length,
+    files,
+    ...(next < all.length && { nextCursor: Buffer.from(String(next)).toString('base64url') }),
+  };
+}
+
+function decodeOffset(cursor: string, total: number): number {
+  const offset = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > total) {
+    throw new InvalidInputError('cursor is not one this listing returned');
+  }
+  return offset;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Tags and description
 
@@ -247,16 +366,29 @@ export async function getVersionReport(
 
 /**
  * Makes a version current on a person's say-so, with their reason recorded on the version. Meant for a
- * version a gate held; promoting a READY one (a rollback to it) works the same way.
+ * version a gate held: its staged data file is committed to the dataset's table first (on top of the
+ * latest table version; the file's txn makes a second promotion, or one racing it, find that commit
+ * instead of making another), so a current version is always one the table holds. Promoting a READY one
+ * (a rollback to it) commits nothing: its file is in the table already.
  */
 export async function promoteVersion(
-  deps: Pick<VersionDeps, 'versions' | 'clock' | 'logger'>,
+  deps: Pick<VersionDeps, 'versions' | 'store' | 'tables' | 'clock' | 'logger'>,
   tenant: string,
   dataset: string,
   version: number,
   reason: string,
 ) {
   checkDatasetName(dataset);
+  const held = await deps.versions.getVersion(tenant, dataset, version);
+  if (!held || held.status === 'PENDING') {
+    throw new NotFoundError(`version ${version} of dataset "${dataset}" not found or not complete`);
+  }
+  // Versions made before datasets were tables have no data file to commit.
+  let table = held.table;
+  if (table && table.version === undefined) {
+    table = await commitDataFile(deps, tenant, dataset, held.sourceFileId);
+    await deps.versions.recordTable(tenant, dataset, version, table);
+  }
   const record = await deps.versions.promoteVersion(tenant, dataset, version, {
     reason,
     at: deps.clock.now().toISOString(),
@@ -268,6 +400,7 @@ export async function promoteVersion(
     reason,
     previousCurrent: record.promotion?.previousCurrent,
     wasHeld: record.hold !== undefined,
+    tableVersion: table?.version,
   });
   return {
     dataset,
@@ -276,5 +409,6 @@ export async function promoteVersion(
     currentVersion: version,
     promotion: record.promotion,
     hold: record.hold,
+    ...(table && { table }),
   };
 }

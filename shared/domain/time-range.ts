@@ -3,22 +3,55 @@
  * here are pure: which row groups can hold matching rows (from their min/max statistics), the order to
  * read them in, and how to keep the N latest rows without holding the rest. The app layer does the I/O.
  *
- * Rows are ordered by the tuple (timestamp, row group, row in group), so equal timestamps still have
- * one total order: results are deterministic and a page cursor can point between two of them.
+ * A query reads a table's data files (or one file): files are chosen and ordered by their statistics the
+ * way row groups are within a file. Rows are ordered by the tuple (timestamp, file, row group, row in
+ * group), files by their place in the table version's path order, so equal timestamps still have one
+ * total order: results are deterministic and a page cursor can point between two of them.
  */
 import { InvalidInputError } from '../errors.js';
+import type { FileStats } from './delta/stats.js';
+import type { ColumnSchema } from './table.js';
 
 /** Where a row sits and when it happened. */
 export interface RowPosition {
   t: number;
+  /** The file's index in the table version's data files, in path order (0 for a single file). */
+  file: number;
   group: number;
   row: number;
 }
 
 export function comparePositions(a: RowPosition, b: RowPosition): number {
-  return a.t - b.t || a.group - b.group || a.row - b.row;
+  return a.t - b.t || a.file - b.file || a.group - b.group || a.row - b.row;
 }
 
+/**
+ * What a data file's statistics (its add action's) say of a time column: the range of its values, and
+ * whether it has any at all (no rows, or only nulls). Bounds a writer did not record stay unknown, and a
+ * file with unknown bounds must be read. Timestamps are ISO 8601 strings in the statistics (Delta's
+ * encoding, truncated to milliseconds, as strata's values are); numbers for int and float columns.
+ */
+export function fileTimeRange(
+  stats: FileStats | undefined,
+  column: ColumnSchema,
+): { empty: boolean; min?: number | undefined; max?: number | undefined } {
+  if (!stats) return { empty: false };
+  const nulls = stats.nullCount[column.name];
+  if (stats.numRecords === 0 || (nulls !== undefined && nulls >= stats.numRecords)) return { empty: true };
+  const bound = (value: unknown): number | undefined => {
+    if (column.type === 'timestamp') {
+      const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+      return Number.isNaN(ms) ? undefined : ms;
+    }
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  };
+  const min = bound(stats.minValues[column.name]);
+  const max = bound(stats.maxValues[column.name]);
+  // One bound without the other is as good as none for ordering and skipping.
+  return min === undefined || max === undefined ? { empty: false } : { empty: false, min, max };
+}
+
+/** A row group of a file, or a file of a table: its index, rows, and the time column's bounds. */
 export interface GroupRange {
   index: number;
   numRows: number;

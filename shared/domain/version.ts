@@ -56,6 +56,24 @@ export interface VersionRecord {
     | undefined;
   /** A person's decision to make the version current despite a hold. */
   promotion?: { reason: string; at: string; previousCurrent?: number | undefined } | undefined;
+  /** The version's place in the dataset's Delta table (versions made before datasets were tables have none). */
+  table?: VersionTable | undefined;
+}
+
+/**
+ * Where a version's rows are in the dataset's Delta table (`tables/<tenant>/<dataset>/`). Its source file's
+ * data file is written under the table root, and committed by Delta version `version`; a HELD version's
+ * stays staged (in no commit, so no reader of the table sees it) and has no `version` until a person
+ * promotes it. The totals are the table's at that Delta version, from the log's per-file statistics (no
+ * data read); absent while staged, or when a file of the table carries no row count.
+ */
+export interface VersionTable {
+  version?: number | undefined;
+  /** The data file, relative to the table root: `part-<fileId>.parquet`. */
+  dataFile: string;
+  rowsAdded: number;
+  rowsTotal?: number | undefined;
+  filesTotal?: number | undefined;
 }
 
 /** Where a version's snapshot lives: `versions/<tenant>/<dataset>/v<N>/`, fixed so readers can find it by number. */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
 import type { RetriedRun } from '../app/runs/retries.js';
 import type { createUploadUrls } from '../app/uploads.js';
+import type { VersionDataFile, VersionFiles } from '../app/versions.js';
 import { CONNECTOR_RUN_STATUSES, type ConnectorRunRecord } from '../domain/connector-runs.js';
 import type { DatasetSummary } from '../domain/dataset.js';
 import { FILE_STATUSES } from '../domain/file-record.js';
@@ -122,6 +123,41 @@ export const versionDataResponse = z
     expiresInSeconds: z.number().int(),
   })
   .strict();
+
+const statValues = z.record(z.string(), z.union([z.number(), z.boolean(), z.string()]));
+
+const versionDataFile = z
+  .object({
+    path: z.string().describe("relative to the table root, as the table's log names it"),
+    url: z.string().describe('presigned GET URL of the data file'),
+    size: z.number().int().describe('bytes'),
+    rows: z.number().int().nullable().describe("from the file's statistics; null when it has none"),
+    stats: z
+      .object({ minValues: statValues, maxValues: statValues, nullCount: z.record(z.string(), z.number()) })
+      .strict()
+      .nullable()
+      .describe("the add action's per-column statistics (timestamps as ISO 8601); null when it has none"),
+    staged: z.boolean().describe("a held version's file: under the table root, in no commit yet"),
+  })
+  .strict() satisfies z.ZodType<VersionDataFile>;
+
+export const versionFilesResponse = z
+  .object({
+    dataset: z.string(),
+    version: z.number().int(),
+    table_uri: z.string().describe("the dataset's Delta table: s3://<bucket>/tables/<tenant>/<dataset>/"),
+    delta_version: z
+      .number()
+      .int()
+      .nullable()
+      .describe('the Delta version of the table this version is; null while the version is held (staged)'),
+    staged: z.boolean(),
+    expiresInSeconds: z.number().int(),
+    filesTotal: z.number().int().describe('data files of the table at that Delta version (1 when staged)'),
+    files: z.array(versionDataFile),
+    nextCursor,
+  })
+  .strict() satisfies z.ZodType<VersionFiles>;
 
 export const retentionPolicyResponse = z
   .object({

@@ -212,9 +212,9 @@ export const ROUTES = defineRoutes({
   },
   'GET /datasets/{name}/rows': {
     operationId: 'queryRows',
-    summary: 'Rows of a version by timestamp',
+    summary: "Rows of the dataset's Delta table by timestamp",
     description:
-      '`last=N`, or `start` (inclusive) / `end` (exclusive) as ISO 8601 or epoch seconds/milliseconds, over the current (or `version`) snapshot; reads only the row groups whose statistics overlap, and says so in `scan`.',
+      "`last=N`, or `start` (inclusive) / `end` (exclusive) as ISO 8601 or epoch seconds/milliseconds, over the dataset's Delta table as it is now, or at `version`'s Delta version (`delta_version` in the answer; a held version's staged file alone, `staged: true`; a version made before datasets were tables, its snapshot). Reads only the data files whose statistics overlap, and in them the row groups, and says so in `scan` (`files`, `filesRead`, `rowGroups`, `rowGroupsRead`, requests, bytes). A range's pages read the Delta version the first one read.",
     tags: ['datasets'],
     path: schemas.datasetPath,
     query: schemas.rowsQuery,
@@ -286,6 +286,17 @@ export const ROUTES = defineRoutes({
     response: responses.versionDataResponse,
     errors: [404],
   },
+  'GET /datasets/{name}/versions/{v}/files': {
+    operationId: 'getVersionFiles',
+    summary: "The data files of the dataset's Delta table at the version",
+    description:
+      "Presigned URLs of the table's data files at the version's Delta version, with their rows and statistics, plus `table_uri` and `delta_version` for engines that read the table itself (Spark, Athena, Polars, pandas). A held version's staged file alone, flagged `staged`. Paged with `limit` and `cursor`.",
+    tags: ['versions'],
+    path: schemas.versionPath,
+    query: schemas.versionFilesQuery,
+    response: responses.versionFilesResponse,
+    errors: [404],
+  },
   'GET /datasets/{name}/versions/{v}/drift': {
     operationId: 'getDriftReport',
     summary: "The version's drift report against its reference",
@@ -321,11 +332,12 @@ export const ROUTES = defineRoutes({
   'POST /datasets/{name}/versions/{v}/promote': {
     operationId: 'promoteVersion',
     summary: 'Make a (held) version current',
-    description: 'Reason, time and the previous current version are recorded on the version.',
+    description:
+      "Reason, time and the previous current version are recorded on the version. A held version's staged data file is first committed to the dataset's Delta table (once, however often it is promoted); 422 when it no longer fits the table's schema.",
     tags: ['versions'],
     path: schemas.versionPath,
     body: schemas.promoteVersionBody,
-    errors: [404],
+    errors: [404, 422],
   },
 
   // ---- runs ------------------------------------------------------------------------------------

@@ -38,6 +38,11 @@ export const listRunsQuery = paginationQuery.extend({
 
 export const versionDataQuery = z.object({ format: z.enum(['parquet', 'csv']).default('parquet') });
 
+/** `GET /datasets/{name}/versions/{v}/files`: a page of the table's data files, in path order. */
+export const versionFilesQuery = paginationQuery.extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
+
 export const datasetConfigBody = z
   .object({
     columnMapping: z.record(z.string().min(1), z.string().min(1)).optional(),

@@ -1,5 +1,5 @@
 /** Dataset versions: allocation, completion, promotion, tags. */
-import type { VersionRecord } from '../domain/version.js';
+import type { VersionRecord, VersionTable } from '../domain/version.js';
 import type { Page } from './page.js';
 
 /** What a stage knows before a number is allocated; the store fills in number, status, parent, snapshot key. */
@@ -23,6 +23,12 @@ export interface VersionStore {
     status: 'READY' | 'HELD',
     hold?: VersionRecord['hold'],
   ): Promise<{ promoted: boolean }>;
+  /**
+   * Records where the version is in the dataset's Delta table. A staged placement (no Delta version) never
+   * replaces a committed one: a retried stage of a held version that a person promoted meanwhile leaves
+   * the promotion's commit recorded. Throws NotFoundError for a missing version.
+   */
+  recordTable(tenant: string, dataset: string, version: number, table: VersionTable): Promise<void>;
   /**
    * A person's decision: the version (READY or HELD) becomes READY and the dataset's current version,
    * with the reason recorded. Throws NotFoundError for a missing or PENDING version.

@@ -381,6 +381,7 @@ const versionOutput = {
   column_count: schema.columns.length,
   columns_truncated: false,
   snapshot_key: 'versions/acme/orders/v3/data.parquet',
+  table_version: 2,
   promoted: true,
 };
 const versionRun: RunContext = {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { TableWriters } from '../../shared/adapters/delta/table-writer.js';
 import { packJson } from '../../shared/adapters/dynamo/packed-json.js';
 import type { StageDeps } from '../../shared/app/pipeline/artifacts.js';
 import { driftStage } from '../../shared/app/pipeline/drift.js';
@@ -37,6 +38,7 @@ import {
   afterRegisterSchema,
   afterValidateSchema,
 } from '../../shared/schemas/ingestion.js';
+import { MemoryTableLogs } from '../support/memory-table-log.js';
 import { rangeSource } from './parse/sources.js';
 
 /** Far below 256 KB: the state holds a few of these, plus the object key twice and an error's cause. */
@@ -91,6 +93,10 @@ function world() {
     async copy(from: { key: string }, to: string) {
       if (!objects.has(to)) objects.set(to, objects.get(from.key) as Uint8Array);
     },
+    async stat(ref: { key: string }) {
+      const size = objects.get(ref.key)?.byteLength ?? 0;
+      return { size, eTag: 'e', lastModified: new Date('2026-06-01T00:00:00Z'), metadata: {} };
+    },
   } as unknown as ObjectStore;
   const datasets = {
     getDataset: async () => dataset,
@@ -121,8 +127,11 @@ function world() {
       dataset.currentVersion = version;
       return { promoted: true };
     },
+    async recordTable(_t, _d, version, table) {
+      versions.set(version, { ...(versions.get(version) as VersionRecord), table });
+    },
     getVersion: async (_t, _d, version) => versions.get(version),
-  } as Pick<VersionStore, 'commitVersion' | 'completeVersion' | 'getVersion'> as VersionStore;
+  } as Pick<VersionStore, 'commitVersion' | 'completeVersion' | 'getVersion' | 'recordTable'> as VersionStore;
   const silent = {
     debug: () => undefined,
     info: () => undefined,
@@ -133,6 +142,7 @@ function world() {
     store,
     datasets,
     versions: versionStore,
+    tables: new TableWriters(new MemoryTableLogs()),
     clock: { now: () => new Date('2026-06-01T00:00:00Z') },
     logger: silent,
     metrics: { add: () => undefined },

@@ -9,7 +9,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { LineageEdge } from '../../domain/lineage.js';
-import { declaredEdges, lineageNode, snapshotKey, type VersionRecord } from '../../domain/version.js';
+import {
+  declaredEdges,
+  lineageNode,
+  snapshotKey,
+  type VersionRecord,
+  type VersionTable,
+} from '../../domain/version.js';
 import { tagDelta } from '../../domain/version-tags.js';
 import { NotFoundError, TransientError } from '../../errors.js';
 import type { Page, VersionDraft, VersionStore } from '../../ports.js';
@@ -171,6 +177,30 @@ export class DynamoVersionStore implements VersionStore {
     } catch (error) {
       if (sdkErrorName(error) === 'ConditionalCheckFailedException') return { promoted: false };
       rethrowSdkError('UpdateItem', error);
+    }
+  }
+
+  async recordTable(tenant: string, dataset: string, version: number, table: VersionTable): Promise<void> {
+    const staged = table.version === undefined;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.versionsTable,
+          Key: { pk: versionKeys.dataset(tenant, dataset), sk: versionKeys.version(version) },
+          UpdateExpression: 'SET #table = :table',
+          ConditionExpression: staged
+            ? 'attribute_exists(pk) AND attribute_not_exists(#table.#version)'
+            : 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#table': 'table', ...(staged && { '#version': 'version' }) },
+          ExpressionAttributeValues: { ':table': table },
+        }),
+      );
+    } catch (error) {
+      if (sdkErrorName(error) !== 'ConditionalCheckFailedException') rethrowSdkError('UpdateItem', error);
+      // A committed placement is already recorded, unless the version itself is missing.
+      if (!(await this.getVersion(tenant, dataset, version))) {
+        throw new NotFoundError(`version ${version} of dataset "${dataset}" not found`);
+      }
     }
   }
 

@@ -1,14 +1,20 @@
 import type { z } from 'zod';
+import { evolveTableSchema } from '../../domain/delta/schema.js';
+import { type Snapshot, tableSchema } from '../../domain/delta/snapshot.js';
+import { dataFilePath, datasetTableRoot, fileTransaction } from '../../domain/delta/table.js';
 import type { TableSchema } from '../../domain/table.js';
-import { evaluateGates, type VersionRecord } from '../../domain/version.js';
-import type { Clock, DatasetStore, Logger, ObjectStore, VersionStore } from '../../ports.js';
+import { evaluateGates, type VersionRecord, type VersionTable } from '../../domain/version.js';
+import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionStore } from '../../ports.js';
 import type { afterDriftSchema, VersionOutput } from '../../schemas/ingestion.js';
+import { commitDataFile } from '../io/table-files.js';
 import { openStaged } from './artifacts.js';
 
 export interface VersionDatasetDeps {
   store: ObjectStore;
   datasets: DatasetStore;
   versions: VersionStore;
+  /** The datasets' Delta tables (`tables/<tenant>/<dataset>/`). */
+  tables: DatasetTables;
   clock: Clock;
   logger: Logger;
   /** The suite a dataset gets from its first version's schema when nobody set one through the API. */
@@ -17,10 +23,12 @@ export interface VersionDatasetDeps {
 
 /**
  * Last stage: allocate the next version number (gapless, conditional), put the staged Parquet at
- * `versions/<tenant>/<dataset>/v<N>/`, then apply the dataset's gates: a version within them is READY
- * and becomes current, one that breaches a gate is HELD (written, never promoted automatically). Each
- * step is safe to repeat: a retried stage finds the number it already got and re-does only what is
- * missing.
+ * `versions/<tenant>/<dataset>/v<N>/` and, named by the file id, under the dataset's Delta table root,
+ * then apply the dataset's gates: a version within them is committed to the table (one commit per file)
+ * and becomes READY and current; one that breaches a gate is HELD, its data file staged in no commit until
+ * a person promotes it (write, audit, publish). Each step is safe to repeat: a retried stage finds the
+ * number it already got, the data file it wrote, the commit it made (the file's txn), and re-does only
+ * what is missing.
  */
 export async function versionDataset(
   deps: VersionDatasetDeps,
@@ -28,12 +36,18 @@ export async function versionDataset(
 ): Promise<VersionOutput> {
   const { file, parse, validate, profile, quality, drift } = state;
   const { tenant, dataset } = file;
-  const [datasetRecord, staged] = await Promise.all([
+  const root = datasetTableRoot(tenant, dataset);
+  const [datasetRecord, staged, table] = await Promise.all([
     deps.datasets.getDataset(tenant, dataset),
     openStaged(deps, parse.stagedKey),
+    deps.tables.open(root).snapshot(),
   ]);
   const settings = datasetRecord?.driftSettings ?? {};
   const { schema } = staged;
+  // Before a number is taken: a file that can never join the table (a column of another type than the
+  // table's) fails the stage here and is quarantined, rather than leaving a version PENDING or HELD
+  // that no promotion could publish. New columns are fine: they join the table with the file.
+  if (table) evolveTableSchema(tableSchema(table), schema);
   if (validate.inferredSuite) {
     // Before the commit: a suite too large to store (a very wide file) fails the stage before a version
     // number is taken, rather than leaving that version PENDING. A retry finds it stored (onlyIfAbsent).
@@ -72,15 +86,18 @@ export async function versionDataset(
       },
     }),
   });
-  // Never overwrites: if a retry finds the snapshot already there, the copy is a no-op.
-  await deps.store.copy({ bucket: deps.store.bucket, key: parse.stagedKey }, record.snapshotKey);
-  const verdict = evaluateGates(settings, {
-    driftSeverity: drift?.severity ?? 'NONE',
-    qualityStatus: quality?.status ?? 'EXCELLENT',
-  });
-  const hold: VersionRecord['hold'] = verdict.hold
-    ? { reasons: verdict.reasons, at: deps.clock.now().toISOString() }
-    : undefined;
+  const stagedRef = { bucket: deps.store.bucket, key: parse.stagedKey };
+  const dataFile = dataFilePath(file.fileId);
+  // Both create-only: if a retry finds them already there, the copies are no-ops.
+  await Promise.all([
+    deps.store.copy(stagedRef, record.snapshotKey),
+    deps.store.copy(stagedRef, `${root}${dataFile}`),
+  ]);
+  const hold = decideHold(deps, record, settings, { drift, quality }, table);
+  const placement: VersionTable = hold
+    ? { dataFile, rowsAdded: staged.numRows }
+    : await commitDataFile(deps, tenant, dataset, file.fileId);
+  await deps.versions.recordTable(tenant, dataset, record.version, placement);
   const { promoted } = await deps.versions.completeVersion(
     tenant,
     dataset,
@@ -96,6 +113,7 @@ export async function versionDataset(
     created,
     promoted,
     rows: record.rowCount,
+    tableVersion: placement.version,
     ...(hold && { held: hold.reasons }),
   });
   return {
@@ -105,8 +123,32 @@ export async function versionDataset(
     rows_ingested: record.rowCount,
     ...outputColumns(record.schema),
     snapshot_key: record.snapshotKey,
+    table_version: placement.version ?? null,
     promoted,
   };
+}
+
+/**
+ * Whether the version is held back. The first attempt to get this far decides, by the gates; a retried
+ * stage keeps what was decided, even if the settings changed meanwhile: a file its earlier attempt
+ * committed to the table is in it for good, and one it held stays held until a person promotes it.
+ */
+function decideHold(
+  deps: Pick<VersionDatasetDeps, 'clock'>,
+  record: VersionRecord,
+  settings: Parameters<typeof evaluateGates>[0],
+  verdicts: Pick<z.infer<typeof afterDriftSchema>, 'drift' | 'quality'>,
+  table: Snapshot | undefined,
+): VersionRecord['hold'] {
+  const txn = fileTransaction(record.sourceFileId);
+  if (table?.appTransactions.get(txn.appId)?.version === txn.version) return undefined;
+  if (record.status === 'HELD') return record.hold;
+  if (record.status === 'READY') return undefined;
+  const verdict = evaluateGates(settings, {
+    driftSeverity: verdicts.drift?.severity ?? 'NONE',
+    qualityStatus: verdicts.quality?.status ?? 'EXCELLENT',
+  });
+  return verdict.hold ? { reasons: verdict.reasons, at: deps.clock.now().toISOString() } : undefined;
 }
 
 /** At most this many column names in the execution's output… */
