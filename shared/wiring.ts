@@ -403,3 +403,14 @@ export function localControlPlane(
     sfn: new SFNClient({ ...common, endpoint: target.endpoints.stepfunctions }),
   };
 }
+
+/** What every stage that scans the staged file uses (parse, validate, profile, quality, drift). */
+export function stageDeps(config: Config<'DATA_BUCKET' | 'METADATA_TABLE'>) {
+  return {
+    store: objectStore(config),
+    datasets: metadataStore(config),
+    clock,
+    logger,
+    metrics: metricsRecorder,
+  };
+}

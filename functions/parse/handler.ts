@@ -2,26 +2,12 @@ import { parseStage } from '../../shared/app/pipeline/parse.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterRegisterSchema } from '../../shared/schemas/ingestion.js';
-import {
-  clock,
-  logger,
-  metadataStore,
-  metricsRecorder,
-  objectStore,
-  runRecording,
-} from '../../shared/wiring.js';
+import { runRecording, stageDeps } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'OPENLINEAGE_URL']);
-const deps = {
-  store: objectStore(config),
-  datasets: metadataStore(config),
-  clock,
-  logger,
-  metrics: metricsRecorder,
-};
 
 /** Pipeline stage 2: source format → canonical Parquet in staging/ (mapping, overrides, dedup). */
 export const handler = stageHandler('parse', afterRegisterSchema, parseStage, {
-  deps,
+  deps: stageDeps(config),
   runs: runRecording(config),
 });

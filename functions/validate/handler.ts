@@ -2,26 +2,12 @@ import { validateStage } from '../../shared/app/pipeline/validate.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterParseSchema } from '../../shared/schemas/ingestion.js';
-import {
-  clock,
-  logger,
-  metadataStore,
-  metricsRecorder,
-  objectStore,
-  runRecording,
-} from '../../shared/wiring.js';
+import { runRecording, stageDeps } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'OPENLINEAGE_URL']);
-const deps = {
-  store: objectStore(config),
-  datasets: metadataStore(config),
-  clock,
-  logger,
-  metrics: metricsRecorder,
-};
 
 /** Pipeline stage 3: the dataset's validation suite over the staged data; report in reports/. */
 export const handler = stageHandler('validate', afterParseSchema, validateStage, {
-  deps,
+  deps: stageDeps(config),
   runs: runRecording(config),
 });
