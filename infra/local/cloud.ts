@@ -50,7 +50,8 @@ export interface LocalCloudOptions {
   asyncRetryDelaysMs?: readonly number[];
   /**
    * Check each function's AWS calls against its role's policy from the template (default: on, unless the
-   * environment says STRATA_LOCAL_IAM=off, for debugging only).
+   * environment says STRATA_LOCAL_IAM=off, for debugging only; STRATA_LOCAL_IAM=trace also logs every
+   * allowed call to the function's log).
    */
   enforceIam?: boolean;
   log?: (message: string) => void;
@@ -145,6 +146,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       account: LOCAL_ACCOUNT,
       ...(options.asyncRetryDelaysMs && { asyncRetryDelaysMs: options.asyncRetryDelaysMs }),
       enforceIam,
+      traceIam: process.env.STRATA_LOCAL_IAM === 'trace',
     });
     if (!enforceIam) log('IAM enforcement is OFF (STRATA_LOCAL_IAM=off): function grants are not checked');
     const hostUrl = await host.listen(ports.host);

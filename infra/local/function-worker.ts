@@ -17,6 +17,8 @@ export interface WorkerIam {
   principal: string;
   policy: PolicyStatement[];
   scope: IamScope;
+  /** Log allowed requests as well as denials. */
+  trace?: boolean;
 }
 
 /**

@@ -43,6 +43,8 @@ export interface LambdaHostOptions {
    * without one may do nothing). Off unless asked: the local cloud turns it on.
    */
   enforceIam?: boolean;
+  /** With enforcement on, log every allowed AWS call to the function's log too. */
+  traceIam?: boolean;
 }
 
 /** A refused call, with when and by which invocation's function. */
@@ -149,6 +151,7 @@ export class LambdaHost {
         principal: `arn:aws:sts::${account}:assumed-role/${roleName}/${fn.name}`,
         policy: fn.policy ?? [],
         scope: { region, account, tables },
+        ...(this.options.traceIam && { trace: true }),
       },
       onDenied: (denial) => {
         const recorded = { ...denial, at: new Date().toISOString() };

@@ -27,6 +27,8 @@ export interface IamEnforcementOptions {
   onDenied?: (denial: IamDenial) => void;
   /** Where the denials are logged (the function's log). Default: stderr. */
   log?: (line: string) => void;
+  /** Log every allowed request too (which grants a use case actually needs). */
+  trace?: boolean;
 }
 
 export interface IamDenial {
@@ -195,7 +197,14 @@ function checkMiddleware(
     }
     for (const request of requests) {
       const decision = evaluate(options.policy, request);
-      if (decision.allowed) continue;
+      if (decision.allowed) {
+        if (options.trace) {
+          log(
+            `[local IAM] allowed ${options.functionName} ${service}.${operation}: ${request.action} on ${request.resource}`,
+          );
+        }
+        continue;
+      }
       throw deny(options, log, service, operation, {
         action: request.action,
         resource: request.resource,
