@@ -1,11 +1,12 @@
 /**
  * The one unbounded piece of state in validation: the keys a uniqueness check has seen. Keys are kept as
- * 64-bit hashes in an open-addressing table of typed arrays (no object per key), 9 bytes a slot at a load
- * of 0.35-0.7, i.e. about 13-26 bytes per distinct key: ~26 MB for a million distinct keys, whatever the
+ * 64-bit hashes in a `FixedHashSet` (typed arrays, no object per key), 9 bytes a slot at a load of
+ * 0.35-0.7, i.e. about 13-26 bytes per distinct key: ~26 MB for a million distinct keys, whatever the
  * key's width. Two different keys collide with probability ~n²/2^65 (about 3e-8 for a million keys,
  * 3e-6 for ten million); a collision would count one extra duplicate. That is the price of not keeping
  * the keys themselves, which for string keys would cost far more memory than the file's own columns.
  */
+import { FixedHashSet, type Occurrence } from '../hash-set.js';
 import type { CellValue } from '../table.js';
 
 /**
@@ -60,60 +61,18 @@ export class KeyHasher {
   }
 }
 
-export const NEW_KEY = 0;
-/** The key was seen exactly once before: the first duplicate of this key. */
-export const FIRST_REPEAT = 1;
-export const LATER_REPEAT = 2;
+export { FIRST_REPEAT, LATER_REPEAT, NEW as NEW_KEY } from '../hash-set.js';
 
-/** A set of 64-bit hashes that also remembers which keys repeated (to count duplicated keys). */
+/** The uniqueness check's keys: their 64-bit hashes, and which of them repeated. */
 export class KeySet {
-  private hi = new Uint32Array(1024);
-  private lo = new Uint32Array(1024);
-  /** 0 empty, 1 seen once, 2 seen more than once. */
-  private state = new Uint8Array(1024);
-  private mask = 1023;
-  size = 0;
+  private readonly hashes = new FixedHashSet(2);
 
-  /** Adds the hash `(h1, h2)` (unsigned 32-bit halves); returns NEW_KEY, FIRST_REPEAT or LATER_REPEAT. */
-  insert(h1: number, h2: number): number {
-    let i = h1 & this.mask;
-    for (;;) {
-      const s = this.state[i];
-      if (s === 0) {
-        this.hi[i] = h1;
-        this.lo[i] = h2;
-        this.state[i] = 1;
-        this.size++;
-        if (this.size * 10 > this.state.length * 7) this.grow();
-        return NEW_KEY;
-      }
-      if (this.hi[i] === h1 && this.lo[i] === h2) {
-        if (s === 1) {
-          this.state[i] = 2;
-          return FIRST_REPEAT;
-        }
-        return LATER_REPEAT;
-      }
-      i = (i + 1) & this.mask;
-    }
+  get size(): number {
+    return this.hashes.size;
   }
 
-  private grow(): void {
-    const { hi, lo, state } = this;
-    const capacity = state.length * 2;
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.state = new Uint8Array(capacity);
-    this.mask = capacity - 1;
-    for (let j = 0; j < state.length; j++) {
-      const s = state[j] ?? 0;
-      if (s === 0) continue;
-      const h1 = hi[j] ?? 0;
-      let i = h1 & this.mask;
-      while (this.state[i] !== 0) i = (i + 1) & this.mask;
-      this.hi[i] = h1;
-      this.lo[i] = lo[j] ?? 0;
-      this.state[i] = s;
-    }
+  /** Adds the hash `(h1, h2)`; returns NEW_KEY, FIRST_REPEAT (its first duplicate) or LATER_REPEAT. */
+  insert(h1: number, h2: number): Occurrence {
+    return this.hashes.addCounted(h1, h2);
   }
 }
