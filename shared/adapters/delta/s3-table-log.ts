@@ -146,8 +146,28 @@ export class S3TableLog implements TableLog {
       );
       return (await object.Body?.transformToByteArray()) ?? new Uint8Array(0);
     } catch (error) {
-      if (MISSING.has(sdkErrorName(error) ?? '')) return undefined;
+      if (await this.isMissing(error, `${this.logPrefix}${name}`)) return undefined;
       rethrowSdkError(operation, error);
+    }
+  }
+
+  /**
+   * Whether a failed read means "no such entry" (a table without checkpoints has no `_last_checkpoint`).
+   * S3 answers 404 only to a caller allowed to list the bucket; a function whose ListBucket is limited to
+   * a prefix (a condition on s3:prefix, which a read does not carry) gets 403 for a missing key. A listing
+   * of exactly that key tells the two apart: a listed key that is refused stays a refusal.
+   */
+  private async isMissing(error: unknown, key: string): Promise<boolean> {
+    if (MISSING.has(sdkErrorName(error) ?? '')) return true;
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 403)
+      return false;
+    try {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }),
+      );
+      return page.Contents?.[0]?.Key !== key;
+    } catch {
+      return false;
     }
   }
 }
