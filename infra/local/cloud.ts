@@ -11,7 +11,7 @@ import { apiKeyStore, clock, localControlPlane } from '../../shared/wiring.js';
 import { createStrataApp, STACK_ID } from '../strata-app.js';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY } from './credentials.js';
 import { deployPlan } from './deploy.js';
-import { LambdaHost, S3_WEBHOOK_PATH } from './lambda-host.js';
+import { LambdaHost, type RecordedDenial, S3_WEBHOOK_PATH } from './lambda-host.js';
 import { type CfnTemplate, type LocalPlan, planLocalDeployment } from './plan.js';
 import { ensureDynamoDbLocal, startDynamoDbLocal } from './servers/dynamodb-local.js';
 import { ensureLocalStack, startLocalStack } from './servers/localstack.js';
@@ -100,6 +100,12 @@ export interface LocalCloud {
    * that were running are lost.
    */
   restart(server: LocalServer): Promise<void>;
+  /**
+   * The AWS calls the functions' IAM policies refused so far. Some use cases swallow a refusal (a run read
+   * that cannot describe its execution answers the stored run), so a test run that wants every grant
+   * proven checks this list is empty at its end.
+   */
+  iamDenials(): readonly RecordedDenial[];
 }
 
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
@@ -249,7 +255,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         for (const client of Object.values(fresh)) client.destroy();
       }
     };
-    return { info, plan, stop, kill, restart };
+    const started = host;
+    return { info, plan, stop, kill, restart, iamDenials: () => started.iamDenials };
   } catch (error) {
     await stop();
     throw error;
