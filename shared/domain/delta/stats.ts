@@ -164,9 +164,11 @@ export function parseStats(text: string): FileStats | undefined {
 
 function flatValues(value: unknown): Record<string, StatValue> {
   if (typeof value !== 'object' || value === null) return {};
-  const out: Record<string, StatValue> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') out[key] = v;
-  }
-  return out;
+  // fromEntries defines own properties: a column named `__proto__` stays a column, not a prototype.
+  return Object.fromEntries(
+    Object.entries(value).filter(
+      (e): e is [string, StatValue] =>
+        typeof e[1] === 'number' || typeof e[1] === 'boolean' || typeof e[1] === 'string',
+    ),
+  );
 }
