@@ -62,6 +62,12 @@ export const HEALTH_PATH = '/_strata/health';
 /** GET: the calls refused by the functions' IAM policies since the host started (JSON list). */
 export const IAM_DENIALS_PATH = '/_strata/iam-denials';
 /**
+ * A fault to inject: `POST {keyPrefix}` makes S3 notifications of keys under that prefix get lost, as a
+ * delivery S3 gives up on would be (acknowledged, nothing invoked); `DELETE` with the same body ends it.
+ * The sweeper's tests need objects in the real data bucket whose event never arrived.
+ */
+export const LOST_S3_EVENTS_PATH = '/_strata/faults/lost-s3-events';
+/**
  * Carries the host token on calls whose Authorization header is taken: the AWS SDK's Lambda client signs
  * with SigV4 there. MinIO's webhook and LocalStack's executor send `Authorization: Bearer <token>`.
  */
@@ -80,6 +86,8 @@ export class LambdaHost {
   private pools = new Map<string, FunctionPool>();
   private routes: LocalRoute[] = [];
   private notifications: LocalNotification[] = [];
+  /** Key prefixes whose S3 notifications are dropped (LOST_S3_EVENTS_PATH). */
+  private readonly lostEventPrefixes = new Set<string>();
   private readonly authCache = new Map<string, AuthCacheEntry>();
   private readonly inflight = new Set<Promise<unknown>>();
   private timers = new Set<NodeJS.Timeout>();
@@ -210,6 +218,13 @@ export class LambdaHost {
       return this.handleInvoke(decodeURIComponent(invoke[1] ?? ''), req, body, res);
     if (url.pathname === S3_WEBHOOK_PATH && req.method === 'POST') return this.handleS3Webhook(body, res);
     if (url.pathname === IAM_DENIALS_PATH && req.method === 'GET') return send(res, 200, this.denials);
+    if (url.pathname === LOST_S3_EVENTS_PATH && (req.method === 'POST' || req.method === 'DELETE')) {
+      const { keyPrefix } = JSON.parse(body.toString('utf8') || '{}') as { keyPrefix?: unknown };
+      if (typeof keyPrefix !== 'string' || keyPrefix === '') return send(res, 400, { error: 'keyPrefix' });
+      if (req.method === 'POST') this.lostEventPrefixes.add(keyPrefix);
+      else this.lostEventPrefixes.delete(keyPrefix);
+      return send(res, 200, { lost: [...this.lostEventPrefixes] });
+    }
     if (url.pathname === HEALTH_PATH) {
       return send(res, 200, {
         status: 'ok',
@@ -262,6 +277,7 @@ export class LambdaHost {
       const record = normalizeS3Record(raw, this.options.region);
       const s3 = record.s3 as { bucket: { name: string }; object: { key: string } };
       const key = decodeURIComponent(s3.object.key.replace(/\+/g, ' '));
+      if ([...this.lostEventPrefixes].some((prefix) => key.startsWith(prefix))) continue;
       for (const target of this.notifications) {
         if (!matchesNotification(target, s3.bucket.name, key, String(record.eventName))) continue;
         deliveries.push(this.invokeWithRetries(target.functionName, { Records: [record] }));

@@ -6,8 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runKeys } from '../../shared/adapters/dynamo/keys.js';
 import { DynamoMetadataStore } from '../../shared/adapters/dynamo/metadata-store.js';
 import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
+import { S3LineageSink } from '../../shared/adapters/s3-lineage-sink.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
+import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator.js';
 import { registerFile } from '../../shared/app/pipeline/register.js';
+import { getRun as readRun } from '../../shared/app/runs/reads.js';
 import { executionNameFor, fileIdFor, type ObjectRef } from '../../shared/domain/file-record.js';
 import type { RunEvent } from '../../shared/domain/openlineage.js';
 import { RUN_STALE_AFTER_MS } from '../../shared/domain/run.js';
@@ -36,6 +39,35 @@ async function ingest(key: string, body: Uint8Array | string) {
 
 async function getRun(runId: string, key = apiKey) {
   return api(ctx.info, `/runs/${runId}`, { apiKey: key });
+}
+
+/**
+ * `GET /runs/{id}`'s use case run here, with this test's own grants: for a run whose execution belongs to
+ * a state machine outside the stack, which the runs function's role may not read (the local cloud enforces
+ * it, as AWS would). Answers as the route does: 200 with the run as JSON.
+ */
+async function getRunInProcess(runId: string) {
+  const store = new S3ObjectStore(ctx.s3, ctx.info.dataBucket);
+  const view = await readRun(
+    {
+      runs: new DynamoRunStore(ctx.doc, ctx.info.metadataTable),
+      reconcile: {
+        orchestrator: new SfnOrchestrator(ctx.sfn, ctx.info.stateMachineArn),
+        clock: systemClock,
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        lineage: {
+          dataBucket: ctx.info.dataBucket,
+          sinks: [new S3LineageSink(store)],
+          snapshotSchema: async () => {
+            throw new Error('a run ended on read has no version to describe');
+          },
+        },
+      },
+    },
+    tenant,
+    runId,
+  );
+  return { status: 200, body: JSON.parse(JSON.stringify(view)) as Json };
 }
 
 async function retry(runId: string) {
@@ -316,13 +348,13 @@ describe('a run its execution left RUNNING', () => {
     );
     const execution = await waitForExecution(ctx.sfn, executionArn ?? '');
     expect(execution.status).toBe('ABORTED');
-    const recent = await getRun(runId);
+    const recent = await getRunInProcess(runId);
     await backdate(runId);
 
     // Act
-    const first = await getRun(runId);
+    const first = await getRunInProcess(runId);
     const afterFirst = await lineageOf(runId);
-    const second = await getRun(runId);
+    const second = await getRunInProcess(runId);
     const afterSecond = await lineageOf(runId);
 
     // Assess: written a moment ago, the run is not asked about yet

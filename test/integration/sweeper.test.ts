@@ -1,19 +1,20 @@
 /**
  * The sweeper of lost S3 events against the local cloud: objects listed from MinIO, file records in
- * DynamoDB Local, executions of the real ingestion state machine in LocalStack. A lost event is played by a
- * versioned bucket without notifications; the pipeline reads its object like any other.
+ * DynamoDB Local, executions of the real ingestion state machine in LocalStack. A lost event is played by the
+ * lambda host dropping the notifications of the test's keys (as S3 does with a delivery it gives up on); the
+ * object is in the real data bucket, which is all the pipeline's roles may read.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LOST_S3_EVENTS_PATH } from '../../infra/local/lambda-host.js';
 import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
 import { S3ObjectLister } from '../../shared/adapters/s3-object-lister.js';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator.js';
 import { type SweepDeps, sweepFresh } from '../../shared/app/pipeline/sweep.js';
 import { fileIdFor } from '../../shared/domain/file-record.js';
 import type { Logger } from '../../shared/ports.js';
-import { cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+import { cloudContext, executionArnFor, hostFetch, newTenant, waitForExecution } from '../support/cloud.js';
 
 const ctx = cloudContext();
 const csv = readFileSync(new URL('../../events/data/customers.csv', import.meta.url));
@@ -40,22 +41,25 @@ const options = { settleMs: 15 * MINUTE, lookbackMs: 3 * 24 * 60 * MINUTE, maxSt
 
 describe('the fresh/ sweeper', () => {
   it('starts the pipeline of a settled object whose event was lost, once', async () => {
-    // Prepare: a versioned bucket that sends no notifications
-    const bucket = `lost-events-${randomBytes(4).toString('hex')}`;
-    await ctx.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await ctx.s3.send(
-      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
-    );
-    const key = `fresh/${tenant}/customers/lost.csv`;
+    // Prepare: an object in the data bucket whose notification is lost
+    const bucket = ctx.info.dataBucket;
+    const prefix = `fresh/${tenant}/customers/`;
+    // Kept lost to the end: MinIO delivers asynchronously, and the tenant's prefix is this test's alone.
+    const lost = await hostFetch(ctx.info, LOST_S3_EVENTS_PATH, {
+      method: 'POST',
+      body: JSON.stringify({ keyPrefix: prefix }),
+    });
+    expect(lost.status).toBe(200);
+    const key = `${prefix}lost.csv`;
     const put = await ctx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: csv }));
     const ref = { bucket, key, versionId: put.VersionId };
 
     // Act
-    const tooSoon = await sweepFresh(deps(bucket, new Date()), { ...options, prefix: 'fresh/' });
+    const tooSoon = await sweepFresh(deps(bucket, new Date()), { ...options, prefix });
     const later = new Date(Date.now() + 20 * MINUTE);
-    const swept = await sweepFresh(deps(bucket, later), { ...options, prefix: 'fresh/' });
+    const swept = await sweepFresh(deps(bucket, later), { ...options, prefix });
     const execution = await waitForExecution(ctx.sfn, executionArnFor(ctx.info, ref));
-    const again = await sweepFresh(deps(bucket, later), { ...options, prefix: 'fresh/' });
+    const again = await sweepFresh(deps(bucket, later), { ...options, prefix });
 
     // Assess
     expect(tooSoon).toMatchObject({ examined: 0, started: [] });
