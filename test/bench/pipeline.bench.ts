@@ -4,16 +4,20 @@
  * same run, printed as ratios (ours / DuckDB); and the drift stage's comparison of a reference file with a
  * shifted current file, next to DuckDB computing the same statistics (drift-case.ts); and, when asked
  * (`--case pull`: it needs PostgreSQL), a database pull connector's per-batch work against the driver and
- * COPY floors on the same table (pull-case.ts). Not a vitest test:
+ * COPY floors on the same table (pull-case.ts); and, when asked (`--case commit`: it starts MinIO), one
+ * append commit to a strata Delta table at 1, 100 and 500 versions with and without checkpoints, and its
+ * snapshot load, against delta-rs doing the same on the same table (commit-case.ts). Not a vitest test:
  * `npm test` does not run it, and nothing here asserts a time. `test/bench/run.ts` bundles this file with
  * esbuild (as the Lambda functions are) and runs the bundle with node; every measured case runs in its own
  * child process of that bundle, so one case's peak RSS does not pollute the next.
  *
- * Options: --case pipeline,drift,pull (default pipeline,drift), --rows N (default 1,000,000; per file or
+ * Options: --case pipeline,drift,pull,commit (default pipeline,drift), --rows N (default 1,000,000; per file or
  * table), --seed N (42), --runs N (3; medians are reported), --formats csv,parquet (the pipeline case's
- * inputs), --batch-sizes 10000,100000 (the pull case's), --cpu-prof (V8 CPU profiles of our phases in
+ * inputs), --batch-sizes 10000,100000 (the pull case's), --commit-versions 1,100,500 (the commit case's
+ * table states), --cpu-prof (V8 CPU profiles of our phases in
  * .strata/bench/prof/). Exits non-zero when the drift case's results disagree with DuckDB's, or when the
- * pull case's batches do not hold every row exactly once.
+ * pull case's batches do not hold every row exactly once, or when delta-rs reads other rows or versions of
+ * the commit case's tables than were committed.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -21,6 +25,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatasetProfile } from '../../shared/domain/profile/index.js';
 import type { ValidationReport } from '../../shared/domain/validation/index.js';
+import { benchCommit, type CommitCaseResult, DEFAULT_COMMIT_VERSIONS, printCommit } from './commit-case.js';
+import { runOurCommit } from './commit-ours.js';
 import {
   type ChildKind,
   fmtMb,
@@ -45,8 +51,8 @@ import { runDriverFloor, runOurPull } from './pull-ours.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const OUR_PHASES: OurPhase[] = ['parse', 'validate', 'profile'];
-const CASES = ['pipeline', 'drift', 'pull'] as const;
-/** `pull` only when asked: it starts PostgreSQL. */
+const CASES = ['pipeline', 'drift', 'pull', 'commit'] as const;
+/** `pull` and `commit` only when asked: they start PostgreSQL and MinIO. */
 const DEFAULT_CASES: Case[] = ['pipeline', 'drift'];
 
 type Format = 'csv' | 'parquet';
@@ -70,7 +76,9 @@ async function childMain(kind: string, json: string): Promise<void> {
               ? await runOurPull(args)
               : kind === 'pull-driver'
                 ? await runDriverFloor(args)
-                : undefined;
+                : kind === 'commit-ours'
+                  ? await runOurCommit(args)
+                  : undefined;
   if (result === undefined) throw new Error(`unknown child kind ${kind}`);
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
 }
@@ -86,6 +94,8 @@ interface Options {
   formats: Format[];
   /** The pull case's batch sizes. */
   batchSizes: number[];
+  /** The commit case's table versions. */
+  commitVersions: number[];
   cpuProf: boolean;
   out: string;
 }
@@ -98,6 +108,7 @@ function parseOptions(argv: string[]): Options {
     runs: 3,
     formats: ['csv', 'parquet'],
     batchSizes: [...DEFAULT_PULL_BATCH_SIZES],
+    commitVersions: [...DEFAULT_COMMIT_VERSIONS],
     cpuProf: false,
     out: resolve('.strata/bench'),
   };
@@ -114,6 +125,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--runs') options.runs = Number(value());
     else if (arg === '--formats') options.formats = value().split(',') as Format[];
     else if (arg === '--batch-sizes') options.batchSizes = value().split(',').map(Number);
+    else if (arg === '--commit-versions') options.commitVersions = value().split(',').map(Number);
     else if (arg === '--cpu-prof') options.cpuProf = true;
     else if (arg === '--out') options.out = resolve(value());
     else throw new Error(`unknown option ${arg}`);
@@ -127,6 +139,10 @@ function parseOptions(argv: string[]): Options {
   // The connector's own limit (databaseConnectorSchema): 1…100 000 rows per batch.
   for (const b of options.batchSizes) {
     if (!Number.isSafeInteger(b) || b < 1 || b > 100_000) throw new Error('--batch-sizes: 1…100000 each');
+  }
+  const versions = options.commitVersions;
+  if (versions.some((v, i) => !Number.isSafeInteger(v) || v < 1 || (i > 0 && v <= (versions[i - 1] ?? 0)))) {
+    throw new Error('--commit-versions: ascending positive integers');
   }
   for (const c of options.cases) {
     if (!CASES.includes(c)) throw new Error(`unknown case ${c} (cases: ${CASES.join(', ')})`);
@@ -426,6 +442,16 @@ async function parentMain(argv: string[]): Promise<void> {
     process.stdout.write(`\n${printPull(pull)}\n`);
   }
 
+  let commit: CommitCaseResult | undefined;
+  if (options.cases.includes('commit')) {
+    commit = await benchCommit(
+      SELF,
+      { runs: options.runs, out: options.out, versions: options.commitVersions },
+      log,
+    );
+    process.stdout.write(`\n${printCommit(commit)}\n`);
+  }
+
   const summary =
     duckVersion === ''
       ? ['']
@@ -460,6 +486,20 @@ async function parentMain(argv: string[]): Promise<void> {
         `${pull.problems.length === 0 ? 'every row exactly once' : `${pull.problems.length} failures`}`,
     );
   }
+  if (commit) {
+    const last = commit.points
+      .slice(-2)
+      .map(
+        (p) =>
+          `${p.table} at ${p.version}: append ${fmtMs(p.ours.append.ms)} vs ${fmtMs(p.deltaRs.append.ms)} ` +
+          `(${fmtRatio(p.ratio.append)}), load ${fmtMs(p.ours.load.ms)} vs ${fmtMs(p.deltaRs.load.ms)} ` +
+          `(${fmtRatio(p.ratio.load)})`,
+      );
+    summary.push(
+      `Summary, commit (ours vs delta-rs): ${last.join('; ')}; check: ` +
+        `${commit.problems.length === 0 ? 'delta-rs reads what was committed' : `${commit.problems.length} failures`}`,
+    );
+  }
   process.stdout.write(`${summary.join('\n')}\n`);
   const json = {
     date: new Date().toISOString(),
@@ -476,6 +516,7 @@ async function parentMain(argv: string[]): Promise<void> {
     results,
     ...(drift && { drift }),
     ...(pull && { pull }),
+    ...(commit && { commit }),
   };
   const resultsPath = join(options.out, 'results.json');
   writeFileSync(resultsPath, `${JSON.stringify(json, null, 2)}\n`);
@@ -486,6 +527,8 @@ async function parentMain(argv: string[]): Promise<void> {
   if (drift && drift.agreement.mismatches.length > 0) process.exitCode = 1;
   // So does a pull whose batches miss or repeat a row.
   if (pull && pull.problems.length > 0) process.exitCode = 1;
+  // And a commit case whose tables delta-rs reads otherwise than they were committed.
+  if (commit && commit.problems.length > 0) process.exitCode = 1;
 }
 
 const [mode, kind, json] = process.argv.slice(2);
