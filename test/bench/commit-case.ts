@@ -62,7 +62,7 @@ import {
   WARM_UP_LOADS,
 } from './commit-ours.js';
 import { type CountingProxy, startCountingProxy } from './commit-proxy.js';
-import { type ChildKind, fmtMs, fmtRatio, median, runChild, table } from './common.js';
+import { fmtMs, fmtRatio, median, runChild, table } from './common.js';
 
 export const DEFAULT_COMMIT_VERSIONS = [1, 100, 500];
 
@@ -380,11 +380,8 @@ export async function benchCommit(
           runs: options.runs,
           scratchRoot: SCRATCH_ROOT,
         };
-        // ChildKind (common.ts) names the other cases' children; the bench entry dispatches this one too.
         // The SDK warns of its coming Node requirement in every process; the parent's warning is enough.
-        const ours = await runChild<CommitOursResult>(self, 'commit-ours' as string as ChildKind, args, [
-          '--no-warnings',
-        ]);
+        const ours = await runChild<CommitOursResult>(self, 'commit-ours', args, ['--no-warnings']);
         const at = `${t.name} at ${version}`;
         const rows = t.appends * COMMIT_FILE_ROWS;
         ours.appends.forEach((a, i) => {

@@ -7,7 +7,14 @@ export const RESULT_MARK = '@@bench-result ';
 export const MB = 1_000_000;
 
 /** The kinds of child process the bench entry runs (`--child <kind> <json args>`). */
-export type ChildKind = 'ours' | 'duckdb' | 'drift-ours' | 'drift-duckdb' | 'pull-ours' | 'pull-driver';
+export type ChildKind =
+  | 'ours'
+  | 'duckdb'
+  | 'drift-ours'
+  | 'drift-duckdb'
+  | 'pull-ours'
+  | 'pull-driver'
+  | 'commit-ours';
 
 /**
  * Runs one case in a child process of the bench entry `self` (its file path); resolves with the result
