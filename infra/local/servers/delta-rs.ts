@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CACHE_DIR, REPO_ROOT } from '../paths.js';
 import { runCommand } from './process.js';
+import { createLockedVenv, pythonVersionOf, UV_VERSION } from './python-venv.js';
 
 /**
  * delta-rs (PyPI `deltalake`), the reference engine strata's Delta tables are checked against: the
@@ -11,9 +12,6 @@ import { runCommand } from './process.js';
  * and in delta-rs/requirements.in; the lock (with hashes) pins pyarrow and every dependency.
  */
 export const DELTALAKE_VERSION = '1.6.6';
-
-/** The same uv as the LocalStack venv's, itself installed by pip from PyPI. */
-const UV_VERSION = '0.13.9';
 
 const LOCK_FILE = join(REPO_ROOT, 'infra', 'local', 'servers', 'delta-rs', 'requirements.lock');
 
@@ -24,9 +22,7 @@ const LOCK_FILE = join(REPO_ROOT, 'infra', 'local', 'servers', 'delta-rs', 'requ
  */
 export async function ensureDeltaRs(log: (msg: string) => void = () => {}): Promise<string> {
   const basePython = await findPython();
-  const pythonVersion = (
-    await runCommand(basePython, ['-c', 'import platform; print(platform.python_version())'])
-  ).trim();
+  const pythonVersion = await pythonVersionOf(basePython);
   const dir = join(CACHE_DIR, 'delta-rs', cacheKey(pythonVersion));
   const venvPython = join(dir, 'venv', 'bin', 'python');
   const marker = join(dir, 'installed');
@@ -35,22 +31,7 @@ export async function ensureDeltaRs(log: (msg: string) => void = () => {}): Prom
   log(`installing delta-rs ${DELTALAKE_VERSION} (Python ${pythonVersion}) into ${dir}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const logFile = join(dir, 'install.log');
-  const venv = join(dir, 'venv');
-  const uv = join(venv, 'bin', 'uv');
-  const env = {
-    PIP_CACHE_DIR: join(CACHE_DIR, 'pip'),
-    PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    UV_CACHE_DIR: join(CACHE_DIR, 'uv'),
-    // Use the given interpreter only; uv would otherwise try to download one (no internet here).
-    UV_PYTHON_DOWNLOADS: 'never',
-    UV_NO_PROGRESS: '1',
-    VIRTUAL_ENV: undefined,
-  };
-  await runCommand(basePython, ['-m', 'venv', venv], { env, logFile });
-  await runCommand(venvPython, ['-m', 'pip', 'install', '--no-input', `uv==${UV_VERSION}`], { env, logFile });
-  // The lock has hashes, so uv verifies every download against it.
-  await runCommand(uv, ['pip', 'install', '--python', venvPython, '-r', LOCK_FILE], { env, logFile });
+  const { env, logFile } = await createLockedVenv(basePython, dir, LOCK_FILE);
   await runCommand(venvPython, ['-c', 'import deltalake, pyarrow'], { env, logFile });
   writeFileSync(marker, `${new Date().toISOString()}\n`);
   return venvPython;

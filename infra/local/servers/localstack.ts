@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY } from '../credentials.js';
 import { CACHE_DIR, REPO_ROOT } from '../paths.js';
 import { type ManagedProcess, runCommand, startProcess } from './process.js';
+import { createLockedVenv, pythonVersionOf, UV_VERSION } from './python-venv.js';
 
 /**
  * LocalStack's PyPI core runs without Docker and without an auth token. Pinned here, in
@@ -15,9 +16,6 @@ export const LOCALSTACK_VERSION = '2026.3.0';
 
 /** Services LocalStack serves; S3 and DynamoDB come from MinIO and DynamoDB Local instead. */
 export const LOCALSTACK_SERVICES = ['stepfunctions', 'lambda', 'sts', 'iam', 'events', 'logs'] as const;
-
-/** uv installs the lock in seconds (pip: ~40 s); it is itself pinned and installed into the venv by pip. */
-const UV_VERSION = '0.13.9';
 
 const SOURCE_DIR = join(REPO_ROOT, 'infra', 'local', 'servers', 'localstack');
 /**
@@ -36,9 +34,7 @@ const IGNORED = new Set(['__pycache__', 'build', 'dist']);
  */
 export async function ensureLocalStack(log: (msg: string) => void = () => {}): Promise<string> {
   const basePython = await findPython313();
-  const pythonVersion = (
-    await runCommand(basePython, ['-c', 'import platform; print(platform.python_version())'])
-  ).trim();
+  const pythonVersion = await pythonVersionOf(basePython);
   const dir = join(CACHE_DIR, 'localstack', cacheKey(pythonVersion));
   const venvPython = join(dir, 'venv', 'bin', 'python');
   const marker = join(dir, 'installed');
@@ -53,23 +49,7 @@ export async function ensureLocalStack(log: (msg: string) => void = () => {}): P
 }
 
 async function installVenv(basePython: string, dir: string): Promise<void> {
-  const logFile = join(dir, 'install.log');
-  const venv = join(dir, 'venv');
-  const python = join(venv, 'bin', 'python');
-  const uv = join(venv, 'bin', 'uv');
-  const env = {
-    PIP_CACHE_DIR: join(CACHE_DIR, 'pip'),
-    PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    UV_CACHE_DIR: join(CACHE_DIR, 'uv'),
-    // Use the given interpreter only; uv would otherwise try to download one (no internet here).
-    UV_PYTHON_DOWNLOADS: 'never',
-    UV_NO_PROGRESS: '1',
-    VIRTUAL_ENV: undefined,
-  };
-  await runCommand(basePython, ['-m', 'venv', venv], { env, logFile });
-  await runCommand(python, ['-m', 'pip', 'install', '--no-input', `uv==${UV_VERSION}`], { env, logFile });
-  // The lock has hashes, so uv verifies every download against it.
-  await runCommand(uv, ['pip', 'install', '--python', python, '-r', LOCK_FILE], { env, logFile });
+  const { python, uv, env, logFile } = await createLockedVenv(basePython, dir, LOCK_FILE);
   // Built from a copy: setuptools writes build/ and *.egg-info next to the sources it builds.
   const pluginCopy = join(dir, 'src', 'strata-lambda-executor');
   cpSync(PLUGIN_DIR, pluginCopy, { recursive: true, filter: (path) => !isIgnored(path) });
