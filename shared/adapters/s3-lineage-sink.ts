@@ -4,7 +4,9 @@
  * event is a record of what happened, so a retried stage that emits it again finds it there and the first
  * write stands.
  */
-import { lineageEventKey, type RunEvent } from '../domain/openlineage.js';
+
+import { lineageEventKey } from '../domain/object-key.js';
+import type { RunEvent } from '../domain/openlineage.js';
 import { ConflictError } from '../errors.js';
 import type { LineageEventSink, LineageEventTarget, ObjectStore } from '../ports.js';
 

@@ -7,14 +7,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FileRecord } from '../domain/file-record.js';
 import { node } from '../domain/lineage.js';
-import { isValidName, objectUri } from '../domain/object-key.js';
+import { combinedKey, isValidName, manifestKey, objectUri } from '../domain/object-key.js';
 import { type CellValue, columnIndex, type RecordBatch, type TableSchema } from '../domain/table.js';
 import {
   coerceCell,
-  combinedKey,
   FileSelection,
   isSelectableVersion,
-  manifestKey,
   SAMPLE_FALLBACK_STATUSES,
   TRACE_COLUMNS,
   type TrainingSetCriteria,

@@ -4,9 +4,9 @@
  * quality reports, and a person's promotion of a held version. The pipeline's version stage writes them
  * (pipeline/version.ts).
  */
-import { dataFilePath, datasetTableRoot, datasetTableUri } from '../domain/delta/table.js';
+import { dataFilePath } from '../domain/delta/table.js';
 import type { DriftReport } from '../domain/drift/report.js';
-import { csvSnapshotKey } from '../domain/object-key.js';
+import { csvSnapshotKey, datasetTableRoot, datasetTableUri } from '../domain/object-key.js';
 import type { DatasetProfile } from '../domain/profile/index.js';
 import type { QualityReport } from '../domain/quality/types.js';
 import { diffVersions } from '../domain/version-diff.js';

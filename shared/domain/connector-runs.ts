@@ -185,14 +185,6 @@ export function connectorRunId(now: Date, random: string): string {
 
 export const CONNECTOR_RUN_ID = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/;
 
-/**
- * The fresh/ key of a batch file: content-named, so a retried batch with the same rows finds its own file
- * instead of writing a second one (and register's content-hash dedupe sees one file).
- */
-export function connectorFileKey(tenant: string, dataset: string, sha256Hex: string, ext: string): string {
-  return `fresh/${tenant}/${dataset}/pull-${sha256Hex.slice(0, 32)}.${ext}`;
-}
-
 // ---------------------------------------------------------------- object sources (s3)
 
 /**
@@ -234,19 +226,4 @@ export function advanceObjectWatermark(
     .filter((o) => o.lastModified.getTime() === last.lastModified.getTime())
     .map((o) => o.key);
   return { value, atValue: [...earlier, ...now] };
-}
-
-/**
- * The fresh/ key of an object copied from a foreign bucket: named by the source key and its ETag, so a
- * retried copy lands on the same key (written only if absent), while a changed object is a new file. The
- * extension stays, so register recognises the format.
- */
-export function copiedObjectKey(
-  tenant: string,
-  dataset: string,
-  sourceKey: string,
-  identityHex: string,
-): string {
-  const base = sourceKey.slice(sourceKey.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9._-]/g, '_');
-  return `fresh/${tenant}/${dataset}/s3-${identityHex.slice(0, 16)}-${base}`;
 }

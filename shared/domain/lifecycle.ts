@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { FileRecord, FileStatus } from './file-record.js';
-import { type LifecyclePrefix, objectKey, parseObjectKey } from './object-key.js';
+import type { LifecyclePrefix } from './object-key.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // The state machine
@@ -49,18 +49,6 @@ export function prefixOf(status: FileStatus): LifecyclePrefix | undefined {
 export function movesObject(from: FileStatus, to: FileStatus): boolean {
   const target = prefixOf(to);
   return canTransition(from, to) && target !== undefined && target !== prefixOf(from);
-}
-
-/**
- * Where the object goes: the same tail under the new prefix, or (`fallback`) under a folder named by the
- * file id. The fallback is for a natural key another object already holds, e.g. two uploads to the same
- * fresh/ key (different S3 versions, so different files) that both get used; copies never overwrite.
- */
-export function destinationKey(key: string, to: LifecyclePrefix, fileId: string, fallback = false): string {
-  const parts = parseObjectKey(key);
-  const fileName =
-    !fallback || parts.fileName.startsWith(`${fileId}/`) ? parts.fileName : `${fileId}/${parts.fileName}`;
-  return objectKey({ ...parts, stage: to, fileName });
 }
 
 /** The facts about use that decide a file's status. */

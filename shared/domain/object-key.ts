@@ -4,6 +4,7 @@
  */
 import { InvalidObjectKeyError } from '../errors.js';
 import type { FeatureFileRef } from './feature-store.js';
+import type { RunEventType } from './openlineage.js';
 
 export const LIFECYCLE_PREFIXES = ['fresh', 'used', 'archived', 'quarantine'] as const;
 export type LifecyclePrefix = (typeof LIFECYCLE_PREFIXES)[number];
@@ -162,4 +163,98 @@ export function detectDataType(fileName: string, hint?: string): DataType {
     if (tokens.some((t) => t === type || t.startsWith(`${type}_`))) return type;
   }
   return 'custom';
+}
+
+// ---- keys under the other prefixes: staging, reports, versions, tables, training sets, lineage --------
+
+export type ReportKind = 'validation' | 'profile' | 'quality' | 'drift';
+
+/** Where a version's snapshot lives: `versions/<tenant>/<dataset>/v<N>/`, fixed so readers can find it by number. */
+export function snapshotKey(tenant: string, dataset: string, version: number): string {
+  return `versions/${tenant}/${dataset}/v${version}/data.parquet`;
+}
+
+/** Per-file intermediate data between stages; expired by a lifecycle rule, never user data. */
+export function stagingKey(tenant: string, dataset: string, fileId: string): string {
+  return `staging/${tenant}/${dataset}/${fileId}/data.parquet`;
+}
+
+export function reportKey(
+  tenant: string,
+  dataset: string,
+  fileId: string,
+  kind: ReportKind,
+  format: 'json' | 'html' = 'json',
+): string {
+  return `reports/${tenant}/${dataset}/${fileId}/${kind}.${format}`;
+}
+
+export function manifestKey(tenant: string, id: string): string {
+  return `training-sets/${tenant}/${id}/manifest.json`;
+}
+
+export function combinedKey(tenant: string, id: string, format: 'parquet' | 'jsonl'): string {
+  return `training-sets/${tenant}/${id}/data.${format}`;
+}
+
+/**
+ * The fresh/ key of a batch file: content-named, so a retried batch with the same rows finds its own file
+ * instead of writing a second one (and register's content-hash dedupe sees one file).
+ */
+export function connectorFileKey(tenant: string, dataset: string, sha256Hex: string, ext: string): string {
+  return `fresh/${tenant}/${dataset}/pull-${sha256Hex.slice(0, 32)}.${ext}`;
+}
+
+/**
+ * The fresh/ key of an object copied from a foreign bucket: named by the source key and its ETag, so a
+ * retried copy lands on the same key (written only if absent), while a changed object is a new file. The
+ * extension stays, so register recognises the format.
+ */
+export function copiedObjectKey(
+  tenant: string,
+  dataset: string,
+  sourceKey: string,
+  identityHex: string,
+): string {
+  const base = sourceKey.slice(sourceKey.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9._-]/g, '_');
+  return `fresh/${tenant}/${dataset}/s3-${identityHex.slice(0, 16)}-${base}`;
+}
+
+/**
+ * Where a run's events are archived: `lineage/<tenant>/<yyyy>/<mm>/<dd>/<runId>-<eventType>.json`, dated
+ * by the run's start (UTC), so a run's events sit together even across midnight and a retried stage
+ * writes the same key.
+ */
+export function lineageEventKey(
+  tenant: string,
+  runId: string,
+  runStartedAt: string,
+  eventType: RunEventType,
+): string {
+  const date = new Date(runStartedAt);
+  if (Number.isNaN(date.getTime())) throw new RangeError(`not an instant: ${runStartedAt}`);
+  const [yyyy, mm, dd] = date.toISOString().slice(0, 10).split('-');
+  return `lineage/${tenant}/${yyyy}/${mm}/${dd}/${runId}-${eventType}.json`;
+}
+
+/**
+ * Where the object goes: the same tail under the new prefix, or (`fallback`) under a folder named by the
+ * file id. The fallback is for a natural key another object already holds, e.g. two uploads to the same
+ * fresh/ key (different S3 versions, so different files) that both get used; copies never overwrite.
+ */
+export function destinationKey(key: string, to: LifecyclePrefix, fileId: string, fallback = false): string {
+  const parts = parseObjectKey(key);
+  const fileName =
+    !fallback || parts.fileName.startsWith(`${fileId}/`) ? parts.fileName : `${fileId}/${parts.fileName}`;
+  return objectKey({ ...parts, stage: to, fileName });
+}
+
+/** Where a dataset's table lives in the data bucket: data files at the root, the log under `_delta_log/`. */
+export function datasetTableRoot(tenant: string, dataset: string): string {
+  return `tables/${tenant}/${dataset}/`;
+}
+
+/** The table as other engines name it: `s3://<bucket>/tables/<tenant>/<dataset>/`. */
+export function datasetTableUri(bucket: string, tenant: string, dataset: string): string {
+  return `s3://${bucket}/${datasetTableRoot(tenant, dataset)}`;
 }

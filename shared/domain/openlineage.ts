@@ -14,8 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ObjectRef } from './file-record.js';
+import { snapshotKey } from './object-key.js';
 import type { ColumnType, TableSchema } from './table.js';
-import { snapshotKey } from './version.js';
 
 /** Who wrote the events: a URI, as the spec asks. */
 export const OPENLINEAGE_PRODUCER = 'https://github.com/strata/strata';
@@ -95,23 +95,6 @@ export function uuidV5(namespace: string, name: string): string {
 /** OpenLineage wants a UUID per run; ours is the execution name, so the UUID is derived from it. */
 export function runUuid(runId: string): string {
   return uuidV5(RUN_UUID_NAMESPACE, runId);
-}
-
-/**
- * Where a run's events are archived: `lineage/<tenant>/<yyyy>/<mm>/<dd>/<runId>-<eventType>.json`, dated
- * by the run's start (UTC), so a run's events sit together even across midnight and a retried stage
- * writes the same key.
- */
-export function lineageEventKey(
-  tenant: string,
-  runId: string,
-  runStartedAt: string,
-  eventType: RunEventType,
-): string {
-  const date = new Date(runStartedAt);
-  if (Number.isNaN(date.getTime())) throw new RangeError(`not an instant: ${runStartedAt}`);
-  const [yyyy, mm, dd] = date.toISOString().slice(0, 10).split('-');
-  return `lineage/${tenant}/${yyyy}/${mm}/${dd}/${runId}-${eventType}.json`;
 }
 
 // ---- facets ----------------------------------------------------------------------------------------

@@ -62,14 +62,6 @@ export interface TrainingSetRecord {
   combinedKey?: string | undefined;
 }
 
-export function manifestKey(tenant: string, id: string): string {
-  return `training-sets/${tenant}/${id}/manifest.json`;
-}
-
-export function combinedKey(tenant: string, id: string, format: 'parquet' | 'jsonl'): string {
-  return `training-sets/${tenant}/${id}/data.${format}`;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Selection
 

@@ -76,28 +76,6 @@ export interface VersionTable {
   filesTotal?: number | undefined;
 }
 
-/** Where a version's snapshot lives: `versions/<tenant>/<dataset>/v<N>/`, fixed so readers can find it by number. */
-export function snapshotKey(tenant: string, dataset: string, version: number): string {
-  return `versions/${tenant}/${dataset}/v${version}/data.parquet`;
-}
-
-/** Per-file intermediate data between stages; expired by a lifecycle rule, never user data. */
-export function stagingKey(tenant: string, dataset: string, fileId: string): string {
-  return `staging/${tenant}/${dataset}/${fileId}/data.parquet`;
-}
-
-export type ReportKind = 'validation' | 'profile' | 'quality' | 'drift';
-
-export function reportKey(
-  tenant: string,
-  dataset: string,
-  fileId: string,
-  kind: ReportKind,
-  format: 'json' | 'html' = 'json',
-): string {
-  return `reports/${tenant}/${dataset}/${fileId}/${kind}.${format}`;
-}
-
 /** Lineage node ids (see domain/lineage.ts). */
 export const lineageNode = node;
 

@@ -15,7 +15,7 @@ import {
   fileIdFor,
   type ObjectRef,
 } from '../../shared/domain/file-record.js';
-import { manifestKey } from '../../shared/domain/training-set.js';
+import { manifestKey } from '../../shared/domain/object-key.js';
 import type { FileFailure } from '../../shared/ports.js';
 import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
 

@@ -10,7 +10,7 @@ import { DynamoLifecycleStore } from '../../shared/adapters/dynamo/lifecycle-sto
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { type ConsumeDeps, consumeTrainingSet } from '../../shared/app/lifecycle/consumption.js';
 import { type FileRecord, fileIdFor } from '../../shared/domain/file-record.js';
-import { manifestKey } from '../../shared/domain/training-set.js';
+import { manifestKey } from '../../shared/domain/object-key.js';
 import { type Logger, type ObjectStore, systemClock } from '../../shared/ports.js';
 import {
   api,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { executionNameFor, type ObjectRef } from '../../shared/domain/file-record.js';
-import { lineageEventKey, type RunEvent, runUuid } from '../../shared/domain/openlineage.js';
+import { lineageEventKey } from '../../shared/domain/object-key.js';
+import { type RunEvent, runUuid } from '../../shared/domain/openlineage.js';
 import { runEventProblems } from '../openlineage/validate.js';
 import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
 

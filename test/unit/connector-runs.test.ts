@@ -10,12 +10,12 @@ import {
   compareObjects,
   connectorRunId,
   connectorSettingsSchema,
-  copiedObjectKey,
   isNewObject,
   leaseHeld,
   nextRunAt,
 } from '../../shared/domain/connector-runs.js';
 import { compareWatermark, parseS3Secret } from '../../shared/domain/connectors.js';
+import { copiedObjectKey } from '../../shared/domain/object-key.js';
 import { shapeRecords, toJsonCell } from '../../shared/domain/source-records.js';
 import { SourceError } from '../../shared/errors.js';
 import { connectorRunEventSchema } from '../../shared/schemas/connectors.js';

@@ -5,7 +5,6 @@ import {
   type CleanupFacts,
   canTransition,
   cleanupCutoffs,
-  destinationKey,
   isDueForDeletion,
   isDueForDeprecation,
   movesObject,
@@ -17,7 +16,7 @@ import {
   TRANSITIONS,
   versionAtKey,
 } from '../../shared/domain/lifecycle.js';
-import { parseObjectKey } from '../../shared/domain/object-key.js';
+import { destinationKey, parseObjectKey } from '../../shared/domain/object-key.js';
 import { statisticsOf } from '../../shared/domain/statistics.js';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -13,9 +13,9 @@ import {
   parseObjectKey,
   predictionsKey,
   quarantinedValidationReportKey,
+  snapshotKey,
   unroutableQuarantineKey,
 } from '../../shared/domain/object-key.js';
-import { snapshotKey } from '../../shared/domain/version.js';
 import { InvalidObjectKeyError } from '../../shared/errors.js';
 
 const name = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,62}$/);

@@ -8,12 +8,12 @@ import { emitLineage, type RunLineage } from '../../shared/app/runs/openlineage.
 import type { RunContext } from '../../shared/app/runs/recording.js';
 import { loadConfig } from '../../shared/config.js';
 import type { ObjectRef } from '../../shared/domain/file-record.js';
+import { lineageEventKey } from '../../shared/domain/object-key.js';
 import {
   FACET_SCHEMA_URLS,
   ingestionCompleteEvent,
   ingestionFailEvent,
   ingestionStartEvent,
-  lineageEventKey,
   OPENLINEAGE_FIELD_TYPES,
   RUN_UUID_NAMESPACE,
   type RunEvent,

@@ -24,9 +24,10 @@ import {
 } from '../../shared/app/pipeline/version.js';
 import type { DatasetRecord } from '../../shared/domain/dataset.js';
 import type { FileRecord } from '../../shared/domain/file-record.js';
+import { snapshotKey } from '../../shared/domain/object-key.js';
 import { COLUMN_TYPES, type ColumnType, type TableSchema } from '../../shared/domain/table.js';
 import { suiteFromSchema } from '../../shared/domain/validation/index.js';
-import { snapshotKey, type VersionRecord } from '../../shared/domain/version.js';
+import type { VersionRecord } from '../../shared/domain/version.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import { openParquet } from '../../shared/formats/parquet.js';
 import type { DatasetStore, ObjectStore, VersionStore } from '../../shared/ports.js';

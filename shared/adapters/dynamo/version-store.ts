@@ -9,13 +9,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { LineageEdge } from '../../domain/lineage.js';
-import {
-  declaredEdges,
-  lineageNode,
-  snapshotKey,
-  type VersionRecord,
-  type VersionTable,
-} from '../../domain/version.js';
+import { snapshotKey } from '../../domain/object-key.js';
+import { declaredEdges, lineageNode, type VersionRecord, type VersionTable } from '../../domain/version.js';
 import { tagDelta } from '../../domain/version-tags.js';
 import { NotFoundError, TransientError } from '../../errors.js';
 import type { Page, VersionDraft, VersionStore } from '../../ports.js';

@@ -9,8 +9,6 @@
 import {
   type ConnectorRecord,
   type ConnectorRunRecord,
-  connectorFileKey,
-  copiedObjectKey,
   emptyCounts,
   errorRate,
   LEASE_MS,
@@ -27,7 +25,7 @@ import {
   type S3ConnectorConfig,
 } from '../../domain/connectors.js';
 import { sha256Hex } from '../../domain/hashing.js';
-import { detectFormat } from '../../domain/object-key.js';
+import { connectorFileKey, copiedObjectKey, detectFormat } from '../../domain/object-key.js';
 import { shapeRecords } from '../../domain/source-records.js';
 import { isStrataError, SourceError } from '../../errors.js';
 import type {

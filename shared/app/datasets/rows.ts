@@ -9,7 +9,7 @@
 
 import { fromDeltaSchema } from '../../domain/delta/schema.js';
 import { type Snapshot, tableSchema } from '../../domain/delta/snapshot.js';
-import { datasetTableRoot } from '../../domain/delta/table.js';
+import { datasetTableRoot } from '../../domain/object-key.js';
 import type { CellValue, ColumnSchema, RecordBatch, TableSchema } from '../../domain/table.js';
 import {
   BoundedRows,

@@ -11,10 +11,10 @@ import {
   type DataFile,
   dataFileKey,
   dataFilePath,
-  datasetTableRoot,
   decodeRelativePath,
   fileTransaction,
 } from '../../domain/delta/table.js';
+import { datasetTableRoot } from '../../domain/object-key.js';
 import type { TableSchema } from '../../domain/table.js';
 import type { VersionTable } from '../../domain/version.js';
 import { UnsupportedTableError } from '../../errors.js';

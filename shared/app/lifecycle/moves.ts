@@ -26,7 +26,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileRecord, FileStatus, ObjectRef } from '../../domain/file-record.js';
 import {
-  destinationKey,
   type MoveMarker,
   movesObject,
   nextStatusForUse,
@@ -34,6 +33,7 @@ import {
   UNVERSIONED,
   versionAtKey,
 } from '../../domain/lifecycle.js';
+import { destinationKey } from '../../domain/object-key.js';
 import { ConflictError, InternalError, isStrataError, TransientError } from '../../errors.js';
 import type { Clock, LifecycleStore, Logger, ObjectStore } from '../../ports.js';
 

@@ -5,7 +5,7 @@
  * retried stage rewrites the same keys.
  */
 import type { z } from 'zod';
-import { reportKey } from '../../domain/version.js';
+import { reportKey } from '../../domain/object-key.js';
 import { openParquet, type ParquetFile } from '../../formats/parquet.js';
 import type { Clock, DatasetStore, Logger, MetricsRecorder, ObjectStore } from '../../ports.js';
 import type { ReportMeta } from '../../reports/html.js';

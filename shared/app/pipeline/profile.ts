@@ -1,6 +1,6 @@
 import type { z } from 'zod';
+import { reportKey } from '../../domain/object-key.js';
 import { createProfiler } from '../../domain/profile/index.js';
-import { reportKey } from '../../domain/version.js';
 import { numericRanges } from '../../formats/parquet.js';
 import type { afterValidateSchema, ProfileOutput } from '../../schemas/ingestion.js';
 import { openStaged, type StageDeps } from './artifacts.js';

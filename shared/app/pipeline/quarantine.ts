@@ -3,9 +3,9 @@ import {
   moveKey,
   parseObjectKey,
   quarantinedValidationReportKey,
+  reportKey,
   unroutableQuarantineKey,
 } from '../../domain/object-key.js';
-import { reportKey } from '../../domain/version.js';
 import { isStrataError } from '../../errors.js';
 import type { Clock, Logger, MetadataStore, ObjectStore } from '../../ports.js';
 import type { StageFailure } from '../../schemas/ingestion.js';

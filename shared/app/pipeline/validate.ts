@@ -1,12 +1,12 @@
 /** Stage 3: the dataset's validation suite over the staged data; a FAILED report quarantines the file. */
 import type { z } from 'zod';
+import { reportKey } from '../../domain/object-key.js';
 import {
   createValidator,
   suiteFromSchema,
   type ValidationSuite,
   validationSuiteSchema,
 } from '../../domain/validation/index.js';
-import { reportKey } from '../../domain/version.js';
 import { ValidationFailedError } from '../../errors.js';
 import type { afterParseSchema, ValidateOutput } from '../../schemas/ingestion.js';
 import { openStaged, type StageDeps } from './artifacts.js';

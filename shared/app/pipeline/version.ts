@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { evolveTableSchema } from '../../domain/delta/schema.js';
 import { type Snapshot, tableSchema } from '../../domain/delta/snapshot.js';
-import { dataFilePath, datasetTableRoot, fileTransaction } from '../../domain/delta/table.js';
+import { dataFilePath, fileTransaction } from '../../domain/delta/table.js';
+import { datasetTableRoot } from '../../domain/object-key.js';
 import type { TableSchema } from '../../domain/table.js';
 import { evaluateGates, type VersionRecord, type VersionTable } from '../../domain/version.js';
 import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionStore } from '../../ports.js';

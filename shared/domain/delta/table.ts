@@ -7,16 +7,6 @@ import { STRATA_PROTOCOL } from './actions.js';
 import { type DeltaStructType, serializeSchema } from './schema.js';
 import { type FileStats, serializeStats } from './stats.js';
 
-/** Where a dataset's table lives in the data bucket: data files at the root, the log under `_delta_log/`. */
-export function datasetTableRoot(tenant: string, dataset: string): string {
-  return `tables/${tenant}/${dataset}/`;
-}
-
-/** The table as other engines name it: `s3://<bucket>/tables/<tenant>/<dataset>/`. */
-export function datasetTableUri(bucket: string, tenant: string, dataset: string): string {
-  return `s3://${bucket}/${datasetTableRoot(tenant, dataset)}`;
-}
-
 /**
  * The data file an accepted file becomes, relative to the table root: named by the file id, so a retried
  * version stage finds the one it wrote (never a second), and two files of a dataset never share a name.
