@@ -55,9 +55,10 @@ function expected(rows: Record<string, CellValue>[]): FileStats {
     if (type === 'timestamp' && (min as number) < YEAR_0) continue;
     const out = (v: number | boolean | string) =>
       type === 'timestamp' ? new Date(v as number).toISOString() : v;
-    // -0 and 0 are one value; JSON writes both as 0.
-    stats.minValues[name] = typeof min === 'number' && min === 0 ? 0 : out(min);
-    stats.maxValues[name] = typeof max === 'number' && max === 0 ? 0 : out(max);
+    // -0 and 0 are one number; JSON writes both as 0. An instant at 0 is still an ISO string.
+    const zero = (v: number | boolean | string) => (type !== 'timestamp' && v === 0 ? 0 : out(v));
+    stats.minValues[name] = zero(min);
+    stats.maxValues[name] = zero(max);
   }
   return stats;
 }
