@@ -57,6 +57,8 @@ const fields = {
   STRATA_DYNAMODB_ENDPOINT: z.url().optional(),
   STRATA_SFN_ENDPOINT: z.url().optional(),
   STRATA_LAMBDA_ENDPOINT: z.url().optional(),
+  /** The Glue Data Catalog datasets' tables are registered in: the local cloud's Glue server (moto). */
+  STRATA_GLUE_ENDPOINT: z.url().optional(),
   /** Local cloud only: the lambda host refuses Invoke API calls without its per-start token. */
   STRATA_LAMBDA_HOST_TOKEN: z.string().min(32).optional(),
   /**
@@ -85,6 +87,7 @@ type Always = Pick<
   | 'STRATA_DYNAMODB_ENDPOINT'
   | 'STRATA_SFN_ENDPOINT'
   | 'STRATA_LAMBDA_ENDPOINT'
+  | 'STRATA_GLUE_ENDPOINT'
   | 'STRATA_LAMBDA_HOST_TOKEN'
   | 'STRATA_SECRETS_FILE'
   | 'STRATA_CONNECTOR_NETWORK'
@@ -103,6 +106,7 @@ export function loadConfig<K extends ConfigKey>(
     STRATA_DYNAMODB_ENDPOINT: fields.STRATA_DYNAMODB_ENDPOINT,
     STRATA_SFN_ENDPOINT: fields.STRATA_SFN_ENDPOINT,
     STRATA_LAMBDA_ENDPOINT: fields.STRATA_LAMBDA_ENDPOINT,
+    STRATA_GLUE_ENDPOINT: fields.STRATA_GLUE_ENDPOINT,
     STRATA_LAMBDA_HOST_TOKEN: fields.STRATA_LAMBDA_HOST_TOKEN,
     STRATA_SECRETS_FILE: fields.STRATA_SECRETS_FILE,
     STRATA_CONNECTOR_NETWORK: fields.STRATA_CONNECTOR_NETWORK,

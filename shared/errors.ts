@@ -237,6 +237,15 @@ export class SourceError extends StrataError {
   readonly statusCode = 502;
 }
 
+/**
+ * The table catalog (Glue Data Catalog) refused a registration in a way a retry will not fix: missing
+ * permissions, a limit, an input it does not accept. The Delta table itself is unaffected.
+ */
+export class CatalogError extends StrataError {
+  override readonly name = 'CatalogError' as const;
+  readonly statusCode = 502;
+}
+
 /** The environment is missing or malformed: a deployment bug, raised at cold start. */
 export class ConfigError extends StrataError {
   override readonly name = 'ConfigError' as const;

@@ -4,6 +4,7 @@
  * in Lambda, locally and in tests. Importers name this index, not the files behind it.
  */
 export type * from './ports/api-keys.js';
+export type * from './ports/catalog.js';
 export type * from './ports/connectors.js';
 export type * from './ports/datasets.js';
 export type * from './ports/features.js';

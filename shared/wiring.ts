@@ -9,6 +9,7 @@ import { connect, isIP } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -26,6 +27,7 @@ import { DynamoMetadataStore } from './adapters/dynamo/metadata-store.js';
 import { DynamoModelStore } from './adapters/dynamo/model-store.js';
 import { DynamoRunStore } from './adapters/dynamo/run-store.js';
 import { DynamoVersionStore } from './adapters/dynamo/version-store.js';
+import { GlueTableCatalog } from './adapters/glue/catalog.js';
 import { HostGuard } from './adapters/host-guard.js';
 import { HttpLineageSink } from './adapters/http-lineage-sink.js';
 import { LambdaInvoker } from './adapters/lambda-invoker.js';
@@ -123,6 +125,20 @@ export function objectStore(config: Config<'DATA_BUCKET'>) {
 /** The datasets' Delta tables in the data bucket (`tables/<tenant>/<dataset>/`): their logs and appends. */
 export function datasetTables(config: Config<'DATA_BUCKET'>) {
   return new TableWriters(new S3TableLogs(s3Client(config), config.DATA_BUCKET));
+}
+
+let glue: GlueClient | undefined;
+
+/**
+ * The Glue Data Catalog of the function's own account and region, where datasets' Delta tables are
+ * registered for Athena (`strata_<tenant>.<dataset>`); locally, the local cloud's Glue server.
+ */
+export function tableCatalog(config: Pick<AnyConfig, 'AWS_REGION' | 'STRATA_GLUE_ENDPOINT'>) {
+  glue ??= new GlueClient({
+    region: config.AWS_REGION,
+    ...(config.STRATA_GLUE_ENDPOINT && { endpoint: config.STRATA_GLUE_ENDPOINT }),
+  });
+  return new GlueTableCatalog(glue);
 }
 
 /** fresh/ of the data bucket for a function allowed to create objects there and nothing else. */

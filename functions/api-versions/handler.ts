@@ -20,6 +20,7 @@ import {
   logger,
   metadataStore,
   objectStore,
+  tableCatalog,
   versionStore,
 } from '../../shared/wiring.js';
 
@@ -29,6 +30,8 @@ const deps = {
   versions: versionStore(config),
   store: objectStore(config),
   tables: datasetTables(config),
+  // Where the table is registered after a commit (Athena: strata_<tenant>.<dataset>).
+  catalog: tableCatalog(config),
   clock,
   logger,
 };

@@ -10,6 +10,7 @@ import {
   metadataStore,
   objectStore,
   runRecording,
+  tableCatalog,
   versionStore,
 } from '../../shared/wiring.js';
 
@@ -25,6 +26,8 @@ const deps = {
   datasets: metadataStore(config),
   versions: versionStore(config),
   tables: datasetTables(config),
+  // Where the table is registered after a commit (Athena: strata_<tenant>.<dataset>).
+  catalog: tableCatalog(config),
   clock,
   logger,
   defaultSuite: suiteFromSchema,
