@@ -78,6 +78,7 @@ const ACTION_PREFIX: Record<string, string> = {
   SFN: 'states',
   Lambda: 'lambda',
   SecretsManager: 'secretsmanager',
+  Glue: 'glue',
 };
 
 /**
@@ -223,6 +224,7 @@ const STATUS: Record<string, { name: string; status: number }> = {
   DynamoDB: { name: 'AccessDeniedException', status: 400 },
   SFN: { name: 'AccessDeniedException', status: 400 },
   SecretsManager: { name: 'AccessDeniedException', status: 400 },
+  Glue: { name: 'AccessDeniedException', status: 400 },
 };
 
 function deny(

@@ -355,12 +355,50 @@ const SECRETS_MANAGER: Record<string, Mapper> = {
   ],
 };
 
+// --- Glue Data Catalog ------------------------------------------------------------------------------
+
+/**
+ * Glue authorizes a catalog call on every level it touches: the catalog, the database and (for table
+ * calls) the table, each as its own ARN, so a grant must cover all of them. Names are lowercase in ARNs
+ * (Glue keeps names lowercase); `CatalogId` names the account whose catalog it is.
+ */
+function glueResources(i: Input, s: Required<IamScope>, database: unknown, table?: unknown): string[] {
+  const account = typeof i.CatalogId === 'string' && i.CatalogId !== '' ? i.CatalogId : s.account;
+  const base = `arn:${s.partition}:glue:${s.region}:${account}`;
+  const db = String(database ?? '').toLowerCase();
+  return [
+    `${base}:catalog`,
+    `${base}:database/${db}`,
+    ...(table === undefined ? [] : [`${base}:table/${db}/${String(table).toLowerCase()}`]),
+  ];
+}
+
+const onGlue =
+  (action: string, names: (i: Input) => [database: unknown, table?: unknown]): Mapper =>
+  (i, s) => {
+    const [database, table] = names(i);
+    return glueResources(i, s, database, table).map((resource) => ({ action, resource, context: {} }));
+  };
+
+const tableInputName = (i: Input) => (i.TableInput as { Name?: unknown } | undefined)?.Name;
+
+const GLUE: Record<string, Mapper> = {
+  GetDatabase: onGlue('glue:GetDatabase', (i) => [i.Name]),
+  CreateDatabase: onGlue('glue:CreateDatabase', (i) => [
+    (i.DatabaseInput as { Name?: unknown } | undefined)?.Name,
+  ]),
+  GetTable: onGlue('glue:GetTable', (i) => [i.DatabaseName, i.Name]),
+  CreateTable: onGlue('glue:CreateTable', (i) => [i.DatabaseName, tableInputName(i)]),
+  UpdateTable: onGlue('glue:UpdateTable', (i) => [i.DatabaseName, tableInputName(i)]),
+};
+
 const MAPPERS: Record<string, Record<string, Mapper>> = {
   S3,
   DynamoDB: DYNAMODB,
   SFN,
   Lambda: LAMBDA,
   SecretsManager: SECRETS_MANAGER,
+  Glue: GLUE,
 };
 
 /** Every mapped operation, `<service> <operation>`, for the report and the tests. */

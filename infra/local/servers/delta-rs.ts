@@ -48,7 +48,7 @@ function cacheKey(pythonVersion: string): string {
  * deltalake 1.6 needs CPython 3.11 or later; the lock was resolved for 3.13, which the machine has for
  * LocalStack anyway. Looks in pyenv first (newest 3.13, then 3.12, 3.11), then on PATH.
  */
-async function findPython(): Promise<string> {
+export async function findPython(): Promise<string> {
   const pyenvRoot = process.env.PYENV_ROOT ?? join(homedir(), '.pyenv');
   const versions = join(pyenvRoot, 'versions');
   const installed = existsSync(versions) ? readdirSync(versions) : [];
