@@ -49,6 +49,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { CATALOG_DATABASE_PREFIX } from '../shared/domain/catalog.js';
 import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
 import { ROUTE_LIST, type Tag } from '../shared/http/routes.js';
 import { InlinePolicyRole } from './constructs/inline-policy-role.js';
@@ -302,6 +303,49 @@ export class StrataStack extends Stack {
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
       .bindTable('VERSIONS_TABLE', versionsTable, 'read')
       .bindTable('LINEAGE_TABLE', lineageTable, 'read');
+    // Who commits to a dataset's Delta table registers it in the Glue Data Catalog (Athena: SELECT … FROM
+    // strata_<tenant>.<dataset>): the account's catalog, strata's tenant databases and their tables only;
+    // read, create and update, never delete.
+    const registersTables = (fn: StrataFunction) => {
+      fn.fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: [
+            'glue:GetDatabase',
+            'glue:CreateDatabase',
+            'glue:GetTable',
+            'glue:CreateTable',
+            'glue:UpdateTable',
+          ],
+          resources: [
+            this.formatArn({ service: 'glue', resource: 'catalog' }),
+            this.formatArn({
+              service: 'glue',
+              resource: 'database',
+              resourceName: `${CATALOG_DATABASE_PREFIX}*`,
+            }),
+            this.formatArn({
+              service: 'glue',
+              resource: 'table',
+              resourceName: `${CATALOG_DATABASE_PREFIX}*/*`,
+            }),
+          ],
+        }),
+      );
+      Validations.of(fn).acknowledge(
+        {
+          id: `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'glue')}:database/${CATALOG_DATABASE_PREFIX}*]`,
+          reason:
+            'Tenants appear at run time, each with its own database strata_<tenant> that the first commit ' +
+            'of its datasets creates; the grant covers databases with strata’s prefix only.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'glue')}:table/${CATALOG_DATABASE_PREFIX}*/*]`,
+          reason:
+            'Datasets appear at run time, each a table in its tenant’s strata_<tenant> database; the grant ' +
+            'covers the tables of strata’s databases only.',
+        },
+      );
+    };
     const version = new StrataFunction(this, 'Version', {
       logGroup: functionLogs,
       name: 'version',
@@ -316,6 +360,7 @@ export class StrataStack extends Stack {
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
       .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
       .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite');
+    registersTables(version);
     // Where runs start and end, the run recorder writes their OpenLineage events (START at register,
     // COMPLETE at version or register for a duplicate, FAIL at quarantine) to lineage/ and, if set, POSTs
     // them to the OpenLineage endpoint. So does `GET /runs/{id}` for a run it ends (FAIL).
@@ -578,15 +623,18 @@ export class StrataStack extends Stack {
       // Reports and profiles are read from reports/; the CSV form of a version is made on first request
       // and kept beside its Parquet (versions/*); promotion makes a version current (metadata + versions)
       // and commits a held version's staged data file to the Delta table, whose files the files route
-      // presigns (tables/*: read and commit, never delete).
+      // presigns (tables/*: read and commit, never delete); a promotion's commit registers the table in
+      // the Glue Data Catalog as the version stage's does.
       versions: {
-        bind: (fn) =>
+        bind: (fn) => {
           readsVersions(fn)
             .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
             .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
             .bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*')
-            .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'tables/*'),
+            .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'tables/*');
+          registersTables(fn);
+        },
       },
       // Reading a run ends it FAILED when its execution ended without a stage recording it (app/runs/reads.ts):
       // it reads this state machine's executions, writes the run and emits its FAIL event. A retry is a

@@ -1,6 +1,6 @@
 /**
  * The local cloud: MinIO (S3), DynamoDB Local (DynamoDB), LocalStack (Step Functions, and Lambda's
- * control plane) and the lambda host, all on 127.0.0.1, with the CDK app deployed into them from its
+ * control plane), moto (the Glue Data Catalog) and the lambda host, all on 127.0.0.1, with the CDK app deployed into them from its
  * synthesized template. `npm start` and the integration tests both come through here.
  */
 
@@ -16,6 +16,7 @@ import { type CfnTemplate, type LocalPlan, planLocalDeployment } from './plan.js
 import { ensureDynamoDbLocal, startDynamoDbLocal } from './servers/dynamodb-local.js';
 import { ensureLocalStack, startLocalStack } from './servers/localstack.js';
 import { ensureMinio, MINIO_WEBHOOK_ARN, startMinio } from './servers/minio.js';
+import { ensureMoto, startGlueServer } from './servers/moto.js';
 import { freePort, type ManagedProcess } from './servers/process.js';
 
 /** LocalStack's default account for credentials that are not a 12-digit account id. */
@@ -27,6 +28,7 @@ export interface Ports {
   minioConsole: number;
   dynamodb: number;
   localstack: number;
+  glue: number;
 }
 
 /** Fixed ports for `npm start` (so the printed URLs stay the same); tests pass 0 for free ones. */
@@ -36,6 +38,7 @@ export const DEFAULT_PORTS: Ports = {
   minioConsole: 9401,
   dynamodb: 8400,
   localstack: 4566,
+  glue: 4410,
 };
 
 export interface LocalCloudOptions {
@@ -43,7 +46,7 @@ export interface LocalCloudOptions {
   dataDir: string;
   ports?: Partial<Ports>;
   /** Point at servers someone else runs (e.g. a docker compose); those are not started. */
-  external?: { s3?: string; dynamodb?: string; stepfunctions?: string };
+  external?: { s3?: string; dynamodb?: string; stepfunctions?: string; glue?: string };
   /** In-memory DynamoDB (tests) instead of a file under dataDir (npm start keeps data). */
   ephemeral?: boolean;
   /** The lambda host's waits before retrying a failed asynchronous invocation (default: Lambda's 1 and 2 min). */
@@ -67,7 +70,8 @@ export interface LocalCloudInfo {
    * (`Authorization: Bearer <token>` or the `x-strata-host-token` header). The HTTP API at apiUrl needs none.
    */
   hostToken: string;
-  endpoints: { s3: string; dynamodb: string; stepfunctions: string };
+  /** `glue`: the Glue Data Catalog datasets' tables are registered in (moto's server). */
+  endpoints: { s3: string; dynamodb: string; stepfunctions: string; glue: string };
   credentials: { accessKeyId: string; secretAccessKey: string };
   dataBucket: string;
   metadataTable: string;
@@ -80,7 +84,7 @@ export interface LocalCloudInfo {
 }
 
 /** The servers the local cloud starts itself (not the lambda host, which runs in this process). */
-export const LOCAL_SERVERS = ['minio', 'dynamodb', 'localstack'] as const;
+export const LOCAL_SERVERS = ['minio', 'dynamodb', 'localstack', 'glue'] as const;
 export type LocalServer = (typeof LOCAL_SERVERS)[number];
 
 export interface LocalCloud {
@@ -144,6 +148,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     if (!external.s3) await ensureMinio(log);
     if (!external.dynamodb) await ensureDynamoDbLocal(log);
     if (!external.stepfunctions) await ensureLocalStack(log);
+    if (!external.glue) await ensureMoto(log);
 
     // The host first: MinIO's webhook and LocalStack's executor both need its URL.
     host = new LambdaHost({
@@ -162,6 +167,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       s3: external.s3 ?? `http://127.0.0.1:${ports.minio}`,
       dynamodb: external.dynamodb ?? `http://127.0.0.1:${ports.dynamodb}`,
       stepfunctions: external.stepfunctions ?? `http://127.0.0.1:${ports.localstack}`,
+      glue: external.glue ?? `http://127.0.0.1:${ports.glue}`,
     };
     if (!external.s3) {
       starters.set('minio', () =>
@@ -195,6 +201,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           logFile: join(logDir, 'localstack.log'),
         }),
       );
+    }
+    if (!external.glue) {
+      starters.set('glue', () => startGlueServer({ port: ports.glue, logFile: join(logDir, 'glue.log') }));
     }
     const t0 = Date.now();
     const starts = await Promise.allSettled([...starters.keys()].map(startServer));
@@ -281,6 +290,7 @@ export function functionBaseEnvironment(target: {
     STRATA_S3_ENDPOINT: target.endpoints.s3,
     STRATA_DYNAMODB_ENDPOINT: target.endpoints.dynamodb,
     STRATA_SFN_ENDPOINT: target.endpoints.stepfunctions,
+    STRATA_GLUE_ENDPOINT: target.endpoints.glue,
     // Functions that start others asynchronously (connector runs) call the host's Invoke API.
     STRATA_LAMBDA_ENDPOINT: target.hostUrl,
     STRATA_LAMBDA_HOST_TOKEN: target.hostToken,
@@ -333,6 +343,7 @@ function externalFromEnv(): NonNullable<LocalCloudOptions['external']> {
     ...(env.STRATA_EXTERNAL_S3 && { s3: env.STRATA_EXTERNAL_S3 }),
     ...(env.STRATA_EXTERNAL_DYNAMODB && { dynamodb: env.STRATA_EXTERNAL_DYNAMODB }),
     ...(env.STRATA_EXTERNAL_STEPFUNCTIONS && { stepfunctions: env.STRATA_EXTERNAL_STEPFUNCTIONS }),
+    ...(env.STRATA_EXTERNAL_GLUE && { glue: env.STRATA_EXTERNAL_GLUE }),
   };
 }
 

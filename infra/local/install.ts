@@ -5,16 +5,18 @@ import { ensureDeltaRs } from './servers/delta-rs.js';
 import { ensureDynamoDbLocal } from './servers/dynamodb-local.js';
 import { ensureLocalStack } from './servers/localstack.js';
 import { ensureMinio } from './servers/minio.js';
+import { ensureMoto } from './servers/moto.js';
 
 /** What `ensureServers` installed, by server: the path its start function runs. */
 export interface InstalledServers {
   minio: string;
   dynamodbLocal: string;
   localstack: string;
+  moto: string;
 }
 
 /**
- * Installs the three local servers into CACHE_DIR, or checks they are there (about a second when they
+ * Installs the local servers into CACHE_DIR, or checks they are there (about a second when they
  * are). From scratch this needs go, mvn + a JDK 17+, CPython 3.13 and the package registries, and takes
  * ~5 min, most of it MinIO's compile. Sequential: the machine has 2 cores and each step uses them all.
  */
@@ -23,8 +25,9 @@ export async function ensureServers(log: (msg: string) => void): Promise<Install
   const minio = await timed('MinIO', log, () => ensureMinio(log));
   const dynamodbLocal = await timed('DynamoDB Local', log, () => ensureDynamoDbLocal(log));
   const localstack = await timed('LocalStack', log, () => ensureLocalStack(log));
+  const moto = await timed('moto (Glue Data Catalog)', log, () => ensureMoto(log));
   await timed('delta-rs (conformance tests)', log, () => ensureDeltaRs(log));
-  return { minio, dynamodbLocal, localstack };
+  return { minio, dynamodbLocal, localstack, moto };
 }
 
 async function timed(name: string, log: (msg: string) => void, install: () => Promise<string>) {

@@ -80,6 +80,7 @@ strata local cloud is up (${seconds} s)
   S3 (MinIO)     ${info.endpoints.s3}   bucket ${info.dataBucket}
   DynamoDB       ${info.endpoints.dynamodb}
   Step Functions ${info.endpoints.stepfunctions}
+  Glue catalog   ${info.endpoints.glue}   (datasets' tables: database strata_<tenant>)
   credentials    ${info.credentials.accessKeyId} / ${info.credentials.secretAccessKey}   (local dummies)
   logs           ${join(stateDir, 'local', 'logs')}
   secrets        ${info.secretsFile}   (connector secrets: STRATA_SECRET_<NAME>=value lines)

@@ -49,7 +49,7 @@ export async function startFaultCloud(): Promise<{
   const started = Date.now();
   const cloud = await startLocalCloud({
     dataDir,
-    ports: { host: 0, minio: 0, minioConsole: 0, dynamodb: 0, localstack: 0 },
+    ports: { host: 0, minio: 0, minioConsole: 0, dynamodb: 0, localstack: 0, glue: 0 },
     // Lambda retries a failed asynchronous invocation after 1 and 2 minutes; here after 10 and 20 s, so a
     // connector pull that failed on an outage gets its retry within the test.
     asyncRetryDelaysMs: [10_000, 20_000],

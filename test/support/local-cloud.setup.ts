@@ -43,7 +43,7 @@ export default async function setup(project: TestProject) {
   const cloud = await startLocalCloud({
     dataDir,
     ephemeral: true,
-    ports: { host: 0, minio: 0, minioConsole: 0, dynamodb: 0, localstack: 0 },
+    ports: { host: 0, minio: 0, minioConsole: 0, dynamodb: 0, localstack: 0, glue: 0 },
     log,
   });
   log(`started in ${((Date.now() - started) / 1000).toFixed(1)} s (logs: ${join(dataDir, 'logs')})`);
