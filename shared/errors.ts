@@ -317,3 +317,47 @@ export class TableSchemaMismatchError extends StrataError {
   override readonly name = 'TableSchemaMismatchError' as const;
   readonly statusCode = 422;
 }
+
+/**
+ * A version of a dataset's Delta table whose data files vacuum deleted after the retention grace: its log
+ * entry is still there, its files are not, so it can no longer be read (410: it existed, and never comes
+ * back). The message names the oldest Delta version still readable.
+ */
+export class VersionVacuumedError extends StrataError {
+  override readonly name = 'VersionVacuumedError' as const;
+  readonly statusCode = 410;
+  constructor(
+    readonly dataset: string,
+    /** The dataset version asked for, or undefined when a Delta version was asked for directly. */
+    readonly version: number | undefined,
+    readonly deltaVersion: number,
+    readonly oldestReadableDeltaVersion: number,
+    readonly retentionDays: number,
+  ) {
+    const which =
+      version === undefined
+        ? `Delta version ${deltaVersion} of dataset "${dataset}"`
+        : `version ${version} of dataset "${dataset}" (Delta version ${deltaVersion})`;
+    super(
+      `${which} is gone: its data files were vacuumed after the retention grace of ${retentionDays} days; ` +
+        `the oldest version still readable is Delta version ${oldestReadableDeltaVersion} ` +
+        '(a dataset version whose delta_version is at least that, or the table as it is now)',
+    );
+  }
+}
+
+/**
+ * A table version with more rows than a synchronous use case reads in one API call (feature registration
+ * takes `limit` rows). 422: the request is well formed; a smaller (filtered) dataset version would do.
+ */
+export class TableTooLargeError extends StrataError {
+  override readonly name = 'TableTooLargeError' as const;
+  readonly statusCode = 422;
+  constructor(
+    message: string,
+    readonly rows: number,
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}

@@ -31,6 +31,12 @@ export interface Snapshot {
   files: Map<string, AddFile>;
   /** Removed logical files by fileKey, until they expire. */
   tombstones: Map<string, RemoveFile>;
+  /**
+   * Per tombstone (same key), a version from which on the file is out of the table: the commit that
+   * removed it, or, for a tombstone a checkpoint carried, the checkpoint's version (the remove is at or
+   * before it). Vacuum reads it to tell which versions lose a file it deletes.
+   */
+  removedIn: Map<string, number>;
   appTransactions: Map<string, AppTransaction>;
 }
 
@@ -49,7 +55,7 @@ export function replay(checkpoint: CheckpointEntry | undefined, commits: readonl
   let version = -1;
   if (checkpoint) {
     // A checkpoint's actions are already reconciled; applied in one go like a commit.
-    state.apply(checkpoint.actions, undefined);
+    state.apply(checkpoint.actions, undefined, checkpoint.version);
     version = checkpoint.version;
   }
   for (const commit of commits) {
@@ -59,7 +65,7 @@ export function replay(checkpoint: CheckpointEntry | undefined, commits: readonl
         `the log has no version ${version + 1} before version ${commit.version}`,
       );
     }
-    state.apply(commit.actions, commit.version);
+    state.apply(commit.actions, commit.version, commit.version);
     version = commit.version;
   }
   return state.snapshot(version);
@@ -71,7 +77,7 @@ export function advance(snapshot: Snapshot, commit: LogEntry): Snapshot {
     throw new TableLogCorruptError(`version ${commit.version} does not follow ${snapshot.version}`);
   }
   const state = ReplayState.from(snapshot);
-  state.apply(commit.actions, commit.version);
+  state.apply(commit.actions, commit.version, commit.version);
   return state.snapshot(commit.version);
 }
 
@@ -80,6 +86,7 @@ class ReplayState {
   metadata: Metadata | undefined;
   files = new Map<string, AddFile>();
   tombstones = new Map<string, RemoveFile>();
+  removedIn = new Map<string, number>();
   appTransactions = new Map<string, AppTransaction>();
 
   static from(snapshot: Snapshot): ReplayState {
@@ -88,11 +95,13 @@ class ReplayState {
     state.metadata = snapshot.metadata;
     state.files = new Map(snapshot.files);
     state.tombstones = new Map(snapshot.tombstones);
+    state.removedIn = new Map(snapshot.removedIn);
     state.appTransactions = new Map(snapshot.appTransactions);
     return state;
   }
 
-  apply(actions: readonly Action[], version: number | undefined): void {
+  /** `version`: the commit's (undefined for a checkpoint); `removedIn`: what its removes record. */
+  apply(actions: readonly Action[], version: number | undefined, removedIn: number): void {
     // Actions within a commit are not ordered; a valid commit never adds and removes one logical file,
     // so removes first then adds gives the same state as any order.
     for (const action of actions) {
@@ -100,12 +109,14 @@ class ReplayState {
         const key = fileKey(action.remove);
         this.files.delete(key);
         this.tombstones.set(key, action.remove);
+        this.removedIn.set(key, removedIn);
       }
     }
     for (const action of actions) {
       if ('add' in action) {
         const key = fileKey(action.add);
         this.tombstones.delete(key);
+        this.removedIn.delete(key);
         this.files.set(key, action.add);
       } else if ('protocol' in action) {
         this.protocol = action.protocol;
@@ -128,6 +139,7 @@ class ReplayState {
       metadata: this.metadata,
       files: this.files,
       tombstones: this.tombstones,
+      removedIn: this.removedIn,
       appTransactions: this.appTransactions,
     };
   }
