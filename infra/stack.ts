@@ -288,7 +288,8 @@ export class StrataStack extends Stack {
       'quality',
       'Pipeline stage 5: data quality (missing, outliers, stuck values, noise, duplicates) → reports/',
     );
-    // Holds both sides' numeric columns in memory (up to 1M values each, 8 bytes a value).
+    // Holds both sides' numeric columns in memory (the reference up to 500 000 sampled rows, the file up to
+    // 1M values a column, 8 bytes a value).
     const drift = new StrataFunction(this, 'Drift', {
       logGroup: functionLogs,
       name: 'drift',
@@ -298,7 +299,8 @@ export class StrataStack extends Stack {
       timeout: Duration.minutes(10),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
-      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
+      // The reference: the dataset's Delta table (log and data files) at the reference version.
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'tables/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
       .bindTable('VERSIONS_TABLE', versionsTable, 'read')

@@ -2,7 +2,7 @@ import { driftStage } from '../../shared/app/pipeline/drift.js';
 import { loadConfig } from '../../shared/config.js';
 import { stageHandler } from '../../shared/lambda/stage.js';
 import { afterQualitySchema } from '../../shared/schemas/ingestion.js';
-import { runRecording, stageDeps, versionStore } from '../../shared/wiring.js';
+import { datasetTables, runRecording, stageDeps, versionStore } from '../../shared/wiring.js';
 
 const config = loadConfig([
   'DATA_BUCKET',
@@ -11,7 +11,7 @@ const config = loadConfig([
   'LINEAGE_TABLE',
   'OPENLINEAGE_URL',
 ]);
-const deps = { ...stageDeps(config), versions: versionStore(config) };
+const deps = { ...stageDeps(config), versions: versionStore(config), tables: datasetTables(config) };
 
 /** Pipeline stage 6: the staged file against the dataset's reference version (drift report). */
 export const handler = stageHandler('drift', afterQualitySchema, driftStage, {

@@ -83,11 +83,22 @@ describe('the drift gate', () => {
     expect(drift.status).toBe(200);
     const report = drift.body?.report as {
       severity: string;
-      reference: { version: number };
+      reference: { version: number; rows: number; table: Record<string, unknown> };
       columns: Array<{ column: string; severity: string; kind: string }>;
     };
     expect(['HIGH', 'CRITICAL']).toContain(report.severity);
     expect(report.reference.version).toBe(2);
+    // The reference is the table at version 2's Delta version: both files' rows, not version 2's file alone.
+    expect(report.reference.rows).toBe(4000);
+    expect(report.reference.table).toMatchObject({
+      uri: `s3://${ctx.info.dataBucket}/tables/${tenant}/sensors`,
+      deltaVersion: 1,
+      rowsTotal: 4000,
+      rowsRead: 4000,
+      filesTotal: 2,
+      filesRead: 2,
+      sampled: false,
+    });
     expect(report.columns[0]).toMatchObject({ column: 'temperature', kind: 'numeric' });
     expect(report.columns.find((c) => c.column === 'pressure')?.severity).toMatch(/NONE|LOW/);
     expect(report.columns.find((c) => c.column === 'ts')?.kind).toBe('skipped');
@@ -134,11 +145,20 @@ describe('the drift gate', () => {
     });
     expect((await api(ctx.info, '/datasets/sensors', { apiKey })).body?.currentVersion).toBe(3);
 
-    // Act + Assess: the promoted version is the reference now, so the shifted level passes.
+    // Act + Assess: the promoted version is the reference now, as the whole table at its Delta version:
+    // two files at the old level and one shifted, so another shifted file still drifts from it.
     const fourth = await ingest('sensors', 'day-4.csv', sensorCsv({ seed: 4, shift: 1.5 }));
-    expect(fourth).toMatchObject({ status: 'VERSIONED', version: 4, promoted: true });
+    expect(fourth).toMatchObject({ status: 'HELD', version: 4, promoted: false });
     const fourthDrift = await api(ctx.info, '/datasets/sensors/versions/4/drift', { apiKey });
-    expect(fourthDrift.body?.report).toMatchObject({ reference: { version: 3, pinned: false } });
+    // Promotion committed version 3's file: the table at Delta version 2 holds all three files.
+    expect(fourthDrift.body?.report).toMatchObject({
+      reference: {
+        version: 3,
+        pinned: false,
+        rows: 6000,
+        table: { deltaVersion: 2, filesTotal: 3, rowsTotal: 6000, sampled: false },
+      },
+    });
   });
 
   it('flags a new category and compares with a pinned reference version', async () => {
@@ -165,7 +185,13 @@ describe('the drift gate', () => {
       columns: Array<{ column: string; newCategories?: string[]; severity: string }>;
       recommendations: Array<{ code: string }>;
     };
-    expect(report.reference).toMatchObject({ version: 1, pinned: true });
+    // Pinned to version 1: the table at its Delta version (0), one file, though the table has two now.
+    expect(report.reference).toMatchObject({
+      version: 1,
+      pinned: true,
+      rows: 2000,
+      table: { deltaVersion: 0, filesTotal: 1, rowsTotal: 2000 },
+    });
     const site = report.columns.find((c) => c.column === 'site');
     expect(site?.newCategories).toEqual(['west']);
     expect(site?.severity).not.toBe('NONE');

@@ -1,23 +1,18 @@
 /**
  * A dataset's Delta table as the use cases meet it: a file's data file described from its Parquet footer
- * (size, time, per-file statistics: what its add action carries), committed once per file, and the data
+ * (size, time, per-file statistics: what its add action carries), and the data
  * files a version of the table reads. Shared by the version stage, promotion, the rows and the files
  * routes; helpers, not use cases.
  */
+import { fromDeltaSchema } from '../../domain/delta/schema.js';
 import type { Snapshot } from '../../domain/delta/snapshot.js';
-import { rowCount } from '../../domain/delta/snapshot.js';
+import { rowCount, tableSchema } from '../../domain/delta/snapshot.js';
 import { type FileStats, fileStats, parseStats } from '../../domain/delta/stats.js';
-import {
-  type DataFile,
-  dataFileKey,
-  dataFilePath,
-  decodeRelativePath,
-  fileTransaction,
-} from '../../domain/delta/table.js';
+import { type DataFile, dataFileKey, dataFilePath, decodeRelativePath } from '../../domain/delta/table.js';
 import { datasetTableRoot } from '../../domain/object-key.js';
 import type { TableSchema } from '../../domain/table.js';
-import type { VersionTable } from '../../domain/version.js';
-import { UnsupportedTableError } from '../../errors.js';
+import type { VersionRecord, VersionTable } from '../../domain/version.js';
+import { NotFoundError, UnsupportedTableError } from '../../errors.js';
 import { openParquet } from '../../formats/parquet.js';
 import type { DatasetTables, ObjectStore } from '../../ports.js';
 
@@ -40,37 +35,6 @@ export async function describeDataFile(
     // The object's own time, not the clock's: a retry describes the same file the same way.
     file: { path, size: info.size, modificationTime: info.lastModified.getTime(), stats: fileStats(footer) },
     schema: footer.schema,
-  };
-}
-
-/**
- * Commits a file's data file (already under the table root) to its dataset's table, once: the file's txn
- * makes a retried stage and a repeated promotion find the commit the first one made. Columns the table
- * lacks join it in the same commit. Answers where the version now is in the table.
- */
-export async function commitDataFile(
-  deps: TableDeps,
-  tenant: string,
-  dataset: string,
-  fileId: string,
-): Promise<VersionTable & { version: number }> {
-  const root = datasetTableRoot(tenant, dataset);
-  const path = dataFilePath(fileId);
-  const { file, schema } = await describeDataFile(deps.store, `${root}${path}`, path);
-  const table = deps.tables.open(root);
-  const result = await table.append({
-    schema,
-    files: [file],
-    txn: fileTransaction(fileId),
-    tableName: dataset,
-    evolveSchema: true,
-  });
-  const at = await table.snapshot(result.version);
-  return {
-    version: result.version,
-    dataFile: path,
-    rowsAdded: file.stats.numRecords,
-    ...(at && tableTotals(at)),
   };
 }
 
@@ -113,4 +77,61 @@ export function snapshotDataFiles(snapshot: Snapshot, bucket: string, tableRoot:
     files.push({ path: decodeRelativePath(add.path), key, size: add.size, stats });
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * What a version's rows are in its dataset's table: the table at the version's Delta version (every data
+ * file of that version, the schema of its metadata), or, for a held version (staged in no commit), its
+ * staged data file alone. `deltaVersion` is null for the staged file.
+ */
+export interface TableVersionFiles {
+  root: string;
+  uri: string;
+  deltaVersion: number | null;
+  schema: TableSchema;
+  files: TableDataFile[];
+}
+
+export async function versionTableFiles(
+  deps: TableDeps,
+  record: Pick<VersionRecord, 'tenant' | 'dataset' | 'version' | 'table'>,
+): Promise<TableVersionFiles> {
+  const { tenant, dataset } = record;
+  const root = datasetTableRoot(tenant, dataset);
+  const table = deps.tables.open(root);
+  if (!record.table) {
+    throw new NotFoundError(
+      `version ${record.version} of dataset "${dataset}" was made before datasets became tables: its rows are in no table`,
+    );
+  }
+  if (record.table.version === undefined) {
+    const path = record.table.dataFile;
+    const key = `${root}${path}`;
+    const { file, schema } = await describeDataFile(deps.store, key, path);
+    return {
+      root,
+      uri: table.uri,
+      deltaVersion: null,
+      schema,
+      files: [{ path, key, size: file.size, stats: file.stats }],
+    };
+  }
+  const snapshot = await table.snapshot(record.table.version);
+  if (!snapshot) throw new NotFoundError(`the table of dataset "${dataset}" is missing`);
+  return {
+    root,
+    uri: table.uri,
+    deltaVersion: snapshot.version,
+    schema: fromDeltaSchema(tableSchema(snapshot)),
+    files: snapshotDataFiles(snapshot, deps.store.bucket, root),
+  };
+}
+
+/**
+ * The source file whose rows a data file holds, when strata wrote it (`part-<fileId>.parquet`, see
+ * dataFilePath); undefined for a file another writer added.
+ */
+export function dataFileSourceId(path: string): string | undefined {
+  const match = /^part-(.+)\.parquet$/.exec(path);
+  return match && dataFilePath(match[1] as string) === path ? match[1] : undefined;
 }

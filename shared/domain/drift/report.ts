@@ -146,11 +146,27 @@ export interface DriftRecommendation {
   message: string;
 }
 
+/** Which Delta version of the dataset's table the reference was read from, and how much of it. */
+export interface ReferenceTableRead {
+  uri: string;
+  /** null: the reference is a held version, read from its staged data file (in no table version). */
+  deltaVersion: number | null;
+  rowsTotal: number;
+  rowsRead: number;
+  filesTotal: number;
+  filesRead: number;
+  /** More rows than the stage compares: a seeded sample across the files, proportional to their rows. */
+  sampled: boolean;
+  /** What seeded the sample (the same seed and table version give the same rows). */
+  seed?: string | undefined;
+}
+
 export interface DriftReport {
   kind: 'drift';
   /** NO_REFERENCE: the dataset had no version to compare with (its first file). */
   status: 'COMPARED' | 'NO_REFERENCE';
-  reference: { version: number; pinned: boolean; rows: number } | null;
+  /** `rows`: the reference rows compared (the whole table version, or its sample: see `table`). */
+  reference: { version: number; pinned: boolean; rows: number; table?: ReferenceTableRead } | null;
   current: { rows: number };
   /** Highest column severity (concept drift raises it to at least HIGH). */
   severity: Severity;
