@@ -674,15 +674,16 @@ export class StrataStack extends Stack {
             .bindBucket('DATA_BUCKET', dataBucket, 'move', 'used/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'move', 'archived/*'),
       },
-      // Registration reads the source version's snapshot and writes offline Parquet + online items; a
-      // historical lookup joins entity rows against the offline files in memory.
+      // Registration reads the source version's rows from the dataset's Delta table (tables/*: log and data
+      // files) and writes offline Parquet + online items; a historical lookup joins entity rows against the
+      // offline files in memory.
       features: {
         bind: (fn) =>
           readsVersions(fn)
             .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite')
             .bindTable('FEATURES_TABLE', featuresTable, 'readWrite')
             .bindTable('ONLINE_FEATURES_TABLE', onlineFeaturesTable, 'readWrite')
-            .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
+            .bindBucket('DATA_BUCKET', dataBucket, 'read', 'tables/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'features/*'),
         sizing: { memorySize: 3008, timeout: Duration.seconds(30) },
       },

@@ -361,3 +361,19 @@ export class TableTooLargeError extends StrataError {
     super(message);
   }
 }
+
+/**
+ * A table version with more rows than a synchronous use case reads in one API call (feature registration
+ * takes `limit` rows). 422: the request is well formed; a smaller (filtered) dataset version would do.
+ */
+export class TableTooLargeError extends StrataError {
+  override readonly name = 'TableTooLargeError' as const;
+  readonly statusCode = 422;
+  constructor(
+    message: string,
+    readonly rows: number,
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}

@@ -5,6 +5,7 @@ import { parseFeatureRef } from '../../shared/domain/feature-store.js';
 import { apiHandler } from '../../shared/lambda/http.js';
 import {
   clock,
+  datasetTables,
   featureRegistry,
   logger,
   metadataStore,
@@ -27,6 +28,7 @@ const deps = {
   versions: versionStore(config),
   datasets: metadataStore(config),
   store: objectStore(config),
+  tables: datasetTables(config),
   clock,
   logger,
 };

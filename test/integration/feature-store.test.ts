@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { S3TableLogs } from '../../shared/adapters/delta/s3-table-log.js';
+import { TableWriters } from '../../shared/adapters/delta/table-writer.js';
 import {
   DynamoFeatureRegistry,
   DynamoOnlineFeatureStore,
 } from '../../shared/adapters/dynamo/feature-store.js';
+import { DynamoVersionStore } from '../../shared/adapters/dynamo/version-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import {
   type FeatureStoreDeps,
@@ -32,11 +35,11 @@ beforeAll(async () => {
   client = createFeatureStore({ apiUrl: ctx.info.apiUrl, apiKey: created.apiKey });
 });
 
-/** Hourly readings of three machines over four days: id, ts, temp, load. */
-function readingsCsv() {
-  const z = normal(5);
+/** Hourly readings of three machines over four days (or the hours asked for): id, ts, temp, load. */
+function readingsCsv(from = 0, to = 96) {
+  const z = normal(5 + from);
   const lines = ['machine,ts,temp,load'];
-  for (let h = 0; h < 96; h++) {
+  for (let h = from; h < to; h++) {
     for (const machine of ['m1', 'm2', 'm3']) {
       const temp = 60 + 10 * Math.sin((2 * Math.PI * h) / 24) + z();
       lines.push(`${machine},${new Date(T0 + h * HOUR).toISOString()},${temp.toFixed(3)},${(h % 7) + 1}`);
@@ -45,8 +48,8 @@ function readingsCsv() {
   return `${lines.join('\n')}\n`;
 }
 
-async function ingest(dataset: string, body: string) {
-  const key = `fresh/${tenant}/${dataset}/readings.csv`;
+async function ingest(dataset: string, body: string, name = 'readings.csv') {
+  const key = `fresh/${tenant}/${dataset}/${name}`;
   const put = await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.info.dataBucket, Key: key, Body: body }));
   const execution = await waitForExecution(
     ctx.sfn,
@@ -178,6 +181,57 @@ describe('the feature store', () => {
     }
   });
 
+  it("registers from the dataset's table at a version: every data file of it, refused over the row limit", async () => {
+    // Prepare: two files, two Delta versions of one table (144 rows each).
+    await ingest('fleet', readingsCsv(0, 48), 'first-half.csv');
+    await ingest('fleet', readingsCsv(48, 96), 'second-half.csv');
+
+    // Act
+    const both = await client.register('fleet_health', {
+      version: '2.0.0',
+      source: { dataset: 'fleet', version: 2 },
+      entity_keys: ['machine'],
+      timestamp_column: 'ts',
+    });
+    const first = await client.register('fleet_health', {
+      version: '1.0.0',
+      source: { dataset: 'fleet', version: 1 },
+      entity_keys: ['machine'],
+      timestamp_column: 'ts',
+    });
+    const doc = DynamoDBDocumentClient.from(ctx.dynamodb, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const lineageTable = ctx.info.outputs.LineageTableName as string;
+    const deps: FeatureStoreDeps = {
+      registry: new DynamoFeatureRegistry(doc, ctx.info.outputs.FeaturesTableName as string, lineageTable),
+      online: new DynamoOnlineFeatureStore(doc, ctx.info.outputs.OnlineFeaturesTableName as string),
+      store: new S3ObjectStore(ctx.s3, ctx.info.dataBucket),
+      tables: new TableWriters(new S3TableLogs(ctx.s3, ctx.info.dataBucket)),
+      clock: systemClock,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      versions: new DynamoVersionStore(doc, {
+        metadataTable: ctx.info.metadataTable,
+        versionsTable: ctx.info.outputs.VersionsTableName as string,
+        lineageTable,
+      }),
+      datasets: { getDataset: async () => ({ currentVersion: 2 }) },
+      maxRegisterRows: 200,
+    };
+    const refused = await registerFeatureVersion(deps, tenant, 'fleet_small', {
+      source: { dataset: 'fleet', version: 2 },
+      entityKeys: ['machine'],
+      timestampColumn: 'ts',
+    }).catch((error: unknown) => error);
+
+    // Assess: version 2 reads both files, version 1 the first alone; over the limit is a typed 422.
+    expect(both.rowCount).toBe(288);
+    expect(first.rowCount).toBe(144);
+    expect(both.files.map((f) => f.rows)).toEqual([288]);
+    expect(both.entityCount).toBe(3);
+    expect(refused).toMatchObject({ name: 'TableTooLargeError', rows: 288, limit: 200, statusCode: 422 });
+  });
+
   it('joins features point in time, never with a value stamped after the entity row', async () => {
     // Prepare: known hourly values for two accounts.
     await client.register('balance', {
@@ -267,6 +321,7 @@ describe('registrations of one feature version with different content', () => {
     versions: { getVersion: async () => undefined },
     datasets: { getDataset: async () => undefined },
     store: new S3ObjectStore(ctx.s3, ctx.info.dataBucket),
+    tables: new TableWriters(new S3TableLogs(ctx.s3, ctx.info.dataBucket)),
     clock: systemClock,
     logger: quiet,
   });

@@ -25,9 +25,10 @@ import { sha256Hex } from '../../domain/hashing.js';
 import { node } from '../../domain/lineage.js';
 import { featureFileKey } from '../../domain/object-key.js';
 import type { CellValue, RecordBatch } from '../../domain/table.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, TableTooLargeError } from '../../errors.js';
 import type {
   Clock,
+  DatasetTables,
   FeatureRegistry,
   Logger,
   ObjectStore,
@@ -36,7 +37,9 @@ import type {
   VersionStore,
 } from '../../ports.js';
 import { parseWith } from '../../schemas/parse.js';
-import { inlineTable, parquetBytes, readTable } from '../io/in-memory-tables.js';
+import { inlineTable, parquetBytes } from '../io/in-memory-tables.js';
+import { versionTableFiles } from '../io/table-files.js';
+import { scanTable } from '../io/table-sample.js';
 
 export interface FeatureStoreDeps {
   registry: FeatureRegistry;
@@ -46,6 +49,10 @@ export interface FeatureStoreDeps {
     getDataset(tenant: string, dataset: string): Promise<{ currentVersion?: number | undefined } | undefined>;
   };
   store: ObjectStore;
+  /** The datasets' Delta tables: a dataset source is its table at the version's Delta version. */
+  tables: DatasetTables;
+  /** Rows a registration from a dataset reads at most (default MAX_REGISTER_ROWS). */
+  maxRegisterRows?: number | undefined;
   clock: Clock;
   logger: Logger;
 }
@@ -65,6 +72,41 @@ export interface RegisterFeatureRequest {
   transform?: Record<string, unknown> | undefined;
   split?: (SplitRatios & { seed?: number | undefined; timeOrdered?: boolean | undefined }) | undefined;
   normalization?: NormalizationSpec | undefined;
+}
+
+/**
+ * Every row of the dataset's table at the version's Delta version (all its data files, in the table's
+ * columns), in memory. The row count comes from the files' statistics first, so a table over the limit is
+ * refused before a byte of data is read.
+ */
+async function readVersionTable(
+  deps: Pick<FeatureStoreDeps, 'store' | 'tables'>,
+  record: Parameters<typeof versionTableFiles>[1],
+  limit: number,
+): Promise<RecordBatch> {
+  const at = await versionTableFiles(deps, record);
+  const known = at.files.reduce((sum, f) => sum + (f.stats?.numRecords ?? 0), 0);
+  const tooLarge = (rows: number) =>
+    new TableTooLargeError(
+      `version ${record.version} of dataset "${record.dataset}" has ${rows} rows in its table ` +
+        `(${at.files.length} data files at Delta version ${at.deltaVersion ?? 'staged'}), more than a ` +
+        `synchronous registration takes (${limit}); register from a smaller (filtered) dataset version`,
+      rows,
+      limit,
+    );
+  if (known > limit) throw tooLarge(known);
+  const columns = at.schema.columns.map((): CellValue[] => []);
+  const read = await scanTable(deps.store, at, {}, (batch) => {
+    // A file without statistics is counted as it is read: the limit holds either way.
+    if (columns[0] !== undefined && columns[0].length + batch.numRows > limit) {
+      throw tooLarge(columns[0].length + batch.numRows);
+    }
+    batch.columns.forEach((cells, i) => {
+      const target = columns[i];
+      if (target) for (let r = 0; r < batch.numRows; r++) target.push(cells[r] ?? null);
+    });
+  });
+  return { schema: at.schema, numRows: read.rowsRead, columns };
 }
 
 /** DynamoDB stores no NaN or Infinity: a value a transform could not compute is served as null. */
@@ -114,7 +156,7 @@ export async function registerFeatureVersion(
     if (record?.status !== 'READY') {
       throw new NotFoundError(`version ${number} of dataset "${dataset}" is not a READY version`);
     }
-    table = await readTable(deps.store, record.snapshotKey, MAX_REGISTER_ROWS);
+    table = await readVersionTable(deps, record, deps.maxRegisterRows ?? MAX_REGISTER_ROWS);
     source = { kind: 'dataset', dataset, version: number };
   }
   checkColumns(table, request.entityKeys, request.timestampColumn);
