@@ -312,10 +312,20 @@ export class UnsupportedTableError extends StrataError {
   readonly statusCode = 422;
 }
 
-/** A data file whose columns do not match its Delta table's schema (names and Delta types). Not retryable. */
-export class TableSchemaMismatchError extends StrataError {
-  override readonly name = 'TableSchemaMismatchError' as const;
+/**
+ * A file whose columns do not fit its dataset's Delta table (names, Delta types, nullability) under the
+ * dataset's schema policy. `differences` lists each one, so the quarantine record says all that is wrong,
+ * not just the first thing. Not retryable.
+ */
+export class SchemaMismatchError extends StrataError {
+  override readonly name = 'SchemaMismatchError' as const;
   readonly statusCode = 422;
+  readonly differences: string[];
+
+  constructor(message: string, options?: { cause?: unknown; differences?: string[] }) {
+    super(message, options);
+    this.differences = options?.differences ?? [message];
+  }
 }
 
 /**
@@ -343,22 +353,6 @@ export class VersionVacuumedError extends StrataError {
         `the oldest version still readable is Delta version ${oldestReadableDeltaVersion} ` +
         '(a dataset version whose delta_version is at least that, or the table as it is now)',
     );
-  }
-}
-
-/**
- * A table version with more rows than a synchronous use case reads in one API call (feature registration
- * takes `limit` rows). 422: the request is well formed; a smaller (filtered) dataset version would do.
- */
-export class TableTooLargeError extends StrataError {
-  override readonly name = 'TableTooLargeError' as const;
-  readonly statusCode = 422;
-  constructor(
-    message: string,
-    readonly rows: number,
-    readonly limit: number,
-  ) {
-    super(message);
   }
 }
 

@@ -4,7 +4,7 @@
  * quality reports, and a person's promotion of a held version. The pipeline's version stage writes them
  * (pipeline/version.ts).
  */
-import { dataFilePath } from '../domain/delta/table.js';
+import { schemaPolicyOf, writeSettingsOf } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
 import { csvSnapshotKey, datasetTableRoot, datasetTableUri } from '../domain/object-key.js';
 import type { DatasetProfile } from '../domain/profile/index.js';
@@ -17,7 +17,8 @@ import { openParquet } from '../formats/parquet.js';
 import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionStore } from '../ports.js';
 import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/html.js';
 import { checkDatasetName, getDataset } from './datasets/records.js';
-import { commitDataFile, describeDataFile, snapshotDataFiles } from './io/table-files.js';
+import { describeDataFile, snapshotDataFiles } from './io/table-files.js';
+import { writeFileToTable } from './io/table-writes.js';
 
 export interface VersionDeps {
   datasets: DatasetStore;
@@ -225,7 +226,8 @@ export async function versionFiles(
   const sign = (key: string) => deps.store.presignGet(key, expiresInSeconds);
   const deltaVersion = record.table.version;
   if (deltaVersion === undefined) {
-    const path = dataFilePath(record.sourceFileId);
+    // A held version's data file waits under _staged/ (older held versions: at the table root).
+    const path = record.table.dataFile;
     const { file } = await describeDataFile(deps.store, `${root}${path}`, path);
     const { numRecords, ...stats } = file.stats;
     const staged: VersionDataFile = {
@@ -366,13 +368,14 @@ export async function getVersionReport(
 
 /**
  * Makes a version current on a person's say-so, with their reason recorded on the version. Meant for a
- * version a gate held: its staged data file is committed to the dataset's table first (on top of the
+ * version a gate held: its staged data file is committed to the dataset's table first, by the dataset's
+ * write mode (on top of the
  * latest table version; the file's txn makes a second promotion, or one racing it, find that commit
  * instead of making another), so a current version is always one the table holds. Promoting a READY one
  * (a rollback to it) commits nothing: its file is in the table already.
  */
 export async function promoteVersion(
-  deps: Pick<VersionDeps, 'versions' | 'store' | 'tables' | 'clock' | 'logger'>,
+  deps: Pick<VersionDeps, 'datasets' | 'versions' | 'store' | 'tables' | 'clock' | 'logger'>,
   tenant: string,
   dataset: string,
   version: number,
@@ -386,7 +389,16 @@ export async function promoteVersion(
   // Versions made before datasets were tables have no data file to commit.
   let table = held.table;
   if (table && table.version === undefined) {
-    table = await commitDataFile(deps, tenant, dataset, held.sourceFileId);
+    // The dataset's settings as they are now: the file joins the table as it is now.
+    const config = (await deps.datasets.getDataset(tenant, dataset))?.config ?? {};
+    table = await writeFileToTable(deps, {
+      tenant,
+      dataset,
+      fileId: held.sourceFileId,
+      sourceKey: `${datasetTableRoot(tenant, dataset)}${table.dataFile}`,
+      settings: writeSettingsOf(config),
+      schemaPolicy: schemaPolicyOf(config),
+    });
     await deps.versions.recordTable(tenant, dataset, version, table);
   }
   const record = await deps.versions.promoteVersion(tenant, dataset, version, {

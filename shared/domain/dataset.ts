@@ -1,3 +1,5 @@
+import type { SchemaPolicy } from './delta/schema.js';
+import type { WriteMode, WriteSettings } from './delta/writes.js';
 import type { DriftThresholds, Severity } from './drift/severity.js';
 import type { TextEncoding } from './parse/encoding.js';
 import type { QualityStatus } from './quality/types.js';
@@ -21,8 +23,25 @@ export interface DatasetConfig {
   columnMapping?: Record<string, string>;
   /** Canonical column name → forced type (values that do not convert count as failed records). */
   typeOverrides?: Record<string, ColumnType>;
-  /** Rows with the same values in these columns are kept once (the first). */
+  /**
+   * Rows with the same values in these columns are kept once (the first) within a file; in `append` mode
+   * a row whose key the dataset's table already holds is not added either (counted as a duplicate).
+   */
   dedupKeys?: string[];
+  /**
+   * How an accepted file changes the dataset's table: `append` (default) adds its rows, `overwrite`
+   * makes them the whole table, `upsert` replaces the rows whose `keyColumns` match and adds the rest.
+   */
+  writeMode?: WriteMode;
+  /** upsert: the columns that identify a row. */
+  keyColumns?: string[];
+  /**
+   * `none` (default): a file whose columns differ from the table's is quarantined (SchemaMismatchError
+   * with the differences); `add_columns`: its new columns join the table, nullable.
+   */
+  schemaEvolution?: 'none' | 'add_columns';
+  /** An int column of a file may join a float column of the table (its values written as floats). */
+  widenTypes?: boolean;
   /** Failed records / records read above which a file is rejected. Default 0. */
   maxErrorRate?: number;
   /** Text files' encoding; default detected (a byte-order mark, else UTF-8). See domain/parse/encoding.ts. */
@@ -69,4 +88,18 @@ export interface DatasetRecord extends DatasetSummary {
   currentVersion?: number | undefined;
   versionCount: number;
   driftSettings?: DriftSettings | undefined;
+}
+
+/** The write settings of a dataset's config (append when unset). */
+export function writeSettingsOf(config: DatasetConfig): WriteSettings {
+  return {
+    mode: config.writeMode ?? 'append',
+    ...(config.dedupKeys && { dedupKeys: config.dedupKeys }),
+    ...(config.keyColumns && { keyColumns: config.keyColumns }),
+  };
+}
+
+/** The schema policy of a dataset's config (no evolution, no widening when unset). */
+export function schemaPolicyOf(config: DatasetConfig): SchemaPolicy {
+  return { evolution: config.schemaEvolution ?? 'none', widenTypes: config.widenTypes ?? false };
 }

@@ -3,6 +3,7 @@
  * snapshot, schema and profile never change; only tags, description and the dataset's "current" pointer
  * move.
  */
+import type { WriteMode } from './delta/writes.js';
 import { SEVERITIES as SEVERITY_ORDER, type Severity } from './drift/severity.js';
 import { node } from './lineage.js';
 import { QUALITY_STATUSES as QUALITY_ORDER, type QualityStatus } from './quality/types.js';
@@ -61,17 +62,31 @@ export interface VersionRecord {
 }
 
 /**
- * Where a version's rows are in the dataset's Delta table (`tables/<tenant>/<dataset>/`). Its source file's
- * data file is written under the table root, and committed by Delta version `version`; a HELD version's
- * stays staged (in no commit, so no reader of the table sees it) and has no `version` until a person
- * promotes it. The totals are the table's at that Delta version, from the log's per-file statistics (no
- * data read); absent while staged, or when a file of the table carries no row count.
+ * Where a version's rows are in the dataset's Delta table (`tables/<tenant>/<dataset>/`), and what its
+ * commit did. A READY version's file was committed by Delta version `version` through the dataset's write
+ * mode; a HELD version's data file waits under `_staged/` (in no commit, so no reader of the table sees
+ * it) and has no `version` until a person promotes it. The totals are the table's at that Delta version,
+ * from the log's per-file statistics (no data read); absent while staged, or when a file of the table
+ * carries no row count.
  */
 export interface VersionTable {
   version?: number | undefined;
-  /** The data file, relative to the table root: `part-<fileId>.parquet`. */
+  /** `part-<fileId>.parquet` (the file's data as committed, or the name it is committed under), or `_staged/part-<fileId>.parquet` while held. */
   dataFile: string;
+  /** Rows that joined the table (all the file's rows while staged). */
   rowsAdded: number;
+  /** The write mode the commit used (absent while staged, and on versions made before modes existed). */
+  mode?: WriteMode | undefined;
+  filesAdded?: number | undefined;
+  filesRemoved?: number | undefined;
+  /** Rows an overwrite took out of the table. */
+  rowsRemoved?: number | undefined;
+  /** Rows an upsert replaced. */
+  rowsUpdated?: number | undefined;
+  /** Rows of the file an append with dedup keys left out, their key being in the table already. */
+  rowsDuplicate?: number | undefined;
+  /** Unchanged rows an upsert copied into rewritten files. */
+  rowsCopied?: number | undefined;
   rowsTotal?: number | undefined;
   filesTotal?: number | undefined;
 }

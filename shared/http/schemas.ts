@@ -1,6 +1,7 @@
 /** Request schemas of the HTTP API routes; routes.ts assigns them to routes for handlers and the OpenAPI document. */
 import { z } from 'zod';
 import { CONNECTOR_RUN_ID, connectorSettingsSchema } from '../domain/connector-runs.js';
+import { WRITE_MODES } from '../domain/delta/writes.js';
 import { SEVERITIES } from '../domain/drift/severity.js';
 import { FILE_STATUSES, type FileStatus } from '../domain/file-record.js';
 import { retentionPolicySchema } from '../domain/lifecycle.js';
@@ -49,7 +50,36 @@ export const datasetConfigBody = z
     typeOverrides: z
       .record(z.string().min(1), z.enum(['int', 'float', 'bool', 'string', 'timestamp']))
       .optional(),
-    dedupKeys: z.array(z.string().min(1)).min(1).optional(),
+    dedupKeys: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'rows with equal values in these columns are kept once within a file; in append mode, rows whose key the table already holds are not added (counted as duplicates)',
+      ),
+    writeMode: z
+      .enum(WRITE_MODES)
+      .optional()
+      .describe(
+        "default append: a file's rows are added to the dataset's Delta table; overwrite: they replace the table; upsert: rows whose keyColumns match replace the table's rows (copy-on-write), the rest are added",
+      ),
+    keyColumns: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('upsert: the columns that identify a row (required with writeMode upsert)'),
+    schemaEvolution: z
+      .enum(['none', 'add_columns'])
+      .optional()
+      .describe(
+        "default none: a file whose columns differ from the table's is quarantined (SchemaMismatchError, listing the differences); add_columns: its new columns join the table as nullable",
+      ),
+    widenTypes: z
+      .boolean()
+      .optional()
+      .describe(
+        'default false: an int column of a file may join a float column of the table, its values written as floats; other type changes are refused',
+      ),
     maxErrorRate: z.number().min(0).max(1).optional(),
     encoding: z
       .enum(TEXT_ENCODINGS)
@@ -78,7 +108,15 @@ export const datasetConfigBody = z
       .optional()
       .describe('default 256 characters: a longer column name quarantines the file (ColumnNameTooLongError)'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.writeMode === 'upsert' && !config.keyColumns) {
+      ctx.addIssue({ code: 'custom', path: ['keyColumns'], message: 'writeMode upsert needs keyColumns' });
+    }
+    if (config.keyColumns && config.writeMode !== 'upsert') {
+      ctx.addIssue({ code: 'custom', path: ['keyColumns'], message: 'keyColumns are for writeMode upsert' });
+    }
+  });
 
 /** An instant in a query string (ISO 8601 or epoch seconds/ms), as epoch milliseconds. */
 const instant = (name: string) =>

@@ -4,6 +4,7 @@
  * under the table root, written through the ObjectStore before their commit.
  */
 import type { Action } from '../domain/delta/actions.js';
+import type { DeltaStructType } from '../domain/delta/schema.js';
 import type { LastCheckpoint, Snapshot } from '../domain/delta/snapshot.js';
 import type { DataFile } from '../domain/delta/table.js';
 import type { TableSchema } from '../domain/table.js';
@@ -55,7 +56,7 @@ export interface AppendRequest {
   tableName?: string;
   /**
    * Columns of the files that the table lacks are added to the table's schema in the same commit
-   * (evolveTableSchema); without it such files are refused with TableSchemaMismatchError.
+   * (evolveTableSchema); without it such files are refused with SchemaMismatchError.
    */
   evolveSchema?: boolean;
 }
@@ -74,6 +75,50 @@ export interface AppendResult {
 }
 
 /**
+ * What one commit does to a table, decided on the snapshot it reads. Data files it adds are written under
+ * the table root before the plan is returned.
+ */
+export interface WritePlan {
+  /** The strata schema of the added files (strata's canonical Parquet); a new table is created with it. */
+  schema: TableSchema;
+  adds: DataFile[];
+  /** Paths, as the log names them, of live files of the read snapshot that this commit removes. */
+  removes: string[];
+  /**
+   * The commit only adds files and read nothing of the table, so it commutes with concurrent appends.
+   * False for anything that looked at the table's rows (dedup, upsert) or removes files (overwrite).
+   */
+  blindAppend: boolean;
+  /** The table's schema after the commit, when it adds columns (a metaData action). */
+  evolvedSchema?: DeltaStructType | undefined;
+  /** commitInfo.operation: WRITE, MERGE, ... */
+  operation: string;
+  operationParameters: Record<string, unknown>;
+  /** commitInfo.operationMetrics (Delta writes them as strings): what a retry reads back. */
+  operationMetrics?: Record<string, string>;
+}
+
+export interface WriteRequest {
+  /**
+   * Makes the write idempotent: a table that already holds `txn {appId, version}` gets nothing new, and
+   * the result names the version that committed it (status 'duplicate', no plan made).
+   */
+  txn?: { appId: string; version: number };
+  /** `metaData.name` when this write creates the table. */
+  tableName?: string;
+  /**
+   * Decides the commit on `snapshot` (undefined: the table does not exist yet). Called again on a fresh
+   * snapshot when a concurrent commit made the last plan stale (it read or removed what that one changed).
+   */
+  plan(snapshot: Snapshot | undefined): Promise<WritePlan>;
+}
+
+export interface WriteResult extends AppendResult {
+  /** The plan that was committed; absent for a duplicate. */
+  plan?: WritePlan;
+}
+
+/**
  * A dataset's Delta table as the use cases write and read it: its state at a version (time travel) and
  * appends of data files, exactly once per txn. Data files are ordinary objects under the table root,
  * written through the ObjectStore first.
@@ -84,11 +129,19 @@ export interface DatasetTable {
   /** The table at `version` (default: the latest), undefined while it has no log. NotFoundError for a version it does not have yet. */
   snapshot(version?: number): Promise<Snapshot | undefined>;
   /**
-   * Adds the files as one commit, creating the table with the first one. Throws TableSchemaMismatchError
+   * Adds the files as one commit, creating the table with the first one. Throws SchemaMismatchError
    * when they do not fit the table, UnsupportedTableError for a table strata must not write, and
    * TransientError when the race for a version was lost too often.
    */
   append(request: AppendRequest): Promise<AppendResult>;
+  /**
+   * One commit decided by `request.plan` on the latest snapshot (adds, removes, a schema change), redone
+   * from a fresh snapshot when a concurrent commit conflicts with it under Delta's rules. Same errors as
+   * append.
+   */
+  write(request: WriteRequest): Promise<WriteResult>;
+  /** The actions of the commit of `version` (its commitInfo says what it did), undefined when gone. */
+  commitActions(version: number): Promise<Action[] | undefined>;
 }
 
 /** The dataset tables of the data bucket, by table root (`tables/<tenant>/<dataset>/`). */

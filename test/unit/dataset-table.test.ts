@@ -8,13 +8,13 @@ import { TableWriters } from '../../shared/adapters/delta/table-writer.js';
 import { queryRows } from '../../shared/app/datasets/rows.js';
 import { versionDataset } from '../../shared/app/pipeline/version.js';
 import { promoteVersion, versionFiles } from '../../shared/app/versions.js';
-import type { DatasetRecord, DriftSettings } from '../../shared/domain/dataset.js';
+import type { DatasetConfig, DatasetRecord, DriftSettings } from '../../shared/domain/dataset.js';
 import { actionsOf } from '../../shared/domain/delta/actions.js';
 import { snapshotKey } from '../../shared/domain/object-key.js';
 import { batchFromRows, type CellValue, type TableSchema } from '../../shared/domain/table.js';
 import { suiteFromSchema } from '../../shared/domain/validation/index.js';
 import type { VersionRecord } from '../../shared/domain/version.js';
-import { TableSchemaMismatchError } from '../../shared/errors.js';
+import { SchemaMismatchError } from '../../shared/errors.js';
 import { writeParquet } from '../../shared/formats/parquet.js';
 import type { DatasetStore, ObjectStore, VersionStore } from '../../shared/ports.js';
 import { afterDriftSchema } from '../../shared/schemas/ingestion.js';
@@ -37,9 +37,9 @@ const readings = (from: number) =>
   Array.from({ length: 8 }, (_, i) => ({ ts: T0 + (from + i) * HOUR, reading: from + i + 0.5 }));
 
 /** In-memory bucket, dataset and version stores, and table logs: what the stage and the routes use. */
-function world(settings: DriftSettings = {}) {
+function world(settings: DriftSettings = {}, config: DatasetConfig = {}) {
   const objects = new Map<string, Uint8Array>();
-  const dataset = { tenant: 'acme', dataset: 'meter', driftSettings: settings } as DatasetRecord;
+  const dataset = { tenant: 'acme', dataset: 'meter', driftSettings: settings, config } as DatasetRecord;
   const versions = new Map<number, VersionRecord>();
   const store = {
     bucket: 'data',
@@ -58,6 +58,10 @@ function world(settings: DriftSettings = {}) {
     },
     async presignGet(key: string) {
       return `https://signed.example/${key}`;
+    },
+    async getJson(key: string) {
+      const bytes = objects.get(key);
+      return bytes && JSON.parse(Buffer.from(bytes).toString('utf8'));
     },
   } as unknown as ObjectStore;
   const datasets = {
@@ -199,7 +203,14 @@ describe('the version stage', () => {
     expect(w.versions.get(1)?.table).toEqual({
       version: 0,
       dataFile: `part-${state.file.fileId}.parquet`,
+      mode: 'append',
+      filesAdded: 1,
+      filesRemoved: 0,
       rowsAdded: 8,
+      rowsRemoved: 0,
+      rowsUpdated: 0,
+      rowsDuplicate: 0,
+      rowsCopied: 0,
       rowsTotal: 8,
       filesTotal: 1,
     });
@@ -233,6 +244,7 @@ describe('the version stage', () => {
     const held = await versionDataset(w.deps, heldState);
     const heldAgain = await versionDataset(w.deps, heldState);
     const commitsWhileHeld = (await w.log.list(0)).commits;
+    const atRootWhileHeld = w.objects.has(`${ROOT}part-${heldState.file.fileId}.parquet`);
     const promoted = await promoteVersion(w.deps, 'acme', 'meter', 2, 'checked with the site');
     const again = await promoteVersion(w.deps, 'acme', 'meter', 2, 'checked with the site');
     const afterPromotion = await versionDataset(w.deps, heldState);
@@ -241,9 +253,10 @@ describe('the version stage', () => {
     const dataFile = `part-${heldState.file.fileId}.parquet`;
     expect(held).toMatchObject({ status: 'HELD', version: 2, table_version: null, promoted: false });
     expect(heldAgain).toEqual(held);
-    expect(w.objects.has(`${ROOT}${dataFile}`)).toBe(true);
+    expect(w.objects.has(`${ROOT}_staged/${dataFile}`)).toBe(true);
+    expect(atRootWhileHeld).toBe(false);
     expect(commitsWhileHeld).toEqual([0]);
-    expect(promoted.table).toEqual({ version: 1, dataFile, rowsAdded: 8, rowsTotal: 16, filesTotal: 2 });
+    expect(promoted.table).toMatchObject({ version: 1, dataFile, rowsAdded: 8, rowsTotal: 16, filesTotal: 2 });
     expect(again.table?.version).toBe(1);
     expect(afterPromotion).toMatchObject({ version: 2, table_version: 1 });
     expect((await w.log.list(0)).commits).toEqual([0, 1]);
@@ -267,14 +280,31 @@ describe('the version stage', () => {
     const attempt = versionDataset(w.deps, state);
 
     // Assess
-    await expect(attempt).rejects.toThrow(TableSchemaMismatchError);
+    await expect(attempt).rejects.toThrow(SchemaMismatchError);
     expect([...w.versions.keys()]).toEqual([1]);
     expect((await w.log.list(0)).commits).toEqual([0]);
   });
 
-  it('lets a file with a new column add it to the table in its own commit', async () => {
+  it('quarantines a file with a new column unless the dataset lets columns be added, before numbering', async () => {
     // Prepare
     const w = world();
+    await versionDataset(w.deps, await stagedState(w, 1, readings(0)));
+    const wider: TableSchema = {
+      columns: [...schema.columns, { name: 'site', type: 'string', nullable: true }],
+    };
+    const rows = readings(8).map((r) => ({ ...r, site: 'north' }));
+
+    // Act
+    const attempt = versionDataset(w.deps, await stagedState(w, 2, rows, { schema: wider }));
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/column "site" \(string\) is not in the table/);
+    expect([...w.versions.keys()]).toEqual([1]);
+  });
+
+  it('lets a file with a new column add it to the table in its own commit with add_columns', async () => {
+    // Prepare
+    const w = world({}, { schemaEvolution: 'add_columns' });
     await versionDataset(w.deps, await stagedState(w, 1, readings(0)));
     const wider: TableSchema = {
       columns: [...schema.columns, { name: 'site', type: 'string', nullable: true }],
@@ -368,7 +398,7 @@ describe('reads of the table', () => {
     expect(rest.nextCursor).toBeUndefined();
     expect(held).toMatchObject({ delta_version: null, staged: true, filesTotal: 1 });
     expect(held.files).toEqual([
-      expect.objectContaining({ rows: 8, staged: true, path: expect.stringMatching(/^part-f_3+\.parquet$/) }),
+      expect.objectContaining({ rows: 8, staged: true, path: expect.stringMatching(/^_staged\/part-f_3+\.parquet$/) }),
     ]);
   });
 });

@@ -10,7 +10,7 @@ import {
   toDeltaSchema,
 } from '../../shared/domain/delta/schema.js';
 import { COLUMN_TYPES, type TableSchema } from '../../shared/domain/table.js';
-import { TableLogCorruptError, TableSchemaMismatchError } from '../../shared/errors.js';
+import { TableLogCorruptError, SchemaMismatchError } from '../../shared/errors.js';
 
 /** Schemas whose names are unique regardless of case, as a Delta table needs. */
 const arbitrarySchema: fc.Arbitrary<TableSchema> = fc
@@ -84,7 +84,7 @@ describe('strata schema ↔ Delta schema', () => {
       });
 
     // Assess
-    expect(mapping).toThrow(TableSchemaMismatchError);
+    expect(mapping).toThrow(SchemaMismatchError);
   });
 
   it("reads other writers' types as strata's Parquet reader reads their columns", () => {
@@ -226,7 +226,7 @@ describe("a data file's new columns join the table", () => {
       evolveTableSchema(table, { columns: [{ name: 'Temperature', type: 'float', nullable: true }] });
 
     // Assess
-    expect(retyped).toThrow(TableSchemaMismatchError);
+    expect(retyped).toThrow(SchemaMismatchError);
     expect(retyped).toThrow(/"temperature" is "long" in the file and "double" in the table/);
     expect(cased).toThrow(/differs from the table's "temperature" only by case/);
   });
@@ -241,7 +241,7 @@ describe("a data file's new columns join the table", () => {
           evolved = evolveTableSchema(start, file);
         } catch (error) {
           // Refused only when a shared name has another type, or another case.
-          expect(error).toBeInstanceOf(TableSchemaMismatchError);
+          expect(error).toBeInstanceOf(SchemaMismatchError);
           const clash = file.columns.some((c) =>
             first.columns.some(
               (t) =>

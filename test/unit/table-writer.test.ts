@@ -6,7 +6,7 @@ import { tableSchema } from '../../shared/domain/delta/snapshot.js';
 import type { FileStats } from '../../shared/domain/delta/stats.js';
 import { addDataFile, commitActions, type DataFile } from '../../shared/domain/delta/table.js';
 import type { TableSchema } from '../../shared/domain/table.js';
-import { TableSchemaMismatchError } from '../../shared/errors.js';
+import { SchemaMismatchError } from '../../shared/errors.js';
 import type { TableLog } from '../../shared/ports.js';
 import { MemoryTableLogs } from '../support/memory-table-log.js';
 
@@ -90,8 +90,8 @@ describe('appending a file with new columns', () => {
     const evolving = writer.append({ schema: retyped, files: [file('c.parquet')], evolveSchema: true });
 
     // Assess
-    await expect(strict).rejects.toThrow(TableSchemaMismatchError);
-    await expect(evolving).rejects.toThrow(TableSchemaMismatchError);
+    await expect(strict).rejects.toThrow(SchemaMismatchError);
+    await expect(evolving).rejects.toThrow(SchemaMismatchError);
     expect((await writer.snapshot())?.version).toBe(0);
   });
 });

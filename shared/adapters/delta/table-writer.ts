@@ -1,6 +1,7 @@
 /**
- * What the pipeline does to a dataset's Delta table: append data files, creating the table with the first
- * one, exactly once per txn, adding the columns a file brings when asked to, with a checkpoint every
+ * What the pipeline does to a dataset's Delta table: commits planned on the latest snapshot (appends,
+ * overwrites, upserts), creating the table with the first one, exactly once per txn, adding the columns a
+ * file brings when asked to, with a checkpoint every
  * `checkpointInterval` versions. Built on a TableLog (the adapter holds the SDK client); data files are
  * written to the table root before `append` is called.
  */
@@ -14,7 +15,7 @@ import {
 } from '../../domain/delta/schema.js';
 import type { Snapshot } from '../../domain/delta/snapshot.js';
 import { checkWritable, tableSchema } from '../../domain/delta/snapshot.js';
-import { addDataFile, createTableActions } from '../../domain/delta/table.js';
+import { addDataFile, createTableActions, removeDataFile } from '../../domain/delta/table.js';
 import { TableCommitConflictError, TransientError } from '../../errors.js';
 import type {
   AppendRequest,
@@ -23,6 +24,9 @@ import type {
   DatasetTables,
   TableLog,
   TableLogs,
+  WritePlan,
+  WriteRequest,
+  WriteResult,
 } from '../../ports.js';
 import {
   type CommitResult,
@@ -32,7 +36,7 @@ import {
   writeCheckpoint,
 } from './transaction.js';
 
-export type { AppendRequest, AppendResult } from '../../ports.js';
+export type { AppendRequest, AppendResult, WritePlan, WriteRequest, WriteResult } from '../../ports.js';
 
 export const DEFAULT_CHECKPOINT_INTERVAL = 100;
 
@@ -78,12 +82,40 @@ export class TableWriter implements DatasetTable {
    * files' columns all nullable); when another writer creates it first, appends to theirs instead. With
    * `evolveSchema`, columns the table lacks are added by the same commit (a metaData action; such a
    * commit is not a blind append, so a concurrent append makes it read the table again). Throws
-   * TableSchemaMismatchError when the files do not fit the table's schema, UnsupportedTableError for a
+   * SchemaMismatchError when the files do not fit the table's schema, UnsupportedTableError for a
    * table strata must not write, TableCommitConflictError when a concurrent commit does not commute with
    * this one for another reason, TransientError when the race for a version was lost too often.
    */
-  async append(request: AppendRequest): Promise<AppendResult> {
-    const adds: Action[] = request.files.map((file) => ({ add: addDataFile(file) }));
+  append(request: AppendRequest): Promise<AppendResult> {
+    return this.write({
+      ...(request.txn && { txn: request.txn }),
+      ...(request.tableName !== undefined && { tableName: request.tableName }),
+      plan: async (snapshot) => {
+        const evolvedSchema =
+          snapshot && request.evolveSchema
+            ? evolveTableSchema(tableSchema(snapshot), request.schema)
+            : undefined;
+        if (snapshot && !evolvedSchema) checkFileFitsTable(tableSchema(snapshot), request.schema);
+        return {
+          schema: request.schema,
+          adds: request.files,
+          removes: [],
+          blindAppend: true,
+          evolvedSchema,
+          operation: 'WRITE',
+          operationParameters: { mode: 'Append', ...(evolvedSchema && { mergeSchema: true }) },
+        };
+      },
+    });
+  }
+
+  /**
+   * One commit of what `request.plan` decides on the latest snapshot. A plan that read the table (not a
+   * blind append) and lost to a commit it should have read, or that removes a file another commit
+   * removed, is decided again on a fresh snapshot (nothing was committed); so is one that lost the
+   * creation of the table, or to a schema change. Errors as `append`.
+   */
+  async write(request: WriteRequest): Promise<WriteResult> {
     for (let round = 1; ; round++) {
       const snapshot = await this.snapshot();
       if (snapshot && request.txn) {
@@ -94,14 +126,15 @@ export class TableWriter implements DatasetTable {
           return { version, status: 'duplicate', attempts: 0, created: false };
         }
       }
+      const plan = await request.plan(snapshot);
       let result: CommitResult;
       try {
-        result = await this.commitOn(snapshot, adds, request);
+        result = await this.commitPlan(snapshot, plan, request);
       } catch (error) {
         if (!isRedoable(error, snapshot === undefined)) throw error;
         if (round < MAX_REDO_ROUNDS) continue;
         throw new TransientError(
-          `${this.log.uri}: the table changed under ${round} appends in a row; retry later`,
+          `${this.log.uri}: the table changed under ${round} writes in a row; retry later`,
           { cause: error },
         );
       }
@@ -111,27 +144,35 @@ export class TableWriter implements DatasetTable {
       return {
         ...outcome,
         created: !snapshot && result.status === 'committed',
+        ...(result.status === 'committed' && { plan }),
         ...(checkpoint && { checkpoint }),
       };
     }
   }
 
-  /** One attempt at the commit of `adds` decided on `snapshot` (none: the table is created). */
-  private commitOn(
+  commitActions(version: number): Promise<Action[] | undefined> {
+    return this.log.readCommit(version);
+  }
+
+  /** One attempt at the commit of `plan` decided on `snapshot` (none: the table is created). */
+  private commitPlan(
     snapshot: Snapshot | undefined,
-    adds: Action[],
-    request: AppendRequest,
+    plan: WritePlan,
+    request: WriteRequest,
   ): Promise<CommitResult> {
+    const adds: Action[] = plan.adds.map((file) => ({ add: addDataFile(file) }));
     const common = {
       ...(request.txn && { txn: request.txn }),
       ...(this.options.maxCommitAttempts !== undefined && { maxAttempts: this.options.maxCommitAttempts }),
+      ...(plan.operationMetrics && { operationMetrics: plan.operationMetrics }),
+      operation: plan.operation,
       now: this.now,
       newId: this.newId,
     };
     if (!snapshot) {
       const create = createTableActions({
         id: this.newId(),
-        schema: datasetTableSchema(request.schema),
+        schema: datasetTableSchema(plan.schema),
         createdTime: this.now(),
         ...(request.tableName !== undefined && { name: request.tableName }),
       });
@@ -139,27 +180,26 @@ export class TableWriter implements DatasetTable {
         ...common,
         readVersion: -1,
         isBlindAppend: false,
-        operationParameters: { mode: 'ErrorIfExists' },
+        operationParameters: { ...plan.operationParameters, mode: 'ErrorIfExists' },
       });
     }
-    checkWritable(snapshot, adds);
-    const current = tableSchema(snapshot);
-    const evolved = request.evolveSchema ? evolveTableSchema(current, request.schema) : undefined;
-    if (!evolved) {
-      checkFileFitsTable(current, request.schema);
-      return commit(this.log, adds, {
-        ...common,
-        readVersion: snapshot.version,
-        isBlindAppend: true,
-        operationParameters: { mode: 'Append' },
-      });
-    }
-    const metaData = { ...snapshot.metadata, schemaString: serializeSchema(evolved) };
-    return commit(this.log, [{ metaData }, ...adds], {
+    const deletedAt = this.now();
+    const removes: Action[] = plan.removes.map((path) => {
+      const live = snapshot.files.get(path);
+      if (!live) throw new TypeError(`the plan removes ${path}, which is not a live file of the table`);
+      return { remove: removeDataFile(live, deletedAt) };
+    });
+    const metaData = plan.evolvedSchema && {
+      ...snapshot.metadata,
+      schemaString: serializeSchema(plan.evolvedSchema),
+    };
+    const actions: Action[] = [...(metaData ? [{ metaData }] : []), ...removes, ...adds];
+    checkWritable(snapshot, actions);
+    return commit(this.log, actions, {
       ...common,
       readVersion: snapshot.version,
-      isBlindAppend: false,
-      operationParameters: { mode: 'Append', mergeSchema: true },
+      isBlindAppend: plan.blindAppend && !metaData && removes.length === 0,
+      operationParameters: plan.operationParameters,
     });
   }
 
@@ -178,9 +218,10 @@ export class TableWriter implements DatasetTable {
 }
 
 /**
- * Whether an append that failed with `error` may be redone from a fresh read of the table: it lost the
- * creation of the table to another writer, or lost to a commit that changed the schema (the files may
- * still fit the new one), or, changing the schema itself, to an append it had not read.
+ * Whether a write that failed with `error` may be decided again on a fresh read of the table (nothing
+ * was committed): it lost the creation of the table to another writer; or a commit it lost to changed
+ * the schema, added files it should have read, removed files it read, or removed a file it removes too.
+ * A changed protocol is never redone: strata may not know the new duties.
  */
 function isRedoable(error: unknown, creating: boolean): boolean {
   if (!(error instanceof TableCommitConflictError)) return false;
@@ -189,7 +230,12 @@ function isRedoable(error: unknown, creating: boolean): boolean {
       error.winningVersion === 0 && (error.reason === 'ProtocolChanged' || error.reason === 'MetadataChanged')
     );
   }
-  return error.reason === 'MetadataChanged' || error.reason === 'ConcurrentAppend';
+  return (
+    error.reason === 'MetadataChanged' ||
+    error.reason === 'ConcurrentAppend' ||
+    error.reason === 'ConcurrentDeleteRead' ||
+    error.reason === 'ConcurrentDeleteDelete'
+  );
 }
 
 /** The writers of the tables of one bucket, one per table root. */

@@ -86,6 +86,7 @@ export interface CommitOptions {
   /** commitInfo.operation (default WRITE) and its parameters. */
   operation?: string;
   operationParameters?: Record<string, unknown>;
+  operationMetrics?: Record<string, string>;
   /** Versions tried before giving up with a TransientError (default 50: n writers racing need up to n). */
   maxAttempts?: number;
   now?: () => number;
@@ -128,6 +129,7 @@ export async function commit(
     {
       operation: options.operation ?? 'WRITE',
       operationParameters: options.operationParameters ?? {},
+      ...(options.operationMetrics && { operationMetrics: options.operationMetrics }),
       isBlindAppend: options.isBlindAppend,
       txnId,
       timestamp: now(),

@@ -1,13 +1,13 @@
 import type { z } from 'zod';
-import { evolveTableSchema } from '../../domain/delta/schema.js';
-import { type Snapshot, tableSchema } from '../../domain/delta/snapshot.js';
-import { dataFilePath, fileTransaction } from '../../domain/delta/table.js';
+import { schemaPolicyOf, writeSettingsOf } from '../../domain/dataset.js';
+import type { Snapshot } from '../../domain/delta/snapshot.js';
+import { fileTransaction, stagedDataFilePath } from '../../domain/delta/table.js';
 import { datasetTableRoot } from '../../domain/object-key.js';
 import type { TableSchema } from '../../domain/table.js';
 import { evaluateGates, type VersionRecord, type VersionTable } from '../../domain/version.js';
 import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionStore } from '../../ports.js';
 import type { afterDriftSchema, VersionOutput } from '../../schemas/ingestion.js';
-import { commitDataFile } from '../io/table-files.js';
+import { checkWritable, writeFileToTable } from '../io/table-writes.js';
 import { openStaged } from './artifacts.js';
 
 export interface VersionDatasetDeps {
@@ -44,11 +44,13 @@ export async function versionDataset(
     deps.tables.open(root).snapshot(),
   ]);
   const settings = datasetRecord?.driftSettings ?? {};
+  const config = datasetRecord?.config ?? {};
   const { schema } = staged;
-  // Before a number is taken: a file that can never join the table (a column of another type than the
-  // table's) fails the stage here and is quarantined, rather than leaving a version PENDING or HELD
-  // that no promotion could publish. New columns are fine: they join the table with the file.
-  if (table) evolveTableSchema(tableSchema(table), schema);
+  // Before a number is taken: a file that cannot join the table under the dataset's settings (columns
+  // the table lacks without add_columns, a column of another type, a missing key column) fails the stage
+  // here and is quarantined with every difference, rather than leaving a version PENDING or HELD that no
+  // promotion could publish.
+  checkWritable(table, schema, writeSettingsOf(config), schemaPolicyOf(config));
   if (validate.inferredSuite) {
     // Before the commit: a suite too large to store (a very wide file) fails the stage before a version
     // number is taken, rather than leaving that version PENDING. A retry finds it stored (onlyIfAbsent).
@@ -88,16 +90,24 @@ export async function versionDataset(
     }),
   });
   const stagedRef = { bucket: deps.store.bucket, key: parse.stagedKey };
-  const dataFile = dataFilePath(file.fileId);
-  // Both create-only: if a retry finds them already there, the copies are no-ops.
-  await Promise.all([
-    deps.store.copy(stagedRef, record.snapshotKey),
-    deps.store.copy(stagedRef, `${root}${dataFile}`),
-  ]);
+  await deps.store.copy(stagedRef, record.snapshotKey);
   const hold = decideHold(deps, record, settings, { drift, quality }, table);
-  const placement: VersionTable = hold
-    ? { dataFile, rowsAdded: staged.numRows }
-    : await commitDataFile(deps, tenant, dataset, file.fileId);
+  let placement: VersionTable;
+  if (hold) {
+    // Create-only: a retry finds the staged copy already there.
+    const dataFile = stagedDataFilePath(file.fileId);
+    await deps.store.copy(stagedRef, `${root}${dataFile}`);
+    placement = { dataFile, rowsAdded: staged.numRows };
+  } else {
+    placement = await writeFileToTable(deps, {
+      tenant,
+      dataset,
+      fileId: file.fileId,
+      sourceKey: parse.stagedKey,
+      settings: writeSettingsOf(config),
+      schemaPolicy: schemaPolicyOf(config),
+    });
+  }
   await deps.versions.recordTable(tenant, dataset, record.version, placement);
   const { promoted } = await deps.versions.completeVersion(
     tenant,
@@ -115,6 +125,8 @@ export async function versionDataset(
     promoted,
     rows: record.rowCount,
     tableVersion: placement.version,
+    mode: placement.mode,
+    rowsAdded: placement.rowsAdded,
     ...(hold && { held: hold.reasons }),
   });
   return {

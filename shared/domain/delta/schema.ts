@@ -12,7 +12,7 @@
  * decimal → float, boolean → bool, string/binary → string, date/timestamp/timestamp_ntz → timestamp,
  * struct/array/map/variant → string (JSON text).
  */
-import { TableLogCorruptError, TableSchemaMismatchError } from '../../errors.js';
+import { SchemaMismatchError, TableLogCorruptError } from '../../errors.js';
 import type { ColumnSchema, ColumnType, TableSchema } from '../table.js';
 
 export type DeltaDataType = string | DeltaStructType | DeltaArrayType | DeltaMapType | { type: 'variant' };
@@ -51,7 +51,7 @@ const DELTA_TYPE: Record<ColumnType, string> = {
 };
 
 /**
- * The Delta schema of a strata schema, nullability as declared. Throws TableSchemaMismatchError when two
+ * The Delta schema of a strata schema, nullability as declared. Throws SchemaMismatchError when two
  * names differ only by case: the protocol wants names unique regardless of casing.
  */
 export function toDeltaSchema(schema: TableSchema): DeltaStructType {
@@ -60,7 +60,7 @@ export function toDeltaSchema(schema: TableSchema): DeltaStructType {
     const folded = column.name.toLowerCase();
     const other = seen.get(folded);
     if (other !== undefined) {
-      throw new TableSchemaMismatchError(
+      throw new SchemaMismatchError(
         `columns "${other.slice(0, 64)}" and "${column.name.slice(0, 64)}" differ only by case, ` +
           'which a Delta table does not allow',
       );
@@ -192,7 +192,7 @@ function parseType(value: unknown, where: string): DeltaDataType {
  * readers fill in nulls). Undefined when the file fits the table as it is (checkFileFitsTable). Adding a
  * nullable column is the only change a reader-1 / writer-2 table allows without table features: a column
  * of another type (say long in the table, double in the file) would need type widening (reader 3 / writer
- * 7), so it throws TableSchemaMismatchError, as does a new name that differs from a table column only by
+ * 7), so it throws SchemaMismatchError, as does a new name that differs from a table column only by
  * case, or a file without one of the table's non-nullable columns.
  */
 export function evolveTableSchema(
@@ -206,7 +206,7 @@ export function evolveTableSchema(
     if (names.has(field.name)) continue;
     const other = folded.get(field.name.toLowerCase());
     if (other !== undefined) {
-      throw new TableSchemaMismatchError(
+      throw new SchemaMismatchError(
         `column "${field.name.slice(0, 64)}" differs from the table's "${other.slice(0, 64)}" only by case, ` +
           'which a Delta table does not allow',
       );
@@ -224,7 +224,7 @@ export function evolveTableSchema(
  * `table`: the same column names, each of the Delta type its Parquet column holds, and no column the table
  * declares non-nullable that the file declares nullable or lacks. Column order may differ (Delta reads by
  * name), and a nullable table column may be missing from the file (readers fill in nulls).
- * Throws TableSchemaMismatchError naming the first difference.
+ * Throws SchemaMismatchError naming the first difference.
  */
 export function checkFileFitsTable(table: DeltaStructType, fileSchema: TableSchema): void {
   const file = toDeltaSchema(fileSchema);
@@ -232,22 +232,109 @@ export function checkFileFitsTable(table: DeltaStructType, fileSchema: TableSche
   for (const field of file.fields) {
     const target = byName.get(field.name);
     const name = `"${field.name.slice(0, 64)}"`;
-    if (!target) throw new TableSchemaMismatchError(`column ${name} is not in the table`);
+    if (!target) throw new SchemaMismatchError(`column ${name} is not in the table`);
     if (JSON.stringify(target.type) !== JSON.stringify(field.type)) {
-      throw new TableSchemaMismatchError(
+      throw new SchemaMismatchError(
         `column ${name} is ${JSON.stringify(field.type)} in the file and ${JSON.stringify(target.type)} in the table`,
       );
     }
     if (!target.nullable && field.nullable) {
-      throw new TableSchemaMismatchError(`column ${name} may hold nulls; the table declares it non-nullable`);
+      throw new SchemaMismatchError(`column ${name} may hold nulls; the table declares it non-nullable`);
     }
     byName.delete(field.name);
   }
   // The protocol lets a file lack a column (readers fill in nulls), so only a non-nullable one must be there.
   const missing = [...byName.values()].find((f) => !f.nullable);
   if (missing !== undefined) {
-    throw new TableSchemaMismatchError(
+    throw new SchemaMismatchError(
       `the file lacks the table's non-nullable column "${missing.name.slice(0, 64)}"`,
     );
   }
+}
+
+/** How a dataset's table meets a file whose columns differ from it (the dataset's config). */
+export interface SchemaPolicy {
+  /** `add_columns`: columns the table lacks join it, nullable; `none`: such a file is refused. */
+  evolution: 'none' | 'add_columns';
+  /**
+   * An int column of the file may join a double column of the table, its values written as doubles
+   * (exact: strata's ints are safe integers). The other way, or any other change of type, is refused:
+   * it would rewrite what the table already holds, which a reader-1 / writer-2 table cannot say.
+   */
+  widenTypes: boolean;
+}
+
+export interface SchemaFit {
+  /** The table's schema after this file, when the file adds columns to it. */
+  evolved?: DeltaStructType;
+  /** The file's int columns that are written as doubles to fit the table. */
+  widened: string[];
+  /** The file's schema as it is written into the table (widened columns as float). */
+  fileSchema: TableSchema;
+}
+
+/**
+ * How a file of `fileSchema` joins a table of `table` under `policy`, or SchemaMismatchError listing every
+ * difference the policy does not allow (new columns, types, nullability, case clashes, missing
+ * non-nullable columns), so a quarantined file's record says all that must change.
+ */
+export function fitFileToTable(
+  table: DeltaStructType,
+  fileSchema: TableSchema,
+  policy: SchemaPolicy,
+): SchemaFit {
+  const byName = new Map(table.fields.map((f) => [f.name, f]));
+  const folded = new Map(table.fields.map((f) => [f.name.toLowerCase(), f.name]));
+  const differences: string[] = [];
+  const widened: string[] = [];
+  const added: DeltaStructField[] = [];
+  const columns: ColumnSchema[] = [];
+  for (const column of fileSchema.columns) {
+    const name = `"${column.name.slice(0, 64)}"`;
+    const target = byName.get(column.name);
+    if (!target) {
+      const other = folded.get(column.name.toLowerCase());
+      if (other !== undefined) {
+        differences.push(`column ${name} differs from the table's "${other.slice(0, 64)}" only by case`);
+      } else if (policy.evolution === 'add_columns') {
+        added.push({ name: column.name, type: DELTA_TYPE[column.type], nullable: true, metadata: {} });
+      } else {
+        differences.push(`column ${name} (${column.type}) is not in the table`);
+      }
+      columns.push(column);
+      continue;
+    }
+    byName.delete(column.name);
+    let type = column.type;
+    if (JSON.stringify(target.type) !== JSON.stringify(DELTA_TYPE[column.type])) {
+      if (policy.widenTypes && column.type === 'int' && target.type === 'double') {
+        widened.push(column.name);
+        type = 'float';
+      } else {
+        differences.push(
+          `column ${name} is ${DELTA_TYPE[column.type]} in the file and ${JSON.stringify(target.type)} in the table`,
+        );
+      }
+    }
+    if (!target.nullable && column.nullable) {
+      differences.push(`column ${name} may hold nulls; the table declares it non-nullable`);
+    }
+    columns.push({ ...column, type });
+  }
+  for (const field of byName.values()) {
+    if (!field.nullable)
+      differences.push(`the file lacks the table's non-nullable column "${field.name.slice(0, 64)}"`);
+  }
+  if (differences.length > 0) {
+    const shown = differences.slice(0, 5).join('; ');
+    const more = differences.length > 5 ? ` (and ${differences.length - 5} more)` : '';
+    throw new SchemaMismatchError(`the file does not fit the dataset's table: ${shown}${more}`, {
+      differences,
+    });
+  }
+  return {
+    ...(added.length > 0 && { evolved: { type: 'struct', fields: [...table.fields, ...added] } }),
+    widened,
+    fileSchema: { columns },
+  };
 }

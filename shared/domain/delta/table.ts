@@ -2,7 +2,7 @@
  * The actions strata commits: a new table (protocol + metaData + its first files) and data files, each
  * commit with a commitInfo that says what it was. Ids and clocks come from the caller (no I/O here).
  */
-import type { Action, AddFile, CommitInfo, Metadata, Txn } from './actions.js';
+import type { Action, AddFile, CommitInfo, Metadata, RemoveFile, Txn } from './actions.js';
 import { STRATA_PROTOCOL } from './actions.js';
 import { type DeltaStructType, serializeSchema } from './schema.js';
 import { type FileStats, serializeStats } from './stats.js';
@@ -13,6 +13,15 @@ import { type FileStats, serializeStats } from './stats.js';
  */
 export function dataFilePath(fileId: string): string {
   return `part-${fileId}.parquet`;
+}
+
+/**
+ * Where a held file's data waits, relative to the table root, until a person promotes it: under `_staged/`
+ * because Delta readers and vacuums (delta-rs, Spark) skip paths starting with `_`, so to them it is
+ * neither the table's data nor garbage to delete. Promotion commits it through the dataset's write mode.
+ */
+export function stagedDataFilePath(fileId: string): string {
+  return `_staged/${dataFilePath(fileId)}`;
 }
 
 /**
@@ -106,6 +115,8 @@ export interface CommitDescription {
   operation: string;
   operationParameters?: Record<string, unknown>;
   isBlindAppend: boolean;
+  /** What the commit did, as strings (Delta's convention): rows and files added, removed, updated. */
+  operationMetrics?: Record<string, string>;
   /** A unique id of this commit attempt. */
   txnId: string;
   timestamp: number;
@@ -124,8 +135,28 @@ export function commitActions(
     operation: description.operation,
     operationParameters: description.operationParameters ?? {},
     isBlindAppend: description.isBlindAppend,
+    ...(description.operationMetrics && { operationMetrics: description.operationMetrics }),
     txnId: description.txnId,
     engineInfo: ENGINE_INFO,
   };
   return [{ commitInfo }, ...actions, ...(txn ? [{ txn }] : [])];
+}
+
+/**
+ * The remove action of a live file: it keeps the add's size, statistics and partition values
+ * (extendedFileMetadata), so vacuum and readers of the tombstone know what went, and the deletion time
+ * from which the file's retention is counted.
+ */
+export function removeDataFile(add: AddFile, deletionTimestamp: number): RemoveFile {
+  return {
+    path: add.path,
+    deletionTimestamp,
+    dataChange: true,
+    extendedFileMetadata: true,
+    partitionValues: add.partitionValues,
+    size: add.size,
+    ...(add.stats !== undefined && { stats: add.stats }),
+    ...(add.tags && { tags: add.tags }),
+    ...(add.deletionVector && { deletionVector: add.deletionVector }),
+  };
 }
