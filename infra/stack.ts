@@ -528,6 +528,26 @@ export class StrataStack extends Stack {
         .bindBucket('DATA_BUCKET', dataBucket, 'move', 'used/*')
         .bindBucket('DATA_BUCKET', dataBucket, 'move', 'archived/*');
 
+    // Vacuum reads a dataset table's log, records the oldest readable version in the table's `_strata/`
+    // (the only key under tables/ it writes), and deletes the data files commits removed longer ago than
+    // the tenant's table retention: a delete marker, the versioned bucket keeps the bytes until the
+    // noncurrent-version rule. Deletes only under tables/; the log is never a candidate (domain/delta/vacuum.ts).
+    const vacuumsTables = (fn: StrataFunction) => {
+      fn.bindBucket('DATA_BUCKET', dataBucket, 'read', 'tables/*').bindBucket(
+        'DATA_BUCKET',
+        dataBucket,
+        'readWrite',
+        'tables/*/_strata/*',
+      );
+      fn.fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['s3:DeleteObject'],
+          resources: [dataBucket.arnForObjects('tables/*')],
+        }),
+      );
+      return fn;
+    };
+
     // ---- pull connectors -------------------------------------------------------------------------
     // One pull function for every connector: the scheduler (or the API) leases a due connector and starts
     // a run of it asynchronously. Connectors are tenants' data, created at run time: one rule per
@@ -585,11 +605,12 @@ export class StrataStack extends Stack {
     const lifecycleScheduler = new StrataFunction(this, 'LifecycleScheduler', {
       logGroup: functionLogs,
       name: 'lifecycle-scheduler',
-      description: 'Daily: finish interrupted lifecycle moves, then apply each tenant’s retention policy',
+      description:
+        'Daily: finish interrupted lifecycle moves, apply each tenant’s retention policy, vacuum its tables',
       memorySize: 1024,
       timeout: Duration.minutes(15),
     });
-    movesFiles(lifecycleScheduler);
+    vacuumsTables(movesFiles(lifecycleScheduler));
     new Rule(this, 'LifecycleSchedule', {
       description: 'Runs the lifecycle scheduler once a day',
       schedule: Schedule.rate(Duration.days(1)),
@@ -666,13 +687,16 @@ export class StrataStack extends Stack {
             .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'training-sets/*'),
       },
-      // Deprecated files are USED or ARCHIVED ones: cleanup deletes only under used/ and archived/.
+      // Deprecated files are USED or ARCHIVED ones: cleanup deletes only under used/ and archived/; vacuum
+      // deletes the retired data files of dataset tables.
       lifecycle: {
         bind: (fn) =>
-          fn
-            .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
-            .bindBucket('DATA_BUCKET', dataBucket, 'move', 'used/*')
-            .bindBucket('DATA_BUCKET', dataBucket, 'move', 'archived/*'),
+          vacuumsTables(
+            fn
+              .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
+              .bindBucket('DATA_BUCKET', dataBucket, 'move', 'used/*')
+              .bindBucket('DATA_BUCKET', dataBucket, 'move', 'archived/*'),
+          ),
       },
       // Registration reads the source version's rows from the dataset's Delta table (tables/*: log and data
       // files) and writes offline Parquet + online items; a historical lookup joins entity rows against the

@@ -1,17 +1,36 @@
 import { cleanup, getRetentionPolicy, putRetentionPolicy } from '../../shared/app/lifecycle/retention.js';
 import { getStatistics } from '../../shared/app/lifecycle/statistics.js';
+import { vacuumDataset } from '../../shared/app/lifecycle/vacuum.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';
-import { clock, lifecycleStore, logger, objectStore } from '../../shared/wiring.js';
+import {
+  clock,
+  datasetTables,
+  lifecycleStore,
+  logger,
+  metadataStore,
+  objectStore,
+} from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE']);
-const deps = { lifecycle: lifecycleStore(config), store: objectStore(config), clock, logger };
+const metadata = metadataStore(config);
+const deps = {
+  lifecycle: lifecycleStore(config),
+  store: objectStore(config),
+  datasets: metadata,
+  metadata,
+  tables: datasetTables(config),
+  clock,
+  logger,
+};
 
-/** Statistics, the retention policy and cleanup: fresh → used → archived → deprecated → deleted. */
+/** Statistics, the retention policy, cleanup (fresh → used → archived → deprecated → deleted) and vacuum. */
 export const handler = apiHandler('lifecycle', {
   'GET /statistics': ({ tenant }) => getStatistics(deps, tenant),
   'GET /retention-policy': ({ tenant }) => getRetentionPolicy(deps, tenant),
   'PUT /retention-policy': ({ tenant, body }) => putRetentionPolicy(deps, tenant, body),
   // Deprecates old used files, deletes deprecated ones after the grace period.
   'POST /cleanup': ({ tenant, body }) => cleanup(deps, tenant, body),
+  // Reads the table's log (tables/), records the oldest readable version, then deletes retired data files.
+  'POST /datasets/{name}/vacuum': ({ tenant, path, body }) => vacuumDataset(deps, tenant, path.name, body),
 });

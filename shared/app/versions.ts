@@ -18,6 +18,7 @@ import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionSt
 import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/html.js';
 import { checkDatasetName, getDataset } from './datasets/records.js';
 import { describeDataFile, snapshotDataFiles } from './io/table-files.js';
+import { checkReadable } from './io/table-vacuum.js';
 import { writeFileToTable } from './io/table-writes.js';
 
 export interface VersionDeps {
@@ -240,7 +241,11 @@ export async function versionFiles(
     };
     return { ...answer, delta_version: null, staged: true, filesTotal: 1, files: [staged] };
   }
-  const snapshot = await deps.tables.open(root).snapshot(deltaVersion);
+  // Its data files may have been vacuumed: 410, found beside the load.
+  const [snapshot] = await Promise.all([
+    deps.tables.open(root).snapshot(deltaVersion),
+    checkReadable(deps.store, { tenant, dataset, deltaVersion, version }),
+  ]);
   if (!snapshot) throw new NotFoundError(`the table of dataset "${dataset}" is missing`);
   const all = snapshotDataFiles(snapshot, bucket, root);
   const start = page.cursor === undefined ? 0 : decodeOffset(page.cursor, all.length);

@@ -84,12 +84,26 @@ export const retentionPolicySchema = z
     graceDays: z.number().int().min(0).max(3_650).default(7),
     /** A USED file used more than this many times is ARCHIVED (0: archived after its first use). */
     archiveAfterUses: z.number().int().min(0).max(1_000_000).default(3),
+    /**
+     * Vacuum deletes a dataset table's data files this many days after a commit removed them (Delta's
+     * `deletedFileRetentionDuration`, a week by default); until then time travel reads the versions that
+     * had them. At least a day: a reader that loaded the previous version a moment ago must find its files.
+     */
+    tableRetentionDays: z.number().int().min(1).max(3_650).default(7),
   })
   .strict();
 
 export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 
 export const DEFAULT_GRACE_DAYS = 7;
+export const DEFAULT_TABLE_RETENTION_DAYS = 7;
+
+/** A stored policy with the settings added since it was stored filled in with their defaults. */
+export function withPolicyDefaults(
+  policy: Omit<RetentionPolicy, 'tableRetentionDays'> & { tableRetentionDays?: number | undefined },
+): RetentionPolicy {
+  return { ...policy, tableRetentionDays: policy.tableRetentionDays ?? DEFAULT_TABLE_RETENTION_DAYS };
+}
 export const DEFAULT_ARCHIVE_AFTER_USES = 3;
 
 /** The cut-offs of a cleanup: deprecate what was uploaded before one, delete what was deprecated before. */

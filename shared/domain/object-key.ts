@@ -254,6 +254,14 @@ export function datasetTableRoot(tenant: string, dataset: string): string {
   return `tables/${tenant}/${dataset}/`;
 }
 
+/**
+ * What vacuum recorded about a dataset's table (the oldest readable version), beside the table it is about.
+ * `_strata/` is hidden by Delta's rule (a leading `_`), so no engine takes it for data and no VACUUM deletes it.
+ */
+export function datasetTableVacuumKey(tenant: string, dataset: string): string {
+  return `${datasetTableRoot(tenant, dataset)}_strata/vacuum.json`;
+}
+
 /** The table as other engines name it: `s3://<bucket>/tables/<tenant>/<dataset>/`. */
 export function datasetTableUri(bucket: string, tenant: string, dataset: string): string {
   return `s3://${bucket}/${datasetTableRoot(tenant, dataset)}`;

@@ -47,6 +47,12 @@ const ERROR_RESPONSES = {
     description: 'ConflictError: the request conflicts with the current state.',
     gateway: false,
   },
+  410: {
+    name: 'Gone',
+    description:
+      "VersionVacuumedError: the version's data files were vacuumed after the retention grace; the message names the oldest version still readable.",
+    gateway: false,
+  },
   422: {
     name: 'UnprocessableEntity',
     description: 'A well-formed request that cannot be served as asked (e.g. EmptySelectionError).',

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
 import type { RetriedRun } from '../app/runs/retries.js';
+import type { VacuumResult } from '../app/lifecycle/vacuum.js';
 import type { createUploadUrls } from '../app/uploads.js';
 import type { VersionDataFile, VersionFiles } from '../app/versions.js';
 import { CONNECTOR_RUN_STATUSES, type ConnectorRunRecord } from '../domain/connector-runs.js';
@@ -163,11 +164,43 @@ export const retentionPolicyResponse = z
   .object({
     tenant: z.string(),
     policy: z
-      .object({ daysOld: z.number().int(), graceDays: z.number().int(), archiveAfterUses: z.number().int() })
+      .object({
+        daysOld: z.number().int(),
+        graceDays: z.number().int(),
+        archiveAfterUses: z.number().int(),
+        tableRetentionDays: z.number().int(),
+      })
       .strict(),
     updatedAt: isoInstant,
   })
   .strict() satisfies z.ZodType<StoredRetentionPolicy>;
+
+export const vacuumResponse = z
+  .object({
+    dataset: z.string(),
+    dryRun: z.boolean(),
+    deltaVersion: z.number().int().nullable().describe('the table version whose removed files were read'),
+    retentionDays: z.number().int(),
+    removedBefore: isoInstant.describe('files removed before this instant are deleted'),
+    files: z.array(
+      z.object({ path: z.string(), size: z.number().int(), removedInVersion: z.number().int() }).strict(),
+    ),
+    totals: z
+      .object({
+        files: z.number().int().describe('deleted, or would be in a dry run'),
+        bytes: z.number().int(),
+        retained: z.number().int().describe('removed files still within the retention, kept for time travel'),
+        alreadyGone: z.number().int().describe('due, but deleted by an earlier vacuum'),
+      })
+      .strict(),
+    oldestReadableVersion: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Delta versions before it answer 410 (null: every version is readable)'),
+    truncated: z.boolean().describe('`files` stops at 1000; the totals count everything'),
+  })
+  .strict() satisfies z.ZodType<VacuumResult>;
 
 const tally = z
   .object({ files: z.number().int(), bytes: z.number().int(), usage: z.number().int() })

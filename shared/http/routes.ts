@@ -20,7 +20,8 @@ export const TAGS = {
   versions: 'Dataset versions: records, tags, diffs, downloads, drift and quality reports, promotion.',
   runs: 'Pipeline runs: one per ingested object, with their stages; retries of failed runs.',
   'training-sets': 'Training-set selection, manifests and consumption by training jobs.',
-  lifecycle: 'Statistics, the retention policy and cleanup: fresh → used → archived → deprecated → deleted.',
+  lifecycle:
+    'Statistics, the retention policy, cleanup (fresh → used → archived → deprecated → deleted) and vacuum of dataset tables.',
   features: 'Feature store: versioned features, offline rows, online and point-in-time lookups.',
   lineage: 'The lineage graph and models linked to what they were trained on.',
   connectors: 'Pull connectors: a database, REST API or bucket pulled into fresh/ on a schedule.',
@@ -28,7 +29,7 @@ export const TAGS = {
 export type Tag = keyof typeof TAGS;
 
 /** Error answers a route states itself; 400, 401/403, 429 and 5xx are implied (see openapi.ts). */
-export type RouteErrorStatus = 404 | 409 | 422;
+export type RouteErrorStatus = 404 | 409 | 410 | 422;
 
 /** Media types of success answers; JSON unless a route says otherwise. */
 export type MediaType = 'application/json' | 'text/html' | 'text/plain';
@@ -218,7 +219,7 @@ export const ROUTES = defineRoutes({
     tags: ['datasets'],
     path: schemas.datasetPath,
     query: schemas.rowsQuery,
-    errors: [404],
+    errors: [404, 410],
   },
   'POST /datasets/{name}/predictions': {
     operationId: 'writePredictions',
@@ -295,7 +296,7 @@ export const ROUTES = defineRoutes({
     path: schemas.versionPath,
     query: schemas.versionFilesQuery,
     response: responses.versionFilesResponse,
-    errors: [404],
+    errors: [404, 410],
   },
   'GET /datasets/{name}/versions/{v}/drift': {
     operationId: 'getDriftReport',
@@ -434,6 +435,17 @@ export const ROUTES = defineRoutes({
       '`days_old` overrides the stored policy; `dry_run` is required and answers what would be done.',
     tags: ['lifecycle'],
     body: schemas.cleanupBody,
+  },
+  'POST /datasets/{name}/vacuum': {
+    operationId: 'vacuumDataset',
+    summary: "Delete the table's data files removed longer ago than the table retention",
+    description:
+      "Deletes the data files of the dataset's Delta table that a commit removed (an overwrite, an upsert) more than the retention policy's `tableRetentionDays` ago (7 without a policy); never a file the latest version reads, never `_delta_log/`. Versions that read a deleted file then answer 410 (`oldestReadableVersion`: the oldest Delta version still readable). `dry_run` answers the files and bytes it would delete and deletes nothing. The daily lifecycle schedule vacuums every dataset of a tenant with a policy.",
+    tags: ['lifecycle'],
+    path: schemas.datasetPath,
+    body: schemas.vacuumBody,
+    response: responses.vacuumResponse,
+    errors: [404],
   },
 
   // ---- features --------------------------------------------------------------------------------

@@ -333,13 +333,21 @@ export const retentionPolicyBody = z
     days_old: retentionShape.daysOld,
     grace_days: retentionShape.graceDays,
     archive_after_uses: retentionShape.archiveAfterUses,
+    table_retention_days: retentionShape.tableRetentionDays,
   })
   .strict()
-  .transform(({ days_old, grace_days, archive_after_uses }) => ({
+  .transform(({ days_old, grace_days, archive_after_uses, table_retention_days }) => ({
     daysOld: days_old,
     graceDays: grace_days,
     archiveAfterUses: archive_after_uses,
+    tableRetentionDays: table_retention_days,
   }));
+
+/** `POST /datasets/{name}/vacuum`: a dry run answers what would be deleted and deletes nothing. */
+export const vacuumBody = z
+  .object({ dry_run: z.boolean().default(false).describe('answer what would be deleted; delete nothing') })
+  .strict()
+  .transform(({ dry_run }) => ({ dryRun: dry_run }));
 
 /** `POST /cleanup`: `days_old` overrides the stored policy; `dry_run` is required, the call can delete. */
 export const cleanupBody = z

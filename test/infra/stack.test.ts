@@ -30,12 +30,13 @@ describe('the strata stack', () => {
     expect(report.success).toBe(true);
   });
 
-  it('stays at or under 150 resources, well within CloudFormation’s 500 a stack', () => {
+  it('stays at or under 151 resources, well within CloudFormation’s 500 a stack', () => {
     // Prepare
     const count = Object.keys(template.toJSON().Resources).length;
 
-    // Assess: the message carries the count, so a change that grows the stack shows by how much
-    expect(count, `${count} resources`).toBeLessThanOrEqual(150);
+    // Assess: the message carries the count, so a change that grows the stack shows by how much. 151: the
+    // vacuum route (POST /datasets/{name}/vacuum) is one more API Gateway route of the lifecycle function.
+    expect(count, `${count} resources`).toBeLessThanOrEqual(151);
   });
 
   it('gives every acknowledged nag rule a reason', () => {
@@ -229,6 +230,31 @@ describe('the strata stack', () => {
       'functions/api-training-sets/handler.ts',
       'functions/lifecycle-scheduler/handler.ts',
     ]);
+  });
+
+  it('lets only the vacuuming functions delete under tables/, and write there only their record in _strata/', () => {
+    // Prepare
+    const onTables = (st: Statement) => JSON.stringify(st.Resource).includes('/tables/*');
+    const deleters = entriesGranted(
+      template,
+      (st) => onTables(st) && actionsOf(st).includes('s3:DeleteObject'),
+    );
+    const lifecycleWrites = [
+      'functions/api-lifecycle/handler.ts',
+      'functions/lifecycle-scheduler/handler.ts',
+    ].flatMap((entry) =>
+      statementsOf(template, entry).filter((st) => onTables(st) && actionsOf(st).includes('s3:PutObject')),
+    );
+
+    // Assess
+    expect(deleters).toEqual([
+      'functions/api-lifecycle/handler.ts',
+      'functions/lifecycle-scheduler/handler.ts',
+    ]);
+    expect(lifecycleWrites.length).toBe(2);
+    for (const st of lifecycleWrites) {
+      expect(st.Resource).toEqual({ 'Fn::Join': ['', [expect.anything(), '/tables/*/_strata/*']] });
+    }
   });
 
   it('lets functions write only tenant partitions of the metadata table, never API-key items', () => {

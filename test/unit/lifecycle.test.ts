@@ -123,11 +123,12 @@ describe('status from use', () => {
 });
 
 describe('the retention policy', () => {
-  it('defaults the grace period to 7 days and archiving to more than 3 uses', () => {
+  it('defaults the grace period and the table retention to 7 days and archiving to more than 3 uses', () => {
     expect(retentionPolicySchema.parse({ daysOld: 30 })).toEqual({
       daysOld: 30,
       graceDays: 7,
       archiveAfterUses: 3,
+      tableRetentionDays: 7,
     });
   });
 
@@ -135,6 +136,7 @@ describe('the retention policy', () => {
     expect(retentionPolicySchema.safeParse({ daysOld: -1 }).success).toBe(false);
     expect(retentionPolicySchema.safeParse({ daysOld: 1.5 }).success).toBe(false);
     expect(retentionPolicySchema.safeParse({ daysOld: 1, keep: true }).success).toBe(false);
+    expect(retentionPolicySchema.safeParse({ daysOld: 1, tableRetentionDays: 0 }).success).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@
  */
 
 import { fromDeltaSchema } from '../../domain/delta/schema.js';
-import { type Snapshot, tableSchema } from '../../domain/delta/snapshot.js';
+import { tableSchema } from '../../domain/delta/snapshot.js';
 import { datasetTableRoot } from '../../domain/object-key.js';
 import type { CellValue, ColumnSchema, RecordBatch, TableSchema } from '../../domain/table.js';
 import {
@@ -26,6 +26,7 @@ import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { openParquet, type ParquetFile } from '../../formats/parquet.js';
 import type { ByteRangeSource, DatasetStore, DatasetTables, ObjectStore, VersionStore } from '../../ports.js';
 import { snapshotDataFiles } from '../io/table-files.js';
+import { checkReadable } from '../io/table-vacuum.js';
 
 export interface TimeQueryDeps {
   datasets: Pick<DatasetStore, 'getDataset'>;
@@ -188,7 +189,18 @@ async function rowSource(
     }
     at = cursor.deltaVersion;
   }
-  const snapshot: Snapshot | undefined = await deps.tables.open(root).snapshot(at);
+  // A named version (or a cursor's) may have lost its data files to vacuum: 410, found beside the load.
+  const [snapshot] = await Promise.all([
+    deps.tables.open(root).snapshot(at),
+    at === undefined
+      ? undefined
+      : checkReadable(deps.store, {
+          tenant,
+          dataset,
+          deltaVersion: at,
+          version: current ? undefined : version.version,
+        }),
+  ]);
   if (!snapshot) throw new NotFoundError(`the table of dataset "${dataset}" is missing`);
   return {
     schema: fromDeltaSchema(tableSchema(snapshot)),

@@ -11,10 +11,12 @@ import {
   planCleanup,
   type RetentionPolicy,
   versionAtKey,
+  withPolicyDefaults,
 } from '../../domain/lifecycle.js';
 import { InvalidInputError, isStrataError, NotFoundError } from '../../errors.js';
 import type { ObjectInfo, StoredRetentionPolicy } from '../../ports.js';
 import { type MoveDeps, mapLimit, type ReconcileResult, reconcileMoves, settleFile } from './moves.js';
+import { type VacuumDeps, vacuumTenant } from './vacuum.js';
 
 export async function putRetentionPolicy(
   deps: Pick<MoveDeps, 'lifecycle' | 'clock'>,
@@ -32,7 +34,8 @@ export async function getRetentionPolicy(
 ): Promise<StoredRetentionPolicy> {
   const stored = await deps.lifecycle.getRetentionPolicy(tenant);
   if (!stored) throw new NotFoundError('no retention policy is set for this tenant');
-  return stored;
+  // A policy stored before a setting existed answers with the setting's default, which is what applies.
+  return { ...stored, policy: withPolicyDefaults(stored.policy) };
 }
 
 /** Lists in a cleanup answer stop here (the totals always count everything). */
@@ -179,18 +182,26 @@ export interface ScheduleRequest {
 export interface ScheduleResult {
   moves: ReconcileResult;
   tenants: Array<
-    | { tenant: string; settled: number; deprecated: number; deleted: number; skipped: number }
+    | {
+        tenant: string;
+        settled: number;
+        deprecated: number;
+        deleted: number;
+        skipped: number;
+        /** Table data files vacuumed, their bytes, and datasets whose vacuum failed. */
+        vacuumed: { files: number; bytes: number; failed: number };
+      }
     | { tenant: string; error: string }
   >;
 }
 
 /**
  * The scheduled run: finish every interrupted move first (so no file is caught between prefixes), then,
- * for each tenant with a policy, archive what its use calls for and apply the retention policy. One
- * tenant's failure is reported and does not stop the others.
+ * for each tenant with a policy, archive what its use calls for, apply the retention policy, and vacuum
+ * its datasets' tables. One tenant's failure is reported and does not stop the others.
  */
 export async function runLifecycleSchedule(
-  deps: MoveDeps,
+  deps: MoveDeps & VacuumDeps,
   request: ScheduleRequest = {},
 ): Promise<ScheduleResult> {
   const only = request.tenants === undefined ? undefined : new Set(request.tenants);
@@ -207,12 +218,14 @@ export async function runLifecycleSchedule(
     try {
       const settled = await settleByUse(deps, stored.tenant, stored.policy);
       const cleaned = await cleanup(deps, stored.tenant, { dryRun: false });
+      const vacuumed = await vacuumTenant(deps, stored.tenant);
       result.tenants.push({
         tenant: stored.tenant,
         settled,
         deprecated: cleaned.totals.deprecated,
         deleted: cleaned.totals.deleted,
         skipped: cleaned.totals.skipped,
+        vacuumed: { files: vacuumed.files, bytes: vacuumed.bytes, failed: vacuumed.failed.length },
       });
     } catch (error) {
       deps.logger.error('retention policy could not be applied', { tenant: stored.tenant, error });
