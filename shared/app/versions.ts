@@ -20,6 +20,7 @@ import { checkDatasetName, getDataset } from './datasets/records.js';
 import { describeDataFile, snapshotDataFiles } from './io/table-files.js';
 import { checkReadable } from './io/table-vacuum.js';
 import { writeFileToTable } from './io/table-writes.js';
+import { type CatalogDeps, registerDatasetTable } from './pipeline/catalog.js';
 
 export interface VersionDeps {
   datasets: DatasetStore;
@@ -374,13 +375,12 @@ export async function getVersionReport(
 /**
  * Makes a version current on a person's say-so, with their reason recorded on the version. Meant for a
  * version a gate held: its staged data file is committed to the dataset's table first, by the dataset's
- * write mode (on top of the
- * latest table version; the file's txn makes a second promotion, or one racing it, find that commit
+ * write mode (on top of the latest table version; the file's txn makes a second promotion, or one racing it, find that commit
  * instead of making another), so a current version is always one the table holds. Promoting a READY one
  * (a rollback to it) commits nothing: its file is in the table already.
  */
 export async function promoteVersion(
-  deps: Pick<VersionDeps, 'datasets' | 'versions' | 'store' | 'tables' | 'clock' | 'logger'>,
+  deps: Pick<VersionDeps, 'datasets' | 'versions' | 'store' | 'tables' | 'clock' | 'logger'> & CatalogDeps,
   tenant: string,
   dataset: string,
   version: number,
@@ -396,7 +396,7 @@ export async function promoteVersion(
   if (table && table.version === undefined) {
     // The dataset's settings as they are now: the file joins the table as it is now.
     const config = (await deps.datasets.getDataset(tenant, dataset))?.config ?? {};
-    table = await writeFileToTable(deps, {
+    const written = await writeFileToTable(deps, {
       tenant,
       dataset,
       fileId: held.sourceFileId,
@@ -404,7 +404,9 @@ export async function promoteVersion(
       settings: writeSettingsOf(config),
       schemaPolicy: schemaPolicyOf(config),
     });
+    table = written.placement;
     await deps.versions.recordTable(tenant, dataset, version, table);
+    await registerDatasetTable(deps, tenant, dataset, written.schema);
   }
   const record = await deps.versions.promoteVersion(tenant, dataset, version, {
     reason,

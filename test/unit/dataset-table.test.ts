@@ -16,7 +16,7 @@ import { suiteFromSchema } from '../../shared/domain/validation/index.js';
 import type { VersionRecord } from '../../shared/domain/version.js';
 import { SchemaMismatchError } from '../../shared/errors.js';
 import { writeParquet } from '../../shared/formats/parquet.js';
-import type { DatasetStore, ObjectStore, VersionStore } from '../../shared/ports.js';
+import type { DatasetStore, ObjectStore, TableCatalog, VersionStore } from '../../shared/ports.js';
 import { afterDriftSchema } from '../../shared/schemas/ingestion.js';
 import { MemoryTableLogs } from '../support/memory-table-log.js';
 import { rangeSource } from './parse/sources.js';
@@ -112,16 +112,29 @@ function world(settings: DriftSettings = {}, config: DatasetConfig = {}) {
     warn: () => undefined,
     error: () => undefined,
   };
+  // What the catalog was asked to register, in order (the Glue adapter has its own integration test).
+  const registered: Array<{ dataset: string; location: string; columns: string[] }> = [];
+  const catalog: TableCatalog = {
+    async registerTable(entry) {
+      registered.push({
+        dataset: entry.dataset,
+        location: entry.location,
+        columns: entry.schema.columns.map((c) => c.name),
+      });
+      return 'created';
+    },
+  };
   const deps = {
     store,
     datasets,
+    catalog,
     versions: versionStore as VersionStore,
     tables: new TableWriters(logs),
     clock: { now: () => new Date(T0) },
     logger: silent,
     defaultSuite: suiteFromSchema,
   };
-  return { objects, versions, log: logs.open(ROOT), deps, dataset };
+  return { objects, versions, log: logs.open(ROOT), deps, dataset, registered };
 }
 
 type World = ReturnType<typeof world>;
@@ -256,7 +269,13 @@ describe('the version stage', () => {
     expect(w.objects.has(`${ROOT}_staged/${dataFile}`)).toBe(true);
     expect(atRootWhileHeld).toBe(false);
     expect(commitsWhileHeld).toEqual([0]);
-    expect(promoted.table).toMatchObject({ version: 1, dataFile, rowsAdded: 8, rowsTotal: 16, filesTotal: 2 });
+    expect(promoted.table).toMatchObject({
+      version: 1,
+      dataFile,
+      rowsAdded: 8,
+      rowsTotal: 16,
+      filesTotal: 2,
+    });
     expect(again.table?.version).toBe(1);
     expect(afterPromotion).toMatchObject({ version: 2, table_version: 1 });
     expect((await w.log.list(0)).commits).toEqual([0, 1]);
@@ -317,6 +336,11 @@ describe('the version stage', () => {
     // Assess
     expect(second).toMatchObject({ status: 'VERSIONED', table_version: 1 });
     expect(actionsOf((await w.log.readCommit(1)) ?? [], 'metaData')).toHaveLength(1);
+    expect(w.registered.at(-1)).toEqual({
+      dataset: 'meter',
+      location: 's3://data/tables/acme/meter/',
+      columns: ['ts', 'reading', 'site'],
+    });
   });
 });
 
@@ -398,7 +422,11 @@ describe('reads of the table', () => {
     expect(rest.nextCursor).toBeUndefined();
     expect(held).toMatchObject({ delta_version: null, staged: true, filesTotal: 1 });
     expect(held.files).toEqual([
-      expect.objectContaining({ rows: 8, staged: true, path: expect.stringMatching(/^_staged\/part-f_3+\.parquet$/) }),
+      expect.objectContaining({
+        rows: 8,
+        staged: true,
+        path: expect.stringMatching(/^_staged\/part-f_3+\.parquet$/),
+      }),
     ]);
   });
 });

@@ -10,7 +10,7 @@
  */
 
 import { actionsOf } from '../../domain/delta/actions.js';
-import { fitFileToTable, type SchemaPolicy } from '../../domain/delta/schema.js';
+import { fitFileToTable, fromDeltaSchema, type SchemaPolicy } from '../../domain/delta/schema.js';
 import { type Snapshot, tableSchema } from '../../domain/delta/snapshot.js';
 import { type FileStats, fileStats } from '../../domain/delta/stats.js';
 import {
@@ -77,7 +77,14 @@ export function checkWritable(
   if (table) fitFileToTable(tableSchema(table), fileSchema, policy);
 }
 
-export async function writeFileToTable(deps: TableWriteDeps, write: TableWrite): Promise<TableWriteResult> {
+/**
+ * Commits the file (see the module's comment) and answers where its version now is in the table, with
+ * the table's schema at that version (the columns other engines and the catalog should show).
+ */
+export async function writeFileToTable(
+  deps: TableWriteDeps,
+  write: TableWrite,
+): Promise<{ placement: TableWriteResult; schema: TableSchema }> {
   const root = datasetTableRoot(write.tenant, write.dataset);
   const table = deps.tables.open(root);
   const source = await openParquet(
@@ -102,11 +109,16 @@ export async function writeFileToTable(deps: TableWriteDeps, write: TableWrite):
     }
   }
   const at = await table.snapshot(result.version);
+  if (!at)
+    throw new TableLogCorruptError(`${table.uri}: version ${result.version} is gone right after its commit`);
   return {
-    version: result.version,
-    dataFile: dataFilePath(write.fileId),
-    ...counts,
-    ...(at && tableTotals(at)),
+    placement: {
+      version: result.version,
+      dataFile: dataFilePath(write.fileId),
+      ...counts,
+      ...tableTotals(at),
+    },
+    schema: fromDeltaSchema(tableSchema(at)),
   };
 }
 
@@ -135,7 +147,7 @@ class WritePlanner {
       : { widened: [], fileSchema: this.source.schema };
     const next = (snapshot?.version ?? -1) + 1;
     const keys = writeKeys(settings);
-    let planned: { plan: Omit<WritePlan, 'operationMetrics'>; counts: WriteCounts };
+    let planned: { plan: Omit<WritePlan, 'operationMetrics'>; counts: Omit<WriteCounts, 'mode'> };
     if (!snapshot || settings.mode === 'overwrite' || keys.length === 0) {
       planned = await this.plainWrite(snapshot, fit.fileSchema, fit.widened, next);
     } else if (settings.mode === 'upsert') {
@@ -143,12 +155,13 @@ class WritePlanner {
     } else {
       planned = await this.dedupAppend(snapshot, fit.fileSchema, fit.widened, keys, next);
     }
+    const counts: WriteCounts = { mode: settings.mode, ...planned.counts };
     const plan: WritePlan = {
       ...planned.plan,
       evolvedSchema: 'evolved' in fit ? fit.evolved : undefined,
-      operationMetrics: operationMetrics(planned.counts),
+      operationMetrics: operationMetrics(counts),
     };
-    this.counts.set(plan, planned.counts);
+    this.counts.set(plan, counts);
     return plan;
   }
 
@@ -373,7 +386,10 @@ class WritePlanner {
   }
 }
 
-function zeroCounts(counts: Partial<Omit<WriteCounts, 'mode'>> & { filesAdded: number; rowsAdded: number }) {
+/** The counts of a plan: what it names, the rest zero (the mode is set by the planner). */
+function zeroCounts(
+  counts: Partial<Omit<WriteCounts, 'mode'>> & { filesAdded: number; rowsAdded: number },
+): Omit<WriteCounts, 'mode'> {
   return {
     filesRemoved: 0,
     rowsRemoved: 0,
@@ -381,7 +397,7 @@ function zeroCounts(counts: Partial<Omit<WriteCounts, 'mode'>> & { filesAdded: n
     rowsDuplicate: 0,
     rowsCopied: 0,
     ...counts,
-  } as Omit<WriteCounts, 'mode'> as WriteCounts;
+  };
 }
 
 function sumRows(snapshot: Snapshot, paths: string[]): number {

@@ -5,10 +5,19 @@ import { fileTransaction, stagedDataFilePath } from '../../domain/delta/table.js
 import { datasetTableRoot } from '../../domain/object-key.js';
 import type { TableSchema } from '../../domain/table.js';
 import { evaluateGates, type VersionRecord, type VersionTable } from '../../domain/version.js';
-import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionStore } from '../../ports.js';
+import type {
+  Clock,
+  DatasetStore,
+  DatasetTables,
+  Logger,
+  ObjectStore,
+  TableCatalog,
+  VersionStore,
+} from '../../ports.js';
 import type { afterDriftSchema, VersionOutput } from '../../schemas/ingestion.js';
 import { checkWritable, writeFileToTable } from '../io/table-writes.js';
 import { openStaged } from './artifacts.js';
+import { registerDatasetTable } from './catalog.js';
 
 export interface VersionDatasetDeps {
   store: ObjectStore;
@@ -16,6 +25,8 @@ export interface VersionDatasetDeps {
   versions: VersionStore;
   /** The datasets' Delta tables (`tables/<tenant>/<dataset>/`). */
   tables: DatasetTables;
+  /** Where other engines find the tables by name (Glue Data Catalog). */
+  catalog: TableCatalog;
   clock: Clock;
   logger: Logger;
   /** The suite a dataset gets from its first version's schema when nobody set one through the API. */
@@ -99,7 +110,7 @@ export async function versionDataset(
     await deps.store.copy(stagedRef, `${root}${dataFile}`);
     placement = { dataFile, rowsAdded: staged.numRows };
   } else {
-    placement = await writeFileToTable(deps, {
+    const written = await writeFileToTable(deps, {
       tenant,
       dataset,
       fileId: file.fileId,
@@ -107,6 +118,9 @@ export async function versionDataset(
       settings: writeSettingsOf(config),
       schemaPolicy: schemaPolicyOf(config),
     });
+    placement = written.placement;
+    // With the table's schema after the commit, not the file's: columns the file lacks stay listed.
+    await registerDatasetTable(deps, tenant, dataset, written.schema);
   }
   await deps.versions.recordTable(tenant, dataset, record.version, placement);
   const { promoted } = await deps.versions.completeVersion(
