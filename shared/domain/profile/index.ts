@@ -8,6 +8,7 @@ export {
   MIN_HLL_PRECISION,
   type SerializedHll,
 } from './hyperloglog.js';
+export { type MergeOptions, mergeProfiles } from './merge.js';
 export {
   type BoolColumnProfile,
   type ColumnProfile,
@@ -22,6 +23,7 @@ export {
   type Profiler,
   type QuantileKey,
   type Quantiles,
+  type SerializedMoments,
   type StringColumnProfile,
   type TopKEntry,
   type ValueRange,
