@@ -4,6 +4,7 @@ import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';
 import {
   clock,
+  datasetTables,
   lifecycleStore,
   logger,
   objectStore,
@@ -20,6 +21,7 @@ const deps = {
   versions: versionStore(config),
   lifecycle: lifecycleStore(config),
   store: objectStore(config),
+  tables: datasetTables(config),
   clock,
   logger,
   ids: newTrainingSetId,

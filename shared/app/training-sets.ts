@@ -1,13 +1,15 @@
 /**
  * Training sets: pick the newest FRESH dataset versions that fit a budget (sample files when nothing is
- * fresh), write an immutable manifest of them and, on request, one combined file of all their rows.
+ * fresh), or take one dataset's table at a version (`{dataset, version}`: every data file of its Delta
+ * version), write an immutable manifest of them and, on request, one combined file of all their rows. Rows
+ * are read from the datasets' Delta tables: a version's own data file, or the table version's files.
  * Marking the chosen files as used belongs to the lifecycle use cases (lifecycle/consumption.ts), which read
  * the record back.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { FileRecord } from '../domain/file-record.js';
 import { node } from '../domain/lineage.js';
-import { combinedKey, isValidName, manifestKey, objectUri } from '../domain/object-key.js';
+import { combinedKey, datasetTableRoot, isValidName, manifestKey, objectUri } from '../domain/object-key.js';
 import { type CellValue, columnIndex, type RecordBatch, type TableSchema } from '../domain/table.js';
 import {
   coerceCell,
@@ -19,6 +21,7 @@ import {
   type TrainingSetFile,
   type TrainingSetManifest,
   type TrainingSetRecord,
+  type TrainingSetTable,
   unionSchema,
 } from '../domain/training-set.js';
 import type { VersionRecord } from '../domain/version.js';
@@ -26,6 +29,7 @@ import { EmptySelectionError, InternalError, InvalidInputError, NotFoundError } 
 import { openParquet, writeParquet } from '../formats/parquet.js';
 import type {
   Clock,
+  DatasetTables,
   FileQuery,
   MetadataStore,
   ObjectStore,
@@ -33,12 +37,15 @@ import type {
   VersionStore,
 } from '../ports.js';
 import { pipeThrough } from './io/channel.js';
+import { dataFileSourceId, versionTableFiles } from './io/table-files.js';
 
 export interface TrainingSetDeps {
   metadata: MetadataStore;
   versions: VersionStore;
   trainingSets: TrainingSetStore;
   store: ObjectStore;
+  /** The datasets' Delta tables, whose data files a training set lists and reads. */
+  tables: DatasetTables;
   clock: Clock;
   /** New training-set ids; injected so tests and benches get predictable ones. */
   ids: () => string;
@@ -71,6 +78,7 @@ export async function createTrainingSet(
   if (criteria.since !== undefined && Number.isNaN(Date.parse(criteria.since))) {
     throw new InvalidInputError(`since: "${criteria.since}" is not an ISO 8601 instant`);
   }
+  if (criteria.version !== undefined) return createTableTrainingSet(deps, tenant, criteria);
   const schemas = new Map<string, TableSchema>();
   const lookup = { deps, tenant, schemas };
 
@@ -105,13 +113,108 @@ export async function createTrainingSet(
     );
   }
 
+  const { files, totals } = selection;
+  return writeTrainingSet(deps, tenant, criteria, {
+    kind,
+    files,
+    totals,
+    fileIds: files.map((f) => f.fileId),
+    sources: files.map((f) => ({
+      traceId: f.fileId,
+      version: f.version,
+      key: f.dataFile.key,
+      schema: schemas.get(f.fileId) ?? { columns: [] },
+    })),
+    derivedFrom: files.map((f) => ({ dataset: f.dataset, version: f.version })),
+  });
+}
+
+/**
+ * `{dataset, version}`: the dataset's table at the version's Delta version, every data file of it, listed
+ * in the manifest with its rows and size (from the log's add actions: no data read unless combined). Only a
+ * READY version (as for a selection); `maxRows`/`maxBytes` still bound it.
+ */
+async function createTableTrainingSet(deps: TrainingSetDeps, tenant: string, criteria: TrainingSetCriteria) {
+  const { dataset, version } = criteria;
+  if (dataset === undefined || version === undefined) {
+    throw new InvalidInputError('a training set of a dataset version names both dataset and version');
+  }
+  if (criteria.since !== undefined || criteria.dataType !== undefined) {
+    throw new InvalidInputError('since and type select files; a dataset version is taken whole');
+  }
+  const record = await deps.versions.getVersion(tenant, dataset, version);
+  if (!record || !isSelectableVersion(record.status)) {
+    throw new NotFoundError(`version ${version} of dataset "${dataset}" is not a READY version`);
+  }
+  const at = await versionTableFiles(deps, record);
+  if (at.deltaVersion === null) {
+    throw new NotFoundError(`version ${version} of dataset "${dataset}" is in no table version`);
+  }
+  const files = at.files.map((f) => ({
+    path: f.path,
+    key: f.key,
+    // Strata's writer always records a row count; a file without one is counted as read when combined.
+    rows: f.stats?.numRecords ?? 0,
+    bytes: f.size,
+  }));
+  const totals = {
+    files: files.length,
+    rows: files.reduce((sum, f) => sum + f.rows, 0),
+    bytes: files.reduce((sum, f) => sum + f.bytes, 0),
+  };
+  if (
+    (criteria.maxRows !== undefined && totals.rows > criteria.maxRows) ||
+    (criteria.maxBytes !== undefined && totals.bytes > criteria.maxBytes)
+  ) {
+    throw new EmptySelectionError(
+      `the table of dataset "${dataset}" at version ${version} (${totals.rows} rows, ${totals.bytes} bytes) exceeds maxRows or maxBytes`,
+    );
+  }
+  const table: TrainingSetTable = { dataset, version, deltaVersion: at.deltaVersion, uri: at.uri, files };
+  const fileIds = files.map((f) => dataFileSourceId(f.path)).filter((id): id is string => id !== undefined);
+  return writeTrainingSet(deps, tenant, criteria, {
+    kind: 'table',
+    files: [],
+    table,
+    totals,
+    // The source files whose rows these data files are: consuming the set counts a use of each.
+    fileIds,
+    sources: files.map((f) => ({
+      traceId: dataFileSourceId(f.path) ?? f.path,
+      version,
+      key: f.key,
+      schema: at.schema,
+    })),
+    derivedFrom: [{ dataset, version }],
+  });
+}
+
+interface Selected {
+  kind: TrainingSetManifest['selection'];
+  files: TrainingSetFile[];
+  table?: TrainingSetTable | undefined;
+  totals: TrainingSetManifest['totals'];
+  fileIds: string[];
+  /** What a combined file reads, in order. */
+  sources: CombineSource[];
+  /** The dataset versions the set is derived from (its lineage edges). */
+  derivedFrom: Array<{ dataset: string; version: number }>;
+}
+
+/** The combined file (on request), the create-only manifest, then the record with its lineage edges. */
+async function writeTrainingSet(
+  deps: TrainingSetDeps,
+  tenant: string,
+  criteria: TrainingSetCriteria,
+  selected: Selected,
+) {
+  const { kind, files, table, totals } = selected;
   const id = deps.ids();
   const createdAt = deps.clock.now().toISOString();
-  const { files, totals } = selection;
   let combined: TrainingSetManifest['combined'];
   if (criteria.combine) {
     const key = combinedKey(tenant, id, criteria.combine);
-    const written = await writeCombined(deps.store, key, criteria.combine, files, schemas);
+    const written = await writeCombined(deps.store, key, criteria.combine, selected.sources);
     combined = { key, format: criteria.combine, ...written };
   }
   const manifest: TrainingSetManifest = {
@@ -121,6 +224,7 @@ export async function createTrainingSet(
     criteria,
     selection: kind,
     files,
+    ...(table && { table }),
     totals,
     combined,
   };
@@ -134,17 +238,17 @@ export async function createTrainingSet(
     manifestKey: key,
     criteria,
     selection: kind,
-    fileIds: files.map((f) => f.fileId),
+    fileIds: selected.fileIds,
     totals,
     combinedKey: combined?.key,
   };
-  const edges = [...new Set(files.map((f) => node.datasetVersion(tenant, f.dataset, f.version)))].map(
-    (from) => ({
-      from,
-      to: node.trainingSet(tenant, id),
-      type: 'derived_from' as const,
-    }),
-  );
+  const edges = [
+    ...new Set(selected.derivedFrom.map((d) => node.datasetVersion(tenant, d.dataset, d.version))),
+  ].map((from) => ({
+    from,
+    to: node.trainingSet(tenant, id),
+    type: 'derived_from' as const,
+  }));
   await deps.trainingSets.putTrainingSet(record, edges);
   return {
     id,
@@ -206,7 +310,7 @@ interface Lookup {
 
 /**
  * Offers files in the order given until the selection is complete. A file counts only with a READY
- * version: its rows and snapshot come from the version record.
+ * version committed to its dataset's table: its rows and data file come from the version record.
  */
 async function fill(selection: FileSelection, files: AsyncIterable<FileRecord>, lookup: Lookup) {
   for await (const batch of chunks(files, LOOKUP_BATCH)) {
@@ -219,15 +323,23 @@ async function fill(selection: FileSelection, files: AsyncIterable<FileRecord>, 
     );
     for (const [i, file] of batch.entries()) {
       const version = versions[i];
-      if (!version || !isSelectableVersion(version.status)) continue;
-      const outcome = selection.offer(toSelectionFile(file, version));
+      // A version made before datasets were tables has no data file to read.
+      const deltaVersion = version?.table?.version;
+      if (!version?.table || deltaVersion === undefined || !isSelectableVersion(version.status)) continue;
+      const outcome = selection.offer(toSelectionFile(file, version, version.table.dataFile, deltaVersion));
       if (outcome === 'taken') lookup.schemas.set(file.fileId, version.schema);
       if (selection.complete || outcome === 'too-old') return;
     }
   }
 }
 
-function toSelectionFile(file: FileRecord, version: VersionRecord): TrainingSetFile {
+function toSelectionFile(
+  file: FileRecord,
+  version: VersionRecord,
+  dataFile: string,
+  deltaVersion: number,
+): TrainingSetFile {
+  const root = datasetTableRoot(version.tenant, version.dataset);
   return {
     fileId: file.fileId,
     key: file.key,
@@ -238,7 +350,7 @@ function toSelectionFile(file: FileRecord, version: VersionRecord): TrainingSetF
     objectVersion: file.objectVersion,
     uploadedAt: file.uploadedAt,
     version: version.version,
-    snapshotKey: version.snapshotKey,
+    dataFile: { path: dataFile, key: `${root}${dataFile}`, deltaVersion },
     rows: version.rowCount,
     bytes: file.size,
   };
@@ -301,16 +413,26 @@ async function* mergeNewestFirst(sources: readonly AsyncIterable<FileRecord>[]):
 // ---------------------------------------------------------------------------------------------------------
 // Combined output
 
+/** A data file a combined file reads, with what its rows are traced back to. */
+interface CombineSource {
+  /** `_source_file_id`: the source file whose rows the data file holds (its path if strata did not write it). */
+  traceId: string;
+  /** `_dataset_version`. */
+  version: number;
+  key: string;
+  /** The columns it contributes to the union (a table version's files: the table's). */
+  schema: TableSchema;
+}
+
 /**
- * Streams every selected snapshot, one row group at a time, into one object: memory holds a row group
+ * Streams every selected data file, one row group at a time, into one object: memory holds a row group
  * (plus, for Parquet, the writer's row group and one upload part), whatever the training set's size.
  */
 async function writeCombined(
   store: ObjectStore,
   key: string,
   format: Format,
-  files: readonly TrainingSetFile[],
-  schemas: ReadonlyMap<string, TableSchema>,
+  files: readonly CombineSource[],
 ): Promise<{ rows: number; bytes: number; sha256: string }> {
   const hash = createHash('sha256');
   let rows = 0;
@@ -321,7 +443,7 @@ async function writeCombined(
         await push(chunk);
       };
       if (format === 'parquet') {
-        const schema = unionSchema(files.map((f) => schemas.get(f.fileId) ?? { columns: [] }));
+        const schema = unionSchema(files.map((f) => f.schema));
         rows = (await writeParquetUnion(store, schema, files, sink)).rowCount;
       } else {
         rows = await writeJsonl(store, files, sink);
@@ -332,23 +454,23 @@ async function writeCombined(
   return { rows, bytes: size, sha256: hash.digest('hex') };
 }
 
-async function* snapshotBatches(store: ObjectStore, file: TrainingSetFile) {
-  const parquet = await openParquet(await store.openRange({ bucket: store.bucket, key: file.snapshotKey }));
+async function* sourceBatches(store: ObjectStore, file: CombineSource) {
+  const parquet = await openParquet(await store.openRange({ bucket: store.bucket, key: file.key }));
   yield* parquet.readRowGroups();
 }
 
 async function writeParquetUnion(
   store: ObjectStore,
   schema: TableSchema,
-  files: readonly TrainingSetFile[],
+  files: readonly CombineSource[],
   sink: (chunk: Uint8Array) => Promise<void>,
 ) {
   const dataColumns = schema.columns.slice(0, schema.columns.length - TRACE_COLUMNS.length);
   async function* batches(): AsyncIterable<RecordBatch> {
     for (const file of files) {
-      for await (const batch of snapshotBatches(store, file)) {
+      for await (const batch of sourceBatches(store, file)) {
         const n = batch.numRows;
-        // Mapped by name from the snapshot's own schema, so a column's position may differ per file.
+        // Mapped by name from the data file's own schema, so a column's position may differ per file.
         const columns = dataColumns.map((target): CellValue[] => {
           const at = columnIndex(batch.schema, target.name);
           const source = batch.schema.columns[at];
@@ -358,7 +480,7 @@ async function writeParquetUnion(
             ? values
             : values.map((v) => coerceCell(v, source.type, target.type));
         });
-        columns.push(new Array<CellValue>(n).fill(file.fileId), new Array<CellValue>(n).fill(file.version));
+        columns.push(new Array<CellValue>(n).fill(file.traceId), new Array<CellValue>(n).fill(file.version));
         yield { schema, numRows: n, columns };
       }
     }
@@ -368,13 +490,13 @@ async function writeParquetUnion(
 
 async function writeJsonl(
   store: ObjectStore,
-  files: readonly TrainingSetFile[],
+  files: readonly CombineSource[],
   sink: (chunk: Uint8Array) => Promise<void>,
 ): Promise<number> {
   const encoder = new TextEncoder();
   let rows = 0;
   for (const file of files) {
-    for await (const batch of snapshotBatches(store, file)) {
+    for await (const batch of sourceBatches(store, file)) {
       const columns = batch.schema.columns;
       const lines: string[] = [];
       for (let r = 0; r < batch.numRows; r++) {
@@ -384,7 +506,7 @@ async function writeJsonl(
           row[c.name] = c.type === 'timestamp' && typeof v === 'number' ? new Date(v).toISOString() : v;
         });
         // Assigned last: in a combined file the trace fields describe this training set's sources.
-        row._source_file_id = file.fileId;
+        row._source_file_id = file.traceId;
         row._dataset_version = file.version;
         lines.push(JSON.stringify(row));
       }

@@ -1,7 +1,8 @@
 /**
- * Training sets: an immutable, replayable selection of dataset versions (one per source file) that a
- * training job consumes. The manifest in S3 is the contract with the job; the record in DynamoDB is the
- * index of it.
+ * Training sets: an immutable, replayable selection that a training job consumes: dataset versions (one
+ * per source file, each read from its data file in the dataset's Delta table), or one dataset's whole
+ * table at a version (every data file of that Delta version). The manifest in S3 is the contract with the
+ * job; the record in DynamoDB is the index of it.
  */
 import { FILE_STATUSES, type FileStatus } from './file-record.js';
 import type { DataType } from './object-key.js';
@@ -10,12 +11,17 @@ import type { VersionStatus } from './version.js';
 
 export interface TrainingSetCriteria {
   dataset?: string | undefined;
+  /**
+   * With `dataset`: the dataset's table at this version (all its data files at the version's Delta
+   * version) instead of a selection of fresh files.
+   */
+  version?: number | undefined;
   dataType?: DataType | undefined;
   /** Only files uploaded at or after this instant (ISO 8601). */
   since?: string | undefined;
   maxRows?: number | undefined;
   maxBytes?: number | undefined;
-  /** Also write the selected versions as one file: parquet or jsonl. */
+  /** Also write the selected rows as one file: parquet or jsonl. */
   combine?: 'parquet' | 'jsonl' | undefined;
 }
 
@@ -32,10 +38,33 @@ export interface TrainingSetFile {
   objectVersion: string;
   uploadedAt: string;
   version: number;
-  /** The dataset version's Parquet snapshot: what a job actually reads (it never moves). */
-  snapshotKey: string;
+  /**
+   * The version's data file in its dataset's Delta table (the file's rows exactly, never moved or
+   * rewritten), and the Delta version that committed it: what a job actually reads.
+   */
+  dataFile: { path: string; key: string; deltaVersion: number };
   rows: number;
   bytes: number;
+}
+
+/** A data file of the table version a training set names, as its add action describes it. */
+export interface TrainingSetDataFile {
+  /** Relative to the table root, as the log names it. */
+  path: string;
+  /** Its object key in the data bucket. */
+  key: string;
+  rows: number;
+  bytes: number;
+}
+
+/** The table version a training set of `{dataset, version}` is: every data file of that Delta version. */
+export interface TrainingSetTable {
+  dataset: string;
+  version: number;
+  deltaVersion: number;
+  /** `s3://<bucket>/tables/<tenant>/<dataset>`: what Spark, Polars or delta-rs open at `deltaVersion`. */
+  uri: string;
+  files: TrainingSetDataFile[];
 }
 
 export interface TrainingSetManifest {
@@ -43,9 +72,13 @@ export interface TrainingSetManifest {
   tenant: string;
   createdAt: string;
   criteria: TrainingSetCriteria;
-  /** FRESH files were chosen, or (none being fresh) SAMPLE files as the fallback. */
-  selection: 'fresh' | 'sample-fallback';
+  /**
+   * FRESH files were chosen, or (none being fresh) SAMPLE files as the fallback; `table`: the criteria
+   * named a dataset version, whose table is in `table` (and `files` is empty).
+   */
+  selection: 'fresh' | 'sample-fallback' | 'table';
   files: TrainingSetFile[];
+  table?: TrainingSetTable | undefined;
   totals: { files: number; rows: number; bytes: number };
   combined?: { key: string; format: 'parquet' | 'jsonl'; rows: number } | undefined;
 }

@@ -297,6 +297,8 @@ export const listFilesQuery = paginationQuery.extend({
 export const createTrainingSetBody = z
   .object({
     dataset: z.string().min(1).max(63).optional(),
+    // With dataset: that version's table (every data file of its Delta version), not a file selection.
+    version: z.number().int().positive().optional(),
     type: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
     // Stored in UTC, so the manifest states one instant however the caller wrote it.
     since: z.iso
@@ -308,6 +310,10 @@ export const createTrainingSetBody = z
     combine: z.enum(['parquet', 'jsonl']).optional(),
   })
   .strict()
+  .refine((body) => body.version === undefined || body.dataset !== undefined, {
+    message: 'version names a version of a dataset: give dataset too',
+    path: ['version'],
+  })
   .transform(({ type, ...criteria }) => ({ ...criteria, ...(type && { dataType: type }) }));
 
 export const trainingSetPath = z.object({

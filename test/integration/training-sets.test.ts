@@ -89,7 +89,12 @@ describe('POST /training-sets selects fresh files', () => {
       dataset: 'alpha',
       dataType: 'custom',
       version: 3,
-      snapshotKey: `versions/${tenant}/alpha/v3/data.parquet`,
+      // The version's own data file in alpha's Delta table, committed as Delta version 2 (a1 0, r1 1).
+      dataFile: {
+        path: `part-${ids.a2}.parquet`,
+        key: `tables/${tenant}/alpha/part-${ids.a2}.parquet`,
+        deltaVersion: 2,
+      },
       rows: 1,
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       objectVersion: expect.any(String),
@@ -166,6 +171,66 @@ describe('the sample fallback', () => {
     // Assess
     expect(response.status).toBe(422);
     expect(String(response.body?.message)).toContain('exceeds');
+  });
+});
+
+describe('a training set of a dataset version', () => {
+  it("lists every data file of the version's Delta table, and its combined file holds all their rows", async () => {
+    // Act
+    const v2 = await createWithManifest({ dataset: 'alpha', version: 2, combine: 'parquet' });
+    const v3 = await createWithManifest({ dataset: 'alpha', version: 3 });
+    const fetched = await api(ctx.info, `/training-sets/${v2.body.id}`, { apiKey });
+
+    // Assess: version 2 is alpha's table at Delta version 1, a1's and r1's data files.
+    expect(v2.body).toMatchObject({ selection: 'table', totals: { files: 2, rows: 5 } });
+    expect(v2.manifest.files).toEqual([]);
+    const dataFile = (id: string) => ({
+      path: `part-${id}.parquet`,
+      key: `tables/${tenant}/alpha/part-${id}.parquet`,
+      rows: expect.any(Number),
+      bytes: expect.any(Number),
+    });
+    expect(v2.manifest.table).toEqual({
+      dataset: 'alpha',
+      version: 2,
+      deltaVersion: 1,
+      uri: `s3://${ctx.info.dataBucket}/tables/${tenant}/alpha`,
+      files: [dataFile(ids.a1), dataFile(ids.r1)].sort((a, b) => (a.path < b.path ? -1 : 1)),
+    });
+    expect(Object.fromEntries(v2.manifest.table?.files.map((f) => [f.path, f.rows]) ?? [])).toEqual({
+      [`part-${ids.a1}.parquet`]: 2,
+      [`part-${ids.r1}.parquet`]: 3,
+    });
+    expect(v2.manifest.totals.bytes).toBe(v2.manifest.table?.files.reduce((sum, f) => sum + f.bytes, 0));
+    expect(new Set(fetched.body?.fileIds as string[])).toEqual(new Set([ids.a1, ids.r1]));
+    expect(v3.manifest.table).toMatchObject({ version: 3, deltaVersion: 2 });
+    expect(v3.manifest.table?.files).toHaveLength(3);
+    expect(v3.body).toMatchObject({ totals: { files: 3, rows: 6 } });
+
+    const bytes = await download(v2.body.combinedUrl);
+    const parquet = await openParquet({ size: bytes.length, read: async (s, e) => bytes.subarray(s, e) });
+    const rows = [];
+    for await (const batch of parquet.readRowGroups()) rows.push(...rowsOf(batch));
+    expect(rows).toHaveLength(5);
+    expect(rows.filter((r) => r._source_file_id === ids.a1)).toHaveLength(2);
+    expect(rows.filter((r) => r._source_file_id === ids.r1)).toHaveLength(3);
+    expect(new Set(rows.map((r) => r._dataset_version))).toEqual(new Set([2]));
+    expect(rows.find((r) => r._source_file_id === ids.a1)).toMatchObject({ note: null });
+  });
+
+  it('refuses a version without its dataset, file criteria beside it, and a version over budget', async () => {
+    // Act
+    const noDataset = await create({ version: 2 });
+    const withSince = await create({ dataset: 'alpha', version: 2, since: '2026-01-01T00:00:00Z' });
+    const overBudget = await create({ dataset: 'alpha', version: 2, maxRows: 4 });
+    const missing = await create({ dataset: 'alpha', version: 99 });
+
+    // Assess
+    expect(noDataset.status).toBe(400);
+    expect(withSince.status).toBe(400);
+    expect(overBudget.status).toBe(422);
+    expect(overBudget.body).toMatchObject({ error: 'EmptySelectionError' });
+    expect(missing.status).toBe(404);
   });
 });
 

@@ -26,7 +26,11 @@ function file(fields: Partial<TrainingSetFile> = {}): TrainingSetFile {
     objectVersion: `v${counter}`,
     uploadedAt: new Date(Date.UTC(2026, 0, 1) + counter * 1000).toISOString(),
     version: 1,
-    snapshotKey: `versions/t/ds/v${counter}/data.parquet`,
+    dataFile: {
+      path: `part-f_${counter}.parquet`,
+      key: `tables/t/ds/part-f_${counter}.parquet`,
+      deltaVersion: counter - 1,
+    },
     rows: 10,
     bytes: 100,
     ...fields,
