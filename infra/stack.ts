@@ -643,8 +643,8 @@ export class StrataStack extends Stack {
             .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*'),
       },
-      // Reports and profiles are read from reports/; the CSV form of a version is made on first request
-      // and kept beside its Parquet (versions/*); promotion makes a version current (metadata + versions)
+      // Reports and profiles are read from reports/; downloads read the version's Delta table (tables/*)
+      // and keep the CSVs of its data files under downloads/; promotion makes a version current (metadata + versions)
       // and commits a held version's staged data file to the Delta table, whose files the files route
       // presigns (tables/*: read and commit, never delete); a promotion's commit registers the table in
       // the Glue Data Catalog as the version stage's does.
@@ -655,6 +655,7 @@ export class StrataStack extends Stack {
             .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
             .bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*')
+            .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'downloads/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'tables/*');
           registersTables(fn);
         },
@@ -677,14 +678,15 @@ export class StrataStack extends Stack {
           emitsRunLineage(fn);
         },
       },
-      // Reads snapshots (versions/*) for the combined file, writes only under training-sets/, and the
-      // training set's lineage edges with its record; consuming one moves its files through the lifecycle.
+      // Reads the datasets' Delta tables (tables/*: a table version's files from its log, data files for
+      // the combined file), writes only under training-sets/, and the training set's lineage edges with its
+      // record; consuming one moves its files through the lifecycle.
       'training-sets': {
         bind: (fn) =>
           movesFiles(fn)
             .bindTable('VERSIONS_TABLE', versionsTable, 'read')
             .bindTable('LINEAGE_TABLE', lineageTable, 'readWrite')
-            .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
+            .bindBucket('DATA_BUCKET', dataBucket, 'read', 'tables/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'training-sets/*'),
       },
       // Deprecated files are USED or ARCHIVED ones: cleanup deletes only under used/ and archived/; vacuum

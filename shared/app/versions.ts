@@ -6,18 +6,17 @@
  */
 import { schemaPolicyOf, writeSettingsOf } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
-import { csvSnapshotKey, datasetTableRoot, datasetTableUri } from '../domain/object-key.js';
+import { datasetTableRoot, datasetTableUri } from '../domain/object-key.js';
 import type { DatasetProfile } from '../domain/profile/index.js';
 import type { QualityReport } from '../domain/quality/types.js';
 import { diffVersions } from '../domain/version-diff.js';
 import { nextTags, type TagChange } from '../domain/version-tags.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import { toCsv } from '../formats/csv-export.js';
-import { openParquet } from '../formats/parquet.js';
 import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionStore } from '../ports.js';
 import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/html.js';
 import { checkDatasetName, getDataset } from './datasets/records.js';
-import { describeDataFile, snapshotDataFiles } from './io/table-files.js';
+import { downloadTableVersion } from './io/table-download.js';
+import { describeDataFile, snapshotDataFiles, versionTableFiles } from './io/table-files.js';
 import { checkReadable } from './io/table-vacuum.js';
 import { writeFileToTable } from './io/table-writes.js';
 import { type CatalogDeps, registerDatasetTable } from './pipeline/catalog.js';
@@ -132,11 +131,13 @@ async function side(
 }
 
 /**
- * Presigned download of a version's snapshot; URLs are short-lived because they bypass the API key.
- * CSV is made from the Parquet snapshot on first request and kept beside it (a version never changes).
+ * `GET …/versions/{v}/data`: the version as Parquet or CSV from its dataset's Delta table at the version
+ * (a held version: its staged file). A single-file version is one presigned URL; a multi-file version's
+ * Parquet is its files, presigned, and its CSV is made one data file per poll of this route until ready
+ * (why, and the bounds, in app/io/table-download.ts). URLs are short-lived: they bypass the API key.
  */
 export async function versionDownloadUrl(
-  deps: Pick<VersionDeps, 'versions' | 'store'>,
+  deps: Pick<VersionDeps, 'versions' | 'store' | 'tables' | 'clock'>,
   tenant: string,
   dataset: string,
   version: number,
@@ -148,19 +149,16 @@ export async function versionDownloadUrl(
   if (!record || record.status === 'PENDING') {
     throw new NotFoundError(`version ${version} of dataset "${dataset}" not found`);
   }
-  let key = record.snapshotKey;
-  if (format === 'csv') {
-    key = csvSnapshotKey(record.snapshotKey);
-    if (!(await deps.store.exists(key))) {
-      const source = await deps.store.openRange({ bucket: deps.store.bucket, key: record.snapshotKey });
-      const snapshot = await openParquet(source);
-      await deps.store.write(key, toCsv(snapshot.schema, snapshot.readRowGroups()), {
-        contentType: 'text/csv',
-      });
-    }
-  }
-  const url = await deps.store.presignGet(key, expiresInSeconds, `${dataset}-v${version}.${format}`);
-  return { dataset, version, format, url, expiresInSeconds };
+  const at = await versionTableFiles(deps, record);
+  const download = await downloadTableVersion(deps, at, {
+    tenant,
+    dataset,
+    format,
+    name: `${dataset}-v${version}`,
+    filesRoute: `/datasets/${dataset}/versions/${version}/files`,
+    expiresInSeconds,
+  });
+  return { dataset, version, ...download };
 }
 
 /** A data file of a version as `GET …/versions/{v}/files` lists it. */

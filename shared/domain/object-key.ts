@@ -262,6 +262,15 @@ export function datasetTableVacuumKey(tenant: string, dataset: string): string {
   return `${datasetTableRoot(tenant, dataset)}_strata/vacuum.json`;
 }
 
+/**
+ * The CSV of a data file of a dataset's table, for downloads (app/io/table-download.ts): under downloads/,
+ * never under the table root (no engine or vacuum should meet it there), named by the data file and a tag
+ * of the table's columns (the CSV's header): a data file never changes, the columns around it may.
+ */
+export function dataFileCsvKey(tenant: string, dataset: string, path: string, columnsTag: string): string {
+  return `downloads/${tenant}/${dataset}/${columnsTag}/${path.replace(/\.parquet$/, '')}.csv`;
+}
+
 /** The table as other engines name it: `s3://<bucket>/tables/<tenant>/<dataset>/`. */
 export function datasetTableUri(bucket: string, tenant: string, dataset: string): string {
   return `s3://${bucket}/${datasetTableRoot(tenant, dataset)}`;

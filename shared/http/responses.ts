@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
-import type { RetriedRun } from '../app/runs/retries.js';
 import type { VacuumResult } from '../app/lifecycle/vacuum.js';
+import type { RetriedRun } from '../app/runs/retries.js';
 import type { createUploadUrls } from '../app/uploads.js';
 import type { VersionDataFile, VersionFiles } from '../app/versions.js';
 import { CONNECTOR_RUN_STATUSES, type ConnectorRunRecord } from '../domain/connector-runs.js';
@@ -115,12 +115,38 @@ export const retriedRunResponse = z
   })
   .strict() satisfies z.ZodType<RetriedRun>;
 
+const downloadedFile = z
+  .object({
+    path: z.string().describe('the data file, relative to the table root'),
+    url: z.string().describe('presigned GET URL of the data file (Parquet) or of its CSV'),
+    rows: z.number().int().nullable(),
+    size: z.number().int().describe('bytes of what the URL serves'),
+  })
+  .strict();
+
 export const versionDataResponse = z
   .object({
     dataset: z.string(),
     version: z.number().int(),
     format: z.enum(['parquet', 'csv']),
-    url: z.string().describe('presigned GET URL'),
+    delta_version: z
+      .number()
+      .int()
+      .nullable()
+      .describe('the Delta version read; null for a held (staged) version'),
+    table_uri: z.string(),
+    status: z
+      .enum(['ready', 'pending'])
+      .describe('pending: a multi-file CSV still being made, one step per call; call again'),
+    files_total: z.number().int(),
+    url: z.string().optional().describe('presigned GET URL, when the version is one data file'),
+    files: z
+      .array(downloadedFile)
+      .optional()
+      .describe('each data file (or its CSV) of a multi-file version, when ready and at most 500'),
+    files_route: z.string().optional().describe("the version's files route, which pages any number of files"),
+    progress: z.object({ ready: z.number().int(), total: z.number().int() }).strict().optional(),
+    retry_after_seconds: z.number().int().optional(),
     expiresInSeconds: z.number().int(),
   })
   .strict();

@@ -279,8 +279,9 @@ export const ROUTES = defineRoutes({
   },
   'GET /datasets/{name}/versions/{v}/data': {
     operationId: 'getVersionData',
-    summary: "Presigned download of the version's snapshot",
-    description: 'Parquet, or CSV made from the snapshot once and then kept.',
+    summary: 'The version as Parquet or CSV, from its Delta table',
+    description:
+      "From the dataset's Delta table at the version (a held version: its staged file). One data file: a presigned `url` of it (Parquet) or of its CSV (made once, then kept). Several: Parquet is `files` (each data file presigned; past 500, only `files_route`); CSV is one CSV per data file, made a bounded step per call: `status: pending` with `progress` until all exist, then `ready` with `files`.",
     tags: ['versions'],
     path: schemas.versionPath,
     query: schemas.versionDataQuery,
@@ -383,11 +384,11 @@ export const ROUTES = defineRoutes({
     operationId: 'createTrainingSet',
     summary: 'Select files into an immutable training set',
     description:
-      "The newest FRESH files with a READY version, content duplicates skipped, stopping at the first file over budget; with no fresh match, the dataset's `sample` files. Writes a create-only manifest (and optionally one combined file); 422 `EmptySelectionError` when nothing fits.",
+      "The newest FRESH files with a READY version, content duplicates skipped, stopping at the first file over budget; with no fresh match, the dataset's `sample` files. With `dataset` and `version`: that version's Delta table instead, every data file of its Delta version (`selection: table`, the manifest's `table` lists the files with rows and size). Files are read from the datasets' Delta tables. Writes a create-only manifest (and optionally one combined file); 422 `EmptySelectionError` when nothing fits.",
     tags: ['training-sets'],
     body: schemas.createTrainingSetBody,
     successStatus: 201,
-    errors: [422],
+    errors: [404, 422],
   },
   'GET /training-sets/{id}': {
     operationId: 'getTrainingSet',
@@ -452,12 +453,13 @@ export const ROUTES = defineRoutes({
   'POST /features/{name}/versions': {
     operationId: 'registerFeatureVersion',
     summary: 'Register a feature version',
-    description: 'From a dataset version or inline columns: offline Parquet per split and online values.',
+    description:
+      "From a dataset version (its Delta table at the version's Delta version, every data file) or inline columns: offline Parquet per split and online values. 422 `TableTooLargeError` when the table version has more rows than a registration takes.",
     tags: ['features'],
     path: schemas.featurePath,
     body: schemas.registerFeatureBody,
     successStatus: 201,
-    errors: [404, 409],
+    errors: [404, 409, 422],
   },
   'GET /features/{name}': {
     operationId: 'getFeatures',

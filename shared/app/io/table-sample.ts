@@ -115,6 +115,20 @@ export async function scanTable(
   return summary;
 }
 
+/** Every row of one data file, one batch per row group, in the columns of `schema` (null where it lacks one). */
+export async function* dataFileBatches(
+  store: ObjectStore,
+  schema: TableSchema,
+  file: Pick<TableDataFile, 'key'>,
+): AsyncIterable<RecordBatch> {
+  const parquet = await openParquet(await store.openRange({ bucket: store.bucket, key: file.key }));
+  const names = schema.columns
+    .map((c) => c.name)
+    .filter((n) => parquet.schema.columns.some((c) => c.name === n));
+  for await (const batch of parquet.readRowGroups({ columns: names }))
+    yield project(batch, schema, undefined);
+}
+
 /** The batch's rows (all, or the chosen ones) in the columns of `schema`; a column it lacks is null. */
 function project(batch: RecordBatch, schema: TableSchema, rows: readonly number[] | undefined): RecordBatch {
   const numRows = rows?.length ?? batch.numRows;
