@@ -47,9 +47,10 @@ import type { RunDeps } from './app/runs/recording.js';
 import type { Config, ConfigKey } from './config.js';
 import { type DatabaseConnectorConfig, parseS3Secret } from './domain/connectors.js';
 import { type DatabaseConnection, parseDatabaseSecret, useTls } from './domain/database-secret.js';
+import { fromDeltaSchema } from './domain/delta/schema.js';
+import { tableSchema } from './domain/delta/snapshot.js';
 import { classifyAddress } from './domain/network.js';
-import { SourceError } from './errors.js';
-import { openParquet } from './formats/parquet.js';
+import { NotFoundError, SourceError } from './errors.js';
 import {
   type MetricsRecorder,
   type RecordSource,
@@ -210,9 +211,12 @@ export function runLineage(config: Config<'DATA_BUCKET' | 'OPENLINEAGE_URL'>): R
       new S3LineageSink(store),
       ...(config.OPENLINEAGE_URL ? [new HttpLineageSink(config.OPENLINEAGE_URL)] : []),
     ],
-    // Only the version function asks (COMPLETE of a written version); it may read versions/.
-    snapshotSchema: async (key) =>
-      (await openParquet(await store.openRange({ bucket: store.bucket, key }))).schema,
+    // Only the version function asks (COMPLETE of a written version); it reads tables/.
+    tableSchema: async (root, deltaVersion) => {
+      const snapshot = await datasetTables(config).open(root).snapshot(deltaVersion);
+      if (!snapshot) throw new NotFoundError(`no Delta table at ${root}`);
+      return fromDeltaSchema(tableSchema(snapshot));
+    },
   };
 }
 

@@ -2,19 +2,21 @@
  * OpenLineage run events (https://openlineage.io/spec/2-0-2/OpenLineage.json, pure): what a pipeline run
  * reports to a lineage consumer such as Marquez. One job per tenant and dataset (`strata://<tenant>`,
  * `ingest.<dataset>`); each run is a run of it, START at its first stage, COMPLETE or FAIL when it ends.
- * Datasets are S3 objects named as the OpenLineage naming spec names them (`s3://<bucket>`, key):
+ * Datasets are S3 locations named as the OpenLineage naming spec names them (`s3://<bucket>`, path): a
+ * raw object by its key, a dataset's Delta table by its root (`tables/<tenant>/<dataset>`) with the Delta
+ * version as its dataset version:
  *
  *   START     inputs: the raw object
- *   COMPLETE  inputs: the raw object (+ the reference version's snapshot when drift compared one)
- *             outputs: the new version's snapshot, with schema, version and output statistics facets
- *             (none for duplicate content)
+ *   COMPLETE  inputs: the raw object (+ the table at the reference's Delta version when drift compared)
+ *             outputs: the table at the Delta version that committed the file, with schema (the table's),
+ *             version and output statistics facets; a held file, committed to no table version, is its
+ *             staged data file (none for duplicate content)
  *   FAIL      inputs: the raw object; run facet errorMessage
  *
  * Every facet carries `_producer` and the `_schemaURL` of its schema as published (`$id#/$defs/<Facet>`).
  */
 import { createHash } from 'node:crypto';
 import type { ObjectRef } from './file-record.js';
-import { snapshotKey } from './object-key.js';
 import type { ColumnType, TableSchema } from './table.js';
 
 /** Who wrote the events: a URI, as the spec asks. */
@@ -103,7 +105,7 @@ function facet(key: keyof typeof FACET_SCHEMA_URLS, fields: Record<string, unkno
   return { _producer: OPENLINEAGE_PRODUCER, _schemaURL: FACET_SCHEMA_URLS[key], ...fields };
 }
 
-/** Our column types as the names lineage tools show (the snapshot's Parquet types, in SQL words). */
+/** Our column types as the names lineage tools show (the table's column types, in SQL words). */
 export const OPENLINEAGE_FIELD_TYPES: Record<ColumnType, string> = {
   int: 'BIGINT',
   float: 'DOUBLE',
@@ -242,24 +244,37 @@ export function ingestionStartEvent(run: IngestionRunFacts, eventTime: string): 
   });
 }
 
-/** The version a succeeded run wrote: its snapshot, from the version stage's answer and the snapshot. */
+/** The version a succeeded run wrote: where it is in its dataset's Delta table, from the version stage's answer. */
 export interface WrittenVersion {
   bucket: string;
-  snapshotKey: string;
+  /** The table's root without the trailing slash (`tables/<tenant>/<dataset>`): its OpenLineage name. */
+  table: string;
+  /** The Delta version that committed the file; null while the version is held (staged). */
+  deltaVersion: number | null;
+  /** The data file, relative to the table root (a held version's: its staged file). */
+  dataFile: string;
   version: number;
-  /** From the snapshot's footer; absent (no schema facet) when it could not be read. */
+  /** From the table's metadata at that version; absent (no schema facet) when it could not be read. */
   schema?: TableSchema | undefined;
   rowCount: number;
 }
 
+/** The table drift compared the file with, at the reference's Delta version (unknown: no version facet). */
+export interface ReferenceTable {
+  bucket: string;
+  table: string;
+  deltaVersion?: number | undefined;
+}
+
 /**
- * The run succeeded: with the version it wrote as output (and the reference version drift compared the
- * file with as a second input), or with no output when the dataset already had the content.
+ * The run succeeded: with the table version it wrote as output (and the table at the reference version
+ * drift compared the file with as a second input), or with no output when the dataset already had the
+ * content.
  */
 export function ingestionCompleteEvent(
   run: IngestionRunFacts,
   eventTime: string,
-  produced?: { output: WrittenVersion; reference?: { bucket: string; version: number } | undefined },
+  produced?: { output: WrittenVersion; reference?: ReferenceTable | undefined },
 ): RunEvent {
   const inputs = [rawObjectDataset(run.object)];
   const outputs: OutputDataset[] = [];
@@ -267,16 +282,24 @@ export function ingestionCompleteEvent(
     const { output, reference } = produced;
     if (reference) {
       inputs.push(
-        s3Dataset(reference.bucket, snapshotKey(run.tenant, run.dataset, reference.version), {
-          version: datasetVersionFacet(String(reference.version)),
-        }),
+        s3Dataset(
+          reference.bucket,
+          reference.table,
+          reference.deltaVersion === undefined
+            ? undefined
+            : { version: datasetVersionFacet(String(reference.deltaVersion)) },
+        ),
       );
     }
+    const schema = output.schema && { schema: schemaFacet(output.schema) };
     outputs.push({
-      ...s3Dataset(output.bucket, output.snapshotKey, {
-        ...(output.schema && { schema: schemaFacet(output.schema) }),
-        version: datasetVersionFacet(String(output.version)),
-      }),
+      ...(output.deltaVersion === null
+        ? // Held: the run wrote the staged data file, which no table version holds yet.
+          s3Dataset(output.bucket, `${output.table}/${output.dataFile}`, schema)
+        : s3Dataset(output.bucket, output.table, {
+            ...schema,
+            version: datasetVersionFacet(String(output.deltaVersion)),
+          })),
       outputFacets: { outputStatistics: outputStatisticsFacet({ rowCount: output.rowCount }) },
     });
   }

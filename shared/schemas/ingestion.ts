@@ -157,6 +157,8 @@ export const driftOutputSchema = z.object({
   status: z.enum(['COMPARED', 'NO_REFERENCE']),
   severity: z.enum(['NONE', 'LOW', 'MODERATE', 'HIGH', 'CRITICAL']),
   referenceVersion: z.number().int().positive().optional(),
+  /** The Delta version of the dataset's table drift read as the reference (absent: a held reference's staged file). */
+  referenceDeltaVersion: z.number().int().nonnegative().optional(),
   reportKey: z.string(),
   htmlKey: z.string(),
 });

@@ -51,7 +51,10 @@ describe('OpenLineage events of pipeline runs', () => {
 
     // Assess
     expect(execution.status, execution.cause).toBe('SUCCEEDED');
-    const output = JSON.parse(String(execution.output)) as { snapshot_key: string; columns: string[] };
+    const output = JSON.parse(String(execution.output)) as {
+      table_version: number | null;
+      columns: string[];
+    };
     expect([...events.keys()].sort()).toEqual(['COMPLETE', 'START']);
     for (const [type, { key, event }] of events) {
       expect(key).toBe(lineageEventKey(tenant, runId, startedAt, type as RunEvent['eventType']));
@@ -71,10 +74,12 @@ describe('OpenLineage events of pipeline runs', () => {
     expect(complete?.inputs).toHaveLength(1);
     expect(complete?.outputs).toHaveLength(1);
     const [snapshot] = complete?.outputs ?? [];
+    // The dataset's Delta table, at the Delta version that committed the file (the table's first: 0).
+    expect(output.table_version).toBe(0);
     expect(snapshot).toMatchObject({
       namespace: `s3://${ctx.info.dataBucket}`,
-      name: output.snapshot_key,
-      facets: { version: { datasetVersion: '1' } },
+      name: `tables/${tenant}/customers`,
+      facets: { version: { datasetVersion: '0' } },
       outputFacets: { outputStatistics: { rowCount: 8 } },
     });
     const fields = (snapshot?.facets?.schema?.fields ?? []) as Array<{ name: string; type: string }>;
@@ -83,7 +88,7 @@ describe('OpenLineage events of pipeline runs', () => {
     expect(fields.find((f) => f.name === 'churned')?.type).toBe('BOOLEAN');
   });
 
-  it('names the reference version drift compared with as a second input of the next version', async () => {
+  it('names the table at the reference version drift compared with as a second input of the next version', async () => {
     // Act: other rows, same columns: version 2, compared with version 1.
     const rows = fixture('customers.csv').toString('utf8').trim().split('\n');
     const { execution, runId } = await ingest(
@@ -97,9 +102,16 @@ describe('OpenLineage events of pipeline runs', () => {
     expect(runEventProblems(complete)).toEqual([]);
     expect(complete?.inputs.map((d) => d.name)).toEqual([
       `fresh/${tenant}/customers/more.csv`,
-      `versions/${tenant}/customers/v1/data.parquet`,
+      `tables/${tenant}/customers`,
     ]);
-    expect(complete?.outputs[0]?.name).toBe(`versions/${tenant}/customers/v2/data.parquet`);
+    // Version 1 is the table at Delta version 0; version 2 committed Delta version 1.
+    expect(complete?.inputs[1]?.facets?.version).toMatchObject({ datasetVersion: '0' });
+    expect(complete?.outputs[0]).toMatchObject({
+      name: `tables/${tenant}/customers`,
+      facets: { version: { datasetVersion: '1' } },
+    });
+    const fields = (complete?.outputs[0]?.facets?.schema?.fields ?? []) as Array<{ name: string }>;
+    expect(fields.length).toBeGreaterThan(0);
   });
 
   it('writes COMPLETE without outputs for duplicate content', async () => {

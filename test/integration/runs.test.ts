@@ -58,7 +58,7 @@ async function getRunInProcess(runId: string) {
         lineage: {
           dataBucket: ctx.info.dataBucket,
           sinks: [new S3LineageSink(store)],
-          snapshotSchema: async () => {
+          tableSchema: async () => {
             throw new Error('a run ended on read has no version to describe');
           },
         },

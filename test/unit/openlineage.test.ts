@@ -58,12 +58,14 @@ const start = ingestionStartEvent(run, '2026-05-01T10:00:00.123Z');
 const complete = ingestionCompleteEvent(run, '2026-05-01T10:00:42.000Z', {
   output: {
     bucket: BUCKET,
-    snapshotKey: 'versions/acme/orders/v3/data.parquet',
+    table: 'tables/acme/orders',
+    deltaVersion: 2,
+    dataFile: 'part-f_1.parquet',
     version: 3,
     schema,
     rowCount: 1250,
   },
-  reference: { bucket: BUCKET, version: 2 },
+  reference: { bucket: BUCKET, table: 'tables/acme/orders', deltaVersion: 1 },
 });
 const duplicate = ingestionCompleteEvent(run, '2026-05-01T10:00:03.000Z');
 const fail = ingestionFailEvent(run, '2026-05-01T10:00:05.000Z', {
@@ -147,14 +149,14 @@ describe('OpenLineage run events', () => {
     expect(start.run.facets).toBeUndefined();
   });
 
-  it('gives COMPLETE the reference snapshot as an input and the new snapshot with schema and version as output', () => {
-    expect(complete.inputs.map((d) => d.name)).toEqual([object.key, 'versions/acme/orders/v2/data.parquet']);
-    expect(complete.inputs[1]?.facets?.version?.datasetVersion).toBe('2');
+  it("gives COMPLETE the table at the reference's Delta version as an input and the table at the written Delta version as output", () => {
+    expect(complete.inputs.map((d) => d.name)).toEqual([object.key, 'tables/acme/orders']);
+    expect(complete.inputs[1]?.facets?.version?.datasetVersion).toBe('1');
     const [output] = complete.outputs;
     expect(output).toMatchObject({
       namespace: `s3://${BUCKET}`,
-      name: 'versions/acme/orders/v3/data.parquet',
-      facets: { version: { datasetVersion: '3' } },
+      name: 'tables/acme/orders',
+      facets: { version: { datasetVersion: '2' } },
       outputFacets: { outputStatistics: { rowCount: 1250 } },
     });
     expect(output?.facets?.schema?.fields).toEqual([
@@ -369,7 +371,14 @@ function versionState() {
     },
     validate: { status: 'PASSED', reportKey: 'r', errors: 0, warnings: 0, inferredSuite: false },
     profile: { profileKey: 'p', rowCount: 1250 },
-    drift: { status: 'COMPARED', severity: 'NONE', referenceVersion: 2, reportKey: 'd', htmlKey: 'h' },
+    drift: {
+      status: 'COMPARED',
+      severity: 'NONE',
+      referenceVersion: 2,
+      referenceDeltaVersion: 1,
+      reportKey: 'd',
+      htmlKey: 'h',
+    },
   };
 }
 const versionOutput = {
@@ -425,8 +434,8 @@ describe('emitting a run’s events', () => {
     const lineage: RunLineage = {
       sinks: [sink],
       dataBucket: BUCKET,
-      snapshotSchema: async (key) => {
-        read.push(key);
+      tableSchema: async (root, deltaVersion) => {
+        read.push(`${root}@${deltaVersion}`);
         return schema;
       },
     };
@@ -462,22 +471,22 @@ describe('emitting a run’s events', () => {
       runStartedAt: '2026-05-01T10:00:00.123Z',
     });
     expect(events[2]?.event).toEqual({ ...complete, eventTime: clock.now().toISOString() });
-    expect(read).toEqual(['versions/acme/orders/v3/data.parquet']);
+    expect(read).toEqual(['tables/acme/orders/@2']);
     expect(events[3]?.event).toEqual({ ...fail, eventTime: clock.now().toISOString() });
     for (const { event } of events) expect(runEventProblems(JSON.parse(JSON.stringify(event)))).toEqual([]);
   });
 
-  it('takes COMPLETE’s schema from the state of an execution the previous parse function started', async () => {
+  it('takes COMPLETE’s schema from the state of an execution the previous parse function started when the table’s cannot be read', async () => {
     // Prepare: that parse answered the whole schema and no column count.
     const { sink, events } = recordingSink();
-    const snapshotSchema = async (): Promise<TableSchema> => {
-      throw new Error('not read: the state has the schema');
+    const tableSchema = async (): Promise<TableSchema> => {
+      throw new Error('throttled');
     };
     const middleware = recordRuns({
       runs: fakeRunStore(),
       clock,
       logger: silent,
-      lineage: { sinks: [sink], dataBucket: BUCKET, snapshotSchema },
+      lineage: { sinks: [sink], dataBucket: BUCKET, tableSchema },
     });
     const { columnCount: _, ...previousParse } = versionState().parse;
 
@@ -492,7 +501,7 @@ describe('emitting a run’s events', () => {
     expect(events.map((e) => e.event)).toEqual([{ ...complete, eventTime: clock.now().toISOString() }]);
   });
 
-  it('sends COMPLETE without a schema facet when the snapshot cannot be read, and says so', async () => {
+  it('sends COMPLETE without a schema facet when the table’s schema cannot be read, and says so', async () => {
     // Prepare
     const { sink, events } = recordingSink();
     const warnings: unknown[][] = [];
@@ -503,7 +512,7 @@ describe('emitting a run’s events', () => {
       lineage: {
         sinks: [sink],
         dataBucket: BUCKET,
-        snapshotSchema: async () => {
+        tableSchema: async () => {
           throw new Error('throttled');
         },
       },
@@ -514,7 +523,7 @@ describe('emitting a run’s events', () => {
 
     // Assess
     const output = events[0]?.event.outputs?.[0];
-    expect(output?.name).toBe('versions/acme/orders/v3/data.parquet');
+    expect(output?.name).toBe('tables/acme/orders');
     expect(output?.facets).not.toHaveProperty('schema');
     expect(output?.facets?.version).toBeDefined();
     expect(warnings).toEqual([

@@ -136,6 +136,9 @@ export async function driftStage(
     status: report.status,
     severity: report.severity,
     ...(referenceNumber !== undefined && { referenceVersion: referenceNumber }),
+    ...(typeof report.reference?.table?.deltaVersion === 'number' && {
+      referenceDeltaVersion: report.reference.table.deltaVersion,
+    }),
     ...keys,
   };
 }

@@ -11,12 +11,15 @@
  * versioned). A retried stage emits the same event again: the S3 archive keeps the first write, an
  * OpenLineage consumer takes a repeated event for what it is.
  */
+import { dataFilePath, stagedDataFilePath } from '../../domain/delta/table.js';
 import { type ObjectRef, PIPELINE_STAGES } from '../../domain/file-record.js';
+import { datasetTableRoot } from '../../domain/object-key.js';
 import {
   type IngestionRunFacts,
   ingestionCompleteEvent,
   ingestionFailEvent,
   ingestionStartEvent,
+  type ReferenceTable,
   type RunEvent,
   stackTraceOf,
   type WrittenVersion,
@@ -28,13 +31,13 @@ import { afterDriftSchema, versionOutputSchema } from '../../schemas/ingestion.j
 
 export interface RunLineage {
   sinks: readonly LineageEventSink[];
-  /** The data bucket: the namespace of the version snapshots a run writes and compares with. */
+  /** The data bucket: the namespace of the dataset tables a run writes and compares with. */
   dataBucket: string;
   /**
-   * The schema of a snapshot of the data bucket, from its Parquet footer: COMPLETE's schema facet. The
-   * state does not carry schemas (it is capped at 256 KB); the event goes to S3 and HTTP, so it may.
+   * The schema of a dataset's Delta table at a Delta version, from its metadata: COMPLETE's schema facet.
+   * The state does not carry schemas (it is capped at 256 KB); the event goes to S3 and HTTP, so it may.
    */
-  snapshotSchema?: (key: string) => Promise<TableSchema>;
+  tableSchema?: (tableRoot: string, deltaVersion: number) => Promise<TableSchema>;
 }
 
 export interface RunLineageDeps {
@@ -76,7 +79,7 @@ export async function lineageAtStageStart(deps: RunLineageDeps, run: LineageRun,
 
 /**
  * COMPLETE or FAIL, when a stage's answer ended the run. The version stage's state and answer name the
- * version written (snapshot, schema, rows) and the reference drift compared with; a state of another shape
+ * table version written (Delta version, rows) and the reference drift compared with; a state of another shape
  * (an execution of an earlier definition) still gets its COMPLETE, without outputs.
  */
 export async function lineageAtRunEnd(
@@ -106,7 +109,7 @@ async function produced(
   lineage: RunLineage,
   run: LineageRun,
   answer: { state: unknown; output: unknown },
-): Promise<{ output: WrittenVersion; reference?: { bucket: string; version: number } } | undefined> {
+): Promise<{ output: WrittenVersion; reference?: ReferenceTable } | undefined> {
   const bucket = lineage.dataBucket;
   const state = afterDriftSchema.safeParse(answer.state);
   const output = versionOutputSchema.safeParse(answer.output);
@@ -116,36 +119,49 @@ async function produced(
     });
     return undefined;
   }
-  const { drift, parse } = state.data;
-  // An execution started before parse stopped passing the schema still has it in its state.
-  const schema = parse.schema ?? (await schemaOf(deps, lineage, run, output.data.snapshot_key));
+  const { drift, parse, file } = state.data;
+  const root = datasetTableRoot(run.tenant, run.dataset);
+  const table = root.replace(/\/$/, '');
+  const deltaVersion = output.data.table_version;
+  // The table's schema at the version written: the file's columns and any the table had before. A held
+  // file is in no table version: its own schema (from the state) describes the staged file.
+  const schema =
+    deltaVersion === null
+      ? parse.schema
+      : ((await schemaOf(deps, lineage, run, root, deltaVersion)) ?? parse.schema);
   return {
     output: {
       bucket,
-      snapshotKey: output.data.snapshot_key,
+      table,
+      deltaVersion,
+      dataFile: deltaVersion === null ? stagedDataFilePath(file.fileId) : dataFilePath(file.fileId),
       version: output.data.version,
       schema,
       rowCount: output.data.rows_ingested,
     },
     ...(drift?.status === 'COMPARED' &&
-      drift.referenceVersion !== undefined && { reference: { bucket, version: drift.referenceVersion } }),
+      drift.referenceVersion !== undefined && {
+        reference: { bucket, table, deltaVersion: drift.referenceDeltaVersion },
+      }),
   };
 }
 
-/** The snapshot's schema, or none (the event goes out without its schema facet): lineage never blocks. */
+/** The table's schema at the version, or none (the event goes out without it): lineage never blocks. */
 async function schemaOf(
   deps: RunLineageDeps,
   lineage: RunLineage,
   run: LineageRun,
-  snapshotKey: string,
+  tableRoot: string,
+  deltaVersion: number,
 ): Promise<TableSchema | undefined> {
-  if (!lineage.snapshotSchema) return undefined;
+  if (!lineage.tableSchema) return undefined;
   try {
-    return await lineage.snapshotSchema(snapshotKey);
+    return await lineage.tableSchema(tableRoot, deltaVersion);
   } catch (error) {
-    deps.logger.warn('lineage: the snapshot’s schema could not be read, COMPLETE goes without it', {
+    deps.logger.warn('lineage: the table’s schema could not be read, COMPLETE goes without it', {
       runId: run.runId,
-      snapshotKey,
+      tableRoot,
+      deltaVersion,
       error,
     });
     return undefined;
