@@ -111,11 +111,19 @@ export interface WriteRequest {
    * snapshot when a concurrent commit made the last plan stale (it read or removed what that one changed).
    */
   plan(snapshot: Snapshot | undefined): Promise<WritePlan>;
+  /**
+   * The table as the caller read it just before (undefined inside: there was no table), planned on first
+   * instead of reading the log again. A stale one costs nothing but a lost race: the commit then meets
+   * the newer versions and is checked against them like any other.
+   */
+  readSnapshot?: { snapshot: Snapshot | undefined };
 }
 
 export interface WriteResult extends AppendResult {
   /** The plan that was committed; absent for a duplicate. */
   plan?: WritePlan;
+  /** The table right after this commit, built from what was read and written (absent for a duplicate). */
+  snapshot?: Snapshot;
 }
 
 /**

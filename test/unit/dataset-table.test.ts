@@ -229,6 +229,26 @@ describe('the version stage', () => {
     });
   });
 
+  it('reads the table log once for a file, not again to commit or to total the table', async () => {
+    // Prepare
+    const w = world();
+    await versionDataset(w.deps, await stagedState(w, 1, readings(0)));
+    const state = await stagedState(w, 2, readings(8));
+    let listings = 0;
+    const list = w.log.list.bind(w.log);
+    w.log.list = async (from: number) => {
+      listings++;
+      return list(from);
+    };
+
+    // Act
+    const second = await versionDataset(w.deps, state);
+
+    // Assess
+    expect(second).toMatchObject({ version: 2, table_version: 1 });
+    expect(listings).toBe(1);
+  });
+
   it('puts the next file in the next Delta version, with the totals of the table at it', async () => {
     // Prepare
     const w = world();

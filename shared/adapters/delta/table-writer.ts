@@ -14,7 +14,7 @@ import {
   serializeSchema,
 } from '../../domain/delta/schema.js';
 import type { Snapshot } from '../../domain/delta/snapshot.js';
-import { checkWritable, tableSchema } from '../../domain/delta/snapshot.js';
+import { advance, checkWritable, replay, tableSchema } from '../../domain/delta/snapshot.js';
 import { addDataFile, createTableActions, removeDataFile } from '../../domain/delta/table.js';
 import { TableCommitConflictError, TransientError } from '../../errors.js';
 import type {
@@ -117,7 +117,8 @@ export class TableWriter implements DatasetTable {
    */
   async write(request: WriteRequest): Promise<WriteResult> {
     for (let round = 1; ; round++) {
-      const snapshot = await this.snapshot();
+      const snapshot =
+        round === 1 && request.readSnapshot ? request.readSnapshot.snapshot : await this.snapshot();
       if (snapshot && request.txn) {
         const seen = snapshot.appTransactions.get(request.txn.appId);
         if (seen?.version === request.txn.version) {
@@ -138,13 +139,16 @@ export class TableWriter implements DatasetTable {
           { cause: error },
         );
       }
-      const { winners: _, ...outcome } = result;
-      const checkpoint =
-        result.status === 'committed' ? await this.checkpointIfDue(result.version) : undefined;
+      const { winners, actions, ...outcome } = result;
+      if (result.status === 'duplicate') return { ...outcome, created: false };
+      const own = { version: result.version, actions };
+      const after = snapshot ? [...winners, own].reduce(advance, snapshot) : replay(undefined, [own]);
+      const checkpoint = await this.checkpointIfDue(result.version, after);
       return {
         ...outcome,
-        created: !snapshot && result.status === 'committed',
-        ...(result.status === 'committed' && { plan }),
+        created: !snapshot,
+        plan,
+        snapshot: after,
         ...(checkpoint && { checkpoint }),
       };
     }
@@ -204,11 +208,11 @@ export class TableWriter implements DatasetTable {
   }
 
   /** Writes the checkpoint of `version` when it is due; a failure is reported, not thrown. */
-  async checkpointIfDue(version: number): Promise<AppendResult['checkpoint']> {
+  async checkpointIfDue(version: number, known?: Snapshot): Promise<AppendResult['checkpoint']> {
     const interval = this.options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL;
     if (version === 0 || version % interval !== 0) return undefined;
     try {
-      const snapshot = await loadSnapshot(this.log, { version });
+      const snapshot = known?.version === version ? known : await loadSnapshot(this.log, { version });
       if (snapshot) await writeCheckpoint(this.log, snapshot, this.now());
       return { version };
     } catch (error) {

@@ -102,6 +102,8 @@ export interface CommitResult {
   attempts: number;
   /** The commits of other writers read while retrying, ascending. */
   winners: LogEntry[];
+  /** The commit's actions as written (with commitInfo and txn). */
+  actions: Action[];
 }
 
 export const DEFAULT_MAX_COMMIT_ATTEMPTS = 50;
@@ -142,7 +144,7 @@ export async function commit(
   let version = options.readVersion + 1;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if ((await log.writeCommit(version, body)) === 'committed') {
-      return { version, status: 'committed', attempts: attempt, winners };
+      return { version, status: 'committed', attempts: attempt, winners, actions: body };
     }
     const listed = (await log.list(version)).commits;
     if (listed[0] !== version || listed.some((v, i) => v !== version + i)) {
@@ -152,10 +154,16 @@ export async function commit(
     }
     for (const entry of await readCommits(log, listed)) {
       if (actionsOf(entry.actions, 'commitInfo').some((info) => info.txnId === txnId)) {
-        return { version: entry.version, status: 'committed', attempts: attempt, winners };
+        return { version: entry.version, status: 'committed', attempts: attempt, winners, actions: body };
       }
       if (options.txn && holdsTransaction(entry, options.txn)) {
-        return { version: entry.version, status: 'duplicate', attempts: attempt, winners };
+        return {
+          version: entry.version,
+          status: 'duplicate',
+          attempts: attempt,
+          winners,
+          actions: entry.actions,
+        };
       }
       const conflict = findConflict(pending, entry);
       if (conflict)

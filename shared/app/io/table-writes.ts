@@ -50,6 +50,8 @@ export interface TableWrite {
   sourceKey: string;
   settings: WriteSettings;
   schemaPolicy: SchemaPolicy;
+  /** The table as the caller just read it (undefined: no table yet), so it is not read again. */
+  table?: { snapshot: Snapshot | undefined };
 }
 
 /** Where a version now is in the table, and what its commit did. */
@@ -95,6 +97,7 @@ export async function writeFileToTable(
     txn: fileTransaction(write.fileId),
     tableName: write.dataset,
     plan: (snapshot) => planner.plan(snapshot),
+    ...(write.table && { readSnapshot: write.table }),
   });
   let counts = result.plan && planner.countsOf(result.plan);
   if (!counts) {
@@ -108,7 +111,7 @@ export async function writeFileToTable(
       );
     }
   }
-  const at = await table.snapshot(result.version);
+  const at = result.snapshot ?? (await table.snapshot(result.version));
   if (!at)
     throw new TableLogCorruptError(`${table.uri}: version ${result.version} is gone right after its commit`);
   return {

@@ -117,6 +117,7 @@ export async function versionDataset(
       sourceKey: parse.stagedKey,
       settings: writeSettingsOf(config),
       schemaPolicy: schemaPolicyOf(config),
+      table: { snapshot: table },
     });
     placement = written.placement;
     // With the table's schema after the commit, not the file's: columns the file lacks stay listed.
