@@ -29,7 +29,8 @@ import { compareStrings } from './topk.js';
  * What comes out, per column (matched by name):
  * - exact: rowCount, count, nulls, nullFraction, nonFinite, min, max, trueCount, string min/max/mean
  *   length; mean and std from the moments (Chan, Golub & LeVeque's parallel combination of n, mean
- *   and M2 = std²·(n - 1)), exact up to rounding;
+ *   and M2, read from `sketches[column].moments`, else derived as M2 = std²·(n - 1)), exact up to
+ *   rounding;
  * - from the merged sketches (`sketches`, which must be present): distinct counts (HyperLogLog at the
  *   lower of the two precisions, `exact: false`) and quantiles (KLL at the lower k, rank error
  *   `rankErrorBound(k)`). Exact answers survive where they can be proven: a side without values
@@ -431,8 +432,10 @@ function topKSide(column: StringColumnProfile): TopKSide {
  * its list is complete). Every merged count is an upper bound of the truth, at most the sum of the
  * two sides' errors too high, where a side's error for a value it leaves out is that bound; the
  * reported `topKError` is the largest over the reported values. Exact only when both sides are and
- * every value of the union is known on both (the lists are complete, or the left-out values provably
- * fall below the k-th count).
+ * every value of the union has its exact count on both: each side lists it or lists every value. A
+ * value neither lists is then no more frequent than any listed one on each side (0 on a side that
+ * lists every value), so no more frequent than any of the union, and it sorts after them on a tie
+ * (a side that cut it off at an equal count put the listed value first): the kept list is the top k.
  *
  * The merged list keeps the invariant the next merge relies on: every value it leaves out is bounded
  * by its smallest count, since every value of the union is counted at least the sum of the two
@@ -460,13 +463,7 @@ function mergeTopK(
   }
   merged.sort((p, q) => q.count - p.count || compareStrings(p.value, q.value));
   const kept = merged.slice(0, k);
-  const unseen = left.missing + right.missing;
-  const kth = kept[kept.length - 1]?.count ?? 0;
-  const exact =
-    left.exact &&
-    right.exact &&
-    merged.every((e) => e.error === 0) &&
-    (unseen === 0 || (kept.length === k && k > 0 && kth > unseen));
+  const exact = left.exact && right.exact && merged.every((e) => e.error === 0);
   return {
     entries: kept.map(({ value, count }) => ({ value, count })),
     exact,

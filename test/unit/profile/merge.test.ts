@@ -326,6 +326,36 @@ describe('mergeProfiles', () => {
     );
   });
 
+  it('stores the moments the profile reports, and merges profiles stored without them', () => {
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 300, size: 'max' }), fc.nat(), (rows, cut) => {
+        // Prepare: profiles as stored before moments were (their mean and std are all there is).
+        const schema = schemaOf({ i: 'int', f: 'float' });
+        const [first = [], second = []] = splits(rows, [cut]);
+        const [a, b] = [profileOf(schema, first), profileOf(schema, second)];
+        const withoutMoments = (profile: DatasetProfile): DatasetProfile => {
+          const copy = stored(profile);
+          for (const sketch of Object.values(copy.sketches ?? {})) delete sketch.moments;
+          return copy;
+        };
+
+        // Act
+        const merged = mergeProfiles(withoutMoments(a), withoutMoments(b));
+
+        // Assess
+        for (const name of ['i', 'f']) {
+          const column = numeric(a, name);
+          const moments = a.sketches?.[name]?.moments;
+          const n = column.count - column.nulls - column.nonFinite;
+          if (n > 0) expect((moments?.shift ?? 0) + (moments?.mean ?? 0)).toBe(column.mean);
+          if (n > 1) expect(Math.sqrt((moments?.m2 ?? 0) / (n - 1))).toBe(column.std);
+        }
+        expectExactFields(merged, profileOf(schema, rows));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('keeps distinct counts and top-k exact while both lists hold every value', () => {
     // Prepare: few categories on each side, overlapping.
     const schema = schemaOf({ s: 'string' });
@@ -385,6 +415,27 @@ describe('mergeProfiles', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('keeps cut-off top-k lists exact when both list the same values', () => {
+    // Prepare: top-1 lists cut from exact counts; z ties x on the second side and sorts after it.
+    const schema = schemaOf({ s: 'string' });
+    const a = profileOf(
+      schema,
+      ['x', 'x', 'x', 'z', 'z'].map((s) => ({ s })),
+      { topK: 1 },
+    );
+    const b = profileOf(
+      schema,
+      ['z', 'x', 'z', 'x'].map((s) => ({ s })),
+      { topK: 1 },
+    );
+
+    // Act
+    const merged = columnOf(mergeProfiles(a, b, { topK: 1 }), 's');
+
+    // Assess: z can have at most 3 + 2 = 5, x has exactly 5, and x sorts first.
+    expect(merged).toMatchObject({ topK: [{ value: 'x', count: 5 }], topKExact: true, topKError: 0 });
   });
 
   it('bounds a value one side left out by that side smallest listed count', () => {
