@@ -137,6 +137,17 @@ export const rowsQuery = z
     end: instant('end').optional().describe('exclusive; ISO 8601, or epoch seconds or milliseconds'),
     version: z.coerce.number().int().positive().optional(),
     column: z.string().min(1).max(255).optional(),
+    columns: z
+      .string()
+      .min(1)
+      .max(64 * 1024)
+      .optional()
+      .transform((text) => text?.split(',').filter((name) => name.length > 0))
+      .describe('comma-separated columns to return (the time column always comes too); default all'),
+    order: z
+      .enum(['asc', 'desc'])
+      .optional()
+      .describe('last=N: desc (default) newest first, or asc; a range is always ascending'),
     limit: z.coerce.number().int().min(1).max(10_000).default(1000),
     cursor: z.string().min(1).max(200).optional(),
   })

@@ -153,7 +153,7 @@ describe('files accepted into a dataset', () => {
     const last = await rows('meter', 'last=3');
 
     // Assess
-    expect(last.rows.map((r) => r.reading)).toEqual([13.25, 14.25, 15.25]);
+    expect(last.rows.map((r) => r.reading)).toEqual([15.25, 14.25, 13.25]);
     expect(last.scan).toMatchObject({ files: 2, filesRead: 1, rowGroupsRead: 1 });
   });
 

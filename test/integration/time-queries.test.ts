@@ -39,16 +39,16 @@ const rows = async (query: string) => {
 };
 
 describe('GET /datasets/{name}/rows', () => {
-  it('returns the last N rows by timestamp from the newest row group only', async () => {
+  it('returns the last N rows by timestamp, newest first, from the newest row group only', async () => {
     // Act
     const { status, body } = await rows('last=3');
 
     // Assess
     expect(status).toBe(200);
     expect(body.rows).toEqual([
-      { ts: new Date(T0 + (ROWS - 3) * 1000).toISOString(), reading: ROWS - 3 },
-      { ts: new Date(T0 + (ROWS - 2) * 1000).toISOString(), reading: ROWS - 2 },
       { ts: new Date(T0 + (ROWS - 1) * 1000).toISOString(), reading: ROWS - 1 },
+      { ts: new Date(T0 + (ROWS - 2) * 1000).toISOString(), reading: ROWS - 2 },
+      { ts: new Date(T0 + (ROWS - 3) * 1000).toISOString(), reading: ROWS - 3 },
     ]);
     expect(body).toMatchObject({ version: 1, column: 'ts', scan: { rowGroups: 3, rowGroupsRead: 1 } });
   });

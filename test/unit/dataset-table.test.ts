@@ -383,13 +383,19 @@ describe('reads of the table', () => {
     const first = await rows({ last: 100, version: 1 });
     const held = await rows({ last: 100, version: 3 });
     const lastTwo = await rows({ last: 2 });
+    const lastTwoAscending = await rows({ last: 2, order: 'asc' });
+    const projected = await rows({ last: 1, columns: ['ts'] });
+    const unknown = rows({ last: 1, columns: ['humidity'] });
 
     // Assess
     expect(latest).toMatchObject({ version: 2, delta_version: 1, count: 16 });
     expect(first).toMatchObject({ version: 1, delta_version: 0, count: 8 });
     expect(held).toMatchObject({ version: 3, delta_version: null, staged: true, count: 8 });
-    expect(held.rows[0]).toEqual({ ts: new Date(T0 + 16 * HOUR).toISOString(), reading: 16.5 });
-    expect(lastTwo.rows.map((r) => r.reading)).toEqual([14.5, 15.5]);
+    expect(held.rows.at(-1)).toEqual({ ts: new Date(T0 + 16 * HOUR).toISOString(), reading: 16.5 });
+    expect(lastTwo.rows.map((r) => r.reading)).toEqual([15.5, 14.5]);
+    expect(lastTwoAscending.rows.map((r) => r.reading)).toEqual([14.5, 15.5]);
+    expect(projected.rows).toEqual([{ ts: new Date(T0 + 15 * HOUR).toISOString() }]);
+    await expect(unknown).rejects.toThrow('column "humidity" is not in the version');
     expect(lastTwo.scan).toMatchObject({ files: 2, filesRead: 1, rowGroupsRead: 1 });
   });
 

@@ -1,6 +1,6 @@
 /**
- * `GET /datasets/{name}/rows?last=N` and `?start=&end=`: rows of a dataset's Delta table by their
- * timestamp, across its data files, reading only the files whose statistics (their add actions', from
+ * `GET /datasets/{name}/rows?last=N` (newest first, or `order=asc`) and `?start=&end=` (oldest first,
+ * paged): rows of a dataset's Delta table by their timestamp, `columns=` of them, across its data files, reading only the files whose statistics (their add actions', from
  * the log) and then only the row groups whose statistics (the Parquet footer's) can hold an answer. The
  * table is read as it is now, or at the Delta version of `version=`; a held version is in no table
  * version, so its staged file alone is read; a version made before datasets were tables is read from its
@@ -45,6 +45,10 @@ export interface RowsQuery {
   start?: number | undefined;
   /** Epoch ms, exclusive. */
   end?: number | undefined;
+  /** The columns to return (the time column always comes too); default every column of the table. */
+  columns?: string[] | undefined;
+  /** last=N: newest first (default) or oldest first. A range is always oldest first. */
+  order?: 'asc' | 'desc' | undefined;
   /** Page size of a range query. */
   limit: number;
   cursor?: string | undefined;
@@ -92,6 +96,17 @@ export function decodeRowCursor(cursor: string): RowCursor {
   throw new InvalidInputError('cursor is not one this query returned');
 }
 
+/** The table's columns a query asked for, in the table's order, with the time column. */
+function projected(schema: TableSchema, names: string[] | undefined, timeColumn: string): TableSchema {
+  if (names === undefined) return schema;
+  const wanted = new Set(names);
+  const missing = names.find((name) => !schema.columns.some((c) => c.name === name));
+  if (missing !== undefined) {
+    throw new InvalidInputError(`column "${missing.slice(0, 64)}" is not in the version`);
+  }
+  return { columns: schema.columns.filter((c) => wanted.has(c.name) || c.name === timeColumn) };
+}
+
 function timeColumnOf(schema: TableSchema, requested: string | undefined, configured: string | undefined) {
   const name = requested ?? configured ?? schema.columns.find((c) => c.type === 'timestamp')?.name;
   if (name === undefined) {
@@ -121,6 +136,9 @@ export async function queryRows(deps: TimeQueryDeps, tenant: string, dataset: st
   if (query.last === undefined && !hasRange) {
     throw new InvalidInputError('ask for ?last=N or a ?start=&end= range');
   }
+  if (query.order === 'desc' && query.last === undefined) {
+    throw new InvalidInputError('a range is read oldest first: order=desc is for last=N');
+  }
   if (query.start !== undefined && query.end !== undefined && query.end < query.start) {
     throw new InvalidInputError('end must not be before start');
   }
@@ -135,6 +153,7 @@ export async function queryRows(deps: TimeQueryDeps, tenant: string, dataset: st
   }
   const source = await rowSource(deps, version, query.version === undefined, cursor);
   const column = timeColumnOf(source.schema, query.column, record.driftSettings?.timeColumn);
+  const schema = projected(source.schema, query.columns, column.name);
   const counter = { requests: 0, bytes: 0 };
   const files: ScanFile[] = source.files.map((f) => ({
     ...fileTimeRange(f.stats, column),
@@ -143,7 +162,7 @@ export async function queryRows(deps: TimeQueryDeps, tenant: string, dataset: st
         countingSource(await deps.store.openRange({ bucket: deps.store.bucket, key: f.key }), counter).source,
       ),
   }));
-  const result = await scanByTime(files, column.name, source.schema, {
+  const result = await scanByTime(files, column.name, schema, {
     ...query,
     cursor,
     deltaVersion: source.deltaVersion,
@@ -245,7 +264,7 @@ export async function scanByTime(
   files: readonly ScanFile[],
   timeColumn: string,
   schema: TableSchema,
-  query: Pick<RowsQuery, 'last' | 'start' | 'end' | 'limit'> & {
+  query: Pick<RowsQuery, 'last' | 'start' | 'end' | 'limit' | 'order'> & {
     cursor?: RowCursor | undefined;
     deltaVersion?: number | null;
   },
@@ -298,7 +317,8 @@ export async function scanByTime(
     }
   }
   const kept = keep.sorted();
-  const page = direction === 'earliest' ? kept.slice(0, query.limit) : kept;
+  const page =
+    direction === 'earliest' ? kept.slice(0, query.limit) : query.order === 'asc' ? kept : kept.reverse();
   const last = page.at(-1);
   const more = direction === 'earliest' && kept.length > query.limit && last !== undefined;
   return {
