@@ -54,7 +54,7 @@ function naive(rows: Record<string, CellValue>[], keep: (t: number) => boolean) 
 }
 
 describe('time queries over a Parquet snapshot', () => {
-  it('answers last=5 from the newest row group alone', async () => {
+  it('answers last=5 newest first from the newest row group alone', async () => {
     // Prepare
     const bytes = await parquetOf(ordered, 100);
 
@@ -62,8 +62,8 @@ describe('time queries over a Parquet snapshot', () => {
     const result = await scan(bytes, { last: 5 });
 
     // Assess
-    expect(result.rows.map((r) => r.value)).toEqual([995, 996, 997, 998, 999]);
-    expect(result.rows[4]?.ts).toBe(new Date(T0 + 999 * MINUTE).toISOString());
+    expect(result.rows.map((r) => r.value)).toEqual([999, 998, 997, 996, 995]);
+    expect(result.rows[0]?.ts).toBe(new Date(T0 + 999 * MINUTE).toISOString());
     expect(result.scan).toEqual({ files: 1, filesRead: 1, rowGroups: 10, rowGroupsRead: 1 });
     expect(result.dataBytes).toBeLessThan(bytes.length / 5);
   });
@@ -73,7 +73,7 @@ describe('time queries over a Parquet snapshot', () => {
     const result = await scan(await parquetOf(ordered, 100), { last: 150 });
 
     // Assess
-    expect(result.rows.map((r) => r.value)).toEqual(Array.from({ length: 150 }, (_, i) => 850 + i));
+    expect(result.rows.map((r) => r.value)).toEqual(Array.from({ length: 150 }, (_, i) => 999 - i));
     expect(result.scan.rowGroupsRead).toBe(2);
   });
 
@@ -132,7 +132,11 @@ describe('time queries over a Parquet snapshot', () => {
           const range = await scan(bytes, { start, end, limit: 1000 });
 
           // Assess
-          expect(latest.rows.map((r) => r.value)).toEqual(naive(rows, () => true).slice(-last));
+          expect(latest.rows.map((r) => r.value)).toEqual(
+            naive(rows, () => true)
+              .slice(-last)
+              .reverse(),
+          );
           expect(range.rows.map((r) => r.value)).toEqual(naive(rows, (t) => t >= start && t < end));
         },
       ),
@@ -202,7 +206,7 @@ describe('time queries over the data files of a table', () => {
     const result = await scanByTime(files, 'ts', schema, { last: 5, limit: 1000 });
 
     // Assess
-    expect(result.rows.map((r) => r.value)).toEqual([495, 496, 497, 498, 499]);
+    expect(result.rows.map((r) => r.value)).toEqual([499, 498, 497, 496, 495]);
     expect(result.scan).toEqual({ files: 5, filesRead: 1, rowGroups: 2, rowGroupsRead: 1 });
   });
 
@@ -232,7 +236,7 @@ describe('time queries over the data files of a table', () => {
 
     // Assess
     expect(files[5]?.empty).toBe(true);
-    expect(result.rows.map((r) => r.value)).toEqual([497, 498, 499]);
+    expect(result.rows.map((r) => r.value)).toEqual([499, 498, 497]);
     expect(result.scan.filesRead).toBe(2);
   });
 
@@ -275,11 +279,17 @@ describe('time queries over the data files of a table', () => {
 
           // Act
           const latest = await scanByTime(files, 'ts', schema, { last, limit: 1000 });
+          const oldestFirst = await scanByTime(files, 'ts', schema, { last, order: 'asc', limit: 1000 });
           const range = await scanByTime(files, 'ts', schema, { start, end, limit: 1000 });
           const paged = await pages(files, start, end, limit);
 
           // Assess
-          expect(latest.rows.map((r) => r.value)).toEqual(naiveTable(split, () => true).slice(-last));
+          expect(latest.rows.map((r) => r.value)).toEqual(
+            naiveTable(split, () => true)
+              .slice(-last)
+              .reverse(),
+          );
+          expect(oldestFirst.rows.map((r) => r.value)).toEqual(naiveTable(split, () => true).slice(-last));
           const expected = naiveTable(split, (t) => t >= start && t < end);
           expect(range.rows.map((r) => r.value)).toEqual(expected);
           expect(paged).toEqual(expected);
