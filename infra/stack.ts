@@ -352,11 +352,10 @@ export class StrataStack extends Stack {
       logGroup: functionLogs,
       name: 'version',
       description:
-        'Pipeline stage 7: gapless version number, Parquet snapshot in versions/, Delta commit in tables/, gates, lineage',
+        'Pipeline stage 7: gapless version number, gates, Delta commit in tables/ by write mode, lineage',
       timeout: Duration.minutes(5),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
-      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*')
       // Data files (create-only copies) and the Delta log: commits and checkpoints, never a delete.
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'tables/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
@@ -632,15 +631,14 @@ export class StrataStack extends Stack {
           if (uploadMaxBytes !== undefined) fn.fn.addEnvironment('UPLOAD_MAX_BYTES', String(uploadMaxBytes));
         },
       },
-      // Rows read the dataset's Delta table (tables/*: its log and data files) and, for versions made
-      // before datasets were tables, snapshots (versions/*); predictions write a new file under fresh/ for
-      // the pipeline; drift settings read versions to refuse a pinned reference that does not exist.
+      // Rows read the dataset's Delta table (tables/*: its log and data files); predictions write a new
+      // file under fresh/ for the pipeline; drift settings read versions to refuse a pinned reference that
+      // does not exist.
       datasets: {
         bind: (fn) =>
           readsVersions(fn)
             .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
             .bindBucket('DATA_BUCKET', dataBucket, 'read', 'tables/*')
-            .bindBucket('DATA_BUCKET', dataBucket, 'read', 'versions/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'fresh/*'),
       },
       // Reports and profiles are read from reports/; downloads read the version's Delta table (tables/*)
@@ -654,7 +652,6 @@ export class StrataStack extends Stack {
             .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)
             .bindTable('VERSIONS_TABLE', versionsTable, 'readWrite')
             .bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*')
-            .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'versions/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'downloads/*')
             .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'tables/*');
           registersTables(fn);

@@ -76,14 +76,6 @@ export function quarantinedValidationReportKey(quarantineKey: string): string {
 }
 
 /**
- * The CSV export of a version's Parquet snapshot, kept beside it: made on the first request for it, since a
- * version never changes.
- */
-export function csvSnapshotKey(snapshotKey: string): string {
-  return snapshotKey.replace(/\.parquet$/, '.csv');
-}
-
-/**
  * A model's predictions written back as a file of the predictions dataset: under fresh/ like any upload,
  * so the pipeline versions it, and named by content, so the same rows written back twice are one object.
  */
@@ -168,11 +160,6 @@ export function detectDataType(fileName: string, hint?: string): DataType {
 // ---- keys under the other prefixes: staging, reports, versions, tables, training sets, lineage --------
 
 export type ReportKind = 'validation' | 'profile' | 'quality' | 'drift';
-
-/** Where a version's snapshot lives: `versions/<tenant>/<dataset>/v<N>/`, fixed so readers can find it by number. */
-export function snapshotKey(tenant: string, dataset: string, version: number): string {
-  return `versions/${tenant}/${dataset}/v${version}/data.parquet`;
-}
 
 /** Per-file intermediate data between stages; expired by a lifecycle rule, never user data. */
 export function stagingKey(tenant: string, dataset: string, fileId: string): string {

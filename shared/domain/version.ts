@@ -28,7 +28,6 @@ export interface VersionRecord {
   schema: TableSchema;
   /** The dataset's current version when this one was committed (its parent), if any. */
   parentVersion?: number | undefined;
-  snapshotKey: string;
   profileKey: string;
   validationReportKey: string;
   validationStatus: 'PASSED' | 'WARNING';

@@ -286,7 +286,7 @@ export const ROUTES = defineRoutes({
     path: schemas.versionPath,
     query: schemas.versionDataQuery,
     response: responses.versionDataResponse,
-    errors: [404],
+    errors: [404, 410],
   },
   'GET /datasets/{name}/versions/{v}/files': {
     operationId: 'getVersionFiles',
@@ -388,7 +388,7 @@ export const ROUTES = defineRoutes({
     tags: ['training-sets'],
     body: schemas.createTrainingSetBody,
     successStatus: 201,
-    errors: [404, 422],
+    errors: [404, 410, 422],
   },
   'GET /training-sets/{id}': {
     operationId: 'getTrainingSet',
@@ -459,7 +459,7 @@ export const ROUTES = defineRoutes({
     path: schemas.featurePath,
     body: schemas.registerFeatureBody,
     successStatus: 201,
-    errors: [404, 409, 422],
+    errors: [404, 409, 410, 422],
   },
   'GET /features/{name}': {
     operationId: 'getFeatures',

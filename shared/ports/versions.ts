@@ -3,7 +3,7 @@ import type { VersionRecord, VersionTable } from '../domain/version.js';
 import type { Page } from './page.js';
 
 /** What a stage knows before a number is allocated; the store fills in number, status, parent, snapshot key. */
-export type VersionDraft = Omit<VersionRecord, 'version' | 'status' | 'parentVersion' | 'snapshotKey'>;
+export type VersionDraft = Omit<VersionRecord, 'version' | 'status' | 'parentVersion'>;
 
 export interface VersionStore {
   /**

@@ -194,7 +194,6 @@ export const versionOutputSchema = z.object({
   columns: z.array(z.string()),
   column_count: z.number().int().nonnegative(),
   columns_truncated: z.boolean(),
-  snapshot_key: z.string(),
   /** The Delta version of the dataset's table that committed the file; null while it is held (staged). */
   table_version: z.number().int().nonnegative().nullable(),
   promoted: z.boolean(),

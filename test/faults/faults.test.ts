@@ -41,7 +41,7 @@ import type { LocalCloud, LocalServer } from '../../infra/local/cloud.js';
 import { DynamoLifecycleStore } from '../../shared/adapters/dynamo/lifecycle-store.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { reconcileMoves } from '../../shared/app/lifecycle/moves.js';
-import { moveKey, snapshotKey } from '../../shared/domain/object-key.js';
+import { datasetTableRoot, moveKey } from '../../shared/domain/object-key.js';
 import { rowsOf } from '../../shared/domain/table.js';
 import { openParquet } from '../../shared/formats/parquet.js';
 import { api, newTenant } from '../support/cloud.js';
@@ -333,15 +333,15 @@ async function runConnector(apiKey: string): Promise<ConnectorRun> {
   return connectorRun(apiKey, String(started?.body?.runId));
 }
 
-/** The `id` column of every version's snapshot, sorted. */
+/** The `id` column of every version's data file in the dataset's (append) table, sorted. */
 async function versionedIds(apiKey: string, tenant: string, dataset: string): Promise<number[]> {
   const ids: number[] = [];
   for (const v of await versions(ctx, apiKey, dataset)) {
-    const object = await ctx.s3.send(
-      new GetObjectCommand({ Bucket: ctx.info.dataBucket, Key: snapshotKey(tenant, dataset, v.version) }),
-    );
+    if (v.table?.version === undefined) throw new Error(`version ${v.version} is in no table version`);
+    const key = `${datasetTableRoot(tenant, dataset)}${v.table.dataFile}`;
+    const object = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.info.dataBucket, Key: key }));
     const bytes = await object.Body?.transformToByteArray();
-    if (!bytes) throw new Error(`version ${v.version} has no snapshot`);
+    if (!bytes) throw new Error(`version ${v.version} has no data file`);
     const parquet = await openParquet({ size: bytes.length, read: async (s, e) => bytes.subarray(s, e) });
     for await (const batch of parquet.readRowGroups())
       for (const row of rowsOf(batch)) ids.push(Number(row.id));

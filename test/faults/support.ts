@@ -275,6 +275,8 @@ interface VersionView {
   status: string;
   sourceFileId: string;
   sourceSha256: string;
+  /** Where the version's rows are in the dataset's Delta table. */
+  table?: { version?: number; dataFile: string };
 }
 
 export async function versions(ctx: Context, apiKey: string, dataset: string): Promise<VersionView[]> {

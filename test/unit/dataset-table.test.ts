@@ -10,7 +10,6 @@ import { versionDataset } from '../../shared/app/pipeline/version.js';
 import { promoteVersion, versionFiles } from '../../shared/app/versions.js';
 import type { DatasetConfig, DatasetRecord, DriftSettings } from '../../shared/domain/dataset.js';
 import { actionsOf } from '../../shared/domain/delta/actions.js';
-import { snapshotKey } from '../../shared/domain/object-key.js';
 import { batchFromRows, type CellValue, type TableSchema } from '../../shared/domain/table.js';
 import { suiteFromSchema } from '../../shared/domain/validation/index.js';
 import type { VersionRecord } from '../../shared/domain/version.js';
@@ -78,7 +77,6 @@ function world(settings: DriftSettings = {}, config: DatasetConfig = {}) {
         ...draft,
         version,
         status: 'PENDING',
-        snapshotKey: snapshotKey(draft.tenant, draft.dataset, version),
       };
       versions.set(version, record);
       return { record, created: true };

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  csvSnapshotKey,
   detectDataType,
   detectFormat,
   featureFileKey,
@@ -13,7 +12,6 @@ import {
   parseObjectKey,
   predictionsKey,
   quarantinedValidationReportKey,
-  snapshotKey,
   unroutableQuarantineKey,
 } from '../../shared/domain/object-key.js';
 import { InvalidObjectKeyError } from '../../shared/errors.js';
@@ -114,22 +112,6 @@ describe('object keys', () => {
 
     // Assess
     expect(key).toBe('quarantine/acme/churn/a/b.csv.validation.json');
-  });
-
-  it('puts the CSV export of a snapshot beside it', () => {
-    fc.assert(
-      fc.property(name, name, fc.integer({ min: 1, max: 1_000_000 }), (tenant, dataset, version) => {
-        // Arrange
-        const snapshot = snapshotKey(tenant, dataset, version);
-
-        // Act
-        const csv = csvSnapshotKey(snapshot);
-
-        // Assess
-        expect(csv).toBe(`versions/${tenant}/${dataset}/v${version}/data.csv`);
-        expect(csv).not.toBe(snapshot);
-      }),
-    );
   });
 
   it('names written-back predictions as a fresh/ Parquet file of the dataset, by content', () => {

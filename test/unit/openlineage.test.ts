@@ -389,7 +389,6 @@ const versionOutput = {
   columns: schema.columns.map((c) => c.name),
   column_count: schema.columns.length,
   columns_truncated: false,
-  snapshot_key: 'versions/acme/orders/v3/data.parquet',
   table_version: 2,
   promoted: true,
 };

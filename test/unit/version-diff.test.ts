@@ -33,7 +33,6 @@ function side(
       sourceKey: `fresh/t/sensors/day-${version}.csv`,
       rowCount: rows.length,
       schema,
-      snapshotKey: `versions/t/sensors/v${version}/data.parquet`,
       profileKey: `reports/t/sensors/f${version}/profile.json`,
       validationReportKey: `reports/t/sensors/f${version}/validation.json`,
       validationStatus: 'PASSED',

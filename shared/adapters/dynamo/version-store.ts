@@ -9,7 +9,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { LineageEdge } from '../../domain/lineage.js';
-import { snapshotKey } from '../../domain/object-key.js';
 import { declaredEdges, lineageNode, type VersionRecord, type VersionTable } from '../../domain/version.js';
 import { tagDelta } from '../../domain/version-tags.js';
 import { NotFoundError, TransientError } from '../../errors.js';
@@ -61,7 +60,6 @@ export class DynamoVersionStore implements VersionStore {
       const record: VersionRecord = {
         ...draft,
         version: previous + 1,
-        snapshotKey: snapshotKey(draft.tenant, draft.dataset, previous + 1),
         status: 'PENDING',
         parentVersion: dataset?.currentVersion === undefined ? undefined : Number(dataset.currentVersion),
       };

@@ -1,10 +1,10 @@
 /**
  * `GET /datasets/{name}/rows?last=N` (newest first, or `order=asc`) and `?start=&end=` (oldest first,
- * paged): rows of a dataset's Delta table by their timestamp, `columns=` of them, across its data files, reading only the files whose statistics (their add actions', from
- * the log) and then only the row groups whose statistics (the Parquet footer's) can hold an answer. The
- * table is read as it is now, or at the Delta version of `version=`; a held version is in no table
- * version, so its staged file alone is read; a version made before datasets were tables is read from its
- * snapshot. The answer says how many files, row groups and bytes it read, so the skipping is observable.
+ * paged): rows of a dataset's Delta table by their timestamp, `columns=` of them, across its data files,
+ * reading only the files whose statistics (their add actions', from the log) and then only the row groups
+ * whose statistics (the Parquet footer's) can hold an answer. The table is read as it is now, or at the
+ * Delta version of `version=`; a held version is in no table version, so its staged file alone is read.
+ * The answer says how many files, row groups and bytes it read, so the skipping is observable.
  */
 
 import { fromDeltaSchema } from '../../domain/delta/schema.js';
@@ -120,7 +120,7 @@ function timeColumnOf(schema: TableSchema, requested: string | undefined, config
   return column;
 }
 
-/** What the query reads: a table version's data files, a held version's staged file, or a snapshot. */
+/** What the query reads: a table version's data files, or a held version's staged file. */
 interface RowSource {
   schema: TableSchema;
   deltaVersion: number | null;
@@ -193,13 +193,20 @@ async function rowSource(
   const { tenant, dataset } = version;
   const root = datasetTableRoot(tenant, dataset);
   const placed = version.table;
-  if (placed?.version === undefined) {
+  if (!placed) {
+    throw new NotFoundError(`version ${version.version} of dataset "${dataset}" is in no table`);
+  }
+  if (placed.version === undefined) {
     if (cursor && cursor.deltaVersion !== null) {
       throw new InvalidInputError('cursor is not one this query returned');
     }
-    // A held version (staged in no commit), or one made before datasets were tables.
-    const key = placed ? `${root}${placed.dataFile}` : version.snapshotKey;
-    return { schema: version.schema, deltaVersion: null, staged: placed !== undefined, files: [{ key }] };
+    // A held version: its staged file, in no commit.
+    return {
+      schema: version.schema,
+      deltaVersion: null,
+      staged: true,
+      files: [{ key: `${root}${placed.dataFile}` }],
+    };
   }
   let at = current ? undefined : placed.version;
   if (cursor) {

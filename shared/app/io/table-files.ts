@@ -15,6 +15,7 @@ import type { VersionRecord, VersionTable } from '../../domain/version.js';
 import { NotFoundError, UnsupportedTableError } from '../../errors.js';
 import { openParquet } from '../../formats/parquet.js';
 import type { DatasetTables, ObjectStore } from '../../ports.js';
+import { checkReadable } from './table-vacuum.js';
 
 export interface TableDeps {
   store: ObjectStore;
@@ -82,7 +83,8 @@ export function snapshotDataFiles(snapshot: Snapshot, bucket: string, tableRoot:
 /**
  * What a version's rows are in its dataset's table: the table at the version's Delta version (every data
  * file of that version, the schema of its metadata), or, for a held version (staged in no commit), its
- * staged data file alone. `deltaVersion` is null for the staged file.
+ * staged data file alone. `deltaVersion` is null for the staged file. VersionVacuumedError (410) when
+ * vacuum deleted data files of that Delta version.
  */
 export interface TableVersionFiles {
   root: string;
@@ -116,7 +118,16 @@ export async function versionTableFiles(
       files: [{ path, key, size: file.size, stats: file.stats }],
     };
   }
-  const snapshot = await table.snapshot(record.table.version);
+  // Its data files may have been vacuumed: 410, found beside the load.
+  const [snapshot] = await Promise.all([
+    table.snapshot(record.table.version),
+    checkReadable(deps.store, {
+      tenant,
+      dataset,
+      deltaVersion: record.table.version,
+      version: record.version,
+    }),
+  ]);
   if (!snapshot) throw new NotFoundError(`the table of dataset "${dataset}" is missing`);
   return {
     root,

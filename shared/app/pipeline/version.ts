@@ -34,11 +34,10 @@ export interface VersionDatasetDeps {
 }
 
 /**
- * Last stage: allocate the next version number (gapless, conditional), put the staged Parquet at
- * `versions/<tenant>/<dataset>/v<N>/` and, named by the file id, under the dataset's Delta table root,
- * then apply the dataset's gates: a version within them is committed to the table (one commit per file)
- * and becomes READY and current; one that breaches a gate is HELD, its data file staged in no commit until
- * a person promotes it (write, audit, publish). Each step is safe to repeat: a retried stage finds the
+ * Last stage: allocate the next version number (gapless, conditional), then apply the dataset's gates: a
+ * version within them is committed to the dataset's Delta table by the dataset's write mode (one commit per
+ * file) and becomes READY and current; one that breaches a gate is HELD, its data file staged under the
+ * table root in no commit until a person promotes it (write, audit, publish). Each step is safe to repeat: a retried stage finds the
  * number it already got, the data file it wrote, the commit it made (the file's txn), and re-does only
  * what is missing.
  */
@@ -101,7 +100,6 @@ export async function versionDataset(
     }),
   });
   const stagedRef = { bucket: deps.store.bucket, key: parse.stagedKey };
-  await deps.store.copy(stagedRef, record.snapshotKey);
   const hold = decideHold(deps, record, settings, { drift, quality }, table);
   let placement: VersionTable;
   if (hold) {
@@ -150,7 +148,6 @@ export async function versionDataset(
     version: record.version,
     rows_ingested: record.rowCount,
     ...outputColumns(record.schema),
-    snapshot_key: record.snapshotKey,
     table_version: placement.version ?? null,
     promoted,
   };
