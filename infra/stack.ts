@@ -356,6 +356,8 @@ export class StrataStack extends Stack {
       timeout: Duration.minutes(5),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
+      // The file's profile, merged into the table's (kept under the table's _strata/).
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*')
       // Data files (create-only copies) and the Delta log: commits and checkpoints, never a delete.
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'tables/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS)

@@ -17,6 +17,7 @@ import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/
 import { checkDatasetName, getDataset } from './datasets/records.js';
 import { downloadTableVersion } from './io/table-download.js';
 import { describeDataFile, snapshotDataFiles, versionTableFiles } from './io/table-files.js';
+import { profileWrittenFile } from './io/table-profile.js';
 import { checkReadable } from './io/table-vacuum.js';
 import { writeFileToTable } from './io/table-writes.js';
 import { type CatalogDeps, registerDatasetTable } from './pipeline/catalog.js';
@@ -65,11 +66,13 @@ export async function getVersion(
   checkDatasetName(dataset);
   const record = await deps.versions.getVersion(tenant, dataset, version);
   if (!record) throw new NotFoundError(`version ${version} of dataset "${dataset}" not found`);
-  const [profile, validation] = await Promise.all([
+  const [profile, validation, tableProfile] = await Promise.all([
     deps.store.getJson(record.profileKey),
     deps.store.getJson(record.validationReportKey),
+    record.table?.profileKey === undefined ? undefined : deps.store.getJson(record.table.profileKey),
   ]);
-  return { ...record, profile, validation };
+  // `profile` is the file's (what the gates judged); `tableProfile` the whole table's at this version.
+  return { ...record, profile, validation, ...(tableProfile !== undefined && { tableProfile }) };
 }
 
 /** The dataset's current version number; NotFoundError when it has none yet. */
@@ -402,7 +405,13 @@ export async function promoteVersion(
       settings: writeSettingsOf(config),
       schemaPolicy: schemaPolicyOf(config),
     });
-    table = written.placement;
+    const tableProfile = await profileWrittenFile(deps.store, written, {
+      tenant,
+      dataset,
+      fileId: held.sourceFileId,
+      profileKey: held.profileKey,
+    });
+    table = { ...written.placement, profileKey: tableProfile.key };
     await deps.versions.recordTable(tenant, dataset, version, table);
     await registerDatasetTable(deps, tenant, dataset, written.schema);
   }

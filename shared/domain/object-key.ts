@@ -250,6 +250,15 @@ export function datasetTableVacuumKey(tenant: string, dataset: string): string {
 }
 
 /**
+ * The profile of a dataset's whole table at a Delta version strata committed (merged from the previous
+ * version's and the file's, or recomputed): beside the table under `_strata/`, which Delta readers and
+ * vacuums skip, so it lives and goes with the table and needs no grant beyond the table's.
+ */
+export function tableProfileKey(tenant: string, dataset: string, deltaVersion: number): string {
+  return `${datasetTableRoot(tenant, dataset)}_strata/profiles/v${deltaVersion}.json`;
+}
+
+/**
  * The CSV of a data file of a dataset's table, for downloads (app/io/table-download.ts): under downloads/,
  * never under the table root (no engine or vacuum should meet it there), named by the data file and a tag
  * of the table's columns (the CSV's header): a data file never changes, the columns around it may.

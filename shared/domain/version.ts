@@ -88,6 +88,8 @@ export interface VersionTable {
   rowsCopied?: number | undefined;
   rowsTotal?: number | undefined;
   filesTotal?: number | undefined;
+  /** The profile of the whole table at `version` (merged on append, recomputed when rows left it). */
+  profileKey?: string | undefined;
 }
 
 /** Lineage node ids (see domain/lineage.ts). */

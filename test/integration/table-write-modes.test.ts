@@ -69,6 +69,12 @@ async function versionTable(dataset: string, version: number) {
   return response.body?.table as Record<string, unknown>;
 }
 
+/** The rows the version's whole-table profile counts. */
+async function profiledRows(dataset: string, version: number) {
+  const response = await api(ctx.info, `/datasets/${dataset}/versions/${version}`, { apiKey });
+  return (response.body?.tableProfile as { rowCount?: number } | undefined)?.rowCount;
+}
+
 /** delta-rs's rows as `id → price`, failing on a key seen twice. */
 function pricesById(rows: Record<string, unknown>[]): Map<number, unknown> {
   const prices = new Map<number, unknown>();
@@ -115,6 +121,8 @@ describe('an upsert dataset', () => {
       rowsTotal: 17,
       filesTotal: 3,
     });
+    expect(await profiledRows('catalogue', 2)).toBe(13);
+    expect(await profiledRows('catalogue', 3)).toBe(17);
   });
 
   it('re-plans concurrent upserts of overlapping keys: every key once, none lost', async () => {
@@ -190,6 +198,8 @@ describe('an append dataset with dedup keys', () => {
       filesAdded: 0,
       rowsTotal: 12,
     });
+    expect(await profiledRows('events', 2)).toBe(12);
+    expect(await profiledRows('events', 3)).toBe(12);
   });
 });
 

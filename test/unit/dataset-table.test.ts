@@ -10,6 +10,7 @@ import { versionDataset } from '../../shared/app/pipeline/version.js';
 import { promoteVersion, versionFiles } from '../../shared/app/versions.js';
 import type { DatasetConfig, DatasetRecord, DriftSettings } from '../../shared/domain/dataset.js';
 import { actionsOf } from '../../shared/domain/delta/actions.js';
+import { createProfiler, type DatasetProfile } from '../../shared/domain/profile/index.js';
 import { batchFromRows, type CellValue, type TableSchema } from '../../shared/domain/table.js';
 import { suiteFromSchema } from '../../shared/domain/validation/index.js';
 import type { VersionRecord } from '../../shared/domain/version.js';
@@ -61,6 +62,12 @@ function world(settings: DriftSettings = {}, config: DatasetConfig = {}) {
     async getJson(key: string) {
       const bytes = objects.get(key);
       return bytes && JSON.parse(Buffer.from(bytes).toString('utf8'));
+    },
+    async putJson(key: string, value: unknown) {
+      objects.set(key, new Uint8Array(Buffer.from(JSON.stringify(value))));
+    },
+    async exists(key: string) {
+      return objects.has(key);
     },
   } as unknown as ObjectStore;
   const datasets = {
@@ -158,6 +165,11 @@ async function stagedState(
     },
   );
   w.objects.set(stagedKey, new Uint8Array(Buffer.concat(chunks)));
+  // The profile stage's output for these rows, which the table's profile merges.
+  const profiler = createProfiler(fileSchema);
+  profiler.add(batchFromRows(fileSchema, rows));
+  const profileKey = `reports/acme/meter/${fileId}/profile.json`;
+  w.objects.set(profileKey, new Uint8Array(Buffer.from(JSON.stringify(profiler.result()))));
   return afterDriftSchema.parse({
     object: { bucket: 'data', key: `fresh/acme/meter/${n}.csv` },
     file: {
@@ -187,7 +199,7 @@ async function stagedState(
       },
     },
     validate: { status: 'PASSED', reportKey: 'r', errors: 0, warnings: 0, inferredSuite: false },
-    profile: { profileKey: 'p', rowCount: rows.length },
+    profile: { profileKey, rowCount: rows.length },
     drift: { status: 'COMPARED', severity: options.severity ?? 'NONE', reportKey: 'd', htmlKey: 'h' },
   });
 }
@@ -224,7 +236,37 @@ describe('the version stage', () => {
       rowsCopied: 0,
       rowsTotal: 8,
       filesTotal: 1,
+      profileKey: `${ROOT}_strata/profiles/v0.json`,
     });
+  });
+
+  it("keeps the table's profile at each Delta version: merged on append, made anew on overwrite", async () => {
+    // Prepare
+    const w = world();
+    const profileAt = (v: number) =>
+      JSON.parse(
+        Buffer.from(w.objects.get(`${ROOT}_strata/profiles/v${v}.json`) ?? new Uint8Array()).toString(),
+      ) as DatasetProfile;
+    const first = await stagedState(w, 1, readings(0));
+    await versionDataset(w.deps, first);
+    // An append must not read the table's earlier files: take the first one away.
+    const firstFile = `${ROOT}part-${first.file.fileId}.parquet`;
+    const kept = w.objects.get(firstFile) as Uint8Array;
+    w.objects.delete(firstFile);
+
+    // Act
+    await versionDataset(w.deps, await stagedState(w, 2, readings(8)));
+    w.objects.set(firstFile, kept);
+    w.dataset.config = { writeMode: 'overwrite' };
+    await versionDataset(w.deps, await stagedState(w, 3, readings(100).slice(0, 3)));
+
+    // Assess
+    const reading = (p: DatasetProfile) => p.columns.find((c) => c.name === 'reading');
+    expect(profileAt(0).rowCount).toBe(8);
+    expect(profileAt(1).rowCount).toBe(16);
+    expect(reading(profileAt(1))).toMatchObject({ count: 16, min: 0.5, max: 15.5, mean: 8 });
+    expect(profileAt(2).rowCount).toBe(3);
+    expect(reading(profileAt(2))).toMatchObject({ count: 3, min: 100.5, max: 102.5 });
   });
 
   it('reads the table log once for a file, not again to commit or to total the table', async () => {

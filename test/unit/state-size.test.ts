@@ -93,6 +93,9 @@ function world() {
     async copy(from: { key: string }, to: string) {
       if (!objects.has(to)) objects.set(to, objects.get(from.key) as Uint8Array);
     },
+    async exists(key: string) {
+      return objects.has(key);
+    },
     async stat(ref: { key: string }) {
       const size = objects.get(ref.key)?.byteLength ?? 0;
       return { size, eTag: 'e', lastModified: new Date('2026-06-01T00:00:00Z'), metadata: {} };

@@ -80,13 +80,9 @@ export function checkWritable(
 }
 
 /**
- * Commits the file (see the module's comment) and answers where its version now is in the table, with
- * the table's schema at that version (the columns other engines and the catalog should show).
+ * Commits the file (see the module's comment) and answers where its version now is in the table.
  */
-export async function writeFileToTable(
-  deps: TableWriteDeps,
-  write: TableWrite,
-): Promise<{ placement: TableWriteResult; schema: TableSchema }> {
+export async function writeFileToTable(deps: TableWriteDeps, write: TableWrite): Promise<TableWritten> {
   const root = datasetTableRoot(write.tenant, write.dataset);
   const table = deps.tables.open(root);
   const source = await openParquet(
@@ -100,11 +96,13 @@ export async function writeFileToTable(
     ...(write.table && { readSnapshot: write.table }),
   });
   let counts = result.plan && planner.countsOf(result.plan);
-  if (!counts) {
-    // A retry: the commit was made before; what it did is in its commitInfo.
-    const actions = await table.commitActions(result.version);
-    const info = actions && actionsOf(actions, 'commitInfo')[0];
+  let added = result.plan?.adds.map((file) => file.path);
+  if (!counts || !added) {
+    // A retry: the commit was made before; what it did is in its commitInfo and its add actions.
+    const actions = (await table.commitActions(result.version)) ?? [];
+    const info = actionsOf(actions, 'commitInfo')[0];
     counts = countsFromMetrics(write.settings.mode, info?.operationMetrics as Record<string, unknown>);
+    added = actionsOf(actions, 'add').map((add) => decodeRelativePath(add.path));
     if (!counts) {
       throw new TableLogCorruptError(
         `${table.uri}: commit ${result.version} of file ${write.fileId} says nothing of what it wrote`,
@@ -122,7 +120,20 @@ export async function writeFileToTable(
       ...tableTotals(at),
     },
     schema: fromDeltaSchema(tableSchema(at)),
+    snapshot: at,
+    added,
   };
+}
+
+export interface TableWritten {
+  /** Where the version now is in the table, and what its commit did (what the version record keeps). */
+  placement: TableWriteResult;
+  /** The table's schema at that version: the columns other engines and the catalog should show. */
+  schema: TableSchema;
+  /** The table at that version. */
+  snapshot: Snapshot;
+  /** The data files the commit added, relative to the table root. */
+  added: string[];
 }
 
 /** Plans (and redoes on a fresher snapshot) the commit of one file; remembers each plan's counts. */

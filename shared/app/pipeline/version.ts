@@ -15,6 +15,7 @@ import type {
   VersionStore,
 } from '../../ports.js';
 import type { afterDriftSchema, VersionOutput } from '../../schemas/ingestion.js';
+import { profileWrittenFile } from '../io/table-profile.js';
 import { checkWritable, writeFileToTable } from '../io/table-writes.js';
 import { openStaged } from './artifacts.js';
 import { registerDatasetTable } from './catalog.js';
@@ -117,7 +118,13 @@ export async function versionDataset(
       schemaPolicy: schemaPolicyOf(config),
       table: { snapshot: table },
     });
-    placement = written.placement;
+    const tableProfile = await profileWrittenFile(deps.store, written, {
+      tenant,
+      dataset,
+      fileId: file.fileId,
+      profileKey: profile.profileKey,
+    });
+    placement = { ...written.placement, profileKey: tableProfile.key };
     // With the table's schema after the commit, not the file's: columns the file lacks stay listed.
     await registerDatasetTable(deps, tenant, dataset, written.schema);
   }
