@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fileIdFor, type ObjectRef } from '../../shared/domain/file-record.js';
 import { openParquet } from '../../shared/formats/parquet.js';
 import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+import { DeltaRs } from '../support/delta.js';
 
 const ctx = cloudContext();
 const fixture = (name: string) => readFileSync(new URL(`../../events/data/${name}`, import.meta.url));
@@ -211,7 +212,7 @@ describe('versions', () => {
     expect(versions.body?.versions).toHaveLength(1);
   });
 
-  it('numbers 20 files dropped at once 1…20 with no gap or duplicate', async () => {
+  it('numbers 20 files dropped at once 1…20 with no gap or duplicate, 20 table commits, every row once', async () => {
     // Act
     const refs = await Promise.all(
       Array.from({ length: 20 }, (_, i) => drop(`fresh/${tenant}/burst/f${i}.csv`, `i,v\n${i},${i * 2}\n`)),
@@ -228,5 +229,16 @@ describe('versions', () => {
     expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const dataset = await api(ctx.info, '/datasets/burst', { apiKey });
     expect(dataset.body).toMatchObject({ versionCount: 20, currentVersion: 20 });
+    const deltaVersions = executions
+      .map((e) => JSON.parse(e.output ?? '{}').table_version as number)
+      .sort((a, b) => a - b);
+    expect(deltaVersions).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const table = await (await DeltaRs.start(ctx.info)).read(
+      `s3://${ctx.info.dataBucket}/tables/${tenant}/burst/`,
+    );
+    expect(table.version).toBe(19);
+    expect(table.rows.map((r) => Number(r.i)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   }, 240_000);
 });
