@@ -10,7 +10,7 @@ import {
   toDeltaSchema,
 } from '../../shared/domain/delta/schema.js';
 import { COLUMN_TYPES, type TableSchema } from '../../shared/domain/table.js';
-import { TableLogCorruptError, SchemaMismatchError } from '../../shared/errors.js';
+import { SchemaMismatchError, TableLogCorruptError } from '../../shared/errors.js';
 
 /** Schemas whose names are unique regardless of case, as a Delta table needs. */
 const arbitrarySchema: fc.Arbitrary<TableSchema> = fc

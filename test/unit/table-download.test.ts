@@ -61,7 +61,12 @@ describe('downloadTableVersion', () => {
     // Prepare: a clock that moves past the budget with every conversion.
     const { store, at, writes, objects } = await tableOf(3);
     let now = 0;
-    const clock = { now: () => new Date((now += CSV_STEP_BUDGET_MS + 1)) };
+    const clock = {
+      now: () => {
+        now += CSV_STEP_BUDGET_MS + 1;
+        return new Date(now);
+      },
+    };
 
     // Act
     const answers = [];
