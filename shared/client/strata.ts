@@ -1,12 +1,15 @@
 /**
- * The strata HTTP API from TypeScript, route by route (what the CLI uses): datasets, versions, drift
- * reports, uploads, files, runs, training sets, lineage, cleanup, pull connectors. Answers are typed with the domain's
+ * The strata HTTP API from TypeScript, route by route (what the CLI uses): datasets and their config,
+ * versions, the table's rows, files and downloads, promotion, vacuum, drift reports, uploads, files, runs,
+ * training sets, lineage, cleanup, pull connectors. Answers are typed with the domain's
  * records; errors are `ApiError` (see http.ts). The feature store has its own client (feature-store.ts).
  */
+
+import type { z } from 'zod';
 import type { connectorView } from '../app/connectors/settings.js';
 import type { CleanupResult } from '../app/lifecycle/retention.js';
 import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
-import type { DatasetRecord, DatasetSummary } from '../domain/dataset.js';
+import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
 import type { FileRecord } from '../domain/file-record.js';
 import type { ConsumptionResult } from '../domain/lifecycle.js';
@@ -15,6 +18,7 @@ import type { DataType } from '../domain/object-key.js';
 import type { RunView } from '../domain/run.js';
 import type { TrainingSetManifest } from '../domain/training-set.js';
 import type { VersionRecord } from '../domain/version.js';
+import type { vacuumResponse, versionDataResponse, versionFilesResponse } from '../http/responses.js';
 import { type ClientConfig, createHttpClient } from './http.js';
 
 export interface UploadUrlRequest {
@@ -55,9 +59,52 @@ export interface VersionList extends Page {
 }
 
 export interface VersionDetail extends VersionRecord {
+  /** The file's profile (what the gates judged). */
   profile?: unknown;
   validation?: unknown;
+  /** The whole table's profile at the version's Delta version. */
+  tableProfile?: unknown;
 }
+
+/** `GET /datasets/{name}/rows`: `last` (newest first unless `order: 'asc'`), or a `start`/`end` range. */
+export interface RowsQueryParams {
+  last?: number;
+  order?: 'asc' | 'desc';
+  /** ISO 8601, or epoch seconds or milliseconds; inclusive. */
+  start?: string | number;
+  /** Exclusive. */
+  end?: string | number;
+  version?: number;
+  /** The time column (default: the dataset's, else its first timestamp column). */
+  column?: string;
+  columns?: string[];
+  limit?: number;
+  cursor?: string;
+}
+
+export interface RowsPage extends Page {
+  dataset: string;
+  version: number;
+  /** The Delta version read; null for a held version (its staged file). */
+  delta_version: number | null;
+  staged?: boolean;
+  column: string;
+  count: number;
+  /** Timestamps as ISO 8601. */
+  rows: Array<Record<string, unknown>>;
+  scan: {
+    files: number;
+    filesRead: number;
+    rowGroups: number;
+    rowGroupsRead: number;
+    requests: number;
+    bytesRead: number;
+  };
+}
+
+export type VersionData = z.infer<typeof versionDataResponse>;
+export type VersionFilesPage = z.infer<typeof versionFilesResponse>;
+export type VacuumResult = z.infer<typeof vacuumResponse>;
 
 export interface DriftDocument {
   dataset: string;
@@ -151,6 +198,35 @@ export function createStrataClient(config: ClientConfig) {
     /** The drift report as a self-contained HTML page. */
     driftHtml(name: string, v: number) {
       return http.request<string>('GET', `${version(name, v)}/drift.html`);
+    },
+    /** Replaces the dataset's ingestion config: write mode, key columns, schema policy, parsing. */
+    setConfig(name: string, config: DatasetConfig) {
+      return http.request<unknown>('PUT', `${dataset(name)}/config`, { body: config });
+    },
+    /** Rows of the dataset's Delta table (now, or at `version`) by their timestamp. */
+    rows(name: string, query: RowsQueryParams) {
+      const { columns, ...rest } = query;
+      return http.request<RowsPage>('GET', `${dataset(name)}/rows`, {
+        query: { ...rest, ...(columns && { columns: columns.join(',') }) },
+      });
+    },
+    /** The data files of the table at the version, presigned, with the table URI for other engines. */
+    versionFiles(name: string, v: number, query: { limit?: number; cursor?: string } = {}) {
+      return http.request<VersionFilesPage>('GET', `${version(name, v)}/files`, { query });
+    },
+    /** The version as Parquet or CSV (a multi-file CSV answers `pending` until made: call again). */
+    versionData(name: string, v: number, format: 'parquet' | 'csv' = 'parquet') {
+      return http.request<VersionData>('GET', `${version(name, v)}/data`, { query: { format } });
+    },
+    /** Commits a held version to the table and makes it current. */
+    promote(name: string, v: number, reason: string) {
+      return http.request<unknown>('POST', `${version(name, v)}/promote`, { body: { reason } });
+    },
+    /** Deletes the table's data files removed longer ago than the retention (or says which, dry). */
+    vacuum(name: string, options: { dryRun?: boolean } = {}) {
+      return http.request<VacuumResult>('POST', `${dataset(name)}/vacuum`, {
+        body: { dry_run: options.dryRun ?? false },
+      });
     },
     createUploadUrl(request: UploadUrlRequest) {
       return http.request<UploadUrl>('POST', '/files/upload-url', { body: request });
