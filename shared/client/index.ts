@@ -1,0 +1,9 @@
+/**
+ * The strata SDK: what `import … from 'strata/client'` gives. One line per part, so each part can grow
+ * without touching the others.
+ */
+
+export * from './arrow.js';
+export * from './feature-store.js';
+export * from './http.js';
+export * from './strata.js';
