@@ -7,17 +7,20 @@
 
 import type { z } from 'zod';
 import type { connectorView } from '../app/connectors/settings.js';
+import type { writePredictions } from '../app/datasets/predictions.js';
 import type { CleanupResult } from '../app/lifecycle/retention.js';
 import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
 import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
-import type { FileRecord } from '../domain/file-record.js';
+import type { FileRecord, FileStatus } from '../domain/file-record.js';
 import type { ConsumptionResult } from '../domain/lifecycle.js';
 import type { LineageGraph } from '../domain/lineage.js';
 import type { DataType } from '../domain/object-key.js';
-import type { RunView } from '../domain/run.js';
-import type { TrainingSetManifest } from '../domain/training-set.js';
+import type { RunRecord, RunStatus, RunView } from '../domain/run.js';
+import type { FileStatistics } from '../domain/statistics.js';
+import type { TrainingSetManifest, TrainingSetRecord } from '../domain/training-set.js';
 import type { VersionRecord } from '../domain/version.js';
+import type { VersionDiff } from '../domain/version-diff.js';
 import type { vacuumResponse, versionDataResponse, versionFilesResponse } from '../http/responses.js';
 import { type ClientConfig, createHttpClient } from './http.js';
 
@@ -166,6 +169,56 @@ export interface ConnectorRunList {
   cursor?: string;
 }
 
+/** `GET /files`: newest first; `status` and `type` filter (any case), `dataset` narrows. */
+export interface ListFilesQuery {
+  status?: FileStatus | Lowercase<FileStatus>;
+  type?: DataType;
+  dataset?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface FilesPage extends Page {
+  files: FileRecord[];
+}
+
+/** `PATCH /datasets/{name}/versions/{v}`: `tags` replaces them, `addTags`/`removeTags` edit them. */
+export interface VersionMetadataChange {
+  tags?: string[];
+  addTags?: string[];
+  removeTags?: string[];
+  /** "" removes it. */
+  description?: string;
+}
+
+/** `POST /datasets/{name}/predictions`. */
+export interface PredictionsRequest {
+  model: { name: string; version: string };
+  /** The scored version of the dataset; default its current version. */
+  inputVersion?: number;
+  /** Default `timestamp`; every row needs it. */
+  timestampColumn?: string;
+  rows: Array<Record<string, string | number | boolean | null>>;
+}
+
+export type PredictionsAccepted = Awaited<ReturnType<typeof writePredictions>>;
+
+/** `GET /datasets/{name}/runs`: newest first. */
+export interface RunList {
+  runs: RunRecord[];
+  cursor?: string;
+}
+
+/** `GET /training-sets/{id}`: the record, its manifest and fresh presigned links of it. */
+export interface TrainingSetDetail extends TrainingSetRecord {
+  manifest: TrainingSetManifest;
+  manifestUri: string;
+  manifestUrl: string;
+  combinedUri?: string;
+  combinedUrl?: string;
+  expiresInSeconds: number;
+}
+
 /** `type/name` as the lineage route takes it; each segment encoded, `@` kept readable. */
 export function lineagePath(node: string): string {
   return `/lineage/${node
@@ -282,6 +335,48 @@ export function createStrataClient(config: ClientConfig) {
     /** 404 until the pull function has written the run's first record. */
     getConnectorRun(name: string, runId: string) {
       return http.request<ConnectorRunRecord>('GET', `${connector(name)}/runs/${encodeURIComponent(runId)}`);
+    },
+    listFiles(query: ListFilesQuery = {}) {
+      return http.request<FilesPage>('GET', '/files', { query: { ...query } });
+    },
+    /** Files, bytes and uses by status, data type and dataset. */
+    statistics() {
+      return http.request<FileStatistics>('GET', '/statistics');
+    },
+    /** Edits a version's tags and description; answers the updated version. */
+    updateVersion(name: string, v: number, change: VersionMetadataChange) {
+      return http.request<VersionRecord>('PATCH', version(name, v), {
+        body: {
+          ...(change.tags !== undefined && { tags: change.tags }),
+          ...(change.addTags !== undefined && { add_tags: change.addTags }),
+          ...(change.removeTags !== undefined && { remove_tags: change.removeTags }),
+          ...(change.description !== undefined && { description: change.description }),
+        },
+      });
+    },
+    /** What changed from `v` to `other` (either may be `latest`): schema, rows, per-column profiles. */
+    diffVersions(name: string, v: number | 'latest', other: number | 'latest') {
+      return http.request<VersionDiff>('GET', `${version(name, v)}/diff/${other}`);
+    },
+    /** The rows become a file of `<name>-predictions`, which the pipeline versions with lineage. */
+    writePredictions(name: string, request: PredictionsRequest) {
+      return http.request<PredictionsAccepted>('POST', `${dataset(name)}/predictions`, {
+        body: {
+          model: request.model,
+          ...(request.inputVersion !== undefined && { input_version: request.inputVersion }),
+          ...(request.timestampColumn !== undefined && { timestamp_column: request.timestampColumn }),
+          rows: request.rows,
+        },
+      });
+    },
+    listRuns(name: string, query: { status?: RunStatus; limit?: number; cursor?: string } = {}) {
+      return http.request<RunList>('GET', `${dataset(name)}/runs`, { query: { ...query } });
+    },
+    latestSuccessfulRun(name: string) {
+      return http.request<RunView>('GET', `${dataset(name)}/runs/latest-successful`);
+    },
+    getTrainingSet(id: string) {
+      return http.request<TrainingSetDetail>('GET', `/training-sets/${encodeURIComponent(id)}`);
     },
   };
 }
