@@ -7,6 +7,8 @@
  * check that does not fit the column's type) are decided when the evaluator is built; they never throw,
  * since a suite written for an earlier shape of the data is exactly what validation must report on.
  */
+
+import { KllSketch } from '../profile/quantiles.js';
 import type { CellValue, ColumnSchema, ColumnType, RecordBatch, TableSchema } from '../table.js';
 import {
   examples,
@@ -24,11 +26,14 @@ import { FIRST_REPEAT, KeyHasher, KeySet, NEW_KEY } from './key-set.js';
 import type {
   AllowedValuesCheck,
   Check,
+  ColumnTypeCheck,
   CompletenessCheck,
   DistributionCheck,
   FreshnessCheck,
+  PatternCheck,
   RangeCheck,
   RequiredColumnsCheck,
+  RowCountCheck,
   SchemaCheck,
   UniquenessCheck,
 } from './suite.js';
@@ -77,7 +82,28 @@ export function evaluatorFor(check: Check, ctx: EvaluatorContext): Evaluator {
       return withColumn(check.column, ctx, (c) => freshnessEvaluator(check, c, ctx));
     case 'distribution':
       return withColumn(check.column, ctx, (c) => distributionEvaluator(check, c));
+    case 'row_count':
+      return rowCountEvaluator(check);
+    case 'pattern':
+      return withColumn(check.column, ctx, (c) => patternEvaluator(check, c, ctx));
+    case 'column_type':
+      return withColumn(check.column, ctx, (c) => columnTypeEvaluator(check, c));
   }
+}
+
+/**
+ * A row-level check's verdict: no failed value, or with `mostly` below 1, at least that fraction of the
+ * judged (non-null) values passing. No judged value passes, as in Great Expectations.
+ */
+function withinMostly(failed: number, judged: number, mostly: number | undefined): boolean {
+  if (mostly === undefined || mostly >= 1) return failed === 0;
+  return judged === 0 || (judged - failed) / judged >= mostly;
+}
+
+/** `; at least 95% of 200 non-null values must pass` when a check has a tolerance, else nothing. */
+function mostlyPhrase(mostly: number | undefined, judged: number): string {
+  if (mostly === undefined || mostly >= 1) return '';
+  return `; at least ${percent(mostly)} of ${judged} non-null values must pass`;
 }
 
 interface ResolvedColumn {
@@ -240,6 +266,7 @@ function uniquenessEvaluator(check: UniquenessCheck, ctx: EvaluatorContext): Eva
   let repeats = 0;
   let duplicatedKeys = 0;
   let nullKeys = 0;
+  let keyedRows = 0;
   return {
     add(batch) {
       const cols = indexes.map((i) => columnOf(batch, i));
@@ -254,6 +281,7 @@ function uniquenessEvaluator(check: UniquenessCheck, ctx: EvaluatorContext): Eva
           hasher.cell(v);
         }
         hasher.finish();
+        keyedRows++;
         const seen = keys.insert(hasher.h1, hasher.h2);
         if (seen === NEW_KEY) continue;
         repeats++;
@@ -270,14 +298,17 @@ function uniquenessEvaluator(check: UniquenessCheck, ctx: EvaluatorContext): Eva
         ? `column ${quote(check.columns[0] ?? '')}`
         : `columns (${check.columns.map(quote).join(', ')})`;
       const show = single ? (v: CellValue) => showValue(v, keyType) : String;
+      // Every row of a duplicated key (its first one included) is unexpected to `mostly`.
+      const sharing = repeats + duplicatedKeys;
       return {
-        passed: repeats === 0,
+        passed: withinMostly(sharing, keyedRows, check.mostly),
         failedRows: repeats,
         samples: samples.values,
         observed: { distinctKeys: keys.size, duplicatedKeys, rowsWithNullKey: nullKeys },
         message:
           `${subject}: ${rowsPhrase(repeats, rowCount)} repeat an earlier ${single ? 'value' : 'key'}` +
-          examples(samples.values, show),
+          examples(samples.values, show) +
+          mostlyPhrase(check.mostly, keyedRows),
       };
     },
   };
@@ -308,6 +339,7 @@ function rangeEvaluator(
   const hiInclusive = inclusive || max === undefined;
   const samples = new Samples(ctx.sampleLimit);
   let failed = 0;
+  let judged = 0;
   let seenMin = Number.POSITIVE_INFINITY;
   let seenMax = Number.NEGATIVE_INFINITY;
   const show = (v: number) => (column.type === 'timestamp' ? isoOf(v) : String(v));
@@ -317,6 +349,7 @@ function rangeEvaluator(
       for (let r = 0; r < batch.numRows; r++) {
         const v = cells[r];
         if (v === null || v === undefined) continue;
+        judged++;
         if (typeof v === 'number') {
           if (v < seenMin) seenMin = v;
           if (v > seenMax) seenMax = v;
@@ -330,7 +363,7 @@ function rangeEvaluator(
     finish(rowCount) {
       const any = seenMin <= seenMax;
       return {
-        passed: failed === 0,
+        passed: withinMostly(failed, judged, check.mostly),
         failedRows: failed,
         samples: samples.values,
         observed: {
@@ -340,7 +373,8 @@ function rangeEvaluator(
         message:
           `column ${quote(column.name)}: ${rowsPhrase(failed, rowCount)} outside ` +
           interval(min, max, inclusive, show) +
-          examples(samples.values, (v) => showValue(v, column.type)),
+          examples(samples.values, (v) => showValue(v, column.type)) +
+          mostlyPhrase(check.mostly, judged),
       };
     },
   };
@@ -377,12 +411,15 @@ function allowedValuesEvaluator(
   const allowed = new Set<CellValue>(check.values);
   const samples = new Samples(ctx.sampleLimit);
   let failed = 0;
+  let judged = 0;
   return {
     add(batch) {
       const cells = columnOf(batch, index);
       for (let r = 0; r < batch.numRows; r++) {
         const v = cells[r];
-        if (v === null || v === undefined || allowed.has(v)) continue;
+        if (v === null || v === undefined) continue;
+        judged++;
+        if (allowed.has(v)) continue;
         failed++;
         samples.offer(v);
       }
@@ -391,12 +428,13 @@ function allowedValuesEvaluator(
       const show = (v: CellValue) => showValue(v, column.type);
       const list = listOf(check.values.map(show), 10);
       return {
-        passed: failed === 0,
+        passed: withinMostly(failed, judged, check.mostly),
         failedRows: failed,
         samples: samples.values,
         message:
           `column ${quote(column.name)}: ${rowsPhrase(failed, rowCount)} not in (${list})` +
-          examples(samples.values, show),
+          examples(samples.values, show) +
+          mostlyPhrase(check.mostly, judged),
       };
     },
   };
@@ -468,6 +506,7 @@ function distributionEvaluator(check: DistributionCheck, { index, column }: Reso
   let mean = 0;
   let m2 = 0;
   let nonFinite = 0;
+  const median = check.median ? new MedianAccumulator() : undefined;
   return {
     add(batch) {
       const cells = columnOf(batch, index);
@@ -483,6 +522,7 @@ function distributionEvaluator(check: DistributionCheck, { index, column }: Reso
         const delta = v - mean;
         mean += delta / n;
         m2 += delta * (v - mean);
+        median?.add(v);
       }
     },
     finish() {
@@ -509,13 +549,131 @@ function distributionEvaluator(check: DistributionCheck, { index, column }: Reso
       };
       if (check.mean) judge('mean', n >= 1 ? mean : null, check.mean, 1);
       if (check.std) judge('std', std, check.std, 2);
+      const middle = median?.result();
+      if (check.median)
+        judge(
+          middle?.exact === false ? 'median (estimated)' : 'median',
+          middle?.value ?? null,
+          check.median,
+          1,
+        );
       return {
         passed,
         failedRows: 0,
         samples: [],
-        observed: { count: n, mean: n >= 1 ? mean : null, std, nonFiniteCount: nonFinite },
+        observed: {
+          count: n,
+          mean: n >= 1 ? mean : null,
+          std,
+          nonFiniteCount: nonFinite,
+          ...(middle && { median: middle.value, medianExact: middle.exact }),
+        },
         message: `column ${quote(column.name)}: ${parts.join('; ')}`,
       };
     },
   };
+}
+
+/** Finite values a median is computed from exactly (8 bytes each); beyond it a KLL sketch estimates it. */
+export const MEDIAN_EXACT_LIMIT = 1_000_000;
+
+/** The median of the values added: exact (mean of the two middle values) up to the limit, then a sketch's. */
+class MedianAccumulator {
+  #values: number[] | null = [];
+  #sketch: KllSketch | null = null;
+
+  add(v: number): void {
+    if (this.#values) {
+      this.#values.push(v);
+      if (this.#values.length <= MEDIAN_EXACT_LIMIT) return;
+      // Values arrive in row order, so the sketch (deterministic) is the same for any batching.
+      this.#sketch = new KllSketch();
+      for (const x of this.#values) this.#sketch.add(x);
+      this.#values = null;
+      return;
+    }
+    this.#sketch?.add(v);
+  }
+
+  result(): { value: number | null; exact: boolean } {
+    if (this.#sketch) return { value: this.#sketch.quantile(0.5), exact: false };
+    const values = this.#values ?? [];
+    if (values.length === 0) return { value: null, exact: true };
+    const sorted = Float64Array.from(values).sort();
+    const half = sorted.length >> 1;
+    const value =
+      sorted.length % 2 === 1
+        ? (sorted[half] ?? Number.NaN)
+        : ((sorted[half - 1] ?? Number.NaN) + (sorted[half] ?? Number.NaN)) / 2;
+    // -0 + 0 is 0: a report says 0, as JSON would.
+    return { value: value + 0, exact: true };
+  }
+}
+
+/** The file's row count within [min, max]; a check on the whole file, so no row fails it. */
+function rowCountEvaluator(check: RowCountCheck): Evaluator {
+  return {
+    add() {},
+    finish(rowCount) {
+      const inside =
+        (check.min === undefined || rowCount >= check.min) &&
+        (check.max === undefined || rowCount <= check.max);
+      return {
+        passed: inside,
+        failedRows: 0,
+        samples: [],
+        observed: { rowCount },
+        message: `${rowCount} rows, ${inside ? 'within' : 'outside'} ${interval(check.min, check.max, true, String)}`,
+      };
+    },
+  };
+}
+
+/** Values of a string column searched for the regex; nulls are not judged (completeness's job). */
+function patternEvaluator(
+  check: PatternCheck,
+  { index, column }: ResolvedColumn,
+  ctx: EvaluatorContext,
+): Evaluator {
+  if (column.type !== 'string') return typeMismatch(check, column, 'a string');
+  const regex = new RegExp(check.regex, check.flags);
+  const samples = new Samples(ctx.sampleLimit);
+  let failed = 0;
+  let judged = 0;
+  return {
+    add(batch) {
+      const cells = columnOf(batch, index);
+      for (let r = 0; r < batch.numRows; r++) {
+        const v = cells[r];
+        if (typeof v !== 'string') continue;
+        judged++;
+        if (regex.test(v)) continue;
+        failed++;
+        samples.offer(v);
+      }
+    },
+    finish(rowCount) {
+      return {
+        passed: withinMostly(failed, judged, check.mostly),
+        failedRows: failed,
+        samples: samples.values,
+        message:
+          `column ${quote(column.name)}: ${rowsPhrase(failed, rowCount)} do not match /${check.regex}/${check.flags ?? ''}` +
+          examples(samples.values, (v) => showValue(v, 'string')) +
+          mostlyPhrase(check.mostly, judged),
+      };
+    },
+  };
+}
+
+/** Decided from the schema: the column's type is one of the listed ones (an int column is a float one). */
+function columnTypeEvaluator(check: ColumnTypeCheck, { column }: ResolvedColumn): Evaluator {
+  const ok = check.types.includes(column.type) || (column.type === 'int' && check.types.includes('float'));
+  const expected = check.types.join(' or ');
+  return decided(
+    ok,
+    `column ${quote(column.name)} is ${column.type}${ok ? '' : `, expected ${expected}`}`,
+    [],
+    { type: column.type },
+  );
 }

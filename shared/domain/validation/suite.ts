@@ -21,6 +21,9 @@ export const CHECK_TYPES = [
   'allowed_values',
   'freshness',
   'distribution',
+  'row_count',
+  'pattern',
+  'column_type',
 ] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
 
@@ -48,6 +51,16 @@ function distinctColumns(names: readonly string[], ctx: z.RefinementCtx, path: (
 }
 
 const finite = (what: string) => z.number({ error: `${what} must be a finite number` });
+
+/**
+ * The fraction of the column's non-null values that must satisfy a row-level rule for the check to pass
+ * (Great Expectations' `mostly`). Default 1: every non-null value. The failed rows are reported either way.
+ */
+const mostly = z
+  .number({ error: 'mostly must be a number between 0 and 1' })
+  .min(0, 'mostly must be between 0 and 1')
+  .max(1, 'mostly must be between 0 and 1')
+  .optional();
 
 /**
  * A bound of a range check: a number, or for timestamp columns an ISO 8601 date or date-time, kept as
@@ -121,6 +134,12 @@ export const uniquenessCheckSchema = z
     ...common,
     /** The (composite) key. Rows with a null in any key column are not compared (completeness's job). */
     columns: z.array(columnName).min(1, 'list at least one key column'),
+    /**
+     * With `mostly` below 1 the check passes while the rows that share their key with another row are at
+     * most 1 − mostly of the rows with a complete key (Great Expectations counts every such row, the first
+     * one included); `failedRows` still counts only the repeats.
+     */
+    mostly,
   })
   .superRefine((c, ctx) => distinctColumns(c.columns, ctx, ['columns']));
 
@@ -133,6 +152,7 @@ export const rangeCheckSchema = z
     max: rangeBound.optional(),
     /** Whether the bounds themselves are allowed. Default true. */
     inclusive: z.boolean().optional(),
+    mostly,
   })
   .superRefine((c, ctx) => {
     if (c.min === undefined && c.max === undefined) {
@@ -153,6 +173,7 @@ export const allowedValuesCheckSchema = z.strictObject({
       }),
     )
     .min(1, 'list at least one allowed value'),
+  mostly,
 });
 
 export const freshnessCheckSchema = z.strictObject({
@@ -173,16 +194,85 @@ export const distributionCheckSchema = z
     mean: minMax('mean').optional(),
     /** Bounds of the sample standard deviation (n - 1). */
     std: minMax('std').optional(),
+    /**
+     * Bounds of the median (the mean of the two middle values for an even count). Exact up to
+     * MEDIAN_EXACT_LIMIT finite values, then estimated by a KLL sketch (rank error ≤ 1.65%).
+     */
+    median: minMax('median').optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.mean === undefined && c.std === undefined) {
+    if (c.mean === undefined && c.std === undefined && c.median === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: 'a distribution check needs mean, std or both',
+        message: 'a distribution check needs mean, std or median',
         path: ['mean'],
       });
     }
   });
+
+/** A check on the file as a whole: how many rows it has. */
+export const rowCountCheckSchema = z
+  .strictObject({
+    type: z.literal('row_count'),
+    ...common,
+    min: z.int({ error: 'min must be a whole number' }).min(0, 'min must not be negative').optional(),
+    max: z.int({ error: 'max must be a whole number' }).min(0, 'max must not be negative').optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.min === undefined && c.max === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a row count check needs min, max or both', path: ['min'] });
+    } else if (c.min !== undefined && c.max !== undefined && c.min > c.max) {
+      ctx.addIssue({ code: 'custom', message: 'min must not exceed max', path: ['min'] });
+    }
+  });
+
+/** Longest regular expression a pattern check takes: it runs over every value of the column. */
+export const MAX_PATTERN_LENGTH = 1000;
+
+/**
+ * Every non-null value of a string column must match the regular expression (JavaScript syntax, searched
+ * anywhere in the value like Python's `re.search`; anchor it with ^ and $ to match the whole value).
+ */
+export const patternCheckSchema = z
+  .strictObject({
+    type: z.literal('pattern'),
+    ...common,
+    column: columnName,
+    regex: z
+      .string({ error: 'regex must be a string' })
+      .min(1, 'regex must not be empty')
+      .max(MAX_PATTERN_LENGTH, `regex must be at most ${MAX_PATTERN_LENGTH} characters`),
+    /** RegExp flags, e.g. `i`; `g` and `y` are refused (they make matching stateful). */
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, 'flags may only be i, m, s and u')
+      .optional(),
+    mostly,
+  })
+  .superRefine((c, ctx) => {
+    try {
+      new RegExp(c.regex, c.flags);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `regex does not compile: ${(error as Error).message}`,
+        path: ['regex'],
+      });
+    }
+  });
+
+/**
+ * The column exists and has one of the types (an int column is also a float column, as in the schema
+ * check). One type is what a schema check says; several are Great Expectations' type lists.
+ */
+export const columnTypeCheckSchema = z.strictObject({
+  type: z.literal('column_type'),
+  ...common,
+  column: columnName,
+  types: z
+    .array(z.enum(COLUMN_TYPES, { error: `types are ${COLUMN_TYPES.join(', ')}` }))
+    .min(1, 'list at least one type'),
+});
 
 export const checkSchema = z.discriminatedUnion(
   'type',
@@ -195,6 +285,9 @@ export const checkSchema = z.discriminatedUnion(
     allowedValuesCheckSchema,
     freshnessCheckSchema,
     distributionCheckSchema,
+    rowCountCheckSchema,
+    patternCheckSchema,
+    columnTypeCheckSchema,
   ],
   { error: `type must be one of ${CHECK_TYPES.join(', ')}` },
 );
@@ -217,6 +310,9 @@ export type RangeCheck = z.infer<typeof rangeCheckSchema>;
 export type AllowedValuesCheck = z.infer<typeof allowedValuesCheckSchema>;
 export type FreshnessCheck = z.infer<typeof freshnessCheckSchema>;
 export type DistributionCheck = z.infer<typeof distributionCheckSchema>;
+export type RowCountCheck = z.infer<typeof rowCountCheckSchema>;
+export type PatternCheck = z.infer<typeof patternCheckSchema>;
+export type ColumnTypeCheck = z.infer<typeof columnTypeCheckSchema>;
 
 /** The name a report shows for a check: its own, or `<type>(<columns>)`. */
 export function checkName(check: Check): string {
@@ -224,6 +320,8 @@ export function checkName(check: Check): string {
   switch (check.type) {
     case 'schema':
       return 'schema';
+    case 'row_count':
+      return 'row_count';
     case 'required_columns':
     case 'uniqueness':
       return `${check.type}(${check.columns.join(', ')})`;

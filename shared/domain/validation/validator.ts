@@ -126,6 +126,7 @@ function columnOf(check: Check): string | undefined {
   switch (check.type) {
     case 'schema':
     case 'required_columns':
+    case 'row_count':
       return undefined;
     case 'uniqueness':
       return check.columns.length === 1 ? check.columns[0] : undefined;

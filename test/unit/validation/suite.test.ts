@@ -65,7 +65,7 @@ describe('validation suite schema', () => {
   it('rejects an unknown check type, listing the known ones', () => {
     expect(issuesOf({ checks: [{ type: 'regex', column: 'a' }] })).toEqual([
       'checks.0.type: type must be one of schema, required_columns, completeness, uniqueness, range, ' +
-        'allowed_values, freshness, distribution',
+        'allowed_values, freshness, distribution, row_count, pattern, column_type',
     ]);
   });
 
@@ -115,7 +115,7 @@ describe('validation suite schema', () => {
 
   it('rejects a distribution check without statistics and inverted bounds', () => {
     expect(issuesOf({ checks: [{ type: 'distribution', column: 'x' }] })).toEqual([
-      'checks.0.mean: a distribution check needs mean, std or both',
+      'checks.0.mean: a distribution check needs mean, std or median',
     ]);
     expect(issuesOf({ checks: [{ type: 'distribution', column: 'x', std: { min: 2, max: 1 } }] })).toEqual([
       'checks.0.std: std.min must not exceed std.max',
