@@ -215,6 +215,35 @@ export function conformBatch(batch: RecordBatch, target: TableSchema): RecordBat
   };
 }
 
+/** A data file opened for reading one row group at a time, their sizes known from the footer. */
+export interface OpenedFile {
+  rowGroups: number[];
+  read(index: number): Promise<RecordBatch>;
+}
+
+export async function openTableFile(
+  file: TableFile,
+  target: TableSchema,
+  options: { fetch?: typeof fetch; counter?: ReadCounter } = {},
+): Promise<OpenedFile> {
+  const parquet = await openFile(file, options.fetch ?? fetch, options.counter);
+  const present = new Set(parquet.schema.columns.map((c) => c.name));
+  const columns = target.columns.map((c) => c.name).filter((name) => present.has(name));
+  return {
+    rowGroups: parquet.rowGroups.map((g) => g.numRows),
+    async read(index) {
+      try {
+        for await (const batch of parquet.readRowGroups({ rowGroups: [index], columns })) {
+          return conformBatch(batch, target);
+        }
+      } catch (error) {
+        throw unwrap(error);
+      }
+      return conformBatch({ schema: { columns: [] }, numRows: 0, columns: [] }, target);
+    },
+  };
+}
+
 /**
  * The file's rows in `target`'s columns, one batch per row group (the reader's unit: a row group is
  * fetched and decoded whole, so it is the least a reader can hold).
