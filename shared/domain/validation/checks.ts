@@ -335,8 +335,8 @@ function rangeEvaluator(
   // An absent bound never rejects: -Infinity and Infinity stand in and compare inclusively.
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;
-  const loInclusive = inclusive || min === undefined;
-  const hiInclusive = inclusive || max === undefined;
+  const loInclusive = (check.minInclusive ?? inclusive) || min === undefined;
+  const hiInclusive = (check.maxInclusive ?? inclusive) || max === undefined;
   const samples = new Samples(ctx.sampleLimit);
   let failed = 0;
   let judged = 0;
@@ -372,7 +372,7 @@ function rangeEvaluator(
         },
         message:
           `column ${quote(column.name)}: ${rowsPhrase(failed, rowCount)} outside ` +
-          interval(min, max, inclusive, show) +
+          interval(min, max, [loInclusive, hiInclusive], show) +
           examples(samples.values, (v) => showValue(v, column.type)) +
           mostlyPhrase(check.mostly, judged),
       };

@@ -81,15 +81,16 @@ export function examples(samples: readonly CellValue[], show: (v: CellValue) => 
   return samples.length > 0 ? `, e.g. ${samples.map(show).join(', ')}` : '';
 }
 
-/** `[0, 120]`, `(0, 120)`, `[0, ∞)`: unbounded sides are open. */
+/** `[0, 120]`, `(0, 120)`, `[0, 120)`, `[0, ∞)`: unbounded sides are open; `inclusive` for both or per side. */
 export function interval(
   min: number | undefined,
   max: number | undefined,
-  inclusive: boolean,
+  inclusive: boolean | readonly [boolean, boolean],
   show: (v: number) => string,
 ): string {
-  const lo = min === undefined ? '(-∞' : `${inclusive ? '[' : '('}${show(min)}`;
-  const hi = max === undefined ? '∞)' : `${show(max)}${inclusive ? ']' : ')'}`;
+  const [loInclusive, hiInclusive] = typeof inclusive === 'boolean' ? [inclusive, inclusive] : inclusive;
+  const lo = min === undefined ? '(-∞' : `${loInclusive ? '[' : '('}${show(min)}`;
+  const hi = max === undefined ? '∞)' : `${show(max)}${hiInclusive ? ']' : ')'}`;
   return `${lo}, ${hi}`;
 }
 

@@ -1,2 +1,3 @@
+export * from './great-expectations.js';
 export * from './suite.js';
 export * from './validator.js';

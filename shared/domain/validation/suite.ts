@@ -152,6 +152,10 @@ export const rangeCheckSchema = z
     max: rangeBound.optional(),
     /** Whether the bounds themselves are allowed. Default true. */
     inclusive: z.boolean().optional(),
+    /** Whether `min` itself is allowed, when it differs from `max`'s; default `inclusive`. */
+    minInclusive: z.boolean().optional(),
+    /** Whether `max` itself is allowed; default `inclusive`. */
+    maxInclusive: z.boolean().optional(),
     mostly,
   })
   .superRefine((c, ctx) => {

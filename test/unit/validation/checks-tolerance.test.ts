@@ -84,6 +84,20 @@ describe('mostly on row-level checks', () => {
   });
 });
 
+describe('range bounds inclusive per side', () => {
+  it('excludes only the side that says so, and the message shows it', () => {
+    // Prepare
+    const batch = columnBatch('x', 'int', [0, 5, 10]);
+
+    // Act
+    const result = runCheck({ type: 'range', column: 'x', min: 0, max: 10, minInclusive: false }, batch);
+
+    // Assess
+    expect(result).toMatchObject({ passed: false, failedRows: 1, samples: [0] });
+    expect(result.message).toBe('column "x": 1 of 3 rows (33.3%) outside (0, 10], e.g. 0');
+  });
+});
+
 describe('row count check', () => {
   it('passes a row count within bounds and fails one outside, reporting the count', () => {
     // Prepare
