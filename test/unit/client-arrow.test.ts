@@ -5,9 +5,8 @@ import {
   Int32,
   Int64,
   List,
-  makeTable,
   makeVector,
-  type Table,
+  Table,
   TimestampNanosecond,
   tableFromArrays,
   Utf8,
@@ -131,7 +130,7 @@ describe('Arrow ↔ strata record batches', () => {
       f: Float32Array.from([0.5, Number.NaN, 2]),
     }) as Table;
     const withMore = table.assign(
-      makeTable({
+      new Table({
         cat: vectorFromArray(['a', 'b', 'a'], new Dictionary(new Utf8(), new Int32())),
         ns: makeVector({
           type: new TimestampNanosecond('UTC'),
@@ -162,10 +161,10 @@ describe('Arrow ↔ strata record batches', () => {
 
   it('refuses an Int64 beyond ±2^53 and a type strata does not store, naming the column', () => {
     // Prepare
-    const big = makeTable({
+    const big = new Table({
       id: makeVector({ type: new Int64(), data: BigInt64Array.from([1n, 2n ** 60n]) } as never),
     });
-    const nested = makeTable({
+    const nested = new Table({
       tags: vectorFromArray([['a'], ['b', 'c']], new List(new Field('item', new Utf8(), true))),
     });
 
@@ -316,9 +315,7 @@ describe('encodeParquet', () => {
 
     // Assess
     expect(file.rowGroups.map((g) => g.numRows)).toEqual([100, 100, 50]);
-    const at = parquetMetadata(
-      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    ).schema.find((e) => e.name === 'at');
+    const at = parquetMetadata(new Uint8Array(bytes).buffer).schema.find((e) => e.name === 'at');
     expect(at?.type).toBe('INT64');
     expect(at?.logical_type).toEqual({ type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' });
   });
