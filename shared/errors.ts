@@ -371,3 +371,21 @@ export class TableTooLargeError extends StrataError {
     super(message);
   }
 }
+
+/**
+ * A feature version asked for a kind of serving its shape cannot give: online lookup of a version with no
+ * entity key, or a point-in-time join of a static table (no timestamp column). 422: the request is well
+ * formed and the version exists; `needs` names what the version lacks.
+ */
+export class FeatureNotServableError extends StrataError {
+  override readonly name = 'FeatureNotServableError' as const;
+  readonly statusCode = 422;
+  constructor(
+    message: string,
+    readonly feature: string,
+    readonly version: string,
+    readonly needs: 'entity_key' | 'timestamp_column',
+  ) {
+    super(message);
+  }
+}

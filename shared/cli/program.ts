@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { createFeatureStore } from '../client/feature-store.js';
+import { createFeatureStore, type FeatureSplit } from '../client/feature-store.js';
 import { ApiError, type ClientConfig } from '../client/http.js';
 import { type ConnectorSettingsBody, createStrataClient, type StrataClient } from '../client/strata.js';
 import type { ConnectorRunRecord } from '../domain/connector-runs.js';
@@ -552,7 +552,7 @@ export function createProgram(io: Io, setExit: (code: ExitCode) => void): Comman
     .action(
       async (
         name: string,
-        opts: { json?: boolean; version?: string; split?: string; limit: number; cursor?: string },
+        opts: { json?: boolean; version?: string; split?: FeatureSplit; limit: number; cursor?: string },
       ) => {
         const store = createFeatureStore(clientConfig());
         const page = await store.get(name, {

@@ -1,11 +1,12 @@
 /**
  * Feature store rules (pure): semantic versions of a feature set, entity keys, which row is an entity's
- * latest (what the online store holds), and the point-in-time join that answers historical requests
- * without leaking values from after each request's timestamp.
+ * latest (what the online store holds), the point-in-time join that answers historical requests
+ * without leaking values from after each request's timestamp, and what a static table (no time column)
+ * can and cannot be served as.
  */
-import { InvalidInputError } from '../errors.js';
+import { FeatureNotServableError, InvalidInputError } from '../errors.js';
 import type { NormalizationParams } from './features/normalize.js';
-import type { CellValue, RecordBatch, TableSchema } from './table.js';
+import type { CellValue, ColumnType, RecordBatch, TableSchema } from './table.js';
 
 export interface SemVer {
   major: number;
@@ -98,8 +99,10 @@ export interface FeatureVersionRecord {
   description?: string | undefined;
   metadata: Record<string, string>;
   tags: string[];
+  /** Empty for a static table registered without a key: served offline only. */
   entityKeys: string[];
-  timestampColumn: string;
+  /** Absent for a static table: no point-in-time joins, and online values are its only ones. */
+  timestampColumn?: string | undefined;
   /** The feature columns (entity keys and timestamp excluded). */
   features: string[];
   schema: TableSchema;
@@ -226,4 +229,181 @@ export function rowAsOf(timeline: EntityTimeline | undefined, at: number): numbe
     else hi = mid;
   }
   return lo === 0 ? undefined : timeline.rows[lo - 1];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Static tables: a version without a timestamp column
+
+/**
+ * `time series`: rows stamped by a time column per entity (latest online, point in time offline).
+ * `static`: a table without time (reference data, labels, a snapshot): served offline as it is, online
+ * by its entity key when it has one, never joined point in time.
+ */
+export type FeatureKind = 'time_series' | 'static';
+
+export function featureKindOf(record: { timestampColumn?: string | undefined }): FeatureKind {
+  return record.timestampColumn === undefined ? 'static' : 'time_series';
+}
+
+const TIME_TYPES = new Set(['timestamp', 'int', 'float']);
+
+/**
+ * The columns a registration names, checked against the table's: entity keys distinct and present, the
+ * timestamp column present and a time, not also a key. A time series needs an entity key (whose values
+ * it follows over time); a static table may have none (it is then served offline only).
+ */
+export function checkFeatureColumns(
+  schema: TableSchema,
+  entityKeys: readonly string[],
+  timestampColumn: string | undefined,
+): void {
+  const byName = new Map(schema.columns.map((c) => [c.name, c]));
+  if (new Set(entityKeys).size !== entityKeys.length) {
+    throw new InvalidInputError(`entity key columns are named twice: ${entityKeys.join(', ')}`);
+  }
+  for (const key of entityKeys) {
+    if (!byName.has(key)) throw new InvalidInputError(`entity key column "${key}" is not in the source`);
+  }
+  if (timestampColumn === undefined) return;
+  if (entityKeys.length === 0) {
+    throw new InvalidInputError(
+      `a feature with a timestamp column ("${timestampColumn}") needs at least one entity key column ` +
+        'whose values it follows over time; without a timestamp column it is a static table',
+    );
+  }
+  if (entityKeys.includes(timestampColumn)) {
+    throw new InvalidInputError(`"${timestampColumn}" cannot be both an entity key and the timestamp column`);
+  }
+  const time = byName.get(timestampColumn);
+  if (!time) throw new InvalidInputError(`timestamp column "${timestampColumn}" is not in the source`);
+  if (!TIME_TYPES.has(time.type)) {
+    throw new InvalidInputError(`timestamp column "${timestampColumn}" is ${time.type}, not a time`);
+  }
+}
+
+/**
+ * A keyed static table's online values: one per entity, the row itself (there is no "latest" without
+ * time, so a key on two rows, or a row without its key, is refused rather than one picked silently).
+ */
+export function rowPerEntity(
+  table: RecordBatch,
+  entityKeys: readonly string[],
+  features: readonly string[],
+): Array<{ entityKey: string; values: Record<string, CellValue> }> {
+  const keyIndexes = keyIndexesOf(table, entityKeys);
+  const featureIndexes = features.map((f) => table.schema.columns.findIndex((c) => c.name === f));
+  const seen = new Map<string, number>();
+  const out: Array<{ entityKey: string; values: Record<string, CellValue> }> = [];
+  for (let r = 0; r < table.numRows; r++) {
+    const parts = keyIndexes.map((i) => table.columns[i]?.[r] ?? null);
+    if (parts.some((v) => v === null)) {
+      throw new InvalidInputError(
+        `row ${r} has no value for entity key ${entityKeys.join(', ')}: every row of a keyed static table needs its key`,
+      );
+    }
+    const entityKey = entityKeyOf(parts);
+    const first = seen.get(entityKey);
+    if (first !== undefined) {
+      throw new InvalidInputError(
+        `entity key ${entityKeys.join(', ')} = ${parts.map(String).join(', ')} is on rows ${first} and ${r}: ` +
+          'a static table (no timestamp column) holds one row per entity; name a timestamp column to keep several',
+      );
+    }
+    seen.set(entityKey, r);
+    out.push({
+      entityKey,
+      values: Object.fromEntries(
+        features.map((f, i) => [f, table.columns[featureIndexes[i] ?? -1]?.[r] ?? null]),
+      ),
+    });
+  }
+  return out;
+}
+
+/** Online lookup reads values by entity key: a version registered without one has none to read. */
+export function checkServableOnline(record: Pick<FeatureVersionRecord, 'name' | 'version' | 'entityKeys'>) {
+  if (record.entityKeys.length === 0) {
+    throw new FeatureNotServableError(
+      `feature ${record.name}@${record.version} has no entity key, so it has no online values to look up: ` +
+        'read it whole with GET /features/{name}, or register a version that names its entity key',
+      record.name,
+      record.version,
+      'entity_key',
+    );
+  }
+}
+
+/** A point-in-time join needs each row's time: a static table has none to join as of. */
+export function checkServablePointInTime<
+  T extends Pick<FeatureVersionRecord, 'name' | 'version' | 'timestampColumn'>,
+>(record: T): asserts record is T & { timestampColumn: string } {
+  if (record.timestampColumn === undefined) {
+    throw new FeatureNotServableError(
+      `feature ${record.name}@${record.version} is a static table (no timestamp column): a point-in-time ` +
+        'join does not apply; read it with GET /features/{name}, or online by its entity key',
+      record.name,
+      record.version,
+      'timestamp_column',
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Inline columns with declared types
+
+/**
+ * Inline columns as the caller typed them (an Arrow table's schema, say), over what inference made of
+ * their JSON values: `[1, 2]` in a float column stays float, epoch ms in a timestamp column are instants.
+ * The timestamp column keeps its own parsing (always a timestamp). A value that is not of the declared
+ * type is refused with its column and row, never coerced.
+ */
+export function withDeclaredTypes(
+  table: RecordBatch,
+  types: Readonly<Record<string, ColumnType>>,
+  timestampColumn: string | undefined,
+): RecordBatch {
+  const names = new Set(table.schema.columns.map((c) => c.name));
+  for (const name of Object.keys(types)) {
+    if (!names.has(name)) throw new InvalidInputError(`types names "${name}", which is not an inline column`);
+  }
+  const columns: CellValue[][] = [];
+  const schema: TableSchema = {
+    columns: table.schema.columns.map((column, i) => {
+      const values = table.columns[i] ?? [];
+      const type = types[column.name];
+      if (type === undefined || column.name === timestampColumn) {
+        columns.push(values);
+        return column;
+      }
+      columns.push(values.map((v, r) => typedCell(v, type, column.name, r)));
+      return { ...column, type };
+    }),
+  };
+  return { schema, numRows: table.numRows, columns };
+}
+
+function typedCell(value: CellValue, type: ColumnType, column: string, row: number): CellValue {
+  if (value === null) return null;
+  const refuse = () =>
+    new InvalidInputError(`inline column "${column}" row ${row}: ${JSON.stringify(value)} is not a ${type}`);
+  switch (type) {
+    case 'int':
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+      throw refuse();
+    case 'float':
+      if (typeof value === 'number') return value;
+      throw refuse();
+    case 'bool':
+      if (typeof value === 'boolean') return value;
+      throw refuse();
+    case 'string':
+      if (typeof value === 'string') return value;
+      throw refuse();
+    case 'timestamp': {
+      const ms =
+        typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+      if (Number.isFinite(ms)) return ms;
+      throw refuse();
+    }
+  }
 }

@@ -6,16 +6,20 @@
  */
 import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
+import type { describeFeatureVersion } from '../app/features/registration.js';
+import type { historicalFeatures, lookupOnline } from '../app/features/serving.js';
 import type { VacuumResult } from '../app/lifecycle/vacuum.js';
 import type { RetriedRun } from '../app/runs/retries.js';
 import type { createUploadUrls } from '../app/uploads.js';
 import type { VersionDataFile, VersionFiles } from '../app/versions.js';
 import { CONNECTOR_RUN_STATUSES, type ConnectorRunRecord } from '../domain/connector-runs.js';
 import type { DatasetSummary } from '../domain/dataset.js';
+import { normalizationParamsSchema } from '../domain/features/normalize.js';
 import { FILE_STATUSES } from '../domain/file-record.js';
 import { DATA_TYPES, FILE_FORMATS } from '../domain/object-key.js';
 import { RUN_STATUSES } from '../domain/run.js';
 import type { FileStatistics } from '../domain/statistics.js';
+import { COLUMN_TYPES } from '../domain/table.js';
 import type { StoredRetentionPolicy } from '../ports.js';
 
 /** What every error answer of ours carries: the error class name and, below 500, what was wrong. */
@@ -326,3 +330,124 @@ export const connectorResponse = z.looseObject({
     .looseObject({ runId: z.string(), status: z.enum(CONNECTOR_RUN_STATUSES), counts: connectorRunCounts })
     .nullable(),
 });
+
+// ---- feature store -------------------------------------------------------------------------------
+
+const cellValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const featureSplit = z.enum(['train', 'validation', 'test', 'all']);
+
+/** A feature version as callers see it (the record without the tenant and its online storage flag). */
+export const featureVersionResponse = z
+  .object({
+    name: z.string(),
+    version: z.string().describe('MAJOR.MINOR.PATCH'),
+    description: z.string().optional(),
+    metadata: z.record(z.string(), z.string()),
+    tags: z.array(z.string()),
+    entityKeys: z.array(z.string()).describe('empty: a static table served offline only'),
+    timestampColumn: z
+      .string()
+      .optional()
+      .describe('absent: a static table (offline as it is, online by entity key, never point in time)'),
+    features: z.array(z.string()).describe('the feature columns (entity keys and timestamp excluded)'),
+    schema: z
+      .object({
+        columns: z.array(
+          z.object({ name: z.string(), type: z.enum(COLUMN_TYPES), nullable: z.boolean() }).strict(),
+        ),
+      })
+      .strict(),
+    rowCount: z.number().int(),
+    entityCount: z.number().int().describe('entities with online values (0 for a static table without key)'),
+    files: z.array(
+      z
+        .object({
+          split: featureSplit,
+          key: z.string(),
+          rows: z.number().int(),
+          sha256: z.string().describe("sha256 of the split's Parquet bytes"),
+        })
+        .strict(),
+    ),
+    source: z.union([
+      z.object({ kind: z.literal('dataset'), dataset: z.string(), version: z.number().int() }).strict(),
+      z.object({ kind: z.literal('inline'), sha256: z.string() }).strict(),
+    ]),
+    transform: z.unknown().optional().describe('the feature spec applied, as registered'),
+    normalization: normalizationParamsSchema
+      .optional()
+      .describe('fitted on the training split; apply at inference'),
+    split: z
+      .object({
+        ratios: z.object({ train: z.number(), validation: z.number(), test: z.number() }).strict(),
+        timeOrdered: z.boolean(),
+        seed: z.number().int().optional(),
+      })
+      .strict()
+      .optional(),
+    contentHash: z.string(),
+    createdAt: isoInstant,
+  })
+  .strict() satisfies z.ZodType<ReturnType<typeof describeFeatureVersion>>;
+
+export const registeredFeatureResponse = featureVersionResponse.extend({
+  created: z.boolean().describe('false: the same content was registered before under this version'),
+});
+
+/** `GET /features/{name}` with `format=json`: a page of rows in the files' order (splits in order). */
+export const featurePageResponse = z
+  .object({
+    version: z.string(),
+    metadata: featureVersionResponse,
+    features: z.array(z.record(z.string(), cellValue)).describe('rows; timestamps as epoch milliseconds'),
+    nextCursor,
+  })
+  .strict();
+
+/** `GET /features/{name}` with `format=parquet`: presigned Parquet URLs, one per split. */
+export const featureFilesResponse = z
+  .object({
+    version: z.string(),
+    metadata: featureVersionResponse,
+    files: z.array(
+      z.object({ split: featureSplit, rows: z.number().int(), sha256: z.string(), url: z.string() }).strict(),
+    ),
+    expiresInSeconds: z.number().int(),
+  })
+  .strict();
+
+export const featuresResponse = z.union([featurePageResponse, featureFilesResponse]);
+
+const entityKeyValue = z.union([
+  z.string(),
+  z.number(),
+  z.array(z.union([z.string(), z.number()])),
+  z.record(z.string(), z.union([z.string(), z.number()])),
+]);
+
+export const onlineFeaturesResponse = z
+  .object({
+    versions: z.record(z.string(), z.string()).describe('each feature name → the version read'),
+    results: z.array(
+      z
+        .object({
+          entity_key: entityKeyValue,
+          found: z.boolean().describe('some feature had values for the entity'),
+          features: z.record(z.string(), cellValue).describe('`<feature>.<column>` → value (null: none)'),
+          event_times: z
+            .record(z.string(), isoInstant.nullable())
+            .describe("per feature: the values' event time; null when not found or a static table"),
+        })
+        .strict(),
+    ),
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof lookupOnline>>>;
+
+export const historicalFeaturesResponse = z
+  .object({
+    versions: z.record(z.string(), z.string()),
+    rows: z
+      .array(z.record(z.string(), cellValue))
+      .describe('each entity row with `<feature>.<column>` and `<feature>.event_time` added'),
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof historicalFeatures>>>;

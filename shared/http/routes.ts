@@ -454,11 +454,12 @@ export const ROUTES = defineRoutes({
     operationId: 'registerFeatureVersion',
     summary: 'Register a feature version',
     description:
-      "From a dataset version (its Delta table at the version's Delta version, every data file) or inline columns: offline Parquet per split and online values. 422 `TableTooLargeError` when the table version has more rows than a registration takes.",
+      "From a dataset version (its Delta table at the version's Delta version, every data file) or inline columns: offline Parquet per split and online values. Without `timestamp_column` the version is a static table: served whole offline, online by its `entity_keys` when it names them (one row per entity, else 400), never point in time, and not engineered by a `transform`. 422 `TableTooLargeError` when the table version has more rows than a registration takes.",
     tags: ['features'],
     path: schemas.featurePath,
     body: schemas.registerFeatureBody,
     successStatus: 201,
+    response: responses.registeredFeatureResponse,
     errors: [404, 409, 410, 422],
   },
   'GET /features/{name}': {
@@ -467,21 +468,28 @@ export const ROUTES = defineRoutes({
     tags: ['features'],
     path: schemas.featurePath,
     query: schemas.getFeaturesQuery,
+    response: responses.featuresResponse,
     errors: [404],
   },
   'POST /features/online': {
     operationId: 'getOnlineFeatures',
     summary: 'Latest materialized feature values per entity (≤ 100)',
+    description:
+      'A static table (no timestamp column) answers its row for the key, with a null event time. 422 `FeatureNotServableError` for a version registered without an entity key: it has no online values.',
     tags: ['features'],
     body: schemas.onlineFeaturesBody,
-    errors: [404],
+    response: responses.onlineFeaturesResponse,
+    errors: [404, 422],
   },
   'POST /features/historical': {
     operationId: 'getHistoricalFeatures',
     summary: 'Point-in-time correct feature values for entity rows (≤ 10 000)',
+    description:
+      '422 `FeatureNotServableError` when a reference names a static table (no timestamp column): there is no time to join as of; read it with `GET /features/{name}` or online by its entity key.',
     tags: ['features'],
     body: schemas.historicalFeaturesBody,
-    errors: [404],
+    response: responses.historicalFeaturesResponse,
+    errors: [404, 422],
   },
 
   // ---- lineage and models ----------------------------------------------------------------------

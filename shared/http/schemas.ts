@@ -10,6 +10,7 @@ import { TEXT_ENCODINGS } from '../domain/parse/encoding.js';
 import { MAX_COLUMN_NAME_LENGTH_LIMIT, MAX_COLUMNS_LIMIT } from '../domain/parse/limits.js';
 import { QUALITY_STATUSES } from '../domain/quality/types.js';
 import { RUN_ID_PATTERN, RUN_STATUSES } from '../domain/run.js';
+import { COLUMN_TYPES } from '../domain/table.js';
 import { parseInstant } from '../domain/time-range.js';
 import { MAX_DESCRIPTION_LENGTH, MAX_TAGS, TAG_PATTERN } from '../domain/version-tags.js';
 
@@ -389,10 +390,32 @@ export const registerFeatureBody = z
       z
         .object({ dataset: z.string().min(1).max(63), version: z.number().int().positive().optional() })
         .strict(),
-      z.object({ inline: z.record(z.string().min(1), z.array(cell)) }).strict(),
+      z
+        .object({
+          inline: z.record(z.string().min(1), z.array(cell)),
+          types: z
+            .record(z.string().min(1), z.enum(COLUMN_TYPES))
+            .optional()
+            .describe(
+              "inline columns' types (timestamps as epoch ms or ISO 8601); a column not named is inferred from its values, the timestamp column is always a timestamp",
+            ),
+        })
+        .strict(),
     ]),
-    entity_keys: z.array(z.string().min(1)).min(1).max(5),
-    timestamp_column: z.string().min(1),
+    entity_keys: z
+      .array(z.string().min(1))
+      .max(5)
+      .default([])
+      .describe(
+        'the columns naming an entity; a static table may have none (it is then served offline only)',
+      ),
+    timestamp_column: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "the rows' event time; absent, the version is a static table: served whole offline and online by its entity key, never point in time",
+      ),
     /** A feature spec without its entity keys and timestamp column (they are the ones above). */
     transform: z.record(z.string(), z.unknown()).optional(),
     split: z

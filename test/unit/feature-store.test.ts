@@ -3,17 +3,29 @@ import { describe, expect, it } from 'vitest';
 import { normalizeRows } from '../../shared/client/feature-store.js';
 import {
   buildTimelines,
+  checkFeatureColumns,
+  checkServableOnline,
+  checkServablePointInTime,
   compareSemver,
   entityKeyOf,
+  featureKindOf,
   latestPerEntity,
   nextVersion,
   parseFeatureRef,
   parseSemver,
   rowAsOf,
+  rowPerEntity,
   semverSortKey,
+  withDeclaredTypes,
 } from '../../shared/domain/feature-store.js';
 import { fitNormalization } from '../../shared/domain/features/normalize.js';
-import { batchFromRows, type TableSchema } from '../../shared/domain/table.js';
+import {
+  batchFromRows,
+  type CellValue,
+  type RecordBatch,
+  type TableSchema,
+} from '../../shared/domain/table.js';
+import { FeatureNotServableError } from '../../shared/errors.js';
 
 const schema: TableSchema = {
   columns: [
@@ -143,5 +155,155 @@ describe('normalizeRows (client, at inference)', () => {
     const std = Math.sqrt(((1 - mean) ** 2 + (2 - mean) ** 2 + (4 - mean) ** 2) / 2);
     expect(row?.x).toBeCloseTo((7 - mean) / std, 12);
     expect(row).toMatchObject({ id: 'e1', y: 70 });
+  });
+});
+
+describe('static feature tables (no timestamp column)', () => {
+  const tickets: TableSchema = {
+    columns: [
+      { name: 'ticket_id', type: 'int', nullable: false },
+      { name: 'priority', type: 'string', nullable: false },
+      { name: 'category', type: 'string', nullable: true },
+    ],
+  };
+
+  it('takes a table without entity key or time column, and with an entity key alone', () => {
+    expect(() => checkFeatureColumns(tickets, [], undefined)).not.toThrow();
+    expect(() => checkFeatureColumns(tickets, ['ticket_id'], undefined)).not.toThrow();
+    expect(featureKindOf({ timestampColumn: undefined })).toBe('static');
+    expect(featureKindOf({ timestampColumn: 'ts' })).toBe('time_series');
+  });
+
+  it('refuses a time series without an entity key, and keys or times the table lacks', () => {
+    const withTime: TableSchema = {
+      columns: [...tickets.columns, { name: 'opened', type: 'timestamp', nullable: false }],
+    };
+    expect(() => checkFeatureColumns(withTime, [], 'opened')).toThrow(/needs at least one entity key/);
+    expect(() => checkFeatureColumns(tickets, ['nope'], undefined)).toThrow(/"nope" is not in the source/);
+    expect(() => checkFeatureColumns(tickets, ['ticket_id'], 'opened')).toThrow(/"opened" is not in/);
+    expect(() => checkFeatureColumns(tickets, ['ticket_id'], 'priority')).toThrow(/string, not a time/);
+    expect(() => checkFeatureColumns(withTime, ['opened'], 'opened')).toThrow(/both an entity key/);
+    expect(() => checkFeatureColumns(tickets, ['ticket_id', 'ticket_id'], undefined)).toThrow(/twice/);
+  });
+
+  it("serves each entity's row online as it is, whatever the rows and their order", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 1000 }), { maxLength: 60 }),
+        fc.array(fc.constantFrom('low', 'high', null), { minLength: 60, maxLength: 60 }),
+        (ids, priorities) => {
+          // Prepare
+          const rows = ids.map((id, i) => ({
+            ticket_id: id,
+            priority: priorities[i] ?? null,
+            category: 'x',
+          }));
+          const table = batchFromRows(tickets, rows);
+
+          // Act
+          const served = rowPerEntity(table, ['ticket_id'], ['priority', 'category']);
+
+          // Assess: one item per row, keyed as online lookups key it, holding that row's values.
+          expect(served).toEqual(
+            rows.map((r) => ({
+              entityKey: entityKeyOf([r.ticket_id]),
+              values: { priority: r.priority, category: 'x' },
+            })),
+          );
+        },
+      ),
+    );
+  });
+
+  it('refuses a keyed static table with a key on two rows or a row without its key', () => {
+    // Prepare
+    const twice = batchFromRows(tickets, [
+      { ticket_id: 7, priority: 'low', category: 'a' },
+      { ticket_id: 8, priority: 'low', category: 'a' },
+      { ticket_id: 7, priority: 'high', category: 'b' },
+    ]);
+    const keyless = batchFromRows({ columns: tickets.columns.map((c) => ({ ...c, nullable: true })) }, [
+      { ticket_id: null, priority: 'low', category: 'a' },
+    ]);
+
+    // Act / Assess
+    expect(() => rowPerEntity(twice, ['ticket_id'], ['priority'])).toThrow(/= 7 is on rows 0 and 2/);
+    expect(() => rowPerEntity(keyless, ['ticket_id'], ['priority'])).toThrow(/row 0 has no value/);
+  });
+
+  it('refuses online lookup without an entity key and point-in-time joins without a time column', () => {
+    // Prepare
+    const unkeyed = { name: 'ticket_features', version: '1.0.0', entityKeys: [], timestampColumn: undefined };
+
+    // Act
+    const online = (() => {
+      try {
+        checkServableOnline(unkeyed);
+      } catch (error) {
+        return error;
+      }
+    })();
+    const historical = (() => {
+      try {
+        checkServablePointInTime({ ...unkeyed, entityKeys: ['ticket_id'] });
+      } catch (error) {
+        return error;
+      }
+    })();
+
+    // Assess
+    expect(online).toBeInstanceOf(FeatureNotServableError);
+    expect(online).toMatchObject({ statusCode: 422, needs: 'entity_key', feature: 'ticket_features' });
+    expect((online as Error).message).toMatch(/ticket_features@1.0.0 has no entity key/);
+    expect(historical).toMatchObject({ name: 'FeatureNotServableError', needs: 'timestamp_column' });
+    expect((historical as Error).message).toMatch(/static table .*point-in-time join does not apply/);
+    expect(() => checkServableOnline({ ...unkeyed, entityKeys: ['ticket_id'] })).not.toThrow();
+    expect(() => checkServablePointInTime({ ...unkeyed, timestampColumn: 'ts' })).not.toThrow();
+  });
+});
+
+describe('inline columns with declared types', () => {
+  const inferred = (columns: Record<string, CellValue[]>): RecordBatch => ({
+    schema: {
+      columns: Object.entries(columns).map(([name, values]) => ({
+        name,
+        type: values.every((v) => typeof v === 'number' && Number.isSafeInteger(v)) ? 'int' : 'string',
+        nullable: values.includes(null),
+      })),
+    },
+    numRows: Object.values(columns)[0]?.length ?? 0,
+    columns: Object.values(columns),
+  });
+
+  it('keeps the declared type over what the values look like, and the timestamp column a timestamp', () => {
+    // Prepare: whole numbers in a float column, ISO text and epoch ms in a timestamp column.
+    const table = inferred({
+      score: [1, 2, null],
+      at: ['2026-01-01T00:00:00Z', '1970-01-01T00:00:01Z', null],
+    });
+    const time = { ...inferred({ ts: [5, 6, 7] }) };
+    time.schema = { columns: [{ name: 'ts', type: 'timestamp', nullable: false }] };
+
+    // Act
+    const typed = withDeclaredTypes(table, { score: 'float', at: 'timestamp' }, undefined);
+    const kept = withDeclaredTypes(time, { ts: 'int' }, 'ts');
+
+    // Assess
+    expect(typed.schema.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
+      ['score', 'float', true],
+      ['at', 'timestamp', true],
+    ]);
+    expect(typed.columns).toEqual([
+      [1, 2, null],
+      [Date.UTC(2026, 0, 1), 1000, null],
+    ]);
+    expect(kept.schema.columns[0]?.type).toBe('timestamp');
+  });
+
+  it('refuses a value of another type, and a type for a column the data lacks', () => {
+    const table = inferred({ n: [1, 2.5] });
+    expect(() => withDeclaredTypes(table, { n: 'int' }, undefined)).toThrow(/"n" row 1: 2.5 is not a int/);
+    expect(() => withDeclaredTypes(table, { n: 'bool' }, undefined)).toThrow(/row 0: 1 is not a bool/);
+    expect(() => withDeclaredTypes(table, { m: 'int' }, undefined)).toThrow(/"m", which is not an inline/);
   });
 });

@@ -1,18 +1,24 @@
 /**
  * Registering a feature version: from a dataset version or inline columns, optionally engineered by a
- * spec, split and normalized, written offline (Parquet) and online (latest values per entity).
+ * spec, split and normalized, written offline (Parquet) and online (latest values per entity). Without a
+ * timestamp column the version is a static table: written offline as it is, and online by its entity
+ * key when it names one (one row per entity), never engineered by a spec (whose transforms run in time).
  *
  * Registration runs synchronously behind the API, so it is bounded (`MAX_REGISTER_ROWS`); everything it
  * writes is keyed by content (offline files and online values alike), so a retry or a concurrent
  * registration never overwrites what a stored version points at.
  */
 import {
+  checkFeatureColumns,
   checkFeatureName,
   type FeatureFileRef,
   type FeatureVersionRecord,
+  type LatestRow,
   latestPerEntity,
   nextVersion,
   parseSemver,
+  rowPerEntity,
+  withDeclaredTypes,
 } from '../../domain/feature-store.js';
 import {
   applyNormalization,
@@ -24,7 +30,7 @@ import { type SplitRatios, splitRows, takeRows } from '../../domain/features/spl
 import { sha256Hex } from '../../domain/hashing.js';
 import { node } from '../../domain/lineage.js';
 import { featureFileKey } from '../../domain/object-key.js';
-import type { CellValue, RecordBatch } from '../../domain/table.js';
+import type { CellValue, ColumnType, RecordBatch } from '../../domain/table.js';
 import { ConflictError, InvalidInputError, NotFoundError, TableTooLargeError } from '../../errors.js';
 import type {
   Clock,
@@ -65,9 +71,17 @@ export interface RegisterFeatureRequest {
   description?: string | undefined;
   metadata?: Record<string, string> | undefined;
   tags?: string[] | undefined;
-  source: { dataset: string; version?: number | undefined } | { inline: Record<string, CellValue[]> };
+  source:
+    | { dataset: string; version?: number | undefined }
+    | {
+        inline: Record<string, CellValue[]>;
+        /** Declared types of inline columns (others are inferred from their values). */
+        types?: Record<string, ColumnType> | undefined;
+      };
+  /** Empty only for a static table (no timestamp column), which is then served offline only. */
   entityKeys: string[];
-  timestampColumn: string;
+  /** Absent: a static table (no point-in-time joins; online values are its rows, by entity key). */
+  timestampColumn?: string | undefined;
   /** A feature spec without entity keys and timestamp column (the request's own are used). */
   transform?: Record<string, unknown> | undefined;
   split?: (SplitRatios & { seed?: number | undefined; timeOrdered?: boolean | undefined }) | undefined;
@@ -117,16 +131,18 @@ function servable(values: Record<string, CellValue>): Record<string, CellValue> 
   return out;
 }
 
-function checkColumns(table: RecordBatch, entityKeys: readonly string[], timestampColumn: string) {
-  const byName = new Map(table.schema.columns.map((c) => [c.name, c]));
-  if (entityKeys.length === 0) throw new InvalidInputError('name at least one entity key column');
-  for (const key of entityKeys) {
-    if (!byName.has(key)) throw new InvalidInputError(`entity key column "${key}" is not in the source`);
+/** What only a time series can take: a spec's transforms and a split in time order both run in time. */
+function checkStaticRequest(request: RegisterFeatureRequest) {
+  if (request.timestampColumn !== undefined) return;
+  if (request.transform) {
+    throw new InvalidInputError(
+      "a transform runs over each entity's rows in time order: name timestamp_column, or register the static table without one",
+    );
   }
-  const time = byName.get(timestampColumn);
-  if (!time) throw new InvalidInputError(`timestamp column "${timestampColumn}" is not in the source`);
-  if (time.type !== 'timestamp' && time.type !== 'int' && time.type !== 'float') {
-    throw new InvalidInputError(`timestamp column "${timestampColumn}" is ${time.type}, not a time`);
+  if (request.split?.timeOrdered === true) {
+    throw new InvalidInputError(
+      'split.time_ordered needs a timestamp column; a static table splits by a seeded shuffle',
+    );
   }
 }
 
@@ -141,11 +157,17 @@ export async function registerFeatureVersion(
   const version = request.version ?? nextVersion(latest?.version);
   parseSemver(version);
 
+  checkStaticRequest(request);
+  const timestampColumn = request.timestampColumn;
+
   let source: FeatureVersionRecord['source'];
   let table: RecordBatch;
   if ('inline' in request.source) {
-    table = inlineTable(request.source.inline, request.timestampColumn);
-    source = { kind: 'inline', sha256: sha256Hex(JSON.stringify(request.source.inline)) };
+    // '' names no column (inline column names are non-empty): a static table's columns keep their types.
+    const { inline, types } = request.source;
+    table = inlineTable(inline, timestampColumn ?? '');
+    if (types) table = withDeclaredTypes(table, types, timestampColumn);
+    source = { kind: 'inline', sha256: sha256Hex(JSON.stringify(types ? { inline, types } : inline)) };
   } else {
     const dataset = request.source.dataset;
     const number =
@@ -159,17 +181,18 @@ export async function registerFeatureVersion(
     table = await readVersionTable(deps, record, deps.maxRegisterRows ?? MAX_REGISTER_ROWS);
     source = { kind: 'dataset', dataset, version: number };
   }
-  checkColumns(table, request.entityKeys, request.timestampColumn);
-  if (request.transform) {
+  checkFeatureColumns(table.schema, request.entityKeys, timestampColumn);
+  if (request.transform && timestampColumn !== undefined) {
     const spec = parseWith(
       featureSpecSchema,
-      { ...request.transform, entityKeys: request.entityKeys, timestampColumn: request.timestampColumn },
+      { ...request.transform, entityKeys: request.entityKeys, timestampColumn },
       'transform',
     );
     table = applyFeatureSpec(table, spec);
   }
 
   // Split first: normalization is fitted on the training rows only, then applied to every split.
+  const timeOrdered = request.split?.timeOrdered ?? timestampColumn !== undefined;
   const split = request.split
     ? splitRows(table, {
         ratios: {
@@ -177,17 +200,37 @@ export async function registerFeatureVersion(
           validation: request.split.validation,
           test: request.split.test,
         },
-        ...((request.split.timeOrdered ?? true) && { timeColumn: request.timestampColumn }),
+        ...(timeOrdered && timestampColumn !== undefined && { timeColumn: timestampColumn }),
         ...(request.split.seed !== undefined && { seed: request.split.seed }),
       })
     : undefined;
   const normalization = request.normalization
     ? fitNormalization(split ? takeRows(table, split.train) : table, {
         ...request.normalization,
-        exclude: [...(request.normalization.exclude ?? []), ...request.entityKeys, request.timestampColumn],
+        exclude: [
+          ...(request.normalization.exclude ?? []),
+          ...request.entityKeys,
+          ...(timestampColumn === undefined ? [] : [timestampColumn]),
+        ],
       })
     : undefined;
   if (normalization) table = applyNormalization(table, normalization);
+
+  const features = table.schema.columns
+    .map((c) => c.name)
+    .filter((c) => c !== timestampColumn && !request.entityKeys.includes(c));
+  const createdAt = deps.clock.now();
+  // Checked before anything is written: a keyed static table with a key on two rows is refused here.
+  const latestRows: LatestRow[] =
+    timestampColumn !== undefined
+      ? latestPerEntity(table, request.entityKeys, timestampColumn, features)
+      : request.entityKeys.length > 0
+        ? // A static table's values hold from their registration on: that is the event time stored.
+          rowPerEntity(table, request.entityKeys, features).map((r) => ({
+            ...r,
+            eventTime: createdAt.getTime(),
+          }))
+        : [];
 
   const parts: Array<{ split: FeatureFileRef['split']; table: RecordBatch }> = split
     ? (['train', 'validation', 'test'] as const).map((s) => ({ split: s, table: takeRows(table, split[s]) }))
@@ -220,10 +263,6 @@ export async function registerFeatureVersion(
     files.push({ split: e.split, key, rows: e.table.numRows, sha256: e.sha256 });
   }
 
-  const features = table.schema.columns
-    .map((c) => c.name)
-    .filter((c) => c !== request.timestampColumn && !request.entityKeys.includes(c));
-  const latestRows = latestPerEntity(table, request.entityKeys, request.timestampColumn, features);
   // Online values are written before the registry's record (a version that is listed is one whose online
   // values exist), so two registrations of one version with different content can both write them before
   // the record's conditional create picks a winner. Each content therefore writes its own set (keyed by
@@ -233,7 +272,7 @@ export async function registerFeatureVersion(
   // leave a version blocked by a registration that died between the two; content keys keep a retry (same
   // content, same items) and a crash (unreachable leftovers) harmless without either.
   const online: OnlineFeatureSet = { tenant, name, version, contentHash };
-  if (!existing) {
+  if (!existing && latestRows.length > 0) {
     await deps.online.materialize(
       online,
       latestRows.map((r) => ({ ...r, values: servable(r.values) })),
@@ -247,7 +286,7 @@ export async function registerFeatureVersion(
     metadata: request.metadata ?? {},
     tags: request.tags ?? [],
     entityKeys: request.entityKeys,
-    timestampColumn: request.timestampColumn,
+    ...(timestampColumn !== undefined && { timestampColumn }),
     features,
     schema: table.schema,
     rowCount: table.numRows,
@@ -263,13 +302,13 @@ export async function registerFeatureVersion(
           validation: request.split.validation,
           test: request.split.test,
         },
-        timeOrdered: request.split.timeOrdered ?? true,
+        timeOrdered,
         ...(request.split.seed !== undefined && { seed: request.split.seed }),
       },
     }),
     contentHash,
     onlineByContent: true,
-    createdAt: deps.clock.now().toISOString(),
+    createdAt: createdAt.toISOString(),
   };
   const edges =
     source.kind === 'dataset'

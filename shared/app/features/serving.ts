@@ -1,10 +1,14 @@
 /**
  * Serving registered feature versions: offline (a page of rows, or presigned Parquet), online (the latest
- * values per entity) and point in time (each entity row joined to the values as of its timestamp).
+ * values per entity) and point in time (each entity row joined to the values as of its timestamp). A
+ * static table (no timestamp column) is served offline, online only by its entity key, never point in
+ * time (FeatureNotServableError, 422).
  */
 import {
   buildTimelines,
   checkFeatureName,
+  checkServableOnline,
+  checkServablePointInTime,
   type EntityTimeline,
   entityKeyOf,
   type FeatureFileRef,
@@ -160,6 +164,7 @@ export async function lookupOnline(
     throw new InvalidInputError(`at most ${MAX_ONLINE_KEYS} entity keys per request`);
   }
   const records = await Promise.all(refs.map((ref) => resolve(deps, tenant, ref)));
+  for (const record of records) checkServableOnline(record);
   const found = await Promise.all(
     records.map(async (record) => {
       const keys = entities.map((e) => entityKeyFor(e, record.entityKeys));
@@ -169,14 +174,18 @@ export async function lookupOnline(
   const results = entities.map((entity, i) => {
     const features: Record<string, CellValue> = {};
     const eventTimes: Record<string, string | null> = {};
+    let any = false;
     for (const { record, keys, items } of found) {
       const item: OnlineFeatureItem | undefined = items.get(keys[i] ?? '');
+      any ||= item !== undefined;
       for (const f of record.features) features[`${record.name}.${f}`] = item?.values[f] ?? null;
-      eventTimes[record.name] = item ? new Date(item.eventTime).toISOString() : null;
+      // A static table's values have no event time (what is stored is when they were registered).
+      eventTimes[record.name] =
+        item && record.timestampColumn !== undefined ? new Date(item.eventTime).toISOString() : null;
     }
     return {
       entity_key: entity,
-      found: Object.values(eventTimes).some((t) => t !== null),
+      found: any,
       features,
       event_times: eventTimes,
     };
@@ -198,7 +207,10 @@ export async function historicalFeatures(
   if (entityRows.length > MAX_HISTORICAL_ROWS) {
     throw new InvalidInputError(`at most ${MAX_HISTORICAL_ROWS} entity rows per request`);
   }
-  const records = await Promise.all(refs.map((ref) => resolve(deps, tenant, ref)));
+  const records = (await Promise.all(refs.map((ref) => resolve(deps, tenant, ref)))).map((record) => {
+    checkServablePointInTime(record);
+    return record;
+  });
   const sources = await Promise.all(
     records.map(async (record) => {
       const tables = await Promise.all(record.files.map((f) => readTable(deps.store, f.key)));
