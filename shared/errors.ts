@@ -34,7 +34,10 @@ export class InvalidObjectKeyError extends StrataError {
   }
 }
 
-/** An upload declared larger than the deployment lets a presigned URL take (`UPLOAD_MAX_BYTES`). */
+/**
+ * An upload declared larger than the deployment lets a presigned URL take (`UPLOAD_MAX_BYTES`), or rows
+ * posted to the API in a body larger than the rows route takes.
+ */
 export class UploadTooLargeError extends StrataError {
   override readonly name = 'UploadTooLargeError' as const;
   readonly statusCode = 422;
@@ -42,6 +45,23 @@ export class UploadTooLargeError extends StrataError {
     message: string,
     readonly size: number,
     readonly maxBytes: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Upload metadata over the bounds a file record keeps (domain/file-record.ts `USER_METADATA_LIMITS`): too
+ * many keys, a value too long, or too many bytes in all. Refused when the upload is asked for, so nothing
+ * an uploader declared is cut off later. 422: the request is well formed; `limit` names the bound.
+ */
+export class MetadataTooLargeError extends StrataError {
+  override readonly name = 'MetadataTooLargeError' as const;
+  readonly statusCode = 422;
+  constructor(
+    message: string,
+    readonly limit: 'keys' | 'valueLength' | 'bytes',
+    readonly maximum: number,
   ) {
     super(message);
   }

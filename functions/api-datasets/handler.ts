@@ -1,3 +1,4 @@
+import { ingestRows } from '../../shared/app/datasets/ingest-rows.js';
 import { writePredictions } from '../../shared/app/datasets/predictions.js';
 import {
   getDataset,
@@ -44,6 +45,8 @@ export const handler = apiHandler('datasets', {
     putDriftSettings(deps, tenant, path.name, body),
   // Reads the table's log (tables/), then only the data files and row groups that can hold an answer.
   'GET /datasets/{name}/rows': ({ tenant, path, query }) => queryRows(deps, tenant, path.name, query),
+  // Writes the rows as a JSONL file under fresh/: the pipeline ingests it like an upload.
+  'POST /datasets/{name}/rows': ({ tenant, path, body }) => ingestRows(deps, tenant, path.name, body),
   // Writes the rows as a new file under fresh/: the pipeline makes the predictions version.
   'POST /datasets/{name}/predictions': ({ tenant, path, body }) =>
     writePredictions(deps, tenant, path.name, body),

@@ -4,8 +4,9 @@
  * size first; it must be within the deployment's limit and is signed into the URL, so the URL takes a
  * body of exactly that length and no other.
  */
+import { checkUploadMetadata } from '../domain/file-record.js';
 import { type DataType, detectDataType, detectFormat, isValidName, objectKey } from '../domain/object-key.js';
-import { InvalidInputError, UploadTooLargeError } from '../errors.js';
+import { InvalidInputError, MetadataTooLargeError, UploadTooLargeError } from '../errors.js';
 import type { Clock, ObjectStore } from '../ports.js';
 
 export interface UploadRequest {
@@ -17,7 +18,10 @@ export interface UploadRequest {
   /** csv | jsonl | json | parquet; otherwise taken from the file name's extension. */
   format?: string | undefined;
   contentType?: string | undefined;
-  /** Extra user metadata kept on the object (x-amz-meta-*). */
+  /**
+   * The uploader's metadata, kept on the object (x-amz-meta-*) and recorded on the file record by register;
+   * bounded by USER_METADATA_LIMITS (MetadataTooLargeError), no reserved keys but the link keys.
+   */
   metadata?: Record<string, string> | undefined;
 }
 
@@ -29,7 +33,10 @@ export interface UploadDeps {
 }
 
 const UPLOAD_TTL_SECONDS = 3600;
-/** S3 limits user metadata to 2 KB in all; keep ours well inside it. */
+/**
+ * S3 limits user metadata to 2 KB in all; user keys take at most USER_METADATA_LIMITS.maxBytes of it, and
+ * this bounds everything signed (with data type, format and declared links).
+ */
 const MAX_METADATA_BYTES = 1536;
 const SAFE_FILE_NAME = /^[A-Za-z0-9._-][A-Za-z0-9._ ()/-]{0,254}$/;
 
@@ -56,9 +63,14 @@ export async function createUploadUrls(deps: UploadDeps, tenant: string, request
       // Reject now what the pipeline would quarantine later for the same reason.
       const format = detectFormat(fileName, request.format);
       const dataType = detectDataType(fileName, request.dataType);
+      checkUploadMetadata(request.metadata ?? {}, where);
       const metadata = { ...request.metadata, 'data-type': dataType, format };
       if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
-        throw new InvalidInputError(`${where}metadata is larger than ${MAX_METADATA_BYTES} bytes`);
+        throw new MetadataTooLargeError(
+          `${where}metadata with data type, format and links is larger than ${MAX_METADATA_BYTES} bytes`,
+          'bytes',
+          MAX_METADATA_BYTES,
+        );
       }
       const key = objectKey({ stage: 'fresh', tenant, dataset, fileName });
       const signed = await deps.store.presignPut(key, {
@@ -67,7 +79,21 @@ export async function createUploadUrls(deps: UploadDeps, tenant: string, request
         metadata,
         ...(request.contentType && { contentType: request.contentType }),
       });
-      return { dataset, fileName, key, size, format, dataType, method: 'PUT' as const, ...signed, expiresAt };
+      return {
+        dataset,
+        fileName,
+        bucket: deps.store.bucket,
+        key,
+        size,
+        format,
+        dataType,
+        method: 'PUT' as const,
+        ...signed,
+        expiresAt,
+        // The file id needs the S3 version the PUT's answer names (see fileIdFor): the file is then at
+        // `GET /files/{fileIdOfUpload(...)}`, or found by its key.
+        filesRoute: `/files?key=${encodeURIComponent(key)}`,
+      };
     }),
   );
 }

@@ -50,6 +50,8 @@ export interface IngestOptions {
   dataset: string;
   type?: DataType;
   format?: UploadUrlRequest['format'];
+  /** `--meta key=value`: recorded on each file's record. */
+  metadata?: Record<string, string>;
   /** Give up waiting for a run after this long (the run goes on). */
   timeoutMs: number;
   wait: boolean;
@@ -305,6 +307,7 @@ async function ingestOne(
     size: statSync(file).size,
     ...(options.type && { dataType: options.type }),
     ...(options.format && { format: options.format }),
+    ...(options.metadata && { metadata: options.metadata }),
   });
   result.key = upload.key;
   const put = await putFile(upload.url, upload.headers, file, (sent, total) =>

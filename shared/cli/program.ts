@@ -17,6 +17,7 @@ import { ApiError, type ClientConfig } from '../client/http.js';
 import { type ConnectorSettingsBody, createStrataClient, type StrataClient } from '../client/strata.js';
 import type { ConnectorRunRecord } from '../domain/connector-runs.js';
 import { SEVERITIES, type Severity } from '../domain/drift/severity.js';
+import { USER_METADATA_KEY } from '../domain/file-record.js';
 import { type ApiConfig, cloudFilePath, resolveApiConfig, stateDir } from './config.js';
 import {
   CliError,
@@ -93,6 +94,20 @@ export function positiveInt(name: string) {
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
     return n;
   };
+}
+
+/**
+ * `--meta key=value`, repeatable: collected into the upload's metadata. The key's form is checked here (the
+ * same pattern the API takes); the bounds and reserved keys are the API's to refuse, with its typed error.
+ */
+export function metaPair(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  const key = eq > 0 ? value.slice(0, eq) : '';
+  if (!USER_METADATA_KEY.test(key)) {
+    throw new InvalidArgumentError(`--meta takes key=value, a key of lower-case letters, digits and -`);
+  }
+  if (key in previous) throw new InvalidArgumentError(`--meta ${key} given twice`);
+  return { ...previous, [key]: value.slice(eq + 1) };
 }
 
 export function nonNegativeInt(name: string) {
@@ -324,6 +339,11 @@ export function createProgram(io: Io, setExit: (code: ExitCode) => void): Comman
     )
     .option('--timeout <seconds>', 'stop waiting for a run after this long', positiveInt('--timeout'), 600)
     .option('--no-wait', 'upload only; print the file and run ids')
+    .option(
+      '--meta <key=value>',
+      'metadata recorded on each file (repeatable): GET /files/{id}, GET /files?metadata=key:value',
+      metaPair,
+    )
     .addHelpText(
       'after',
       '\nPer file: the version made (HELD and the reasons when a gate held it), or the stage and error that\nquarantined it. Exit 1 when any file was quarantined, held or timed out.',
@@ -338,6 +358,7 @@ export function createProgram(io: Io, setExit: (code: ExitCode) => void): Comman
           format?: (typeof FORMATS)[number];
           timeout: number;
           wait: boolean;
+          meta?: Record<string, string>;
         },
       ) => {
         const api = client();
@@ -355,6 +376,7 @@ export function createProgram(io: Io, setExit: (code: ExitCode) => void): Comman
               dataset: opts.dataset,
               ...(opts.type && { type: opts.type }),
               ...(opts.format && { format: opts.format }),
+              ...(opts.meta && { metadata: opts.meta }),
               timeoutMs: opts.timeout * 1000,
               wait: opts.wait,
             },

@@ -3,6 +3,7 @@
  * every stage idempotent, and the statuses a file can be in.
  */
 import { createHash } from 'node:crypto';
+import { InvalidInputError, MetadataTooLargeError } from '../errors.js';
 import type { DataType, FileFormat } from './object-key.js';
 import type { ColumnRename } from './parse/csv.js';
 import type { DetectedEncoding } from './parse/encoding.js';
@@ -42,6 +43,17 @@ export interface FileRecord {
   duplicateOf?: string;
   /** What the file says it came from (object metadata): becomes lineage edges of its version. */
   links?: FileLinks;
+  /**
+   * What the uploader said about the file: the object's user metadata (x-amz-meta-*) without the keys
+   * strata reads itself (see `isReservedMetadataKey`), within `USER_METADATA_LIMITS`.
+   */
+  metadata?: Record<string, string>;
+  /**
+   * The object carried more user metadata than a record keeps (possible only for objects not uploaded
+   * through an upload URL, which refuses it): the record holds the first keys in key order that fit, and the
+   * object itself still has all of them.
+   */
+  metadataTruncated?: boolean;
   uploadedAt: string;
   registeredAt: string;
   failure?: { stage: string; errorName: string; message: string; at: string; reportKey?: string };
@@ -114,6 +126,15 @@ function digest(parts: readonly string[]): string {
 /**
  * A file id derived from the object identity, not random: every duplicate delivery of the same
  * S3 event, and every retry of a stage, addresses the same record.
+ *
+ * The identity includes the S3 version id (on the unversioned bucket of a bare test setup, the ETag),
+ * which S3 assigns when the PUT lands, so an upload URL cannot name the id in advance: its answer names
+ * the bucket and key, and the uploader applies this same function to the PUT's answer (`x-amz-version-id`,
+ * `ETag`), as `fileIdOfUpload` does. An id fixed before the upload (say, a nonce signed into the object's
+ * metadata) was weighed and refused: the trigger, the sweeper, the run recorder and quarantine all derive
+ * the id from the event's object alone, without reading the object, and a presigned URL used again after
+ * its key was freed (a lifecycle move) would give a second object the first one's id. With the version,
+ * the same object version always has the same id and two uploads to one key never share one.
  */
 export function fileIdFor(ref: ObjectRef): string {
   return `f_${digest([ref.bucket, ref.key, objectVersionOf(ref)]).slice(0, 32)}`;
@@ -130,6 +151,168 @@ export function executionNameFor(ref: ObjectRef): string {
 
 export function objectVersion(ref: ObjectRef): string {
   return objectVersionOf(ref);
+}
+
+/**
+ * The file id and run id of an upload, from the upload URL's answer (`bucket`, `key`) and the headers of
+ * the PUT's answer: `x-amz-version-id` (the data bucket is versioned) and `ETag`. Pure, for clients: the
+ * id is known as soon as the PUT answers, before the pipeline has registered the file.
+ */
+export function fileIdOfUpload(
+  upload: { bucket: string; key: string },
+  put: { versionId?: string | null | undefined; eTag?: string | null | undefined },
+): { fileId: string; runId: string } {
+  const ref: ObjectRef = {
+    bucket: upload.bucket,
+    key: upload.key,
+    versionId: put.versionId ?? undefined,
+    eTag: put.eTag ?? undefined,
+  };
+  return { fileId: fileIdFor(ref), runId: executionNameFor(ref) };
+}
+
+// ---- user metadata ----------------------------------------------------------------------------------
+
+/**
+ * What a file record keeps of an uploader's metadata. S3 allows 2 KB of user metadata per object; these
+ * bounds leave room in it for the keys strata sets itself, and keep a file item (and every page of
+ * `GET /files`) small.
+ */
+export const USER_METADATA_LIMITS = {
+  maxKeys: 20,
+  maxValueLength: 512,
+  /** UTF-8 bytes of every key and value together, as S3 counts its 2 KB. */
+  maxBytes: 1024,
+} as const;
+
+/** S3 lower-cases metadata keys; ours are a safe subset of what it takes. */
+export const USER_METADATA_KEY = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Metadata travels as HTTP headers: printable ASCII only, so a value reads back as it was sent. */
+export const USER_METADATA_VALUE = /^[\x20-\x7e]*$/;
+
+/** Keys strata itself sets and reads: `data-type`, `format`, and every `strata-*` (links, connectors). */
+const RESERVED_METADATA_KEYS: ReadonlySet<string> = new Set(['data-type', 'format']);
+const RESERVED_METADATA_PREFIX = 'strata-';
+
+export function isReservedMetadataKey(key: string): boolean {
+  return RESERVED_METADATA_KEYS.has(key) || key.startsWith(RESERVED_METADATA_PREFIX);
+}
+
+function metadataBytes(entries: ReadonlyArray<readonly [string, string]>): number {
+  return entries.reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+}
+
+/**
+ * Checks the metadata an upload asks to carry, before anything is signed or written: user keys within
+ * `USER_METADATA_LIMITS` (else MetadataTooLargeError), and no key strata reserves, except the link keys
+ * (`strata-model`, `strata-input`) by which an upload declares its lineage. `data-type` and `format` have
+ * their own request fields. `where` prefixes messages (`files[2]: `).
+ */
+export function checkUploadMetadata(metadata: Readonly<Record<string, string>>, where = ''): void {
+  const links = new Set<string>(Object.values(LINK_METADATA));
+  const user: Array<[string, string]> = [];
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!USER_METADATA_KEY.test(key) && !links.has(key)) {
+      throw new InvalidInputError(`${where}metadata key "${key}" must match ${USER_METADATA_KEY.source}`);
+    }
+    if (!USER_METADATA_VALUE.test(value)) {
+      throw new InvalidInputError(`${where}metadata "${key}": values are printable ASCII`);
+    }
+    if (links.has(key)) continue;
+    if (isReservedMetadataKey(key)) {
+      throw new InvalidInputError(
+        `${where}metadata key "${key}" is reserved by strata (data-type, format, strata-*); ` +
+          'use the request fields dataType and format',
+      );
+    }
+    if (value.length > USER_METADATA_LIMITS.maxValueLength) {
+      throw new MetadataTooLargeError(
+        `${where}metadata "${key}" has ${value.length} characters, over ${USER_METADATA_LIMITS.maxValueLength}`,
+        'valueLength',
+        USER_METADATA_LIMITS.maxValueLength,
+      );
+    }
+    user.push([key, value]);
+  }
+  if (user.length > USER_METADATA_LIMITS.maxKeys) {
+    throw new MetadataTooLargeError(
+      `${where}metadata has ${user.length} keys, over ${USER_METADATA_LIMITS.maxKeys}`,
+      'keys',
+      USER_METADATA_LIMITS.maxKeys,
+    );
+  }
+  const bytes = metadataBytes(user);
+  if (bytes > USER_METADATA_LIMITS.maxBytes) {
+    throw new MetadataTooLargeError(
+      `${where}metadata keys and values take ${bytes} bytes, over ${USER_METADATA_LIMITS.maxBytes}`,
+      'bytes',
+      USER_METADATA_LIMITS.maxBytes,
+    );
+  }
+}
+
+/**
+ * The user metadata a file record keeps from its object's metadata: every key strata does not reserve,
+ * in key order, as long as it fits `USER_METADATA_LIMITS`. An upload URL refuses more than that, but an
+ * object put by other means (an S3 copy, another tool) may carry anything S3 takes: what does not fit
+ * (or has a key or value the record cannot hold) is left out and `truncated` says so.
+ */
+export function userMetadataOf(objectMetadata: Readonly<Record<string, string>>): {
+  metadata?: Record<string, string>;
+  truncated: boolean;
+} {
+  const kept: Array<[string, string]> = [];
+  let truncated = false;
+  let bytes = 0;
+  const candidates = Object.entries(objectMetadata)
+    .filter(([key]) => !isReservedMetadataKey(key))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, value] of candidates) {
+    const size = Buffer.byteLength(key) + Buffer.byteLength(value);
+    const fits =
+      USER_METADATA_KEY.test(key) &&
+      USER_METADATA_VALUE.test(value) &&
+      value.length <= USER_METADATA_LIMITS.maxValueLength &&
+      kept.length < USER_METADATA_LIMITS.maxKeys &&
+      bytes + size <= USER_METADATA_LIMITS.maxBytes;
+    if (!fits) {
+      truncated = true;
+      continue;
+    }
+    kept.push([key, value]);
+    bytes += size;
+  }
+  return { ...(kept.length > 0 && { metadata: Object.fromEntries(kept) }), truncated };
+}
+
+/**
+ * `GET /files?metadata=source:crm,region:eu`: `key:value` pairs (the value is everything after the first
+ * colon, matched exactly), comma-separated; API Gateway joins a repeated parameter with commas, so
+ * `metadata=source:crm&metadata=region:eu` is the same filter. A segment that does not start with
+ * `<key>:` continues the previous value, so a value may hold commas unless what follows one looks like a
+ * key and a colon. Every pair must match.
+ */
+export function parseMetadataFilter(text: string): Record<string, string> {
+  const filter: Record<string, string> = {};
+  let last: string | undefined;
+  for (const segment of text.split(',')) {
+    const colon = segment.indexOf(':');
+    const key = colon > 0 ? segment.slice(0, colon) : '';
+    if (USER_METADATA_KEY.test(key)) {
+      if (key in filter) throw new InvalidInputError(`metadata filter names "${key}" twice`);
+      filter[key] = segment.slice(colon + 1);
+      last = key;
+    } else if (last !== undefined) {
+      filter[last] = `${filter[last]},${segment}`;
+    } else {
+      throw new InvalidInputError(`metadata filter "${text}": expected key:value[,key:value…]`);
+    }
+  }
+  const pairs = Object.keys(filter).length;
+  if (pairs > USER_METADATA_LIMITS.maxKeys) {
+    throw new InvalidInputError(`metadata filter has ${pairs} pairs, over ${USER_METADATA_LIMITS.maxKeys}`);
+  }
+  return filter;
 }
 
 /** Lineage a file declares about itself: the model that scored it, the dataset version it scored. */

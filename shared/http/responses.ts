@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
+import type { ingestRows } from '../app/datasets/ingest-rows.js';
 import type { describeFeatureVersion } from '../app/features/registration.js';
 import type { historicalFeatures, lookupOnline } from '../app/features/serving.js';
 import type { VacuumResult } from '../app/lifecycle/vacuum.js';
@@ -49,6 +50,7 @@ export const uploadUrlResponse = z
   .object({
     dataset: z.string(),
     fileName: z.string(),
+    bucket: z.string().describe('the data bucket the URL writes to'),
     key: z.string().describe('the object key: fresh/<tenant>/<dataset>/<fileName>'),
     size: z.number().int().min(1).describe('the declared size in bytes, signed into the URL'),
     format: z.enum(FILE_FORMATS),
@@ -65,10 +67,31 @@ export const uploadUrlResponse = z
         'send these with the PUT: they are signed (`if-none-match: *`, `content-length`, content type)',
       ),
     expiresAt: isoInstant,
+    filesRoute: z
+      .string()
+      .describe(
+        "`/files?key=<key>`: lists the file once register has recorded it. Its id is known as soon as the PUT answers: `f_` + the first 32 hex digits of SHA-256(`bucket` NUL `key` NUL the PUT answer's `x-amz-version-id`, or its ETag without quotes when the bucket is unversioned); its run id `ingest-` + the first 64 (`fileIdOfUpload` in shared/domain/file-record.ts)",
+      ),
   })
   .strict() satisfies z.ZodType<Awaited<ReturnType<typeof createUploadUrls>>[number]>;
 
 export const uploadUrlsResponse = z.object({ uploads: z.array(uploadUrlResponse) });
+
+export const ingestRowsResponse = z
+  .object({
+    dataset: z.string(),
+    key: z.string().describe('the JSONL object written: fresh/<tenant>/<dataset>/rows/<content hash>.jsonl'),
+    fileId: z.string().describe('the file the pipeline registers (`GET /files/{id}`)'),
+    runId: z.string().describe('its pipeline run (`GET /runs/{id}`: 404 until the first stage starts)'),
+    rows: z.number().int(),
+    columns: z.array(z.string()).describe('column names, in first-seen order'),
+    bytes: z.number().int().describe('size of the JSONL written'),
+    created: z.boolean().describe('false: the same request was written before; nothing new was written'),
+    status: z.literal('ACCEPTED'),
+    run: z.string().describe('`/runs/<runId>`'),
+    file: z.string().describe('`/files/<fileId>`'),
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof ingestRows>>>;
 
 const fileSummary = z.looseObject({
   fileId: z.string(),
@@ -80,6 +103,14 @@ const fileSummary = z.looseObject({
   format: z.enum(FILE_FORMATS),
   size: z.number().int(),
   uploadedAt: isoInstant,
+  metadata: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe("the uploader's metadata (x-amz-meta-* without strata's own keys)"),
+  metadataTruncated: z
+    .boolean()
+    .optional()
+    .describe('the object carried more metadata than a record keeps; the object still has all of it'),
 });
 
 export const filesPageResponse = z.object({ files: z.array(fileSummary), nextCursor });

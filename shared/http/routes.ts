@@ -128,7 +128,7 @@ export const ROUTES = defineRoutes({
     operationId: 'createUploadUrl',
     summary: 'Presigned PUT URL for one file',
     description:
-      "Into `fresh/<tenant>/<dataset>/`, with data type, metadata and the declared `size` signed in. The PUT must send the returned headers (among them `if-none-match: *`, so an existing file is never overwritten, and `content-length`: S3 refuses a body of any other length); the upload starts the pipeline. A `size` over the deployment's upload limit (default 5 GiB) is a 422 UploadTooLargeError.",
+      "Into `fresh/<tenant>/<dataset>/`, with data type, metadata and the declared `size` signed in. Metadata too large for a file record is a 422 MetadataTooLargeError. The answer names `bucket` and `key`; the file id follows from them and the PUT answer's `x-amz-version-id` (see `filesRoute`). The PUT must send the returned headers (among them `if-none-match: *`, so an existing file is never overwritten, and `content-length`: S3 refuses a body of any other length); the upload starts the pipeline. A `size` over the deployment's upload limit (default 5 GiB) is a 422 UploadTooLargeError.",
     tags: ['files'],
     body: schemas.uploadRequestBody,
     successStatus: 201,
@@ -149,6 +149,8 @@ export const ROUTES = defineRoutes({
   'GET /files': {
     operationId: 'listFiles',
     summary: 'Files, newest first, paginated',
+    description:
+      "By `status` (its index), `dataset` (its index), `type`, user `metadata` (`metadata=source:crm,region:eu`: every pair must match) and object `key` (an upload URL's key: the file uploaded there, once register has recorded it; another tenant's key finds nothing). Filters the indexes do not hold (`type`, `metadata`, `key`, `dataset` beside `status`) are applied while paging: a page reads at most `limit` files a query, a few queries a page, so a page may hold fewer than `limit` files, even none, while `nextCursor` goes on; follow it to the end to see every match once.",
     tags: ['files'],
     query: schemas.listFilesQuery,
     response: responses.filesPageResponse,
@@ -157,7 +159,7 @@ export const ROUTES = defineRoutes({
     operationId: 'getFile',
     summary: 'One file',
     description:
-      'Status, pipeline stage, parse and validation summary, failure (stage, error name, report) and the version it produced.',
+      "Status, pipeline stage, parse and validation summary, failure (stage, error name, report), the version it produced, and the uploader's `metadata` (`metadataTruncated` when the object carried more than a record keeps).",
     tags: ['files'],
     path: schemas.filePath,
     errors: [404],
@@ -220,6 +222,18 @@ export const ROUTES = defineRoutes({
     path: schemas.datasetPath,
     query: schemas.rowsQuery,
     errors: [404, 410],
+  },
+  'POST /datasets/{name}/rows': {
+    operationId: 'ingestRows',
+    summary: 'Ingest a small JSON body of rows as a new file',
+    description:
+      "For callers without the SDK: `{rows: [{…}]}` or `{columns: {name: [values]}}`, optional `metadata` (as an upload's) and `dataType`. The rows become a JSONL file under `fresh/<tenant>/<name>/rows/` (named by content and metadata, so a retried request is one file) and the pipeline ingests it like an upload, inferring types as for a .jsonl file. 202 with the object `key`, the `fileId` and the `runId` to poll (`GET /runs/{id}`, 404 until its first stage starts). At most 5 MiB of JSONL (422 UploadTooLargeError); a body over 6 MB never reaches strata (API Gateway and Lambda refuse it). Larger data: `POST /files/upload-url`.",
+    tags: ['datasets'],
+    path: schemas.datasetPath,
+    body: schemas.ingestRowsBody,
+    successStatus: 202,
+    response: responses.ingestRowsResponse,
+    errors: [422],
   },
   'POST /datasets/{name}/predictions': {
     operationId: 'writePredictions',

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { CONNECTOR_RUN_ID, connectorSettingsSchema } from '../domain/connector-runs.js';
 import { WRITE_MODES } from '../domain/delta/writes.js';
 import { SEVERITIES } from '../domain/drift/severity.js';
-import { FILE_STATUSES, type FileStatus } from '../domain/file-record.js';
+import {
+  FILE_STATUSES,
+  type FileStatus,
+  parseMetadataFilter,
+  USER_METADATA_LIMITS,
+} from '../domain/file-record.js';
 import { retentionPolicySchema } from '../domain/lifecycle.js';
 import { NODE_TYPES } from '../domain/lineage.js';
 import { TEXT_ENCODINGS } from '../domain/parse/encoding.js';
@@ -264,6 +269,20 @@ export const driftSettingsBody = z
     },
   }));
 
+/**
+ * An uploader's metadata: the shape here, the bounds in domain/file-record.ts (`checkUploadMetadata`), so
+ * metadata that is too large is a 422 MetadataTooLargeError rather than a schema error. A value's length is
+ * capped here only to bound the request.
+ */
+const uploadMetadata = z
+  .record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'metadata keys: lower-case letters, digits, -'),
+    z.string().max(4096),
+  )
+  .describe(
+    `kept on the object (x-amz-meta-*) and on the file record (\`GET /files/{id}\` → \`metadata\`, filter \`GET /files?metadata=key:value\`): at most ${USER_METADATA_LIMITS.maxKeys} keys, values of printable ASCII up to ${USER_METADATA_LIMITS.maxValueLength} characters, ${USER_METADATA_LIMITS.maxBytes} bytes of keys and values in all, else 422 MetadataTooLargeError; \`data-type\`, \`format\` and \`strata-*\` are strata's (400), except \`strata-model\` (\`name@1.2.0\`) and \`strata-input\` (\`dataset@v3\`), which declare lineage`,
+  );
+
 export const uploadRequestBody = z
   .object({
     dataset: z.string().min(1).max(63),
@@ -278,12 +297,7 @@ export const uploadRequestBody = z
     dataType: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
     format: z.enum(['csv', 'jsonl', 'json', 'parquet']).optional(),
     contentType: z.string().max(255).optional(),
-    metadata: z
-      .record(
-        z.string().regex(/^[a-z0-9-]{1,64}$/, 'metadata keys: lower-case letters, digits, -'),
-        z.string().max(512),
-      )
-      .optional(),
+    metadata: uploadMetadata.optional(),
   })
   .strict();
 
@@ -303,6 +317,30 @@ export const listFilesQuery = paginationQuery.extend({
     .describe('a file status, lower or upper case'),
   type: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
   dataset: z.string().min(1).max(63).optional(),
+  metadata: z
+    .string()
+    .min(3)
+    .max(4096)
+    .transform((text, ctx) => {
+      try {
+        return parseMetadataFilter(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional()
+    .describe(
+      'user metadata filter: `key:value`, several comma-separated (or the parameter repeated); every pair must match exactly',
+    ),
+  key: z
+    .string()
+    .min(1)
+    .max(1024)
+    .optional()
+    .describe(
+      "an object key (an upload URL's `key`): the file(s) uploaded there; another tenant's key finds nothing",
+    ),
 });
 
 /** `POST /training-sets`; `type` is the data type, as in `GET /files`. */
@@ -524,6 +562,29 @@ export const predictionsBody = z
     timestampColumn: b.timestamp_column,
     rows: b.rows,
   }));
+
+/**
+ * `POST /datasets/{name}/rows`: rows (`[{column: value}]`) or columns (`{column: [values]}`), scalar cells.
+ * Bounded by bytes (ROWS_MAX_BYTES in app/datasets/ingest-rows.ts), not by a row count.
+ */
+export const ingestRowsBody = z
+  .object({
+    rows: z
+      .array(z.record(z.string().min(1).max(1024), cell))
+      .min(1)
+      .optional()
+      .describe('row objects; a key a row lacks is null there'),
+    columns: z
+      .record(z.string().min(1).max(1024), z.array(cell))
+      .optional()
+      .describe('columns of equal length, instead of rows'),
+    metadata: uploadMetadata.optional(),
+    dataType: z.enum(['sample', 'red_team', 'combined', 'custom', 'model_specific']).optional(),
+  })
+  .strict()
+  .refine((b) => (b.rows === undefined) !== (b.columns === undefined), {
+    message: 'send either rows or columns',
+  });
 
 // ---- lineage and models -------------------------------------------------------------------------------
 

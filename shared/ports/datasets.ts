@@ -73,6 +73,10 @@ export interface FileQuery {
   status?: FileStatus | undefined;
   dataset?: string | undefined;
   dataType?: string | undefined;
+  /** Only files whose record's user metadata has every one of these key/value pairs. */
+  metadata?: Readonly<Record<string, string>> | undefined;
+  /** Only files whose record is at this object key. */
+  key?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }

@@ -30,13 +30,14 @@ describe('the strata stack', () => {
     expect(report.success).toBe(true);
   });
 
-  it('stays at or under 151 resources, well within CloudFormation’s 500 a stack', () => {
+  it('stays at or under 152 resources, well within CloudFormation’s 500 a stack', () => {
     // Prepare
     const count = Object.keys(template.toJSON().Resources).length;
 
     // Assess: the message carries the count, so a change that grows the stack shows by how much. 151: the
-    // vacuum route (POST /datasets/{name}/vacuum) is one more API Gateway route of the lifecycle function.
-    expect(count, `${count} resources`).toBeLessThanOrEqual(151);
+    // vacuum route (POST /datasets/{name}/vacuum) is one more API Gateway route of the lifecycle function;
+    // 152: the rows route (POST /datasets/{name}/rows) is one more route of the datasets function.
+    expect(count, `${count} resources`).toBeLessThanOrEqual(152);
   });
 
   it('gives every acknowledged nag rule a reason', () => {

@@ -37,6 +37,8 @@ import { claimKey, keys } from './keys.js';
 import { packJson, unpackJson } from './packed-json.js';
 import { putWithEdges, requireCancellationReasons } from './transactions.js';
 
+/** Queries one filtered page of files may make (see listFiles). */
+const FILTERED_ROUNDS = 10;
 /** Rounds of a registration whose content-hash claim changes hands while it looks (released, taken). */
 const CLAIM_ATTEMPTS = 5;
 /** A file that no longer stands for its content (see claimHolder); `:quarantined` = 'QUARANTINED'. */
@@ -401,8 +403,12 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
   }
 
   /**
-   * Files newest first. A status uses gsi1 and a dataset gsi2 (the other filters apply within the page,
-   * so a page may hold fewer than `limit` items while a cursor still follows).
+   * Files newest first. A status uses gsi1 and a dataset gsi2; the other filters (dataset beside a status,
+   * data type, metadata, key) are DynamoDB filters, applied to the items a query reads. To keep pages full
+   * without unbounded reads, a filtered page queries again from where the last query stopped, each time at
+   * most the items the page still lacks (so no match is read and dropped), for at most FILTERED_ROUNDS
+   * queries: a page may then hold fewer than `limit` files, even none, and its cursor (where the last query
+   * stopped) still follows every match exactly once.
    */
   async listFiles(tenant: string, query: FileQuery): Promise<Page<FileRecord>> {
     const filters: string[] = [];
@@ -432,23 +438,44 @@ export class DynamoMetadataStore implements MetadataStore, ApiKeyStore, DatasetS
       names['#dataType'] = 'dataType';
       values[':dataType'] = query.dataType;
     }
+    if (query.key !== undefined) {
+      filters.push('#key = :key');
+      names['#key'] = 'key';
+      values[':key'] = query.key;
+    }
+    Object.entries(query.metadata ?? {}).forEach(([key, value], i) => {
+      // Names go through placeholders: metadata keys hold `-`, which an expression cannot spell.
+      filters.push(`#metadata.#mk${i} = :mv${i}`);
+      names['#metadata'] = 'metadata';
+      names[`#mk${i}`] = key;
+      values[`:mv${i}`] = value;
+    });
+    const items: FileRecord[] = [];
+    let start = decodeCursor(query.cursor, pk, pkName);
+    let rounds = 0;
     try {
-      const result = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          ...(index && { IndexName: index }),
-          KeyConditionExpression: index ? `${pkName} = :pk` : 'pk = :pk AND begins_with(sk, :file)',
-          ExpressionAttributeValues: { ':pk': pk, ...(!index && { ':file': keys.file('') }), ...values },
-          ...(filters.length > 0 && {
-            FilterExpression: filters.join(' AND '),
-            ExpressionAttributeNames: names,
+      do {
+        const result = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            ...(index && { IndexName: index }),
+            KeyConditionExpression: index ? `${pkName} = :pk` : 'pk = :pk AND begins_with(sk, :file)',
+            ExpressionAttributeValues: { ':pk': pk, ...(!index && { ':file': keys.file('') }), ...values },
+            ...(filters.length > 0 && {
+              FilterExpression: filters.join(' AND '),
+              ExpressionAttributeNames: names,
+            }),
+            ScanIndexForward: false,
+            // Never more than the page lacks: a match past the page would be read and lost to the cursor.
+            Limit: query.limit - items.length,
+            ExclusiveStartKey: start,
           }),
-          ScanIndexForward: false,
-          Limit: query.limit,
-          ExclusiveStartKey: decodeCursor(query.cursor, pk, pkName),
-        }),
-      );
-      return { items: (result.Items ?? []).map(toFileRecord), cursor: encodeCursor(result.LastEvaluatedKey) };
+        );
+        items.push(...(result.Items ?? []).map(toFileRecord));
+        start = result.LastEvaluatedKey;
+        rounds++;
+      } while (filters.length > 0 && start && items.length < query.limit && rounds < FILTERED_ROUNDS);
+      return { items, cursor: encodeCursor(start) };
     } catch (error) {
       rethrowSdkError('Query', error);
     }

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type FileRecord, fileIdFor, linksFromMetadata, objectVersion } from '../../domain/file-record.js';
+import {
+  type FileRecord,
+  fileIdFor,
+  linksFromMetadata,
+  objectVersion,
+  userMetadataOf,
+} from '../../domain/file-record.js';
 import { detectDataType, detectFormat, parseObjectKey } from '../../domain/object-key.js';
 import type { Clock, Logger, MetadataStore, ObjectStore, RegisterOutcome } from '../../ports.js';
 import type { IngestionInput, RegisterOutput } from '../../schemas/ingestion.js';
@@ -33,6 +39,8 @@ export async function registerFile(deps: RegisterFileDeps, input: IngestionInput
 
   const now = deps.clock.now().toISOString();
   const links = linksFromMetadata(info.metadata);
+  // The uploader's own keys, apart from the ones strata reads (data type, format, links) and bounded.
+  const user = userMetadataOf(info.metadata);
   const record: FileRecord = {
     // Identity from the event's own reference, so every delivery of it maps to this record.
     fileId: fileIdFor(input.object),
@@ -51,7 +59,15 @@ export async function registerFile(deps: RegisterFileDeps, input: IngestionInput
     uploadedAt: info.lastModified.toISOString(),
     registeredAt: now,
     ...(links && { links }),
+    ...(user.metadata && { metadata: user.metadata }),
+    ...(user.truncated && { metadataTruncated: true }),
   };
+  if (user.truncated) {
+    deps.logger.warn('object metadata over the record bounds: the record keeps part of it', {
+      key: ref.key,
+      kept: Object.keys(user.metadata ?? {}).length,
+    });
+  }
   const registered = await deps.metadata.registerFile(record);
   const result =
     registered.outcome === 'already-registered' && registered.record.status === 'QUARANTINED'
