@@ -77,8 +77,20 @@ export interface FeatureArrow {
   metadata: FeatureVersion;
 }
 
-/** Rows per request while `getFeature` pages through a version (the route's maximum). */
-const PAGE_ROWS = 5000;
+/** Rows of `getFeature`'s first request, and the most the route gives per request. */
+const FIRST_PAGE_ROWS = 1000;
+const MAX_PAGE_ROWS = 5000;
+/**
+ * JSON bytes `getFeature` asks for per request: half of what a Lambda answer may hold (6 MB), so a wide
+ * version's pages stay well inside it (rows per page follow from the first page's bytes per row).
+ */
+const PAGE_BYTES = 3_000_000;
+
+function nextPageRows(rows: ReadonlyArray<Record<string, CellValue>>): number {
+  if (rows.length === 0) return MAX_PAGE_ROWS;
+  const perRow = JSON.stringify(rows).length / rows.length;
+  return Math.max(1, Math.min(MAX_PAGE_ROWS, Math.floor(PAGE_BYTES / perRow)));
+}
 
 /** The error name the API answers (422) when a version cannot be served the way it was asked for. */
 export const FEATURE_NOT_SERVABLE = 'FeatureNotServableError';
@@ -130,19 +142,20 @@ export function createFeatureStore(config: ClientConfig) {
 
   async function readColumns(name: string, options: GetFeatureOptions): Promise<FeatureColumns> {
     let page = await get(name, {
-      limit: PAGE_ROWS,
+      limit: FIRST_PAGE_ROWS,
       ...(options.version && { version: options.version }),
       ...(options.split && { split: options.split }),
     });
     const { version, metadata } = page;
     const names = metadata.schema.columns.map((c) => c.name);
     const features: Record<string, CellValue[]> = Object.fromEntries(names.map((n) => [n, []]));
+    const limit = nextPageRows(page.features);
     for (;;) {
       for (const row of page.features) for (const n of names) features[n]?.push(row[n] ?? null);
       if (page.nextCursor === undefined) break;
       // Pinned to the first page's version: a version registered meanwhile never mixes into the read.
       page = await get(name, {
-        limit: PAGE_ROWS,
+        limit,
         version,
         cursor: page.nextCursor,
         ...(options.split && { split: options.split }),

@@ -15,10 +15,21 @@ import {
   type RegisterFeatureRequest,
   registerFeatureVersion,
 } from '../../shared/app/features/registration.js';
-import { createFeatureStore, type FeatureStoreClient } from '../../shared/client/feature-store.js';
+import { arrowTableFrom } from '../../shared/client/arrow.js';
+import {
+  createFeatureStore,
+  type FeatureStoreClient,
+  isFeatureNotServable,
+} from '../../shared/client/feature-store.js';
 import { ApiError } from '../../shared/client/http.js';
 import { entityKeyOf, type FeatureVersionRecord } from '../../shared/domain/feature-store.js';
+import type { CellValue, TableSchema } from '../../shared/domain/table.js';
 import { openParquet } from '../../shared/formats/parquet.js';
+import {
+  featureVersionResponse,
+  onlineFeaturesResponse,
+  registeredFeatureResponse,
+} from '../../shared/http/responses.js';
 import { type FeatureRegistry, systemClock } from '../../shared/ports.js';
 import { cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
 import { normal } from '../support/random.js';
@@ -302,6 +313,183 @@ describe('the feature store', () => {
         }),
       ),
     ).toBe(400);
+  });
+});
+
+describe('static feature tables and the SDK data shapes', () => {
+  /** The ApiError a call failed with (the test fails if it answered). */
+  const refusal = (call: Promise<unknown>) =>
+    call.then(
+      (answer) => {
+        throw new Error(`expected a refusal, got ${JSON.stringify(answer).slice(0, 200)}`);
+      },
+      (error: unknown) => error as ApiError,
+    );
+  const tickets = {
+    ticket_id: [101, 102, 103],
+    priority: ['high', 'low', 'medium'],
+    category: ['billing', 'bug', 'billing'],
+  };
+
+  it('registers a column map without entity or time as a static table, served whole offline only', async () => {
+    // Act
+    const registered = await client.registerFeature('ticket_features', tickets, '1.0.0');
+    const read = await client.getFeature('ticket_features');
+    const online = await refusal(client.online(['ticket_features'], [101]));
+    const historical = await refusal(
+      client.historical(['ticket_features'], [{ ticket_id: 101, timestamp: T0 }]),
+    );
+
+    // Assess
+    expect(registeredFeatureResponse.parse(registered)).toMatchObject({
+      version: '1.0.0',
+      created: true,
+      entityKeys: [],
+      features: ['ticket_id', 'priority', 'category'],
+      rowCount: 3,
+      entityCount: 0,
+      source: { kind: 'inline' },
+    });
+    expect(registered.timestampColumn).toBeUndefined();
+    expect(read.version).toBe('1.0.0');
+    expect(read.features).toEqual(tickets);
+    expect(featureVersionResponse.parse(read.metadata)).toMatchObject({
+      name: 'ticket_features',
+      version: '1.0.0',
+      entityKeys: [],
+      createdAt: registered.createdAt,
+      contentHash: registered.contentHash,
+    });
+    expect(read.metadata.schema.columns.map((c) => [c.name, c.type])).toEqual([
+      ['ticket_id', 'int'],
+      ['priority', 'string'],
+      ['category', 'string'],
+    ]);
+    expect(online).toMatchObject({ status: 422, errorName: 'FeatureNotServableError' });
+    expect(isFeatureNotServable(online)).toBe(true);
+    expect(online.message).toMatch(/ticket_features@1.0.0 has no entity key/);
+    expect(historical).toMatchObject({ status: 422, errorName: 'FeatureNotServableError' });
+    expect(historical.message).toMatch(/static table .*point-in-time join does not apply/);
+  });
+
+  it('serves a static table online by the entity key it names, refusing a key on two rows', async () => {
+    // Act
+    const registered = await client.registerFeature('ticket_lookup', tickets, '1.0.0', {
+      entity: 'ticket_id',
+      description: 'ticket triage labels',
+      metadata: { owner: 'support' },
+    });
+    const online = await client.online(['ticket_lookup'], [102, 101, 999]);
+    const duplicated = await refusal(
+      client.registerFeature('ticket_twice', { ticket_id: [1, 1], priority: ['a', 'b'] }, '1.0.0', {
+        entity: 'ticket_id',
+      }),
+    );
+    const transformed = await refusal(
+      client.registerFeature('ticket_spec', tickets, '1.0.0', {
+        entity: 'ticket_id',
+        transform: { transforms: [{ kind: 'lag', column: 'priority', lags: [1] }] },
+      }),
+    );
+
+    // Assess
+    expect(registered).toMatchObject({
+      entityKeys: ['ticket_id'],
+      features: ['priority', 'category'],
+      entityCount: 3,
+      description: 'ticket triage labels',
+      metadata: { owner: 'support' },
+    });
+    expect(onlineFeaturesResponse.parse(online).results).toEqual([
+      {
+        entity_key: 102,
+        found: true,
+        features: { 'ticket_lookup.priority': 'low', 'ticket_lookup.category': 'bug' },
+        event_times: { ticket_lookup: null },
+      },
+      {
+        entity_key: 101,
+        found: true,
+        features: { 'ticket_lookup.priority': 'high', 'ticket_lookup.category': 'billing' },
+        event_times: { ticket_lookup: null },
+      },
+      {
+        entity_key: 999,
+        found: false,
+        features: { 'ticket_lookup.priority': null, 'ticket_lookup.category': null },
+        event_times: { ticket_lookup: null },
+      },
+    ]);
+    expect(duplicated).toMatchObject({ status: 400, errorName: 'InvalidInputError' });
+    expect(duplicated.message).toMatch(/is on rows 0 and 1/);
+    expect(transformed).toMatchObject({ status: 400 });
+    expect(transformed.message).toMatch(/transform runs over each entity's rows in time order/);
+  });
+
+  it('registers an Arrow table and reads it back as an equal Arrow table, over several pages', async () => {
+    // Prepare: more rows than one page of the route, whole numbers in a float column, a timestamp that
+    // is not the time column, nulls.
+    const rows = 6001;
+    const schema: TableSchema = {
+      columns: [
+        { name: 'user', type: 'string', nullable: false },
+        { name: 'ts', type: 'timestamp', nullable: false },
+        { name: 'score', type: 'float', nullable: true },
+        { name: 'visits', type: 'int', nullable: false },
+        { name: 'vip', type: 'bool', nullable: true },
+        { name: 'signed_up', type: 'timestamp', nullable: true },
+      ],
+    };
+    const columns: CellValue[][] = [
+      Array.from({ length: rows }, (_, i) => `u${i % 50}`),
+      Array.from({ length: rows }, (_, i) => T0 + i * 60_000),
+      Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? null : i % 11)),
+      Array.from({ length: rows }, (_, i) => i),
+      Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? null : i % 2 === 0)),
+      Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? null : T0 - i * HOUR)),
+    ];
+    const table = arrowTableFrom(schema, [{ schema, numRows: rows, columns }]);
+
+    // Act
+    const registered = await client.registerFeature('user_activity', table, '1.0.0', {
+      entity: 'user',
+      timestampColumn: 'ts',
+    });
+    const back = await client.getFeature('user_activity', { as: 'arrow' });
+    const asColumns = await client.getFeature('user_activity', { version: '1.0.0' });
+    const online = await client.online(['user_activity'], ['u0']);
+
+    // Assess
+    expect(registered).toMatchObject({ rowCount: rows, entityCount: 50, timestampColumn: 'ts' });
+    expect(back.version).toBe('1.0.0');
+    expect(back.features.numRows).toBe(rows);
+    expect(back.features.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(
+      table.schema.fields.map((f) => `${f.name}:${f.type}`),
+    );
+    expect(back.features.toArray().map((r) => r.toJSON())).toEqual(table.toArray().map((r) => r.toJSON()));
+    expect(Object.values(asColumns.features)).toEqual(columns);
+    // u0's latest row is the last one of its 1-in-50 rows: row 6000.
+    expect(online.results[0]?.features['user_activity.visits']).toBe(6000);
+    expect(online.results[0]?.event_times.user_activity).toBe(new Date(T0 + 6000 * 60_000).toISOString());
+  });
+
+  it("refuses another tenant's key on every read of a feature (404)", async () => {
+    // Prepare
+    await client.registerFeature('ticket_private', tickets, '1.0.0', { entity: 'ticket_id' });
+    const stranger = createFeatureStore({
+      apiUrl: ctx.info.apiUrl,
+      apiKey: (await newTenant(ctx, 'stranger')).apiKey,
+    });
+
+    // Act
+    const read = await refusal(stranger.getFeature('ticket_private'));
+    const files = await refusal(stranger.files('ticket_private', { version: '1.0.0' }));
+    const online = await refusal(stranger.online(['ticket_private'], [101]));
+
+    // Assess
+    expect(read).toMatchObject({ status: 404, errorName: 'NotFoundError' });
+    expect(files).toMatchObject({ status: 404 });
+    expect(online).toMatchObject({ status: 404 });
   });
 });
 
