@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
 import type { ingestRows } from '../app/datasets/ingest-rows.js';
+import type { setValidationSuite } from '../app/datasets/records.js';
 import type { describeFeatureVersion } from '../app/features/registration.js';
 import type { historicalFeatures, lookupOnline } from '../app/features/serving.js';
 import type { VacuumResult } from '../app/lifecycle/vacuum.js';
@@ -21,6 +22,7 @@ import { DATA_TYPES, FILE_FORMATS } from '../domain/object-key.js';
 import { RUN_STATUSES } from '../domain/run.js';
 import type { FileStatistics } from '../domain/statistics.js';
 import { COLUMN_TYPES } from '../domain/table.js';
+import { validationSuiteSchema } from '../domain/validation/suite.js';
 import type { StoredRetentionPolicy } from '../ports.js';
 
 /** What every error answer of ours carries: the error class name and, below 500, what was wrong. */
@@ -127,6 +129,38 @@ const datasetSummary = z.looseObject({
 }) satisfies z.ZodType<DatasetSummary>;
 
 export const datasetsPageResponse = z.object({ datasets: z.array(datasetSummary), nextCursor });
+
+export const validationSuiteResponse = z
+  .object({
+    dataset: z.string(),
+    format: z.enum(['strata', 'great_expectations']).describe('which kind of suite the body was read as'),
+    suite: validationSuiteSchema.describe(
+      'the strata suite stored: files that arrive from now on are judged by it',
+    ),
+    converted: z
+      .array(
+        z
+          .object({
+            expectation_type: z.string(),
+            column: z.string().optional(),
+            checks: z
+              .array(z.string())
+              .describe('names of the checks it became, as validation reports show them'),
+          })
+          .strict(),
+      )
+      .describe('GE expectations taken into the suite; empty for a strata suite'),
+    unsupported: z
+      .array(
+        z
+          .object({ expectation_type: z.string(), column: z.string().optional(), reason: z.string() })
+          .strict(),
+      )
+      .describe(
+        'GE expectations left out (not in the suite), each with the reason; empty for a strata suite',
+      ),
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof setValidationSuite>>>;
 
 export const runsPageResponse = z.object({
   runs: z.array(

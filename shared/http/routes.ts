@@ -7,7 +7,6 @@
  * infra/stack.ts to the same route keys and functions.
  */
 import type { z } from 'zod';
-import { validationSuiteSchema } from '../domain/validation/suite.js';
 import * as responses from './responses.js';
 import type { HttpMethod, RouteContract } from './route.js';
 import * as schemas from './schemas.js';
@@ -193,10 +192,19 @@ export const ROUTES = defineRoutes({
     operationId: 'putValidationSuite',
     summary: 'Set the checks every new file must pass',
     description:
-      'Schema, required columns, completeness, uniqueness, range, allowed values, freshness, distribution; severity ERROR, WARNING or INFO.',
+      'Replaces the suite; files that arrive from now on are judged by it. The body is a strata suite ' +
+      '(`checks`: schema, required columns, completeness, uniqueness, range, allowed values, freshness, ' +
+      'distribution (mean, std, median), row count, pattern, column type; severity ERROR, WARNING or INFO) or ' +
+      'a Great Expectations expectation suite (`expectations`), told apart by shape. A GE suite is converted: ' +
+      'column existence and type (and type lists), not null, unique, between, in set, regex, table row count, ' +
+      'column mean/median/stdev between, with `mostly`; each check is named after its expectation and is an ' +
+      'ERROR unless the expectation has a `severity`. Expectations (or arguments such as row_condition) strata ' +
+      'cannot honour are left out and listed in `unsupported` with the reason; a GE suite with none it can take ' +
+      'is refused (400), since storing an empty suite would switch validation off.',
     tags: ['datasets'],
     path: schemas.datasetPath,
-    body: validationSuiteSchema,
+    body: schemas.validationSuiteBody,
+    response: responses.validationSuiteResponse,
   },
   'GET /datasets/{name}/drift-settings': {
     operationId: 'getDriftSettings',

@@ -17,6 +17,12 @@ import { QUALITY_STATUSES } from '../domain/quality/types.js';
 import { RUN_ID_PATTERN, RUN_STATUSES } from '../domain/run.js';
 import { COLUMN_TYPES } from '../domain/table.js';
 import { parseInstant } from '../domain/time-range.js';
+import {
+  greatExpectationsSuiteSchema,
+  parseSuiteDocument,
+  SUPPORTED_EXPECTATIONS,
+} from '../domain/validation/great-expectations.js';
+import { validationSuiteSchema } from '../domain/validation/suite.js';
 import { MAX_DESCRIPTION_LENGTH, MAX_TAGS, TAG_PATTERN } from '../domain/version-tags.js';
 
 export const paginationQuery = z.object({
@@ -27,6 +33,33 @@ export const paginationQuery = z.object({
 export const listDatasetsQuery = paginationQuery;
 
 export const datasetPath = z.object({ name: z.string().min(1).max(63) });
+
+/** A JSON Schema of a zod schema to nest in another one's metadata (the document adds `$schema` once). */
+function nestedJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' });
+  return rest;
+}
+
+/**
+ * `POST /datasets/{name}/validation-suite`: strata's suite (`checks`) or a Great Expectations expectation
+ * suite (`expectations`), told apart by shape. Parsed by the schema of the format it was taken for, so an
+ * error names that format's fields (a union would only say "invalid input"); the document shows both.
+ */
+export const validationSuiteBody = z
+  .unknown()
+  .transform((value, ctx) => {
+    const parsed = parseSuiteDocument(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.issues)
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  })
+  .meta({
+    anyOf: [nestedJsonSchema(validationSuiteSchema), nestedJsonSchema(greatExpectationsSuiteSchema)],
+    description:
+      'A strata suite ({version?, checks}) or a Great Expectations suite ({expectation_suite_name or name, ' +
+      `expectations: [{expectation_type or type, kwargs}]}). GE expectations taken: ${SUPPORTED_EXPECTATIONS.join(', ')}.`,
+  });
 export const versionPath = datasetPath.extend({ v: z.coerce.number().int().positive() });
 export const filePath = z.object({ id: z.string().regex(/^f_[0-9a-f]{32}$/, 'not a file id') });
 

@@ -6,7 +6,7 @@
 import type { DatasetConfig, DriftSettings } from '../../domain/dataset.js';
 import { resolveThresholds } from '../../domain/drift/severity.js';
 import { isValidName } from '../../domain/object-key.js';
-import type { ValidationSuite } from '../../domain/validation/index.js';
+import { type SuiteDocument, suiteOfDocument } from '../../domain/validation/great-expectations.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import type { DatasetStore, MetadataStore, VersionStore } from '../../ports.js';
 
@@ -48,16 +48,30 @@ export async function setDatasetConfig(
   return { dataset, config };
 }
 
-/** Replaces the dataset's validation suite; it applies to files that arrive from now on. */
+/**
+ * Replaces the dataset's validation suite; it applies to files that arrive from now on. A Great
+ * Expectations suite is converted first; what it could not take is answered, never stored half-silently,
+ * and one with nothing strata can check is refused rather than stored as an empty suite.
+ */
 export async function setValidationSuite(
   deps: Pick<DatasetDeps, 'datasets'>,
   tenant: string,
   dataset: string,
-  suite: ValidationSuite,
+  document: SuiteDocument,
 ) {
   checkDatasetName(dataset);
+  const { format, suite, converted, unsupported } = suiteOfDocument(document);
+  if (format === 'great_expectations' && suite.checks.length === 0) {
+    throw new InvalidInputError(
+      `none of the ${unsupported.length} expectations of the Great Expectations suite can be checked by strata`,
+      unsupported.map((u) => ({
+        path: `${u.expectation_type}${u.column === undefined ? '' : `(${u.column})`}`,
+        message: u.reason,
+      })),
+    );
+  }
   await deps.datasets.putValidationSuite(tenant, dataset, suite, 'api', false);
-  return { dataset, suite };
+  return { dataset, format, suite, converted, unsupported };
 }
 
 /** The stored settings and the thresholds they resolve to (defaults where unset). */

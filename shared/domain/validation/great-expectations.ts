@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { parseTimestamp } from '../parse/infer.js';
 import type { ColumnType } from '../table.js';
 import type { Check, Severity, ValidationSuite } from './suite.js';
-import { checkName, checkSchema, MAX_PATTERN_LENGTH } from './suite.js';
+import { checkName, checkSchema, MAX_PATTERN_LENGTH, validationSuiteSchema } from './suite.js';
 
 const expectationSchema = z
   .looseObject({
@@ -443,4 +443,41 @@ function severityOf(expectation: Expectation): Severity {
   const severity = SEVERITY_OF[expectation.severity.toLowerCase()];
   if (!severity) fail(`severity ${JSON.stringify(expectation.severity)} is not critical, warning or info`);
   return severity;
+}
+
+/** A suite as a client sends it: strata's own, or a GE suite, told apart by shape. */
+export type SuiteDocument =
+  | { format: 'strata'; suite: ValidationSuite }
+  | { format: 'great_expectations'; suite: z.infer<typeof greatExpectationsSuiteSchema> };
+
+/** What a suite document comes to: the strata suite, and for a GE suite what was converted and what not. */
+export interface SuiteOfDocument extends GreatExpectationsConversion {
+  format: SuiteDocument['format'];
+}
+
+/**
+ * Parses a suite document by its shape (`expectations` → GE, else strata's schema); a malformed one is a
+ * zod error whose issues come from the schema of the format it was taken for, so messages name its fields.
+ */
+export function parseSuiteDocument(
+  value: unknown,
+): { success: true; data: SuiteDocument } | { success: false; issues: z.core.$ZodIssue[] } {
+  if (isGreatExpectationsSuite(value)) {
+    const result = greatExpectationsSuiteSchema.safeParse(value);
+    return result.success
+      ? { success: true, data: { format: 'great_expectations', suite: result.data } }
+      : { success: false, issues: result.error.issues };
+  }
+  const result = validationSuiteSchema.safeParse(value);
+  return result.success
+    ? { success: true, data: { format: 'strata', suite: result.data } }
+    : { success: false, issues: result.error.issues };
+}
+
+/** The strata suite of a parsed document; a strata suite converts to itself with nothing left out. */
+export function suiteOfDocument(document: SuiteDocument): SuiteOfDocument {
+  if (document.format === 'strata') {
+    return { format: 'strata', suite: document.suite, converted: [], unsupported: [] };
+  }
+  return { format: 'great_expectations', ...convertGreatExpectationsSuite(document.suite) };
 }
