@@ -6,4 +6,6 @@
 export * from './arrow.js';
 export * from './feature-store.js';
 export * from './http.js';
+export * from './ingest.js';
+export * from './parquet.js';
 export * from './strata.js';
