@@ -211,7 +211,12 @@ export async function* bufferedBatches<T>(
 // ---------------------------------------------------------------------------------------------------------
 // The loader
 
-export interface DataLoaderOptions extends ClientConfig {
+export type LoaderOutput = 'arrow' | 'rows';
+
+/** What a loader hands out: Arrow record batches, or arrays of row objects. */
+export type LoaderBatch<A extends LoaderOutput> = A extends 'rows' ? Row[] : ArrowRecordBatch;
+
+export interface DataLoaderOptions<A extends LoaderOutput = LoaderOutput> extends ClientConfig {
   dataset?: string;
   /** Default: the dataset's current version. */
   version?: number;
@@ -228,7 +233,7 @@ export interface DataLoaderOptions extends ClientConfig {
   /** Rows the loader may hold at once (default 50 000). */
   bufferRows?: number;
   /** `arrow` (default): Arrow record batches; `rows`: row objects, timestamps as ISO 8601. */
-  as?: 'arrow' | 'rows';
+  as?: A;
 }
 
 export interface EpochOptions {
@@ -298,7 +303,7 @@ async function trainingSetFiles(client: StrataClient, id: string, doFetch: typeo
   return { schema: unionSchemas(schemas), files };
 }
 
-export function createDataLoader(options: DataLoaderOptions) {
+export function createDataLoader<A extends LoaderOutput = 'arrow'>(options: DataLoaderOptions<A>) {
   const { batchSize, shuffle = false, seed = 0, columns, split, splitKey } = options;
   const capacity = options.bufferRows ?? DEFAULT_BUFFER_ROWS;
   if ((options.dataset === undefined) === (options.trainingSet === undefined)) {
@@ -318,7 +323,7 @@ export function createDataLoader(options: DataLoaderOptions) {
     return resolved;
   };
 
-  async function* epochBatches(epochOptions: EpochOptions): AsyncGenerator<ArrowRecordBatch | Row[]> {
+  async function* epochBatches(epochOptions: EpochOptions): AsyncGenerator<LoaderBatch<A>> {
     const { epoch = 0 } = epochOptions;
     const only = epochOptions.split;
     if (only !== undefined && !(split && only in split)) {
@@ -381,17 +386,17 @@ export function createDataLoader(options: DataLoaderOptions) {
         numRows: rows.length,
         columns: schema.columns.map((_, c) => rows.map((row) => row[c] ?? null)),
       };
-      yield options.as === 'rows' ? batchRows(batch) : arrowBatchOf(batch, arrowSchema);
+      yield (options.as === 'rows' ? batchRows(batch) : arrowBatchOf(batch, arrowSchema)) as LoaderBatch<A>;
     }
   }
 
   return {
     /** Epoch 0, every split. */
-    [Symbol.asyncIterator]() {
+    [Symbol.asyncIterator](): AsyncIterator<LoaderBatch<A>> {
       return epochBatches({})[Symbol.asyncIterator]();
     },
     /** One pass over the rows: an epoch's own order, optionally one split. */
-    batches(epochOptions: EpochOptions = {}) {
+    batches(epochOptions: EpochOptions = {}): AsyncIterable<LoaderBatch<A>> {
       return epochBatches(epochOptions);
     },
     /** The table's schema as the loader hands it out (after `columns`). */

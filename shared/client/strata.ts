@@ -120,6 +120,8 @@ export interface DriftDocument {
 
 export interface TrainingSetRequest {
   dataset?: string;
+  /** With `dataset`: that version's whole table (every data file of its Delta version). */
+  version?: number;
   type?: DataType;
   since?: string;
   maxRows?: number;
