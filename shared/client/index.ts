@@ -9,3 +9,4 @@ export * from './http.js';
 export * from './ingest.js';
 export * from './parquet.js';
 export * from './strata.js';
+export * from './validator.js';
