@@ -1,5 +1,6 @@
 /**
- * `createDataManager({apiUrl, apiKey})`: a dataset's data from code. The whole table at a version is read
+ * `createDataManager({apiUrl, apiKey})`: a dataset's data from code. Data goes in through `ingestData`
+ * (ingest.ts: Parquet in the client, a presigned upload, the run's outcome). The whole table at a version is read
  * from its data files directly (presigned, ranged GETs, one row group at a time), never through the API's
  * body limit; time queries, predictions, files, statistics, cleanup, versions, lineage and runs go through
  * the HTTP API. Answers are typed by the routes' answer schemas or the domain's records; every failed call
@@ -16,6 +17,7 @@ import {
   toArrowTable,
 } from './arrow.js';
 import type { ClientConfig } from './http.js';
+import { type IngestOptions, type IngestResult, ingestData } from './ingest.js';
 import {
   createStrataClient,
   type LineageQuery,
@@ -132,6 +134,13 @@ export function createDataManager(config: DataManagerConfig) {
   return {
     /** The route-by-route client, for what the manager does not wrap. */
     client,
+    /**
+     * Encodes `data` (an Arrow table, row objects or a column map) as Parquet here, uploads it through a
+     * create-only presigned URL and, unless `wait: false`, answers the pipeline's outcome.
+     */
+    ingestData(data: TableInput, options: IngestOptions): Promise<IngestResult> {
+      return ingestData(client, data, { fetch: doFetch, ...options });
+    },
     getDataset,
     readDataset,
 

@@ -4,9 +4,13 @@
  */
 
 export * from './arrow.js';
+export * from './data-loader.js';
+export * from './data-manager.js';
 export * from './feature-store.js';
 export * from './http.js';
 export * from './ingest.js';
 export * from './parquet.js';
+export * from './range-source.js';
 export * from './strata.js';
+export * from './table-reader.js';
 export * from './validator.js';
