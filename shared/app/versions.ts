@@ -4,7 +4,6 @@
  * quality reports, and a person's promotion of a held version. The pipeline's version stage writes them
  * (pipeline/version.ts).
  */
-import { schemaPolicyOf, writeSettingsOf } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
 import { datasetTableRoot, datasetTableUri } from '../domain/object-key.js';
 import type { DatasetProfile } from '../domain/profile/index.js';
@@ -17,10 +16,9 @@ import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/
 import { checkDatasetName, getDataset } from './datasets/records.js';
 import { downloadTableVersion } from './io/table-download.js';
 import { describeDataFile, snapshotDataFiles, versionTableFiles } from './io/table-files.js';
-import { profileWrittenFile } from './io/table-profile.js';
 import { checkReadable } from './io/table-vacuum.js';
-import { writeFileToTable } from './io/table-writes.js';
-import { type CatalogDeps, registerDatasetTable } from './pipeline/catalog.js';
+import type { CatalogDeps } from './pipeline/catalog.js';
+import { publishFile } from './pipeline/publish.js';
 
 export interface VersionDeps {
   datasets: DatasetStore;
@@ -397,23 +395,15 @@ export async function promoteVersion(
   if (table && table.version === undefined) {
     // The dataset's settings as they are now: the file joins the table as it is now.
     const config = (await deps.datasets.getDataset(tenant, dataset))?.config ?? {};
-    const written = await writeFileToTable(deps, {
+    table = await publishFile(deps, {
       tenant,
       dataset,
       fileId: held.sourceFileId,
       sourceKey: `${datasetTableRoot(tenant, dataset)}${table.dataFile}`,
-      settings: writeSettingsOf(config),
-      schemaPolicy: schemaPolicyOf(config),
-    });
-    const tableProfile = await profileWrittenFile(deps.store, written, {
-      tenant,
-      dataset,
-      fileId: held.sourceFileId,
+      config,
       profileKey: held.profileKey,
     });
-    table = { ...written.placement, profileKey: tableProfile.key };
     await deps.versions.recordTable(tenant, dataset, version, table);
-    await registerDatasetTable(deps, tenant, dataset, written.schema);
   }
   const record = await deps.versions.promoteVersion(tenant, dataset, version, {
     reason,

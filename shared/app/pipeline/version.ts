@@ -15,10 +15,9 @@ import type {
   VersionStore,
 } from '../../ports.js';
 import type { afterDriftSchema, VersionOutput } from '../../schemas/ingestion.js';
-import { profileWrittenFile } from '../io/table-profile.js';
-import { checkWritable, writeFileToTable } from '../io/table-writes.js';
+import { checkWritable } from '../io/table-writes.js';
 import { openStaged } from './artifacts.js';
-import { registerDatasetTable } from './catalog.js';
+import { publishFile } from './publish.js';
 
 export interface VersionDatasetDeps {
   store: ObjectStore;
@@ -109,24 +108,15 @@ export async function versionDataset(
     await deps.store.copy(stagedRef, `${root}${dataFile}`);
     placement = { dataFile, rowsAdded: staged.numRows };
   } else {
-    const written = await writeFileToTable(deps, {
+    placement = await publishFile(deps, {
       tenant,
       dataset,
       fileId: file.fileId,
       sourceKey: parse.stagedKey,
-      settings: writeSettingsOf(config),
-      schemaPolicy: schemaPolicyOf(config),
+      config,
+      profileKey: profile.profileKey,
       table: { snapshot: table },
     });
-    const tableProfile = await profileWrittenFile(deps.store, written, {
-      tenant,
-      dataset,
-      fileId: file.fileId,
-      profileKey: profile.profileKey,
-    });
-    placement = { ...written.placement, profileKey: tableProfile.key };
-    // With the table's schema after the commit, not the file's: columns the file lacks stay listed.
-    await registerDatasetTable(deps, tenant, dataset, written.schema);
   }
   await deps.versions.recordTable(tenant, dataset, record.version, placement);
   const { promoted } = await deps.versions.completeVersion(
