@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, relative } from 'node:path';
+import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY } from '../credentials.js';
-import { CACHE_DIR, REPO_ROOT } from '../paths.js';
+import { REPO_ROOT } from '../paths.js';
 import { type ManagedProcess, runCommand, startProcess } from './process.js';
-import { createLockedVenv, pythonVersionOf, UV_VERSION } from './python-venv.js';
+import { type createLockedVenv, ensureLockedTool, findCPython } from './python-venv.js';
 
 /**
  * LocalStack's PyPI core runs without Docker and without an auth token. Pinned here, in
@@ -29,29 +27,30 @@ const IGNORED = new Set(['__pycache__', 'build', 'dist']);
 
 /**
  * Returns the Python of a venv holding LocalStack and the strata Lambda executor plugin, installing it
- * first if needed. The venv lives under a key hashed from everything installed into it, so an edit of
- * the lock or the plugin installs a fresh venv beside the old one instead of patching it.
+ * first if needed; the plugin's sources are inputs of the venv too.
  */
-export async function ensureLocalStack(log: (msg: string) => void = () => {}): Promise<string> {
-  const basePython = await findPython313();
-  const pythonVersion = await pythonVersionOf(basePython);
-  const dir = join(CACHE_DIR, 'localstack', cacheKey(pythonVersion));
-  const venvPython = join(dir, 'venv', 'bin', 'python');
-  const marker = join(dir, 'installed');
-  if (existsSync(marker)) return venvPython;
-
-  log(`installing LocalStack ${LOCALSTACK_VERSION} (Python ${pythonVersion}) into ${dir}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  await installVenv(basePython, dir);
-  writeFileSync(marker, `${new Date().toISOString()}\n`);
-  return venvPython;
+export function ensureLocalStack(log: (msg: string) => void = () => {}): Promise<string> {
+  return ensureLockedTool(
+    {
+      name: 'localstack',
+      label: `LocalStack ${LOCALSTACK_VERSION}`,
+      lockFile: LOCK_FILE,
+      findPython: () => findCPython(['3.13'], `LocalStack ${LOCALSTACK_VERSION}`),
+      hashExtra: (hash) => {
+        for (const file of listFiles(PLUGIN_DIR)) {
+          hash.update(`\n${relative(PLUGIN_DIR, file)}\n`);
+          hash.update(readFileSync(file));
+        }
+      },
+      finish: installPlugin,
+    },
+    log,
+  );
 }
 
-async function installVenv(basePython: string, dir: string): Promise<void> {
-  const { python, uv, env, logFile } = await createLockedVenv(basePython, dir, LOCK_FILE);
+async function installPlugin({ python, uv, env, logFile }: Awaited<ReturnType<typeof createLockedVenv>>) {
   // Built from a copy: setuptools writes build/ and *.egg-info next to the sources it builds.
-  const pluginCopy = join(dir, 'src', 'strata-lambda-executor');
+  const pluginCopy = join(dirname(python), '..', '..', 'src', 'strata-lambda-executor');
   cpSync(PLUGIN_DIR, pluginCopy, { recursive: true, filter: (path) => !isIgnored(path) });
   // No isolation: the build uses the setuptools pinned in the lock instead of fetching an unpinned one.
   const pluginArgs = ['pip', 'install', '--python', python, '--no-deps', '--no-build-isolation', pluginCopy];
@@ -66,18 +65,6 @@ function isIgnored(path: string): boolean {
   return IGNORED.has(name) || name.endsWith('.egg-info') || name.endsWith('.pyc');
 }
 
-/** Hash of every input of the venv: interpreter version, uv, the lock and the plugin's sources. */
-function cacheKey(pythonVersion: string): string {
-  const hash = createHash('sha256');
-  hash.update(`python ${pythonVersion}\nuv ${UV_VERSION}\n`);
-  hash.update(readFileSync(LOCK_FILE));
-  for (const file of listFiles(PLUGIN_DIR)) {
-    hash.update(`\n${relative(PLUGIN_DIR, file)}\n`);
-    hash.update(readFileSync(file));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => !isIgnored(entry.name))
@@ -86,28 +73,6 @@ function listFiles(dir: string): string[] {
       const path = join(dir, entry.name);
       return entry.isDirectory() ? listFiles(path) : [path];
     });
-}
-
-/**
- * LocalStack needs CPython 3.13 (on 3.11 and 3.12 it fails to import, though its metadata says
- * >=3.10). Looks in pyenv first (the machine image's interpreters), then for python3.13 on PATH.
- */
-async function findPython313(): Promise<string> {
-  const pyenvRoot = process.env.PYENV_ROOT ?? join(homedir(), '.pyenv');
-  const versions = join(pyenvRoot, 'versions');
-  const installed = existsSync(versions) ? readdirSync(versions).filter((v) => /^3\.13\.\d+$/.test(v)) : [];
-  const newest = installed.sort((a, b) => patchOf(b) - patchOf(a))[0];
-  if (newest) return join(versions, newest, 'bin', 'python3.13');
-  const onPath = await runCommand('python3.13', ['-c', 'import sys; print(sys.executable)']).catch(() => '');
-  if (onPath.trim()) return onPath.trim();
-  throw new Error(
-    `LocalStack ${LOCALSTACK_VERSION} needs CPython 3.13, found neither ${versions}/3.13.* nor python3.13 ` +
-      'on PATH. Install one, e.g. `pyenv install 3.13`.',
-  );
-}
-
-function patchOf(version: string): number {
-  return Number(version.split('.')[2]);
 }
 
 export interface LocalStackOptions {

@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY } from '../credentials.js';
-import { CACHE_DIR, REPO_ROOT } from '../paths.js';
+import { REPO_ROOT } from '../paths.js';
 import { findPython } from './delta-rs.js';
 import { httpReady, type ManagedProcess, runCommand, startProcess } from './process.js';
-import { createLockedVenv, pythonVersionOf, UV_VERSION } from './python-venv.js';
+import { ensureLockedTool } from './python-venv.js';
 
 /**
  * moto's server (PyPI `moto[server]`) is the local Glue Data Catalog: LocalStack's community core has no
@@ -16,34 +14,20 @@ export const MOTO_VERSION = '5.2.5';
 
 const LOCK_FILE = join(REPO_ROOT, 'infra', 'local', 'servers', 'moto', 'requirements.lock');
 
-/**
- * Returns the Python of a venv holding moto's server, installing it first if needed. The venv lives under
- * a key hashed from the interpreter version, uv and the lock, so a lock edit installs a fresh venv beside
- * the old one.
- */
-export async function ensureMoto(log: (msg: string) => void = () => {}): Promise<string> {
-  const basePython = await findPython();
-  const pythonVersion = await pythonVersionOf(basePython);
-  const dir = join(CACHE_DIR, 'moto', cacheKey(pythonVersion));
-  const venvPython = join(dir, 'venv', 'bin', 'python');
-  const marker = join(dir, 'installed');
-  if (existsSync(marker)) return venvPython;
-
-  log(`installing moto ${MOTO_VERSION} (Python ${pythonVersion}) into ${dir}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const { env, logFile } = await createLockedVenv(basePython, dir, LOCK_FILE);
-  // Fails the install (not the first start) if the server or its Glue backend cannot load.
-  await runCommand(venvPython, ['-c', 'import moto.server, moto.glue'], { env, logFile });
-  writeFileSync(marker, `${new Date().toISOString()}\n`);
-  return venvPython;
-}
-
-function cacheKey(pythonVersion: string): string {
-  const hash = createHash('sha256');
-  hash.update(`python ${pythonVersion}\nuv ${UV_VERSION}\n`);
-  hash.update(readFileSync(LOCK_FILE));
-  return hash.digest('hex').slice(0, 16);
+/** Returns the Python of a venv holding moto's server, installing it first if needed. */
+export function ensureMoto(log: (msg: string) => void = () => {}): Promise<string> {
+  return ensureLockedTool(
+    {
+      name: 'moto',
+      label: `moto ${MOTO_VERSION}`,
+      lockFile: LOCK_FILE,
+      findPython,
+      // Fails the install (not the first start) if the server or its Glue backend cannot load.
+      finish: ({ python, env, logFile }) =>
+        runCommand(python, ['-c', 'import moto.server, moto.glue'], { env, logFile }).then(() => undefined),
+    },
+    log,
+  );
 }
 
 export interface GlueServerOptions {
