@@ -35,7 +35,7 @@ export interface IngestOptions {
   timeoutMs?: number;
   /** Types for row objects and column maps instead of inferring them (see arrow.ts `toArrowTable`). */
   schema?: TableSchema;
-  /** Parquet codec of the upload (default snappy). */
+  /** Parquet codec of the upload (default zstd: the smallest upload, see parquet.ts). */
   compression?: ClientParquetCompression;
   /** Poll interval bounds while waiting (default 250 ms growing to 2 s). */
   pollMs?: { min: number; max: number };

@@ -14,7 +14,8 @@ export type ChildKind =
   | 'drift-duckdb'
   | 'pull-ours'
   | 'pull-driver'
-  | 'commit-ours';
+  | 'commit-ours'
+  | 'client-parquet';
 
 /**
  * Runs one case in a child process of the bench entry `self` (its file path); resolves with the result

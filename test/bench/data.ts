@@ -89,7 +89,7 @@ function maxTsOf(rows: number): number {
 }
 
 /** Column-major batches of the data set, generated on the fly. */
-function* batches(rows: number, seed: number): Generator<RecordBatch> {
+export function* batches(rows: number, seed: number): Generator<RecordBatch> {
   const rand = random(seed);
   for (let start = 0; start < rows; start += BATCH_ROWS) {
     const n = Math.min(BATCH_ROWS, rows - start);

@@ -25,6 +25,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatasetProfile } from '../../shared/domain/profile/index.js';
 import type { ValidationReport } from '../../shared/domain/validation/index.js';
+import {
+  benchClientParquet,
+  type ClientParquetCaseResult,
+  printClientParquet,
+  runClientParquet,
+} from './client-parquet-case.js';
 import { benchCommit, type CommitCaseResult, DEFAULT_COMMIT_VERSIONS, printCommit } from './commit-case.js';
 import { runOurCommit } from './commit-ours.js';
 import {
@@ -51,7 +57,7 @@ import { runDriverFloor, runOurPull } from './pull-ours.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const OUR_PHASES: OurPhase[] = ['parse', 'validate', 'profile'];
-const CASES = ['pipeline', 'drift', 'pull', 'commit'] as const;
+const CASES = ['pipeline', 'drift', 'pull', 'commit', 'client-parquet'] as const;
 /** `pull` and `commit` only when asked: they start PostgreSQL and MinIO. */
 const DEFAULT_CASES: Case[] = ['pipeline', 'drift'];
 
@@ -78,7 +84,9 @@ async function childMain(kind: string, json: string): Promise<void> {
                 ? await runDriverFloor(args)
                 : kind === 'commit-ours'
                   ? await runOurCommit(args)
-                  : undefined;
+                  : kind === 'client-parquet'
+                    ? await runClientParquet(args)
+                    : undefined;
   if (result === undefined) throw new Error(`unknown child kind ${kind}`);
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
 }
@@ -451,6 +459,11 @@ async function parentMain(argv: string[]): Promise<void> {
     );
     process.stdout.write(`\n${printCommit(commit)}\n`);
   }
+  let clientParquet: ClientParquetCaseResult | undefined;
+  if (options.cases.includes('client-parquet')) {
+    clientParquet = await benchClientParquet(SELF, options, log);
+    process.stdout.write(`\n${printClientParquet(clientParquet)}\n`);
+  }
 
   const summary =
     duckVersion === ''
@@ -500,6 +513,15 @@ async function parentMain(argv: string[]): Promise<void> {
         `${commit.problems.length === 0 ? 'delta-rs reads what was committed' : `${commit.problems.length} failures`}`,
     );
   }
+  if (clientParquet) {
+    const parts = clientParquet.writers
+      .filter((w) => w.writer !== 'ours')
+      .map((w) => `${w.writer} ${fmtRatio(w.ratio.time)} time, ${fmtRatio(w.ratio.size)} size`);
+    summary.push(
+      `Summary, client Parquet (against our writer): ${parts.join('; ')}; check: ` +
+        `${clientParquet.problems.length === 0 ? 'the pipeline reads every file back' : clientParquet.problems.join('; ')}`,
+    );
+  }
   process.stdout.write(`${summary.join('\n')}\n`);
   const json = {
     date: new Date().toISOString(),
@@ -517,6 +539,7 @@ async function parentMain(argv: string[]): Promise<void> {
     ...(drift && { drift }),
     ...(pull && { pull }),
     ...(commit && { commit }),
+    ...(clientParquet && { clientParquet }),
   };
   const resultsPath = join(options.out, 'results.json');
   writeFileSync(resultsPath, `${JSON.stringify(json, null, 2)}\n`);
@@ -529,6 +552,8 @@ async function parentMain(argv: string[]): Promise<void> {
   if (pull && pull.problems.length > 0) process.exitCode = 1;
   // And a commit case whose tables delta-rs reads otherwise than they were committed.
   if (commit && commit.problems.length > 0) process.exitCode = 1;
+  // And a client Parquet file the pipeline's reader does not read back as written.
+  if (clientParquet && clientParquet.problems.length > 0) process.exitCode = 1;
 }
 
 const [mode, kind, json] = process.argv.slice(2);

@@ -25,7 +25,8 @@ await build({
   minifySyntax: true,
   sourcemap: true,
   // A native binding: loaded from node_modules at run time, and only by the DuckDB child.
-  external: ['@duckdb/node-api'],
+  // parquet-wasm's node build reads its .wasm from beside itself: it cannot be bundled.
+  external: ['@duckdb/node-api', 'parquet-wasm'],
   banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
