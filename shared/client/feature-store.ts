@@ -171,9 +171,19 @@ export function createFeatureStore(config: ClientConfig) {
      * Registers `data` (an Arrow table, row objects or `{column: values[]}`) as a version of `name`:
      * `registerFeature('ticket_features', {ticket_id, priority, category}, '1.0.0')` makes a static table;
      * `{entity: 'ticket_id'}` makes it servable online by that key; `{entity, timestampColumn}` a time
-     * series (latest per entity online, point-in-time joins offline).
+     * series (latest per entity online, point-in-time joins offline). Without a version string the options
+     * may come third (`version` among them, or the next minor of the latest).
      */
-    registerFeature(name: string, data: TableInput, version?: string, options: RegisterFeatureOptions = {}) {
+    registerFeature(
+      name: string,
+      data: TableInput,
+      versionOrOptions?: string | (RegisterFeatureOptions & { version?: string }),
+      moreOptions: RegisterFeatureOptions = {},
+    ) {
+      const { version, ...options } =
+        typeof versionOrOptions === 'object'
+          ? versionOrOptions
+          : { version: versionOrOptions, ...moreOptions };
       const entity = options.entity === undefined ? [] : [options.entity].flat();
       return register(name, {
         ...(version !== undefined && { version }),

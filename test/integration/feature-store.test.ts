@@ -475,7 +475,7 @@ describe('static feature tables and the SDK data shapes', () => {
 
   it("refuses another tenant's key on every read of a feature (404)", async () => {
     // Prepare
-    await client.registerFeature('ticket_private', tickets, '1.0.0', { entity: 'ticket_id' });
+    const registered = await client.registerFeature('ticket_private', tickets, { entity: 'ticket_id' });
     const stranger = createFeatureStore({
       apiUrl: ctx.info.apiUrl,
       apiKey: (await newTenant(ctx, 'stranger')).apiKey,
@@ -486,7 +486,9 @@ describe('static feature tables and the SDK data shapes', () => {
     const files = await refusal(stranger.files('ticket_private', { version: '1.0.0' }));
     const online = await refusal(stranger.online(['ticket_private'], [101]));
 
-    // Assess
+    // Assess: the owner's registration (options third, no version: the first is 1.0.0) is there.
+    expect(registered).toMatchObject({ version: '1.0.0', entityKeys: ['ticket_id'] });
+    expect((await client.online(['ticket_private'], [103])).results[0]?.found).toBe(true);
     expect(read).toMatchObject({ status: 404, errorName: 'NotFoundError' });
     expect(files).toMatchObject({ status: 404 });
     expect(online).toMatchObject({ status: 404 });
