@@ -25,6 +25,7 @@ import {
   type PredictionsRequest,
   type RowsPage,
   type RowsQueryParams,
+  type TrainingSetRequest,
   type VersionMetadataChange,
 } from './strata.js';
 import {
@@ -184,6 +185,19 @@ export function createDataManager(config: DataManagerConfig) {
      */
     savePredictions(name: string, data: TableInput, options: PredictionsOptions) {
       return client.writePredictions(name, { ...options, rows: jsonRows(data) });
+    },
+
+    /** An immutable selection of files (or, with `dataset` and `version`, that version's whole table). */
+    createTrainingSet(request: TrainingSetRequest) {
+      return client.createTrainingSet(request);
+    },
+    /**
+     * Records that training job `jobId` used every file of the training set: once per (file, job),
+     * however often it is called and through however many sets (a repeat answers the stored result,
+     * `replayed: true`; files the job used through another set are `countedBefore`).
+     */
+    markTrainingSetUsed(trainingSetId: string, jobId: string) {
+      return client.consumeTrainingSet(trainingSetId, jobId);
     },
 
     listFiles(query: ListFilesQuery = {}) {

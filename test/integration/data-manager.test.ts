@@ -215,6 +215,26 @@ describe('the data manager', () => {
     expect(statistics.byDataset.events?.files).toBe(3);
   });
 
+  it("counts a training job's use of each file once, however often and through however many sets", async () => {
+    // Prepare
+    const selected = await manager.createTrainingSet({ dataset: 'events' });
+    const table = await manager.createTrainingSet({ dataset: 'events', version: 3 });
+
+    // Act
+    const first = await manager.markTrainingSetUsed(selected.id, 'job-1');
+    const repeat = await manager.markTrainingSetUsed(selected.id, 'job-1');
+    const throughTable = await manager.markTrainingSetUsed(table.id, 'job-1');
+    const files = await manager.listFiles({ dataset: 'events' });
+
+    // Assess
+    expect(first).toMatchObject({ replayed: false, complete: true });
+    expect(first.counted).toHaveLength(3);
+    expect(repeat).toMatchObject({ replayed: true, counted: first.counted });
+    expect(throughTable.counted).toEqual([]);
+    expect([...throughTable.countedBefore].sort()).toEqual([...first.counted].sort());
+    expect(files.files.map((f) => f.usageCount)).toEqual([1, 1, 1]);
+  });
+
   it("refuses another tenant's manager as if the dataset did not exist", async () => {
     // Act
     const attempts = await Promise.allSettled([
@@ -222,6 +242,7 @@ describe('the data manager', () => {
       stranger.getDataset('events', { version: 1 }),
       stranger.getLastNPoints('events', 1),
       stranger.getDataByTimestampRange('events', at(0), at(10)),
+      stranger.createTrainingSet({ dataset: 'events', version: 3 }),
     ]);
 
     // Assess
