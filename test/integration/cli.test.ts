@@ -157,6 +157,39 @@ describe('strata ingest, datasets, versions, drift', () => {
     expect(file2.body).toMatchObject({ version: 2, status: 'FRESH' });
   });
 
+  it('records --meta key=value pairs on the file, found by them through GET /files', async () => {
+    // Prepare: a dataset of its own, so the files route lists this file alone.
+    const file = join(scratch, 'tagged.csv');
+    writeFileSync(file, 'id,score\n1,0.5\n');
+
+    // Act
+    const result = await strata([
+      'ingest',
+      file,
+      '-d',
+      'tagged',
+      '--meta',
+      'source=crm',
+      '--meta',
+      'query=a=b',
+      '--json',
+    ]);
+    const bad = await strata(['ingest', file, '-d', 'tagged', '--meta', 'no-equals-sign']);
+
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    const [only] = json<Array<{ fileId: string; outcome: string }>>(result);
+    expect(only?.outcome).toBe('VERSIONED');
+    const record = await api(ctx.info, `/files/${only?.fileId}`, { apiKey });
+    expect(record.body).toMatchObject({ metadata: { source: 'crm', query: 'a=b' } });
+    const found = await api(ctx.info, '/files?metadata=source:crm&dataset=tagged', { apiKey });
+    expect((found.body?.files as Array<{ fileId: string }> | undefined)?.map((f) => f.fileId)).toEqual([
+      only?.fileId,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--meta takes key=value');
+  });
+
   it('lists datasets and versions as tables, and as the API answers them with --json', async () => {
     // Act
     const datasets = await strata(['datasets']);
