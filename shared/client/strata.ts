@@ -206,9 +206,8 @@ export interface PredictionsRequest {
 export type PredictionsAccepted = Awaited<ReturnType<typeof writePredictions>>;
 
 /** `GET /datasets/{name}/runs`: newest first. */
-export interface RunList {
+export interface RunList extends Page {
   runs: RunRecord[];
-  cursor?: string;
 }
 
 /** `GET /training-sets/{id}`: the record, its manifest and fresh presigned links of it. */

@@ -89,9 +89,10 @@ export async function listRuns(
   tenant: string,
   dataset: string,
   query: { status?: RunStatus | undefined; limit: number; cursor?: string | undefined },
-): Promise<{ runs: RunRecord[]; cursor?: string | undefined }> {
+): Promise<{ runs: RunRecord[]; nextCursor?: string | undefined }> {
   const page: Page<RunRecord> = await deps.runs.listRuns(tenant, dataset, query);
-  return { runs: page.items, ...(page.cursor && { cursor: page.cursor }) };
+  // `nextCursor`, as every other page of the API names it (and the route's answer schema says).
+  return { runs: page.items, ...(page.cursor && { nextCursor: page.cursor }) };
 }
 
 /**
