@@ -5,12 +5,12 @@
  * default, the pipeline run the upload started is polled until it ends, and its outcome answered.
  *
  * The run and the file are known as soon as the PUT answers: the pipeline derives both ids from the
- * object (bucket, key, and the S3 version id the PUT answers), with the pure functions in
- * domain/file-record.ts, which this module applies to the same three values.
+ * object (bucket, key, and the S3 version id the PUT answers), and `fileIdOfUpload`
+ * (domain/file-record.ts, pure) applies the same derivation to the same three values here.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Table } from 'apache-arrow';
-import { executionNameFor, fileIdFor, type ObjectRef } from '../domain/file-record.js';
+import { fileIdOfUpload } from '../domain/file-record.js';
 import type { DataType } from '../domain/object-key.js';
 import type { RunView } from '../domain/run.js';
 import type { TableSchema } from '../domain/table.js';
@@ -202,17 +202,14 @@ export async function ingestData(
     ...(options.metadata && { metadata: options.metadata }),
   });
   const stored = await put(upload, bytes, options.fetch ?? fetch);
-  const named = (upload as UploadUrl & { bucket?: string }).bucket;
-  const ref: ObjectRef = {
-    bucket: named ?? bucketOfPresignedUrl(upload.url, upload.key),
-    key: upload.key,
-    versionId: stored.versionId,
-    eTag: stored.eTag,
-  };
+  // The upload answer names the bucket; an older API did not, and the presigned URL names it too.
+  const bucket =
+    (upload as UploadUrl & { bucket?: string }).bucket ?? bucketOfPresignedUrl(upload.url, upload.key);
+  const { fileId, runId } = fileIdOfUpload({ bucket, key: upload.key }, stored);
   const result: IngestResult = {
     datasetId: upload.dataset,
-    fileId: fileIdFor(ref),
-    runId: executionNameFor(ref),
+    fileId,
+    runId,
     key: upload.key,
     status: 'UPLOADED',
     rowsIngested: 0,
