@@ -110,6 +110,15 @@ export class ConflictError extends StrataError {
 }
 
 /**
+ * A file a training job asked to mark as read whose status is not served for training (deprecated,
+ * quarantined, a duplicate). 409: the file is there, its state refuses the use.
+ */
+export class FileNotConsumableError extends StrataError {
+  override readonly name = 'FileNotConsumableError' as const;
+  readonly statusCode = 409;
+}
+
+/**
  * A well-formed request that selects nothing (no training-set file matches the criteria, or the budget is
  * smaller than the newest match). 422, not 400: the same request may succeed once matching data arrives.
  */

@@ -1,4 +1,4 @@
-import { consumeTrainingSet } from '../../shared/app/lifecycle/consumption.js';
+import { consumeFile, consumeTrainingSet } from '../../shared/app/lifecycle/consumption.js';
 import { createTrainingSet, getTrainingSet, newTrainingSetId } from '../../shared/app/training-sets.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';
@@ -34,4 +34,5 @@ export const handler = apiHandler('training-sets', {
   // One use per file and job, then the lifecycle moves.
   'POST /training-sets/{id}/consume': ({ tenant, path, body }) =>
     consumeTrainingSet(deps, tenant, path.id, body.jobId),
+  'POST /files/{id}/consume': ({ tenant, path, body }) => consumeFile(deps, tenant, path.id, body.jobId),
 });

@@ -199,6 +199,14 @@ export function createDataManager(config: DataManagerConfig) {
     markTrainingSetUsed(trainingSetId: string, jobId: string) {
       return client.consumeTrainingSet(trainingSetId, jobId);
     },
+    /**
+     * Records that training job `jobId` read one file by itself: once per (file, job), the same count a
+     * training set's use keeps (`outcome: 'already-counted'` for a repeat); the file then moves as its use
+     * calls for (FRESH → USED, USED → ARCHIVED past the policy).
+     */
+    markFileUsed(fileId: string, jobId: string) {
+      return client.consumeFile(fileId, jobId);
+    },
 
     listFiles(query: ListFilesQuery = {}) {
       return client.listFiles(query);

@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import type { connectorView } from '../app/connectors/settings.js';
 import type { writePredictions } from '../app/datasets/predictions.js';
+import type { FileConsumed } from '../app/lifecycle/consumption.js';
 import type { CleanupResult } from '../app/lifecycle/retention.js';
 import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
 import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
@@ -296,6 +297,11 @@ export function createStrataClient(config: ClientConfig) {
     },
     consumeTrainingSet(id: string, jobId: string) {
       return http.request<ConsumeAnswer>('POST', `/training-sets/${encodeURIComponent(id)}/consume`, {
+        body: { job_id: jobId },
+      });
+    },
+    consumeFile(fileId: string, jobId: string) {
+      return http.request<FileConsumed>('POST', `/files/${encodeURIComponent(fileId)}/consume`, {
         body: { job_id: jobId },
       });
     },

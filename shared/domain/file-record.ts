@@ -82,7 +82,7 @@ export interface FileRecord {
   version?: number;
   /** Lifecycle (see domain/lifecycle): how often and by which jobs the file was used for training. */
   usageCount?: number;
-  usageHistory?: Array<{ jobId: string; trainingSetId: string; at: string }>;
+  usageHistory?: Array<{ jobId: string; trainingSetId?: string; at: string }>;
   trainingJobs?: string[];
   lastUsedAt?: string;
   stateHistory?: Array<{ from: FileStatus; to: FileStatus; at: string; reason: string; jobId?: string }>;

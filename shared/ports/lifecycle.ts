@@ -57,7 +57,8 @@ export interface LifecycleStore {
   recordUsage(
     tenant: string,
     fileId: string,
-    usage: { jobId: string; trainingSetId: string; at: string },
+    /** `trainingSetId`: the set the job read the file through; absent when the job marked the file itself. */
+    usage: { jobId: string; trainingSetId?: string | undefined; at: string },
   ): Promise<UsageOutcome>;
   /**
    * Writes the marker (owned by its `leaseOwner`) if the file has none, its record is still at the

@@ -30,14 +30,15 @@ describe('the strata stack', () => {
     expect(report.success).toBe(true);
   });
 
-  it('stays at or under 152 resources, well within CloudFormation’s 500 a stack', () => {
+  it('stays at or under 153 resources, well within CloudFormation’s 500 a stack', () => {
     // Prepare
     const count = Object.keys(template.toJSON().Resources).length;
 
     // Assess: the message carries the count, so a change that grows the stack shows by how much. 151: the
     // vacuum route (POST /datasets/{name}/vacuum) is one more API Gateway route of the lifecycle function;
-    // 152: the rows route (POST /datasets/{name}/rows) is one more route of the datasets function.
-    expect(count, `${count} resources`).toBeLessThanOrEqual(152);
+    // 152: the rows route (POST /datasets/{name}/rows) is one more route of the datasets function;
+    // 153: a job's use of one file (POST /files/{id}/consume), a route of the training-sets function.
+    expect(count, `${count} resources`).toBeLessThanOrEqual(153);
   });
 
   it('gives every acknowledged nag rule a reason', () => {

@@ -1,10 +1,12 @@
 /**
  * The TypeScript client's table calls against the local cloud: a dataset configured through the client
  * (upsert by id), its rows newest first and projected, the files of a version with the table URI, the
- * version as Parquet, a dry-run vacuum, and another tenant's key refused on each.
+ * version as Parquet, a dry-run vacuum, a job's use of one file counted once, and another tenant's key
+ * refused on each.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDataManager } from '../../shared/client/data-manager.js';
 import { ApiError } from '../../shared/client/http.js';
 import { createStrataClient } from '../../shared/client/strata.js';
 import { cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
@@ -12,6 +14,7 @@ import { cloudContext, executionArnFor, newTenant, waitForExecution } from '../s
 const ctx = cloudContext();
 const bucket = ctx.info.dataBucket;
 let tenant: string;
+let ownerKey: string;
 let client: ReturnType<typeof createStrataClient>;
 let stranger: ReturnType<typeof createStrataClient>;
 
@@ -32,6 +35,7 @@ const at = (minute: number) => new Date(Date.UTC(2026, 5, 1, 0, minute)).toISOSt
 beforeAll(async () => {
   const owner = await newTenant(ctx, 'client');
   tenant = owner.tenant;
+  ownerKey = owner.apiKey;
   client = createStrataClient({ apiUrl: ctx.info.apiUrl, apiKey: owner.apiKey });
   stranger = createStrataClient({ apiUrl: ctx.info.apiUrl, apiKey: (await newTenant(ctx, 'other')).apiKey });
   await client.setConfig('prices', { writeMode: 'upsert', keyColumns: ['id'] });
@@ -77,6 +81,30 @@ describe("the client's table calls", () => {
 
     // Assess
     expect(result).toMatchObject({ dataset: 'prices', dryRun: true, files: [] });
+  });
+
+  it("count a job's use of one file once, move it to USED, and refuse another tenant", async () => {
+    // Prepare
+    const manager = createDataManager({ apiUrl: ctx.info.apiUrl, apiKey: ownerKey });
+    const [file] = (await manager.listFiles({ dataset: 'prices' })).files;
+    const fileId = String(file?.fileId);
+
+    // Act
+    const first = await manager.markFileUsed(fileId, 'job-7');
+    const again = await manager.markFileUsed(fileId, 'job-7');
+    const other = await stranger.consumeFile(fileId, 'job-7').catch((error: unknown) => error);
+
+    // Assess
+    expect(first).toMatchObject({
+      fileId,
+      jobId: 'job-7',
+      outcome: 'counted',
+      status: 'USED',
+      usageCount: 1,
+    });
+    expect(again).toMatchObject({ outcome: 'already-counted', status: 'USED', usageCount: 1 });
+    expect(other).toBeInstanceOf(ApiError);
+    expect(other).toMatchObject({ status: 404 });
   });
 
   it("answer another tenant's key as if the dataset did not exist", async () => {

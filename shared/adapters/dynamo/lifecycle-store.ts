@@ -50,7 +50,7 @@ export class DynamoLifecycleStore implements LifecycleStore {
   async recordUsage(
     tenant: string,
     fileId: string,
-    usage: { jobId: string; trainingSetId: string; at: string },
+    usage: { jobId: string; trainingSetId?: string | undefined; at: string },
   ): Promise<UsageOutcome> {
     try {
       const result = await this.retryConflicts(() =>
@@ -68,7 +68,13 @@ export class DynamoLifecycleStore implements LifecycleStore {
             ExpressionAttributeValues: {
               ':at': usage.at,
               ':none': [],
-              ':use': [{ jobId: usage.jobId, trainingSetId: usage.trainingSetId, at: usage.at }],
+              ':use': [
+                {
+                  jobId: usage.jobId,
+                  ...(usage.trainingSetId !== undefined && { trainingSetId: usage.trainingSetId }),
+                  at: usage.at,
+                },
+              ],
               ':jobs': [usage.jobId],
               ':job': usage.jobId,
               ':one': 1,

@@ -9,7 +9,7 @@ import {
   DEFAULT_ARCHIVE_AFTER_USES,
   summarizeConsumption,
 } from '../../domain/lifecycle.js';
-import { NotFoundError } from '../../errors.js';
+import { FileNotConsumableError, NotFoundError } from '../../errors.js';
 import type { TrainingSetStore } from '../../ports.js';
 import { type MoveDeps, mapLimit, settleFile } from './moves.js';
 
@@ -88,4 +88,60 @@ export async function consumeTrainingSet(
   // Concurrent callers compute the same answer from the same state; the first one stored is everyone's.
   const answer = await deps.lifecycle.completeConsumption(claim, result);
   return { ...answer, complete: true, pendingMoves: [], replayed: false };
+}
+
+export interface FileConsumed {
+  fileId: string;
+  jobId: string;
+  /** counted: this call recorded the use; already-counted: the job's use was recorded before. */
+  outcome: 'counted' | 'already-counted';
+  status: FileRecord['status'];
+  usageCount: number;
+  /** The move its use called for did not finish yet (a repeated call, or the scheduled repair, ends it). */
+  pendingMove: boolean;
+}
+
+/**
+ * `POST /files/{id}/consume`: a training job read one file by itself (not through a training set). The use
+ * counts exactly once per (file, job), the same count a training set's consume keeps, so a job that marks
+ * a file and also consumes a set holding it counts once; then the file moves as its use calls for.
+ */
+export async function consumeFile(
+  deps: MoveDeps,
+  tenant: string,
+  fileId: string,
+  jobId: string,
+): Promise<FileConsumed> {
+  const at = deps.clock.now().toISOString();
+  const count = await deps.lifecycle.recordUsage(tenant, fileId, { jobId, at });
+  if (count.outcome === 'missing') throw new NotFoundError(`file "${fileId}" not found`);
+  if (count.outcome === 'not-consumable') {
+    throw new FileNotConsumableError(
+      `file "${fileId}" is ${count.record.status}: only fresh, used and archived files are read for training`,
+    );
+  }
+  const stored = await deps.lifecycle.getRetentionPolicy(tenant);
+  const archiveAfterUses = stored?.policy.archiveAfterUses ?? DEFAULT_ARCHIVE_AFTER_USES;
+  let record: FileRecord | undefined = count.record;
+  let pendingMove = false;
+  try {
+    record = await settleFile(deps, count.record, archiveAfterUses, {
+      reason: `training job ${jobId}`,
+      jobId,
+    });
+  } catch (error) {
+    // The use is recorded; the move is finished later. The job should not fail for housekeeping.
+    deps.logger.warn('move after consumption did not finish', { fileId, jobId, error });
+    pendingMove = true;
+  }
+  const current = record ?? count.record;
+  deps.logger.info('file consumed', { fileId, jobId, outcome: count.outcome, status: current.status });
+  return {
+    fileId,
+    jobId,
+    outcome: count.outcome,
+    status: current.status,
+    usageCount: current.usageCount ?? 0,
+    pendingMove,
+  };
 }
