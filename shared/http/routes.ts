@@ -433,7 +433,7 @@ export const ROUTES = defineRoutes({
     operationId: 'consumeFile',
     summary: "Count a training job's use of one file",
     description:
-      'For a job that read a file by itself rather than through a training set. Once per (file, job), the same count a training set\'s consume keeps (a job that marks a file and consumes a set holding it counts once); then FRESH → USED and USED → ARCHIVED past the policy. `outcome: already-counted` for a repeated call. 409 `FileNotConsumableError` for a file not served for training (deprecated, quarantined, a duplicate). Served with the training sets, whose function moves files.',
+      "For a job that read a file by itself rather than through a training set. Once per (file, job), the same count a training set's consume keeps (a job that marks a file and consumes a set holding it counts once); then FRESH → USED and USED → ARCHIVED past the policy. `outcome: already-counted` for a repeated call. 409 `FileNotConsumableError` for a file not served for training (deprecated, quarantined, a duplicate). Served with the training sets, whose function moves files.",
     tags: ['training-sets', 'files'],
     path: schemas.filePath,
     body: schemas.consumeTrainingSetBody,

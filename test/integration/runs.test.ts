@@ -263,7 +263,9 @@ describe('retrying a run', () => {
 
     // Act
     const first = await api(ctx.info, '/datasets/paged/runs?limit=2', { apiKey });
-    const next = await api(ctx.info, `/datasets/paged/runs?limit=2&cursor=${first.body?.nextCursor}`, { apiKey });
+    const next = await api(ctx.info, `/datasets/paged/runs?limit=2&cursor=${first.body?.nextCursor}`, {
+      apiKey,
+    });
     const none = await api(ctx.info, '/datasets/never/runs/latest-successful', { apiKey });
 
     // Assess
