@@ -79,25 +79,6 @@ export function exitCodeForOutcome(result: IngestResult, error?: unknown): ExitC
   }
 }
 
-/**
- * The bucket a presigned URL writes to: path style (`/<bucket>/<key>`, the local cloud's MinIO) or
- * virtual-hosted (`<bucket>.s3.<region>.amazonaws.com/<key>`, AWS). The upload-url answer names the key,
- * not the bucket, and the run id needs both.
- */
-export function bucketFromPresignedUrl(url: string, key: string): string {
-  const parsed = new URL(url);
-  const path = decodeURIComponent(parsed.pathname).replace(/^\//, '');
-  if (path !== key && path.endsWith(`/${key}`)) {
-    const bucket = path.slice(0, path.length - key.length - 1);
-    if (bucket && !bucket.includes('/')) return bucket;
-  }
-  if (path === key) {
-    const match = /^(.+?)\.s3[.-]/.exec(parsed.hostname);
-    if (match?.[1]) return match[1];
-  }
-  throw new Error(`cannot tell the bucket from the upload URL ${parsed.origin}${parsed.pathname}`);
-}
-
 /** How far a run has got: 1 (uploaded) + its succeeded stages, and the stage it is in. */
 export function runProgress(run: RunView | undefined): { value: number; phase: string } {
   if (!run) return { value: 1, phase: 'queued' };
@@ -315,7 +296,7 @@ async function ingestOne(
   );
   if (put.status < 200 || put.status >= 300) throw putError(put, upload);
   const ref: ObjectRef = {
-    bucket: bucketFromPresignedUrl(upload.url, upload.key),
+    bucket: upload.bucket,
     key: upload.key,
     versionId: put.versionId,
     eTag: put.eTag,

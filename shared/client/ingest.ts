@@ -107,24 +107,6 @@ function defaultFileName(): string {
   return `sdk-${stamp}-${Math.random().toString(36).slice(2, 10)}.parquet`;
 }
 
-/**
- * The bucket a presigned URL writes to, when the upload answer does not name it: path style
- * (`/<bucket>/<key>`, the local cloud) or virtual-hosted (`<bucket>.s3.<region>.amazonaws.com/<key>`).
- */
-export function bucketOfPresignedUrl(url: string, key: string): string {
-  const parsed = new URL(url);
-  const path = decodeURIComponent(parsed.pathname).replace(/^\//, '');
-  if (path !== key && path.endsWith(`/${key}`)) {
-    const bucket = path.slice(0, path.length - key.length - 1);
-    if (bucket && !bucket.includes('/')) return bucket;
-  }
-  if (path === key) {
-    const match = /^(.+?)\.s3[.-]/.exec(parsed.hostname);
-    if (match?.[1]) return match[1];
-  }
-  throw new Error(`cannot tell the bucket from the upload URL ${parsed.origin}${parsed.pathname}`);
-}
-
 async function put(
   upload: UploadUrl,
   bytes: Uint8Array,
@@ -202,10 +184,7 @@ export async function ingestData(
     ...(options.metadata && { metadata: options.metadata }),
   });
   const stored = await put(upload, bytes, options.fetch ?? fetch);
-  // The upload answer names the bucket; an older API did not, and the presigned URL names it too.
-  const bucket =
-    (upload as UploadUrl & { bucket?: string }).bucket ?? bucketOfPresignedUrl(upload.url, upload.key);
-  const { fileId, runId } = fileIdOfUpload({ bucket, key: upload.key }, stored);
+  const { fileId, runId } = fileIdOfUpload({ bucket: upload.bucket, key: upload.key }, stored);
   const result: IngestResult = {
     datasetId: upload.dataset,
     fileId,

@@ -22,7 +22,12 @@ import type { FileStatistics } from '../domain/statistics.js';
 import type { TrainingSetManifest, TrainingSetRecord } from '../domain/training-set.js';
 import type { VersionRecord } from '../domain/version.js';
 import type { VersionDiff } from '../domain/version-diff.js';
-import type { vacuumResponse, versionDataResponse, versionFilesResponse } from '../http/responses.js';
+import type {
+  uploadUrlResponse,
+  vacuumResponse,
+  versionDataResponse,
+  versionFilesResponse,
+} from '../http/responses.js';
 import { type ClientConfig, createHttpClient } from './http.js';
 
 export interface UploadUrlRequest {
@@ -36,20 +41,8 @@ export interface UploadUrlRequest {
   metadata?: Record<string, string>;
 }
 
-export interface UploadUrl {
-  dataset: string;
-  fileName: string;
-  key: string;
-  /** The declared size, signed into the URL. */
-  size: number;
-  format: string;
-  dataType: DataType;
-  method: 'PUT';
-  url: string;
-  /** Headers the PUT must send (signed): `if-none-match: *`, `content-length`, and content-type when one was given. */
-  headers: Record<string, string>;
-  expiresAt: string;
-}
+/** `POST /files/upload-url`'s answer: where and how to PUT the file, and where its record will be. */
+export type UploadUrl = z.infer<typeof uploadUrlResponse>;
 
 export interface Page {
   nextCursor?: string;

@@ -28,12 +28,7 @@ import {
   formatPercent,
   formatVersions,
 } from '../../shared/cli/format.js';
-import {
-  bucketFromPresignedUrl,
-  exitCodeForOutcome,
-  type IngestResult,
-  runProgress,
-} from '../../shared/cli/ingest.js';
+import { exitCodeForOutcome, type IngestResult, runProgress } from '../../shared/cli/ingest.js';
 import {
   type Io,
   openerFor,
@@ -617,25 +612,6 @@ describe('connectors', () => {
 });
 
 describe('ingest', () => {
-  it('finds the bucket in path-style and virtual-hosted presigned URLs', () => {
-    const key = 'fresh/t1/sales/jan 2026.csv';
-    expect(
-      bucketFromPresignedUrl(
-        `http://127.0.0.1:9400/data-bucket/fresh/t1/sales/jan%202026.csv?X-Amz-Signature=1`,
-        key,
-      ),
-    ).toBe('data-bucket');
-    expect(
-      bucketFromPresignedUrl(
-        `https://strata-data-1.s3.eu-west-1.amazonaws.com/fresh/t1/sales/jan%202026.csv?x=1`,
-        key,
-      ),
-    ).toBe('strata-data-1');
-    expect(() => bucketFromPresignedUrl('https://example.com/elsewhere.csv', key)).toThrow(
-      /cannot tell the bucket/,
-    );
-  });
-
   it('counts progress as the upload plus the stages that succeeded', () => {
     expect(runProgress(undefined)).toEqual({ value: 1, phase: 'queued' });
     const run = {
