@@ -501,6 +501,17 @@ function decodeValue(plan: ColumnPlan, v: unknown, row: number): CellValue {
 }
 
 /**
+ * The bytes `[start, end)` of a view in an ArrayBuffer of their own. Not `view.slice(...).buffer`: on a
+ * Node Buffer `slice` is a view too (of a pooled allocation, often), and its `.buffer` holds other bytes
+ * around it, which the Parquet decoder would then read as the file.
+ */
+function copyOf(view: Uint8Array, start = 0, end = view.byteLength): ArrayBuffer {
+  const copy = new Uint8Array(end - start);
+  copy.set(view.subarray(start, end));
+  return copy.buffer;
+}
+
+/**
  * Opens a Parquet file from a byte-range source: reads the footer only (one ranged read of up to 64 KiB,
  * a second when the footer is larger) and maps its schema and row-group statistics. A source that is not
  * Parquet throws ParseError.
@@ -512,7 +523,7 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
     byteLength: source.size,
     async slice(start: number, end: number = source.size): Promise<ArrayBuffer> {
       if (tail && start >= tail.start && end <= source.size) {
-        return tail.bytes.slice(start - tail.start, end - tail.start).buffer as ArrayBuffer;
+        return copyOf(tail.bytes, start - tail.start, end - tail.start);
       }
       const bytes = await source.read(start, end);
       if (bytes.byteLength !== end - start) {
@@ -520,10 +531,10 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
       }
       if (end === source.size && tail === undefined) {
         tail = { start, bytes };
-        return bytes.slice().buffer as ArrayBuffer;
+        return copyOf(bytes);
       }
       const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      return (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
+      return whole ? (bytes.buffer as ArrayBuffer) : copyOf(bytes);
     },
   };
   let metadata: FileMetaData;

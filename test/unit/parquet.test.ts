@@ -444,3 +444,28 @@ describe('writeParquet / openParquet', () => {
     );
   });
 });
+
+describe('openParquet over a source of views', () => {
+  it('reads a file whose ranges come as views into a larger, pooled buffer (Node Buffers)', async () => {
+    // Prepare: Buffer.concat of small chunks lands in Node's shared pool, at an offset within it.
+    const schema: TableSchema = {
+      columns: [
+        { name: 'a', type: 'int', nullable: true },
+        { name: 's', type: 'string', nullable: true },
+      ],
+    };
+    const rows = Array.from({ length: 50 }, (_, i) => ({ a: i, s: `v${i}` }));
+    const chunks: Uint8Array[] = [];
+    await writeParquet(schema, asBatches([batchFromRows(schema, rows)]), async (c) => void chunks.push(c));
+    const bytes = Buffer.concat(chunks);
+
+    // Act
+    const file = await openParquet({ size: bytes.length, read: async (s, e) => bytes.subarray(s, e) });
+    const ids: CellValue[] = [];
+    for await (const batch of file.readRowGroups()) ids.push(...(batch.columns[0] ?? []));
+
+    // Assess
+    expect(bytes.byteOffset > 0 || bytes.buffer.byteLength > bytes.byteLength).toBe(true);
+    expect(ids).toEqual(rows.map((r) => r.a));
+  });
+});
