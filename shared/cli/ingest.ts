@@ -8,9 +8,9 @@ import { createReadStream, statSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MultiBar, Presets } from 'cli-progress';
 import { ApiError } from '../client/http.js';
+import { waitForRun } from '../client/runs.js';
 import type { StrataClient, UploadUrl, UploadUrlRequest } from '../client/strata.js';
 import { executionNameFor, fileIdFor, type ObjectRef, PIPELINE_STAGES } from '../domain/file-record.js';
 import type { DataType } from '../domain/object-key.js';
@@ -306,42 +306,14 @@ async function ingestOne(
   progress.update(file, 1, 'queued');
   if (!options.wait) return { ...result, outcome: 'UPLOADED' };
 
-  const run = await waitForRun(client, result.runId, options, (r) => {
+  const deadline = Date.now() + options.timeoutMs;
+  const poll = options.pollMs ?? { min: 250, max: 2000 };
+  const run = await waitForRun(client, result.runId, deadline, poll, (r) => {
     const { value, phase } = runProgress(r);
     progress.update(file, value, phase);
   });
   if (!run) return { ...result, outcome: 'TIMEOUT' };
   return describeRun(client, run, result);
-}
-
-/** Polls `GET /runs/{id}` until the run ends (404 until its first stage opens it); undefined on timeout. */
-async function waitForRun(
-  client: StrataClient,
-  runId: string,
-  options: IngestOptions,
-  onUpdate: (run: RunView | undefined) => void,
-): Promise<RunView | undefined> {
-  const deadline = Date.now() + options.timeoutMs;
-  const { min, max } = options.pollMs ?? { min: 250, max: 2000 };
-  let delay = min;
-  let failures = 0;
-  for (;;) {
-    let run: RunView | undefined;
-    try {
-      run = await client.getRun(runId);
-      failures = 0;
-    } catch (error) {
-      const notYet = error instanceof ApiError && error.status === 404;
-      // A blip of the server or the network does not end the wait; a refusal (4xx) does.
-      const transient = exitCodeFor(error) === EXIT.SERVER && ++failures <= 5;
-      if (!notYet && !transient) throw error;
-    }
-    onUpdate(run);
-    if (run && run.status !== 'RUNNING') return run;
-    if (Date.now() >= deadline) return undefined;
-    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
-    delay = Math.min(max, delay * 1.5);
-  }
 }
 
 async function describeRun(client: StrataClient, run: RunView, result: IngestResult): Promise<IngestResult> {

@@ -8,15 +8,14 @@
  * object (bucket, key, and the S3 version id the PUT answers), and `fileIdOfUpload`
  * (domain/file-record.ts, pure) applies the same derivation to the same three values here.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Table } from 'apache-arrow';
 import { fileIdOfUpload } from '../domain/file-record.js';
 import type { DataType } from '../domain/object-key.js';
 import type { RunView } from '../domain/run.js';
 import type { TableSchema } from '../domain/table.js';
 import { type TableInput, toArrowTable } from './arrow.js';
-import { ApiError } from './http.js';
 import { type ClientParquetCompression, encodeParquet } from './parquet.js';
+import { waitForRun } from './runs.js';
 import type { StrataClient, UploadUrl } from './strata.js';
 
 /** How an ingest ended: the pipeline's outcome, or `UPLOADED` when it was not waited for. */
@@ -132,33 +131,6 @@ async function put(
   const versionId = response.headers.get('x-amz-version-id') ?? undefined;
   const eTag = response.headers.get('etag') ?? undefined;
   return { ...(versionId && { versionId }), ...(eTag && { eTag }) };
-}
-
-/** Polls `GET /runs/{id}` (404 until the run's first stage records it) until the run ends. */
-async function waitForRun(
-  client: IngestClient,
-  runId: string,
-  deadline: number,
-  poll: { min: number; max: number },
-): Promise<RunView | undefined> {
-  let delay = poll.min;
-  let failures = 0;
-  for (;;) {
-    let run: RunView | undefined;
-    try {
-      run = await client.getRun(runId);
-      failures = 0;
-    } catch (error) {
-      const notYet = error instanceof ApiError && error.status === 404;
-      // A blip of the server or the network does not end the wait; a refusal (4xx) does.
-      const transient = !(error instanceof ApiError && error.status < 500) && ++failures <= 5;
-      if (!notYet && !transient) throw error;
-    }
-    if (run && run.status !== 'RUNNING') return run;
-    if (Date.now() >= deadline) return undefined;
-    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
-    delay = Math.min(poll.max, delay * 1.5);
-  }
 }
 
 /**
