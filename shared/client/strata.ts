@@ -8,8 +8,10 @@
 import type { z } from 'zod';
 import type { connectorView } from '../app/connectors/settings.js';
 import type { writePredictions } from '../app/datasets/predictions.js';
+import type { getDriftSettings } from '../app/datasets/records.js';
 import type { FileConsumed } from '../app/lifecycle/consumption.js';
 import type { CleanupResult } from '../app/lifecycle/retention.js';
+import type { getModelVersion } from '../app/lineage.js';
 import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
 import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
@@ -23,11 +25,23 @@ import type { TrainingSetManifest, TrainingSetRecord } from '../domain/training-
 import type { VersionRecord } from '../domain/version.js';
 import type { VersionDiff } from '../domain/version-diff.js';
 import type {
+  ingestRowsResponse,
+  retentionPolicyResponse,
+  retriedRunResponse,
   uploadUrlResponse,
+  uploadUrlsResponse,
   vacuumResponse,
+  validationSuiteResponse,
   versionDataResponse,
   versionFilesResponse,
 } from '../http/responses.js';
+import type {
+  driftSettingsBody,
+  ingestRowsBody,
+  modelLinkBody,
+  retentionPolicyBody,
+  validationSuiteBody,
+} from '../http/schemas.js';
 import { type ClientConfig, createHttpClient } from './http.js';
 
 export interface UploadUrlRequest {
@@ -275,6 +289,74 @@ export function createStrataClient(config: ClientConfig) {
       return http.request<VacuumResult>('POST', `${dataset(name)}/vacuum`, {
         body: { dry_run: options.dryRun ?? false },
       });
+    },
+    /** Up to 100 presigned uploads in one call. */
+    createUploadUrls(files: UploadUrlRequest[]) {
+      return http.request<z.infer<typeof uploadUrlsResponse>>('POST', '/files/upload-urls', {
+        body: { files },
+      });
+    },
+    /**
+     * Sets the checks every new file of the dataset must pass: a strata suite (`checks`) or a Great
+     * Expectations suite (`expectations`), whose unsupported expectations the answer lists.
+     */
+    setValidationSuite(name: string, suite: z.input<typeof validationSuiteBody>) {
+      return http.request<z.infer<typeof validationSuiteResponse>>(
+        'POST',
+        `${dataset(name)}/validation-suite`,
+        {
+          body: suite,
+        },
+      );
+    },
+    /** Drift and quality gates, reference, column roles and effective thresholds. */
+    getDriftSettings(name: string) {
+      return http.request<Awaited<ReturnType<typeof getDriftSettings>>>(
+        'GET',
+        `${dataset(name)}/drift-settings`,
+      );
+    },
+    /** Replaces the drift settings (an omitted field is unset). */
+    setDriftSettings(name: string, settings: z.input<typeof driftSettingsBody>) {
+      return http.request<unknown>('PUT', `${dataset(name)}/drift-settings`, { body: settings });
+    },
+    /** A small JSON body of rows (or columns) into the dataset, ingested like an upload. */
+    postRows(name: string, body: z.input<typeof ingestRowsBody>) {
+      return http.request<z.infer<typeof ingestRowsResponse>>('POST', `${dataset(name)}/rows`, { body });
+    },
+    /** The version's data-quality report. */
+    quality(name: string, v: number) {
+      return http.request<unknown>('GET', `${version(name, v)}/quality`);
+    },
+    /** Runs a failed file again, as a run linked to the failed one. */
+    retryRun(id: string) {
+      return http.request<z.infer<typeof retriedRunResponse>>(
+        'POST',
+        `/runs/${encodeURIComponent(id)}/retry`,
+      );
+    },
+    getRetentionPolicy() {
+      return http.request<z.infer<typeof retentionPolicyResponse>>('GET', '/retention-policy');
+    },
+    setRetentionPolicy(policy: z.input<typeof retentionPolicyBody>) {
+      return http.request<z.infer<typeof retentionPolicyResponse>>('PUT', '/retention-policy', {
+        body: policy,
+      });
+    },
+    /** A model version and the dataset versions, training sets and features it is linked to. */
+    getModelVersion(model: string, v: string) {
+      return http.request<Awaited<ReturnType<typeof getModelVersion>>>(
+        'GET',
+        `/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(v)}`,
+      );
+    },
+    /** Links a model version to what it was trained on (a dataset version, a training set, a feature). */
+    linkModel(model: string, v: string, link: z.input<typeof modelLinkBody>) {
+      return http.request<unknown>(
+        'POST',
+        `/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(v)}/links`,
+        { body: link },
+      );
     },
     createUploadUrl(request: UploadUrlRequest) {
       return http.request<UploadUrl>('POST', '/files/upload-url', { body: request });

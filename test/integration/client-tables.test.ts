@@ -107,6 +107,38 @@ describe("the client's table calls", () => {
     expect(other).toMatchObject({ status: 404 });
   });
 
+  it('set and read the drift settings, retention policy, suite and model links, and upload several files', async () => {
+    // Act
+    await client.setDriftSettings('prices', { drift_gate: 'HIGH', time_column: 'ts' });
+    const drift = await client.getDriftSettings('prices');
+    const policy = await client.setRetentionPolicy({
+      days_old: 30,
+      grace_days: 7,
+      archive_after_uses: 3,
+      table_retention_days: 14,
+    });
+    const suite = await client.setValidationSuite('prices', {
+      checks: [{ type: 'required_columns', columns: ['id'], severity: 'ERROR' }],
+    });
+    const uploads = await client.createUploadUrls([
+      { dataset: 'prices', fileName: 'c.csv', size: 10 },
+      { dataset: 'prices', fileName: 'd.csv', size: 20 },
+    ]);
+    await client.linkModel('churn', '1.0.0', { dataset_version: { dataset: 'prices', version: 2 } });
+    const model = await client.getModelVersion('churn', '1.0.0');
+
+    // Assess
+    expect(drift.settings).toMatchObject({ driftGate: 'HIGH', timeColumn: 'ts' });
+    expect((await client.getRetentionPolicy()).policy).toEqual(policy.policy);
+    expect(policy.policy).toMatchObject({ daysOld: 30, tableRetentionDays: 14 });
+    expect(suite).toMatchObject({ dataset: 'prices', format: 'strata' });
+    expect(uploads.uploads.map((u) => [u.key, u.size])).toEqual([
+      [`fresh/${tenant}/prices/c.csv`, 10],
+      [`fresh/${tenant}/prices/d.csv`, 20],
+    ]);
+    expect(JSON.stringify(model)).toContain('prices');
+  });
+
   it("answer another tenant's key as if the dataset did not exist", async () => {
     // Act
     const attempts = await Promise.allSettled([
