@@ -425,6 +425,23 @@ export function localControlPlane(
 }
 
 /** What every stage that scans the staged file uses (parse, validate, profile, quality, drift). */
+/**
+ * What the lifecycle's use cases need (moves, retention, cleanup, vacuum): the same for the lifecycle API
+ * function and the daily scheduler.
+ */
+export function lifecycleDeps(config: Config<'DATA_BUCKET' | 'METADATA_TABLE'>) {
+  const metadata = metadataStore(config);
+  return {
+    lifecycle: lifecycleStore(config),
+    store: objectStore(config),
+    datasets: metadata,
+    metadata,
+    tables: datasetTables(config),
+    clock,
+    logger,
+  };
+}
+
 export function stageDeps(config: Config<'DATA_BUCKET' | 'METADATA_TABLE'>) {
   return {
     store: objectStore(config),

@@ -3,26 +3,10 @@ import { getStatistics } from '../../shared/app/lifecycle/statistics.js';
 import { vacuumDataset } from '../../shared/app/lifecycle/vacuum.js';
 import { loadConfig } from '../../shared/config.js';
 import { apiHandler } from '../../shared/lambda/http.js';
-import {
-  clock,
-  datasetTables,
-  lifecycleStore,
-  logger,
-  metadataStore,
-  objectStore,
-} from '../../shared/wiring.js';
+import { lifecycleDeps } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE']);
-const metadata = metadataStore(config);
-const deps = {
-  lifecycle: lifecycleStore(config),
-  store: objectStore(config),
-  datasets: metadata,
-  metadata,
-  tables: datasetTables(config),
-  clock,
-  logger,
-};
+const deps = lifecycleDeps(config);
 
 /** Statistics, the retention policy, cleanup (fresh → used → archived → deprecated → deleted) and vacuum. */
 export const handler = apiHandler('lifecycle', {

@@ -2,26 +2,10 @@ import { runLifecycleSchedule } from '../../shared/app/lifecycle/retention.js';
 import { loadConfig } from '../../shared/config.js';
 import { scheduledHandler } from '../../shared/lambda/scheduled.js';
 import { scheduleEventSchema } from '../../shared/schemas/lifecycle.js';
-import {
-  clock,
-  datasetTables,
-  lifecycleStore,
-  logger,
-  metadataStore,
-  objectStore,
-} from '../../shared/wiring.js';
+import { lifecycleDeps } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE']);
-const metadata = metadataStore(config);
-const deps = {
-  lifecycle: lifecycleStore(config),
-  store: objectStore(config),
-  datasets: metadata,
-  metadata,
-  tables: datasetTables(config),
-  clock,
-  logger,
-};
+const deps = lifecycleDeps(config);
 
 /** Daily (EventBridge): repair interrupted moves, then apply every tenant's retention policy and vacuum its tables. */
 export const handler = scheduledHandler('lifecycle-scheduler', scheduleEventSchema, (event) =>
