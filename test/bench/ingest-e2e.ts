@@ -1,5 +1,5 @@
 /**
- * `npx tsx test/bench/ingest-e2e.ts [--rows N] [--runs N]`: the SDK's `ingestData` of the bench's table
+ * `npm run bench -- --case ingest [--rows N] [--runs N]`: the SDK's `ingestData` of the bench's table
  * (data.ts, 1M rows × 8 columns) as an Arrow table, end to end (Parquet in the client, presigned upload,
  * the pipeline run to VERSIONED), against the CLI uploading the same rows as CSV (`strata ingest`, the
  * built dist/strata.mjs, waiting for the run too), on a local cloud this script starts on free ports with
@@ -7,7 +7,8 @@
  * every run is a first version. Prints times and the ratio SDK / CLI; asserts nothing about speed, but
  * exits non-zero when either ingest does not end VERSIONED with every row.
  *
- * Not part of `npm run bench`'s bundle: the local cloud's lambda host loads the functions' sources itself.
+ * Run by test/bench/run.ts through tsx, not from the bench's bundle: the local cloud's lambda host loads
+ * the functions' sources itself.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -10,28 +10,48 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '../..');
-const outDir = join(root, '.strata/bench');
-const outfile = join(outDir, 'pipeline.bench.mjs');
-mkdirSync(outDir, { recursive: true });
+const args = process.argv.slice(2);
 
-await build({
-  entryPoints: [join(root, 'test/bench/pipeline.bench.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  sourcemap: true,
-  // A native binding: loaded from node_modules at run time, and only by the DuckDB child.
-  // parquet-wasm's node build reads its .wasm from beside itself: it cannot be bundled.
-  external: ['@duckdb/node-api', 'parquet-wasm'],
-  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
+// The ingest case starts a local cloud, whose lambda host loads the functions' sources itself: it runs
+// through tsx as it is, not from the bundle.
+if (args[args.indexOf('--case') + 1] === 'ingest' && args.includes('--case')) {
+  const rest = args.filter((_, i) => i !== args.indexOf('--case') && i !== args.indexOf('--case') + 1);
+  const tsx = join(root, 'node_modules/.bin/tsx');
+  const child = spawn(tsx, [join(root, 'test/bench/ingest-e2e.ts'), ...rest], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+  child.on('close', (code) => {
+    process.exit(code ?? 1);
+  });
+} else {
+  await runBundle();
+}
 
-const child = spawn(process.execPath, [outfile, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
-child.on('close', (code) => {
-  process.exitCode = code ?? 1;
-});
+async function runBundle() {
+  const outDir = join(root, '.strata/bench');
+  const outfile = join(outDir, 'pipeline.bench.mjs');
+  mkdirSync(outDir, { recursive: true });
+
+  await build({
+    entryPoints: [join(root, 'test/bench/pipeline.bench.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: true,
+    // A native binding: loaded from node_modules at run time, and only by the DuckDB child.
+    // parquet-wasm's node build reads its .wasm from beside itself: it cannot be bundled.
+    external: ['@duckdb/node-api', 'parquet-wasm'],
+    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+
+  const child = spawn(process.execPath, [outfile, ...args], { stdio: 'inherit', cwd: root });
+  child.on('close', (code) => {
+    process.exitCode = code ?? 1;
+  });
+}
