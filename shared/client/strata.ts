@@ -26,14 +26,19 @@ import type { VersionRecord } from '../domain/version.js';
 import type { VersionDiff } from '../domain/version-diff.js';
 import type {
   ingestRowsResponse,
+  promotedVersionResponse,
   retentionPolicyResponse,
   retriedRunResponse,
+  rowsPageResponse,
+  updatedVersionResponse,
   uploadUrlResponse,
   uploadUrlsResponse,
   vacuumResponse,
   validationSuiteResponse,
   versionDataResponse,
+  versionDetailResponse,
   versionFilesResponse,
+  versionsPageResponse,
 } from '../http/responses.js';
 import type {
   driftSettingsBody,
@@ -62,20 +67,14 @@ export interface Page {
   nextCursor?: string;
 }
 
-export interface VersionList extends Page {
-  dataset: string;
-  currentVersion?: number;
-  tag?: string;
-  versions: VersionRecord[];
-}
+/** `GET /datasets/{name}/versions`: newest first. */
+export type VersionList = z.infer<typeof versionsPageResponse>;
 
-export interface VersionDetail extends VersionRecord {
-  /** The file's profile (what the gates judged). */
-  profile?: unknown;
-  validation?: unknown;
-  /** The whole table's profile at the version's Delta version. */
-  tableProfile?: unknown;
-}
+/** A version with the file's profile (what the gates judged), its validation report and the table's profile. */
+export type VersionDetail = z.infer<typeof versionDetailResponse>;
+
+/** `POST …/versions/{v}/promote`: the version made current, with the hold it was promoted over. */
+export type PromotedVersion = z.infer<typeof promotedVersionResponse>;
 
 /** `GET /datasets/{name}/rows`: `last` (newest first unless `order: 'asc'`), or a `start`/`end` range. */
 export interface RowsQueryParams {
@@ -93,25 +92,8 @@ export interface RowsQueryParams {
   cursor?: string;
 }
 
-export interface RowsPage extends Page {
-  dataset: string;
-  version: number;
-  /** The Delta version read; null for a held version (its staged file). */
-  delta_version: number | null;
-  staged?: boolean;
-  column: string;
-  count: number;
-  /** Timestamps as ISO 8601. */
-  rows: Array<Record<string, unknown>>;
-  scan: {
-    files: number;
-    filesRead: number;
-    rowGroups: number;
-    rowGroupsRead: number;
-    requests: number;
-    bytesRead: number;
-  };
-}
+/** `GET /datasets/{name}/rows`: a page of rows (timestamps as ISO 8601) and what the scan read. */
+export type RowsPage = z.infer<typeof rowsPageResponse>;
 
 export type VersionData = z.infer<typeof versionDataResponse>;
 export type VersionFilesPage = z.infer<typeof versionFilesResponse>;
@@ -282,7 +264,7 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** Commits a held version to the table and makes it current. */
     promote(name: string, v: number, reason: string) {
-      return http.request<unknown>('POST', `${version(name, v)}/promote`, { body: { reason } });
+      return http.request<PromotedVersion>('POST', `${version(name, v)}/promote`, { body: { reason } });
     },
     /** Deletes the table's data files removed longer ago than the retention (or says which, dry). */
     vacuum(name: string, options: { dryRun?: boolean } = {}) {
@@ -427,7 +409,7 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** Edits a version's tags and description; answers the updated version. */
     updateVersion(name: string, v: number, change: VersionMetadataChange) {
-      return http.request<VersionRecord>('PATCH', version(name, v), {
+      return http.request<z.infer<typeof updatedVersionResponse>>('PATCH', version(name, v), {
         body: {
           ...(change.tags !== undefined && { tags: change.tags }),
           ...(change.addTags !== undefined && { add_tags: change.addTags }),

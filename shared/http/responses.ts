@@ -8,21 +8,33 @@ import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
 import type { ingestRows } from '../app/datasets/ingest-rows.js';
 import type { setValidationSuite } from '../app/datasets/records.js';
+import type { queryRows } from '../app/datasets/rows.js';
 import type { describeFeatureVersion } from '../app/features/registration.js';
 import type { historicalFeatures, lookupOnline } from '../app/features/serving.js';
 import type { VacuumResult } from '../app/lifecycle/vacuum.js';
 import type { RetriedRun } from '../app/runs/retries.js';
 import type { createUploadUrls } from '../app/uploads.js';
-import type { VersionDataFile, VersionFiles } from '../app/versions.js';
+import type {
+  getVersion,
+  listVersions,
+  promoteVersion,
+  updateVersionMetadata,
+  VersionDataFile,
+  VersionFiles,
+} from '../app/versions.js';
 import { CONNECTOR_RUN_STATUSES, type ConnectorRunRecord } from '../domain/connector-runs.js';
 import type { DatasetSummary } from '../domain/dataset.js';
+import { WRITE_MODES } from '../domain/delta/writes.js';
+import { SEVERITIES as DRIFT_SEVERITIES } from '../domain/drift/severity.js';
 import { normalizationParamsSchema } from '../domain/features/normalize.js';
 import { FILE_STATUSES } from '../domain/file-record.js';
 import { DATA_TYPES, FILE_FORMATS } from '../domain/object-key.js';
+import { QUALITY_STATUSES } from '../domain/quality/types.js';
 import { RUN_STATUSES } from '../domain/run.js';
 import type { FileStatistics } from '../domain/statistics.js';
 import { COLUMN_TYPES } from '../domain/table.js';
 import { validationSuiteSchema } from '../domain/validation/suite.js';
+import { VERSION_STATUSES, type VersionRecord } from '../domain/version.js';
 import type { StoredRetentionPolicy } from '../ports.js';
 
 /** What every error answer of ours carries: the error class name and, below 500, what was wrong. */
@@ -41,6 +53,15 @@ const nextCursor = z
   .optional()
   .describe('pass as `cursor` for the next page; absent on the last one');
 const isoInstant = z.string().describe('ISO 8601 instant (UTC)');
+
+/**
+ * A use case's result as JSON carries it: a member whose value may be `undefined` is left out, so it is
+ * optional on the wire. `satisfies z.ZodType<Sent<…>>` holds a schema to the result without making it
+ * claim members that may be absent.
+ */
+type Sent<T> = {
+  [K in keyof T as undefined extends T[K] ? never : K]: T[K];
+} & { [K in keyof T as undefined extends T[K] ? K : never]?: T[K] };
 
 export const healthResponse = z.object({ status: z.literal('ok'), service: z.literal('strata') });
 
@@ -254,6 +275,161 @@ export const versionFilesResponse = z
     nextCursor,
   })
   .strict() satisfies z.ZodType<VersionFiles>;
+
+// ---- rows and versions ----------------------------------------------------------------------------
+
+export const rowsPageResponse = z
+  .object({
+    dataset: z.string(),
+    version: z
+      .number()
+      .int()
+      .describe('the dataset version read (the current one unless `version` was asked)'),
+    delta_version: z
+      .number()
+      .int()
+      .nullable()
+      .describe('the Delta version read; null for a held version (its staged file)'),
+    staged: z.literal(true).optional().describe("present when a held version's staged file was read"),
+    column: z.string().describe('the time column the rows are ordered and filtered by'),
+    count: z.number().int().describe('rows in this page'),
+    rows: z
+      .array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])))
+      .describe('timestamps as ISO 8601'),
+    nextCursor,
+    scan: z
+      .object({
+        files: z.number().int().describe('data files of the table at the Delta version'),
+        filesRead: z.number().int().describe('those whose statistics overlapped the query'),
+        rowGroups: z.number().int(),
+        rowGroupsRead: z.number().int(),
+        requests: z.number().int().describe('ranged GETs made'),
+        bytesRead: z.number().int(),
+      })
+      .strict(),
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof queryRows>>>;
+
+const columnSchema = z
+  .object({ name: z.string(), type: z.enum(COLUMN_TYPES), nullable: z.boolean() })
+  .strict();
+const tableSchemaResponse = z.object({ columns: z.array(columnSchema) }).strict();
+
+const versionTable = z
+  .object({
+    version: z
+      .number()
+      .int()
+      .optional()
+      .describe('the Delta version that committed the file; absent while held'),
+    dataFile: z.string().describe('`part-<fileId>.parquet`, or `_staged/part-<fileId>.parquet` while held'),
+    rowsAdded: z.number().int(),
+    mode: z.enum(WRITE_MODES).optional(),
+    filesAdded: z.number().int().optional(),
+    filesRemoved: z.number().int().optional(),
+    rowsRemoved: z.number().int().optional(),
+    rowsUpdated: z.number().int().optional(),
+    rowsDuplicate: z.number().int().optional(),
+    rowsCopied: z.number().int().optional(),
+    rowsTotal: z.number().int().optional(),
+    filesTotal: z.number().int().optional(),
+    profileKey: z.string().optional(),
+  })
+  .strict()
+  .describe("the version's place in the dataset's Delta table");
+
+const versionHold = z.object({ reasons: z.array(z.string()), at: isoInstant }).strict();
+const versionPromotion = z
+  .object({ reason: z.string(), at: isoInstant, previousCurrent: z.number().int().optional() })
+  .strict();
+
+/** A version record, every field of it (an object type, not loose, so it and the domain's interface agree). */
+const versionRecord = z
+  .object({
+    tenant: z.string(),
+    dataset: z.string(),
+    version: z.number().int(),
+    status: z.enum(VERSION_STATUSES),
+    contentHash: z.string(),
+    sourceSha256: z.string(),
+    sourceFileId: z.string(),
+    sourceKey: z.string(),
+    rowCount: z.number().int(),
+    schema: tableSchemaResponse,
+    parentVersion: z.number().int().optional(),
+    profileKey: z.string(),
+    validationReportKey: z.string(),
+    validationStatus: z.enum(['PASSED', 'WARNING']),
+    tags: z.array(z.string()),
+    description: z.string().optional(),
+    createdAt: isoInstant,
+    quality: z
+      .object({
+        status: z.enum(QUALITY_STATUSES),
+        score: z.number(),
+        reportKey: z.string(),
+        htmlKey: z.string(),
+      })
+      .strict()
+      .optional(),
+    drift: z
+      .object({
+        status: z.enum(['COMPARED', 'NO_REFERENCE']),
+        severity: z.enum(DRIFT_SEVERITIES),
+        referenceVersion: z.number().int().optional(),
+        reportKey: z.string(),
+        htmlKey: z.string(),
+      })
+      .strict()
+      .optional(),
+    hold: versionHold.optional().describe('why a gate held the version (status HELD)'),
+    links: z
+      .object({
+        model: z.object({ name: z.string(), version: z.string() }).strict().optional(),
+        input: z.object({ dataset: z.string(), version: z.number().int() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+    promotion: versionPromotion.optional(),
+    table: versionTable.optional(),
+  })
+  .describe('a version record') satisfies z.ZodType<VersionRecord>;
+
+export const versionsPageResponse = z
+  .object({
+    dataset: z.string(),
+    currentVersion: z.number().int().optional(),
+    tag: z.string().optional().describe('the tag asked for'),
+    versions: z.array(versionRecord),
+    nextCursor,
+  })
+  .strict() satisfies z.ZodType<Sent<Awaited<ReturnType<typeof listVersions>>>>;
+
+export const versionDetailResponse = versionRecord
+  .extend({
+    profile: z.unknown().describe("the file's profile (what the gates judged)"),
+    validation: z.unknown().describe("the file's validation report"),
+    tableProfile: z.unknown().optional().describe("the whole table's profile at the version's Delta version"),
+  })
+  .describe('a version record with its profiles and validation report') satisfies z.ZodType<
+  Awaited<ReturnType<typeof getVersion>>
+>;
+
+export const updatedVersionResponse = versionRecord satisfies z.ZodType<
+  Awaited<ReturnType<typeof updateVersionMetadata>>
+>;
+
+export const promotedVersionResponse = z
+  .object({
+    dataset: z.string(),
+    version: z.number().int(),
+    status: z.enum(VERSION_STATUSES),
+    currentVersion: z.number().int().describe('the version promoted, now current'),
+    promotion: versionPromotion.optional(),
+    hold: versionHold.optional().describe('the hold it was promoted over, if any'),
+    table: versionTable.optional(),
+  })
+  .strict() satisfies z.ZodType<Sent<Awaited<ReturnType<typeof promoteVersion>>>>;
 
 export const retentionPolicyResponse = z
   .object({

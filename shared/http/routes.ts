@@ -229,6 +229,7 @@ export const ROUTES = defineRoutes({
     tags: ['datasets'],
     path: schemas.datasetPath,
     query: schemas.rowsQuery,
+    response: responses.rowsPageResponse,
     errors: [404, 410],
   },
   'POST /datasets/{name}/rows': {
@@ -263,6 +264,7 @@ export const ROUTES = defineRoutes({
     tags: ['versions'],
     path: schemas.datasetPath,
     query: schemas.listVersionsQuery,
+    response: responses.versionsPageResponse,
     errors: [404],
   },
   'GET /datasets/{name}/versions/latest': {
@@ -271,6 +273,7 @@ export const ROUTES = defineRoutes({
     description: 'The literal `latest` wins over `{v}`; 404 before the first version.',
     tags: ['versions'],
     path: schemas.datasetPath,
+    response: responses.versionDetailResponse,
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}': {
@@ -278,6 +281,7 @@ export const ROUTES = defineRoutes({
     summary: 'A version with its profile and validation report',
     tags: ['versions'],
     path: schemas.versionPath,
+    response: responses.versionDetailResponse,
     errors: [404],
   },
   'PATCH /datasets/{name}/versions/{v}': {
@@ -288,6 +292,7 @@ export const ROUTES = defineRoutes({
     tags: ['versions'],
     path: schemas.versionPath,
     body: schemas.updateVersionBody,
+    response: responses.updatedVersionResponse,
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/diff/{other}': {
@@ -361,6 +366,7 @@ export const ROUTES = defineRoutes({
     tags: ['versions'],
     path: schemas.versionPath,
     body: schemas.promoteVersionBody,
+    response: responses.promotedVersionResponse,
     errors: [404, 422],
   },
 
