@@ -9,27 +9,32 @@ import type { z } from 'zod';
 import type { connectorView } from '../app/connectors/settings.js';
 import type { writePredictions } from '../app/datasets/predictions.js';
 import type { getDriftSettings } from '../app/datasets/records.js';
-import type { FileConsumed } from '../app/lifecycle/consumption.js';
-import type { CleanupResult } from '../app/lifecycle/retention.js';
 import type { getModelVersion } from '../app/lineage.js';
 import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
 import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
-import type { FileRecord, FileStatus } from '../domain/file-record.js';
-import type { ConsumptionResult } from '../domain/lifecycle.js';
+import type { FileStatus } from '../domain/file-record.js';
 import type { LineageGraph } from '../domain/lineage.js';
 import type { DataType } from '../domain/object-key.js';
-import type { RunRecord, RunStatus, RunView } from '../domain/run.js';
+import type { RunStatus } from '../domain/run.js';
 import type { FileStatistics } from '../domain/statistics.js';
-import type { TrainingSetManifest, TrainingSetRecord } from '../domain/training-set.js';
 import type { VersionRecord } from '../domain/version.js';
 import type { VersionDiff } from '../domain/version-diff.js';
 import type {
+  cleanupResponse,
+  fileConsumedResponse,
+  fileResponse,
+  filesPageResponse,
   ingestRowsResponse,
   promotedVersionResponse,
   retentionPolicyResponse,
   retriedRunResponse,
   rowsPageResponse,
+  runResponse,
+  runsPageResponse,
+  trainingSetConsumedResponse,
+  trainingSetCreatedResponse,
+  trainingSetResponse,
   updatedVersionResponse,
   uploadUrlResponse,
   uploadUrlsResponse,
@@ -119,25 +124,11 @@ export interface TrainingSetRequest {
   combine?: 'parquet' | 'jsonl';
 }
 
-export interface TrainingSetCreated {
-  id: string;
-  createdAt: string;
-  selection: TrainingSetManifest['selection'];
-  totals: TrainingSetManifest['totals'];
-  manifestKey: string;
-  manifestUri: string;
-  manifestUrl: string;
-  combinedKey?: string;
-  combinedUri?: string;
-  combinedUrl?: string;
-  expiresInSeconds: number;
-}
+/** `POST /training-sets`: the set's id, what it selected and presigned links of its manifest. */
+export type TrainingSetCreated = z.infer<typeof trainingSetCreatedResponse>;
 
-export interface ConsumeAnswer extends ConsumptionResult {
-  complete: boolean;
-  pendingMoves: string[];
-  replayed: boolean;
-}
+/** `POST /training-sets/{id}/consume`: what this job's use counted and moved. */
+export type ConsumeAnswer = z.infer<typeof trainingSetConsumedResponse>;
 
 export interface LineageQuery {
   direction?: 'up' | 'down' | 'both';
@@ -170,9 +161,19 @@ export interface ListFilesQuery {
   cursor?: string;
 }
 
-export interface FilesPage extends Page {
-  files: FileRecord[];
-}
+export type FilesPage = z.infer<typeof filesPageResponse>;
+
+/** `GET /files/{id}`: the file record. */
+export type FileDetail = z.infer<typeof fileResponse>;
+
+/** `GET /runs/{id}`: the run with its stages. */
+export type RunDetail = z.infer<typeof runResponse>;
+
+/** `POST /files/{id}/consume`. */
+export type FileConsumedAnswer = z.infer<typeof fileConsumedResponse>;
+
+/** `POST /cleanup`: what was (or, dry, would be) deprecated and deleted. */
+export type CleanupAnswer = z.infer<typeof cleanupResponse>;
 
 /** `PATCH /datasets/{name}/versions/{v}`: `tags` replaces them, `addTags`/`removeTags` edit them. */
 export interface VersionMetadataChange {
@@ -196,19 +197,10 @@ export interface PredictionsRequest {
 export type PredictionsAccepted = Awaited<ReturnType<typeof writePredictions>>;
 
 /** `GET /datasets/{name}/runs`: newest first. */
-export interface RunList extends Page {
-  runs: RunRecord[];
-}
+export type RunList = z.infer<typeof runsPageResponse>;
 
 /** `GET /training-sets/{id}`: the record, its manifest and fresh presigned links of it. */
-export interface TrainingSetDetail extends TrainingSetRecord {
-  manifest: TrainingSetManifest;
-  manifestUri: string;
-  manifestUrl: string;
-  combinedUri?: string;
-  combinedUrl?: string;
-  expiresInSeconds: number;
-}
+export type TrainingSetDetail = z.infer<typeof trainingSetResponse>;
 
 /** `type/name` as the lineage route takes it; each segment encoded, `@` kept readable. */
 export function lineagePath(node: string): string {
@@ -344,10 +336,10 @@ export function createStrataClient(config: ClientConfig) {
       return http.request<UploadUrl>('POST', '/files/upload-url', { body: request });
     },
     getFile(id: string) {
-      return http.request<FileRecord>('GET', `/files/${encodeURIComponent(id)}`);
+      return http.request<FileDetail>('GET', `/files/${encodeURIComponent(id)}`);
     },
     getRun(id: string) {
-      return http.request<RunView>('GET', `/runs/${encodeURIComponent(id)}`);
+      return http.request<RunDetail>('GET', `/runs/${encodeURIComponent(id)}`);
     },
     createTrainingSet(request: TrainingSetRequest) {
       return http.request<TrainingSetCreated>('POST', '/training-sets', { body: request });
@@ -358,7 +350,7 @@ export function createStrataClient(config: ClientConfig) {
       });
     },
     consumeFile(fileId: string, jobId: string) {
-      return http.request<FileConsumed>('POST', `/files/${encodeURIComponent(fileId)}/consume`, {
+      return http.request<FileConsumedAnswer>('POST', `/files/${encodeURIComponent(fileId)}/consume`, {
         body: { job_id: jobId },
       });
     },
@@ -371,7 +363,7 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** `dryRun` is required by the API: the call can delete objects. */
     cleanup(request: { daysOld?: number; dryRun: boolean }) {
-      return http.request<CleanupResult>('POST', '/cleanup', {
+      return http.request<CleanupAnswer>('POST', '/cleanup', {
         body: {
           ...(request.daysOld !== undefined && { days_old: request.daysOld }),
           dry_run: request.dryRun,
@@ -437,7 +429,7 @@ export function createStrataClient(config: ClientConfig) {
       return http.request<RunList>('GET', `${dataset(name)}/runs`, { query: { ...query } });
     },
     latestSuccessfulRun(name: string) {
-      return http.request<RunView>('GET', `${dataset(name)}/runs/latest-successful`);
+      return http.request<RunDetail>('GET', `${dataset(name)}/runs/latest-successful`);
     },
     getTrainingSet(id: string) {
       return http.request<TrainingSetDetail>('GET', `/training-sets/${encodeURIComponent(id)}`);

@@ -11,8 +11,13 @@ import type { setValidationSuite } from '../app/datasets/records.js';
 import type { queryRows } from '../app/datasets/rows.js';
 import type { describeFeatureVersion } from '../app/features/registration.js';
 import type { historicalFeatures, lookupOnline } from '../app/features/serving.js';
+import type { listFiles } from '../app/files.js';
+import type { ConsumeResponse, FileConsumed } from '../app/lifecycle/consumption.js';
+import type { CleanupResult } from '../app/lifecycle/retention.js';
 import type { VacuumResult } from '../app/lifecycle/vacuum.js';
+import type { listRuns } from '../app/runs/reads.js';
 import type { RetriedRun } from '../app/runs/retries.js';
+import type { createTrainingSet, getTrainingSet } from '../app/training-sets.js';
 import type { createUploadUrls } from '../app/uploads.js';
 import type {
   getVersion,
@@ -27,10 +32,11 @@ import type { DatasetSummary } from '../domain/dataset.js';
 import { WRITE_MODES } from '../domain/delta/writes.js';
 import { SEVERITIES as DRIFT_SEVERITIES } from '../domain/drift/severity.js';
 import { normalizationParamsSchema } from '../domain/features/normalize.js';
-import { FILE_STATUSES } from '../domain/file-record.js';
+import { FILE_STATUSES, type FileRecord, PIPELINE_STAGES } from '../domain/file-record.js';
 import { DATA_TYPES, FILE_FORMATS } from '../domain/object-key.js';
+import { TEXT_ENCODINGS } from '../domain/parse/encoding.js';
 import { QUALITY_STATUSES } from '../domain/quality/types.js';
-import { RUN_STATUSES } from '../domain/run.js';
+import { RUN_STATUSES, type RunRecord, type RunView } from '../domain/run.js';
 import type { FileStatistics } from '../domain/statistics.js';
 import { COLUMN_TYPES } from '../domain/table.js';
 import { validationSuiteSchema } from '../domain/validation/suite.js';
@@ -116,28 +122,6 @@ export const ingestRowsResponse = z
   })
   .strict() satisfies z.ZodType<Awaited<ReturnType<typeof ingestRows>>>;
 
-const fileSummary = z.looseObject({
-  fileId: z.string(),
-  dataset: z.string(),
-  key: z.string(),
-  fileName: z.string(),
-  status: z.enum(FILE_STATUSES),
-  dataType: z.enum(DATA_TYPES),
-  format: z.enum(FILE_FORMATS),
-  size: z.number().int(),
-  uploadedAt: isoInstant,
-  metadata: z
-    .record(z.string(), z.string())
-    .optional()
-    .describe("the uploader's metadata (x-amz-meta-* without strata's own keys)"),
-  metadataTruncated: z
-    .boolean()
-    .optional()
-    .describe('the object carried more metadata than a record keeps; the object still has all of it'),
-});
-
-export const filesPageResponse = z.object({ files: z.array(fileSummary), nextCursor });
-
 const datasetSummary = z.looseObject({
   tenant: z.string(),
   dataset: z.string(),
@@ -182,19 +166,6 @@ export const validationSuiteResponse = z
       ),
   })
   .strict() satisfies z.ZodType<Awaited<ReturnType<typeof setValidationSuite>>>;
-
-export const runsPageResponse = z.object({
-  runs: z.array(
-    z.looseObject({
-      runId: z.string(),
-      dataset: z.string(),
-      fileId: z.string(),
-      status: z.enum(RUN_STATUSES),
-      startedAt: isoInstant,
-    }),
-  ),
-  nextCursor,
-});
 
 export const retriedRunResponse = z
   .object({
@@ -430,6 +401,371 @@ export const promotedVersionResponse = z
     table: versionTable.optional(),
   })
   .strict() satisfies z.ZodType<Sent<Awaited<ReturnType<typeof promoteVersion>>>>;
+
+// ---- runs, files, training sets, consumption, cleanup ----------------------------------------------------
+
+const runError = z.object({ name: z.string(), message: z.string() }).strict();
+const stageAttempt = z
+  .object({
+    stage: z.string(),
+    attempt: z.number().int().describe('0 for the first invocation'),
+    status: z.enum(RUN_STATUSES),
+    enteredAt: isoInstant.optional(),
+    startedAt: isoInstant,
+    endedAt: isoInstant.optional(),
+    durationMs: z.number().optional(),
+    error: runError.optional(),
+  })
+  .strict();
+
+const runRecord = z
+  .object({
+    runId: z.string(),
+    executionArn: z.string(),
+    tenant: z.string(),
+    dataset: z.string(),
+    fileId: z.string(),
+    object: z
+      .object({
+        bucket: z.string(),
+        key: z.string(),
+        versionId: z.string().optional(),
+        eTag: z.string().optional(),
+      })
+      .strict()
+      .describe('the object the execution was started for'),
+    status: z.enum(RUN_STATUSES),
+    startedAt: isoInstant,
+    endedAt: isoInstant.optional(),
+    durationMs: z.number().optional(),
+    currentStage: z.string().optional().describe('the stage last started'),
+    outcome: z.enum(['VERSIONED', 'HELD', 'DUPLICATE']).optional(),
+    version: z.number().int().optional(),
+    failure: runError.extend({ stage: z.string() }).strict().optional(),
+    retryOf: z.string().optional(),
+    retriedBy: z.string().optional(),
+    retriedAt: isoInstant.optional(),
+    updatedAt: isoInstant,
+  })
+  .strict() satisfies z.ZodType<RunRecord>;
+
+export const runsPageResponse = z
+  .object({ runs: z.array(runRecord), nextCursor })
+  .strict() satisfies z.ZodType<Sent<Awaited<ReturnType<typeof listRuns>>>>;
+
+/** A run with its stages, each with its attempts. */
+export const runResponse = runRecord
+  .extend({
+    stages: z.array(
+      z
+        .object({
+          stage: z.string(),
+          status: z.enum(RUN_STATUSES),
+          startedAt: isoInstant,
+          endedAt: isoInstant.optional(),
+          durationMs: z
+            .number()
+            .optional()
+            .describe("from the first attempt's start to the last one's end (retry waits included)"),
+          attempts: z.number().int(),
+          error: runError.optional(),
+          history: z.array(stageAttempt),
+        })
+        .strict(),
+    ),
+  })
+  .strict() satisfies z.ZodType<RunView>;
+
+const fileFailure = z
+  .object({
+    stage: z.string(),
+    errorName: z.string(),
+    message: z.string(),
+    at: isoInstant,
+    reportKey: z.string().optional(),
+  })
+  .strict();
+
+/** A file record, every field of it. */
+export const fileResponse = z
+  .object({
+    fileId: z.string(),
+    tenant: z.string(),
+    dataset: z.string(),
+    bucket: z.string(),
+    key: z.string(),
+    objectVersion: z.string().describe('the S3 object version of the upload (its ETag when unversioned)'),
+    fileName: z.string(),
+    sha256: z.string(),
+    size: z.number().int(),
+    format: z.enum(FILE_FORMATS),
+    dataType: z.enum(DATA_TYPES),
+    status: z.enum(FILE_STATUSES),
+    stage: z.enum(PIPELINE_STAGES),
+    duplicateOf: z.string().optional(),
+    links: z
+      .object({
+        model: z.object({ name: z.string(), version: z.string() }).strict().optional(),
+        input: z.object({ dataset: z.string(), version: z.number().int() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+    metadata: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("the uploader's metadata (x-amz-meta-* without strata's own keys)"),
+    metadataTruncated: z
+      .boolean()
+      .optional()
+      .describe('the object carried more metadata than a record keeps; the object still has all of it'),
+    uploadedAt: isoInstant,
+    registeredAt: isoInstant,
+    failure: fileFailure.optional(),
+    previousFailures: z.array(fileFailure).optional(),
+    readmittedAt: isoInstant.optional(),
+    parse: z
+      .object({
+        stagedKey: z.string(),
+        rowCount: z.number().int(),
+        columns: z.number().int(),
+        recordsFailed: z.number().int(),
+        durationMs: z.number(),
+        encoding: z
+          .object({ name: z.enum(TEXT_ENCODINGS), bom: z.boolean() })
+          .strict()
+          .optional(),
+        renamedColumns: z
+          .array(z.object({ from: z.string(), to: z.string(), index: z.number().int() }).strict())
+          .optional(),
+        renamedColumnCount: z.number().int().optional(),
+      })
+      .strict()
+      .optional(),
+    validation: z
+      .object({
+        status: z.string(),
+        reportKey: z.string(),
+        errors: z.number().int(),
+        warnings: z.number().int(),
+      })
+      .strict()
+      .optional(),
+    profileKey: z.string().optional(),
+    quality: z.object({ status: z.string(), score: z.number(), reportKey: z.string() }).strict().optional(),
+    drift: z
+      .object({
+        status: z.string(),
+        severity: z.string(),
+        referenceVersion: z.number().int().optional(),
+        reportKey: z.string(),
+      })
+      .strict()
+      .optional(),
+    version: z.number().int().optional().describe('the dataset version this file produced'),
+    usageCount: z.number().int().optional(),
+    usageHistory: z
+      .array(z.object({ jobId: z.string(), trainingSetId: z.string().optional(), at: isoInstant }).strict())
+      .optional(),
+    trainingJobs: z.array(z.string()).optional(),
+    lastUsedAt: isoInstant.optional(),
+    stateHistory: z
+      .array(
+        z
+          .object({
+            from: z.enum(FILE_STATUSES),
+            to: z.enum(FILE_STATUSES),
+            at: isoInstant,
+            reason: z.string(),
+            jobId: z.string().optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    keyVersion: z.string().optional(),
+    deprecatedAt: isoInstant.optional(),
+    deletedAt: isoInstant.optional(),
+  })
+  .describe('a file record') satisfies z.ZodType<FileRecord>;
+
+export const filesPageResponse = z
+  .object({ files: z.array(fileResponse), nextCursor })
+  .strict() satisfies z.ZodType<Sent<Awaited<ReturnType<typeof listFiles>>>>;
+
+const trainingSetCriteria = z
+  .object({
+    dataset: z.string().optional(),
+    version: z.number().int().optional(),
+    dataType: z.enum(DATA_TYPES).optional(),
+    since: z.string().optional(),
+    maxRows: z.number().int().optional(),
+    maxBytes: z.number().int().optional(),
+    combine: z.enum(['parquet', 'jsonl']).optional(),
+  })
+  .strict();
+const trainingSetSelection = z
+  .enum(['fresh', 'sample-fallback', 'table'])
+  .describe("fresh files; the dataset's sample files when none was fresh; or a version's whole table");
+const trainingSetTotals = z
+  .object({ files: z.number().int(), rows: z.number().int(), bytes: z.number().int() })
+  .strict();
+const trainingSetLinks = {
+  manifestKey: z.string(),
+  manifestUri: z.string(),
+  manifestUrl: z.string().describe('presigned GET URL of the manifest'),
+  combinedKey: z.string().optional(),
+  combinedUri: z.string().optional(),
+  combinedUrl: z.string().optional().describe('presigned GET URL of the combined file, when one was made'),
+  expiresInSeconds: z.number().int(),
+};
+
+export const trainingSetCreatedResponse = z
+  .object({
+    id: z.string(),
+    createdAt: isoInstant,
+    selection: trainingSetSelection,
+    totals: trainingSetTotals,
+    ...trainingSetLinks,
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof createTrainingSet>>>;
+
+const trainingSetManifest = z
+  .object({
+    id: z.string(),
+    tenant: z.string(),
+    createdAt: isoInstant,
+    criteria: trainingSetCriteria,
+    selection: trainingSetSelection,
+    files: z.array(
+      z
+        .object({
+          fileId: z.string(),
+          key: z.string(),
+          dataset: z.string(),
+          dataType: z.enum(DATA_TYPES),
+          sha256: z.string(),
+          contentHash: z.string(),
+          objectVersion: z.string(),
+          uploadedAt: isoInstant,
+          version: z.number().int(),
+          dataFile: z.object({ path: z.string(), key: z.string(), deltaVersion: z.number().int() }).strict(),
+          rows: z.number().int(),
+          bytes: z.number().int(),
+        })
+        .strict(),
+    ),
+    table: z
+      .object({
+        dataset: z.string(),
+        version: z.number().int(),
+        deltaVersion: z.number().int(),
+        uri: z.string(),
+        files: z.array(
+          z
+            .object({ path: z.string(), key: z.string(), rows: z.number().int(), bytes: z.number().int() })
+            .strict(),
+        ),
+      })
+      .strict()
+      .optional()
+      .describe("with `selection: table`: the data files of the version's Delta version"),
+    totals: trainingSetTotals,
+    combined: z
+      .object({ key: z.string(), format: z.enum(['parquet', 'jsonl']), rows: z.number().int() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const trainingSetResponse = z
+  .object({
+    id: z.string(),
+    tenant: z.string(),
+    createdAt: isoInstant,
+    criteria: trainingSetCriteria,
+    selection: trainingSetSelection,
+    fileIds: z.array(z.string()),
+    totals: trainingSetTotals,
+    manifest: trainingSetManifest,
+    ...trainingSetLinks,
+  })
+  .strict() satisfies z.ZodType<Sent<Awaited<ReturnType<typeof getTrainingSet>>>>;
+
+export const trainingSetConsumedResponse = z
+  .object({
+    trainingSetId: z.string(),
+    jobId: z.string(),
+    consumedAt: isoInstant,
+    files: z.number().int().describe('files in the training set'),
+    counted: z.array(z.string()).describe('files whose use by this job this training set recorded'),
+    countedBefore: z
+      .array(z.string())
+      .describe('files the job had used through another training set (or by themselves): counted once'),
+    skipped: z.array(
+      z
+        .object({
+          fileId: z.string(),
+          reason: z.enum(['missing', 'not-consumable']),
+          status: z.enum(FILE_STATUSES).optional(),
+        })
+        .strict(),
+    ),
+    moved: z.array(
+      z
+        .object({
+          fileId: z.string(),
+          from: z.enum(FILE_STATUSES),
+          to: z.enum(FILE_STATUSES),
+          at: isoInstant,
+        })
+        .strict(),
+    ),
+    truncated: z.boolean(),
+    complete: z.boolean().describe('every move finished; a repeated call returns this answer'),
+    pendingMoves: z.array(z.string()),
+    replayed: z.boolean().describe('the stored answer of an earlier call; nothing was done again'),
+  })
+  .strict() satisfies z.ZodType<ConsumeResponse>;
+
+export const fileConsumedResponse = z
+  .object({
+    fileId: z.string(),
+    jobId: z.string(),
+    outcome: z.enum(['counted', 'already-counted']),
+    status: z.enum(FILE_STATUSES),
+    usageCount: z.number().int(),
+    pendingMove: z.boolean().describe('the move its use called for did not finish yet'),
+  })
+  .strict() satisfies z.ZodType<FileConsumed>;
+
+export const cleanupResponse = z
+  .object({
+    dryRun: z.boolean(),
+    policy: z.object({ daysOld: z.number().int(), graceDays: z.number().int() }).strict(),
+    cutoffs: z.object({ deprecateUploadedBefore: isoInstant, deleteDeprecatedBefore: isoInstant }).strict(),
+    deprecated: z.array(
+      z
+        .object({
+          fileId: z.string(),
+          key: z.string(),
+          from: z.enum(FILE_STATUSES),
+          uploadedAt: isoInstant,
+          size: z.number().int(),
+        })
+        .strict(),
+    ),
+    deleted: z.array(z.object({ fileId: z.string(), key: z.string(), size: z.number().int() }).strict()),
+    skipped: z.array(z.object({ fileId: z.string(), reason: z.string() }).strict()),
+    totals: z
+      .object({
+        deprecated: z.number().int(),
+        deleted: z.number().int(),
+        bytesDeleted: z.number().int(),
+        skipped: z.number().int(),
+      })
+      .strict(),
+    truncated: z.boolean(),
+  })
+  .strict() satisfies z.ZodType<CleanupResult>;
 
 export const retentionPolicyResponse = z
   .object({

@@ -161,6 +161,7 @@ export const ROUTES = defineRoutes({
       "Status, pipeline stage, parse and validation summary, failure (stage, error name, report), the version it produced, and the uploader's `metadata` (`metadataTruncated` when the object carried more than a record keeps).",
     tags: ['files'],
     path: schemas.filePath,
+    response: responses.fileResponse,
     errors: [404],
   },
 
@@ -378,6 +379,7 @@ export const ROUTES = defineRoutes({
       'Status, file, timings, outcome or failure, retry links; per stage start, end, duration, attempts, error. A RUNNING run whose execution ended without a stage recording it is ended FAILED on read (`ExecutionFailed`, `ExecutionTimedOut`, `ExecutionAborted`).',
     tags: ['runs'],
     path: schemas.runPath,
+    response: responses.runResponse,
     errors: [404],
   },
   'POST /runs/{id}/retry': {
@@ -404,6 +406,7 @@ export const ROUTES = defineRoutes({
     summary: 'The newest SUCCEEDED run with its stages',
     tags: ['runs'],
     path: schemas.datasetPath,
+    response: responses.runResponse,
     errors: [404],
   },
 
@@ -416,6 +419,7 @@ export const ROUTES = defineRoutes({
     tags: ['training-sets'],
     body: schemas.createTrainingSetBody,
     successStatus: 201,
+    response: responses.trainingSetCreatedResponse,
     errors: [404, 410, 422],
   },
   'GET /training-sets/{id}': {
@@ -423,6 +427,7 @@ export const ROUTES = defineRoutes({
     summary: 'The record, its manifest and fresh presigned links',
     tags: ['training-sets'],
     path: schemas.trainingSetPath,
+    response: responses.trainingSetResponse,
     errors: [404],
   },
   'POST /training-sets/{id}/consume': {
@@ -433,6 +438,7 @@ export const ROUTES = defineRoutes({
     tags: ['training-sets'],
     path: schemas.trainingSetPath,
     body: schemas.consumeTrainingSetBody,
+    response: responses.trainingSetConsumedResponse,
     errors: [404, 409],
   },
   'POST /files/{id}/consume': {
@@ -443,6 +449,7 @@ export const ROUTES = defineRoutes({
     tags: ['training-sets', 'files'],
     path: schemas.filePath,
     body: schemas.consumeTrainingSetBody,
+    response: responses.fileConsumedResponse,
     errors: [404, 409],
   },
 
@@ -474,6 +481,7 @@ export const ROUTES = defineRoutes({
       '`days_old` overrides the stored policy; `dry_run` is required and answers what would be done.',
     tags: ['lifecycle'],
     body: schemas.cleanupBody,
+    response: responses.cleanupResponse,
   },
   'POST /datasets/{name}/vacuum': {
     operationId: 'vacuumDataset',
