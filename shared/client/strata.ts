@@ -8,7 +8,6 @@
 import type { z } from 'zod';
 import type { connectorView } from '../app/connectors/settings.js';
 import type { writePredictions } from '../app/datasets/predictions.js';
-import type { getDriftSettings } from '../app/datasets/records.js';
 import type { getModelVersion } from '../app/lineage.js';
 import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
 import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
@@ -22,6 +21,7 @@ import type { VersionRecord } from '../domain/version.js';
 import type { VersionDiff } from '../domain/version-diff.js';
 import type {
   cleanupResponse,
+  driftSettingsResponse,
   fileConsumedResponse,
   fileResponse,
   filesPageResponse,
@@ -172,6 +172,9 @@ export type RunDetail = z.infer<typeof runResponse>;
 /** `POST /files/{id}/consume`. */
 export type FileConsumedAnswer = z.infer<typeof fileConsumedResponse>;
 
+/** `GET` and `PUT /datasets/{name}/drift-settings`: the settings as stored and the thresholds in effect. */
+export type DriftSettingsView = z.infer<typeof driftSettingsResponse>;
+
 /** `POST /cleanup`: what was (or, dry, would be) deprecated and deleted. */
 export type CleanupAnswer = z.infer<typeof cleanupResponse>;
 
@@ -285,14 +288,11 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** Drift and quality gates, reference, column roles and effective thresholds. */
     getDriftSettings(name: string) {
-      return http.request<Awaited<ReturnType<typeof getDriftSettings>>>(
-        'GET',
-        `${dataset(name)}/drift-settings`,
-      );
+      return http.request<DriftSettingsView>('GET', `${dataset(name)}/drift-settings`);
     },
     /** Replaces the drift settings (an omitted field is unset). */
     setDriftSettings(name: string, settings: z.input<typeof driftSettingsBody>) {
-      return http.request<unknown>('PUT', `${dataset(name)}/drift-settings`, { body: settings });
+      return http.request<DriftSettingsView>('PUT', `${dataset(name)}/drift-settings`, { body: settings });
     },
     /** A small JSON body of rows (or columns) into the dataset, ingested like an upload. */
     postRows(name: string, body: z.input<typeof ingestRowsBody>) {

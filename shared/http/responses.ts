@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
 import type { ingestRows } from '../app/datasets/ingest-rows.js';
-import type { setValidationSuite } from '../app/datasets/records.js';
+import type { getDriftSettings, putDriftSettings, setValidationSuite } from '../app/datasets/records.js';
 import type { queryRows } from '../app/datasets/rows.js';
 import type { describeFeatureVersion } from '../app/features/registration.js';
 import type { historicalFeatures, lookupOnline } from '../app/features/serving.js';
@@ -766,6 +766,50 @@ export const cleanupResponse = z
     truncated: z.boolean(),
   })
   .strict() satisfies z.ZodType<CleanupResult>;
+
+// ---- drift settings ---------------------------------------------------------------------------------
+
+const severityCuts = z
+  .object({ low: z.number(), moderate: z.number(), high: z.number(), critical: z.number() })
+  .strict()
+  .describe('lower bounds (inclusive) of LOW, MODERATE, HIGH and CRITICAL; ascending');
+const thresholdFields = {
+  psi: severityCuts,
+  jsDivergence: severityCuts.describe('Jensen–Shannon divergence in bits'),
+  ksStatistic: severityCuts,
+  meanShiftSd: severityCuts.describe('|mean shift| in reference standard deviations'),
+  logStdRatio: severityCuts,
+  nullFractionDelta: severityCuts,
+  newCategoryFraction: severityCuts,
+  alpha: z.number().describe("significance level for the tests' p-values"),
+  performanceDegradation: z
+    .number()
+    .describe('relative degradation of the prediction metric called concept drift'),
+};
+
+export const driftSettingsResponse = z
+  .object({
+    dataset: z.string(),
+    settings: z
+      .object({
+        driftGate: z.enum(DRIFT_SEVERITIES).optional(),
+        qualityGate: z.enum(QUALITY_STATUSES).optional(),
+        referenceVersion: z.number().int().optional(),
+        thresholds: z.object(thresholdFields).partial().strict().optional(),
+        labelColumn: z.string().optional(),
+        predictionColumn: z.string().optional(),
+        timeColumn: z.string().optional(),
+        identifierColumns: z.array(z.string()).optional(),
+        inferIdentifiers: z.boolean().optional(),
+      })
+      .strict()
+      .describe('as stored (names in camelCase); an absent field is unset'),
+    effectiveThresholds: z
+      .object(thresholdFields)
+      .strict()
+      .describe('the stored thresholds over the defaults: what the drift stage applies'),
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof getDriftSettings | typeof putDriftSettings>>>;
 
 export const retentionPolicyResponse = z
   .object({

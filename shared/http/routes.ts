@@ -212,6 +212,7 @@ export const ROUTES = defineRoutes({
     summary: 'Drift and quality gates, reference, column roles and effective thresholds',
     tags: ['datasets'],
     path: schemas.datasetPath,
+    response: responses.driftSettingsResponse,
     errors: [404],
   },
   'PUT /datasets/{name}/drift-settings': {
@@ -221,6 +222,7 @@ export const ROUTES = defineRoutes({
     tags: ['datasets'],
     path: schemas.datasetPath,
     body: schemas.driftSettingsBody,
+    response: responses.driftSettingsResponse,
   },
   'GET /datasets/{name}/rows': {
     operationId: 'queryRows',
