@@ -7,10 +7,8 @@
 
 import type { z } from 'zod';
 import type { connectorView } from '../app/connectors/settings.js';
-import type { writePredictions } from '../app/datasets/predictions.js';
-import type { getModelVersion } from '../app/lineage.js';
 import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
-import type { DatasetConfig, DatasetRecord, DatasetSummary } from '../domain/dataset.js';
+import type { DatasetConfig, DatasetSummary } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
 import type { FileStatus } from '../domain/file-record.js';
 import type { LineageGraph } from '../domain/lineage.js';
@@ -18,14 +16,18 @@ import type { DataType } from '../domain/object-key.js';
 import type { RunStatus } from '../domain/run.js';
 import type { FileStatistics } from '../domain/statistics.js';
 import type { VersionRecord } from '../domain/version.js';
-import type { VersionDiff } from '../domain/version-diff.js';
 import type {
   cleanupResponse,
+  connectorDeletedResponse,
+  datasetConfigResponse,
+  datasetResponse,
   driftSettingsResponse,
   fileConsumedResponse,
   fileResponse,
   filesPageResponse,
   ingestRowsResponse,
+  modelVersionResponse,
+  predictionsAcceptedResponse,
   promotedVersionResponse,
   retentionPolicyResponse,
   retriedRunResponse,
@@ -42,6 +44,7 @@ import type {
   validationSuiteResponse,
   versionDataResponse,
   versionDetailResponse,
+  versionDiffResponse,
   versionFilesResponse,
   versionsPageResponse,
 } from '../http/responses.js';
@@ -197,7 +200,7 @@ export interface PredictionsRequest {
   rows: Array<Record<string, string | number | boolean | null>>;
 }
 
-export type PredictionsAccepted = Awaited<ReturnType<typeof writePredictions>>;
+export type PredictionsAccepted = z.infer<typeof predictionsAcceptedResponse>;
 
 /** `GET /datasets/{name}/runs`: newest first. */
 export type RunList = z.infer<typeof runsPageResponse>;
@@ -223,7 +226,7 @@ export function createStrataClient(config: ClientConfig) {
       return http.request<{ datasets: DatasetSummary[] } & Page>('GET', '/datasets', { query });
     },
     getDataset(name: string) {
-      return http.request<DatasetRecord>('GET', dataset(name));
+      return http.request<z.infer<typeof datasetResponse>>('GET', dataset(name));
     },
     listVersions(name: string, query: { limit?: number; cursor?: string; tag?: string } = {}) {
       return http.request<VersionList>('GET', `${dataset(name)}/versions`, { query });
@@ -240,7 +243,9 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** Replaces the dataset's ingestion config: write mode, key columns, schema policy, parsing. */
     setConfig(name: string, config: DatasetConfig) {
-      return http.request<unknown>('PUT', `${dataset(name)}/config`, { body: config });
+      return http.request<z.infer<typeof datasetConfigResponse>>('PUT', `${dataset(name)}/config`, {
+        body: config,
+      });
     },
     /** Rows of the dataset's Delta table (now, or at `version`) by their timestamp. */
     rows(name: string, query: RowsQueryParams) {
@@ -319,14 +324,14 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** A model version and the dataset versions, training sets and features it is linked to. */
     getModelVersion(model: string, v: string) {
-      return http.request<Awaited<ReturnType<typeof getModelVersion>>>(
+      return http.request<z.infer<typeof modelVersionResponse>>(
         'GET',
         `/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(v)}`,
       );
     },
     /** Links a model version to what it was trained on (a dataset version, a training set, a feature). */
     linkModel(model: string, v: string, link: z.input<typeof modelLinkBody>) {
-      return http.request<unknown>(
+      return http.request<z.infer<typeof modelVersionResponse>>(
         'POST',
         `/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(v)}/links`,
         { body: link },
@@ -379,7 +384,7 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** Its runs stay listed. */
     deleteConnector(name: string) {
-      return http.request<{ deleted: true }>('DELETE', connector(name));
+      return http.request<z.infer<typeof connectorDeletedResponse>>('DELETE', connector(name));
     },
     /** Pulls now (202); 409 ConflictError while a run holds the lease. The run record appears shortly after. */
     startConnectorRun(name: string) {
@@ -412,7 +417,7 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** What changed from `v` to `other` (either may be `latest`): schema, rows, per-column profiles. */
     diffVersions(name: string, v: number | 'latest', other: number | 'latest') {
-      return http.request<VersionDiff>('GET', `${version(name, v)}/diff/${other}`);
+      return http.request<z.infer<typeof versionDiffResponse>>('GET', `${version(name, v)}/diff/${other}`);
     },
     /** The rows become a file of `<name>-predictions`, which the pipeline versions with lineage. */
     writePredictions(name: string, request: PredictionsRequest) {

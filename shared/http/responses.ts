@@ -7,7 +7,14 @@
 import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
 import type { ingestRows } from '../app/datasets/ingest-rows.js';
-import type { getDriftSettings, putDriftSettings, setValidationSuite } from '../app/datasets/records.js';
+import type { writePredictions } from '../app/datasets/predictions.js';
+import type {
+  getDataset,
+  getDriftSettings,
+  putDriftSettings,
+  setDatasetConfig,
+  setValidationSuite,
+} from '../app/datasets/records.js';
 import type { queryRows } from '../app/datasets/rows.js';
 import type { describeFeatureVersion } from '../app/features/registration.js';
 import type { historicalFeatures, lookupOnline } from '../app/features/serving.js';
@@ -15,6 +22,7 @@ import type { listFiles } from '../app/files.js';
 import type { ConsumeResponse, FileConsumed } from '../app/lifecycle/consumption.js';
 import type { CleanupResult } from '../app/lifecycle/retention.js';
 import type { VacuumResult } from '../app/lifecycle/vacuum.js';
+import type { getModelVersion, linkModelVersion } from '../app/lineage.js';
 import type { listRuns } from '../app/runs/reads.js';
 import type { RetriedRun } from '../app/runs/retries.js';
 import type { createTrainingSet, getTrainingSet } from '../app/training-sets.js';
@@ -41,6 +49,7 @@ import type { FileStatistics } from '../domain/statistics.js';
 import { COLUMN_TYPES } from '../domain/table.js';
 import { validationSuiteSchema } from '../domain/validation/suite.js';
 import { VERSION_STATUSES, type VersionRecord } from '../domain/version.js';
+import type { VersionDiff } from '../domain/version-diff.js';
 import type { StoredRetentionPolicy } from '../ports.js';
 
 /** What every error answer of ours carries: the error class name and, below 500, what was wrong. */
@@ -810,6 +819,162 @@ export const driftSettingsResponse = z
       .describe('the stored thresholds over the defaults: what the drift stage applies'),
   })
   .strict() satisfies z.ZodType<Awaited<ReturnType<typeof getDriftSettings | typeof putDriftSettings>>>;
+
+// ---- datasets, predictions, diffs, models ---------------------------------------------------------------
+
+const datasetConfig = z
+  .object({
+    columnMapping: z.record(z.string(), z.string()).optional().describe('source column → canonical name'),
+    typeOverrides: z.record(z.string(), z.enum(COLUMN_TYPES)).optional(),
+    dedupKeys: z.array(z.string()).optional(),
+    writeMode: z.enum(WRITE_MODES).optional().describe('default append'),
+    keyColumns: z.array(z.string()).optional().describe('upsert: the columns that identify a row'),
+    schemaEvolution: z.enum(['none', 'add_columns']).optional(),
+    widenTypes: z.boolean().optional(),
+    maxErrorRate: z.number().optional(),
+    encoding: z.enum(TEXT_ENCODINGS).optional(),
+    allowEmptyBatches: z.boolean().optional(),
+    maxColumns: z.number().int().optional(),
+    maxColumnNameLength: z.number().int().optional(),
+  })
+  .strict()
+  .describe('as stored (names in camelCase)');
+
+export const datasetConfigResponse = z
+  .object({ dataset: z.string(), config: datasetConfig })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof setDatasetConfig>>>;
+
+export const datasetResponse = datasetSummary
+  .extend({
+    config: datasetConfig,
+    validationSuite: z.unknown().optional().describe('the strata suite files are judged by'),
+    suiteSource: z
+      .enum(['api', 'inferred'])
+      .optional()
+      .describe('set through the API, or inferred from the first file'),
+    currentVersion: z.number().int().optional(),
+    versionCount: z.number().int(),
+    driftSettings: driftSettingsResponse.shape.settings.optional(),
+  })
+  .describe('the dataset record (loose: its summary counters may grow)') satisfies z.ZodType<
+  Awaited<ReturnType<typeof getDataset>>
+>;
+
+export const predictionsAcceptedResponse = z
+  .object({
+    dataset: z.string().describe('`<name>-predictions`, the dataset the rows were written to'),
+    fileId: z.string(),
+    key: z.string().describe('the Parquet object written under fresh/'),
+    rows: z.number().int(),
+    model: z.object({ name: z.string(), version: z.string() }).strict(),
+    input: z
+      .object({ dataset: z.string(), version: z.number().int() })
+      .strict()
+      .describe('the version scored'),
+    created: z.boolean().describe('false: the same rows were written before; nothing new was written'),
+    status: z.literal('ACCEPTED'),
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof writePredictions>>>;
+
+const numberDelta = z
+  .object({
+    from: z.number().nullable(),
+    to: z.number().nullable(),
+    delta: z.number().nullable(),
+    relative: z.number().nullable().describe('delta / |from|; null when from is 0 or missing'),
+  })
+  .strict();
+const versionSummary = z
+  .object({
+    version: z.number().int(),
+    status: z.enum(VERSION_STATUSES),
+    createdAt: isoInstant,
+    contentHash: z.string(),
+    rowCount: z.number().int(),
+    columns: z.number().int(),
+    tags: z.array(z.string()),
+    source: z.object({ fileId: z.string(), key: z.string(), sha256: z.string() }).strict(),
+  })
+  .strict();
+const topKEntry = z.object({ value: z.string(), count: z.number().int() }).strict();
+
+export const versionDiffResponse = z
+  .object({
+    dataset: z.string(),
+    from: versionSummary,
+    to: versionSummary,
+    sameContent: z.boolean().describe('same snapshot content hash'),
+    sameSource: z.boolean().describe('made from files with the same content'),
+    rows: numberDelta.extend({ from: z.number().int(), to: z.number().int(), delta: z.number().int() }),
+    schema: z
+      .object({
+        unchanged: z.boolean(),
+        added: z.array(columnSchema),
+        removed: z.array(columnSchema),
+        typeChanged: z.array(
+          z.object({ column: z.string(), from: z.enum(COLUMN_TYPES), to: z.enum(COLUMN_TYPES) }).strict(),
+        ),
+        nullabilityChanged: z.array(
+          z.object({ column: z.string(), from: z.boolean(), to: z.boolean() }).strict(),
+        ),
+      })
+      .strict(),
+    profiles: z.object({ from: z.boolean(), to: z.boolean() }).strict().describe('column deltas need both'),
+    columns: z.array(
+      z
+        .object({
+          column: z.string(),
+          type: z.object({ from: z.enum(COLUMN_TYPES), to: z.enum(COLUMN_TYPES) }).strict(),
+          nullFraction: numberDelta,
+          nulls: numberDelta,
+          distinct: numberDelta.extend({ exact: z.boolean() }),
+          numeric: z
+            .object({
+              mean: numberDelta,
+              std: numberDelta,
+              min: numberDelta,
+              max: numberDelta,
+              meanShiftSd: z.number().nullable(),
+              quantiles: z
+                .object({
+                  p5: numberDelta.optional(),
+                  p50: numberDelta.optional(),
+                  p95: numberDelta.optional(),
+                })
+                .strict(),
+            })
+            .strict()
+            .optional(),
+          topK: z
+            .object({ appeared: z.array(topKEntry), disappeared: z.array(topKEntry) })
+            .strict()
+            .optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict() satisfies z.ZodType<VersionDiff>;
+
+export const modelVersionResponse = z
+  .object({
+    model: z.string(),
+    version: z.string(),
+    createdAt: isoInstant,
+    node: z.string().describe('its lineage node'),
+    links: z.array(
+      z
+        .object({
+          kind: z.enum(['dataset_version', 'training_set', 'feature_version']),
+          node: z.string(),
+          name: z.string(),
+          at: isoInstant,
+        })
+        .strict(),
+    ),
+  })
+  .strict() satisfies z.ZodType<Awaited<ReturnType<typeof getModelVersion | typeof linkModelVersion>>>;
+
+export const connectorDeletedResponse = z.object({ deleted: z.literal(true) }).strict();
 
 export const retentionPolicyResponse = z
   .object({

@@ -179,6 +179,7 @@ export const ROUTES = defineRoutes({
     description: 'Counters, config, validation suite (and whether it was inferred), current version.',
     tags: ['datasets'],
     path: schemas.datasetPath,
+    response: responses.datasetResponse,
     errors: [404],
   },
   'PUT /datasets/{name}/config': {
@@ -188,6 +189,7 @@ export const ROUTES = defineRoutes({
     tags: ['datasets'],
     path: schemas.datasetPath,
     body: schemas.datasetConfigBody,
+    response: responses.datasetConfigResponse,
   },
   'POST /datasets/{name}/validation-suite': {
     operationId: 'putValidationSuite',
@@ -256,6 +258,7 @@ export const ROUTES = defineRoutes({
     path: schemas.datasetPath,
     body: schemas.predictionsBody,
     successStatus: 202,
+    response: responses.predictionsAcceptedResponse,
     errors: [404],
   },
 
@@ -305,6 +308,7 @@ export const ROUTES = defineRoutes({
       'Either may be `latest`. Schema changes, row count delta, per-column profile shifts, top values that appeared or disappeared; from the records and profiles only.',
     tags: ['versions'],
     path: schemas.versionDiffPath,
+    response: responses.versionDiffResponse,
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/data': {
@@ -557,6 +561,7 @@ export const ROUTES = defineRoutes({
     summary: 'A model version and what it is linked to',
     tags: ['lineage'],
     path: schemas.modelVersionPath,
+    response: responses.modelVersionResponse,
     errors: [404],
   },
   'POST /models/{name}/versions/{v}/links': {
@@ -567,6 +572,7 @@ export const ROUTES = defineRoutes({
     path: schemas.modelVersionPath,
     body: schemas.modelLinkBody,
     successStatus: 201,
+    response: responses.modelVersionResponse,
     errors: [404],
   },
 
@@ -598,6 +604,7 @@ export const ROUTES = defineRoutes({
     description: 'A run in progress stops at its next batch: it can no longer store a watermark.',
     tags: ['connectors'],
     path: schemas.datasetPath,
+    response: responses.connectorDeletedResponse,
     errors: [404],
   },
   'POST /datasets/{name}/connector/runs': {
