@@ -13,14 +13,15 @@ import type { DriftReport } from '../domain/drift/report.js';
 import type { FileStatus } from '../domain/file-record.js';
 import type { LineageGraph } from '../domain/lineage.js';
 import type { DataType } from '../domain/object-key.js';
+import type { QualityReport } from '../domain/quality/types.js';
 import type { RunStatus } from '../domain/run.js';
 import type { FileStatistics } from '../domain/statistics.js';
-import type { VersionRecord } from '../domain/version.js';
 import type {
   cleanupResponse,
   connectorDeletedResponse,
   datasetConfigResponse,
   datasetResponse,
+  driftReportResponse,
   driftSettingsResponse,
   fileConsumedResponse,
   fileResponse,
@@ -29,6 +30,7 @@ import type {
   modelVersionResponse,
   predictionsAcceptedResponse,
   promotedVersionResponse,
+  qualityReportResponse,
   retentionPolicyResponse,
   retriedRunResponse,
   rowsPageResponse,
@@ -107,14 +109,16 @@ export type VersionData = z.infer<typeof versionDataResponse>;
 export type VersionFilesPage = z.infer<typeof versionFilesResponse>;
 export type VacuumResult = z.infer<typeof vacuumResponse>;
 
-export interface DriftDocument {
-  dataset: string;
-  version: number;
-  status: VersionRecord['status'];
-  hold?: VersionRecord['hold'];
-  promotion?: VersionRecord['promotion'];
-  report: DriftReport;
-}
+/**
+ * `GET …/versions/{v}/drift`: the route's answer, its report typed whole by the domain's report format
+ * (the route's schema states the report's header and leaves per-column details open).
+ */
+export type DriftDocument = Omit<z.infer<typeof driftReportResponse>, 'report'> & { report: DriftReport };
+
+/** `GET …/versions/{v}/quality`: as `DriftDocument`, for the quality report. */
+export type QualityDocument = Omit<z.infer<typeof qualityReportResponse>, 'report'> & {
+  report: QualityReport;
+};
 
 export interface TrainingSetRequest {
   dataset?: string;
@@ -305,7 +309,7 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** The version's data-quality report. */
     quality(name: string, v: number) {
-      return http.request<unknown>('GET', `${version(name, v)}/quality`);
+      return http.request<QualityDocument>('GET', `${version(name, v)}/quality`);
     },
     /** Runs a failed file again, as a run linked to the failed one. */
     retryRun(id: string) {

@@ -38,11 +38,13 @@ import type {
 import { CONNECTOR_RUN_STATUSES, type ConnectorRunRecord } from '../domain/connector-runs.js';
 import type { DatasetSummary } from '../domain/dataset.js';
 import { WRITE_MODES } from '../domain/delta/writes.js';
+import type { DriftReport } from '../domain/drift/report.js';
 import { SEVERITIES as DRIFT_SEVERITIES } from '../domain/drift/severity.js';
 import { normalizationParamsSchema } from '../domain/features/normalize.js';
 import { FILE_STATUSES, type FileRecord, PIPELINE_STAGES } from '../domain/file-record.js';
 import { DATA_TYPES, FILE_FORMATS } from '../domain/object-key.js';
 import { TEXT_ENCODINGS } from '../domain/parse/encoding.js';
+import type { QualityReport } from '../domain/quality/types.js';
 import { QUALITY_STATUSES } from '../domain/quality/types.js';
 import { RUN_STATUSES, type RunRecord, type RunView } from '../domain/run.js';
 import type { FileStatistics } from '../domain/statistics.js';
@@ -975,6 +977,86 @@ export const modelVersionResponse = z
   .strict() satisfies z.ZodType<Awaited<ReturnType<typeof getModelVersion | typeof linkModelVersion>>>;
 
 export const connectorDeletedResponse = z.object({ deleted: z.literal(true) }).strict();
+
+// ---- drift and quality reports ------------------------------------------------------------------------
+
+/** What a report route wraps the stored report in: the version's state now. */
+const reportEnvelope = {
+  dataset: z.string(),
+  version: z.number().int(),
+  status: z.enum(VERSION_STATUSES),
+  hold: versionHold.optional().describe('why a gate held the version'),
+  promotion: versionPromotion.optional(),
+};
+const reportItems = z.array(z.looseObject({}));
+
+export const driftReportResponse = z
+  .object({
+    ...reportEnvelope,
+    report: z
+      .looseObject({
+        kind: z.literal('drift'),
+        status: z.enum(['COMPARED', 'NO_REFERENCE']),
+        severity: z
+          .enum(DRIFT_SEVERITIES)
+          .describe('the highest column severity (concept drift: at least HIGH)'),
+        severityCounts: z
+          .object({
+            NONE: z.number().int(),
+            LOW: z.number().int(),
+            MODERATE: z.number().int(),
+            HIGH: z.number().int(),
+            CRITICAL: z.number().int(),
+          })
+          .strict()
+          .describe('columns per severity'),
+        current: z.object({ rows: z.number().int() }).strict(),
+        reference: z
+          .looseObject({ version: z.number().int(), pinned: z.boolean(), rows: z.number().int() })
+          .nullable(),
+        thresholds: z.object(thresholdFields).strict(),
+        columns: reportItems.describe('per column: metrics, severity and why; worst first'),
+        excludedColumns: reportItems,
+        driftTypes: reportItems,
+        recommendations: reportItems,
+      })
+      .describe(
+        'the stored drift report; its header fields are stated, per-column details are open objects (the report format of shared/domain/drift/report.ts)',
+      ) satisfies z.ZodType<
+      Pick<DriftReport, 'kind' | 'status' | 'severity' | 'severityCounts' | 'current' | 'thresholds'>
+    >,
+  })
+  .strict();
+
+export const qualityReportResponse = z
+  .object({
+    ...reportEnvelope,
+    report: z
+      .looseObject({
+        kind: z.literal('quality'),
+        rows: z.number().int(),
+        timeColumn: z.string().optional(),
+        order: z.enum(['time', 'file']),
+        notes: z.array(z.string()).optional(),
+        duplicates: z.object({ count: z.number().int(), fraction: z.number() }).strict(),
+        score: z.number().describe("100 minus the issues' penalties, floored at 0"),
+        status: z.enum(QUALITY_STATUSES),
+        columns: reportItems.describe(
+          'per column: completeness, validity, outliers, constant periods, noise',
+        ),
+        issues: reportItems.describe('most severe first'),
+        recommendations: reportItems,
+      })
+      .describe(
+        'the stored quality report; its header fields are stated, per-column details and issues are open objects (the report format of shared/domain/quality/types.ts)',
+      ) satisfies z.ZodType<
+      Pick<
+        QualityReport,
+        'kind' | 'rows' | 'timeColumn' | 'order' | 'notes' | 'duplicates' | 'score' | 'status'
+      >
+    >,
+  })
+  .strict();
 
 export const retentionPolicyResponse = z
   .object({

@@ -338,6 +338,7 @@ export const ROUTES = defineRoutes({
     summary: "The version's drift report against its reference",
     tags: ['versions'],
     path: schemas.versionPath,
+    response: responses.driftReportResponse,
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/drift.html': {
@@ -354,6 +355,7 @@ export const ROUTES = defineRoutes({
     summary: "The version's data-quality report",
     tags: ['versions'],
     path: schemas.versionPath,
+    response: responses.qualityReportResponse,
     errors: [404],
   },
   'GET /datasets/{name}/versions/{v}/quality.html': {
