@@ -1,26 +1,30 @@
 /**
  * The strata HTTP API from TypeScript, route by route (what the CLI uses): datasets and their config,
  * versions, the table's rows, files and downloads, promotion, vacuum, drift reports, uploads, files, runs,
- * training sets, lineage, cleanup, pull connectors. Answers are typed with the domain's
- * records; errors are `ApiError` (see http.ts). The feature store has its own client (feature-store.ts).
+ * training sets, lineage, cleanup, pull connectors. Answers are typed by the route registry's answer
+ * schemas (shared/http/responses.ts, each held to its use case's result); errors are `ApiError` (see
+ * http.ts). The feature store has its own client (feature-store.ts).
  */
 
 import type { z } from 'zod';
 import type { connectorView } from '../app/connectors/settings.js';
-import type { ConnectorRunRecord, ConnectorSettingsInput } from '../domain/connector-runs.js';
-import type { DatasetConfig, DatasetSummary } from '../domain/dataset.js';
+import type { ConnectorSettingsInput } from '../domain/connector-runs.js';
+import type { DatasetConfig } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
 import type { FileStatus } from '../domain/file-record.js';
 import type { LineageGraph } from '../domain/lineage.js';
 import type { DataType } from '../domain/object-key.js';
 import type { QualityReport } from '../domain/quality/types.js';
 import type { RunStatus } from '../domain/run.js';
-import type { FileStatistics } from '../domain/statistics.js';
 import type {
   cleanupResponse,
   connectorDeletedResponse,
+  connectorRunResponse,
+  connectorRunStartedResponse,
+  connectorRunsPageResponse,
   datasetConfigResponse,
   datasetResponse,
+  datasetsPageResponse,
   driftReportResponse,
   driftSettingsResponse,
   fileConsumedResponse,
@@ -36,6 +40,7 @@ import type {
   rowsPageResponse,
   runResponse,
   runsPageResponse,
+  statisticsResponse,
   trainingSetConsumedResponse,
   trainingSetCreatedResponse,
   trainingSetResponse,
@@ -148,16 +153,10 @@ export type ConnectorView = ReturnType<typeof connectorView>;
 /** The settings `PUT /datasets/{name}/connector` takes; the API validates them. */
 export type ConnectorSettingsBody = ConnectorSettingsInput;
 
-export interface ConnectorRunStarted {
-  runId: string;
-  status: 'STARTED';
-}
+export type ConnectorRunStarted = z.infer<typeof connectorRunStartedResponse>;
 
 /** `GET /datasets/{name}/connector/runs`: newest first. */
-export interface ConnectorRunList {
-  runs: ConnectorRunRecord[];
-  cursor?: string;
-}
+export type ConnectorRunList = z.infer<typeof connectorRunsPageResponse>;
 
 /** `GET /files`: newest first; `status` and `type` filter (any case), `dataset` narrows. */
 export interface ListFilesQuery {
@@ -227,7 +226,7 @@ export function createStrataClient(config: ClientConfig) {
   const connector = (name: string) => `${dataset(name)}/connector`;
   return {
     listDatasets(query: { limit?: number; cursor?: string } = {}) {
-      return http.request<{ datasets: DatasetSummary[] } & Page>('GET', '/datasets', { query });
+      return http.request<z.infer<typeof datasetsPageResponse>>('GET', '/datasets', { query });
     },
     getDataset(name: string) {
       return http.request<z.infer<typeof datasetResponse>>('GET', dataset(name));
@@ -399,14 +398,17 @@ export function createStrataClient(config: ClientConfig) {
     },
     /** 404 until the pull function has written the run's first record. */
     getConnectorRun(name: string, runId: string) {
-      return http.request<ConnectorRunRecord>('GET', `${connector(name)}/runs/${encodeURIComponent(runId)}`);
+      return http.request<z.infer<typeof connectorRunResponse>>(
+        'GET',
+        `${connector(name)}/runs/${encodeURIComponent(runId)}`,
+      );
     },
     listFiles(query: ListFilesQuery = {}) {
       return http.request<FilesPage>('GET', '/files', { query: { ...query } });
     },
     /** Files, bytes and uses by status, data type and dataset. */
     statistics() {
-      return http.request<FileStatistics>('GET', '/statistics');
+      return http.request<z.infer<typeof statisticsResponse>>('GET', '/statistics');
     },
     /** Edits a version's tags and description; answers the updated version. */
     updateVersion(name: string, v: number, change: VersionMetadataChange) {

@@ -1,8 +1,9 @@
 /**
- * Answer schemas of the routes whose answer is cheap to state, for the OpenAPI document only: handlers do
- * not validate what they return. Where the use case exports its result type, `satisfies` holds the schema
- * to it, so a field added to or renamed in the type breaks the build until the schema follows. Answers
- * not stated here are documented as a JSON object.
+ * Answer schemas of every JSON route, for the OpenAPI document and the client's answer types
+ * (shared/client/strata.ts infers them): handlers do not validate what they return. `satisfies` holds each
+ * schema to its use case's result type (through `Sent<…>` where a member may be undefined, so absent on the
+ * wire), so a field added to or renamed in the result breaks the build until the schema follows. Reports
+ * with large per-column details (drift, quality) state their header and leave the details open objects.
  */
 import { z } from 'zod';
 import type { startConnectorRun } from '../app/connectors/runs.js';
