@@ -12,7 +12,6 @@ import type { ConnectorSettingsInput } from '../domain/connector-runs.js';
 import type { DatasetConfig } from '../domain/dataset.js';
 import type { DriftReport } from '../domain/drift/report.js';
 import type { FileStatus } from '../domain/file-record.js';
-import type { LineageGraph } from '../domain/lineage.js';
 import type { DataType } from '../domain/object-key.js';
 import type { QualityReport } from '../domain/quality/types.js';
 import type { RunStatus } from '../domain/run.js';
@@ -31,6 +30,7 @@ import type {
   fileResponse,
   filesPageResponse,
   ingestRowsResponse,
+  lineageGraphResponse,
   modelVersionResponse,
   predictionsAcceptedResponse,
   promotedVersionResponse,
@@ -363,7 +363,9 @@ export function createStrataClient(config: ClientConfig) {
       });
     },
     lineage(node: string, query: LineageQuery = {}) {
-      return http.request<LineageGraph>('GET', lineagePath(node), { query: { ...query, format: 'json' } });
+      return http.request<z.infer<typeof lineageGraphResponse>>('GET', lineagePath(node), {
+        query: { ...query, format: 'json' },
+      });
     },
     /** The same walk as a Mermaid flowchart (text). */
     lineageMermaid(node: string, query: LineageQuery = {}) {

@@ -43,6 +43,7 @@ import type { DriftReport } from '../domain/drift/report.js';
 import { SEVERITIES as DRIFT_SEVERITIES } from '../domain/drift/severity.js';
 import { normalizationParamsSchema } from '../domain/features/normalize.js';
 import { FILE_STATUSES, type FileRecord, PIPELINE_STAGES } from '../domain/file-record.js';
+import { EDGE_TYPES, type LineageGraph, NODE_TYPES } from '../domain/lineage.js';
 import { DATA_TYPES, FILE_FORMATS } from '../domain/object-key.js';
 import { TEXT_ENCODINGS } from '../domain/parse/encoding.js';
 import type { QualityReport } from '../domain/quality/types.js';
@@ -1117,15 +1118,19 @@ export const statisticsResponse = z
   })
   .strict() satisfies z.ZodType<FileStatistics>;
 
-export const lineageGraphResponse = z.looseObject({
-  root: z.string(),
-  direction: z.enum(['up', 'down', 'both']),
-  nodes: z.array(
-    z.looseObject({ id: z.string(), type: z.string(), name: z.string(), depth: z.number().int() }),
-  ),
-  edges: z.array(z.looseObject({ from: z.string(), to: z.string(), type: z.string() })),
-  truncated: z.boolean(),
-});
+export const lineageGraphResponse = z
+  .object({
+    root: z.string(),
+    direction: z.enum(['up', 'down', 'both']),
+    nodes: z.array(
+      z
+        .object({ id: z.string(), type: z.enum(NODE_TYPES), name: z.string(), depth: z.number().int() })
+        .strict(),
+    ),
+    edges: z.array(z.object({ from: z.string(), to: z.string(), type: z.enum(EDGE_TYPES) }).strict()),
+    truncated: z.boolean().describe('the walk stopped at the node limit before reaching `depth`'),
+  })
+  .strict() satisfies z.ZodType<LineageGraph>;
 
 // ---- connectors ------------------------------------------------------------------------------------
 
