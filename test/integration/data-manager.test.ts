@@ -183,6 +183,12 @@ describe('the data manager', () => {
       version = file?.version;
       if (version === undefined) await sleep(250);
     }
+    // The file record names its version when the number is taken, before the version is complete.
+    for (let i = 0; i < 240 && version !== undefined; i++) {
+      const record = await manager.getVersion('events-predictions', version);
+      if (record.status !== 'PENDING') break;
+      await sleep(250);
+    }
     const rows = await manager.getDataset('events-predictions', { as: 'rows' });
 
     // Assess
