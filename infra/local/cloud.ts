@@ -198,6 +198,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           dataDir: join(options.dataDir, 'localstack'),
           lambdaHostUrl: hostUrl,
           lambdaHostToken: hostToken,
+          s3Url: endpoints.s3,
           logFile: join(logDir, 'localstack.log'),
         }),
       );
