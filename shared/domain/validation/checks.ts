@@ -8,6 +8,8 @@
  * since a suite written for an earlier shape of the data is exactly what validation must report on.
  */
 
+import { InternalError, InvalidInputError } from '../../errors.js';
+import { FixedHashSet } from '../hash-set.js';
 import { KllSketch } from '../profile/quantiles.js';
 import type { CellValue, ColumnSchema, ColumnType, RecordBatch, TableSchema } from '../table.js';
 import {
@@ -19,10 +21,12 @@ import {
   quote,
   rowsPhrase,
   Samples,
+  sampleOf,
   showStat,
   showValue,
 } from './format.js';
 import { FIRST_REPEAT, KeyHasher, KeySet, NEW_KEY } from './key-set.js';
+import type { CheckPartial, KeyedSample, MedianPartial } from './partial.js';
 import type {
   AllowedValuesCheck,
   Check,
@@ -54,12 +58,25 @@ export interface Outcome {
 export interface Evaluator {
   add(batch: RecordBatch): void;
   finish(rowCount: number): Outcome;
+  /** The state over the rows added so far, for a merge with other chunks' (see partial.ts). */
+  partial(): CheckPartial;
+  /** Folds in a chunk's state; chunks come in file order, `rowOffset` is the chunk's first row. */
+  absorb(partial: CheckPartial, rowOffset: number): void;
+  /** File rows whose cells the merged outcome still needs (uniqueness samples); none by default. */
+  pendingRows?(): number[];
+  /** Those rows' cells, in schema order, keyed by file row. */
+  supply?(rows: ReadonlyMap<number, readonly CellValue[]>): void;
 }
 
 export interface EvaluatorContext {
   schema: TableSchema;
   now: Date;
   sampleLimit: number;
+  /**
+   * Keep what a merge across chunks needs beyond the report's own state: for uniqueness, each key's first
+   * row and the rows of first repeats (12 bytes a distinct key more). Off for a whole file.
+   */
+  mergeable: boolean;
 }
 
 const NUMERIC: readonly ColumnType[] = ['int', 'float', 'timestamp'];
@@ -106,6 +123,31 @@ function mostlyPhrase(mostly: number | undefined, judged: number): string {
   return `; at least ${percent(mostly)} of ${judged} non-null values must pass`;
 }
 
+function partialOf<K extends CheckPartial['kind']>(
+  partial: CheckPartial,
+  kind: K,
+): Extract<CheckPartial, { kind: K }> {
+  if (partial.kind !== kind) {
+    throw new InvalidInputError(`a ${partial.kind} partial state cannot merge into a ${kind} check`);
+  }
+  return partial as Extract<CheckPartial, { kind: K }>;
+}
+
+/**
+ * Folds a chunk's samples (already `sampleOf` forms, in the chunk's order) into the file's. Each chunk
+ * kept its first `limit` distinct violating values, and a value among the file's first `limit` distinct
+ * ones is among the first `limit` of the chunk where it first occurs, so the concatenation in chunk order,
+ * deduplicated, starts with exactly the file's samples.
+ */
+function absorbSamples(samples: Samples, values: readonly CellValue[], limit: number): void {
+  for (const v of values) {
+    if (samples.values.length >= limit) return;
+    if (!samples.values.includes(v)) samples.values.push(v);
+  }
+}
+
+const NONE: CheckPartial = { kind: 'none' };
+
 interface ResolvedColumn {
   index: number;
   column: ColumnSchema;
@@ -120,6 +162,8 @@ function decided(
 ): Evaluator {
   return {
     add() {},
+    partial: () => NONE,
+    absorb: (partial) => void partialOf(partial, 'none'),
     finish: (rowCount) => ({
       passed,
       failedRows: passed ? 0 : rowCount,
@@ -225,6 +269,10 @@ function completenessEvaluator(check: CompletenessCheck, { index, column }: Reso
       const cells = columnOf(batch, index);
       for (let r = 0; r < batch.numRows; r++) if (cells[r] === null) nulls++;
     },
+    partial: () => ({ kind: 'nulls', nulls }),
+    absorb(partial) {
+      nulls += partialOf(partial, 'nulls').nulls;
+    },
     finish(rowCount) {
       const nullFraction = rowCount > 0 ? nulls / rowCount : 0;
       const passed = nullFraction <= check.maxNullFraction;
@@ -245,6 +293,13 @@ function completenessEvaluator(check: CompletenessCheck, { index, column }: Reso
 /**
  * Rows whose key repeats an earlier row's key are the failed rows (removing them makes the key unique);
  * rows with a null in the key are not compared. Memory: see key-set.ts.
+ *
+ * Across chunks (`ctx.mergeable`), a chunk also keeps, per distinct key in first-occurrence order, its hash
+ * and first row, and per key repeated inside the chunk its hash and second row: the merge replays those
+ * into one key set in chunk order, which gives the file's counts exactly (to the same 64-bit hashes), and
+ * each duplicated key's second occurrence in the file, which orders the samples. A sample's value is known
+ * when a chunk sampled that very row; otherwise the merge asks for the row (`pendingRows`), since keeping
+ * every key's value would cost more than the file's own column.
  */
 function uniquenessEvaluator(check: UniquenessCheck, ctx: EvaluatorContext): Evaluator {
   const indexes: number[] = [];
@@ -267,6 +322,37 @@ function uniquenessEvaluator(check: UniquenessCheck, ctx: EvaluatorContext): Eva
   let duplicatedKeys = 0;
   let nullKeys = 0;
   let keyedRows = 0;
+  let distinct = 0;
+  // Chunk side (mergeable): rows seen, keys in first-occurrence order, first repeats, sampled rows.
+  let rowsSeen = 0;
+  const firsts = ctx.mergeable ? new WordList() : null;
+  const seconds = ctx.mergeable ? new WordList() : null;
+  const sampled: KeyedSample[] = [];
+  // Merge side: every chunk's keys, the file rows of duplicated keys' second occurrences (ascending), and
+  // the values known for some of those rows.
+  let merged: FixedHashSet | null = null;
+  const candidates: number[] = [];
+  const known = new Map<number, CellValue>();
+  const keyOf = (row: readonly CellValue[]): CellValue =>
+    sampleOf(single ? (row[indexes[0] ?? 0] ?? null) : JSON.stringify(indexes.map((i) => row[i] ?? null)));
+
+  /** Walks the candidates in file order as the single pass would sample them; calls `missing` per gap. */
+  const walk = (missingRow: (row: number) => void): CellValue[] => {
+    const out: CellValue[] = [];
+    let pending = 0;
+    for (const row of candidates) {
+      if (out.length + pending >= ctx.sampleLimit) break;
+      const v = known.get(row);
+      if (v === undefined) {
+        pending++;
+        missingRow(row);
+      } else if (!out.includes(v)) {
+        out.push(v);
+      }
+    }
+    return out;
+  };
+
   return {
     add(batch) {
       const cols = indexes.map((i) => columnOf(batch, i));
@@ -283,17 +369,92 @@ function uniquenessEvaluator(check: UniquenessCheck, ctx: EvaluatorContext): Eva
         hasher.finish();
         keyedRows++;
         const seen = keys.insert(hasher.h1, hasher.h2);
-        if (seen === NEW_KEY) continue;
+        if (seen === NEW_KEY) {
+          firsts?.push3(hasher.h1, hasher.h2, rowsSeen + r);
+          continue;
+        }
         repeats++;
         if (seen !== FIRST_REPEAT) continue;
         duplicatedKeys++;
+        seconds?.push3(hasher.h1, hasher.h2, rowsSeen + r);
         // Sampled on a key's first repeat only, so each duplicated key is offered once, not per repeat.
         if (samples.values.length < ctx.sampleLimit) {
-          samples.offer(single ? (cols[0]?.[r] ?? null) : JSON.stringify(cols.map((c) => c[r] ?? null)));
+          const raw = single ? (cols[0]?.[r] ?? null) : JSON.stringify(cols.map((c) => c[r] ?? null));
+          samples.offer(raw);
+          if (firsts) sampled.push({ row: rowsSeen + r, value: sampleOf(raw) });
         }
       }
+      rowsSeen += batch.numRows;
+      distinct = keys.size;
+    },
+    partial() {
+      if (!firsts || !seconds) {
+        throw new InternalError('a uniqueness check keeps its partial state only when made mergeable');
+      }
+      return {
+        kind: 'unique',
+        keys: firsts.words(),
+        repeats: seconds.words(),
+        samples: [...sampled],
+        nullKeys,
+        keyedRows,
+      };
+    },
+    absorb(partial, rowOffset) {
+      const p = partialOf(partial, 'unique');
+      if (p.keys.length % 3 !== 0 || p.repeats.length % 3 !== 0) {
+        throw new InvalidInputError('a uniqueness partial state holds whole (hash, row) triples');
+      }
+      merged ??= new FixedHashSet(2, p.keys.length / 3);
+      nullKeys += p.nullKeys;
+      keyedRows += p.keyedRows;
+      // Keys new to the file whose second occurrence is here: a key seen in an earlier chunk repeats at
+      // its first row in this one; a key new to the file repeats at its second row in this chunk.
+      const later: number[] = [];
+      for (let i = 0; i < p.keys.length; i += 3) {
+        if (merged.addCounted(p.keys[i] ?? 0, p.keys[i + 1] ?? 0) !== FIRST_REPEAT) continue;
+        duplicatedKeys++;
+        later.push(rowOffset + (p.keys[i + 2] ?? 0));
+      }
+      const within: number[] = [];
+      for (let i = 0; i < p.repeats.length; i += 3) {
+        if (merged.addCounted(p.repeats[i] ?? 0, p.repeats[i + 1] ?? 0) !== FIRST_REPEAT) continue;
+        duplicatedKeys++;
+        within.push(rowOffset + (p.repeats[i + 2] ?? 0));
+      }
+      // Both lists ascend (first-occurrence order, repeat order): merged, they stay in file order.
+      let a = 0;
+      let b = 0;
+      while (a < later.length || b < within.length) {
+        const x = later[a] ?? Number.POSITIVE_INFINITY;
+        const y = within[b] ?? Number.POSITIVE_INFINITY;
+        if (x < y) {
+          candidates.push(x);
+          a++;
+        } else {
+          candidates.push(y);
+          b++;
+        }
+      }
+      for (const { row, value } of p.samples) known.set(rowOffset + row, value);
+      distinct = merged.size;
+      repeats = keyedRows - distinct;
+    },
+    pendingRows() {
+      const rows: number[] = [];
+      walk((row) => rows.push(row));
+      return rows;
+    },
+    supply(rows) {
+      for (const [row, cells] of rows) if (!known.has(row)) known.set(row, keyOf(cells));
     },
     finish(rowCount) {
+      let values = samples.values;
+      if (merged !== null) {
+        values = walk((row) => {
+          throw new InternalError(`uniqueness samples need file row ${row}, which was not supplied`);
+        });
+      }
       const subject = single
         ? `column ${quote(check.columns[0] ?? '')}`
         : `columns (${check.columns.map(quote).join(', ')})`;
@@ -303,15 +464,36 @@ function uniquenessEvaluator(check: UniquenessCheck, ctx: EvaluatorContext): Eva
       return {
         passed: withinMostly(sharing, keyedRows, check.mostly),
         failedRows: repeats,
-        samples: samples.values,
-        observed: { distinctKeys: keys.size, duplicatedKeys, rowsWithNullKey: nullKeys },
+        samples: values,
+        observed: { distinctKeys: distinct, duplicatedKeys, rowsWithNullKey: nullKeys },
         message:
           `${subject}: ${rowsPhrase(repeats, rowCount)} repeat an earlier ${single ? 'value' : 'key'}` +
-          examples(samples.values, show) +
+          examples(values, show) +
           mostlyPhrase(check.mostly, keyedRows),
       };
     },
   };
+}
+
+/** A growable list of 32-bit words, appended three at a time (hash high, hash low, row). */
+class WordList {
+  #words = new Uint32Array(48);
+  #length = 0;
+
+  push3(a: number, b: number, c: number): void {
+    if (this.#length + 3 > this.#words.length) {
+      const next = new Uint32Array(this.#words.length * 2);
+      next.set(this.#words);
+      this.#words = next;
+    }
+    this.#words[this.#length++] = a;
+    this.#words[this.#length++] = b;
+    this.#words[this.#length++] = c;
+  }
+
+  words(): Uint32Array {
+    return this.#words.slice(0, this.#length);
+  }
 }
 
 /** Nulls are not out of range (completeness's job); NaN, and anything that is not a number, is. */
@@ -359,6 +541,22 @@ function rangeEvaluator(
         failed++;
         samples.offer(v);
       }
+    },
+    partial: () => ({
+      kind: 'range',
+      failed,
+      judged,
+      min: seenMin,
+      max: seenMax,
+      samples: [...samples.values],
+    }),
+    absorb(partial) {
+      const p = partialOf(partial, 'range');
+      failed += p.failed;
+      judged += p.judged;
+      if (p.min < seenMin) seenMin = p.min;
+      if (p.max > seenMax) seenMax = p.max;
+      absorbSamples(samples, p.samples, ctx.sampleLimit);
     },
     finish(rowCount) {
       const any = seenMin <= seenMax;
@@ -424,6 +622,13 @@ function allowedValuesEvaluator(
         samples.offer(v);
       }
     },
+    partial: () => ({ kind: 'values', failed, judged, samples: [...samples.values] }),
+    absorb(partial) {
+      const p = partialOf(partial, 'values');
+      failed += p.failed;
+      judged += p.judged;
+      absorbSamples(samples, p.samples, ctx.sampleLimit);
+    },
     finish(rowCount) {
       const show = (v: CellValue) => showValue(v, column.type);
       const list = listOf(check.values.map(show), 10);
@@ -466,6 +671,14 @@ function freshnessEvaluator(
           samples.offer(v);
         }
       }
+    },
+    partial: () => ({ kind: 'fresh', newest, count, stale, samples: [...samples.values] }),
+    absorb(partial) {
+      const p = partialOf(partial, 'fresh');
+      if (p.newest > newest) newest = p.newest;
+      count += p.count;
+      stale += p.stale;
+      absorbSamples(samples, p.samples, ctx.sampleLimit);
     },
     finish(rowCount) {
       const name = quote(column.name);
@@ -524,6 +737,28 @@ function distributionEvaluator(check: DistributionCheck, { index, column }: Reso
         m2 += delta * (v - mean);
         median?.add(v);
       }
+    },
+    partial: () => ({
+      kind: 'moments',
+      n,
+      mean,
+      m2,
+      nonFinite,
+      ...(median && { median: median.partial() }),
+    }),
+    absorb(partial) {
+      const p = partialOf(partial, 'moments');
+      // Chan, Golub & LeVeque's pairwise combination of (n, mean, M2): equal to the single pass up to
+      // rounding (a few ulps of the mean, relative 1e-15-ish of M2 for data without a huge offset).
+      if (p.n > 0) {
+        const total = n + p.n;
+        const delta = p.mean - mean;
+        mean = n === 0 ? p.mean : mean + (delta * p.n) / total;
+        m2 = m2 + p.m2 + (delta * delta * n * p.n) / total;
+        n = total;
+      }
+      nonFinite += p.nonFinite;
+      if (median && p.median) median.absorb(p.median);
     },
     finish() {
       const std = n >= 2 ? Math.sqrt(m2 / (n - 1)) : null;
@@ -595,6 +830,29 @@ class MedianAccumulator {
     this.#sketch?.add(v);
   }
 
+  /** The values while exact (8 bytes each, at most the limit), else the sketch. */
+  partial(): MedianPartial {
+    if (this.#sketch) return { sketch: this.#sketch.serialize() };
+    return { values: Float64Array.from(this.#values ?? []) };
+  }
+
+  /**
+   * A chunk's values are added as if read here (exact while the file's total stays within the limit,
+   * as in one pass); past it, sketches merge, within the KLL rank error of one pass's sketch.
+   */
+  absorb(partial: MedianPartial): void {
+    if ('values' in partial) {
+      for (const v of partial.values) this.add(v);
+      return;
+    }
+    if (!this.#sketch) {
+      this.#sketch = new KllSketch();
+      for (const x of this.#values ?? []) this.#sketch.add(x);
+      this.#values = null;
+    }
+    this.#sketch.merge(KllSketch.deserialize(partial.sketch));
+  }
+
   result(): { value: number | null; exact: boolean } {
     if (this.#sketch) return { value: this.#sketch.quantile(0.5), exact: false };
     const values = this.#values ?? [];
@@ -614,6 +872,8 @@ class MedianAccumulator {
 function rowCountEvaluator(check: RowCountCheck): Evaluator {
   return {
     add() {},
+    partial: () => NONE,
+    absorb: (partial) => void partialOf(partial, 'none'),
     finish(rowCount) {
       const inside =
         (check.min === undefined || rowCount >= check.min) &&
@@ -651,6 +911,13 @@ function patternEvaluator(
         failed++;
         samples.offer(v);
       }
+    },
+    partial: () => ({ kind: 'values', failed, judged, samples: [...samples.values] }),
+    absorb(partial) {
+      const p = partialOf(partial, 'values');
+      failed += p.failed;
+      judged += p.judged;
+      absorbSamples(samples, p.samples, ctx.sampleLimit);
     },
     finish(rowCount) {
       return {
