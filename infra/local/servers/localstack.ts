@@ -81,8 +81,8 @@ export interface LocalStackOptions {
   dataDir: string;
   /** Base URL of the strata lambda host; every Lambda invocation in LocalStack is forwarded there. */
   lambdaHostUrl: string;
-  /** The local S3 (MinIO) that Distributed Map item readers read from. */
-  s3Url: string;
+  /** The local S3 (MinIO) that Distributed Map item readers read from; without it they cannot run. */
+  s3Url?: string;
   /** The lambda host's per-start token; the executor plugin sends it with every invocation. */
   lambdaHostToken: string;
   logFile: string;
@@ -127,7 +127,7 @@ function localStackEnv(o: LocalStackOptions, filesystemRoot: string): Record<str
     STRATA_LAMBDA_HOST_URL: o.lambdaHostUrl,
     STRATA_LAMBDA_HOST_TOKEN: o.lambdaHostToken,
     // Distributed Map item lists (S3 ItemReader) are read from the local cloud's S3 (item_reader.py).
-    STRATA_S3_ENDPOINT: o.s3Url,
+    ...(o.s3Url && { STRATA_S3_ENDPOINT: o.s3Url }),
     // LocalStack's internal AWS clients: dummy credentials, and never a developer's real profile,
     // session or endpoint override leaking in from the shell.
     AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
