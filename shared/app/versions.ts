@@ -15,7 +15,7 @@ import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionSt
 import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/html.js';
 import { checkDatasetName, getDataset } from './datasets/records.js';
 import { downloadTableVersion } from './io/table-download.js';
-import { describeDataFile, snapshotDataFiles, versionTableFiles } from './io/table-files.js';
+import { describeDataFile, heldDataFiles, snapshotDataFiles, versionTableFiles } from './io/table-files.js';
 import { checkReadable } from './io/table-vacuum.js';
 import type { CatalogDeps } from './pipeline/catalog.js';
 import { publishFile } from './pipeline/publish.js';
@@ -399,7 +399,10 @@ export async function promoteVersion(
       tenant,
       dataset,
       fileId: held.sourceFileId,
-      sourceKey: `${datasetTableRoot(tenant, dataset)}${table.dataFile}`,
+      // Every data file the version stage staged for it (one per chunk of a chunked file), in one commit.
+      sourceKeys: heldDataFiles(held.sourceFileId, table).map(
+        (path) => `${datasetTableRoot(tenant, dataset)}${path}`,
+      ),
       config,
       profileKey: held.profileKey,
     });

@@ -2,7 +2,7 @@
  * Rules for the object keys of the data bucket. A file enters at `fresh/<tenant>/<dataset>/<name>`;
  * every other prefix mirrors that shape so a key alone says whose data it is and where it is in its life.
  */
-import { InvalidObjectKeyError } from '../errors.js';
+import { InternalError, InvalidObjectKeyError } from '../errors.js';
 import type { FeatureFileRef } from './feature-store.js';
 import type { RunEventType } from './openlineage.js';
 
@@ -164,6 +164,22 @@ export type ReportKind = 'validation' | 'profile' | 'quality' | 'drift';
 /** Per-file intermediate data between stages; expired by a lifecycle rule, never user data. */
 export function stagingKey(tenant: string, dataset: string, fileId: string): string {
   return `staging/${tenant}/${dataset}/${fileId}/data.parquet`;
+}
+
+/**
+ * One chunk of a file staged in several parts (a file too big for one function is parsed as byte ranges
+ * or row groups in parallel): `part-<iiiii>.parquet`, zero-padded so the keys list in chunk order.
+ */
+export function stagedChunkKey(tenant: string, dataset: string, fileId: string, index: number): string {
+  return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.parquet`;
+}
+
+/** A chunk index as five digits (the order of the chunks is the order of their names). */
+export function chunkSuffix(index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index > 99_999) {
+    throw new InternalError(`chunk index ${index} is not an integer in 0..99999`);
+  }
+  return String(index).padStart(5, '0');
 }
 
 export function reportKey(

@@ -70,8 +70,19 @@ export interface VersionRecord {
  */
 export interface VersionTable {
   version?: number | undefined;
-  /** `part-<fileId>.parquet` (the file's data as committed, or the name it is committed under), or `_staged/part-<fileId>.parquet` while held. */
+  /**
+   * `part-<fileId>.parquet` (the file's data as committed, or the name it is committed under), or
+   * `_staged/part-<fileId>.parquet` while held. A file staged in chunks names its first chunk's file
+   * (`part-<fileId>-c00000.parquet`); `chunkCount` says how many there are.
+   */
   dataFile: string;
+  /**
+   * How many chunk files the file was staged as, when more than one: its data is that many data files
+   * (`part-<fileId>-c<iiiii>.parquet`, under `_staged/` while held), all added by one commit. Absent: one
+   * file. Kept on the record rather than found by listing `_staged/` so that a promotion commits exactly
+   * the files the version stage staged, with no listing (and no listing grant) in between.
+   */
+  chunkCount?: number | undefined;
   /** Rows that joined the table (all the file's rows while staged). */
   rowsAdded: number;
   /** The write mode the commit used (absent while staged, and on versions made before modes existed). */

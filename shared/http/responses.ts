@@ -306,7 +306,16 @@ const versionTable = z
       .int()
       .optional()
       .describe('the Delta version that committed the file; absent while held'),
-    dataFile: z.string().describe('`part-<fileId>.parquet`, or `_staged/part-<fileId>.parquet` while held'),
+    dataFile: z
+      .string()
+      .describe(
+        '`part-<fileId>.parquet`, or `_staged/part-<fileId>.parquet` while held; a file staged in chunks names its first chunk (`part-<fileId>-c00000.parquet`)',
+      ),
+    chunkCount: z
+      .number()
+      .int()
+      .optional()
+      .describe('how many chunk files the file was staged and committed as, when more than one'),
     rowsAdded: z.number().int(),
     mode: z.enum(WRITE_MODES).optional(),
     filesAdded: z.number().int().optional(),

@@ -98,6 +98,11 @@ export const tableSchemaSchema = z.object({ columns: z.array(columnSchemaSchema)
  */
 export const parseOutputSchema = z.object({
   stagedKey: z.string(),
+  /**
+   * A file parsed in chunks: its data is staged as chunk files 0..chunkCount-1 (`stagedChunkKey`), and
+   * `stagedKey` is the first one's key. Absent: the one staged file at `stagedKey`.
+   */
+  chunkCount: z.number().int().positive().optional(),
   columnCount: z.number().int().nonnegative(),
   rowCount: z.number().int().nonnegative(),
   /** SHA-256 of the staged Parquet bytes: the version's content hash. */

@@ -8,7 +8,14 @@ import { fromDeltaSchema } from '../../domain/delta/schema.js';
 import type { Snapshot } from '../../domain/delta/snapshot.js';
 import { rowCount, tableSchema } from '../../domain/delta/snapshot.js';
 import { type FileStats, fileStats, parseStats } from '../../domain/delta/stats.js';
-import { type DataFile, dataFileKey, dataFilePath, decodeRelativePath } from '../../domain/delta/table.js';
+import {
+  chunkDataFilePath,
+  type DataFile,
+  dataFileKey,
+  dataFilePath,
+  dataFilePaths,
+  decodeRelativePath,
+} from '../../domain/delta/table.js';
 import { datasetTableRoot } from '../../domain/object-key.js';
 import type { TableSchema } from '../../domain/table.js';
 import type { VersionRecord, VersionTable } from '../../domain/version.js';
@@ -83,7 +90,7 @@ export function snapshotDataFiles(snapshot: Snapshot, bucket: string, tableRoot:
 /**
  * What a version's rows are in its dataset's table: the table at the version's Delta version (every data
  * file of that version, the schema of its metadata), or, for a held version (staged in no commit), its
- * staged data file alone. `deltaVersion` is null for the staged file. VersionVacuumedError (410) when
+ * staged data files alone (one, or one per chunk of a file staged in chunks). `deltaVersion` is null for the staged file. VersionVacuumedError (410) when
  * vacuum deleted data files of that Delta version.
  */
 export interface TableVersionFiles {
@@ -96,7 +103,7 @@ export interface TableVersionFiles {
 
 export async function versionTableFiles(
   deps: TableDeps,
-  record: Pick<VersionRecord, 'tenant' | 'dataset' | 'version' | 'table'>,
+  record: Pick<VersionRecord, 'tenant' | 'dataset' | 'version' | 'table' | 'sourceFileId'>,
 ): Promise<TableVersionFiles> {
   const { tenant, dataset } = record;
   const root = datasetTableRoot(tenant, dataset);
@@ -107,15 +114,20 @@ export async function versionTableFiles(
     );
   }
   if (record.table.version === undefined) {
-    const path = record.table.dataFile;
-    const key = `${root}${path}`;
-    const { file, schema } = await describeDataFile(deps.store, key, path);
+    const described = await Promise.all(
+      heldDataFiles(record.sourceFileId, record.table).map(async (path) => {
+        const key = `${root}${path}`;
+        const { file, schema } = await describeDataFile(deps.store, key, path);
+        return { schema, file: { path, key, size: file.size, stats: file.stats } };
+      }),
+    );
     return {
       root,
       uri: table.uri,
       deltaVersion: null,
-      schema,
-      files: [{ path, key, size: file.size, stats: file.stats }],
+      // The chunks of one file were written with one schema; the first one's is theirs.
+      schema: (described[0] as { schema: TableSchema }).schema,
+      files: described.map((d) => d.file),
     };
   }
   // Its data files may have been vacuumed: 410, found beside the load.
@@ -139,10 +151,26 @@ export async function versionTableFiles(
 }
 
 /**
- * The source file whose rows a data file holds, when strata wrote it (`part-<fileId>.parquet`, see
- * dataFilePath); undefined for a file another writer added.
+ * The data files a held version's file waits as under `_staged/`, relative to the table root, in row
+ * order: the one its record names, or one per chunk of a file staged in chunks (`chunkCount`).
+ */
+export function heldDataFiles(
+  fileId: string,
+  table: Pick<VersionTable, 'dataFile' | 'chunkCount'>,
+): string[] {
+  return table.chunkCount === undefined || table.chunkCount <= 1
+    ? [table.dataFile]
+    : dataFilePaths(fileId, table.chunkCount, true);
+}
+
+/**
+ * The source file whose rows a data file holds, when strata wrote it (`part-<fileId>.parquet`, or
+ * `part-<fileId>-c<iiiii>.parquet` for a chunk of a file staged in chunks: see dataFilePath and
+ * chunkDataFilePath); undefined for a file another writer added.
  */
 export function dataFileSourceId(path: string): string | undefined {
+  const chunk = /^part-(.+)-c(\d{5})\.parquet$/.exec(path);
+  if (chunk && chunkDataFilePath(chunk[1] as string, Number(chunk[2])) === path) return chunk[1];
   const match = /^part-(.+)\.parquet$/.exec(path);
   return match && dataFilePath(match[1] as string) === path ? match[1] : undefined;
 }

@@ -7,7 +7,7 @@
  * at that version. So is an append on top of a version strata has no profile of (another writer's commit).
  */
 import type { Snapshot } from '../../domain/delta/snapshot.js';
-import { dataFilePath } from '../../domain/delta/table.js';
+import { dataFilePaths } from '../../domain/delta/table.js';
 import { datasetTableRoot, tableProfileKey } from '../../domain/object-key.js';
 import { createProfiler, type DatasetProfile, mergeProfiles } from '../../domain/profile/index.js';
 import type { TableSchema } from '../../domain/table.js';
@@ -28,7 +28,7 @@ export interface TableProfileInput {
   filesRemoved: number;
   /** The data files the commit added, relative to the table root (decoded). */
   added: string[];
-  /** The file's profile (the profile stage's), when the one added data file is the file as staged. */
+  /** The file's profile (the profile stage's), when the added data files are the file as staged. */
   fileProfileKey?: string | undefined;
 }
 
@@ -107,7 +107,11 @@ export function profileWrittenFile(
   file: { tenant: string; dataset: string; fileId: string; profileKey: string },
 ): Promise<{ key: string; source: TableProfileSource }> {
   const { placement } = written;
-  const asStaged = written.added.length === 1 && written.added[0] === dataFilePath(file.fileId);
+  // As staged: the commit added exactly the copies of the staged file (of each of its chunks), whose rows
+  // are the rows the file's profile describes.
+  const copies = dataFilePaths(file.fileId, placement.chunkCount ?? 1);
+  const added = new Set(written.added);
+  const asStaged = added.size === copies.length && copies.every((path) => added.has(path));
   return profileTableVersion(store, {
     tenant: file.tenant,
     dataset: file.dataset,

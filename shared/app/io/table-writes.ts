@@ -16,6 +16,7 @@ import { type FileStats, fileStats } from '../../domain/delta/stats.js';
 import {
   type DataFile,
   dataFilePath,
+  dataFilePaths,
   decodeRelativePath,
   fileTransaction,
 } from '../../domain/delta/table.js';
@@ -34,8 +35,13 @@ import type { VersionTable } from '../../domain/version.js';
 import { SchemaMismatchError, TableLogCorruptError } from '../../errors.js';
 import { openParquet, type ParquetFile, writeParquet } from '../../formats/parquet.js';
 import type { DatasetTables, ObjectStore, WritePlan } from '../../ports.js';
+import { mapLimit } from '../lifecycle/moves.js';
 import { pipeThrough } from './channel.js';
+import { openParquetObjects } from './parquet-files.js';
 import { describeDataFile, snapshotDataFiles, tableTotals } from './table-files.js';
+
+/** Server-side copies of a chunked file's parts in flight at once. */
+const COPY_CONCURRENCY = 8;
 
 export interface TableWriteDeps {
   store: ObjectStore;
@@ -46,8 +52,11 @@ export interface TableWrite {
   tenant: string;
   dataset: string;
   fileId: string;
-  /** The file's canonical Parquet (the staged copy), read, never changed. */
-  sourceKey: string;
+  /**
+   * The file's canonical Parquet (the staged copy), read, never changed: one key, or the keys of the
+   * chunk files it was staged as, in row order, which one commit adds together.
+   */
+  sourceKeys: string[];
   settings: WriteSettings;
   schemaPolicy: SchemaPolicy;
   /** The table as the caller just read it (undefined: no table yet), so it is not read again. */
@@ -85,9 +94,8 @@ export function checkWritable(
 export async function writeFileToTable(deps: TableWriteDeps, write: TableWrite): Promise<TableWritten> {
   const root = datasetTableRoot(write.tenant, write.dataset);
   const table = deps.tables.open(root);
-  const source = await openParquet(
-    await deps.store.openRange({ bucket: deps.store.bucket, key: write.sourceKey }),
-  );
+  const source = await openParquetObjects(deps.store, write.sourceKeys);
+  const chunks = write.sourceKeys.length;
   const planner = new WritePlanner(deps.store, root, write, source);
   const result = await table.write({
     txn: fileTransaction(write.fileId),
@@ -115,7 +123,9 @@ export async function writeFileToTable(deps: TableWriteDeps, write: TableWrite):
   return {
     placement: {
       version: result.version,
-      dataFile: dataFilePath(write.fileId),
+      // The first of the file's data files names them (see VersionTable); a chunked file says how many.
+      dataFile: dataFilePaths(write.fileId, chunks)[0] as string,
+      ...(chunks > 1 && { chunkCount: chunks }),
       ...counts,
       ...tableTotals(at),
     },
@@ -187,22 +197,22 @@ class WritePlanner {
     next: number,
   ) {
     const overwrite = this.write.settings.mode === 'overwrite' && snapshot !== undefined;
-    const file =
+    const files =
       widened.length === 0
         ? await this.copySource()
-        : await this.writeRows(this.rewrittenPath(next), schema, this.sourceBatches(schema));
+        : [await this.writeRows(this.rewrittenPath(next), schema, this.sourceBatches(schema))];
     const removes = overwrite ? [...snapshot.files.keys()] : [];
     const rowsRemoved = overwrite ? sumRows(snapshot, removes) : 0;
     const counts = zeroCounts({
-      filesAdded: 1,
+      filesAdded: files.length,
       filesRemoved: removes.length,
-      rowsAdded: file.stats.numRecords,
+      rowsAdded: files.reduce((sum, file) => sum + file.stats.numRecords, 0),
       rowsRemoved,
     });
     return {
       plan: {
         schema,
-        adds: [file],
+        adds: files,
         removes,
         blindAppend: !overwrite,
         operation: 'WRITE',
@@ -245,22 +255,22 @@ class WritePlanner {
     };
     // Counting needs a pass anyway; a file with no duplicate is committed as it is.
     const rows = await this.filteredRows(schema, keep);
-    const file =
+    const files =
       duplicates === 0 && widened.length === 0
         ? await this.copySource()
         : rows.numRows > 0
-          ? await this.writeRows(this.rewrittenPath(next), schema, one(rows))
-          : undefined;
+          ? [await this.writeRows(this.rewrittenPath(next), schema, one(rows))]
+          : [];
     return {
       plan: {
         schema,
-        adds: file ? [file] : [],
+        adds: files,
         removes: [],
         blindAppend: false,
         operation: 'WRITE',
         operationParameters: { mode: 'Append', dedupKeys: keys },
       },
-      counts: zeroCounts({ filesAdded: file ? 1 : 0, rowsAdded: rows.numRows, rowsDuplicate: duplicates }),
+      counts: zeroCounts({ filesAdded: files.length, rowsAdded: rows.numRows, rowsDuplicate: duplicates }),
     };
   }
 
@@ -316,10 +326,10 @@ class WritePlanner {
       }
     }
     const unchanged = incoming.numRows === source.numRows && widened.length === 0;
-    const file = unchanged
+    const files = unchanged
       ? await this.copySource()
-      : await this.writeRows(this.rewrittenPath(next), schema, one(incoming));
-    adds.unshift(file);
+      : [await this.writeRows(this.rewrittenPath(next), schema, one(incoming))];
+    adds.unshift(...files);
     return {
       plan: {
         schema,
@@ -353,12 +363,16 @@ class WritePlanner {
     return openParquet(await this.store.openRange({ bucket: this.store.bucket, key }));
   }
 
-  private async copySource(): Promise<DataFile & { stats: FileStats }> {
-    const path = dataFilePath(this.write.fileId);
-    const key = `${this.root}${path}`;
-    // Create-only: a retry finds the copy its first attempt made.
-    await this.store.copy({ bucket: this.store.bucket, key: this.write.sourceKey }, key);
-    return (await describeDataFile(this.store, key, path)).file;
+  /** The staged file as it is: each of its staged files copied to a data file of its own, in order. */
+  private async copySource(): Promise<Array<DataFile & { stats: FileStats }>> {
+    const { fileId, sourceKeys } = this.write;
+    const paths = dataFilePaths(fileId, sourceKeys.length);
+    return mapLimit(paths, COPY_CONCURRENCY, async (path, i) => {
+      const key = `${this.root}${path}`;
+      // Create-only: a retry finds the copy its first attempt made.
+      await this.store.copy({ bucket: this.store.bucket, key: sourceKeys[i] as string }, key);
+      return (await describeDataFile(this.store, key, path)).file;
+    });
   }
 
   private rewrittenPath(version: number, part?: number): string {

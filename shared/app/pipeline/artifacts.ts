@@ -5,11 +5,12 @@
  * retried stage rewrites the same keys.
  */
 import type { z } from 'zod';
-import { reportKey } from '../../domain/object-key.js';
-import { openParquet, type ParquetFile } from '../../formats/parquet.js';
+import { reportKey, stagedChunkKey } from '../../domain/object-key.js';
+import type { ParquetFile } from '../../formats/parquet.js';
 import type { Clock, DatasetStore, Logger, MetricsRecorder, ObjectStore } from '../../ports.js';
 import type { ReportMeta } from '../../reports/html.js';
 import type { afterProfileSchema } from '../../schemas/ingestion.js';
+import { openParquetObjects } from '../io/parquet-files.js';
 
 export interface StageDeps {
   store: ObjectStore;
@@ -20,11 +21,29 @@ export interface StageDeps {
 }
 
 /**
- * The staged Parquet file: its footer is where the stages after parse take the schema from (the state
- * carries only keys and counts), and it holds exactly what parse wrote (names, types, nullability).
+ * The keys of the file's staged Parquet, in row order: the one staged file, or, for a file parsed in
+ * chunks, each chunk's file (the first of them is `parse.stagedKey`).
  */
-export async function openStaged(deps: Pick<StageDeps, 'store'>, key: string): Promise<ParquetFile> {
-  return openParquet(await deps.store.openRange({ bucket: deps.store.bucket, key }));
+export function stagedKeysOf(
+  file: { tenant: string; dataset: string; fileId: string },
+  parse: { stagedKey: string; chunkCount?: number | undefined },
+): string[] {
+  if (parse.chunkCount === undefined) return [parse.stagedKey];
+  return Array.from({ length: parse.chunkCount }, (_, i) =>
+    stagedChunkKey(file.tenant, file.dataset, file.fileId, i),
+  );
+}
+
+/**
+ * The staged Parquet, its chunk files read as one file: its footer is where the stages after parse take
+ * the schema from (the state carries only keys and counts), and it holds exactly what parse wrote
+ * (names, types, nullability).
+ */
+export async function openStaged(
+  deps: Pick<StageDeps, 'store'>,
+  keys: readonly string[],
+): Promise<ParquetFile> {
+  return openParquetObjects(deps.store, keys);
 }
 
 /** The file as the stages after profile get it in their state. */

@@ -18,7 +18,7 @@ import { renderDriftHtml } from '../../reports/html.js';
 import type { afterQualitySchema, DriftOutput } from '../../schemas/ingestion.js';
 import { versionTableFiles } from '../io/table-files.js';
 import { scanTable } from '../io/table-sample.js';
-import { openStaged, reportMeta, type StageDeps, writeReport } from './artifacts.js';
+import { openStaged, reportMeta, type StageDeps, stagedKeysOf, writeReport } from './artifacts.js';
 
 export interface DriftStageDeps extends StageDeps {
   versions: Pick<VersionStore, 'getVersion'>;
@@ -80,7 +80,7 @@ export async function driftStage(
         );
         return { side: collector.result(), read };
       })(),
-      collect(deps.store, parse.stagedKey, options),
+      collect(deps.store, stagedKeysOf(file, parse), options),
     ]);
     const compared = compareDatasets(referenceSide.side, currentSide, {
       ...options,
@@ -144,8 +144,8 @@ export async function driftStage(
 }
 
 /** The staged file's side of the comparison, with the schema its own footer declares. */
-async function collect(store: ObjectStore, key: string, options: DriftCollectorOptions) {
-  const file = await openStaged({ store }, key);
+async function collect(store: ObjectStore, keys: string[], options: DriftCollectorOptions) {
+  const file = await openStaged({ store }, keys);
   const collector = createDriftCollector(file.schema, options);
   for await (const batch of file.readRowGroups({ columns: collector.columns })) collector.add(batch);
   return collector.result();

@@ -3,7 +3,7 @@ import { reportKey } from '../../domain/object-key.js';
 import { createProfiler } from '../../domain/profile/index.js';
 import { numericRanges } from '../../formats/parquet.js';
 import type { afterValidateSchema, ProfileOutput } from '../../schemas/ingestion.js';
-import { openStaged, type StageDeps } from './artifacts.js';
+import { openStaged, type StageDeps, stagedKeysOf } from './artifacts.js';
 
 /** Stage 4: the per-column profile of the staged data, written to reports/. */
 export async function profileStage(
@@ -11,7 +11,7 @@ export async function profileStage(
   state: z.infer<typeof afterValidateSchema>,
 ): Promise<ProfileOutput> {
   const { file, parse } = state;
-  const staged = await openStaged(deps, parse.stagedKey);
+  const staged = await openStaged(deps, stagedKeysOf(file, parse));
   const profiler = createProfiler(staged.schema, {
     ranges: numericRanges(staged.schema, staged.rowGroups),
   });

@@ -15,8 +15,11 @@ export interface PublishedFile {
   tenant: string;
   dataset: string;
   fileId: string;
-  /** The file's canonical Parquet: the staged copy, or a held file's data file under `_staged/`. */
-  sourceKey: string;
+  /**
+   * The file's canonical Parquet: the staged copy, or a held file's data file under `_staged/`; a file
+   * staged in chunks has one key per chunk, in row order, all committed together.
+   */
+  sourceKeys: string[];
   /** The dataset's config as it is now (write mode, key columns, schema policy). */
   config: DatasetConfig;
   /** The file's own profile (the profile stage's), merged into the table's on an append. */
@@ -35,7 +38,7 @@ export async function publishFile(
     tenant,
     dataset,
     fileId,
-    sourceKey: file.sourceKey,
+    sourceKeys: file.sourceKeys,
     settings: writeSettingsOf(file.config),
     schemaPolicy: schemaPolicyOf(file.config),
     ...(file.table && { table: file.table }),

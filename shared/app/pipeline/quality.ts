@@ -10,7 +10,14 @@ import type { TableSchema } from '../../domain/table.js';
 import { InternalError, InvalidInputError } from '../../errors.js';
 import { renderQualityHtml } from '../../reports/html.js';
 import type { afterProfileSchema, QualityOutput } from '../../schemas/ingestion.js';
-import { type FileState, openStaged, reportMeta, type StageDeps, writeReport } from './artifacts.js';
+import {
+  type FileState,
+  openStaged,
+  reportMeta,
+  type StageDeps,
+  stagedKeysOf,
+  writeReport,
+} from './artifacts.js';
 
 async function settingsOf(deps: StageDeps, file: FileState): Promise<DriftSettings> {
   return (await deps.datasets.getDataset(file.tenant, file.dataset))?.driftSettings ?? {};
@@ -37,7 +44,10 @@ export async function qualityStage(
   state: z.infer<typeof afterProfileSchema>,
 ): Promise<QualityOutput> {
   const { file, parse, profile } = state;
-  const [settings, staged] = await Promise.all([settingsOf(deps, file), openStaged(deps, parse.stagedKey)]);
+  const [settings, staged] = await Promise.all([
+    settingsOf(deps, file),
+    openStaged(deps, stagedKeysOf(file, parse)),
+  ]);
   checkRoles(settings, staged.schema);
   const profileDoc = (await deps.store.getJson(profile.profileKey)) as DatasetProfile | undefined;
   if (!profileDoc) throw new InternalError(`profile ${profile.profileKey} is missing`);

@@ -9,7 +9,7 @@ import {
 } from '../../domain/validation/index.js';
 import { ValidationFailedError } from '../../errors.js';
 import type { afterParseSchema, ValidateOutput } from '../../schemas/ingestion.js';
-import { openStaged, type StageDeps } from './artifacts.js';
+import { openStaged, type StageDeps, stagedKeysOf } from './artifacts.js';
 
 /**
  * Stage 3: run the dataset's validation suite (or, for a dataset without one, the suite inferred from
@@ -23,7 +23,7 @@ export async function validateStage(
   const { file, parse } = state;
   const [dataset, staged] = await Promise.all([
     deps.datasets.getDataset(file.tenant, file.dataset),
-    openStaged(deps, parse.stagedKey),
+    openStaged(deps, stagedKeysOf(file, parse)),
   ]);
   const stored = dataset?.validationSuite;
   const suite: ValidationSuite = stored

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { schemaPolicyOf, writeSettingsOf } from '../../domain/dataset.js';
 import type { Snapshot } from '../../domain/delta/snapshot.js';
-import { fileTransaction, stagedDataFilePath } from '../../domain/delta/table.js';
+import { dataFilePaths, fileTransaction } from '../../domain/delta/table.js';
 import { datasetTableRoot } from '../../domain/object-key.js';
 import type { TableSchema } from '../../domain/table.js';
 import { evaluateGates, type VersionRecord, type VersionTable } from '../../domain/version.js';
@@ -16,8 +16,12 @@ import type {
 } from '../../ports.js';
 import type { afterDriftSchema, VersionOutput } from '../../schemas/ingestion.js';
 import { checkWritable } from '../io/table-writes.js';
-import { openStaged } from './artifacts.js';
+import { mapLimit } from '../lifecycle/moves.js';
+import { openStaged, stagedKeysOf } from './artifacts.js';
 import { publishFile } from './publish.js';
+
+/** Server-side copies of a held chunked file's parts in flight at once. */
+const STAGE_COPY_CONCURRENCY = 8;
 
 export interface VersionDatasetDeps {
   store: ObjectStore;
@@ -48,9 +52,10 @@ export async function versionDataset(
   const { file, parse, validate, profile, quality, drift } = state;
   const { tenant, dataset } = file;
   const root = datasetTableRoot(tenant, dataset);
+  const stagedKeys = stagedKeysOf(file, parse);
   const [datasetRecord, staged, table] = await Promise.all([
     deps.datasets.getDataset(tenant, dataset),
-    openStaged(deps, parse.stagedKey),
+    openStaged(deps, stagedKeys),
     deps.tables.open(root).snapshot(),
   ]);
   const settings = datasetRecord?.driftSettings ?? {};
@@ -99,20 +104,26 @@ export async function versionDataset(
       },
     }),
   });
-  const stagedRef = { bucket: deps.store.bucket, key: parse.stagedKey };
   const hold = decideHold(deps, record, settings, { drift, quality }, table);
   let placement: VersionTable;
   if (hold) {
-    // Create-only: a retry finds the staged copy already there.
-    const dataFile = stagedDataFilePath(file.fileId);
-    await deps.store.copy(stagedRef, `${root}${dataFile}`);
-    placement = { dataFile, rowsAdded: staged.numRows };
+    // Each staged file (each chunk of a chunked one) waits as a data file of its own, for promotion to
+    // commit together. Create-only: a retry finds the copies already there.
+    const dataFiles = dataFilePaths(file.fileId, stagedKeys.length, true);
+    await mapLimit(dataFiles, STAGE_COPY_CONCURRENCY, (dataFile, i) =>
+      deps.store.copy({ bucket: deps.store.bucket, key: stagedKeys[i] as string }, `${root}${dataFile}`),
+    );
+    placement = {
+      dataFile: dataFiles[0] as string,
+      rowsAdded: staged.numRows,
+      ...(stagedKeys.length > 1 && { chunkCount: stagedKeys.length }),
+    };
   } else {
     placement = await publishFile(deps, {
       tenant,
       dataset,
       fileId: file.fileId,
-      sourceKey: parse.stagedKey,
+      sourceKeys: stagedKeys,
       config,
       profileKey: profile.profileKey,
       table: { snapshot: table },

@@ -2,6 +2,8 @@
  * The actions strata commits: a new table (protocol + metaData + its first files) and data files, each
  * commit with a commitInfo that says what it was. Ids and clocks come from the caller (no I/O here).
  */
+
+import { chunkSuffix } from '../object-key.js';
 import type { Action, AddFile, CommitInfo, Metadata, RemoveFile, Txn } from './actions.js';
 import { STRATA_PROTOCOL } from './actions.js';
 import { type DeltaStructType, serializeSchema } from './schema.js';
@@ -22,6 +24,31 @@ export function dataFilePath(fileId: string): string {
  */
 export function stagedDataFilePath(fileId: string): string {
   return `_staged/${dataFilePath(fileId)}`;
+}
+
+/**
+ * The data file chunk `index` of a file staged in chunks becomes (`part-<fileId>-c<iiiii>.parquet`): named
+ * by the file id and the chunk, so a retry finds each copy it made, and a file staged whole keeps the
+ * name `dataFilePath` gives it.
+ */
+export function chunkDataFilePath(fileId: string, index: number): string {
+  return `part-${fileId}-c${chunkSuffix(index)}.parquet`;
+}
+
+/** Where chunk `index` of a held file waits until promotion (see stagedDataFilePath). */
+export function stagedChunkDataFilePath(fileId: string, index: number): string {
+  return `_staged/${chunkDataFilePath(fileId, index)}`;
+}
+
+/**
+ * The data files a file staged as `chunks` files becomes, in chunk order: one file keeps the name
+ * `dataFilePath` gives it (so tables written before chunks read the same), more are named by chunk.
+ */
+export function dataFilePaths(fileId: string, chunks: number, staged = false): string[] {
+  if (chunks <= 1) return [staged ? stagedDataFilePath(fileId) : dataFilePath(fileId)];
+  return Array.from({ length: chunks }, (_, i) =>
+    staged ? stagedChunkDataFilePath(fileId, i) : chunkDataFilePath(fileId, i),
+  );
 }
 
 /**
