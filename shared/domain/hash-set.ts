@@ -69,6 +69,18 @@ export class FixedHashSet {
     return this.count;
   }
 
+  /** The distinct hashes, `width` words each, in slot order: a set's contents to store or merge. */
+  hashes(): Uint32Array {
+    const width = this.width;
+    const out = new Uint32Array(this.count * width);
+    let o = 0;
+    for (let i = 0; i < this.control.length; i++) {
+      if (this.control[i] === 0) continue;
+      for (let w = 0; w < width; w++) out[o++] = this.words[i * width + w] as number;
+    }
+    return out;
+  }
+
   /** Adds a hash; true when it is new. A 64-bit set ignores `w2` and `w3`, a 128-bit one takes 0 for them. */
   add(w0: number, w1: number, w2?: number, w3?: number): boolean {
     return (this.width === 2 ? this.insert2(w0, w1) : this.insert4(w0, w1, w2, w3)) === NEW;

@@ -14,7 +14,7 @@
  *
  * The result depends only on the rows and their order, not on how they were split into batches.
  */
-import { InvalidInputError } from '../../errors.js';
+import { InternalError, InvalidInputError } from '../../errors.js';
 import { FixedHashSet } from '../hash-set.js';
 import { fmix32 } from '../hashing.js';
 import type { DatasetProfile } from '../profile/profiler.js';
@@ -23,12 +23,14 @@ import {
   BoolColumn,
   type ColumnAssessor,
   type FinishContext,
+  type Measures,
   NumericColumn,
   StringColumn,
 } from './columns.js';
 import { bySeverity, hasCritical, issuesOf, percent, recommendationsFor, scoreOf } from './issues.js';
+import { QUALITY_PARTIAL_FORMAT } from './partial.js';
 import { qualityStatusOf, severityFor } from './status.js';
-import { type QualityAssessor, type QualityOptions, resolveOptions } from './thresholds.js';
+import { type QualityAssessor, type QualityOptions, type Resolved, resolveOptions } from './thresholds.js';
 import type { ColumnQuality, QualityIssue, QualityReport } from './types.js';
 
 /**
@@ -43,26 +45,10 @@ export function createQualityAssessor(
   const resolved = resolveOptions(schema, profile, options);
   const { timeIndex } = resolved;
   // Buffers only serve reordering by time; a file known (from its profile) to exceed the cap skips them.
-  let buffering = timeIndex >= 0 && profile.rowCount <= resolved.maxBufferedRows;
+  const mergeable = options.mergeable ?? false;
+  let buffering = !mergeable && timeIndex >= 0 && profile.rowCount <= resolved.maxBufferedRows;
   let overflowed = timeIndex >= 0 && !buffering;
-  const columns: ColumnAssessor[] = schema.columns.map((column, i) => {
-    const columnProfile = profile.columns.find((c) => c.name === column.name);
-    if (!columnProfile || columnProfile.type !== column.type) {
-      throw new InvalidInputError(`the profile has no ${column.type} column ${column.name}`);
-    }
-    switch (column.type) {
-      case 'int':
-      case 'float':
-      case 'timestamp':
-        return new NumericColumn(column, columnProfile, resolved, buffering, i === timeIndex);
-      case 'string':
-        return new StringColumn(column, columnProfile, resolved, buffering);
-      case 'bool':
-        return new BoolColumn(column, resolved, buffering);
-      default:
-        throw new InvalidInputError(`column ${column.name} has unknown type ${String(column.type)}`);
-    }
-  });
+  const columns = columnAssessors(schema, profile, resolved, buffering);
   if (buffering) for (const column of columns) column.reserve(profile.rowCount);
   // Two different rows are taken for equal only if all 64 bits of their hashes agree: about n²/2⁶⁵ for n
   // rows (3·10⁻⁸ for a million rows, 3·10⁻⁶ for ten million), and such a collision miscounts one row. The
@@ -74,9 +60,9 @@ export function createQualityAssessor(
   let duplicateRows = 0;
   // In time order so far: non-missing times non-decreasing, and none after a missing one.
   let inTimeOrder = true;
+  let firstTime = Number.NaN;
   let lastTime = Number.NEGATIVE_INFINITY;
   let sawMissingTime = false;
-
   return {
     add(batch) {
       checkBatchShape(schema, batch, 'assessed');
@@ -116,11 +102,23 @@ export function createQualityAssessor(
             inTimeOrder = false;
             break;
           } else {
+            if (lastTime === Number.NEGATIVE_INFINITY) firstTime = t;
             lastTime = t;
           }
         }
       }
       rows += n;
+    },
+
+    partial() {
+      if (!mergeable) throw new InternalError('quality: partial() needs an assessor made mergeable');
+      return {
+        format: QUALITY_PARTIAL_FORMAT,
+        rows,
+        rowHashes: duplicates.hashes(),
+        time: { inOrder: inTimeOrder, first: firstTime, last: lastTime, sawMissing: sawMissingTime },
+        columns: columns.map((c) => c.partial()),
+      };
     },
 
     result() {
@@ -162,57 +160,37 @@ export function createQualityAssessor(
         }
       }
       const measured = columns.map((column) => ({ column, measures: column.finish(context) }));
-      const columnIssues = measured.map(({ column, measures }) =>
-        issuesOf(column.schema, measures, column.schema.name === timeName, order, timeName, resolved),
-      );
-      const duplicateFraction = rows > 0 ? duplicateRows / rows : 0;
-      const fileIssues: QualityIssue[] = [];
-      const duplicateSeverity = severityFor(duplicateFraction, resolved.thresholds.duplicateFraction);
-      if (duplicateSeverity !== null) {
-        fileIssues.push({
-          kind: 'duplicate_rows',
-          severity: duplicateSeverity,
-          value: duplicateFraction,
-          penalty: resolved.thresholds.penalties[duplicateSeverity],
-          message: `${duplicateRows} of ${rows} rows (${percent(duplicateFraction)}) exactly repeat an earlier row`,
-        });
-      }
-      const t = resolved.thresholds;
-      const qualities: ColumnQuality[] = measured.map(({ column, measures }, i) => {
-        const issues = columnIssues[i] ?? [];
-        const score = scoreOf(issues);
-        const quality: ColumnQuality = {
-          column: column.schema.name,
-          type: column.schema.type,
-          rows,
-          missing: { count: measures.missing, fraction: rows > 0 ? measures.missing / rows : 0 },
-          ...(measures.outliers && { outliers: measures.outliers }),
-          ...(measures.constantPeriods && { constantPeriods: measures.constantPeriods }),
-          ...(measures.noise && { noise: measures.noise }),
-          distinct: profile.columns.find((c) => c.name === column.schema.name)?.distinct.value ?? 0,
-          score,
-          status: qualityStatusOf(score, hasCritical(issues), t),
-        };
-        return quality;
-      });
-      const issues = [...fileIssues, ...columnIssues.flat()].sort(bySeverity);
-      const score = scoreOf(issues);
-      const report: QualityReport = {
-        kind: 'quality',
-        rows,
-        ...(order === 'time' && timeName !== undefined && { timeColumn: timeName }),
-        order,
-        ...(notes.length > 0 && { notes }),
-        duplicates: { count: duplicateRows, fraction: duplicateFraction },
-        columns: qualities,
-        issues,
-        score,
-        status: qualityStatusOf(score, hasCritical(issues), t),
-        recommendations: recommendationsFor(issues, qualities, duplicateRows, duplicateFraction),
-      };
-      return report;
+      return reportOf(schema, profile, resolved, measured, { rows, duplicateRows, order, notes });
     },
   };
+}
+
+/** One assessor a column, against the column's profile. */
+export function columnAssessors(
+  schema: TableSchema,
+  profile: DatasetProfile,
+  resolved: Resolved,
+  buffering: boolean,
+): ColumnAssessor[] {
+  const { timeIndex } = resolved;
+  return schema.columns.map((column, i) => {
+    const columnProfile = profile.columns.find((c) => c.name === column.name);
+    if (!columnProfile || columnProfile.type !== column.type) {
+      throw new InvalidInputError(`the profile has no ${column.type} column ${column.name}`);
+    }
+    switch (column.type) {
+      case 'int':
+      case 'float':
+      case 'timestamp':
+        return new NumericColumn(column, columnProfile, resolved, buffering, i === timeIndex);
+      case 'string':
+        return new StringColumn(column, columnProfile, resolved, buffering);
+      case 'bool':
+        return new BoolColumn(column, resolved, buffering);
+      default:
+        throw new InvalidInputError(`column ${column.name} has unknown type ${String(column.type)}`);
+    }
+  });
 }
 
 /**
@@ -236,4 +214,65 @@ function timeOrder(timeColumn: ColumnAssessor | undefined, rows: number): Uint32
     return tx < ty ? -1 : tx > ty ? 1 : x - y;
   });
   return order;
+}
+
+/** The report from the columns' measures and the file's counts (one pass's, or a merge's). */
+export function reportOf(
+  schema: TableSchema,
+  profile: DatasetProfile,
+  resolved: Resolved,
+  measured: readonly { column: ColumnAssessor; measures: Measures }[],
+  file: { rows: number; duplicateRows: number; order: 'time' | 'file'; notes: readonly string[] },
+): QualityReport {
+  const { rows, duplicateRows, order, notes } = file;
+  const timeName = schema.columns[resolved.timeIndex]?.name;
+  const columnIssues = measured.map(({ column, measures }) =>
+    issuesOf(column.schema, measures, column.schema.name === timeName, order, timeName, resolved),
+  );
+  const duplicateFraction = rows > 0 ? duplicateRows / rows : 0;
+  const fileIssues: QualityIssue[] = [];
+  const duplicateSeverity = severityFor(duplicateFraction, resolved.thresholds.duplicateFraction);
+  if (duplicateSeverity !== null) {
+    fileIssues.push({
+      kind: 'duplicate_rows',
+      severity: duplicateSeverity,
+      value: duplicateFraction,
+      penalty: resolved.thresholds.penalties[duplicateSeverity],
+      message: `${duplicateRows} of ${rows} rows (${percent(duplicateFraction)}) exactly repeat an earlier row`,
+    });
+  }
+  const t = resolved.thresholds;
+  const qualities: ColumnQuality[] = measured.map(({ column, measures }, i) => {
+    const issues = columnIssues[i] ?? [];
+    const score = scoreOf(issues);
+    const quality: ColumnQuality = {
+      column: column.schema.name,
+      type: column.schema.type,
+      rows,
+      missing: { count: measures.missing, fraction: rows > 0 ? measures.missing / rows : 0 },
+      ...(measures.outliers && { outliers: measures.outliers }),
+      ...(measures.constantPeriods && { constantPeriods: measures.constantPeriods }),
+      ...(measures.noise && { noise: measures.noise }),
+      distinct: profile.columns.find((c) => c.name === column.schema.name)?.distinct.value ?? 0,
+      score,
+      status: qualityStatusOf(score, hasCritical(issues), t),
+    };
+    return quality;
+  });
+  const issues = [...fileIssues, ...columnIssues.flat()].sort(bySeverity);
+  const score = scoreOf(issues);
+  const report: QualityReport = {
+    kind: 'quality',
+    rows,
+    ...(order === 'time' && timeName !== undefined && { timeColumn: timeName }),
+    order,
+    ...(notes.length > 0 && { notes: [...notes] }),
+    duplicates: { count: duplicateRows, fraction: duplicateFraction },
+    columns: qualities,
+    issues,
+    score,
+    status: qualityStatusOf(score, hasCritical(issues), t),
+    recommendations: recommendationsFor(issues, qualities, duplicateRows, duplicateFraction),
+  };
+  return report;
 }

@@ -5,7 +5,7 @@ import type { ColumnProfile } from '../profile/profiler.js';
 import type { CellValue, ColumnSchema, ColumnType } from '../table.js';
 import { noiseOf } from './noise.js';
 import { FALSE_X, FALSE_Y, mixCell, NULL_X, NULL_Y, TRUE_X, TRUE_Y } from './row-hash.js';
-import { RunTracker } from './runs.js';
+import { type RunPartial, RunTracker } from './runs.js';
 import type { Resolved } from './thresholds.js';
 import type { ConstantPeriods, NoiseEstimate, OutlierCounts } from './types.js';
 
@@ -33,8 +33,29 @@ export interface FinishContext {
   rows: number;
 }
 
+/**
+ * A column's state over a chunk, for the merge: counters, outlier counts (against the file's profile),
+ * the first non-missing value and the last row's value (null: missing), which decide whether the column
+ * is constant and whether a run goes on across the boundary, and the chunk's runs.
+ */
+export interface ColumnPartial {
+  missing: number;
+  nonMissing: number;
+  first: number | string | null;
+  varies: boolean;
+  last: number | string | null;
+  zCount: number;
+  iqrCount: number;
+  /** Bool columns: bit 0 set when a false was seen, bit 1 when a true was. */
+  seen: number;
+  runs: RunPartial;
+}
+
 export interface ColumnAssessor {
   readonly schema: ColumnSchema;
+  partial(): ColumnPartial;
+  /** Folds in the next chunk's state, as if its rows were consumed here (no buffers: no reordering). */
+  absorb(partial: ColumnPartial): void;
   consume(cells: readonly CellValue[], rows: number, la: Int32Array, lb: Int32Array): void;
   /** Makes room for `rows` buffered rows in all; `false` drops the buffer for good. */
   reserve(rows: number | false): void;
@@ -112,6 +133,36 @@ export class NumericColumn implements ColumnAssessor {
   /** The buffered values in file order (NaN: missing), or null when not buffering. */
   bufferedValues(): Float64Array | null {
     return this.#buffer;
+  }
+
+  partial(): ColumnPartial {
+    return {
+      missing: this.#missing,
+      nonMissing: this.#nonMissing,
+      first: this.#nonMissing > 0 ? this.#first : null,
+      varies: this.#varies,
+      last: Number.isNaN(this.#previous) ? null : this.#previous,
+      zCount: this.#zCount,
+      iqrCount: this.#iqrCount,
+      seen: 0,
+      runs: this.#runs.partial(),
+    };
+  }
+
+  absorb(p: ColumnPartial): void {
+    const first = typeof p.first === 'number' ? p.first : Number.NaN;
+    // NaN (missing) equals nothing, as in consume.
+    this.#runs.absorb(p.runs, p.runs.head > 0 && first === this.#previous);
+    if (p.nonMissing > 0) {
+      if (this.#nonMissing === 0) this.#first = first;
+      else if (first !== this.#first) this.#varies = true;
+    }
+    this.#varies ||= p.varies;
+    this.#missing += p.missing;
+    this.#nonMissing += p.nonMissing;
+    this.#zCount += p.zCount;
+    this.#iqrCount += p.iqrCount;
+    if (p.runs.rows > 0) this.#previous = typeof p.last === 'number' ? p.last : Number.NaN;
   }
 
   reserve(rows: number | false): void {
@@ -265,6 +316,33 @@ export class StringColumn implements ColumnAssessor {
     return this.#ids === null ? 2 : 1;
   }
 
+  partial(): ColumnPartial {
+    return {
+      missing: this.#missing,
+      nonMissing: this.#nonMissing,
+      first: this.#first,
+      varies: this.#varies,
+      last: this.#previous,
+      zCount: 0,
+      iqrCount: 0,
+      seen: 0,
+      runs: this.#runs.partial(),
+    };
+  }
+
+  absorb(p: ColumnPartial): void {
+    const first = typeof p.first === 'string' ? p.first : null;
+    this.#runs.absorb(p.runs, p.runs.head > 0 && first !== null && first === this.#previous);
+    if (first !== null) {
+      if (this.#first === null) this.#first = first;
+      else if (first !== this.#first) this.#varies = true;
+    }
+    this.#varies ||= p.varies;
+    this.#missing += p.missing;
+    this.#nonMissing += p.nonMissing;
+    if (p.runs.rows > 0) this.#previous = typeof p.last === 'string' ? p.last : null;
+  }
+
   reserve(rows: number | false): void {
     if (rows === false) {
       this.#buffer = null;
@@ -377,6 +455,8 @@ export class BoolColumn implements ColumnAssessor {
   #nonMissing = 0;
   #seen = 0;
   #previous = 0;
+  /** The code of the first row (0: missing; -1: no row yet). */
+  #headCode = -1;
   #runs: RunTracker;
   #buffer: Uint8Array | null;
   #buffered = 0;
@@ -395,6 +475,30 @@ export class BoolColumn implements ColumnAssessor {
     else if (this.#buffer) this.#buffer = grown(this.#buffer, rows, (n) => new Uint8Array(n));
   }
 
+  /** Codes stand in for values: `first` is the first row's, `last` the last row's (1 false, 2 true). */
+  partial(): ColumnPartial {
+    return {
+      missing: this.#missing,
+      nonMissing: this.#nonMissing,
+      first: this.#headCode,
+      varies: false,
+      last: this.#previous === 0 ? null : this.#previous,
+      zCount: 0,
+      iqrCount: 0,
+      seen: this.#seen,
+      runs: this.#runs.partial(),
+    };
+  }
+
+  absorb(p: ColumnPartial): void {
+    const head = typeof p.first === 'number' ? p.first : 0;
+    this.#runs.absorb(p.runs, p.runs.head > 0 && head !== 0 && head === this.#previous);
+    this.#seen |= p.seen;
+    this.#missing += p.missing;
+    this.#nonMissing += p.nonMissing;
+    if (p.runs.rows > 0) this.#previous = typeof p.last === 'number' ? p.last : 0;
+  }
+
   consume(cells: readonly CellValue[], rows: number, la: Int32Array, lb: Int32Array): void {
     let missing = this.#missing;
     let nonMissing = this.#nonMissing;
@@ -404,6 +508,10 @@ export class BoolColumn implements ColumnAssessor {
     const runs = this.#runs;
     const buffer = this.#buffer;
     let at = this.#buffered;
+    if (this.#headCode < 0 && rows > 0) {
+      const v = cells[0];
+      this.#headCode = v === true ? 2 : v === false ? 1 : 0;
+    }
     for (let r = 0; r < rows; r++) {
       const v = cells[r];
       let code: number;

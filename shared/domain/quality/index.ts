@@ -3,6 +3,13 @@
  * quality gate and the API that use them live elsewhere.
  */
 export { createQualityAssessor } from './assess.js';
+export {
+  decodeQualityPartial,
+  encodeQualityPartial,
+  mergeQuality,
+  QUALITY_PARTIAL_FORMAT,
+  type QualityPartial,
+} from './partial.js';
 export { qualityStatusAtLeast, qualityStatusOf } from './status.js';
 export {
   DEFAULT_QUALITY_THRESHOLDS,

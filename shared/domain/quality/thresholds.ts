@@ -2,6 +2,7 @@
 import { InvalidInputError } from '../../errors.js';
 import type { DatasetProfile } from '../profile/profiler.js';
 import type { ColumnType, RecordBatch, TableSchema } from '../table.js';
+import type { QualityPartial } from './partial.js';
 import {
   QUALITY_ISSUE_SEVERITIES,
   type QualityIssueSeverity,
@@ -97,6 +98,12 @@ export interface QualityOptions {
    */
   constantPeriodTypes?: readonly ColumnType[];
   thresholds?: QualityThresholdOverrides;
+  /**
+   * The assessor reads one chunk of a file, with the whole file's profile, and `partial()` hands its
+   * state to `mergeQuality` (partial.ts). Nothing is buffered: a merged report has no noise estimates
+   * and no reordering by time. Default false.
+   */
+  mergeable?: boolean;
 }
 
 export interface QualityAssessor {
@@ -111,6 +118,8 @@ export interface QualityAssessor {
    * describe other data.
    */
   result(): QualityReport;
+  /** The state over every row added, for `mergeQuality`; only when made `mergeable`. */
+  partial(): QualityPartial;
 }
 
 const DEFAULT_MAX_BUFFERED_ROWS = 5_000_000;

@@ -1,0 +1,116 @@
+/**
+ * Quality of a file cut into chunks. Each chunk is assessed (with `mergeable: true`) against the whole
+ * file's profile, which the merge of the chunks' profiles gives first, so the outlier fences and `minRun`
+ * are the file's; `mergeQuality` then folds the chunks' states in file order. What merges exactly:
+ * - missing counts, outlier counts, constant columns (each chunk's first value and whether it varied);
+ * - duplicate rows: chunks keep the 64-bit hashes of their distinct rows, replayed into one set, so the
+ *   count is the single pass's (same hashes, same collision odds). 8 bytes a distinct row;
+ * - constant periods in file order: a chunk reports the run at its first row, the run at its last row and
+ *   the runs in between, and a run crossing a boundary is joined when the rows either side are equal;
+ * - whether the file is in time order (every chunk in order, each starting no earlier than the last time
+ *   before it, no time after a missing one).
+ * What does not: the noise estimate (a median of the whole file's successive differences) and reordering
+ * an out-of-order file by time, both needing every row in memory. A merged report is the single pass's
+ * when that pass did not buffer (more rows than `maxBufferedRows`): no noise estimates, constant periods
+ * in time order when the file was in time order, else in file order, and a note saying so.
+ */
+import { InvalidInputError } from '../../errors.js';
+import { FixedHashSet } from '../hash-set.js';
+import type { DatasetProfile } from '../profile/profiler.js';
+import type { TableSchema } from '../table.js';
+import { decodeState, encodeState } from '../validation/state-codec.js';
+import { columnAssessors, reportOf } from './assess.js';
+import type { ColumnPartial } from './columns.js';
+import { type QualityOptions, resolveOptions } from './thresholds.js';
+import type { QualityReport } from './types.js';
+
+export const QUALITY_PARTIAL_FORMAT = 'strata.quality-partial/1';
+
+export interface QualityPartial {
+  format: typeof QUALITY_PARTIAL_FORMAT;
+  rows: number;
+  /** The chunk's distinct row hashes, two words each. */
+  rowHashes: Uint32Array;
+  /** The time column's order in the chunk: first and last non-missing times (NaN, -Infinity: none). */
+  time: { inOrder: boolean; first: number; last: number; sawMissing: boolean };
+  columns: ColumnPartial[];
+}
+
+export function encodeQualityPartial(partial: QualityPartial): Uint8Array {
+  return encodeState(partial);
+}
+
+export function decodeQualityPartial(bytes: Uint8Array): QualityPartial {
+  const state = decodeState(bytes) as Partial<QualityPartial> | null;
+  if (state?.format !== QUALITY_PARTIAL_FORMAT || !(state.rowHashes instanceof Uint32Array)) {
+    throw new InvalidInputError(`not a ${QUALITY_PARTIAL_FORMAT} state`);
+  }
+  return state as QualityPartial;
+}
+
+/**
+ * The file's quality report from its chunks' states (in file order), each assessed with `profile` (the
+ * whole file's) and the same `options`.
+ */
+export function mergeQuality(
+  schema: TableSchema,
+  profile: DatasetProfile,
+  options: QualityOptions,
+  partials: readonly QualityPartial[],
+): QualityReport {
+  const resolved = resolveOptions(schema, profile, options);
+  const columns = columnAssessors(schema, profile, resolved, false);
+  let expected = 0;
+  for (const p of partials) expected += p.rowHashes.length / 2;
+  const rowSet = new FixedHashSet(2, expected);
+  let rows = 0;
+  let inOrder = true;
+  let lastTime = Number.NEGATIVE_INFINITY;
+  let sawMissing = false;
+  for (const [i, partial] of partials.entries()) {
+    if (partial.format !== QUALITY_PARTIAL_FORMAT || partial.columns.length !== columns.length) {
+      throw new InvalidInputError(`chunk ${i}: not a quality state of this schema`);
+    }
+    const hashes = partial.rowHashes;
+    for (let h = 0; h + 1 < hashes.length; h += 2) rowSet.add(hashes[h] ?? 0, hashes[h + 1] ?? 0);
+    for (const [c, column] of columns.entries()) {
+      const state = partial.columns[c];
+      if (state) column.absorb(state);
+    }
+    const time = partial.time;
+    if (!time.inOrder) inOrder = false;
+    if (!Number.isNaN(time.first) && (sawMissing || time.first < lastTime)) inOrder = false;
+    if (time.last > lastTime) lastTime = time.last;
+    sawMissing ||= time.sawMissing;
+    rows += partial.rows;
+  }
+  if (rows !== profile.rowCount) {
+    throw new InvalidInputError(`the profile describes ${profile.rowCount} rows but the chunks hold ${rows}`);
+  }
+  const timeName = schema.columns[resolved.timeIndex]?.name;
+  const notes: string[] = [];
+  let order: 'time' | 'file' = 'file';
+  if (timeName !== undefined) {
+    const chunks = `assessed in ${partials.length} chunks`;
+    if (inOrder) {
+      order = 'time';
+      notes.push(
+        `${chunks}: no noise estimates (the rows were in order of "${timeName}", so constant periods ` +
+          'are in time order)',
+      );
+    } else {
+      notes.push(
+        `${chunks}, not in order of "${timeName}": constant periods measured in file order, no noise ` +
+          'estimates',
+      );
+    }
+  }
+  const context = { order: null, rerun: false, noise: false, diffs: null, rows };
+  const measured = columns.map((column) => ({ column, measures: column.finish(context) }));
+  return reportOf(schema, profile, resolved, measured, {
+    rows,
+    duplicateRows: rows - rowSet.size,
+    order,
+    notes,
+  });
+}
