@@ -309,6 +309,32 @@ describe('mergeProfiles', () => {
     );
   });
 
+  it.each(configs)('folds eight or more chunk profiles into the profile of the file ($name)', (config) => {
+    fc.assert(
+      fc.property(
+        fc.array(rowArb, { maxLength: 400, size: 'max' }),
+        fc.array(fc.nat(), { minLength: 7, maxLength: 15 }),
+        (rows, cuts) => {
+          // Prepare: the file cut into chunks as the chunked path does, each profiled on its own.
+          const all = rows.map((row) => ({ ...row }));
+          const chunks = splits(all, cuts).map((chunk) => profileOf(unionSchema, chunk, config.profile));
+          const truth = profileOf(unionSchema, all, config.profile);
+
+          // Act: folded in file order, each step stored as JSON as a merge step would.
+          const [first, ...rest] = chunks;
+          let merged = first ?? truth;
+          for (const chunk of rest) merged = mergeProfiles(stored(merged), stored(chunk), config.merge);
+
+          // Assess
+          expect(chunks.length).toBeGreaterThanOrEqual(8);
+          expectExactFields(merged, truth);
+          expectWithinBounds(merged, all, config.profile);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('is the identity next to an empty profile', () => {
     fc.assert(
       fc.property(fc.array(rowArb, { maxLength: 200, size: 'max' }), (rows) => {
