@@ -35,12 +35,14 @@ import {
   parquetMetadataAsync,
   parquetRead,
   parquetSchema,
+  type RowGroup,
   type SchemaElement,
   type SchemaTree,
   type Statistics,
 } from 'hyparquet';
 import { compressors as readCompressors } from 'hyparquet-compressors';
-import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import {
   type CellValue,
   type ColumnSchema,
@@ -50,6 +52,7 @@ import {
   type TableSchema,
 } from '../domain/table.js';
 import { InvalidInputError, isStrataError, ParseError } from '../errors.js';
+import { ByteBuffer, type ChunkContext, compressorFor, writeColumnChunk } from './parquet-write.js';
 
 /** Random access to the bytes of one object. `end` is exclusive; the result holds `end - start` bytes. */
 export interface ByteRangeSource {
@@ -86,30 +89,10 @@ export const DEFAULT_ROW_GROUP_BYTES = 128 * 1024 * 1024;
 const STATISTICS_TRUNCATE_LENGTH = 64;
 /** One ranged read of this size usually covers the whole footer. */
 const FOOTER_FETCH_SIZE = 64 * 1024;
-const CREATED_BY = 'strata (hyparquet-writer 0.17.0)';
+const CREATED_BY = 'strata';
 
 const CODECS = { snappy: 'SNAPPY', gzip: 'GZIP', none: 'UNCOMPRESSED' } as const;
-
-/** A ByteWriter that hands its bytes to the sink after every row group, so only one is ever buffered. */
-class SinkWriter extends ByteWriter {
-  bytes = 0;
-  constructor(private readonly sink: (chunk: Uint8Array) => Promise<void>) {
-    super(1 << 20);
-  }
-
-  async flush(): Promise<void> {
-    if (this.index === 0) return;
-    // A copy: the buffer is reused for the next row group, and the sink may keep the chunk (multipart).
-    const chunk = new Uint8Array(this.buffer.slice(0, this.index));
-    this.index = 0;
-    this.bytes += chunk.byteLength;
-    await this.sink(chunk);
-  }
-
-  override finish(): Promise<void> {
-    return this.flush();
-  }
-}
+const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // PAR1
 
 function schemaElement(column: ColumnSchema): SchemaElement {
   const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED';
@@ -141,42 +124,39 @@ function schemaElement(column: ColumnSchema): SchemaElement {
   }
 }
 
-function badValue(column: ColumnSchema, row: number, what: string): InvalidInputError {
-  return new InvalidInputError(`column "${column.name}" row ${row}: ${what}`, [
-    { path: `${column.name}[${row}]`, message: what },
-  ]);
-}
-
-/** Checks one row group's values against the schema and shapes them the way hyparquet-writer wants. */
-function columnData(column: ColumnSchema, values: CellValue[], firstRow: number): ColumnSource['data'] {
-  const expected =
-    column.type === 'int' || column.type === 'float' || column.type === 'timestamp'
-      ? 'number'
-      : column.type === 'bool'
-        ? 'boolean'
-        : 'string';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      if (!column.nullable) throw badValue(column, firstRow + i, 'null in a column that is not nullable');
-      continue;
-    }
-    if (typeof v !== expected)
-      throw badValue(column, firstRow + i, `expected ${column.type}, got ${typeof v}`);
-    if (
-      (column.type === 'int' && !Number.isSafeInteger(v)) ||
-      (column.type === 'timestamp' && !Number.isInteger(v))
-    ) {
-      throw badValue(column, firstRow + i, `expected ${column.type}, got ${String(v)}`);
+/** The row group's cells are counted as cellBytes does, so the byte budget closes groups where it did. */
+function cellBytesOf(batch: RecordBatch, from: number, to: number): number {
+  let bytes = 0;
+  for (const column of batch.columns) {
+    for (let r = from; r < to; r++) {
+      const v = column[r];
+      bytes += typeof v === 'string' ? 16 + 2 * v.length : 8;
     }
   }
-  if (column.type !== 'int' && column.type !== 'timestamp') return values;
-  // Milliseconds become the column's microseconds in bigint arithmetic: ×1000 would leave the safe-integer
-  // range of a number for instants past the year 2255.
-  const scale = column.type === 'timestamp' ? 1000n : 1n;
-  // INT64 wants bigints; a REQUIRED column can use the typed array.
-  if (!column.nullable) return BigInt64Array.from(values, (v) => BigInt(v as number) * scale);
-  return values.map((v) => (v === null ? null : BigInt(v as number) * scale));
+  return bytes;
+}
+
+/**
+ * The end of the rows from `from` (at most `take`) that join the open row group: a row joins while the
+ * group's bytes are under budget before it, so the row that crosses the budget is the group's last.
+ */
+function rowsWithinBudget(batch: RecordBatch, from: number, take: number, budget: number): number {
+  // All but the last row under budget: they all join (the common case, counted column by column).
+  if (budget > 0 && cellBytesOf(batch, from, from + take - 1) < budget) return from + take;
+  let bytes = 0;
+  let r = from;
+  for (; r < from + take && bytes < budget; r++) {
+    for (const column of batch.columns) bytes += cellBytes(column[r] ?? null);
+  }
+  return r;
+}
+
+function sliceOf(column: CellValue[] | undefined, from: number, to: number): CellValue[] {
+  if (!column) return new Array<CellValue>(to - from).fill(null);
+  const slice = column.slice(from, to);
+  // A column shorter than numRows reads as nulls past its end, as the row-by-row copy did.
+  for (let i = slice.length; i < to - from; i++) slice.push(null);
+  return slice;
 }
 
 /**
@@ -208,53 +188,66 @@ export async function writeParquet(
     names.add(c.name);
   }
   const codec = CODECS[options.compression ?? 'snappy'];
-  const writer = new SinkWriter(sink);
-  const parquet = new ParquetWriter({
-    writer,
-    schema: [{ name: 'root', num_children: schema.columns.length }, ...schema.columns.map(schemaElement)],
-    codec,
-    compressors: { GZIP: (input) => gzipSync(input) },
-    statisticsTruncateLength: STATISTICS_TRUNCATE_LENGTH,
-    createdBy: CREATED_BY,
-  });
+  const elements = schema.columns.map(schemaElement);
+  const fileSchema: SchemaElement[] = [{ name: 'root', num_children: schema.columns.length }, ...elements];
+  const out = new ByteBuffer(1 << 20);
+  out.bytes(MAGIC);
+  const ctx: ChunkContext = { out, base: 0, codec, compress: compressorFor(codec, (b) => gzipSync(b)) };
+  const groups: RowGroup[] = [];
+  let bytes = 0;
+  const emit = async (tail?: Uint8Array): Promise<void> => {
+    // A copy: the buffer is reused for the next row group, and the sink may keep the chunk (multipart).
+    const chunk = new Uint8Array(out.pos + (tail?.length ?? 0));
+    chunk.set(out.view());
+    if (tail) chunk.set(tail, out.pos);
+    ctx.base += out.pos;
+    out.pos = 0;
+    bytes += chunk.length;
+    await sink(chunk);
+  };
 
   const rowGroupBytes = options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES;
-  let pending: CellValue[][] = schema.columns.map(() => []);
+  // Per column, the slices of the batches that make up the open row group.
+  let pending: CellValue[][][] = schema.columns.map(() => []);
   let pendingRows = 0;
   let pendingBytes = 0;
   let rowCount = 0;
-  let rowGroups = 0;
   const flushGroup = async (): Promise<void> => {
     if (pendingRows === 0) return;
-    const columns = pending;
+    const columns = pending.map((slices) =>
+      slices.length === 1 ? (slices[0] as CellValue[]) : ([] as CellValue[]).concat(...slices),
+    );
     const rows = pendingRows;
     pending = schema.columns.map(() => []);
     pendingRows = 0;
     pendingBytes = 0;
-    await parquet.write({
-      rowGroupSize: rows,
-      columnData: schema.columns.map((c, i) => ({
-        name: c.name,
-        data: columnData(c, columns[i] ?? [], rowCount),
-      })),
+    const groupStart = out.pos;
+    const chunks = schema.columns.map((c, i) =>
+      writeColumnChunk(ctx, c, elements[i] as SchemaElement, columns[i] ?? [], rows, rowCount),
+    );
+    let uncompressed = 0n;
+    for (const chunk of chunks) uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
+    groups.push({
+      columns: chunks,
+      total_byte_size: uncompressed,
+      num_rows: BigInt(rows),
+      total_compressed_size: BigInt(out.pos - groupStart),
     });
     rowCount += rows;
-    rowGroups++;
+    await emit();
   };
 
+  const width = schema.columns.length;
   for await (const batch of batches) {
     checkBatchSchema(schema, batch);
     let offset = 0;
     while (offset < batch.numRows) {
       const take = Math.min(rowGroupSize - pendingRows, batch.numRows - offset);
-      // Row by row, so the byte budget can close a group in the middle of a batch.
-      let r = offset;
-      for (; r < offset + take && pendingBytes < rowGroupBytes; r++) {
-        for (let c = 0; c < schema.columns.length; c++) {
-          const v = batch.columns[c]?.[r] ?? null;
-          pending[c]?.push(v);
-          pendingBytes += cellBytes(v);
-        }
+      const r = rowsWithinBudget(batch, offset, take, rowGroupBytes - pendingBytes);
+      pendingBytes += cellBytesOf(batch, offset, r);
+      for (let c = 0; c < width; c++) {
+        // A copy (a native slice): the producer may reuse its arrays once it is asked for the next batch.
+        (pending[c] as CellValue[][]).push(sliceOf(batch.columns[c], offset, r));
       }
       pendingRows += r - offset;
       offset = r;
@@ -262,8 +255,21 @@ export async function writeParquet(
     }
   }
   await flushGroup();
-  await parquet.finish();
-  return { rowCount, rowGroups, bytes: writer.bytes };
+  const footer = new ByteWriter(1 << 16);
+  writeMetadata(
+    footer,
+    {
+      version: 2,
+      created_by: CREATED_BY,
+      schema: fileSchema,
+      num_rows: BigInt(rowCount),
+      row_groups: groups,
+    } as FileMetaData,
+    STATISTICS_TRUNCATE_LENGTH,
+  );
+  footer.appendUint32(0x31524150);
+  await emit(footer.getBytes());
+  return { rowCount, rowGroups: groups.length, bytes };
 }
 
 function checkBatchSchema(schema: TableSchema, batch: RecordBatch): void {
