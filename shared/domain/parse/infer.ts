@@ -39,15 +39,8 @@ const MISSING_SET = new Set(MISSING_TOKENS);
 export type Kind = 'null' | ColumnType;
 
 const INT = /^-?(?:0|[1-9]\d*)$/;
-const FLOAT = /^-?(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
-const BOOL = /^(?:true|false)$/i;
 /** Lenient numbers for type overrides: leading zeros and "+" allowed (the config asked for a number). */
 const LENIENT_NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
-const TIMESTAMP = new RegExp(
-  '^(\\d{4})-(\\d{2})-(\\d{2})' + // date
-    '(?:[Tt ](\\d{2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d{1,9}))?)?' + // time; seconds and fraction optional
-    '([Zz]|[-+]\\d{2}(?::?\\d{2})?)?)?$', // offset
-);
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -65,54 +58,377 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** Epoch milliseconds of an ISO 8601 date or date-time, or undefined when the text is not one. */
-export function parseTimestamp(text: string): number | undefined {
-  // Cheap reject before the regex: most tokens are not timestamps.
-  if (text.length < 10 || text.charCodeAt(4) !== 45 /* - */) return undefined;
-  const m = TIMESTAMP.exec(text);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1) return undefined;
-  const maxDay = month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
-  if (day > maxDay) return undefined;
-  const hour = m[4] === undefined ? 0 : Number(m[4]);
-  const minute = m[5] === undefined ? 0 : Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+/** The value of the two ASCII digits at bytes[i], or -1. */
+function twoDigits(bytes: ArrayLike<number>, i: number): number {
+  const a = (bytes[i] as number) - 48;
+  const b = (bytes[i + 1] as number) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** The longest accepted form: 2026-01-31T12:00:00.123456789+02:00. */
+const LONGEST_TIMESTAMP = 35;
+
+/**
+ * Epoch milliseconds of the ISO 8601 date or date-time in bytes[start, end) (ASCII), or NaN. The forms:
+ * `YYYY-MM-DD`, optionally followed by `[Tt ]hh:mm`, optional `:ss`, optional `[.,]` and 1 to 9 digits of
+ * fraction (after seconds only), optional `Z`/`z` or `[+-]hh`, `[+-]hhmm`, `[+-]hh:mm`. No offset means
+ * UTC; digits beyond milliseconds are floored.
+ */
+export function scanTimestamp(bytes: ArrayLike<number>, start: number, end: number): number {
+  const n = end - start;
+  if (n < 10 || n > LONGEST_TIMESTAMP || bytes[start + 4] !== 45 || bytes[start + 7] !== 45)
+    return Number.NaN;
+  const hi = twoDigits(bytes, start);
+  const lo = twoDigits(bytes, start + 2);
+  const month = twoDigits(bytes, start + 5);
+  const day = twoDigits(bytes, start + 8);
+  if (hi < 0 || lo < 0 || month < 1 || month > 12 || day < 1) return Number.NaN;
+  const year = hi * 100 + lo;
+  const maxDay = month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+  if (day > maxDay) return Number.NaN;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let millis = 0;
   let offsetMinutes = 0;
-  const zone = m[8];
-  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
-    const sign = zone[0] === '-' ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-    if (oh > 23 || om > 59) return undefined;
-    offsetMinutes = sign * (oh * 60 + om);
+  let i = start + 10;
+  if (i < end) {
+    const t = bytes[i];
+    if (t !== 84 && t !== 116 && t !== 32) return Number.NaN; // T t space
+    if (i + 6 > end || bytes[i + 3] !== 58) return Number.NaN;
+    hour = twoDigits(bytes, i + 1);
+    minute = twoDigits(bytes, i + 4);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return Number.NaN;
+    i += 6;
+    if (i < end && bytes[i] === 58) {
+      if (i + 3 > end) return Number.NaN;
+      second = twoDigits(bytes, i + 1);
+      if (second < 0 || second > 59) return Number.NaN;
+      i += 3;
+      if (i < end && (bytes[i] === 46 || bytes[i] === 44)) {
+        i++;
+        const from = i;
+        while (i < end && (bytes[i] as number) >= 48 && (bytes[i] as number) <= 57) i++;
+        const digits = i - from;
+        if (digits < 1 || digits > 9) return Number.NaN;
+        for (let k = 0; k < 3; k++)
+          millis = millis * 10 + (k < digits ? (bytes[from + k] as number) - 48 : 0);
+      }
+    }
+    if (i < end) {
+      const z = bytes[i];
+      if (z === 90 || z === 122) {
+        i++;
+      } else if (z === 43 || z === 45) {
+        if (i + 3 > end) return Number.NaN;
+        const oh = twoDigits(bytes, i + 1);
+        if (oh < 0) return Number.NaN;
+        i += 3;
+        let om = 0;
+        if (i < end) {
+          if (bytes[i] === 58) i++;
+          if (i + 2 > end) return Number.NaN;
+          om = twoDigits(bytes, i);
+          if (om < 0) return Number.NaN;
+          i += 2;
+        }
+        if (oh > 23 || om > 59) return Number.NaN;
+        offsetMinutes = (z === 45 ? -1 : 1) * (oh * 60 + om);
+      } else {
+        return Number.NaN;
+      }
+    }
+    if (i !== end) return Number.NaN;
   }
   const days = daysFromCivil(year, month, day);
   return ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + millis;
 }
 
-/** What one text token says about its column. 'missing' is a MISSING_TOKENS token. */
-export function classifyToken(token: string): Kind | 'missing' {
-  if (NULL_SET.has(token)) return 'null';
-  if (MISSING_SET.has(token)) return 'missing';
-  const c = token.charCodeAt(0);
-  // Every number starts with a digit, '-' or '.'; skip the regexes for everything else.
+const SCRATCH = new Uint8Array(LONGEST_TIMESTAMP);
+
+/** Epoch milliseconds of an ISO 8601 date or date-time (see scanTimestamp), or undefined. */
+export function parseTimestamp(text: string): number | undefined {
+  const n = text.length;
+  // Cheap reject: most tokens are not timestamps.
+  if (n < 10 || n > LONGEST_TIMESTAMP || text.charCodeAt(4) !== 45 /* - */) return undefined;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return undefined;
+    SCRATCH[i] = c;
+  }
+  const t = scanTimestamp(SCRATCH, 0, n);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tokens as bytes: the CSV path classifies and converts fields where they lie in the file's bytes, without a
+// string per field. The string functions below run the same code over a copy of the token's char codes.
+
+const NOT_NUMBER = 0;
+const INT_FORM = 1;
+const FLOAT_FORM = 2;
+/** Digits up to which a decimal mantissa is exact in a double (and every integer is safe). */
+const EXACT_DIGITS = 15;
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/** What the last scanNumber read (module state instead of an object per call: this runs per field). */
+let numNegative = false;
+let numMantissa = 0;
+/** Significant digits of the mantissa (leading zeros not counted). */
+let numDigits = 0;
+/** The value is numMantissa × 10^numExponent. */
+let numExponent = 0;
+
+/**
+ * Reads bytes[start, end) as `-?(0|[1-9][0-9]*)` (INT_FORM) or the float form
+ * `-?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?` (FLOAT_FORM), or neither.
+ */
+function scanNumber(b: ArrayLike<number>, start: number, end: number): number {
+  let i = start;
+  numNegative = b[i] === 45;
+  if (numNegative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let intDigits = 0;
+  if (b[i] === 48) {
+    i++;
+    intDigits = 1;
+  } else {
+    while (i < end) {
+      const d = (b[i] as number) - 48;
+      if (d < 0 || d > 9) break;
+      mantissa = mantissa * 10 + d;
+      digits++;
+      intDigits++;
+      i++;
+    }
+  }
+  let form = INT_FORM;
+  let fraction = 0;
+  if (i < end && b[i] === 46) {
+    form = FLOAT_FORM;
+    i++;
+    while (i < end) {
+      const d = (b[i] as number) - 48;
+      if (d < 0 || d > 9) break;
+      mantissa = mantissa * 10 + d;
+      if (digits > 0 || d !== 0) digits++;
+      fraction++;
+      i++;
+    }
+  }
+  if (intDigits === 0 && fraction === 0) return NOT_NUMBER;
+  let exponent = 0;
+  if (i < end && (b[i] === 101 || b[i] === 69)) {
+    form = FLOAT_FORM;
+    i++;
+    const negative = b[i] === 45;
+    if (negative || b[i] === 43) i++;
+    const from = i;
+    while (i < end) {
+      const d = (b[i] as number) - 48;
+      if (d < 0 || d > 9) break;
+      // Past 10^6 the value is 0 or infinite anyway; the slow path decides which.
+      if (exponent < 1e6) exponent = exponent * 10 + d;
+      i++;
+    }
+    if (i === from) return NOT_NUMBER;
+    if (negative) exponent = -exponent;
+  }
+  if (i !== end) return NOT_NUMBER;
+  numMantissa = mantissa;
+  numDigits = digits;
+  numExponent = exponent - fraction;
+  return form;
+}
+
+/**
+ * The value scanNumber read when a double computes it exactly as Number() would (Clinger's fast path: an
+ * exact mantissa times or over an exact power of ten rounds once), else NaN.
+ */
+function fastNumber(): number {
+  if (numDigits > EXACT_DIGITS || numExponent < -22 || numExponent > 22) return Number.NaN;
+  const v =
+    numExponent >= 0
+      ? numMantissa * (POW10[numExponent] as number)
+      : numMantissa / (POW10[-numExponent] as number);
+  return numNegative ? -v : v;
+}
+
+function ascii(b: ArrayLike<number>, start: number, end: number): string {
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(b[i] as number);
+  return text;
+}
+
+/** 1: a NULL_TOKENS token, 2: a MISSING_TOKENS token, 0: neither. */
+function nullKind(b: ArrayLike<number>, start: number, end: number): number {
+  switch (end - start) {
+    case 0:
+      return 1;
+    case 2: {
+      const c0 = b[start];
+      const c1 = b[start + 1];
+      if (c0 === 92 && c1 === 78) return 1; // \N
+      if (c0 === 78 && c1 === 65) return 2; // NA
+      return 0;
+    }
+    case 3: {
+      const c0 = b[start];
+      const c1 = b[start + 1];
+      const c2 = b[start + 2];
+      if (c1 === 47) return (c0 === 78 && c2 === 65) || (c0 === 110 && c2 === 97) ? 2 : 0; // N/A n/a
+      if (c1 === 97) return (c0 === 78 && c2 === 78) || (c0 === 110 && c2 === 110) ? 2 : 0; // NaN nan
+      return 0;
+    }
+    case 4: {
+      const c0 = b[start];
+      const c1 = b[start + 1];
+      const c2 = b[start + 2];
+      const c3 = b[start + 3];
+      if (c0 === 110 || c0 === 78) {
+        // null NULL Null, None none
+        if (c1 === 117 && c2 === 108 && c3 === 108) return 1;
+        if (c0 === 78 && c1 === 85 && c2 === 76 && c3 === 76) return 1;
+        if (c1 === 111 && c2 === 110 && c3 === 101) return 2;
+        return 0;
+      }
+      return c0 === 35 && c1 === 78 && c2 === 47 && c3 === 65 ? 2 : 0; // #N/A
+    }
+    default:
+      return 0;
+  }
+}
+
+/** true / false in any case, else undefined. */
+function boolOf(b: ArrayLike<number>, start: number, end: number): boolean | undefined {
+  const n = end - start;
+  const c0 = (b[start] as number) | 0x20;
+  if (n === 4 && c0 === 116) {
+    return ((b[start + 1] as number) | 0x20) === 114 &&
+      ((b[start + 2] as number) | 0x20) === 117 &&
+      ((b[start + 3] as number) | 0x20) === 101
+      ? true
+      : undefined;
+  }
+  if (n === 5 && c0 === 102) {
+    return ((b[start + 1] as number) | 0x20) === 97 &&
+      ((b[start + 2] as number) | 0x20) === 108 &&
+      ((b[start + 3] as number) | 0x20) === 115 &&
+      ((b[start + 4] as number) | 0x20) === 101
+      ? false
+      : undefined;
+  }
+  return undefined;
+}
+
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 48 && c <= 57;
+}
+
+/** The kind of a token that is neither a null nor a missing token. */
+function valueKind(b: ArrayLike<number>, start: number, end: number): Kind {
+  const c = b[start] as number;
+  // Every number starts with a digit, '-' or '.'.
   if ((c >= 48 && c <= 57) || c === 45 || c === 46) {
     // Four digits then '-' can only be a timestamp, never a number.
-    if (token.charCodeAt(4) === 45 && /^\d{4}/.test(token)) {
-      return parseTimestamp(token) === undefined ? 'string' : 'timestamp';
+    if (
+      end - start > 4 &&
+      b[start + 4] === 45 &&
+      isDigit(c) &&
+      isDigit(b[start + 1]) &&
+      isDigit(b[start + 2]) &&
+      isDigit(b[start + 3])
+    ) {
+      return Number.isNaN(scanTimestamp(b, start, end)) ? 'string' : 'timestamp';
     }
-    if (INT.test(token)) return Number.isSafeInteger(Number(token)) ? 'int' : 'string';
-    if (FLOAT.test(token)) return Number.isFinite(Number(token)) ? 'float' : 'string';
+    const form = scanNumber(b, start, end);
+    if (form === INT_FORM) {
+      return numDigits <= EXACT_DIGITS || Number.isSafeInteger(Number(ascii(b, start, end)))
+        ? 'int'
+        : 'string';
+    }
+    if (form === FLOAT_FORM) {
+      return !Number.isNaN(fastNumber()) || Number.isFinite(Number(ascii(b, start, end)))
+        ? 'float'
+        : 'string';
+    }
     return 'string';
   }
-  if ((c === 116 || c === 102 || c === 84 || c === 70) && BOOL.test(token)) return 'bool';
+  if ((c === 116 || c === 102 || c === 84 || c === 70) && boolOf(b, start, end) !== undefined) return 'bool';
   return 'string';
+}
+
+/** What the token in bytes[start, end) (UTF-8) says about its column; see classifyToken. */
+export function classifyBytes(b: ArrayLike<number>, start: number, end: number): Kind | 'missing' {
+  const nk = nullKind(b, start, end);
+  if (nk === 1) return 'null';
+  if (nk === 2) return 'missing';
+  return valueKind(b, start, end);
+}
+
+let scratch = new Uint8Array(64);
+
+/** The token's char codes in `scratch`, or false when it is not ASCII (then no typed kind can match). */
+function toScratch(token: string): boolean {
+  const n = token.length;
+  if (n > scratch.length) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  for (let i = 0; i < n; i++) {
+    const c = token.charCodeAt(i);
+    if (c > 0x7f) return false;
+    scratch[i] = c;
+  }
+  return true;
+}
+
+/** What one text token says about its column. 'missing' is a MISSING_TOKENS token. */
+export function classifyToken(token: string): Kind | 'missing' {
+  // Null and missing tokens, numbers, booleans and timestamps are all ASCII.
+  if (!toScratch(token)) return 'string';
+  return classifyBytes(scratch, 0, token.length);
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * The token in bytes[start, end) (UTF-8) as a value of `type`: exactly convertToken of its text. The usual
+ * forms are read from the bytes; anything else (lenient numbers under an override, epoch timestamps, yes/no,
+ * numbers a double cannot read exactly on the fast path) goes through the text rules.
+ */
+export function convertBytes(b: Uint8Array, start: number, end: number, type: ColumnType): Converted {
+  const nk = nullKind(b, start, end);
+  if (nk === 1 || (nk === 2 && type !== 'string')) return null;
+  switch (type) {
+    case 'string':
+      return utf8.decode(b.subarray(start, end));
+    case 'int':
+      if (scanNumber(b, start, end) === INT_FORM && numDigits <= EXACT_DIGITS) {
+        return numNegative ? -numMantissa : numMantissa;
+      }
+      break;
+    case 'float':
+      if (scanNumber(b, start, end) !== NOT_NUMBER) {
+        const v = fastNumber();
+        if (!Number.isNaN(v)) return v;
+      }
+      break;
+    case 'bool': {
+      const v = boolOf(b, start, end);
+      if (v !== undefined) return v;
+      break;
+    }
+    case 'timestamp': {
+      const t = scanTimestamp(b, start, end);
+      if (!Number.isNaN(t)) return t;
+      break;
+    }
+  }
+  return fromText(utf8.decode(b.subarray(start, end)), type);
+}
+
+/** Whether bytes[start, end) is a NULL_TOKENS token (null in every column). */
+export function isNullBytes(b: ArrayLike<number>, start: number, end: number): boolean {
+  return nullKind(b, start, end) === 1;
 }
 
 /** A JSON field value after the reader's normalization: nested values and huge integers are text. */
@@ -137,7 +453,19 @@ export function joinKinds(a: Kind, b: Kind): Kind {
   return 'string';
 }
 
-/** Constant-memory summary of one column's values, fed one value at a time during the first pass. */
+/** A ColumnInference's state as JSON (for per-range inference combined into the whole file's). */
+export interface ColumnInferenceState {
+  kind: Kind;
+  nulls: number;
+  missing: number;
+  observed: number;
+}
+
+/**
+ * Constant-memory summary of one column's values, fed one value at a time during the first pass. Every
+ * count is order-independent and the kind is a lattice join, so the summaries of any split of the values,
+ * merged, equal the summary of all of them.
+ */
 export class ColumnInference {
   kind: Kind = 'null';
   /** NULL_TOKENS / JSON nulls seen. */
@@ -147,17 +475,51 @@ export class ColumnInference {
   /** Values observed (a JSON record without the key observes nothing). */
   observed = 0;
 
+  static fromJSON(state: ColumnInferenceState): ColumnInference {
+    const inference = new ColumnInference();
+    inference.kind = state.kind;
+    inference.nulls = state.nulls;
+    inference.missing = state.missing;
+    inference.observed = state.observed;
+    return inference;
+  }
+
+  toJSON(): ColumnInferenceState {
+    return { kind: this.kind, nulls: this.nulls, missing: this.missing, observed: this.observed };
+  }
+
+  /** Adds what `other` observed (of other records of the same column). */
+  merge(other: ColumnInferenceState): this {
+    this.kind = joinKinds(this.kind, other.kind);
+    this.nulls += other.nulls;
+    this.missing += other.missing;
+    this.observed += other.observed;
+    return this;
+  }
+
   observeToken(token: string): void {
-    this.observed++;
-    if (this.kind === 'string') {
-      // The top of the lattice: only nulls still matter (missing tokens are values in a string column).
-      if (NULL_SET.has(token)) this.nulls++;
+    if (!toScratch(token)) {
+      this.observed++;
+      if (this.kind !== 'string') this.kind = joinKinds(this.kind, 'string');
       return;
     }
-    const k = classifyToken(token);
-    if (k === 'null') this.nulls++;
-    else if (k === 'missing') this.missing++;
-    else if (k !== this.kind) this.kind = joinKinds(this.kind, k);
+    this.observeBytes(scratch, 0, token.length);
+  }
+
+  /** observeToken of the UTF-8 token in bytes[start, end). */
+  observeBytes(b: ArrayLike<number>, start: number, end: number): void {
+    this.observed++;
+    const nk = nullKind(b, start, end);
+    if (nk === 1) {
+      this.nulls++;
+    } else if (nk === 2) {
+      // Counted in a string column too: a type override may still make them nulls.
+      this.missing++;
+    } else if (this.kind !== 'string') {
+      // The top of the lattice needs no more looks at values.
+      const k = valueKind(b, start, end);
+      if (k !== this.kind) this.kind = joinKinds(this.kind, k);
+    }
   }
 
   observeJson(value: JsonCell): void {
