@@ -15,6 +15,7 @@
  *
  * Lines are counted by LF for error positions.
  */
+import { isUtf8 } from 'node:buffer';
 import { EncodingError } from '../../errors.js';
 
 export const TEXT_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252'] as const;
@@ -109,6 +110,144 @@ export function decodeText(source: AsyncIterable<Uint8Array>, encoding?: TextEnc
       return detected;
     },
   };
+}
+
+export interface DecodedBytes {
+  /** The text as UTF-8 bytes, chunk by chunk (the byte-order mark dropped). Single use. */
+  readonly bytes: AsyncIterable<Uint8Array>;
+  /** As DecodedText's. */
+  readonly encoding: DetectedEncoding | undefined;
+}
+
+/**
+ * decodeText's rules and errors, with the text as UTF-8 bytes: a UTF-8 file's own bytes, validated in
+ * place (no string made), and any other encoding decoded and re-encoded. The same bytes make the same
+ * EncodingError (message, line, offset) as decodeText, and nothing of a chunk is passed on before the
+ * chunk is checked.
+ */
+export function decodeUtf8(source: AsyncIterable<Uint8Array>, encoding?: TextEncoding): DecodedBytes {
+  let detected: DetectedEncoding | undefined;
+  async function* bytes(): AsyncIterable<Uint8Array> {
+    const iterator = source[Symbol.asyncIterator]();
+    let done = false;
+    try {
+      let head: Uint8Array = EMPTY;
+      while (head.length < LONGEST_BOM) {
+        const next = await iterator.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
+        head = head.length === 0 ? next.value : concat(head, next.value);
+      }
+      const bom = detectBom(head);
+      const name = bom?.name ?? encoding ?? 'utf-8';
+      if (name !== 'utf-8' || (bom && encoding !== undefined && bom.name !== encoding)) {
+        // decodeText makes the same checks (a contradicting mark) and decodes the other encodings.
+        async function* replay(): AsyncIterable<Uint8Array> {
+          yield head;
+          while (!done) {
+            const next = await iterator.next();
+            if (next.done) {
+              done = true;
+              return;
+            }
+            yield next.value;
+          }
+        }
+        const decoded = decodeText(replay(), encoding);
+        for await (const piece of decoded.text) {
+          detected = decoded.encoding;
+          yield Buffer.from(piece, 'utf8');
+        }
+        detected = decoded.encoding;
+        return;
+      }
+      detected = { name, bom: bom !== undefined };
+      const checker = new Utf8Checker(bom?.length ?? 0);
+      const first = head.subarray(bom?.length ?? 0);
+      checker.check(first);
+      if (first.length > 0) yield first;
+      while (!done) {
+        const next = await iterator.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
+        checker.check(next.value);
+        if (next.value.length > 0) yield next.value;
+      }
+      checker.end();
+    } finally {
+      if (!done) await iterator.return?.();
+    }
+  }
+  return {
+    bytes: bytes(),
+    get encoding() {
+      return detected;
+    },
+  };
+}
+
+/** How many bytes at the end of `bytes` begin a character the next chunk may complete (0 to 3). */
+function incompleteTail(bytes: Uint8Array): number {
+  for (let i = bytes.length - 1; i >= 0 && i >= bytes.length - 3; i--) {
+    const b = bytes[i] as number;
+    if ((b & 0xc0) === 0x80) continue;
+    if (b < 0xc0) return 0;
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    const tail = bytes.length - i;
+    return tail < length && firstInvalidUtf8(bytes.subarray(i)) === -1 ? tail : 0;
+  }
+  return 0;
+}
+
+function countLineFeeds(bytes: Uint8Array, end = bytes.length): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i >= 0 && i < end; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** UTF-8 validation chunk by chunk, with UnicodeDecoder's error positions and messages. */
+class Utf8Checker {
+  private pending: Uint8Array = EMPTY;
+  private lines = 0;
+  /** Bytes of the file before the current chunk. */
+  private offset: number;
+
+  constructor(start: number) {
+    this.offset = start;
+  }
+
+  check(chunk: Uint8Array): void {
+    const bytes = this.pending.length === 0 ? chunk : concat(this.pending, chunk);
+    const complete = bytes.length - incompleteTail(bytes);
+    const body = bytes.subarray(0, complete);
+    if (!isUtf8(body)) {
+      // Located in all the bytes: a character cut by the body's end may be what is invalid.
+      const index = Math.max(firstInvalidUtf8(bytes), 0);
+      throw new EncodingError(
+        `${byteName(bytes[index])} is not valid UTF-8 here${LEGACY_HINT}`,
+        'utf-8',
+        this.lines + countLineFeeds(bytes, index) + 1,
+        this.offset - this.pending.length + index,
+      );
+    }
+    this.lines += countLineFeeds(chunk);
+    this.offset += chunk.length;
+    this.pending = bytes.slice(complete);
+  }
+
+  end(): void {
+    if (this.pending.length === 0) return;
+    throw new EncodingError(
+      `${byteName(this.pending[0])} is not valid UTF-8 here (the file ends inside the character it begins)${LEGACY_HINT}`,
+      'utf-8',
+      this.lines + 1,
+      this.offset - this.pending.length,
+    );
+  }
 }
 
 /** Where the decoder stands: bytes of the file before the current chunk, LFs in the text emitted. */
