@@ -38,12 +38,15 @@ import {
   Choice,
   Condition,
   DefinitionBody,
+  DistributedMap,
   Fail,
   JitterType,
   JsonPath,
   LogLevel,
   Pass,
+  S3JsonItemReader,
   StateMachine,
+  StateMachineType,
   Succeed,
   TaskInput,
 } from 'aws-cdk-lib/aws-stepfunctions';
@@ -63,6 +66,12 @@ const TENANT_ITEMS = { writablePartitions: 'T#*' };
  * a restart (up to ~5 minutes over 8 attempts) beats quarantining a good file for an outage; what is
  * still failing after that is quarantined with TransientError as its reason and can be retried.
  */
+/**
+ * Chunks of one file processed at once. Each is a 2 GB function for up to a few minutes; 40 keeps a big
+ * file's burst well inside a default account's 1,000 concurrent executions while other files go on.
+ */
+const CHUNK_CONCURRENCY = 40;
+
 const TRANSIENT_RETRY = {
   errors: [...RETRYABLE_ERROR_NAMES],
   interval: Duration.seconds(2),
@@ -261,6 +270,37 @@ export class StrataStack extends Stack {
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
+    // A big file is parsed in chunks: split plans them (reads the source's footer, writes the chunk list to
+    // staging/), one chunk function per chunk parses its part into staging/, merge sums and merges them.
+    const split = new StrataFunction(this, 'Split', {
+      logGroup: functionLogs,
+      name: 'split',
+      description: 'Pipeline stage 2: parse the file whole, or plan its chunks (a list in staging/)',
+      timeout: Duration.minutes(1),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'read', TENANT_ITEMS);
+    const chunk = new StrataFunction(this, 'Chunk', {
+      logGroup: functionLogs,
+      name: 'chunk',
+      description: 'Pipeline stage 2, one chunk of a big file → staged Parquet + partial profile in staging/',
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
+    const merge = new StrataFunction(this, 'Merge', {
+      logGroup: functionLogs,
+      name: 'merge',
+      description: 'Pipeline stage 2, after the chunks: counts summed, partial profiles merged → reports/',
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+    })
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     // Validate and profile both scan the staged Parquet and write a report.
     const stagedScanner = (id: string, name: string, description: string) =>
       new StrataFunction(this, id, {
@@ -373,14 +413,28 @@ export class StrataStack extends Stack {
     };
     for (const fn of [register, version, quarantine]) emitsRunLineage(fn);
 
-    const stages = this.stage('parse', parse.fn, quarantined)
-      .next(this.stage('validate', validate.fn, quarantined))
-      .next(this.stage('profile', profile.fn, quarantined))
-      .next(this.stage('quality', quality.fn, quarantined))
+    const assessed = this.stage('quality', quality.fn, quarantined)
       .next(this.stage('drift', drift.fn, quarantined))
       .next(this.stage('version', version.fn, quarantined))
       // The execution's output is the ingestion result: {dataset_id, status, version, rows_ingested, …}.
       .next(new Succeed(this, 'Versioned', { outputPath: '$.version' }));
+    const whole = this.stage('parse', parse.fn, quarantined)
+      .next(this.stage('validate', validate.fn, quarantined))
+      .next(this.stage('profile', profile.fn, quarantined))
+      .next(assessed);
+    const chunked = this.chunks(chunk.fn, quarantined)
+      .next(this.stage('merge', merge.fn, quarantined))
+      // The merge answers the parse and profile results at once; the stages after it find them where the
+      // whole file's path leaves them.
+      .next(new Pass(this, 'Merged parse', { inputPath: '$.merge.parse', resultPath: '$.parse' }))
+      .next(new Pass(this, 'Merged profile', { inputPath: '$.merge.profile', resultPath: '$.profile' }))
+      .next(this.stage('validate', validate.fn, quarantined, 'Stage: validate chunks'))
+      .next(assessed);
+    const stages = this.stage('split', split.fn, quarantined).next(
+      new Choice(this, 'In chunks?')
+        .when(Condition.booleanEquals('$.split.chunked', true), chunked)
+        .otherwise(whole),
+    );
     const definition = this.stage('register', register.fn, quarantined).next(
       new Choice(this, 'Duplicate content?')
         .when(
@@ -409,15 +463,44 @@ export class StrataStack extends Stack {
     const ingestionId = Stack.of(this).resolve(
       (ingestion.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId,
     ) as string;
-    Validations.of(ingestionRole).acknowledge(
-      ...[register, parse, validate, profile, quality, drift, version, quarantine].map((stage) => ({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((stage.fn.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId)}.Arn>:*]`,
+    // The Distributed Map reads the chunk lists the split stage writes, and nothing else of the bucket.
+    ingestionRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [dataBucket.arnForObjects('staging/*/chunks.json')],
+      }),
+    );
+    Validations.of(ingestion).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'states')}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${ingestionId}"}]}]}:*]`,
         reason:
-          'lambda:InvokeFunction on function-arn:* covers versions and aliases of our own stage function.',
-      })),
+          'A Distributed Map is watched through its executions: DescribeExecution/StopExecution on this ' +
+          'machine’s executions (execution:<machine>:*), no other machine’s.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagArnPrefix(this, 'states')}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${ingestionId}"}]}]}/*:*]`,
+        reason:
+          'A Distributed Map runs each chunk as a child execution of this machine ' +
+          '(execution:<machine>/<map run>:<child>); the grant covers those of this machine only.',
+      },
+    );
+    Validations.of(ingestionRole).acknowledge(
+      ...[register, split, parse, chunk, merge, validate, profile, quality, drift, version, quarantine].map(
+        (stage) => ({
+          id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((stage.fn.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId)}.Arn>:*]`,
+          reason:
+            'lambda:InvokeFunction on function-arn:* covers versions and aliases of our own stage function.',
+        }),
+      ),
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'CloudWatch Logs delivery and X-Ray actions support no resource-level permissions.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::<DataBucketE3889A50.Arn>/staging/*/chunks.json]',
+        reason:
+          'The Distributed Map reads the chunk list of whichever file it splits: ' +
+          'staging/<tenant>/<dataset>/<file>/chunks.json, and no other object.',
       },
     );
 
@@ -797,13 +880,74 @@ export class StrataStack extends Stack {
     };
   }
 
+  /**
+   * The chunks of a big file, in parallel: a Distributed Map over the chunk list the split stage wrote
+   * (S3 ItemReader), one child execution per chunk running the chunk function with the stages' retries.
+   * Each item carries the file, its chunk and the parent run, so the attempt is recorded on the file's run
+   * as `chunk-<index>`. Results stay in S3 (the merge reads them), not in the state. A chunk's bad input is
+   * its result, not a failure (chunk.ts); a chunk that still fails after its retries fails the Map, and the
+   * file is quarantined.
+   */
+  private chunks(
+    fn: import('aws-cdk-lib/aws-lambda').IFunction,
+    onError: import('aws-cdk-lib/aws-stepfunctions').IChainable,
+  ): DistributedMap {
+    const map = new DistributedMap(this, 'Chunks', {
+      // By path, not by bucket: a bucket would grant s3:GetObject on all of it; the machine's role gets
+      // the chunk lists only (below).
+      itemReader: new S3JsonItemReader({
+        bucketNamePath: JsonPath.stringAt('$.split.bucket'),
+        key: JsonPath.stringAt('$.split.planKey'),
+      }),
+      itemSelector: {
+        'file.$': '$.file',
+        'chunk.$': '$$.Map.Item.Value',
+        'chunkCount.$': '$.split.chunkCount',
+        run: {
+          'id.$': '$$.Execution.Name',
+          'arn.$': '$$.Execution.Id',
+          'startedAt.$': '$$.Execution.StartTime',
+        },
+      },
+      maxConcurrency: CHUNK_CONCURRENCY,
+      mapExecutionType: StateMachineType.STANDARD,
+      resultPath: JsonPath.DISCARD,
+    });
+    map.itemProcessor(
+      new LambdaInvoke(this, 'Stage: chunk', {
+        lambdaFunction: fn,
+        payload: TaskInput.fromObject({
+          state: { 'file.$': '$.file', 'chunk.$': '$.chunk', 'chunkCount.$': '$.chunkCount' },
+          run: {
+            'id.$': '$.run.id',
+            'arn.$': '$.run.arn',
+            'startedAt.$': '$.run.startedAt',
+            'stage.$': "States.Format('chunk-{}', $.chunk.index)",
+            attempt: JsonPath.stateRetryCount,
+            enteredAt: JsonPath.stateEnteredTime,
+          },
+        }),
+        payloadResponseOnly: true,
+      })
+        .addRetry(TRANSIENT_RETRY)
+        .addRetry(THROTTLING_RETRY),
+    );
+    const failed = new Pass(this, 'chunk failed', {
+      parameters: { 'object.$': '$.object', failedStage: 'chunk', 'error.$': '$.error' },
+    });
+    failed.next(onError);
+    map.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    return map;
+  }
+
   /** A stage Lambda: retried on TransientError, any other error caught into quarantine. */
   private stage(
     name: string,
     fn: import('aws-cdk-lib/aws-lambda').IFunction,
     onError: import('aws-cdk-lib/aws-stepfunctions').IChainable,
+    id = `Stage: ${name}`,
   ) {
-    const failed = new Pass(this, `${name} failed`, {
+    const failed = new Pass(this, `${id.slice('Stage: '.length)} failed`, {
       parameters: {
         'object.$': '$.object',
         failedStage: name,
@@ -811,7 +955,7 @@ export class StrataStack extends Stack {
       },
     });
     failed.next(onError);
-    return new LambdaInvoke(this, `Stage: ${name}`, {
+    return new LambdaInvoke(this, id, {
       lambdaFunction: fn,
       payload: runPayload(name),
       payloadResponseOnly: true,

@@ -155,6 +155,25 @@ export class ParseError extends StrataError {
 }
 
 /**
+ * The bad input one chunk of a file hit (ParseError, EncodingError, …), raised again by the merge of the
+ * chunks under that error's own name and message, so that the state machine's Catch, the quarantine and
+ * the file record see what the file parsed whole would have raised. The one class here whose `name` is
+ * not a literal: it is the chunk's error's.
+ */
+export class ChunkFailedError extends StrataError {
+  override readonly name: string;
+  readonly statusCode = 422;
+  constructor(
+    name: string,
+    message: string,
+    readonly chunk: number,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
  * A file with nothing to version: no bytes, no columns, or columns without a single row when its dataset
  * does not allow empty batches. Quarantined rather than parsed, so that it cannot become an empty current
  * version. Not retryable.

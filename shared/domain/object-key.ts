@@ -182,6 +182,23 @@ export function chunkSuffix(index: number): string {
   return String(index).padStart(5, '0');
 }
 
+/**
+ * A file processed in chunks: the chunk list the Distributed Map reads (a JSON array), and what each
+ * chunk leaves for the merge (its counts, its error if it failed, its partial profile), beside the staged
+ * chunk files. Named by chunk index, so a retried chunk rewrites its own and never another's.
+ */
+export function chunkPlanKey(tenant: string, dataset: string, fileId: string): string {
+  return `staging/${tenant}/${dataset}/${fileId}/chunks.json`;
+}
+
+export function chunkResultKey(tenant: string, dataset: string, fileId: string, index: number): string {
+  return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.json`;
+}
+
+export function chunkProfileKey(tenant: string, dataset: string, fileId: string, index: number): string {
+  return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.profile.json`;
+}
+
 export function reportKey(
   tenant: string,
   dataset: string,

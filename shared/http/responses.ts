@@ -849,6 +849,7 @@ const datasetConfig = z
     allowEmptyBatches: z.boolean().optional(),
     maxColumns: z.number().int().optional(),
     maxColumnNameLength: z.number().int().optional(),
+    chunkBytes: z.number().int().optional(),
   })
   .strict()
   .describe('as stored (names in camelCase)');

@@ -1,6 +1,7 @@
 /** Request schemas of the HTTP API routes; routes.ts assigns them to routes for handlers and the OpenAPI document. */
 import { z } from 'zod';
 import { CONNECTOR_RUN_ID, connectorSettingsSchema } from '../domain/connector-runs.js';
+import { DEFAULT_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../domain/dataset.js';
 import { WRITE_MODES } from '../domain/delta/writes.js';
 import { SEVERITIES } from '../domain/drift/severity.js';
 import {
@@ -146,6 +147,14 @@ export const datasetConfigBody = z
       .max(MAX_COLUMN_NAME_LENGTH_LIMIT)
       .optional()
       .describe('default 256 characters: a longer column name quarantines the file (ColumnNameTooLongError)'),
+    chunkBytes: z
+      .number()
+      .int()
+      .min(MIN_CHUNK_BYTES)
+      .optional()
+      .describe(
+        `default ${DEFAULT_CHUNK_BYTES} (256 MiB): a larger file is split into chunks of about this many bytes, processed in parallel and committed in one table commit`,
+      ),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -204,3 +204,63 @@ export const versionOutputSchema = z.object({
   promoted: z.boolean(),
 });
 export type VersionOutput = z.infer<typeof versionOutputSchema>;
+
+/**
+ * Output of the split stage: whether the file is parsed whole (the parse stage) or in chunks (a
+ * Distributed Map over the chunk list at `planKey`, then the merge stage). Only keys and counts: the chunk
+ * list itself may be long, so it is an S3 object the Map reads.
+ */
+export const splitOutputSchema = z.object({
+  chunked: z.boolean(),
+  chunkCount: z.number().int().nonnegative(),
+  bucket: z.string().optional(),
+  planKey: z.string().optional(),
+});
+export type SplitOutput = z.infer<typeof splitOutputSchema>;
+export const afterSplitSchema = afterRegisterSchema.extend({ split: splitOutputSchema });
+
+/** One chunk of a file: Parquet row groups, or a byte range of a text file. */
+export const chunkSchema = z.object({
+  index: z.number().int().nonnegative(),
+  rowGroups: z.array(z.number().int().nonnegative()).optional(),
+  start: z.number().int().nonnegative().optional(),
+  end: z.number().int().nonnegative().optional(),
+});
+export type Chunk = z.infer<typeof chunkSchema>;
+
+/** What a chunk's Lambda receives from the Map's ItemSelector: the file, its chunk and how many there are. */
+export const chunkStateSchema = z.object({
+  file: registerOutputSchema,
+  chunk: chunkSchema,
+  chunkCount: z.number().int().positive(),
+});
+
+/**
+ * What a chunk leaves for the merge (at chunkResultKey, not in the state: a Map of thousands of chunks
+ * would outgrow it). A chunk whose input is bad records the typed error instead of failing, so that the
+ * merge can fail the file with that error by its own name, as the single path would.
+ */
+export const chunkResultSchema = z.object({
+  index: z.number().int().nonnegative(),
+  rowCount: z.number().int().nonnegative(),
+  columnCount: z.number().int().nonnegative(),
+  contentHash: z.string(),
+  metrics: z.object({
+    recordsRead: z.number(),
+    recordsWritten: z.number(),
+    recordsFailed: z.number(),
+    duplicatesDropped: z.number(),
+    bytesRead: z.number(),
+    durationMs: z.number(),
+    errorRate: z.number(),
+  }),
+  error: z.object({ name: z.string(), message: z.string() }).optional(),
+});
+export type ChunkResult = z.infer<typeof chunkResultSchema>;
+
+/** The merge's answer: the parse output of the whole file (its chunks) and the merged profile. */
+export const mergeOutputSchema = z.object({
+  parse: parseOutputSchema,
+  profile: profileOutputSchema,
+});
+export type MergeOutput = z.infer<typeof mergeOutputSchema>;

@@ -24,17 +24,19 @@ describe('pipeline runs in the state machine', () => {
     // Prepare
     const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
 
-    // Assess
+    // Assess (a chunk's task runs inside the Distributed Map: the next test)
     expect(tasks.map(([name]) => name).sort()).toEqual(
       [
         'Quarantine file',
-        ...['register', 'parse', 'validate', 'profile', 'quality', 'drift', 'version'].map(
+        'Stage: validate chunks',
+        ...['register', 'split', 'parse', 'merge', 'validate', 'profile', 'quality', 'drift', 'version'].map(
           (s) => `Stage: ${s}`,
         ),
       ].sort(),
     );
     for (const [name, task] of tasks) {
-      const stage = name === 'Quarantine file' ? 'quarantine' : name.slice('Stage: '.length);
+      const stage =
+        name === 'Quarantine file' ? 'quarantine' : name.slice('Stage: '.length).replace(' chunks', '');
       expect(task.Parameters, name).toEqual({
         'state.$': '$',
         run: {
@@ -49,16 +51,49 @@ describe('pipeline runs in the state machine', () => {
     }
   });
 
+  it('hands each chunk of a big file its item and the file’s run, recorded as chunk-<index>', () => {
+    // Prepare
+    const map = definition.States.Chunks as {
+      ItemSelector: Record<string, unknown>;
+      ItemProcessor: { States: Record<string, Record<string, unknown>> };
+    };
+
+    // Assess: the item carries the parent execution (a child execution's own name is not the run's).
+    expect(map.ItemSelector).toEqual({
+      'file.$': '$.file',
+      'chunk.$': '$$.Map.Item.Value',
+      'chunkCount.$': '$.split.chunkCount',
+      run: {
+        'id.$': '$$.Execution.Name',
+        'arn.$': '$$.Execution.Id',
+        'startedAt.$': '$$.Execution.StartTime',
+      },
+    });
+    expect(map.ItemProcessor.States['Stage: chunk']?.Parameters).toEqual({
+      state: { 'file.$': '$.file', 'chunk.$': '$.chunk', 'chunkCount.$': '$.chunkCount' },
+      run: {
+        'id.$': '$.run.id',
+        'arn.$': '$.run.arn',
+        'startedAt.$': '$.run.startedAt',
+        'stage.$': "States.Format('chunk-{}', $.chunk.index)",
+        'attempt.$': '$$.State.RetryCount',
+        'enteredAt.$': '$$.State.EnteredTime',
+      },
+    });
+  });
+
   it('lets ApiRuns (serves POST /runs/{id}/retry) start executions and nothing else of the API (besides trigger and sweeper)', () => {
     // Act
     const starters = entriesGranted(template, (s) => actionsOf(s).includes('states:StartExecution'));
 
-    // Assess: the trigger, the sweeper of lost events and the function of the retry route.
-    expect(starters).toEqual([
+    // Assess: the trigger, the sweeper of lost events and the function of the retry route; and the
+    // machine's own role, whose Distributed Map starts the chunks' child executions.
+    expect(starters.filter((entry) => !entry.startsWith('IngestionRole'))).toEqual([
       'functions/api-runs/handler.ts',
       'functions/fresh-sweeper/handler.ts',
       'functions/trigger/handler.ts',
     ]);
+    expect(starters).toContainEqual(expect.stringMatching(/^IngestionRole/));
   });
 
   it('lets ApiRuns (serves GET /runs/{id}) and the sweeper read the ingestion machine’s executions, nothing more of Step Functions', () => {
@@ -81,7 +116,11 @@ describe('pipeline runs in the state machine', () => {
 
     // Assess
     // The sweeper too: it retries a file whose execution died unfinished (app/runs/retries.ts restartStalledRun).
-    expect(describers).toEqual(['functions/api-runs/handler.ts', 'functions/fresh-sweeper/handler.ts']);
+    expect(describers.filter((entry) => !entry.startsWith('IngestionRole'))).toEqual([
+      'functions/api-runs/handler.ts',
+      'functions/fresh-sweeper/handler.ts',
+    ]);
+    expect(describers).toContainEqual(expect.stringMatching(/^IngestionRole/));
     expect(ofSweeper).toHaveLength(1);
     expect(ofSweeper[0]?.Action).toBe('states:DescribeExecution');
     expect(JSON.stringify(ofSweeper[0]?.Resource)).toContain(`"Ref":"${machineId}"`);

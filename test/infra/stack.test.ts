@@ -30,15 +30,17 @@ describe('the strata stack', () => {
     expect(report.success).toBe(true);
   });
 
-  it('stays at or under 153 resources, well within CloudFormation’s 500 a stack', () => {
+  it('stays at or under 160 resources, well within CloudFormation’s 500 a stack', () => {
     // Prepare
     const count = Object.keys(template.toJSON().Resources).length;
 
     // Assess: the message carries the count, so a change that grows the stack shows by how much. 151: the
     // vacuum route (POST /datasets/{name}/vacuum) is one more API Gateway route of the lifecycle function;
     // 152: the rows route (POST /datasets/{name}/rows) is one more route of the datasets function;
-    // 153: a job's use of one file (POST /files/{id}/consume), a route of the training-sets function.
-    expect(count, `${count} resources`).toBeLessThanOrEqual(153);
+    // 153: a job's use of one file (POST /files/{id}/consume), a route of the training-sets function;
+    // 160: big files in chunks — the split, chunk and merge stage functions (a function and its role each)
+    // and the Distributed Map's policy.
+    expect(count, `${count} resources`).toBeLessThanOrEqual(160);
   });
 
   it('gives every acknowledged nag rule a reason', () => {
@@ -169,8 +171,9 @@ describe('the strata stack', () => {
       DestinationConfig: { OnFailure: { Destination: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) } },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    // Every stage and the quarantine task: 8 retriers of throttling.
-    expect(definition.match(/Lambda\.TooManyRequestsException/g)).toHaveLength(8);
+    // Every stage task and the quarantine task: 12 retriers of throttling (register, split, parse, chunk,
+    // merge, validate on both paths, profile, quality, drift, version, quarantine).
+    expect(definition.match(/Lambda\.TooManyRequestsException/g)).toHaveLength(12);
     expect(definition).toContain('\\"JitterStrategy\\":\\"FULL\\"');
   });
 
@@ -406,6 +409,43 @@ describe('the strata stack', () => {
     // Assess
     expect(order).toEqual(['parse', 'validate', 'profile', 'quality', 'drift', 'version']);
     expect(definition.States['Stage: version'].Next).toBe('Versioned');
+  });
+
+  it('runs a big file as chunks in a Distributed Map over the split stage’s list, then merges and rejoins', () => {
+    // Prepare
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const parts: unknown[] = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
+    const definition = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'arn:function')).join(''));
+
+    // Act: from the split's Choice, follow the chunked branch.
+    const choice = definition.States['In chunks?'];
+    const order: string[] = [];
+    for (let state = choice.Choices[0].Next; state; state = definition.States[state].Next) {
+      order.push(state);
+      if (state === 'Stage: quality') break;
+    }
+
+    // Assess
+    expect(definition.States['Stage: split'].Next).toBe('In chunks?');
+    expect(choice.Default).toBe('Stage: parse');
+    expect(order).toEqual([
+      'Chunks',
+      'Stage: merge',
+      'Merged parse',
+      'Merged profile',
+      'Stage: validate chunks',
+      'Stage: quality',
+    ]);
+    const map = definition.States.Chunks;
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(map.ItemReader).toMatchObject({
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { 'Bucket.$': '$.split.bucket', 'Key.$': '$.split.planKey' },
+    });
+    expect(map.ResultPath).toBeNull();
+    expect(map.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'chunk failed' }),
+    ]);
   });
 
   it('starts ingestion from ObjectCreated events under fresh/ only', () => {

@@ -42,15 +42,30 @@ import {
   type CsvOptions,
   columnNames,
   looksLikeHeader,
-  readCsvRecords,
   SNIFF_CHARS,
   sniffDialect,
 } from './csv.js';
+import { type CsvFields, CsvTokenizer, type LineEnding, tokenizeCsv } from './csv-tokenizer.js';
 import { KeyHashSet } from './dedup.js';
-import { type DetectedEncoding, decodeText, TEXT_ENCODINGS, type TextEncoding } from './encoding.js';
-import { ColumnInference, type Converted, convertCell, convertJson, convertToken, FAILED } from './infer.js';
+import {
+  type DetectedEncoding,
+  decodeText,
+  decodeUtf8,
+  TEXT_ENCODINGS,
+  type TextEncoding,
+} from './encoding.js';
+import {
+  ColumnInference,
+  type Converted,
+  convertBytes,
+  convertCell,
+  convertJson,
+  convertToken,
+  FAILED,
+  isNullBytes,
+} from './infer.js';
 import { readJsonArray } from './json.js';
-import { type JsonSourceRecord, readJsonLines } from './jsonl.js';
+import { type JsonSourceRecord, MAX_RECORD_CHARS, readJsonLines } from './jsonl.js';
 import { DEFAULT_MAX_COLUMN_NAME_LENGTH, DEFAULT_MAX_COLUMNS } from './limits.js';
 
 export type TextFormat = 'csv' | 'jsonl' | 'json';
@@ -82,6 +97,11 @@ export interface ParseOptions {
   encoding?: TextEncoding;
   /** Let a file with columns but no rows pass (default false). */
   allowEmptyBatches?: boolean;
+  /**
+   * Parquet: read only these row groups, in this order (a chunk of a file processed in parts). The error
+   * budget is still judged against the whole file's rows, so a chunk fails early only when the file must.
+   */
+  rowGroups?: number[];
   /** Default DEFAULT_MAX_COLUMNS. */
   maxColumns?: number;
   /** In characters (code points); default DEFAULT_MAX_COLUMN_NAME_LENGTH. */
@@ -375,25 +395,29 @@ class RowSink {
   }
 }
 
-/** Yields the buffered first chunks, then the rest of the same iterator. */
-async function peek(
-  source: AsyncIterable<string>,
+/**
+ * Reads UTF-8 chunks until their text holds `minChars` characters (or the source ends): the sniffing sample,
+ * the same text decodeText's first pieces made. Then yields the buffered chunks and the rest of the source.
+ */
+async function peekText(
+  source: AsyncIterable<Uint8Array>,
   minChars: number,
-): Promise<{ head: string[]; complete: boolean; stream: AsyncIterable<string> }> {
+): Promise<{ sample: string; complete: boolean; stream: AsyncIterable<Uint8Array> }> {
   const iterator = source[Symbol.asyncIterator]();
-  const head: string[] = [];
-  let chars = 0;
+  const head: Uint8Array[] = [];
+  const decoder = new TextDecoder();
+  let sample = '';
   let complete = false;
-  while (chars < minChars) {
+  while (sample.length < minChars) {
     const next = await iterator.next();
     if (next.done) {
       complete = true;
       break;
     }
     head.push(next.value);
-    chars += next.value.length;
+    sample += decoder.decode(next.value, { stream: true });
   }
-  async function* stream(): AsyncIterable<string> {
+  async function* stream(): AsyncIterable<Uint8Array> {
     yield* head;
     if (complete) return;
     for (;;) {
@@ -402,7 +426,7 @@ async function peek(
       yield next.value;
     }
   }
-  return { head, complete, stream: stream() };
+  return { sample, complete, stream: stream() };
 }
 
 async function* counted(
@@ -444,15 +468,14 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   const maxErrorRate = options.maxErrorRate ?? 0;
 
   // Pass 1: encoding, dialect, header, inference, override check.
-  const decoded = decodeText(
+  const decoded = decodeUtf8(
     counted(open(), (n) => {
       counters.bytesRead += n;
     }),
     options.encoding,
   );
-  const peeked = await peek(decoded.text, SNIFF_CHARS);
-  const sample = peeked.head.join('');
-  const sniffed = sniffDialect(sample, peeked.complete);
+  const peeked = await peekText(decoded.bytes, SNIFF_CHARS);
+  const sniffed = sniffDialect(peeked.sample, peeked.complete);
   const dialect: CsvDialect = {
     delimiter: options.csv?.delimiter ?? sniffed.delimiter,
     quote: options.csv?.quote ?? sniffed.quote,
@@ -465,6 +488,8 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   let renamedColumns: ColumnRename[] = [];
   const buffered: string[][] = [];
 
+  const failure = (shownValue: string, i: number, type: ColumnType): string =>
+    `${shownValue} in column "${plans[i]?.target}" is not a ${type}`;
   const observe = (fields: string[]): void => {
     counters.recordsRead++;
     let failed: string | undefined;
@@ -473,7 +498,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
       inference[i]?.observeToken(token);
       const type = overrides[i];
       if (type !== undefined && failed === undefined && convertToken(token, type) === FAILED) {
-        failed = `${shown(token)} in column "${plans[i]?.target}" is not a ${type}`;
+        failed = failure(shown(token), i, type);
       }
     }
     if (failed !== undefined) counters.fail({ reason: failed, record: counters.recordsRead });
@@ -501,48 +526,84 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     buffered.length = 0;
     started = true;
   };
-  for await (const fields of readCsvRecords(peeked.stream, dialect)) {
-    if (started) {
-      observe(fields);
-    } else {
+  const observeRecord = (r: CsvFields): void => {
+    if (!started) {
       // Every record has the first one's width (or is a ParseError), so one look suffices, and it comes
       // before the rows of a misread file are held.
-      if (buffered.length === 0) checkColumnCount(fields.length, options);
-      buffered.push(fields);
+      if (buffered.length === 0) checkColumnCount(r.fieldCount, options);
+      buffered.push(Array.from({ length: r.fieldCount }, (_, i) => r.text(i)));
       if (buffered.length > HEADER_SAMPLE_RECORDS) flush();
+      return;
     }
-  }
+    counters.recordsRead++;
+    const { bytes, starts, ends, fieldCount } = r;
+    let failed: string | undefined;
+    for (let i = 0; i < fieldCount; i++) {
+      const s = starts[i] as number;
+      const e = ends[i] as number;
+      (inference[i] as ColumnInference).observeBytes(bytes, s, e);
+      const type = overrides[i];
+      if (type !== undefined && failed === undefined && convertBytes(bytes, s, e, type) === FAILED) {
+        failed = failure(shown(r.text(i)), i, type);
+      }
+    }
+    if (failed !== undefined) counters.fail({ reason: failed, record: counters.recordsRead });
+  };
+  const tokenizer = await tokenizeCsv(
+    peeked.stream,
+    { ...dialect, maxRecordChars: MAX_RECORD_CHARS },
+    observeRecord,
+  );
   if (!started) flush();
   header ??= false;
   const encoding = decoded.encoding as DetectedEncoding;
+  const lineEnding: LineEnding | undefined = tokenizer.lineEnding;
 
   const records = counters.recordsRead;
   checkNotEmpty('csv', counters.bytesRead, plans.length, records, options);
   const { schema, keyIndexes } = settleSchema(plans, inference, records, options);
   checkErrorRate(counters, records, maxErrorRate);
 
-  // Pass 2: convert.
+  // Pass 2: convert, from the bytes; only string columns make strings.
   const types = plans.map((p) => p.type);
   async function* batches(): AsyncIterable<RecordBatch> {
     const sink = new RowSink(schema, options, keyIndexes, counters);
     let skipHeader = header === true;
     const values: Converted[] = types.map(() => null);
-    // The encoding pass 1 settled on, so both passes read the same text.
-    for await (const fields of readCsvRecords(decodeText(open(), encoding.name).text, dialect)) {
+    const done: RecordBatch[] = [];
+    const convert = (r: CsvFields): void => {
       if (skipHeader) {
         skipHeader = false;
-        continue;
+        return;
       }
+      const { bytes, starts, ends } = r;
       let ok = true;
       for (let i = 0; i < types.length; i++) {
-        const v = convertToken(fields[i] as string, types[i] as ColumnType);
+        const s = starts[i] as number;
+        const e = ends[i] as number;
+        const type = types[i] as ColumnType;
+        let v: Converted;
+        if (type === 'string') v = isNullBytes(bytes, s, e) ? null : r.text(i);
+        else v = convertBytes(bytes, s, e, type);
         if (v === FAILED) ok = false;
         values[i] = v;
       }
-      if (!ok) continue; // counted in pass 1
+      if (!ok) return; // counted in pass 1
       const batch = sink.accept(values as CellValue[]);
-      if (batch) yield batch;
+      if (batch) done.push(batch);
+    };
+    // The encoding and line ending pass 1 settled on, so both passes read the same records.
+    const reader = new CsvTokenizer(
+      { ...dialect, maxRecordChars: MAX_RECORD_CHARS, ...(lineEnding && { lineEnding }) },
+      convert,
+    );
+    for await (const chunk of decodeUtf8(open(), encoding.name).bytes) {
+      reader.push(chunk);
+      for (const batch of done) yield batch;
+      done.length = 0;
     }
+    reader.finish();
+    for (const batch of done) yield batch;
     const rest = sink.rest();
     if (rest) yield rest;
     counters.finished = performance.now();
@@ -694,7 +755,10 @@ async function parseParquet(source: ByteRangeSource, options: ParseOptions): Pro
   async function* batches(): AsyncIterable<RecordBatch> {
     const deduper = new Deduper(keyIndexes);
     const values: CellValue[] = plans.map(() => null);
-    for await (const batch of file.readRowGroups()) {
+    const read = options.rowGroups
+      ? file.readRowGroups({ rowGroups: options.rowGroups })
+      : file.readRowGroups();
+    for await (const batch of read) {
       const out: CellValue[][] = plans.map(() => []);
       let rows = 0;
       for (let r = 0; r < batch.numRows; r++) {

@@ -1,0 +1,13 @@
+import { chunkStage } from '../../shared/app/pipeline/chunk.js';
+import { loadConfig } from '../../shared/config.js';
+import { stageHandler } from '../../shared/lambda/stage.js';
+import { chunkStateSchema } from '../../shared/schemas/ingestion.js';
+import { runRecording, stageDeps } from '../../shared/wiring.js';
+
+const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'OPENLINEAGE_URL']);
+
+/** Pipeline stage 2, one chunk of a big file: its rows → a staged Parquet file + a partial profile. */
+export const handler = stageHandler('chunk', chunkStateSchema, chunkStage, {
+  deps: stageDeps(config),
+  runs: runRecording(config),
+});

@@ -1,0 +1,110 @@
+/**
+ * Stage 2 in chunks, one Lambda per chunk (a Distributed Map item): parse the chunk's part of the file
+ * with the dataset's settings, write its staged Parquet (stagedChunkKey), profile what it wrote, and leave
+ * its counts (chunkResultKey) and partial profile (chunkProfileKey) for the merge. Everything is named
+ * by the chunk's index, so a retried chunk rewrites its own outputs.
+ *
+ * A chunk whose input is bad (ParseError, EncodingError, …) records the error and succeeds: the merge
+ * fails the file with it, under its own name, so the file is quarantined as the single path would. Only
+ * transient errors fail the invocation (the Map's item processor retries them).
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { DatasetConfig } from '../../domain/dataset.js';
+import { chunkProfileKey, chunkResultKey, stagedChunkKey } from '../../domain/object-key.js';
+import { parseFile } from '../../domain/parse/parse-file.js';
+import { createProfiler } from '../../domain/profile/index.js';
+import { isStrataError } from '../../errors.js';
+import { numericRanges, openParquet, writeParquet } from '../../formats/parquet.js';
+import type { ChunkResult, chunkStateSchema } from '../../schemas/ingestion.js';
+import { pipeThrough } from '../io/channel.js';
+import type { StageDeps } from './artifacts.js';
+
+export async function chunkStage(
+  deps: StageDeps,
+  state: z.infer<typeof chunkStateSchema>,
+): Promise<ChunkResult> {
+  const { file, chunk } = state;
+  const resultKey = chunkResultKey(file.tenant, file.dataset, file.fileId, chunk.index);
+  let result: ChunkResult;
+  try {
+    result = await parseChunk(deps, state);
+  } catch (error) {
+    if (!isStrataError(error) || error.retryable) throw error;
+    result = {
+      index: chunk.index,
+      rowCount: 0,
+      columnCount: 0,
+      contentHash: '',
+      metrics: {
+        recordsRead: 0,
+        recordsWritten: 0,
+        recordsFailed: 0,
+        duplicatesDropped: 0,
+        bytesRead: 0,
+        durationMs: 0,
+        errorRate: 0,
+      },
+      error: { name: error.name, message: error.message },
+    };
+    deps.logger.warn('chunk failed', { fileId: file.fileId, chunk: chunk.index, error: error.name });
+  }
+  await deps.store.putJson(resultKey, result);
+  return result;
+}
+
+async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchema>): Promise<ChunkResult> {
+  const { file, chunk } = state;
+  const dataset = await deps.datasets.getDataset(file.tenant, file.dataset);
+  const config: DatasetConfig = dataset?.config ?? {};
+  const source = { bucket: file.object.bucket, key: file.object.key, versionId: file.object.versionId };
+  const parsed = await parseFile(
+    { format: 'parquet', source: await deps.store.openRange(source) },
+    {
+      ...(config.columnMapping && { columnMapping: config.columnMapping }),
+      ...(config.typeOverrides && { typeOverrides: config.typeOverrides }),
+      ...(config.dedupKeys && { dedupKeys: config.dedupKeys }),
+      ...(config.maxErrorRate !== undefined && { maxErrorRate: config.maxErrorRate }),
+      ...(config.allowEmptyBatches !== undefined && { allowEmptyBatches: config.allowEmptyBatches }),
+      ...(config.maxColumns !== undefined && { maxColumns: config.maxColumns }),
+      ...(config.maxColumnNameLength !== undefined && { maxColumnNameLength: config.maxColumnNameLength }),
+      ...(chunk.rowGroups && { rowGroups: chunk.rowGroups }),
+    },
+  );
+
+  const stagedKey = stagedChunkKey(file.tenant, file.dataset, file.fileId, chunk.index);
+  const hash = createHash('sha256');
+  await pipeThrough<Uint8Array, void>(
+    async (push) => {
+      await writeParquet(parsed.schema, parsed.batches, async (bytes) => {
+        hash.update(bytes);
+        await push(bytes);
+      });
+    },
+    async (parts) => {
+      await deps.store.write(stagedKey, parts, { contentType: 'application/vnd.apache.parquet' });
+    },
+  );
+
+  // The partial profile is made as the profile stage makes a whole file's: from the staged file, with
+  // its row groups' statistics as the histogram ranges.
+  const staged = await openParquet(await deps.store.openRange({ bucket: deps.store.bucket, key: stagedKey }));
+  const profiler = createProfiler(staged.schema, { ranges: numericRanges(staged.schema, staged.rowGroups) });
+  for await (const batch of staged.readRowGroups()) profiler.add(batch);
+  await deps.store.putJson(
+    chunkProfileKey(file.tenant, file.dataset, file.fileId, chunk.index),
+    profiler.result(),
+  );
+
+  const metrics = parsed.metrics();
+  deps.metrics.add('RecordsRead', 'Count', metrics.recordsRead);
+  deps.metrics.add('RecordsWritten', 'Count', metrics.recordsWritten);
+  deps.logger.info('chunk parsed', { fileId: file.fileId, chunk: chunk.index, ...metrics });
+  return {
+    index: chunk.index,
+    rowCount: metrics.recordsWritten,
+    columnCount: parsed.schema.columns.length,
+    contentHash: hash.digest('hex'),
+    metrics,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Stage 2, first step: decide whether a file is parsed by one Lambda (the parse stage) or in chunks by a
+ * Distributed Map (chunk.ts, then merge.ts), and plan the chunks.
+ *
+ * A file up to the dataset's `chunkBytes` (default DEFAULT_CHUNK_BYTES) is parsed whole. A larger Parquet
+ * file is split by row groups: consecutive groups, each chunk holding about `chunkBytes` of the footer's
+ * uncompressed bytes (a row group is never split; one larger than the target is a chunk of its own), at
+ * most MAX_CHUNKS chunks (the target grows instead). Text formats are parsed whole for now: their chunks
+ * need record boundaries found across byte ranges, and that reader is not in the parse path yet; so are
+ * files of a dataset with dedup keys (see below).
+ *
+ * The chunk list goes to S3 (chunkPlanKey) as the JSON array the Map's ItemReader reads: a state carries
+ * only its key and count. Rewriting it on a retry writes the same list.
+ */
+import type { z } from 'zod';
+import { DEFAULT_CHUNK_BYTES } from '../../domain/dataset.js';
+import { chunkPlanKey } from '../../domain/object-key.js';
+import { openParquet, type ParquetRowGroupInfo } from '../../formats/parquet.js';
+import type { afterRegisterSchema, Chunk, SplitOutput } from '../../schemas/ingestion.js';
+import type { StageDeps } from './artifacts.js';
+
+/** Most chunks one file is split into (a Distributed Map runs up to 10,000 child executions at once). */
+export const MAX_CHUNKS = 1_000;
+
+export async function splitStage(
+  deps: StageDeps,
+  state: z.infer<typeof afterRegisterSchema>,
+): Promise<SplitOutput> {
+  const { file } = state;
+  const dataset = await deps.datasets.getDataset(file.tenant, file.dataset);
+  const chunkBytes = dataset?.config?.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const whole: SplitOutput = { chunked: false, chunkCount: 0 };
+  if (file.format !== 'parquet' || file.size <= chunkBytes) return whole;
+  // Dropping duplicate keys keeps the first row of a key in file order, which chunks parsed apart cannot
+  // see; such files are parsed whole until the chunks share their keys.
+  if ((dataset?.config?.dedupKeys?.length ?? 0) > 0) return whole;
+
+  const source = { bucket: file.object.bucket, key: file.object.key, versionId: file.object.versionId };
+  // An unreadable footer is the parse stage's to report (ParseError), with the single path's message.
+  const footer = await openParquet(await deps.store.openRange(source)).catch(() => undefined);
+  if (!footer) return whole;
+  const chunks = planRowGroupChunks(footer.rowGroups, chunkBytes);
+  if (chunks.length < 2) return whole;
+
+  const planKey = chunkPlanKey(file.tenant, file.dataset, file.fileId);
+  await deps.store.putJson(planKey, chunks);
+  deps.logger.info('file split into chunks', {
+    fileId: file.fileId,
+    chunks: chunks.length,
+    rowGroups: footer.rowGroups.length,
+    chunkBytes,
+  });
+  return { chunked: true, chunkCount: chunks.length, bucket: deps.store.bucket, planKey };
+}
+
+/** Consecutive row groups per chunk, each chunk about `targetBytes` (see the module's comment). */
+export function planRowGroupChunks(groups: readonly ParquetRowGroupInfo[], targetBytes: number): Chunk[] {
+  const total = groups.reduce((sum, g) => sum + g.uncompressedBytes, 0);
+  const target = Math.max(targetBytes, Math.ceil(total / MAX_CHUNKS));
+  const chunks: Chunk[] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const group of groups) {
+    if (current.length > 0 && bytes + group.uncompressedBytes > target) {
+      chunks.push({ index: chunks.length, rowGroups: current });
+      current = [];
+      bytes = 0;
+    }
+    current.push(group.index);
+    bytes += group.uncompressedBytes;
+  }
+  if (current.length > 0) chunks.push({ index: chunks.length, rowGroups: current });
+  return chunks;
+}
