@@ -65,7 +65,12 @@ export { FIRST_REPEAT, LATER_REPEAT, NEW as NEW_KEY } from '../hash-set.js';
 
 /** The uniqueness check's keys: their 64-bit hashes, and which of them repeated. */
 export class KeySet {
-  private readonly hashes = new FixedHashSet(2);
+  private readonly hashes: FixedHashSet;
+
+  /** `expected`: distinct keys to make room for (the set grows past it if need be). */
+  constructor(expected = 0) {
+    this.hashes = new FixedHashSet(2, expected);
+  }
 
   get size(): number {
     return this.hashes.size;
