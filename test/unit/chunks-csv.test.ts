@@ -35,7 +35,7 @@ function csvParse(
     skip_empty_lines: true,
     info: true,
     ...(rd === undefined ? {} : { record_delimiter: rd }),
-  }) as { record: string[]; info: { bytes: number } }[];
+  }) as unknown as { record: string[]; info: { bytes: number } }[];
   return { records: rows.map((r) => r.record), ends: rows.map((r) => r.info.bytes) };
 }
 
