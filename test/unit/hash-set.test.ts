@@ -50,6 +50,26 @@ const sequence = (words: fc.Arbitrary<number>, poolSize = 200, picks = 400) =>
     .map(([pool, chosen]) => chosen.map((p) => pool[p % pool.length] as Hash));
 
 describe.each([2, 4] as const)('FixedHashSet of %i-word hashes', (width) => {
+  it('lists every distinct hash once, as its unsigned words', () => {
+    fc.assert(
+      fc.property(fc.oneof(sequence(word), sequence(crowdedWord)), (hashes) => {
+        // Prepare
+        const set = new FixedHashSet(width);
+        for (const h of hashes) add(set, h);
+
+        // Act
+        const words = set.hashes();
+
+        // Assess
+        const listed: string[] = [];
+        for (let i = 0; i < words.length; i += width)
+          listed.push([...words.subarray(i, i + width)].join(','));
+        const expected = new Set(hashes.map((h) => keyOf(h, width)));
+        expect(listed.sort()).toEqual([...expected].sort());
+      }),
+    );
+  });
+
   it('answers add true exactly for first occurrences, size the distinct count, across growth', () => {
     fc.assert(
       fc.property(
