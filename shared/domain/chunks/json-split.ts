@@ -132,7 +132,8 @@ export async function* splitJsonArray(
   }
 
   function* scan(bytes: Uint8Array): Iterable<JsonPiece> {
-    let start = -1; // where the current element's bytes start in `bytes`, -1 when not in one
+    // Where the current element's bytes start in `bytes` (0 when it began in an earlier chunk), -1 outside one.
+    let start = state === 'element' ? 0 : -1;
     // Line breaks are swapped in a copy, made on the first one, so that the input stays untouched.
     let copy: Uint8Array | undefined;
     const flush = (end: number): void => {
