@@ -1,8 +1,8 @@
 /**
- * CSV: dialect sniffing, header detection and a record stream over csv-parse (RFC 4180 quoting, quoted
- * delimiters and newlines, "" escapes, LF / CRLF / CR line endings). It reads text: encoding.ts decodes
- * the bytes (and drops a byte-order mark) first. Memory holds one record plus csv-parse's buffer, whatever
- * the file size.
+ * CSV: dialect sniffing and header detection. The records themselves are read from the bytes by
+ * csv-tokenizer.ts (RFC 4180 quoting, quoted delimiters and newlines, "" escapes, LF / CRLF / CR line
+ * endings), after encoding.ts has checked them (and dropped a byte-order mark). Memory holds one record
+ * plus one input chunk, whatever the file size.
  *
  * Sniffing looks at the first 64 Ki characters: for each delimiter (, ; TAB |) and quote (" ') it splits
  * the complete records of the sample and scores how consistently they have the same field count (then how
@@ -16,12 +16,7 @@
  * column_2, ... . Both can be forced with options.
  */
 
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { CsvError, parse } from 'csv-parse';
-import { ParseError } from '../../errors.js';
 import { classifyToken } from './infer.js';
-import { MAX_RECORD_CHARS } from './jsonl.js';
 
 export interface CsvDialect {
   delimiter: string;
@@ -167,45 +162,4 @@ export function columnNames(
 ): { names: string[]; renamed: ColumnRename[] } {
   if (header) return uniqueColumnNames(header);
   return { names: Array.from({ length: width }, (_, i) => `column_${i + 1}`), renamed: [] };
-}
-
-function parseErrorOf(error: CsvError): ParseError {
-  const line = typeof error.lines === 'number' ? error.lines : undefined;
-  const counts = /expect (\d+), got (\d+)/.exec(error.message);
-  const reason =
-    error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && counts
-      ? `ragged row: ${counts[2]} fields where the first row has ${counts[1]}`
-      : error.message.replace(/ (on|at) line \d+$/, '');
-  return new ParseError(reason, line === undefined ? {} : { line }, { cause: error });
-}
-
-/**
- * Every record of the file's text (the header too) as an array of fields. All records must have the field
- * count of the first: a ragged row is a ParseError naming its line, as is a quote left open at the end.
- */
-export async function* readCsvRecords(
-  source: AsyncIterable<string>,
-  dialect: CsvDialect,
-): AsyncIterable<string[]> {
-  const parser = parse({
-    delimiter: dialect.delimiter,
-    quote: dialect.quote,
-    escape: dialect.quote,
-    // The decoder already dropped the byte-order mark; a U+FEFF after it is the file's own text.
-    bom: false,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_RECORD_CHARS,
-  });
-  // The pipeline forwards a source error to the parser, and ending the loop early destroys the source.
-  const piping = pipeline(Readable.from(source), parser).catch(() => undefined);
-  try {
-    for await (const record of parser) yield record as string[];
-  } catch (error) {
-    if (error instanceof CsvError) throw parseErrorOf(error);
-    throw error;
-  } finally {
-    parser.destroy();
-    await piping;
-  }
 }
