@@ -200,7 +200,7 @@ export interface VersionFiles {
  * `GET …/versions/{v}/files`: the data files of the dataset's Delta table at the version's Delta version,
  * each with a presigned URL (short-lived: they bypass the API key), its rows and statistics, plus the
  * table's URI and that Delta version, so an engine (Spark, Athena, Polars, pandas) can read the table
- * itself, or a client the files. A held version is in no table version yet: its staged file alone,
+ * itself, or a client the files. A held version is in no table version yet: its staged data files alone,
  * flagged `staged`. Paged by `limit` + `cursor` over the files in path order.
  */
 export async function versionFiles(
@@ -227,19 +227,34 @@ export async function versionFiles(
   const sign = (key: string) => deps.store.presignGet(key, expiresInSeconds);
   const deltaVersion = record.table.version;
   if (deltaVersion === undefined) {
-    // A held version's data file waits under _staged/ (older held versions: at the table root).
-    const path = record.table.dataFile;
-    const { file } = await describeDataFile(deps.store, `${root}${path}`, path);
-    const { numRecords, ...stats } = file.stats;
-    const staged: VersionDataFile = {
-      path,
-      url: await sign(`${root}${path}`),
-      size: file.size,
-      rows: numRecords,
-      stats,
+    // A held version's data files wait under _staged/ (older held versions: at the table root), one per
+    // chunk of a file staged in chunks, paged like a table version's.
+    const paths = heldDataFiles(record.sourceFileId, record.table);
+    const start = page.cursor === undefined ? 0 : decodeOffset(page.cursor, paths.length);
+    const slice = paths.slice(start, start + page.limit);
+    const staged = await Promise.all(
+      slice.map(async (path): Promise<VersionDataFile> => {
+        const { file } = await describeDataFile(deps.store, `${root}${path}`, path);
+        const { numRecords, ...stats } = file.stats;
+        return {
+          path,
+          url: await sign(`${root}${path}`),
+          size: file.size,
+          rows: numRecords,
+          stats,
+          staged: true,
+        };
+      }),
+    );
+    const next = start + slice.length;
+    return {
+      ...answer,
+      delta_version: null,
       staged: true,
+      filesTotal: paths.length,
+      files: staged,
+      ...(next < paths.length && { nextCursor: Buffer.from(String(next)).toString('base64url') }),
     };
-    return { ...answer, delta_version: null, staged: true, filesTotal: 1, files: [staged] };
   }
   // Its data files may have been vacuumed: 410, found beside the load.
   const [snapshot] = await Promise.all([

@@ -25,7 +25,7 @@ import type { VersionRecord } from '../../domain/version.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { openParquet, type ParquetFile } from '../../formats/parquet.js';
 import type { ByteRangeSource, DatasetStore, DatasetTables, ObjectStore, VersionStore } from '../../ports.js';
-import { snapshotDataFiles } from '../io/table-files.js';
+import { heldDataFiles, snapshotDataFiles } from '../io/table-files.js';
 import { checkReadable } from '../io/table-vacuum.js';
 
 export interface TimeQueryDeps {
@@ -200,12 +200,12 @@ async function rowSource(
     if (cursor && cursor.deltaVersion !== null) {
       throw new InvalidInputError('cursor is not one this query returned');
     }
-    // A held version: its staged file, in no commit.
+    // A held version: its staged file (each chunk's, in order, for a file staged in chunks), in no commit.
     return {
       schema: version.schema,
       deltaVersion: null,
       staged: true,
-      files: [{ key: `${root}${placed.dataFile}` }],
+      files: heldDataFiles(version.sourceFileId, placed).map((path) => ({ key: `${root}${path}` })),
     };
   }
   let at = current ? undefined : placed.version;
