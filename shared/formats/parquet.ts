@@ -30,6 +30,7 @@
 import { gzipSync } from 'node:zlib';
 import {
   type ColumnData,
+  type ColumnMetaData,
   type FileMetaData,
   type ParquetParsers,
   parquetMetadataAsync,
@@ -52,6 +53,7 @@ import {
   type TableSchema,
 } from '../domain/table.js';
 import { InvalidInputError, isStrataError, ParseError } from '../errors.js';
+import { decodeChunk, type FastKind, fastKind, NotFastError } from './parquet-read.js';
 import { ByteBuffer, type ChunkContext, compressorFor, writeColumnChunk } from './parquet-write.js';
 
 /** Random access to the bytes of one object. `end` is exclusive; the result holds `end - start` bytes. */
@@ -89,6 +91,8 @@ export const DEFAULT_ROW_GROUP_BYTES = 128 * 1024 * 1024;
 const STATISTICS_TRUNCATE_LENGTH = 64;
 /** One ranged read of this size usually covers the whole footer. */
 const FOOTER_FETCH_SIZE = 64 * 1024;
+/** Column chunks of a row group this close are fetched in one ranged read (one request instead of two). */
+const MERGE_GAP = 256 * 1024;
 const CREATED_BY = 'strata';
 
 const CODECS = { snappy: 'SNAPPY', gzip: 'GZIP', none: 'UNCOMPRESSED' } as const;
@@ -346,6 +350,12 @@ type Decoder = 'int' | 'bigint-text' | 'float' | 'bool' | 'timestamp' | 'string'
 interface ColumnPlan {
   schema: ColumnSchema;
   decoder: Decoder;
+  /** Position among the file's top-level columns. */
+  index: number;
+  /** The leaf's schema element (primitive columns only). */
+  element?: SchemaElement;
+  /** Set when every chunk of the column can be decoded by the fast path. */
+  fast?: FastKind;
   /** Statistics are kept for primitive columns whose min/max order is the strata value order. */
   statistics: 'value' | 'legacy-ok' | 'none';
 }
@@ -398,7 +408,7 @@ function planColumn(node: SchemaTree, metadata: FileMetaData, index: number): Co
   const name = e.name;
   if (node.children.length > 0) {
     const nullable = e.repetition_type !== 'REQUIRED';
-    return { schema: { name, type: 'string', nullable }, decoder: 'json', statistics: 'none' };
+    return { schema: { name, type: 'string', nullable }, decoder: 'json', statistics: 'none', index: -1 };
   }
   let { type, decoder } = primitiveType(e);
   const chunks = metadata.row_groups.map((g) => g.columns[index]?.meta_data);
@@ -424,7 +434,16 @@ function planColumn(node: SchemaTree, metadata: FileMetaData, index: number): Co
     (type === 'int' || type === 'float' || type === 'timestamp' || type === 'bool') && !isUnsigned(e);
   const statistics =
     decoder === 'bytes' || decoder === 'bigint-text' ? 'none' : legacyOk ? 'legacy-ok' : 'value';
-  return { schema: { name, type, nullable }, decoder, statistics };
+  const metas = metadata.row_groups.map((g) => g.columns[index]?.meta_data);
+  const fast =
+    decoder === 'int' ||
+    decoder === 'float' ||
+    decoder === 'bool' ||
+    decoder === 'timestamp' ||
+    decoder === 'string'
+      ? fastKind(e, decoder, metas, readCompressors)
+      : undefined;
+  return { schema: { name, type, nullable }, decoder, statistics, index: -1, element: e, fast };
 }
 
 function statisticValue(plan: ColumnPlan, value: unknown): CellValue | undefined {
@@ -557,7 +576,7 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
   const firstLeaf: number[] = [];
   let leaf = 0;
   for (const node of tree.children) {
-    plans.push(planColumn(node, metadata, leaf));
+    plans.push({ ...planColumn(node, metadata, leaf), index: plans.length });
     firstLeaf.push(leaf);
     leaf += countLeaves(node);
   }
@@ -580,6 +599,104 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
     return { index, numRows, uncompressedBytes: Number(group.total_byte_size), columns };
   });
 
+  /**
+   * Decodes the fast columns (indexes into `selected`) of a row group into `columns`, fetching their
+   * chunks in ranges merged across small gaps; answers the columns that need the generic path after all.
+   */
+  async function readFast(
+    groupIndex: number,
+    fastColumns: number[],
+    columns: CellValue[][],
+    groupStart: number,
+    selectedPlans: ColumnPlan[],
+  ): Promise<number[]> {
+    const group = metadata.row_groups[groupIndex];
+    if (!group || fastColumns.length === 0) return [];
+    const numRows = Number(group.num_rows);
+    const chunks = fastColumns.map((i) => {
+      const plan = selectedPlans[i] as ColumnPlan;
+      const leaf = firstLeaf[plan.index] ?? -1;
+      const meta = group.columns[leaf]?.meta_data as ColumnMetaData;
+      const dictionary = meta.dictionary_page_offset;
+      const start = Number(
+        dictionary !== undefined && dictionary > 0n && dictionary < meta.data_page_offset
+          ? dictionary
+          : meta.data_page_offset,
+      );
+      return { i, plan, meta, start, end: start + Number(meta.total_compressed_size) };
+    });
+    const ordered = [...chunks].sort((a, b) => a.start - b.start);
+    const fetched = new Map<(typeof chunks)[number], Uint8Array>();
+    for (let k = 0; k < ordered.length; ) {
+      const first = ordered[k] as (typeof chunks)[number];
+      let end = first.end;
+      let last = k + 1;
+      while (last < ordered.length && (ordered[last]?.start ?? 0) - end <= MERGE_GAP) {
+        end = Math.max(end, ordered[last]?.end ?? 0);
+        last++;
+      }
+      const bytes = new Uint8Array(await file.slice(first.start, end));
+      for (let j = k; j < last; j++) {
+        const c = ordered[j] as (typeof chunks)[number];
+        fetched.set(c, bytes.subarray(c.start - first.start, c.end - first.start));
+      }
+      k = last;
+    }
+    const fallback: number[] = [];
+    for (const c of chunks) {
+      try {
+        decodeChunk(
+          fetched.get(c) as Uint8Array,
+          c.plan.fast as NonNullable<ColumnPlan['fast']>,
+          c.plan.element as SchemaElement,
+          c.meta,
+          readCompressors,
+          numRows,
+          groupStart,
+          columns[c.i] as CellValue[],
+        );
+      } catch (error) {
+        if (!(error instanceof NotFastError)) throw error;
+        fallback.push(c.i);
+      }
+    }
+    return fallback;
+  }
+
+  /** Reads `names` of a row group through hyparquet's generic reader into `columns`. */
+  async function readGeneric(
+    names: string[],
+    slot: Map<string, number>,
+    columns: CellValue[][],
+    groupStart: number,
+    numRows: number,
+    selectedPlans: ColumnPlan[],
+  ): Promise<void> {
+    const chunks: ColumnData[] = [];
+    await parquetRead({
+      file,
+      metadata,
+      rowStart: groupStart,
+      rowEnd: groupStart + numRows,
+      columns: names,
+      parsers: PARSERS,
+      compressors: readCompressors,
+      onChunk: (chunk) => chunks.push(chunk),
+    });
+    for (const chunk of chunks) {
+      const i = slot.get(chunk.columnName);
+      const plan = selectedPlans[i ?? -1];
+      const target = columns[i ?? -1];
+      if (!plan || !target) continue;
+      const data = chunk.columnData;
+      for (let k = 0; k < data.length; k++) {
+        const row = chunk.rowStart + k - groupStart;
+        if (row < 0 || row >= numRows) continue;
+        target[row] = decodeValue(plan, data[k], groupStart + row);
+      }
+    }
+  }
+
   async function* readRowGroups(options: ReadRowGroupsOptions = {}): AsyncIterable<RecordBatch> {
     const indexes = options.rowGroups ?? rowGroups.map((g) => g.index);
     for (const i of indexes) {
@@ -599,35 +716,21 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
       const groupStart = groupStarts[index] ?? 0;
       const columns = selected.map(() => new Array<CellValue>(group.numRows).fill(null));
       const slot = new Map(selected.map((p, i) => [p.schema.name, i]));
-      const chunks: ColumnData[] = [];
+      const fast: number[] = [];
+      const slow: string[] = [];
+      selected.forEach((p, i) => {
+        if (p.fast) fast.push(i);
+        else slow.push(p.schema.name);
+      });
       if (selected.length > 0 && group.numRows > 0) {
         try {
-          await parquetRead({
-            file,
-            metadata,
-            rowStart: groupStart,
-            rowEnd: groupStart + group.numRows,
-            columns: names,
-            parsers: PARSERS,
-            compressors: readCompressors,
-            onChunk: (chunk) => chunks.push(chunk),
-          });
+          const fallback = await readFast(index, fast, columns, groupStart, selected);
+          for (const i of fallback) slow.push((selected[i] as ColumnPlan).schema.name);
+          if (slow.length > 0) await readGeneric(slow, slot, columns, groupStart, group.numRows, selected);
         } catch (error) {
           if (isStrataError(error)) throw error;
           const reason = `cannot decode row group ${index} (${(error as Error).message})`;
           throw new ParseError(reason, { record: groupStart + 1 }, { cause: error });
-        }
-      }
-      for (const chunk of chunks) {
-        const i = slot.get(chunk.columnName);
-        const plan = selected[i ?? -1];
-        const target = columns[i ?? -1];
-        if (!plan || !target) continue;
-        const data = chunk.columnData;
-        for (let k = 0; k < data.length; k++) {
-          const row = chunk.rowStart + k - groupStart;
-          if (row < 0 || row >= group.numRows) continue;
-          target[row] = decodeValue(plan, data[k], groupStart + row);
         }
       }
       yield { schema: batchSchema, numRows: group.numRows, columns };
