@@ -496,8 +496,13 @@ class StringAccumulator implements ColumnAccumulator {
   #minLength = Number.POSITIVE_INFINITY;
   #maxLength = 0;
   #totalLength = 0;
-  /** Exact frequencies while distinct values ≤ the limit; then HyperLogLog + Space-Saving. */
+  /**
+   * Exact frequencies while distinct values ≤ the limit (then HyperLogLog + Space-Saving): each value's
+   * index in `#counts`, in first-seen order, so that a value seen before costs one map lookup, not a get
+   * and a set. `#exactCounts()` gives them as a value → count map, in the same order.
+   */
   #exact: Map<string, number> | null = new Map();
+  #counts: number[] = [];
   #hll: HyperLogLog | null = null;
   #heavy: SpaceSaving | null = null;
 
@@ -514,6 +519,7 @@ class StringAccumulator implements ColumnAccumulator {
     let exact = this.#exact;
     let hll = this.#hll;
     let heavy = this.#heavy;
+    const counts = this.#counts;
     const limit = this.options.exactDistinctLimit;
     for (let r = 0; r < rows; r++) {
       const v = cells[r];
@@ -527,12 +533,19 @@ class StringAccumulator implements ColumnAccumulator {
       if (length > maxLength) maxLength = length;
       totalLength += length;
       if (exact !== null) {
-        exact.set(v, (exact.get(v) ?? 0) + 1);
+        const id = exact.get(v);
+        if (id !== undefined) {
+          counts[id] = (counts[id] as number) + 1;
+          continue;
+        }
+        exact.set(v, counts.length);
+        counts.push(1);
         if (exact.size > limit) {
           hll = new HyperLogLog(this.options.hllPrecision);
           for (const key of exact.keys()) hll.addString(key);
-          heavy = SpaceSaving.fromCounts(exact, this.options.topKCapacity);
+          heavy = SpaceSaving.fromCounts(exactCounts(exact, counts), this.options.topKCapacity);
           exact = null;
+          counts.length = 0;
         }
       } else if (hll !== null && heavy !== null) {
         // One hash serves both sketches.
@@ -557,7 +570,7 @@ class StringAccumulator implements ColumnAccumulator {
     let topK: TopKEntry[];
     let topKError = 0;
     if (this.#exact !== null) {
-      topK = topEntries(this.#exact, k);
+      topK = topEntries(exactCounts(this.#exact, this.#counts), k);
     } else {
       const heavy = this.#heavy?.top(k) ?? [];
       topK = heavy.map(({ value, count }) => ({ value, count }));
@@ -579,6 +592,13 @@ class StringAccumulator implements ColumnAccumulator {
     const keys = this.#exact ? new Set(this.#exact.keys()) : null;
     return { distinct: distinctSketch(keys, this.#hll, this.options, (h, x: string) => h.addString(x)) };
   }
+}
+
+/** Value → count, from values' indexes into `counts` (first-seen order, kept). */
+function exactCounts(ids: ReadonlyMap<string, number>, counts: readonly number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [value, id] of ids) out.set(value, counts[id] ?? 0);
+  return out;
 }
 
 class BoolAccumulator implements ColumnAccumulator {
