@@ -11,8 +11,11 @@
  *   before it, no time after a missing one).
  * What does not: the noise estimate (a median of the whole file's successive differences) and reordering
  * an out-of-order file by time, both needing every row in memory. A merged report is the single pass's
- * when that pass did not buffer (more rows than `maxBufferedRows`): no noise estimates, constant periods
- * in time order when the file was in time order, else in file order, and a note saying so.
+ * when that pass did not buffer (more rows than `maxBufferedRows`, 5M by default, as any file big enough
+ * to be chunked in production), note included: no noise estimates, constant periods in time order when
+ * the file was in time order, else in file order. A smaller file with a time column (a test forcing a
+ * small chunk threshold) gets the same report with a note saying it was assessed in chunks, where one
+ * pass would have buffered it and estimated noise.
  */
 import { InvalidInputError } from '../../errors.js';
 import { FixedHashSet } from '../hash-set.js';
@@ -91,16 +94,20 @@ export function mergeQuality(
   const notes: string[] = [];
   let order: 'time' | 'file' = 'file';
   if (timeName !== undefined) {
-    const chunks = `assessed in ${partials.length} chunks`;
+    // Past the buffer's cap, one pass would not have buffered either: the same report, note included.
+    const why =
+      rows > resolved.maxBufferedRows
+        ? `more than ${resolved.maxBufferedRows} rows`
+        : `assessed in ${partials.length} chunks`;
     if (inOrder) {
       order = 'time';
       notes.push(
-        `${chunks}: no noise estimates (the rows were in order of "${timeName}", so constant periods ` +
-          'are in time order)',
+        `${why}: no noise estimates (the rows were in order of "${timeName}", so constant periods are ` +
+          'in time order)',
       );
     } else {
       notes.push(
-        `${chunks}, not in order of "${timeName}": constant periods measured in file order, no noise ` +
+        `${why}, not in order of "${timeName}": constant periods measured in file order, no noise ` +
           'estimates',
       );
     }
