@@ -257,30 +257,37 @@ describe('CSV chunk boundaries', () => {
 
   it('composes the ranges summaries into every chunk true first record start', () => {
     fc.assert(
-      fc.property(csvCases, fc.array(fc.nat(), { maxLength: 12 }), ({ text, dialect }, picks) => {
-        // Prepare
-        const bytes = encoder.encode(text);
-        const whole = csvParse(bytes, dialect);
-        const recordStarts = whole.ends
-          .slice(0, -1)
-          .map((end) => skipEmptyLines(bytes, end, dialect.recordDelimiter))
-          .filter((p) => p < bytes.length);
-        const ranges = cutsOf(whole.ends[0] as number, bytes.length, picks);
+      fc.property(
+        csvCases,
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 40 }),
+        ({ text, dialect }, picks, checkpointBytes) => {
+          // Prepare
+          const bytes = encoder.encode(text);
+          const whole = csvParse(bytes, dialect);
+          const recordStarts = whole.ends
+            .slice(0, -1)
+            .map((end) => skipEmptyLines(bytes, end, dialect.recordDelimiter))
+            .filter((p) => p < bytes.length);
+          const ranges = cutsOf(whole.ends[0] as number, bytes.length, picks);
 
-        // Act: each summary sees only its range and the byte after it
-        const summaries = ranges.map((r) =>
-          summarizeCsvRange(
-            bytes.subarray(r.start, Math.min(bytes.length, r.end + 1)),
-            { base: r.start, start: r.start, end: r.end, size: bytes.length },
-            dialect,
-          ),
-        );
-        const starts = csvChunkStarts(JSON.parse(JSON.stringify(summaries)), bytes.length);
+          // Act: each summary sees only its range and the byte after it
+          const summaries = ranges.map((r) =>
+            summarizeCsvRange(
+              bytes.subarray(r.start, Math.min(bytes.length, r.end + 1)),
+              { base: r.start, start: r.start, end: r.end, size: bytes.length },
+              dialect,
+              // Small checkpoints, so that lanes meet and share their runs as in big files.
+              { checkpointBytes },
+            ),
+          );
+          const starts = csvChunkStarts(JSON.parse(JSON.stringify(summaries)), bytes.length);
 
-        // Assess
-        const expected = ranges.map((r) => recordStarts.find((p) => p >= r.start) ?? bytes.length);
-        expect(starts).toEqual(expected);
-      }),
+          // Assess
+          const expected = ranges.map((r) => recordStarts.find((p) => p >= r.start) ?? bytes.length);
+          expect(starts).toEqual(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });
