@@ -1,6 +1,7 @@
 export * from './great-expectations.js';
 export {
   type CheckPartial,
+  chunkRowOf,
   decodeValidationPartial,
   encodeValidationPartial,
   mergeValidation,

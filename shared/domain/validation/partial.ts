@@ -76,6 +76,22 @@ export function decodeValidationPartial(bytes: Uint8Array): ValidationPartial {
   return state as ValidationPartial;
 }
 
+/**
+ * Where a file row (as `pendingRows` names it) is: the chunk (index into the states, in file order) and
+ * the row within that chunk's data.
+ */
+export function chunkRowOf(
+  partials: readonly Pick<ValidationPartial, 'rowCount'>[],
+  fileRow: number,
+): { chunk: number; row: number } {
+  let offset = 0;
+  for (const [chunk, partial] of partials.entries()) {
+    if (fileRow < offset + partial.rowCount) return { chunk, row: fileRow - offset };
+    offset += partial.rowCount;
+  }
+  throw new RangeError(`row ${fileRow} is past the file's ${offset} rows`);
+}
+
 export interface ValidationMerge {
   /**
    * File rows (0-based, ascending) whose cells the report still needs; empty when none. Supply them and

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CellValue, RecordBatch, TableSchema } from '../../../shared/domain/table.js';
 import {
+  chunkRowOf,
   createValidator,
   decodeValidationPartial,
   encodeValidationPartial,
@@ -200,6 +201,23 @@ describe('validation merged across chunks', () => {
     expect(result?.samples).toEqual([3, 7]);
     expect(result?.failedRows).toBe(2);
     expect(result?.observed).toEqual({ distinctKeys: 4, duplicatedKeys: 2, rowsWithNullKey: 0 });
+  });
+
+  it('locates a file row in its chunk, skipping empty chunks', () => {
+    // Prepare
+    const chunks = [{ rowCount: 3 }, { rowCount: 0 }, { rowCount: 2 }];
+
+    // Act
+    const located = [0, 2, 3, 4].map((row) => chunkRowOf(chunks, row));
+
+    // Assess
+    expect(located).toEqual([
+      { chunk: 0, row: 0 },
+      { chunk: 0, row: 2 },
+      { chunk: 2, row: 0 },
+      { chunk: 2, row: 1 },
+    ]);
+    expect(() => chunkRowOf(chunks, 5)).toThrow(RangeError);
   });
 
   it('refuses chunks validated with another suite or another schema', () => {
