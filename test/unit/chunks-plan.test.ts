@@ -167,7 +167,7 @@ describe('planning a file chunks', () => {
 });
 
 describe('when to chunk', () => {
-  it('chunks text from the threshold on, and Parquet only with more than one row group', () => {
+  it('chunks text from the threshold on (not UTF-16), and Parquet only with more than one row group', () => {
     // Prepare
     const config = { thresholdBytes: 1_000 };
     const groups = (n: number) => Array.from({ length: n }, () => ({ rows: 1, compressedBytes: 600 }));
@@ -176,6 +176,8 @@ describe('when to chunk', () => {
     expect(shouldChunk({ format: 'csv', size: 999 }, config)).toBe(false);
     expect(shouldChunk({ format: 'csv', size: 1_000 }, config)).toBe(true);
     expect(shouldChunk({ format: 'json', size: 5_000 }, config)).toBe(true);
+    expect(shouldChunk({ format: 'csv', size: 5_000, encoding: 'latin1' }, config)).toBe(true);
+    expect(shouldChunk({ format: 'csv', size: 5_000, encoding: 'utf-16le' }, config)).toBe(false);
     expect(shouldChunk({ format: 'parquet', size: 5_000, rowGroups: groups(1) }, config)).toBe(false);
     expect(shouldChunk({ format: 'parquet', size: 5_000, rowGroups: groups(2) }, config)).toBe(true);
     expect(shouldChunk({ format: 'parquet', size: 500, rowGroups: groups(2) }, config)).toBe(false);

@@ -8,6 +8,7 @@
  * the rules.
  */
 import { InvalidInputError } from '../../errors.js';
+import type { TextEncoding } from '../parse/encoding.js';
 
 export type ChunkFormat = 'csv' | 'jsonl' | 'json' | 'parquet';
 
@@ -49,14 +50,19 @@ export interface ChunkSubject {
   size: number;
   /** Parquet only: the footer's row groups, in file order. */
   rowGroups?: readonly RowGroupInfo[];
+  /** Text only: the encoding the file is read as, when known (a UTF-16 byte-order mark or the config). */
+  encoding?: TextEncoding;
 }
 
 /**
  * Whether a file goes the chunked path: at least `thresholdBytes` big, and for Parquet more than one row
- * group (a row group is never split, so a one-row-group file is one chunk whatever its size).
+ * group (a row group is never split, so a one-row-group file is one chunk whatever its size). UTF-16 text
+ * is read whole: the boundary rules look for delimiter, quote and line-break bytes, which in UTF-16 are
+ * halves of characters (UTF-8, Latin-1 and Windows-1252 never put them inside another character).
  */
 export function shouldChunk(subject: ChunkSubject, config: Pick<ChunkingConfig, 'thresholdBytes'>): boolean {
   if (subject.size < config.thresholdBytes) return false;
+  if (subject.encoding === 'utf-16le' || subject.encoding === 'utf-16be') return false;
   if (subject.format === 'parquet') return (subject.rowGroups?.length ?? 0) > 1;
   return true;
 }
