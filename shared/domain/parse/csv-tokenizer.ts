@@ -12,11 +12,12 @@
  * errors are the ParseErrors parseErrorOf made of csv-parse's, with the same line numbers (csv-parse's
  * count: every CR and LF byte met, the LF of a CR LF record ending excepted).
  *
- * Byte ranges (for a file split into chunks): given bytes from a record boundary and the range's `end`,
- * the records that start before `end` are the range's; the one straddling `end` is read to its end, and
- * `nextOffset` is where the next record starts. A record boundary is the position right after a line
- * ending outside quotes (or the start of the file). Everything decided for the whole file (delimiter,
- * quote, line ending, field count) is passed in for a range that is not the first.
+ * Byte ranges (for a file split into chunks): given bytes from a record start and the range's `end`, the
+ * records that start before `end` are the range's; the one straddling `end` is read to its end, and
+ * `nextOffset` is where the next record starts (the end of the input after the last). A record starts at
+ * a line start (the input's start, or right after a line ending outside quotes) whose line is not blank;
+ * blank lines are skipped wherever they are. Everything decided for the whole file (delimiter, quote,
+ * line ending, field count) is passed in for a range that is not the first.
  */
 import { ParseError } from '../../errors.js';
 
@@ -280,6 +281,24 @@ export class CsvTokenizer implements CsvFields {
     );
   }
 
+  /** Whether the line at `pos` (a line start) is blank: 1 yes, 0 no, -1 when the next byte must say. */
+  private blankLineAt(pos: number, final: boolean): number {
+    const c = this.buf[pos];
+    if (c !== LF && c !== CR) return 0;
+    switch (this.rd) {
+      case RD_NONE:
+        return 1;
+      case RD_LF:
+        return c === LF ? 1 : 0;
+      case RD_CR:
+        return c === CR ? 1 : 0;
+      default:
+        if (c !== CR) return 0;
+        if (pos + 1 >= this.len) return final ? 0 : -1;
+        return this.buf[pos + 1] === LF ? 1 : 0;
+    }
+  }
+
   private run(final: boolean): void {
     const buf = this.buf;
     const len = this.len;
@@ -296,8 +315,14 @@ export class CsvTokenizer implements CsvFields {
           if (this.fieldCount === 0) {
             this.recordStart = pos;
             if (this.consumed + pos >= this.rangeEnd) {
-              this.stopped = true;
-              break;
+              // A blank line is no record: it is skipped, and the next range starts at a record.
+              if (pos >= len) break;
+              const blank = this.blankLineAt(pos, final);
+              if (blank < 0) break;
+              if (blank === 0) {
+                this.stopped = true;
+                break;
+              }
             }
           }
           if (pos >= len) break;

@@ -127,10 +127,29 @@ export interface ParsedFile {
   metrics(): ParseMetrics;
   /** What was sniffed (or given) for a CSV file. */
   csv?: CsvDialect & { header: boolean };
+  /** CSV: what a read of a byte range of the same file needs to read it as this parse did. */
+  csvLayout?: CsvLayout;
   /** Text formats: what the bytes were decoded as. */
   encoding?: DetectedEncoding;
   /** Header names the parser changed (blank → column_<n>, repeated → <name>_2, ...); empty when none. */
   renamedColumns: ColumnRename[];
+}
+
+/**
+ * The whole-file decisions of a CSV parse, for reading the file's byte ranges apart (CsvTokenizer options
+ * `delimiter`, `quote`, `lineEnding`, `width`; a range after the first never sniffs or skips a header).
+ */
+export interface CsvLayout extends CsvDialect {
+  header: boolean;
+  /** The line ending that ends records (undefined: the file has none outside quotes). */
+  lineEnding?: LineEnding;
+  /** Fields per record. */
+  width: number;
+  /**
+   * Byte offset in the file of the first data record (after a byte-order mark and the header); undefined
+   * unless the file is UTF-8, since other encodings are re-encoded and their offsets are not the file's.
+   */
+  dataStart?: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 10_000;
@@ -487,6 +506,8 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   let overrides: (ColumnType | undefined)[] = [];
   let renamedColumns: ColumnRename[] = [];
   const buffered: string[][] = [];
+  /** Where the first two records start in the decoded bytes. */
+  const offsets: number[] = [];
 
   const failure = (shownValue: string, i: number, type: ColumnType): string =>
     `${shownValue} in column "${plans[i]?.target}" is not a ${type}`;
@@ -532,6 +553,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
       // before the rows of a misread file are held.
       if (buffered.length === 0) checkColumnCount(r.fieldCount, options);
       buffered.push(Array.from({ length: r.fieldCount }, (_, i) => r.text(i)));
+      if (offsets.length < 2) offsets.push(r.recordOffset);
       if (buffered.length > HEADER_SAMPLE_RECORDS) flush();
       return;
     }
@@ -558,6 +580,16 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   header ??= false;
   const encoding = decoded.encoding as DetectedEncoding;
   const lineEnding: LineEnding | undefined = tokenizer.lineEnding;
+  const firstData = header ? offsets[1] : offsets[0];
+  const csvLayout: CsvLayout = {
+    ...dialect,
+    header,
+    ...(lineEnding && { lineEnding }),
+    width: plans.length,
+    ...(encoding.name === 'utf-8' && {
+      dataStart: (encoding.bom ? 3 : 0) + (firstData ?? tokenizer.nextOffset),
+    }),
+  };
 
   const records = counters.recordsRead;
   checkNotEmpty('csv', counters.bytesRead, plans.length, records, options);
@@ -614,6 +646,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     batches: batches(),
     metrics: () => counters.snapshot(),
     csv: { ...dialect, header },
+    csvLayout,
     encoding,
     renamedColumns,
   };

@@ -131,6 +131,7 @@ describe('CSV tokenizer', () => {
 
         // Act
         const records: string[][] = [];
+        const starts: number[] = [];
         let start = 0;
         for (const end of [...ends, bytes.length]) {
           if (end <= start && end !== bytes.length) continue;
@@ -146,17 +147,20 @@ describe('CSV tokenizer', () => {
           if (!('records' in range)) throw new Error('a range failed where the whole read');
           records.push(...range.records);
           start += range.nextOffset ?? 0;
+          starts.push(start);
           if (start >= bytes.length) break;
         }
 
         // Assess
         expect(records).toEqual(whole.records);
+        // Every range after the first starts where one of the whole file's records starts (or at its end).
+        for (const s of starts) expect([...(whole.offsets ?? []), bytes.length]).toContain(s);
       }),
       { numRuns: 1000 },
     );
   });
 
-  it('reports where each record starts and where the range after it begins', async () => {
+  it('reports where each record starts and where the next range starts, past blank lines', async () => {
     // Prepare
     const bytes = new TextEncoder().encode('a,b\n"x\ny",2\n\n3,4\n5,6');
 
@@ -177,14 +181,14 @@ describe('CSV tokenizer', () => {
         ['x\ny', '2'],
       ],
       offsets: [0, 4],
-      nextOffset: 12,
+      nextOffset: 13,
     });
     expect(rest).toMatchObject({
       records: [
         ['3', '4'],
         ['5', '6'],
       ],
-      offsets: [1, 5],
+      offsets: [0, 4],
     });
   });
 });
