@@ -49,6 +49,8 @@ export function fastKind(
   const logical = element.logical_type;
   const converted = element.converted_type;
   if (converted === 'DECIMAL' || logical?.type === 'DECIMAL') return undefined;
+  // BSON is refused by the generic path; leave that answer to it.
+  if (converted === 'BSON' || logical?.type === 'BSON') return undefined;
   if (converted?.startsWith('UINT_') || (logical?.type === 'INTEGER' && !logical.isSigned)) return undefined;
   switch (decoder) {
     case 'int':

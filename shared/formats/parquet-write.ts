@@ -485,7 +485,19 @@ function stringDictionary(strings: string[]): Dictionary | undefined {
   const entries: string[] = [];
   let entryChars = 0;
   let totalChars = 0;
+  // A quarter and half way, a dictionary whose entries alone are over half the bytes so far is dropped:
+  // distinct values only become rarer further on, but a column of mostly unique text (free-form notes)
+  // would otherwise build a dictionary as large as itself per row group only to drop it at the end.
+  const quarter = n >> 2;
+  const half = n >> 1;
   for (let i = 0; i < n; i++) {
+    if (
+      (i === quarter || i === half) &&
+      i > 0 &&
+      2 * (entryChars + 4 * entries.length) > totalChars + 4 * i
+    ) {
+      return undefined;
+    }
     const s = strings[i] as string;
     totalChars += s.length;
     let at = index.get(s);
