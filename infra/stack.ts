@@ -280,7 +280,8 @@ export class StrataStack extends Stack {
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
-      .bindTable('METADATA_TABLE', metadataTable, 'read', TENANT_ITEMS);
+      // The dataset's config, and the run's attempt records.
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     const chunk = new StrataFunction(this, 'Chunk', {
       logGroup: functionLogs,
       name: 'chunk',
