@@ -64,6 +64,7 @@ import {
   FAILED,
   isNullBytes,
 } from './infer.js';
+import { StringInterner } from './intern.js';
 import { readJsonArray } from './json.js';
 import { type JsonSourceRecord, MAX_RECORD_CHARS, readJsonLines } from './jsonl.js';
 import { DEFAULT_MAX_COLUMN_NAME_LENGTH, DEFAULT_MAX_COLUMNS } from './limits.js';
@@ -481,6 +482,8 @@ export async function parseFile(input: ParseInput, options: ParseOptions = {}): 
 // CSV
 
 const HEADER_SAMPLE_RECORDS = 50;
+/** String columns whose repeated values share one string each (see intern.ts). */
+const MAX_INTERNED_COLUMNS = 16;
 
 async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOptions): Promise<ParsedFile> {
   const counters = new Counters();
@@ -603,6 +606,11 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     let skipHeader = header === true;
     const values: Converted[] = types.map(() => null);
     const done: RecordBatch[] = [];
+    // Bounded: each interner holds about 0.7 MB, so only the first string columns get one.
+    let interned = 0;
+    const interners = types.map((t) =>
+      t === 'string' && interned++ < MAX_INTERNED_COLUMNS ? new StringInterner() : undefined,
+    );
     const convert = (r: CsvFields): void => {
       if (skipHeader) {
         skipHeader = false;
@@ -615,8 +623,19 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
         const e = ends[i] as number;
         const type = types[i] as ColumnType;
         let v: Converted;
-        if (type === 'string') v = isNullBytes(bytes, s, e) ? null : r.text(i);
-        else v = convertBytes(bytes, s, e, type);
+        if (type === 'string') {
+          if (isNullBytes(bytes, s, e)) {
+            v = null;
+          } else {
+            const interner = interners[i];
+            let text = interner?.find(bytes, s, e);
+            if (text === undefined) {
+              text = r.text(i);
+              interner?.remember(text);
+            }
+            v = text;
+          }
+        } else v = convertBytes(bytes, s, e, type);
         if (v === FAILED) ok = false;
         values[i] = v;
       }
