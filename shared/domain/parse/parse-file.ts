@@ -66,7 +66,7 @@ import {
 } from './infer.js';
 import { StringInterner } from './intern.js';
 import { readJsonArray } from './json.js';
-import { type JsonSourceRecord, MAX_RECORD_CHARS, readJsonLines } from './jsonl.js';
+import { type JsonSourceRecord, MAX_RECORD_CHARS, readJsonLineBytes } from './jsonl.js';
 import { DEFAULT_MAX_COLUMN_NAME_LENGTH, DEFAULT_MAX_COLUMNS } from './limits.js';
 
 export type TextFormat = 'csv' | 'jsonl' | 'json';
@@ -449,6 +449,10 @@ async function peekText(
   return { sample, complete, stream: stream() };
 }
 
+async function* oneByOne<T>(source: AsyncIterable<T>): AsyncIterable<T[]> {
+  for await (const item of source) yield [item];
+}
+
 async function* counted(
   source: AsyncIterable<Uint8Array>,
   onBytes: (n: number) => void,
@@ -681,55 +685,66 @@ async function parseJson(
 ): Promise<ParsedFile> {
   const counters = new Counters();
   const maxErrorRate = options.maxErrorRate ?? 0;
-  const read = (source: AsyncIterable<string>): AsyncIterable<JsonSourceRecord> =>
-    format === 'jsonl' ? readJsonLines(source) : readJsonArray(source);
+  // JSON Lines are cut and decoded line by line from the bytes; a JSON array goes through the text reader.
+  const read = (
+    source: AsyncIterable<Uint8Array>,
+    encoding?: TextEncoding,
+  ): { records: AsyncIterable<JsonSourceRecord[]>; encoding: () => DetectedEncoding | undefined } => {
+    if (format === 'jsonl') {
+      const decoded = decodeUtf8(source, encoding);
+      return { records: readJsonLineBytes(decoded.bytes), encoding: () => decoded.encoding };
+    }
+    const decoded = decodeText(source, encoding);
+    return { records: oneByOne(readJsonArray(decoded.text)), encoding: () => decoded.encoding };
+  };
 
   // Pass 1: the union of keys in first-seen order, inference, override check.
   const plans: ColumnPlan[] = [];
   const inference: ColumnInference[] = [];
   const index = new Map<string, number>();
   let valid = 0;
-  const decoded = decodeText(
+  const decoded = read(
     counted(open(), (n) => {
       counters.bytesRead += n;
     }),
     options.encoding,
   );
-  for await (const { record, line, result } of read(decoded.text)) {
-    counters.recordsRead++;
-    const where = format === 'jsonl' ? { line, record } : { record };
-    if (!result.ok) {
-      counters.fail({ reason: result.reason, ...where });
-      continue;
-    }
-    valid++;
-    let failed: string | undefined;
-    for (const [key, value] of result.fields) {
-      let i = index.get(key);
-      if (i === undefined) {
-        i = plans.length;
-        // Checked as keys appear: a file with a new key in every record must not grow the plans first.
-        checkColumnCount(i + 1, options);
-        index.set(key, i);
-        const target = targetName(key, options);
-        checkColumnName(target, i, options);
-        const override = overrideFor(target, options);
-        plans.push({ source: key, target, type: override ?? 'string', overridden: override !== undefined });
-        inference.push(new ColumnInference());
+  for await (const group of decoded.records)
+    for (const { record, line, result } of group) {
+      counters.recordsRead++;
+      const where = format === 'jsonl' ? { line, record } : { record };
+      if (!result.ok) {
+        counters.fail({ reason: result.reason, ...where });
+        continue;
       }
-      inference[i]?.observeJson(value);
-      const plan = plans[i] as ColumnPlan;
-      if (plan.overridden && failed === undefined && convertJson(value, plan.type) === FAILED) {
-        failed = `${shown(value)} in column "${plan.target}" is not a ${plan.type}`;
+      valid++;
+      let failed: string | undefined;
+      for (const [key, value] of result.fields) {
+        let i = index.get(key);
+        if (i === undefined) {
+          i = plans.length;
+          // Checked as keys appear: a file with a new key in every record must not grow the plans first.
+          checkColumnCount(i + 1, options);
+          index.set(key, i);
+          const target = targetName(key, options);
+          checkColumnName(target, i, options);
+          const override = overrideFor(target, options);
+          plans.push({ source: key, target, type: override ?? 'string', overridden: override !== undefined });
+          inference.push(new ColumnInference());
+        }
+        inference[i]?.observeJson(value);
+        const plan = plans[i] as ColumnPlan;
+        if (plan.overridden && failed === undefined && convertJson(value, plan.type) === FAILED) {
+          failed = `${shown(value)} in column "${plan.target}" is not a ${plan.type}`;
+        }
       }
+      if (failed !== undefined) counters.fail({ reason: failed, ...where });
     }
-    if (failed !== undefined) counters.fail({ reason: failed, ...where });
-  }
 
   // Records that failed to read make a ParseError before they make a file without columns.
   checkErrorRate(counters, counters.recordsRead, maxErrorRate);
   checkNotEmpty(format, counters.bytesRead, plans.length, counters.recordsRead, options);
-  const encoding = decoded.encoding as DetectedEncoding;
+  const encoding = decoded.encoding() as DetectedEncoding;
   const { schema, keyIndexes } = settleSchema(plans, inference, valid, options);
 
   // Pass 2: convert.
@@ -737,22 +752,23 @@ async function parseJson(
   async function* batches(): AsyncIterable<RecordBatch> {
     const sink = new RowSink(schema, options, keyIndexes, counters);
     const values: Converted[] = types.map(() => null);
-    for await (const { result } of read(decodeText(open(), encoding.name).text)) {
-      if (!result.ok) continue; // counted in pass 1
-      values.fill(null);
-      let ok = true;
-      for (const [key, value] of result.fields) {
-        const i = index.get(key);
-        // A key pass 1 did not see means open() returned other bytes; the schema cannot hold it.
-        if (i === undefined) continue;
-        const v = convertJson(value, types[i] as ColumnType);
-        if (v === FAILED) ok = false;
-        values[i] = v;
+    for await (const group of read(open(), encoding.name).records)
+      for (const { result } of group) {
+        if (!result.ok) continue; // counted in pass 1
+        values.fill(null);
+        let ok = true;
+        for (const [key, value] of result.fields) {
+          const i = index.get(key);
+          // A key pass 1 did not see means open() returned other bytes; the schema cannot hold it.
+          if (i === undefined) continue;
+          const v = convertJson(value, types[i] as ColumnType);
+          if (v === FAILED) ok = false;
+          values[i] = v;
+        }
+        if (!ok) continue;
+        const batch = sink.accept(values as CellValue[]);
+        if (batch) yield batch;
       }
-      if (!ok) continue;
-      const batch = sink.accept(values as CellValue[]);
-      if (batch) yield batch;
-    }
     const rest = sink.rest();
     if (rest) yield rest;
     counters.finished = performance.now();
