@@ -312,33 +312,50 @@ function checkErrorRate(counters: Counters, total: number, maxErrorRate: number)
   );
 }
 
-/** Collects rows into column-major batches of `size`. */
+/**
+ * Collects rows into column-major batches of `size`. The column arrays are allocated at the batch's full
+ * length up front (when that stays small) instead of grown push by push, and trimmed if the batch is cut
+ * early by bytes.
+ */
 class BatchBuilder {
   private columns: CellValue[][];
   rows = 0;
   private bytes = 0;
+  private readonly presize: number;
   constructor(
     private readonly schema: TableSchema,
     private readonly size: number,
     private readonly maxBytes: number,
   ) {
-    this.columns = schema.columns.map(() => []);
+    // A million slots at most: a wide file's batch must not reserve what its rows may never fill.
+    this.presize = size * schema.columns.length <= 1 << 20 ? size : 0;
+    this.columns = this.fresh();
+  }
+
+  private fresh(): CellValue[][] {
+    return this.schema.columns.map(() => (this.presize > 0 ? new Array<CellValue>(this.presize) : []));
   }
 
   /** Adds a row; true when the batch is full by rows or by bytes. */
   push(values: readonly CellValue[]): boolean {
-    for (let i = 0; i < values.length; i++) {
+    const row = this.rows;
+    const columns = this.columns;
+    let bytes = this.bytes;
+    for (let i = 0; i < columns.length; i++) {
       const v = values[i] ?? null;
-      this.columns[i]?.push(v);
-      this.bytes += cellBytes(v);
+      (columns[i] as CellValue[])[row] = v;
+      bytes += cellBytes(v);
     }
-    this.rows++;
-    return this.rows >= this.size || this.bytes >= this.maxBytes;
+    this.bytes = bytes;
+    this.rows = row + 1;
+    return this.rows >= this.size || bytes >= this.maxBytes;
   }
 
   take(): RecordBatch {
-    const batch = { schema: this.schema, numRows: this.rows, columns: this.columns };
-    this.columns = this.schema.columns.map(() => []);
+    const columns = this.columns;
+    if (this.presize > 0 && this.rows < this.presize) for (const column of columns) column.length = this.rows;
+    const batch = { schema: this.schema, numRows: this.rows, columns };
+    this.columns = this.fresh();
     this.rows = 0;
     this.bytes = 0;
     return batch;
