@@ -15,7 +15,9 @@ export type ChildKind =
   | 'pull-ours'
   | 'pull-driver'
   | 'commit-ours'
-  | 'client-parquet';
+  | 'client-parquet'
+  | 'duck-engine'
+  | 'duck-sniff';
 
 /**
  * Runs one case in a child process of the bench entry `self` (its file path); resolves with the result

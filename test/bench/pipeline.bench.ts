@@ -11,7 +11,8 @@
  * esbuild (as the Lambda functions are) and runs the bundle with node; every measured case runs in its own
  * child process of that bundle, so one case's peak RSS does not pollute the next.
  *
- * Options: --case pipeline,drift,pull,commit (default pipeline,drift), --rows N (default 1,000,000; per file or
+ * Options: --case pipeline,drift,pull,commit,client-parquet,engine (default pipeline,drift; `chunked`: see
+ * chunked-e2e.ts), --rows N (default 1,000,000; per file or
  * table), --seed N (42), --runs N (3; medians are reported), --formats csv,parquet (the pipeline case's
  * inputs), --batch-sizes 10000,100000 (the pull case's), --commit-versions 1,100,500 (the commit case's
  * table states), --cpu-prof (V8 CPU profiles of our phases in
@@ -51,14 +52,20 @@ import { benchDrift, type DriftCaseResult, printDrift } from './drift-case.js';
 import { runDuckDrift } from './drift-duckdb.js';
 import { runOurDrift } from './drift-ours.js';
 import { type DuckArgs, type DuckResult, runDuck } from './duckdb.js';
+import { benchEngine, type EngineCaseResult, printEngine } from './engine-case.js';
+import { runDuckEngine, runDuckSniff } from './engine-duckdb.js';
 import { type OurPhase, type OurPhaseArgs, type PhaseResult, runOurPhase } from './ours.js';
 import { benchPull, DEFAULT_PULL_BATCH_SIZES, type PullCaseResult, printPull } from './pull-case.js';
 import { runDriverFloor, runOurPull } from './pull-ours.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const OUR_PHASES: OurPhase[] = ['parse', 'validate', 'profile'];
-const CASES = ['pipeline', 'drift', 'pull', 'commit', 'client-parquet'] as const;
-/** `pull` and `commit` only when asked: they start PostgreSQL and MinIO. */
+const CASES = ['pipeline', 'drift', 'pull', 'commit', 'client-parquet', 'engine'] as const;
+/**
+ * `pull` and `commit` only when asked: they start PostgreSQL and MinIO; `engine` (our parse phase vs
+ * DuckDB's read → COPY at 1 and 2 threads, and the two readers' type inference on edge cases) too.
+ * `chunked` (test/bench/chunked-e2e.ts) starts a local cloud: run.ts runs it through tsx, not here.
+ */
 const DEFAULT_CASES: Case[] = ['pipeline', 'drift'];
 
 type Format = 'csv' | 'parquet';
@@ -86,7 +93,11 @@ async function childMain(kind: string, json: string): Promise<void> {
                   ? await runOurCommit(args)
                   : kind === 'client-parquet'
                     ? await runClientParquet(args)
-                    : undefined;
+                    : kind === 'duck-engine'
+                      ? await runDuckEngine(args)
+                      : kind === 'duck-sniff'
+                        ? await runDuckSniff(args)
+                        : undefined;
   if (result === undefined) throw new Error(`unknown child kind ${kind}`);
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
 }
@@ -459,6 +470,11 @@ async function parentMain(argv: string[]): Promise<void> {
     );
     process.stdout.write(`\n${printCommit(commit)}\n`);
   }
+  let engine: EngineCaseResult | undefined;
+  if (options.cases.includes('engine')) {
+    engine = await benchEngine(SELF, options, log);
+    process.stdout.write(`\n${printEngine(engine)}\n`);
+  }
   let clientParquet: ClientParquetCaseResult | undefined;
   if (options.cases.includes('client-parquet')) {
     clientParquet = await benchClientParquet(SELF, options, log);
@@ -513,6 +529,18 @@ async function parentMain(argv: string[]): Promise<void> {
         `${commit.problems.length === 0 ? 'delta-rs reads what was committed' : `${commit.problems.length} failures`}`,
     );
   }
+  if (engine) {
+    const parts = engine.formats.map((f) => {
+      const two = f.duckdb.find((d) => d.threads === 2)?.side;
+      const one = f.duckdb.find((d) => d.threads === 1)?.side;
+      return (
+        `${f.format}: ours ${fmtMs(f.ours.ms)} / ${fmtMb(f.ours.maxRss)}, DuckDB threads=1 ` +
+        `${one ? `${fmtMs(one.ms)} / ${fmtMb(one.maxRss)} (${fmtRatio(f.ours.ms / one.ms)} time)` : '-'}, ` +
+        `threads=2 ${two ? `${fmtMs(two.ms)} / ${fmtMb(two.maxRss)} (${fmtRatio(f.ours.ms / two.ms)} time)` : '-'}`
+      );
+    });
+    summary.push(`Summary, engine (parse → Parquet, ours vs DuckDB read → COPY): ${parts.join('; ')}`);
+  }
   if (clientParquet) {
     const parts = clientParquet.writers
       .filter((w) => w.writer !== 'ours')
@@ -540,6 +568,7 @@ async function parentMain(argv: string[]): Promise<void> {
     ...(pull && { pull }),
     ...(commit && { commit }),
     ...(clientParquet && { clientParquet }),
+    ...(engine && { engine }),
   };
   const resultsPath = join(options.out, 'results.json');
   writeFileSync(resultsPath, `${JSON.stringify(json, null, 2)}\n`);

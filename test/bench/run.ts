@@ -12,12 +12,17 @@ import { build } from 'esbuild';
 const root = resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);
 
-// The ingest case starts a local cloud, whose lambda host loads the functions' sources itself: it runs
-// through tsx as it is, not from the bundle.
-if (args[args.indexOf('--case') + 1] === 'ingest' && args.includes('--case')) {
+// The ingest and chunked cases start a local cloud, whose lambda host loads the functions' sources itself:
+// they run through tsx as they are, not from the bundle.
+const CLOUD_CASES: Record<string, string> = {
+  ingest: 'test/bench/ingest-e2e.ts',
+  chunked: 'test/bench/chunked-e2e.ts',
+};
+const cloudCase = args.includes('--case') ? CLOUD_CASES[args[args.indexOf('--case') + 1] ?? ''] : undefined;
+if (cloudCase) {
   const rest = args.filter((_, i) => i !== args.indexOf('--case') && i !== args.indexOf('--case') + 1);
   const tsx = join(root, 'node_modules/.bin/tsx');
-  const child = spawn(tsx, [join(root, 'test/bench/ingest-e2e.ts'), ...rest], {
+  const child = spawn(tsx, [join(root, cloudCase), ...rest], {
     stdio: 'inherit',
     cwd: root,
   });
