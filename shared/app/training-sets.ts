@@ -24,7 +24,7 @@ import {
   type TrainingSetTable,
   unionSchema,
 } from '../domain/training-set.js';
-import type { VersionRecord } from '../domain/version.js';
+import type { VersionRecord, VersionTable } from '../domain/version.js';
 import { EmptySelectionError, InternalError, InvalidInputError, NotFoundError } from '../errors.js';
 import { openParquet, writeParquet } from '../formats/parquet.js';
 import type {
@@ -37,7 +37,7 @@ import type {
   VersionStore,
 } from '../ports.js';
 import { pipeThrough } from './io/channel.js';
-import { dataFileSourceId, versionTableFiles } from './io/table-files.js';
+import { dataFileSourceId, fileDataFiles, versionTableFiles } from './io/table-files.js';
 
 export interface TrainingSetDeps {
   metadata: MetadataStore;
@@ -119,12 +119,15 @@ export async function createTrainingSet(
     files,
     totals,
     fileIds: files.map((f) => f.fileId),
-    sources: files.map((f) => ({
-      traceId: f.fileId,
-      version: f.version,
-      key: f.dataFile.key,
-      schema: schemas.get(f.fileId) ?? { columns: [] },
-    })),
+    // A file committed as chunk files is read from all of them, in order.
+    sources: files.flatMap((f) =>
+      (f.dataFiles ?? [f.dataFile]).map((dataFile) => ({
+        traceId: f.fileId,
+        version: f.version,
+        key: dataFile.key,
+        schema: schemas.get(f.fileId) ?? { columns: [] },
+      })),
+    ),
     derivedFrom: files.map((f) => ({ dataset: f.dataset, version: f.version })),
   });
 }
@@ -171,7 +174,10 @@ async function createTableTrainingSet(deps: TrainingSetDeps, tenant: string, cri
     );
   }
   const table: TrainingSetTable = { dataset, version, deltaVersion: at.deltaVersion, uri: at.uri, files };
-  const fileIds = files.map((f) => dataFileSourceId(f.path)).filter((id): id is string => id !== undefined);
+  // Once per source file, though a file committed in chunks is several data files.
+  const fileIds = [
+    ...new Set(files.map((f) => dataFileSourceId(f.path)).filter((id): id is string => id !== undefined)),
+  ];
   return writeTrainingSet(deps, tenant, criteria, {
     kind: 'table',
     files: [],
@@ -326,7 +332,7 @@ async function fill(selection: FileSelection, files: AsyncIterable<FileRecord>, 
       // A version made before datasets were tables has no data file to read.
       const deltaVersion = version?.table?.version;
       if (!version?.table || deltaVersion === undefined || !isSelectableVersion(version.status)) continue;
-      const outcome = selection.offer(toSelectionFile(file, version, version.table.dataFile, deltaVersion));
+      const outcome = selection.offer(toSelectionFile(file, version, version.table, deltaVersion));
       if (outcome === 'taken') lookup.schemas.set(file.fileId, version.schema);
       if (selection.complete || outcome === 'too-old') return;
     }
@@ -336,10 +342,11 @@ async function fill(selection: FileSelection, files: AsyncIterable<FileRecord>, 
 function toSelectionFile(
   file: FileRecord,
   version: VersionRecord,
-  dataFile: string,
+  table: VersionTable,
   deltaVersion: number,
 ): TrainingSetFile {
   const root = datasetTableRoot(version.tenant, version.dataset);
+  const paths = fileDataFiles(version.sourceFileId, table);
   return {
     fileId: file.fileId,
     key: file.key,
@@ -350,7 +357,8 @@ function toSelectionFile(
     objectVersion: file.objectVersion,
     uploadedAt: file.uploadedAt,
     version: version.version,
-    dataFile: { path: dataFile, key: `${root}${dataFile}`, deltaVersion },
+    dataFile: { path: table.dataFile, key: `${root}${table.dataFile}`, deltaVersion },
+    ...(paths.length > 1 && { dataFiles: paths.map((path) => ({ path, key: `${root}${path}` })) }),
     rows: version.rowCount,
     bytes: file.size,
   };

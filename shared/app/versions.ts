@@ -15,7 +15,7 @@ import type { Clock, DatasetStore, DatasetTables, Logger, ObjectStore, VersionSt
 import { type ReportMeta, renderDriftHtml, renderQualityHtml } from '../reports/html.js';
 import { checkDatasetName, getDataset } from './datasets/records.js';
 import { downloadTableVersion } from './io/table-download.js';
-import { describeDataFile, heldDataFiles, snapshotDataFiles, versionTableFiles } from './io/table-files.js';
+import { describeDataFile, fileDataFiles, snapshotDataFiles, versionTableFiles } from './io/table-files.js';
 import { checkReadable } from './io/table-vacuum.js';
 import type { CatalogDeps } from './pipeline/catalog.js';
 import { publishFile } from './pipeline/publish.js';
@@ -229,7 +229,7 @@ export async function versionFiles(
   if (deltaVersion === undefined) {
     // A held version's data files wait under _staged/ (older held versions: at the table root), one per
     // chunk of a file staged in chunks, paged like a table version's.
-    const paths = heldDataFiles(record.sourceFileId, record.table);
+    const paths = fileDataFiles(record.sourceFileId, record.table);
     const start = page.cursor === undefined ? 0 : decodeOffset(page.cursor, paths.length);
     const slice = paths.slice(start, start + page.limit);
     const staged = await Promise.all(
@@ -415,7 +415,7 @@ export async function promoteVersion(
       dataset,
       fileId: held.sourceFileId,
       // Every data file the version stage staged for it (one per chunk of a chunked file), in one commit.
-      sourceKeys: heldDataFiles(held.sourceFileId, table).map(
+      sourceKeys: fileDataFiles(held.sourceFileId, table).map(
         (path) => `${datasetTableRoot(tenant, dataset)}${path}`,
       ),
       config,

@@ -258,17 +258,20 @@ async function trainingSetFiles(client: StrataClient, id: string, doFetch: typeo
   if (manifest.table) {
     return tableSource(client, manifest.table.dataset, manifest.table.version, { fetch: doFetch });
   }
-  const listings = new Map<string, Promise<Map<string, { url: string; size: number }>>>();
+  const listings = new Map<
+    string,
+    Promise<Map<string, { url: string; size: number; rows: number | null }>>
+  >();
   const locate = (dataset: string, version: number, path: string) => {
     const k = `${dataset}@${version}`;
     let listing = listings.get(k);
     if (!listing) {
       listing = (async () => {
-        const found = new Map<string, { url: string; size: number }>();
+        const found = new Map<string, { url: string; size: number; rows: number | null }>();
         let cursor: string | undefined;
         do {
           const page = await client.versionFiles(dataset, version, cursor === undefined ? {} : { cursor });
-          for (const f of page.files) found.set(f.path, { url: f.url, size: f.size });
+          for (const f of page.files) found.set(f.path, { url: f.url, size: f.size, rows: f.rows });
           cursor = page.nextCursor;
         } while (cursor !== undefined);
         return found;
@@ -281,17 +284,21 @@ async function trainingSetFiles(client: StrataClient, id: string, doFetch: typeo
       return file;
     });
   };
+  // A file committed as its chunk files is read from all of them, in order.
+  const parts = manifest.files.flatMap((f) =>
+    (f.dataFiles ?? [f.dataFile]).map((d) => ({ f, path: d.path })),
+  );
   const files: TableFile[] = await Promise.all(
-    manifest.files.map(async (f) => {
-      const found = await locate(f.dataset, f.version, f.dataFile.path);
+    parts.map(async ({ f, path }) => {
+      const found = await locate(f.dataset, f.version, path);
       return {
-        path: `${f.dataset}/${f.dataFile.path}`,
+        path: `${f.dataset}/${path}`,
         size: found.size,
-        rows: f.rows,
+        rows: f.dataFiles ? found.rows : f.rows,
         url: found.url,
         refresh: async () => {
           listings.delete(`${f.dataset}@${f.version}`);
-          return (await locate(f.dataset, f.version, f.dataFile.path)).url;
+          return (await locate(f.dataset, f.version, path)).url;
         },
       };
     }),

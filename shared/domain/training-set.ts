@@ -43,6 +43,11 @@ export interface TrainingSetFile {
    * rewritten), and the Delta version that committed it: what a job actually reads.
    */
   dataFile: { path: string; key: string; deltaVersion: number };
+  /**
+   * A file committed as its chunk files (a file too big for one function is staged in chunks): every
+   * one of them, in row order (`dataFile` is the first). Absent: `dataFile` holds all the file's rows.
+   */
+  dataFiles?: Array<{ path: string; key: string }> | undefined;
   rows: number;
   bytes: number;
 }

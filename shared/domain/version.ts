@@ -71,16 +71,18 @@ export interface VersionRecord {
 export interface VersionTable {
   version?: number | undefined;
   /**
-   * `part-<fileId>.parquet` (the file's data as committed, or the name it is committed under), or
-   * `_staged/part-<fileId>.parquet` while held. A file staged in chunks names its first chunk's file
-   * (`part-<fileId>-c00000.parquet`); `chunkCount` says how many there are.
+   * The first data file the commit added for the file: `part-<fileId>.parquet` (its data as staged), or a
+   * file of its rows written anew (`part-<fileId>-v<N>.parquet`: rows left after dedup, widened columns),
+   * or `_staged/part-<fileId>.parquet` while held. A file staged in chunks and added as they are names its
+   * first chunk's file (`part-<fileId>-c00000.parquet`), and `chunkCount` says how many there are.
    */
   dataFile: string;
   /**
-   * How many chunk files the file was staged as, when more than one: its data is that many data files
-   * (`part-<fileId>-c<iiiii>.parquet`, under `_staged/` while held), all added by one commit. Absent: one
-   * file. Kept on the record rather than found by listing `_staged/` so that a promotion commits exactly
-   * the files the version stage staged, with no listing (and no listing grant) in between.
+   * When the file's rows are its chunk files as staged (more than one): how many
+   * (`part-<fileId>-c<iiiii>.parquet`, under `_staged/` while held), all added by one commit. Absent: the
+   * file's rows are in `dataFile` alone. Kept on the record rather than found by listing `_staged/` so
+   * that a promotion commits exactly the files the version stage staged, with no listing (and no listing
+   * grant) in between.
    */
   chunkCount?: number | undefined;
   /** Rows that joined the table (all the file's rows while staged). */

@@ -670,6 +670,10 @@ const trainingSetManifest = z
           uploadedAt: isoInstant,
           version: z.number().int(),
           dataFile: z.object({ path: z.string(), key: z.string(), deltaVersion: z.number().int() }).strict(),
+          dataFiles: z
+            .array(z.object({ path: z.string(), key: z.string() }).strict())
+            .optional()
+            .describe('a file committed as its chunk files: every one of them, in row order'),
           rows: z.number().int(),
           bytes: z.number().int(),
         })

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatParquetFiles } from '../../shared/app/io/parquet-files.js';
-import { dataFileSourceId, heldDataFiles } from '../../shared/app/io/table-files.js';
+import { dataFileSourceId, fileDataFiles } from '../../shared/app/io/table-files.js';
 import { stagedKeysOf } from '../../shared/app/pipeline/artifacts.js';
 import {
   chunkDataFilePath,
@@ -207,18 +207,26 @@ describe('staged chunk keys and data file names', () => {
     ]);
   });
 
-  it('keeps the single file name, names chunks by file and index, and traces every name to its file', () => {
+  it("keeps the single file name, names chunks by file and index, lists a version's own files, and traces every name to its file", () => {
     // Act
     const one = dataFilePaths('f_abc', 1);
     const many = dataFilePaths('f_abc', 2);
-    const held = heldDataFiles('f_abc', { dataFile: stagedChunkDataFilePath('f_abc', 0), chunkCount: 2 });
-    const heldOne = heldDataFiles('f_abc', { dataFile: '_staged/part-f_abc.parquet' });
+    const held = fileDataFiles('f_abc', { dataFile: stagedChunkDataFilePath('f_abc', 0), chunkCount: 2 });
+    const heldOne = fileDataFiles('f_abc', { dataFile: '_staged/part-f_abc.parquet' });
+    const committed = fileDataFiles('f_abc', {
+      version: 3,
+      dataFile: chunkDataFilePath('f_abc', 0),
+      chunkCount: 2,
+    });
+    const rewritten = fileDataFiles('f_abc', { version: 3, dataFile: 'part-f_abc-v3.parquet' });
 
     // Assess
     expect(one).toEqual([dataFilePath('f_abc')]);
     expect(many).toEqual(['part-f_abc-c00000.parquet', 'part-f_abc-c00001.parquet']);
     expect(held).toEqual(['_staged/part-f_abc-c00000.parquet', '_staged/part-f_abc-c00001.parquet']);
     expect(heldOne).toEqual(['_staged/part-f_abc.parquet']);
+    expect(committed).toEqual(many);
+    expect(rewritten).toEqual(['part-f_abc-v3.parquet']);
     expect([...one, ...many].map(dataFileSourceId)).toEqual(['f_abc', 'f_abc', 'f_abc']);
     expect(dataFileSourceId(chunkDataFilePath('f_abc', 99_999))).toBe('f_abc');
     expect(() => chunkDataFilePath('f_abc', 100_000)).toThrow(/chunk index/);

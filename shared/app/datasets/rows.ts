@@ -25,7 +25,7 @@ import type { VersionRecord } from '../../domain/version.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { openParquet, type ParquetFile } from '../../formats/parquet.js';
 import type { ByteRangeSource, DatasetStore, DatasetTables, ObjectStore, VersionStore } from '../../ports.js';
-import { heldDataFiles, snapshotDataFiles } from '../io/table-files.js';
+import { fileDataFiles, snapshotDataFiles } from '../io/table-files.js';
 import { checkReadable } from '../io/table-vacuum.js';
 
 export interface TimeQueryDeps {
@@ -205,7 +205,7 @@ async function rowSource(
       schema: version.schema,
       deltaVersion: null,
       staged: true,
-      files: heldDataFiles(version.sourceFileId, placed).map((path) => ({ key: `${root}${path}` })),
+      files: fileDataFiles(version.sourceFileId, placed).map((path) => ({ key: `${root}${path}` })),
     };
   }
   let at = current ? undefined : placed.version;

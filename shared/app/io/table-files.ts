@@ -115,7 +115,7 @@ export async function versionTableFiles(
   }
   if (record.table.version === undefined) {
     const described = await Promise.all(
-      heldDataFiles(record.sourceFileId, record.table).map(async (path) => {
+      fileDataFiles(record.sourceFileId, record.table).map(async (path) => {
         const key = `${root}${path}`;
         const { file, schema } = await describeDataFile(deps.store, key, path);
         return { schema, file: { path, key, size: file.size, stats: file.stats } };
@@ -151,16 +151,16 @@ export async function versionTableFiles(
 }
 
 /**
- * The data files a held version's file waits as under `_staged/`, relative to the table root, in row
- * order: the one its record names, or one per chunk of a file staged in chunks (`chunkCount`).
+ * The data files that hold a version's own file's rows, relative to the table root, in row order: the one
+ * its record names, or its chunk files (`chunkCount`) — under `_staged/` while the version is held.
  */
-export function heldDataFiles(
+export function fileDataFiles(
   fileId: string,
-  table: Pick<VersionTable, 'dataFile' | 'chunkCount'>,
+  table: Pick<VersionTable, 'version' | 'dataFile' | 'chunkCount'>,
 ): string[] {
   return table.chunkCount === undefined || table.chunkCount <= 1
     ? [table.dataFile]
-    : dataFilePaths(fileId, table.chunkCount, true);
+    : dataFilePaths(fileId, table.chunkCount, table.version === undefined);
 }
 
 /**

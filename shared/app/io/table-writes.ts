@@ -123,9 +123,7 @@ export async function writeFileToTable(deps: TableWriteDeps, write: TableWrite):
   return {
     placement: {
       version: result.version,
-      // The first of the file's data files names them (see VersionTable); a chunked file says how many.
-      dataFile: dataFilePaths(write.fileId, chunks)[0] as string,
-      ...(chunks > 1 && { chunkCount: chunks }),
+      ...ownDataFiles(write.fileId, chunks, added),
       ...counts,
       ...tableTotals(at),
     },
@@ -133,6 +131,23 @@ export async function writeFileToTable(deps: TableWriteDeps, write: TableWrite):
     snapshot: at,
     added,
   };
+}
+
+/**
+ * What the version record says of the file's own data files (see VersionTable): the first one the commit
+ * added for it (a plan adds the file's own data first), and `chunkCount` when they are its chunk files
+ * as staged. A file whose rows were all duplicates added none: its data file keeps the name it would have.
+ */
+function ownDataFiles(
+  fileId: string,
+  chunks: number,
+  added: readonly string[],
+): Pick<VersionTable, 'dataFile' | 'chunkCount'> {
+  const copies = dataFilePaths(fileId, chunks);
+  if (chunks > 1 && copies.every((path) => added.includes(path))) {
+    return { dataFile: copies[0] as string, chunkCount: chunks };
+  }
+  return { dataFile: added[0] ?? dataFilePath(fileId) };
 }
 
 export interface TableWritten {
