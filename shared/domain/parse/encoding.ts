@@ -190,6 +190,23 @@ export function decodeUtf8(source: AsyncIterable<Uint8Array>, encoding?: TextEnc
   };
 }
 
+/**
+ * UTF-8 bytes from a character boundary inside a file (a byte range read apart), checked as decodeUtf8
+ * checks them but with no byte-order mark looked for. Error offsets count from `offset` (the range's start
+ * in the file); lines count from the range's start.
+ */
+export async function* checkedUtf8Range(
+  source: AsyncIterable<Uint8Array>,
+  offset: number,
+): AsyncIterable<Uint8Array> {
+  const checker = new Utf8Checker(offset);
+  for await (const chunk of source) {
+    checker.check(chunk);
+    if (chunk.length > 0) yield chunk;
+  }
+  checker.end();
+}
+
 /** How many bytes at the end of `bytes` begin a character the next chunk may complete (0 to 3). */
 function incompleteTail(bytes: Uint8Array): number {
   for (let i = bytes.length - 1; i >= 0 && i >= bytes.length - 3; i--) {

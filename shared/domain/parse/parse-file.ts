@@ -45,9 +45,16 @@ import {
   SNIFF_CHARS,
   sniffDialect,
 } from './csv.js';
-import { type CsvFields, CsvTokenizer, type LineEnding, tokenizeCsv } from './csv-tokenizer.js';
+import {
+  type CsvFields,
+  CsvTokenizer,
+  type CsvTokenizerOptions,
+  type LineEnding,
+  tokenizeCsv,
+} from './csv-tokenizer.js';
 import { KeyHashSet } from './dedup.js';
 import {
+  checkedUtf8Range,
   type DetectedEncoding,
   decodeText,
   decodeUtf8,
@@ -56,6 +63,7 @@ import {
 } from './encoding.js';
 import {
   ColumnInference,
+  type ColumnInferenceState,
   type Converted,
   convertBytes,
   convertCell,
@@ -623,61 +631,14 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   // Pass 2: convert, from the bytes; only string columns make strings.
   const types = plans.map((p) => p.type);
   async function* batches(): AsyncIterable<RecordBatch> {
-    const sink = new RowSink(schema, options, keyIndexes, counters);
-    let skipHeader = header === true;
-    const values: Converted[] = types.map(() => null);
-    const done: RecordBatch[] = [];
-    // Bounded: each interner holds about 0.7 MB, so only the first string columns get one.
-    let interned = 0;
-    const interners = types.map((t) =>
-      t === 'string' && interned++ < MAX_INTERNED_COLUMNS ? new StringInterner() : undefined,
-    );
-    const convert = (r: CsvFields): void => {
-      if (skipHeader) {
-        skipHeader = false;
-        return;
-      }
-      const { bytes, starts, ends } = r;
-      let ok = true;
-      for (let i = 0; i < types.length; i++) {
-        const s = starts[i] as number;
-        const e = ends[i] as number;
-        const type = types[i] as ColumnType;
-        let v: Converted;
-        if (type === 'string') {
-          if (isNullBytes(bytes, s, e)) {
-            v = null;
-          } else {
-            const interner = interners[i];
-            let text = interner?.find(bytes, s, e);
-            if (text === undefined) {
-              text = r.text(i);
-              interner?.remember(text);
-            }
-            v = text;
-          }
-        } else v = convertBytes(bytes, s, e, type);
-        if (v === FAILED) ok = false;
-        values[i] = v;
-      }
-      if (!ok) return; // counted in pass 1
-      const batch = sink.accept(values as CellValue[]);
-      if (batch) done.push(batch);
-    };
     // The encoding and line ending pass 1 settled on, so both passes read the same records.
-    const reader = new CsvTokenizer(
+    yield* csvBatches(
+      decodeUtf8(open(), encoding.name).bytes,
       { ...dialect, maxRecordChars: MAX_RECORD_CHARS, ...(lineEnding && { lineEnding }) },
-      convert,
+      types,
+      new RowSink(schema, options, keyIndexes, counters),
+      header === true,
     );
-    for await (const chunk of decodeUtf8(open(), encoding.name).bytes) {
-      reader.push(chunk);
-      for (const batch of done) yield batch;
-      done.length = 0;
-    }
-    reader.finish();
-    for (const batch of done) yield batch;
-    const rest = sink.rest();
-    if (rest) yield rest;
     counters.finished = performance.now();
   }
 
@@ -689,6 +650,197 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     csvLayout,
     encoding,
     renamedColumns,
+  };
+}
+
+/**
+ * Pass 2 of a CSV file or range: each record converted by `types` from its bytes (only string columns
+ * make strings, repeated short values shared), handed to the sink, and the finished batches yielded after
+ * each input chunk. A record that does not convert is skipped (pass 1 counted it).
+ */
+async function* csvBatches(
+  source: AsyncIterable<Uint8Array>,
+  tokenizerOptions: CsvTokenizerOptions,
+  types: readonly ColumnType[],
+  sink: RowSink,
+  skipFirst: boolean,
+  onTokenizer?: (tokenizer: CsvTokenizer) => void,
+): AsyncIterable<RecordBatch> {
+  let skip = skipFirst;
+  const values: Converted[] = types.map(() => null);
+  const done: RecordBatch[] = [];
+  // Bounded: each interner holds about 0.7 MB, so only the first string columns get one.
+  let interned = 0;
+  const interners = types.map((t) =>
+    t === 'string' && interned++ < MAX_INTERNED_COLUMNS ? new StringInterner() : undefined,
+  );
+  const convert = (r: CsvFields): void => {
+    if (skip) {
+      skip = false;
+      return;
+    }
+    const { bytes, starts, ends } = r;
+    let ok = true;
+    for (let i = 0; i < types.length; i++) {
+      const s = starts[i] as number;
+      const e = ends[i] as number;
+      const type = types[i] as ColumnType;
+      let v: Converted;
+      if (type === 'string') {
+        if (isNullBytes(bytes, s, e)) {
+          v = null;
+        } else {
+          const interner = interners[i];
+          let text = interner?.find(bytes, s, e);
+          if (text === undefined) {
+            text = r.text(i);
+            interner?.remember(text);
+          }
+          v = text;
+        }
+      } else v = convertBytes(bytes, s, e, type);
+      if (v === FAILED) ok = false;
+      values[i] = v;
+    }
+    if (!ok) return;
+    const batch = sink.accept(values as CellValue[]);
+    if (batch) done.push(batch);
+  };
+  const reader = new CsvTokenizer(tokenizerOptions, convert);
+  onTokenizer?.(reader);
+  for await (const chunk of source) {
+    const more = reader.push(chunk);
+    for (const batch of done) yield batch;
+    done.length = 0;
+    if (!more) break;
+  }
+  reader.finish();
+  for (const batch of done) yield batch;
+  const rest = sink.rest();
+  if (rest) yield rest;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CSV byte ranges (a file processed in parts)
+
+/** A byte range of a CSV file, read with the whole file's layout (what a range owns: see CsvTokenizer). */
+export interface CsvRangeInput {
+  /** The file's bytes from `start` on: layout.dataStart, or a record start a range before reported. */
+  open: () => AsyncIterable<Uint8Array>;
+  /** Offset in the file of open()'s first byte. */
+  start: number;
+  /** Offset in the file where the range ends. */
+  end: number;
+  /** From the whole file's parse (ParsedFile.csvLayout); the file must be UTF-8. */
+  layout: CsvLayout;
+}
+
+/** What a range's first pass found; `inference` merges across ranges into the whole file's. */
+export interface CsvRangeInference {
+  records: number;
+  /** Per column, by position (ColumnInference.fromJSON / merge). */
+  inference: ColumnInferenceState[];
+  recordsFailed: number;
+  /** The first failed record, numbered within the range. */
+  firstFailure?: { reason: string; record: number };
+  /** Offset in the file where the next range's records start. */
+  nextOffset: number;
+}
+
+function rangeTokenizerOptions(input: CsvRangeInput): CsvTokenizerOptions {
+  const { layout } = input;
+  if (layout.dataStart === undefined) {
+    throw new ParseError('a CSV file is read in byte ranges only when it is UTF-8');
+  }
+  return {
+    delimiter: layout.delimiter,
+    quote: layout.quote,
+    width: layout.width,
+    maxRecordChars: MAX_RECORD_CHARS,
+    end: input.end - input.start,
+    ...(layout.lineEnding && { lineEnding: layout.lineEnding }),
+  };
+}
+
+/**
+ * The first pass over a range: per-column inference and the records that fail `types` where a type is
+ * given (a type override, by position). Merged over all ranges, the states settle the file's schema as
+ * one pass over the whole file does.
+ */
+export async function inferCsvRange(
+  input: CsvRangeInput,
+  types: readonly (ColumnType | undefined)[] = [],
+): Promise<CsvRangeInference> {
+  const options = rangeTokenizerOptions(input);
+  const inference = Array.from({ length: input.layout.width }, () => new ColumnInference());
+  let records = 0;
+  let recordsFailed = 0;
+  let firstFailure: { reason: string; record: number } | undefined;
+  const tokenizer = await tokenizeCsv(checkedUtf8Range(input.open(), input.start), options, (r) => {
+    records++;
+    const { bytes, starts, ends, fieldCount } = r;
+    let failed: string | undefined;
+    for (let i = 0; i < fieldCount; i++) {
+      const s = starts[i] as number;
+      const e = ends[i] as number;
+      (inference[i] as ColumnInference).observeBytes(bytes, s, e);
+      const type = types[i];
+      if (type !== undefined && failed === undefined && convertBytes(bytes, s, e, type) === FAILED) {
+        failed = `${shown(r.text(i))} in column ${i + 1} is not a ${type}`;
+      }
+    }
+    if (failed !== undefined) {
+      recordsFailed++;
+      firstFailure ??= { reason: failed, record: records };
+    }
+  });
+  return {
+    records,
+    inference: inference.map((c) => c.toJSON()),
+    recordsFailed,
+    ...(firstFailure && { firstFailure }),
+    nextOffset: input.start + tokenizer.nextOffset,
+  };
+}
+
+/**
+ * The second pass over a range: its records converted to `schema` (the whole file's, settled from the
+ * merged inference), in batches. Records that do not convert are left out (the first pass counted them).
+ * Duplicates by key are not dropped here: keys repeat across ranges, so that is the caller's to settle.
+ */
+export function readCsvRange(
+  input: CsvRangeInput,
+  schema: TableSchema,
+  options: Pick<ParseOptions, 'batchSize' | 'batchBytes'> = {},
+): { batches: AsyncIterable<RecordBatch>; metrics(): ParseMetrics; nextOffset(): number | undefined } {
+  const tokenizerOptions = rangeTokenizerOptions(input);
+  const counters = new Counters();
+  let tokenizer: CsvTokenizer | undefined;
+  async function* batches(): AsyncIterable<RecordBatch> {
+    const source = counted(input.open(), (n) => {
+      counters.bytesRead += n;
+    });
+    yield* csvBatches(
+      checkedUtf8Range(source, input.start),
+      tokenizerOptions,
+      schema.columns.map((c) => c.type),
+      new RowSink(schema, options, [], counters),
+      false,
+      (t) => {
+        tokenizer = t;
+      },
+    );
+    counters.recordsRead = tokenizer?.records ?? 0;
+    counters.recordsFailed = counters.recordsRead - counters.recordsWritten;
+    counters.finished = performance.now();
+  }
+  return {
+    batches: batches(),
+    metrics: () => counters.snapshot(),
+    nextOffset: () =>
+      tokenizer !== undefined && counters.finished !== undefined
+        ? input.start + tokenizer.nextOffset
+        : undefined,
   };
 }
 

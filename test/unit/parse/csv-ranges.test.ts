@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { tokenizeCsv } from '../../../shared/domain/parse/csv-tokenizer.js';
 import { ColumnInference, type ColumnInferenceState } from '../../../shared/domain/parse/infer.js';
 import { MAX_RECORD_CHARS } from '../../../shared/domain/parse/jsonl.js';
-import { parseFile } from '../../../shared/domain/parse/parse-file.js';
+import {
+  type CsvRangeInference,
+  inferCsvRange,
+  parseFile,
+  readCsvRange,
+} from '../../../shared/domain/parse/parse-file.js';
+import { rowsOf } from '../../../shared/domain/table.js';
 import { opener } from './sources.js';
 
 const cell = fc.constantFrom(
@@ -99,5 +105,87 @@ describe('CSV byte ranges', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('CSV ranges through the parser', () => {
+  it('infer and read in ranges give the single parse’s schema and rows, in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(csvFile, fc.array(fc.nat(), { maxLength: 8 }), async (text, cuts) => {
+        // Prepare
+        const bytes = new TextEncoder().encode(text);
+        const options = {
+          csv: { header: true, delimiter: ',', quote: '"' },
+          allowEmptyBatches: true,
+          batchSize: 3,
+        };
+        const whole = await parseFile({ format: 'csv', open: opener(bytes) }, options);
+        const wholeRows: unknown[] = [];
+        for await (const batch of whole.batches) wholeRows.push(...rowsOf(batch));
+        const layout = whole.csvLayout;
+        if (!layout || layout.dataStart === undefined) throw new Error('a UTF-8 file has a data start');
+        const dataStart = layout.dataStart;
+        const ends = [...new Set(cuts.map((c) => dataStart + (c % (bytes.length - dataStart + 1))))]
+          .sort((a, b) => a - b)
+          .concat(bytes.length);
+        const rangeAt = (start: number, end: number) => ({
+          open: opener(bytes.subarray(start), 5),
+          start,
+          end,
+          layout,
+        });
+
+        // Act: pass 1 per range (as chunks would, in parallel), merge, then pass 2 per range.
+        const starts: number[] = [];
+        const inferred: (CsvRangeInference & { end: number })[] = [];
+        let start = dataStart;
+        for (const end of ends) {
+          if (end < start) continue;
+          const part = await inferCsvRange(rangeAt(start, end));
+          starts.push(start);
+          inferred.push({ ...part, end });
+          start = part.nextOffset;
+        }
+        const merged = Array.from({ length: layout.width }, (_, i) =>
+          inferred.reduce(
+            (acc, p) => acc.merge(p.inference[i] as ColumnInferenceState),
+            new ColumnInference(),
+          ),
+        );
+        const records = inferred.reduce((n, p) => n + p.records, 0);
+        const schema = {
+          columns: merged.map((m, i) => {
+            const type = m.type();
+            return { name: whole.schema.columns[i]?.name ?? '', type, nullable: m.nullable(type, records) };
+          }),
+        };
+        const rows: unknown[] = [];
+        for (const [k, part] of inferred.entries()) {
+          const read = readCsvRange(rangeAt(starts[k] ?? 0, part.end), schema, { batchSize: 2 });
+          for await (const batch of read.batches) rows.push(...rowsOf(batch));
+          expect(read.nextOffset()).toBe(part.nextOffset);
+        }
+
+        // Assess
+        expect(schema).toEqual(whole.schema);
+        expect(rows).toEqual(wholeRows);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses ranges of a file that is not UTF-8', async () => {
+    // Prepare
+    const bytes = new Uint8Array([0x61, 0x0a, 0xe9, 0x0a]);
+    const whole = await parseFile({ format: 'csv', open: opener(bytes) }, { encoding: 'latin1' });
+    const layout = whole.csvLayout;
+    if (!layout) throw new Error('a CSV parse reports its layout');
+
+    // Act
+    const act = inferCsvRange({ open: opener(bytes), start: 0, end: 4, layout });
+
+    // Assess
+    expect(layout.dataStart).toBeUndefined();
+    await expect(act).rejects.toThrow(/UTF-8/);
   });
 });
