@@ -103,6 +103,15 @@ function parseOptions(argv: string[]): Options {
 interface WorkerSample {
   fn: string;
   hwm: number;
+  /** CPU ticks (utime + stime) when the run started and at the last sample. */
+  cpuStart: number;
+  cpu: number;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 class RssMonitor {
@@ -150,8 +159,14 @@ class RssMonitor {
       try {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8');
         const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+        const cpu = cpuTicks(pid);
         const previous = this.peaks.get(pid);
-        if (!previous || hwm > previous.hwm) this.peaks.set(pid, { fn, hwm });
+        this.peaks.set(pid, {
+          fn,
+          hwm: Math.max(hwm, previous?.hwm ?? 0),
+          cpuStart: previous?.cpuStart ?? cpu,
+          cpu,
+        });
       } catch {
         // Exited.
       }
@@ -169,6 +184,7 @@ class RssMonitor {
       }
     }
     this.peaks.clear();
+    this.sample();
     this.timer = setInterval(() => this.sample(), 200);
   }
 
@@ -177,7 +193,11 @@ class RssMonitor {
     if (this.timer) clearInterval(this.timer);
     this.sample();
     const byFn = new Map<string, number[]>();
-    for (const { fn, hwm } of this.peaks.values()) byFn.set(fn, [...(byFn.get(fn) ?? []), hwm]);
+    // Only environments that worked during the run (≥ 0.1 s of CPU): an idle warm worker's mark is only
+    // the memory it kept from earlier runs.
+    for (const { fn, hwm, cpu, cpuStart } of this.peaks.values()) {
+      if (cpu - cpuStart >= 10) byFn.set(fn, [...(byFn.get(fn) ?? []), hwm]);
+    }
     for (const list of byFn.values()) list.sort((a, b) => b - a);
     return byFn;
   }
@@ -525,7 +545,9 @@ function printIngest(r: IngestResult, duck: DuckEngineResult[] | undefined): str
   const rssParts = Object.entries(r.rss)
     .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
     .map(([fn, peaks]) => `${fn} ${peaks.map(fmtMb).join('/')}`);
-  out.push(`  peak RSS per function environment (each worker's, largest first): ${rssParts.join('; ')}`);
+  out.push(
+    `  peak RSS per function environment that worked in this run (each worker's, largest first): ${rssParts.join('; ')}`,
+  );
   for (const d of duck ?? []) {
     out.push(
       `  DuckDB ${d.mode === 'copy' ? `read_${r.format} → COPY parquet` : `load (CREATE TABLE AS read_${r.format})`}, ` +
