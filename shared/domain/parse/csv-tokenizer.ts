@@ -96,6 +96,10 @@ export class CsvTokenizer implements CsvFields {
   private readonly maxChars: number;
   private readonly rangeEnd: number;
   private readonly onRecord: (record: CsvFields) => void;
+  /** 1 for the bytes that end or may end an unquoted field's plain run: the delimiter, CR and LF. */
+  private readonly special = new Uint8Array(256);
+  /** The same inside a quoted field: the quote, CR and LF (counted as lines). */
+  private readonly quotedSpecial = new Uint8Array(256);
 
   private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
   private len = 0;
@@ -130,6 +134,12 @@ export class CsvTokenizer implements CsvFields {
     this.width = options.width ?? -1;
     this.lines = options.firstLine ?? 1;
     this.onRecord = onRecord;
+    this.special[this.delimiter] = 1;
+    this.special[LF] = 1;
+    this.special[CR] = 1;
+    this.quotedSpecial[this.quote] = 1;
+    this.quotedSpecial[LF] = 1;
+    this.quotedSpecial[CR] = 1;
   }
 
   get bytes(): Uint8Array {
@@ -341,7 +351,16 @@ export class CsvTokenizer implements CsvFields {
         }
         if (state === UNQUOTED) {
           let limit = max - this.recordChars;
+          const special = this.special;
           while (pos < len) {
+            if (w === pos) {
+              // Nothing moved yet (no escape earlier in the field): skip the field's plain bytes with one
+              // table look each, up to where the length check is due.
+              const stop = Math.min(len, fieldStart + limit + 1);
+              while (pos < stop && special[buf[pos] as number] === 0) pos++;
+              w = pos;
+              if (pos >= len) break;
+            }
             const c = buf[pos] as number;
             if (c === delimiter) {
               this.w = w;
@@ -413,7 +432,14 @@ export class CsvTokenizer implements CsvFields {
         }
         // QUOTED
         let limit = max - this.recordChars;
+        const quoted = this.quotedSpecial;
         while (pos < len) {
+          if (w === pos) {
+            const stop = Math.min(len, fieldStart + limit + 1);
+            while (pos < stop && quoted[buf[pos] as number] === 0) pos++;
+            w = pos;
+            if (pos >= len) break;
+          }
           const c = buf[pos] as number;
           if (c === quote) {
             const next = pos + 1 < len ? (buf[pos + 1] as number) : -1;
