@@ -670,7 +670,7 @@ async function main(argv: string[]): Promise<void> {
     .filter((r) => r.rows === big.rows)
     .map((r) => {
       const d = duck.get(r.format)?.find((x) => x.mode === 'copy');
-      const chunkRss = Math.max(0, ...(r.rss.chunk ?? r.rss.parse ?? []));
+      const chunkRss = Math.max(0, ...((r.path === 'chunked' ? r.rss.chunk : r.rss.parse) ?? []));
       const rates = r.chunks.map((c) => c.rows / (c.ms / 1000)).sort((a, b) => a - b);
       const mid = rates[rates.length >> 1];
       return (
