@@ -292,6 +292,18 @@ export class StrataStack extends Stack {
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
+    const settle = new StrataFunction(this, 'Settle', {
+      logGroup: functionLogs,
+      name: 'settle',
+      description:
+        'Pipeline stage 2, a text file in chunks: scans settled into the schema and the convert plan',
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+    })
+      // A chunk that guessed its first record wrong is scanned again here, from the source.
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
+      .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     const merge = new StrataFunction(this, 'Merge', {
       logGroup: functionLogs,
       name: 'merge',
@@ -431,8 +443,17 @@ export class StrataStack extends Stack {
       .next(new Pass(this, 'Merged profile', { inputPath: '$.merge.profile', resultPath: '$.profile' }))
       .next(this.stage('validate', validate.fn, quarantined, 'Stage: validate chunks'))
       .next(assessed);
+    // A text file's chunks are scanned first; the settle's answer replaces the split's, so the convert Map
+    // reads its plan where a Parquet file's split leaves one.
+    const scanned = this.chunks(chunk.fn, quarantined, 'scan')
+      .next(this.stage('settle', settle.fn, quarantined, 'Stage: settle', '$.split'))
+      .next(chunked);
     const stages = this.stage('split', split.fn, quarantined).next(
       new Choice(this, 'In chunks?')
+        .when(
+          Condition.and(Condition.isPresent('$.split.scan'), Condition.booleanEquals('$.split.scan', true)),
+          scanned,
+        )
         .when(Condition.booleanEquals('$.split.chunked', true), chunked)
         .otherwise(whole),
     );
@@ -486,13 +507,24 @@ export class StrataStack extends Stack {
       },
     );
     Validations.of(ingestionRole).acknowledge(
-      ...[register, split, parse, chunk, merge, validate, profile, quality, drift, version, quarantine].map(
-        (stage) => ({
-          id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((stage.fn.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId)}.Arn>:*]`,
-          reason:
-            'lambda:InvokeFunction on function-arn:* covers versions and aliases of our own stage function.',
-        }),
-      ),
+      ...[
+        register,
+        split,
+        parse,
+        chunk,
+        settle,
+        merge,
+        validate,
+        profile,
+        quality,
+        drift,
+        version,
+        quarantine,
+      ].map((stage) => ({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((stage.fn.node.defaultChild as import('aws-cdk-lib').CfnResource).logicalId)}.Arn>:*]`,
+        reason:
+          'lambda:InvokeFunction on function-arn:* covers versions and aliases of our own stage function.',
+      })),
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'CloudWatch Logs delivery and X-Ray actions support no resource-level permissions.',
@@ -892,8 +924,9 @@ export class StrataStack extends Stack {
   private chunks(
     fn: import('aws-cdk-lib/aws-lambda').IFunction,
     onError: import('aws-cdk-lib/aws-stepfunctions').IChainable,
+    step: 'chunk' | 'scan' = 'chunk',
   ): DistributedMap {
-    const map = new DistributedMap(this, 'Chunks', {
+    const map = new DistributedMap(this, step === 'chunk' ? 'Chunks' : 'Scan chunks', {
       // By path, not by bucket: a bucket would grant s3:GetObject on all of it; the machine's role gets
       // the chunk lists only (below).
       itemReader: new S3JsonItemReader({
@@ -901,6 +934,8 @@ export class StrataStack extends Stack {
         key: JsonPath.stringAt('$.split.planKey'),
       }),
       itemSelector: {
+        // The object names the run's tenant to the run recording, as every stage's state does.
+        'object.$': '$.object',
         'file.$': '$.file',
         'chunk.$': '$$.Map.Item.Value',
         'chunkCount.$': '$.split.chunkCount',
@@ -915,15 +950,20 @@ export class StrataStack extends Stack {
       resultPath: JsonPath.DISCARD,
     });
     map.itemProcessor(
-      new LambdaInvoke(this, 'Stage: chunk', {
+      new LambdaInvoke(this, `Stage: ${step}`, {
         lambdaFunction: fn,
         payload: TaskInput.fromObject({
-          state: { 'file.$': '$.file', 'chunk.$': '$.chunk', 'chunkCount.$': '$.chunkCount' },
+          state: {
+            'object.$': '$.object',
+            'file.$': '$.file',
+            'chunk.$': '$.chunk',
+            'chunkCount.$': '$.chunkCount',
+          },
           run: {
             'id.$': '$.run.id',
             'arn.$': '$.run.arn',
             'startedAt.$': '$.run.startedAt',
-            'stage.$': "States.Format('chunk-{}', $.chunk.index)",
+            'stage.$': `States.Format('${step}-{}', $.chunk.index)`,
             attempt: JsonPath.stateRetryCount,
             enteredAt: JsonPath.stateEnteredTime,
           },
@@ -933,8 +973,8 @@ export class StrataStack extends Stack {
         .addRetry(TRANSIENT_RETRY)
         .addRetry(THROTTLING_RETRY),
     );
-    const failed = new Pass(this, 'chunk failed', {
-      parameters: { 'object.$': '$.object', failedStage: 'chunk', 'error.$': '$.error' },
+    const failed = new Pass(this, `${step} failed`, {
+      parameters: { 'object.$': '$.object', failedStage: step, 'error.$': '$.error' },
     });
     failed.next(onError);
     map.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
@@ -947,6 +987,7 @@ export class StrataStack extends Stack {
     fn: import('aws-cdk-lib/aws-lambda').IFunction,
     onError: import('aws-cdk-lib/aws-stepfunctions').IChainable,
     id = `Stage: ${name}`,
+    resultPath = `$.${name === 'register' ? 'file' : name}`,
   ) {
     const failed = new Pass(this, `${id.slice('Stage: '.length)} failed`, {
       parameters: {
@@ -960,7 +1001,7 @@ export class StrataStack extends Stack {
       lambdaFunction: fn,
       payload: runPayload(name),
       payloadResponseOnly: true,
-      resultPath: `$.${name === 'register' ? 'file' : name}`,
+      resultPath,
     })
       .addRetry(TRANSIENT_RETRY)
       .addRetry(THROTTLING_RETRY)

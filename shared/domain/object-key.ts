@@ -191,6 +191,25 @@ export function chunkPlanKey(tenant: string, dataset: string, fileId: string): s
   return `staging/${tenant}/${dataset}/${fileId}/chunks.json`;
 }
 
+/** A text file in chunks: the layout read from its head (split), and the schema its scans settled (settle). */
+export function chunkLayoutKey(tenant: string, dataset: string, fileId: string): string {
+  return `staging/${tenant}/${dataset}/${fileId}/layout.json`;
+}
+
+export function chunkSchemaKey(tenant: string, dataset: string, fileId: string): string {
+  return `staging/${tenant}/${dataset}/${fileId}/schema.json`;
+}
+
+/** The convert plan of a text file, once its scans have settled every chunk's first record. */
+export function chunkConvertPlanKey(tenant: string, dataset: string, fileId: string): string {
+  return `staging/${tenant}/${dataset}/${fileId}/chunks-convert.json`;
+}
+
+/** What a text chunk's first pass (scan) found: its range summary, inference and counts. */
+export function chunkScanKey(tenant: string, dataset: string, fileId: string, index: number): string {
+  return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.scan.json`;
+}
+
 export function chunkResultKey(tenant: string, dataset: string, fileId: string, index: number): string {
   return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.json`;
 }

@@ -212,6 +212,8 @@ export type VersionOutput = z.infer<typeof versionOutputSchema>;
  */
 export const splitOutputSchema = z.object({
   chunked: z.boolean(),
+  /** A text file: its chunks are scanned first (the first pass), then settled, then converted. */
+  scan: z.boolean().optional(),
   chunkCount: z.number().int().nonnegative(),
   bucket: z.string().optional(),
   planKey: z.string().optional(),
@@ -219,9 +221,14 @@ export const splitOutputSchema = z.object({
 export type SplitOutput = z.infer<typeof splitOutputSchema>;
 export const afterSplitSchema = afterRegisterSchema.extend({ split: splitOutputSchema });
 
-/** One chunk of a file: Parquet row groups, or a byte range of a text file. */
+/**
+ * One chunk of a file: Parquet row groups, or a byte range of a text file ([start, end): the records that
+ * start in it; a scan's start is the raw cut, a convert's the chunk's settled first record).
+ */
 export const chunkSchema = z.object({
   index: z.number().int().nonnegative(),
+  /** `scan`: a text chunk's first pass (inference); `convert` (default): its rows to staged Parquet. */
+  step: z.enum(['scan', 'convert']).optional(),
   rowGroups: z.array(z.number().int().nonnegative()).optional(),
   start: z.number().int().nonnegative().optional(),
   end: z.number().int().nonnegative().optional(),

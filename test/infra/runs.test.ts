@@ -29,9 +29,18 @@ describe('pipeline runs in the state machine', () => {
       [
         'Quarantine file',
         'Stage: validate chunks',
-        ...['register', 'split', 'parse', 'merge', 'validate', 'profile', 'quality', 'drift', 'version'].map(
-          (s) => `Stage: ${s}`,
-        ),
+        ...[
+          'register',
+          'split',
+          'parse',
+          'settle',
+          'merge',
+          'validate',
+          'profile',
+          'quality',
+          'drift',
+          'version',
+        ].map((s) => `Stage: ${s}`),
       ].sort(),
     );
     for (const [name, task] of tasks) {
@@ -60,6 +69,7 @@ describe('pipeline runs in the state machine', () => {
 
     // Assess: the item carries the parent execution (a child execution's own name is not the run's).
     expect(map.ItemSelector).toEqual({
+      'object.$': '$.object',
       'file.$': '$.file',
       'chunk.$': '$$.Map.Item.Value',
       'chunkCount.$': '$.split.chunkCount',
@@ -70,7 +80,12 @@ describe('pipeline runs in the state machine', () => {
       },
     });
     expect(map.ItemProcessor.States['Stage: chunk']?.Parameters).toEqual({
-      state: { 'file.$': '$.file', 'chunk.$': '$.chunk', 'chunkCount.$': '$.chunkCount' },
+      state: {
+        'object.$': '$.object',
+        'file.$': '$.file',
+        'chunk.$': '$.chunk',
+        'chunkCount.$': '$.chunkCount',
+      },
       run: {
         'id.$': '$.run.id',
         'arn.$': '$.run.arn',

@@ -30,7 +30,7 @@ describe('the strata stack', () => {
     expect(report.success).toBe(true);
   });
 
-  it('stays at or under 160 resources, well within CloudFormation’s 500 a stack', () => {
+  it('stays at or under 162 resources, well within CloudFormation’s 500 a stack', () => {
     // Prepare
     const count = Object.keys(template.toJSON().Resources).length;
 
@@ -39,8 +39,8 @@ describe('the strata stack', () => {
     // 152: the rows route (POST /datasets/{name}/rows) is one more route of the datasets function;
     // 153: a job's use of one file (POST /files/{id}/consume), a route of the training-sets function;
     // 160: big files in chunks — the split, chunk and merge stage functions (a function and its role each)
-    // and the Distributed Map's policy.
-    expect(count, `${count} resources`).toBeLessThanOrEqual(160);
+    // and the Distributed Map's policy; 162: the settle function of a text file's chunks (and its role).
+    expect(count, `${count} resources`).toBeLessThanOrEqual(162);
   });
 
   it('gives every acknowledged nag rule a reason', () => {
@@ -171,9 +171,9 @@ describe('the strata stack', () => {
       DestinationConfig: { OnFailure: { Destination: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) } },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    // Every stage task and the quarantine task: 12 retriers of throttling (register, split, parse, chunk,
-    // merge, validate on both paths, profile, quality, drift, version, quarantine).
-    expect(definition.match(/Lambda\.TooManyRequestsException/g)).toHaveLength(12);
+    // Every stage task and the quarantine task: 14 retriers of throttling (register, split, parse, scan,
+    // settle, chunk, merge, validate on both paths, profile, quality, drift, version, quarantine).
+    expect(definition.match(/Lambda\.TooManyRequestsException/g)).toHaveLength(14);
     expect(definition).toContain('\\"JitterStrategy\\":\\"FULL\\"');
   });
 
@@ -417,7 +417,7 @@ describe('the strata stack', () => {
     const parts: unknown[] = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
     const definition = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'arn:function')).join(''));
 
-    // Act: from the split's Choice, follow the chunked branch.
+    // Act: from the split's Choice, follow the text file's branch (scan, settle, then the Parquet one's).
     const choice = definition.States['In chunks?'];
     const order: string[] = [];
     for (let state = choice.Choices[0].Next; state; state = definition.States[state].Next) {
@@ -428,7 +428,11 @@ describe('the strata stack', () => {
     // Assess
     expect(definition.States['Stage: split'].Next).toBe('In chunks?');
     expect(choice.Default).toBe('Stage: parse');
+    expect(choice.Choices[1].Next).toBe('Chunks');
+    expect(definition.States['Stage: settle'].ResultPath).toBe('$.split');
     expect(order).toEqual([
+      'Scan chunks',
+      'Stage: settle',
       'Chunks',
       'Stage: merge',
       'Merged parse',

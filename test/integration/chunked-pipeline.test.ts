@@ -32,6 +32,7 @@ const SCHEMA: TableSchema = {
     { name: 'active', type: 'bool', nullable: false },
     { name: 'seen_at', type: 'timestamp', nullable: true },
     { name: 'score', type: 'int', nullable: true },
+    { name: 'note', type: 'string', nullable: true },
   ],
 };
 
@@ -58,6 +59,8 @@ function columns(): CellValue[][] {
       next() < 0.4,
       next() < 0.03 ? null : 1_700_000_000_000 + Math.floor(next() * 1e10),
       next() < 0.1 ? null : Math.floor(next() * 1_000),
+      // Quoted text with delimiters and line breaks: raw chunk cuts fall inside quoted fields.
+      next() < 0.3 ? null : next() < 0.5 ? `note ${r}, line one\nline "two", ${r % 7}` : `n${r % 50}`,
     ];
     for (const [i, v] of values.entries()) cols[i]?.push(v);
   }
@@ -80,6 +83,22 @@ async function parquetFile(cols: CellValue[][]): Promise<Uint8Array> {
   return Buffer.concat(parts);
 }
 
+/** The same rows as CSV: ISO instants, empty fields for nulls, quoting where a value needs it. */
+function csvFile(cols: CellValue[][]): Uint8Array {
+  const lines = [SCHEMA.columns.map((c) => c.name).join(',')];
+  for (let r = 0; r < ROWS; r++) {
+    const fields = SCHEMA.columns.map((c, i) => {
+      const v = cols[i]?.[r] ?? null;
+      if (v === null) return '';
+      if (c.type === 'timestamp') return new Date(v as number).toISOString();
+      const text = String(v);
+      return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+    });
+    lines.push(fields.join(','));
+  }
+  return new TextEncoder().encode(`${lines.join('\n')}\n`);
+}
+
 async function configure(dataset: string, config: Record<string, unknown>) {
   const response = await api(ctx.info, `/datasets/${dataset}/config`, {
     apiKey,
@@ -90,8 +109,8 @@ async function configure(dataset: string, config: Record<string, unknown>) {
   expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
 }
 
-async function ingest(dataset: string, body: Uint8Array) {
-  const key = `fresh/${tenant}/${dataset}/events.parquet`;
+async function ingest(dataset: string, body: Uint8Array, name: string) {
+  const key = `fresh/${tenant}/${dataset}/${name}`;
   const put = await ctx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   const executionArn = executionArnFor(ctx.info, { bucket, key, versionId: put.VersionId });
   const execution = await waitForExecution(ctx.sfn, executionArn, 180_000);
@@ -152,25 +171,47 @@ function expectClose(actual: unknown, expected: unknown, path: string): void {
 
 const tableUri = (dataset: string) => `s3://${bucket}/tables/${tenant}/${dataset}/`;
 
-let whole: Awaited<ReturnType<typeof ingest>>;
-let chunked: Awaited<ReturnType<typeof ingest>>;
+type Ingested = Awaited<ReturnType<typeof ingest>>;
+const runs: Record<'parquet' | 'csv', { whole: Ingested; chunked: Ingested }> = {} as never;
 let data: CellValue[][];
 
 beforeAll(async () => {
   ({ tenant, apiKey } = await newTenant(ctx, 'chunks'));
   deltaRs = await DeltaRs.start(ctx.info);
   data = columns();
-  const body = await parquetFile(data);
-  // 64 KiB chunks of a file whose 12 row groups each hold more: one chunk per row group.
-  await configure('chunked', { chunkBytes: 64 * 1024 });
-  [whole, chunked] = await Promise.all([ingest('whole', body), ingest('chunked', body)]);
-}, 300_000);
+  const parquet = await parquetFile(data);
+  const csv = csvFile(data);
+  // 64 KiB chunks: the Parquet file's 12 row groups each hold more (one chunk per row group); the CSV
+  // file (~1.5 MB) is cut into ~20 byte ranges, many of them inside a quoted field.
+  await Promise.all([
+    configure('chunked', { chunkBytes: 64 * 1024 }),
+    configure('chunked-csv', { chunkBytes: 64 * 1024 }),
+  ]);
+  const [pw, pc, cw, cc] = await Promise.all([
+    ingest('whole', parquet, 'events.parquet'),
+    ingest('chunked', parquet, 'events.parquet'),
+    ingest('whole-csv', csv, 'events.csv'),
+    ingest('chunked-csv', csv, 'events.csv'),
+  ]);
+  runs.parquet = { whole: pw, chunked: pc };
+  runs.csv = { whole: cw, chunked: cc };
+}, 400_000);
 
-describe('a big file in chunks', () => {
+describe.each([
+  { format: 'parquet' as const, map: ['Chunks'], datasets: ['whole', 'chunked'] },
+  {
+    format: 'csv' as const,
+    map: ['Scan chunks', 'Stage: settle', 'Chunks'],
+    datasets: ['whole-csv', 'chunked-csv'],
+  },
+])('a big $format file in chunks', ({ format, map, datasets }) => {
+  const [wholeName, chunkedName] = datasets as [string, string];
+
   it('runs the chunked path for the dataset with small chunks, the single path for the other', () => {
     // Assess
+    const { whole, chunked } = runs[format];
     expect(chunked.entered).toEqual(
-      expect.arrayContaining(['Chunks', 'Stage: merge', 'Stage: validate chunks']),
+      expect.arrayContaining([...map, 'Stage: merge', 'Stage: validate chunks']),
     );
     expect(chunked.entered).not.toContain('Stage: parse');
     expect(whole.entered).toContain('Stage: parse');
@@ -180,9 +221,10 @@ describe('a big file in chunks', () => {
   it('commits every chunk file in one Delta commit, and delta-rs reads the same rows as the single path', async () => {
     // Act
     const [single, parts] = await Promise.all([
-      deltaRs.read(tableUri('whole')),
-      deltaRs.read(tableUri('chunked')),
+      deltaRs.read(tableUri(wholeName)),
+      deltaRs.read(tableUri(chunkedName)),
     ]);
+    const { chunked } = runs[format];
 
     // Assess
     expect(parts.version).toBe(0);
@@ -198,6 +240,7 @@ describe('a big file in chunks', () => {
 
   it('merges the chunks’ profiles into the single profile’s exact fields, its estimates within their bounds', async () => {
     // Prepare
+    const { whole, chunked } = runs[format];
     const [single, merged] = await Promise.all([
       json<DatasetProfile>(whole.version.profileKey as string),
       json<DatasetProfile>(chunked.version.profileKey as string),
@@ -261,6 +304,7 @@ describe('a big file in chunks', () => {
 
   it('reports the same validation and quality results as the single path', async () => {
     // Prepare
+    const { whole, chunked } = runs[format];
     const quality = (v: Record<string, unknown>) => (v.quality as { reportKey: string }).reportKey;
     const [singleValidation, chunkedValidation, singleQuality, chunkedQuality] = await Promise.all([
       json<Record<string, unknown>>(whole.version.validationReportKey as string),

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { DatasetConfig } from '../../domain/dataset.js';
-import { chunkProfileKey, chunkResultKey, stagedChunkKey } from '../../domain/object-key.js';
+import { chunkProfileKey, chunkResultKey, chunkScanKey, stagedChunkKey } from '../../domain/object-key.js';
 import { parseFile } from '../../domain/parse/parse-file.js';
 import { createProfiler } from '../../domain/profile/index.js';
 import { isStrataError } from '../../errors.js';
@@ -19,12 +19,21 @@ import { numericRanges, openParquet, writeParquet } from '../../formats/parquet.
 import type { ChunkResult, chunkStateSchema } from '../../schemas/ingestion.js';
 import { pipeThrough } from '../io/channel.js';
 import type { StageDeps } from './artifacts.js';
+import { parseOptionsOf, readCsvChunk, scanCsvChunk } from './text-chunks.js';
 
 export async function chunkStage(
   deps: StageDeps,
   state: z.infer<typeof chunkStateSchema>,
-): Promise<ChunkResult> {
+): Promise<ChunkResult | { index: number; records: number | undefined }> {
   const { file, chunk } = state;
+  if (chunk.step === 'scan') {
+    // The scan (its summary and inference states, which grow with the columns) goes to S3; the answer
+    // stays small, as a Map item's output must.
+    const config = (await deps.datasets.getDataset(file.tenant, file.dataset))?.config ?? {};
+    const scan = await scanCsvChunk(deps, file, chunk, config);
+    await deps.store.putJson(chunkScanKey(file.tenant, file.dataset, file.fileId, chunk.index), scan);
+    return { index: chunk.index, records: scan.inference?.records };
+  }
   const resultKey = chunkResultKey(file.tenant, file.dataset, file.fileId, chunk.index);
   let result: ChunkResult;
   try {
@@ -53,24 +62,21 @@ export async function chunkStage(
   return result;
 }
 
+function sourceOf(file: z.infer<typeof chunkStateSchema>['file']) {
+  return { bucket: file.object.bucket, key: file.object.key, versionId: file.object.versionId };
+}
+
 async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchema>): Promise<ChunkResult> {
   const { file, chunk } = state;
   const dataset = await deps.datasets.getDataset(file.tenant, file.dataset);
   const config: DatasetConfig = dataset?.config ?? {};
-  const source = { bucket: file.object.bucket, key: file.object.key, versionId: file.object.versionId };
-  const parsed = await parseFile(
-    { format: 'parquet', source: await deps.store.openRange(source) },
-    {
-      ...(config.columnMapping && { columnMapping: config.columnMapping }),
-      ...(config.typeOverrides && { typeOverrides: config.typeOverrides }),
-      ...(config.dedupKeys && { dedupKeys: config.dedupKeys }),
-      ...(config.maxErrorRate !== undefined && { maxErrorRate: config.maxErrorRate }),
-      ...(config.allowEmptyBatches !== undefined && { allowEmptyBatches: config.allowEmptyBatches }),
-      ...(config.maxColumns !== undefined && { maxColumns: config.maxColumns }),
-      ...(config.maxColumnNameLength !== undefined && { maxColumnNameLength: config.maxColumnNameLength }),
-      ...(chunk.rowGroups && { rowGroups: chunk.rowGroups }),
-    },
-  );
+  const parsed =
+    file.format === 'parquet'
+      ? await parseFile(
+          { format: 'parquet', source: await deps.store.openRange(sourceOf(file)) },
+          { ...parseOptionsOf(config), ...(chunk.rowGroups && { rowGroups: chunk.rowGroups }) },
+        )
+      : await readCsvChunk(deps, file, chunk);
 
   const stagedKey = stagedChunkKey(file.tenant, file.dataset, file.fileId, chunk.index);
   const hash = createHash('sha256');

@@ -5,9 +5,9 @@
  * A file up to the dataset's `chunkBytes` (default DEFAULT_CHUNK_BYTES) is parsed whole. A larger Parquet
  * file is split by row groups: consecutive groups, each chunk holding about `chunkBytes` of the footer's
  * uncompressed bytes (a row group is never split; one larger than the target is a chunk of its own), at
- * most MAX_CHUNKS chunks (the target grows instead). Text formats are parsed whole for now: their chunks
- * need record boundaries found across byte ranges, and that reader is not in the parse path yet; so are
- * files of a dataset with dedup keys (see below).
+ * most MAX_CHUNKS chunks (the target grows instead). A larger CSV file is cut into byte ranges of about
+ * `chunkBytes` whose records are found by a scan, then settled (text-chunks.ts). JSON Lines and JSON
+ * arrays are parsed whole for now, and so are files of a dataset with dedup keys (see below).
  *
  * The chunk list goes to S3 (chunkPlanKey) as the JSON array the Map's ItemReader reads: a state carries
  * only its key and count. Rewriting it on a retry writes the same list.
@@ -18,6 +18,7 @@ import { chunkPlanKey } from '../../domain/object-key.js';
 import { openParquet, type ParquetRowGroupInfo } from '../../formats/parquet.js';
 import type { afterRegisterSchema, Chunk, SplitOutput } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
+import { planCsvChunks } from './text-chunks.js';
 
 /** Most chunks one file is split into (a Distributed Map runs up to 10,000 child executions at once). */
 export const MAX_CHUNKS = 1_000;
@@ -30,16 +31,22 @@ export async function splitStage(
   const dataset = await deps.datasets.getDataset(file.tenant, file.dataset);
   const chunkBytes = dataset?.config?.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const whole: SplitOutput = { chunked: false, chunkCount: 0 };
-  if (file.format !== 'parquet' || file.size <= chunkBytes) return whole;
+  if (file.size <= chunkBytes) return whole;
   // Dropping duplicate keys keeps the first row of a key in file order, which chunks parsed apart cannot
   // see; such files are parsed whole until the chunks share their keys.
   if ((dataset?.config?.dedupKeys?.length ?? 0) > 0) return whole;
+  if (file.format === 'csv')
+    return (await planCsvChunks(deps, file, dataset?.config ?? {}, chunkBytes)) ?? whole;
+  if (file.format !== 'parquet') return whole;
 
   const source = { bucket: file.object.bucket, key: file.object.key, versionId: file.object.versionId };
   // An unreadable footer is the parse stage's to report (ParseError), with the single path's message.
   const footer = await openParquet(await deps.store.openRange(source)).catch(() => undefined);
   if (!footer) return whole;
-  const chunks = planRowGroupChunks(footer.rowGroups, chunkBytes);
+  const chunks = planRowGroupChunks(footer.rowGroups, chunkBytes).map((c) => ({
+    ...c,
+    step: 'convert' as const,
+  }));
   if (chunks.length < 2) return whole;
 
   const planKey = chunkPlanKey(file.tenant, file.dataset, file.fileId);
