@@ -31,11 +31,12 @@ import {
 } from '../../shared/domain/object-key.js';
 import { createProfiler, type DatasetProfile } from '../../shared/domain/profile/index.js';
 import { batchFromRows, type CellValue, type TableSchema } from '../../shared/domain/table.js';
+import type { TrainingSetManifest } from '../../shared/domain/training-set.js';
 import { suiteFromSchema } from '../../shared/domain/validation/index.js';
 import { writeParquet } from '../../shared/formats/parquet.js';
 import { systemClock } from '../../shared/ports.js';
 import { afterDriftSchema } from '../../shared/schemas/ingestion.js';
-import { cloudContext, newTenant } from '../support/cloud.js';
+import { api, cloudContext, newTenant } from '../support/cloud.js';
 import { DeltaRs } from '../support/delta.js';
 
 const ctx = cloudContext();
@@ -75,10 +76,11 @@ const SCHEMA: TableSchema = {
 const CHUNKS = 8;
 
 let tenant: string;
+let apiKey: string;
 let deltaRs: DeltaRs;
 
 beforeAll(async () => {
-  ({ tenant } = await newTenant(ctx, 'chunked'));
+  ({ tenant, apiKey } = await newTenant(ctx, 'chunked'));
   deltaRs = await DeltaRs.start(ctx.info);
 }, 300_000);
 
@@ -356,11 +358,15 @@ describe('a file staged in chunks', () => {
     expect(rows.size).toBe(76);
     for (const id of range(21, 30)) expect(rows.get(id)?.price).toBe(0.5);
     for (const id of range(31, 60)) expect(rows.get(id)?.price).toBe(1.5);
-    expect((await deps.versions.getVersion(tenant, dataset, 2))?.table).toMatchObject({
+    const rewritten = (await deps.versions.getVersion(tenant, dataset, 2))?.table;
+    expect(rewritten).toMatchObject({
+      dataFile: `part-${overlapping.file.fileId}-v1.parquet`,
       filesAdded: 1,
       rowsAdded: 30,
       rowsDuplicate: 10,
     });
+    expect(rewritten?.chunkCount).toBeUndefined();
+    expect((await commitOf(dataset, 1)).adds).toEqual([`part-${overlapping.file.fileId}-v1.parquet`]);
     expect((await commitOf(dataset, 2)).adds).toEqual(chunkFiles(fresh.file.fileId));
     expect((await deps.versions.getVersion(tenant, dataset, 3))?.table).toMatchObject({
       filesAdded: CHUNKS,
@@ -419,5 +425,37 @@ describe('a file staged in chunks', () => {
     const rows = await rowsById(dataset);
     expect(rows.size).toBe(43);
     for (const row of chunked) expect(rows.get(row.id)).toEqual(row);
+  });
+
+  it('is selected into a training set with all its chunk files, combined rows read from every one', async () => {
+    // Prepare: a single file and a chunked one, both READY versions of their dataset
+    const dataset = 'training';
+    const single = rowsOf(range(1, 6), (id) => id + 0.5, 's');
+    const chunked = rowsOf(range(200, 247), (id) => id - 0.5, 'c');
+    await versionDataset(deps, await stageFile(dataset, single));
+    const state = await stageFile(dataset, chunked, { chunks: CHUNKS });
+    await versionDataset(deps, state);
+
+    // Act
+    const created = await api(ctx.info, '/training-sets', {
+      apiKey,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataset, combine: 'jsonl' }),
+    });
+
+    // Assess
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const body = created.body as { manifestUrl: string; combinedUrl: string };
+    const manifest = JSON.parse(await (await fetch(body.manifestUrl)).text()) as TrainingSetManifest;
+    const entry = manifest.files.find((f) => f.fileId === state.file.fileId);
+    expect(entry?.dataFile.path).toBe(chunkFiles(state.file.fileId)[0]);
+    expect(entry?.dataFiles?.map((f) => f.path)).toEqual(chunkFiles(state.file.fileId));
+    expect(manifest.files.find((f) => f.fileId !== state.file.fileId)?.dataFiles).toBeUndefined();
+    const lines = (await (await fetch(body.combinedUrl)).text()).trimEnd().split('\n');
+    const rows = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const chunkRows = rows.filter((r) => r._source_file_id === state.file.fileId);
+    expect(rows).toHaveLength(single.length + chunked.length);
+    expect(chunkRows.map((r) => ({ id: r.id, price: r.price, sku: r.sku }))).toEqual(chunked);
   });
 });
