@@ -84,11 +84,13 @@ export class JsonLineSplitter {
   private lineStart = 0;
   private line: number;
   private record: number;
+  private readonly firstLine: number;
   private readonly end: number;
   private stopped = false;
 
   constructor(options: JsonLinesOptions = {}) {
-    this.line = (options.firstLine ?? 1) - 1;
+    this.firstLine = options.firstLine ?? 1;
+    this.line = this.firstLine - 1;
     this.record = (options.firstRecord ?? 1) - 1;
     this.end = options.end ?? Number.POSITIVE_INFINITY;
   }
@@ -96,6 +98,11 @@ export class JsonLineSplitter {
   /** Whether the range's end was reached. */
   get done(): boolean {
     return this.stopped;
+  }
+
+  /** Lines read so far, blank ones included (a range's: the lines it owns, once it is done or finished). */
+  get linesRead(): number {
+    return this.line - (this.firstLine - 1);
   }
 
   /** Where the line after the range's last starts (the end of the input when the range reaches it). */
