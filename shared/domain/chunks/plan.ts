@@ -75,24 +75,6 @@ export function chunkId(index: number): string {
   return `chunk-${String(index).padStart(5, '0')}`;
 }
 
-/**
- * The data file a chunk of file `fileId` becomes, relative to the table root: a function of the file and
- * the chunk's index only, so a retried chunk overwrites its own output and never another chunk's, and no
- * two files' chunks share a name (nor a chunk a whole file's `part-<fileId>.parquet`).
- */
-export function chunkDataFileName(fileId: string, index: number): string {
-  return `part-${fileId}.${chunkId(index)}.parquet`;
-}
-
-/** The file id and chunk index of a name `chunkDataFileName` made; undefined for any other name. */
-export function parseChunkDataFileName(path: string): { fileId: string; index: number } | undefined {
-  const match = /^part-(.+)\.chunk-(\d{5})\.parquet$/.exec(path);
-  if (!match) return undefined;
-  const fileId = match[1] as string;
-  const index = Number(match[2]);
-  return chunkDataFileName(fileId, index) === path ? { fileId, index } : undefined;
-}
-
 /** A byte range [start, end) of a text file; its records are those that start in it (see the boundary rules). */
 export interface ByteRangeChunk {
   index: number;
