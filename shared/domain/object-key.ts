@@ -218,6 +218,19 @@ export function chunkProfileKey(tenant: string, dataset: string, fileId: string,
   return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.profile.json`;
 }
 
+/** A chunk's validation state (a binary blob, see domain/validation/state-codec.ts) for the validate stage's merge. */
+export function chunkValidationKey(tenant: string, dataset: string, fileId: string, index: number): string {
+  return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.validation.bin`;
+}
+
+/**
+ * The validation suite and clock a file's chunks are judged by, fixed once by the split stage: every chunk
+ * and the merge read this one document, so a suite changed while the chunks run changes none of them.
+ */
+export function chunkSuiteKey(tenant: string, dataset: string, fileId: string): string {
+  return `staging/${tenant}/${dataset}/${fileId}/validation-suite.json`;
+}
+
 export function reportKey(
   tenant: string,
   dataset: string,

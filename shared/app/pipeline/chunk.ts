@@ -1,7 +1,8 @@
 /**
  * Stage 2 in chunks, one Lambda per chunk (a Distributed Map item): parse the chunk's part of the file
- * with the dataset's settings, write its staged Parquet (stagedChunkKey), profile what it wrote, and leave
- * its counts (chunkResultKey) and partial profile (chunkProfileKey) for the merge. Everything is named
+ * with the dataset's settings, write its staged Parquet (stagedChunkKey), profile and validate what it wrote,
+ * and leave its counts (chunkResultKey) and partial profile (chunkProfileKey) for the merge, and its
+ * validation state (chunkValidationKey) for the validate stage. Everything is named
  * by the chunk's index, so a retried chunk rewrites its own outputs.
  *
  * A chunk whose input is bad (ParseError, EncodingError, …) records the error and succeeds: the merge
@@ -20,6 +21,7 @@ import type { ChunkResult, chunkStateSchema } from '../../schemas/ingestion.js';
 import { pipeThrough } from '../io/channel.js';
 import type { StageDeps } from './artifacts.js';
 import { parseOptionsOf, readCsvChunk, scanCsvChunk } from './text-chunks.js';
+import { chunkValidation } from './validate.js';
 
 export async function chunkStage(
   deps: StageDeps,
@@ -96,7 +98,13 @@ async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchem
   // its row groups' statistics as the histogram ranges.
   const staged = await openParquet(await deps.store.openRange({ bucket: deps.store.bucket, key: stagedKey }));
   const profiler = createProfiler(staged.schema, { ranges: numericRanges(staged.schema, staged.rowGroups) });
-  for await (const batch of staged.readRowGroups()) profiler.add(batch);
+  // Validated in the same read: the validate stage merges the chunks' states instead of reading them all.
+  const validation = await chunkValidation(deps, file, chunk.index, staged.schema);
+  for await (const batch of staged.readRowGroups()) {
+    profiler.add(batch);
+    validation?.add(batch);
+  }
+  await validation?.save();
   await deps.store.putJson(
     chunkProfileKey(file.tenant, file.dataset, file.fileId, chunk.index),
     profiler.result(),

@@ -19,6 +19,7 @@ import { openParquet, type ParquetRowGroupInfo } from '../../formats/parquet.js'
 import type { afterRegisterSchema, Chunk, SplitOutput } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
 import { planCsvChunks } from './text-chunks.js';
+import { pinChunkValidation } from './validate.js';
 
 /** Most chunks one file is split into (a Distributed Map runs up to 10,000 child executions at once). */
 export const MAX_CHUNKS = 1_000;
@@ -35,6 +36,8 @@ export async function splitStage(
   // Dropping duplicate keys keeps the first row of a key in file order, which chunks parsed apart cannot
   // see; such files are parsed whole until the chunks share their keys.
   if ((dataset?.config?.dedupKeys?.length ?? 0) > 0) return whole;
+  // The suite and clock every chunk and the merge validate by, fixed before any chunk runs (validate.ts).
+  await pinChunkValidation(deps, file, dataset);
   if (file.format === 'csv')
     return (await planCsvChunks(deps, file, dataset?.config ?? {}, chunkBytes)) ?? whole;
   if (file.format !== 'parquet') return whole;

@@ -1,15 +1,62 @@
-/** Stage 3: the dataset's validation suite over the staged data; a FAILED report quarantines the file. */
-import type { z } from 'zod';
-import { reportKey } from '../../domain/object-key.js';
+/**
+ * Stage 3: the dataset's validation suite over the staged data; a FAILED report quarantines the file.
+ *
+ * A file parsed in chunks is validated inside the chunks: the split stage fixes the suite and the clock
+ * once (`pinChunkValidation`, at chunkSuiteKey), each chunk function runs that suite over the rows it
+ * staged with a mergeable validator and stores the partial state (`chunkValidation`, at
+ * chunkValidationKey), and this stage folds the states in chunk order (`mergeValidation`) into the report
+ * one validator over the whole file gives, reading only the few rows a uniqueness sample needs from the
+ * chunk files. Uniqueness stays exact across chunks without partitioning or a second pass: the chunks keep
+ * their keys' 64-bit hashes and the merge replays them into one set (domain/validation/partial.ts).
+ *
+ * The suite and clock: the single path judges a file by the suite stored when its validate stage runs and
+ * at that instant. A chunked file is judged by the suite stored when it was split and at the split's
+ * instant, for every chunk alike: chunks run minutes apart and must not see a suite replaced meanwhile,
+ * nor judge freshness at different instants. A file whose chunks left no states (split by code that did
+ * not pin the suite, or states from another split of the file) is validated as before, in one pass over
+ * the chunk files, by the pinned suite when there is one.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { DatasetRecord } from '../../domain/dataset.js';
+import { chunkSuiteKey, chunkValidationKey, reportKey } from '../../domain/object-key.js';
+import type { CellValue, RecordBatch, TableSchema } from '../../domain/table.js';
 import {
+  checkName,
   createValidator,
+  decodeValidationPartial,
+  encodeValidationPartial,
+  mergeValidation,
   suiteFromSchema,
+  type ValidationPartial,
+  type ValidationReport,
   type ValidationSuite,
+  type Validator,
   validationSuiteSchema,
 } from '../../domain/validation/index.js';
-import { ValidationFailedError } from '../../errors.js';
+import { isStrataError, ValidationFailedError } from '../../errors.js';
+import type { ParquetFile } from '../../formats/parquet.js';
 import type { afterParseSchema, ValidateOutput } from '../../schemas/ingestion.js';
+import { mapLimit } from '../lifecycle/moves.js';
 import { openStaged, type StageDeps, stagedKeysOf } from './artifacts.js';
+
+type FileRef = { tenant: string; dataset: string; fileId: string };
+
+/** What split fixes for a file's chunks and the merge: the suite as stored (null: inferred) and the clock. */
+const suitePinSchema = z.object({
+  /** Names this split: a chunk's state made under another split of the file is not merged. */
+  id: z.string(),
+  suite: z.unknown().nullable(),
+  suiteSource: z.enum(['api', 'inferred']).optional(),
+  now: z.iso.datetime(),
+});
+export type SuitePin = z.infer<typeof suitePinSchema>;
+
+/** A chunk's encoded state carries the pin it was made under. */
+export type PinnedPartial = ValidationPartial & { suitePin?: string };
+
+/** Chunk states read at once by the merge (each a GET of up to ~12 bytes a distinct key). */
+const READ_CONCURRENCY = 8;
 
 /**
  * Stage 3: run the dataset's validation suite (or, for a dataset without one, the suite inferred from
@@ -21,23 +68,36 @@ export async function validateStage(
   state: z.infer<typeof afterParseSchema>,
 ): Promise<ValidateOutput> {
   const { file, parse } = state;
-  const [dataset, staged] = await Promise.all([
+  const [dataset, staged, pin] = await Promise.all([
     deps.datasets.getDataset(file.tenant, file.dataset),
     openStaged(deps, stagedKeysOf(file, parse)),
+    parse.chunkCount === undefined ? undefined : readPin(deps, file),
   ]);
-  const stored = dataset?.validationSuite;
+  const stored = pin ? pin.suite : dataset?.validationSuite;
+  const suiteSource = pin ? pin.suiteSource : dataset?.suiteSource;
   const suite: ValidationSuite = stored
     ? validationSuiteSchema.parse(stored)
     : suiteFromSchema(staged.schema);
-  const validator = createValidator(suite, staged.schema, { now: deps.clock.now() });
-  for await (const batch of staged.readRowGroups()) validator.add(batch);
-  const report = validator.report();
+  const now = pin ? new Date(pin.now) : deps.clock.now();
+
+  const merged =
+    pin && parse.chunkCount !== undefined
+      ? await mergeChunks(deps, file, parse.chunkCount, pin, suite, staged, now)
+      : undefined;
+  let report: ValidationReport;
+  if (merged) {
+    report = merged;
+  } else {
+    const validator = createValidator(suite, staged.schema, { now });
+    for await (const batch of staged.readRowGroups()) validator.add(batch);
+    report = validator.report();
+  }
 
   const key = reportKey(file.tenant, file.dataset, file.fileId, 'validation');
   await deps.store.putJson(key, {
     fileId: file.fileId,
     source: file.object.key,
-    suiteSource: stored ? dataset?.suiteSource : 'inferred',
+    suiteSource: stored ? suiteSource : 'inferred',
     ...report,
   });
   const summary = {
@@ -47,7 +107,11 @@ export async function validateStage(
     warnings: report.summary.warnings,
   };
   await deps.datasets.updateFile(file.tenant, file.fileId, { stage: 'validate', validation: summary });
-  deps.logger.info('file validated', { fileId: file.fileId, ...summary });
+  deps.logger.info('file validated', {
+    fileId: file.fileId,
+    ...summary,
+    ...(parse.chunkCount !== undefined && { chunks: parse.chunkCount, merged: merged !== undefined }),
+  });
   deps.metrics.add(
     report.status === 'FAILED' ? 'FilesFailedValidation' : 'FilesPassedValidation',
     'Count',
@@ -67,4 +131,240 @@ export async function validateStage(
     warnings: summary.warnings,
     inferredSuite: !stored,
   };
+}
+
+/**
+ * Split stage: fixes the suite and clock a file's chunks are validated by (module comment). Written
+ * for every file big enough to be chunked, before its chunks are planned; a retried split writes a new
+ * pin before any chunk of its own has run.
+ */
+export async function pinChunkValidation(
+  deps: Pick<StageDeps, 'store' | 'clock'>,
+  file: FileRef,
+  dataset: Pick<DatasetRecord, 'validationSuite' | 'suiteSource'> | undefined,
+): Promise<void> {
+  const pin: SuitePin = {
+    id: randomUUID(),
+    suite: dataset?.validationSuite ?? null,
+    ...(dataset?.suiteSource && { suiteSource: dataset.suiteSource }),
+    now: deps.clock.now().toISOString(),
+  };
+  await deps.store.putJson(chunkSuiteKey(file.tenant, file.dataset, file.fileId), pin);
+}
+
+export interface ChunkValidation {
+  add(batch: RecordBatch): void;
+  /** Stores the state over the batches added, for the validate stage's merge. */
+  save(): Promise<void>;
+}
+
+/**
+ * Chunk function: a mergeable validator over the chunk's staged rows, by the pinned suite and clock;
+ * undefined when nothing was pinned or the pinned suite does not parse (the validate stage then judges
+ * the file in one pass, and reports the suite's error as the single path does).
+ */
+export async function chunkValidation(
+  deps: Pick<StageDeps, 'store' | 'logger'>,
+  file: FileRef,
+  index: number,
+  schema: TableSchema,
+): Promise<ChunkValidation | undefined> {
+  const pin = await readPin(deps, file);
+  if (!pin) return undefined;
+  const parsed = pin.suite === null ? undefined : validationSuiteSchema.safeParse(pin.suite);
+  if (parsed && !parsed.success) {
+    deps.logger.warn('chunk not validated: the pinned suite does not parse', { fileId: file.fileId });
+    return undefined;
+  }
+  const validator = chunkValidator(parsed?.data, schema, new Date(pin.now));
+  return {
+    add: (batch) => validator.add(batch),
+    async save() {
+      const partial: PinnedPartial = { ...validator.partial(), suitePin: pin.id };
+      const bytes = encodeValidationPartial(partial);
+      await deps.store.write(chunkValidationKey(file.tenant, file.dataset, file.fileId, index), once(bytes), {
+        contentType: 'application/octet-stream',
+      });
+    },
+  };
+}
+
+/** A chunk's mergeable validator: by the dataset's suite, or (undefined) by `chunkInferredSuite`. */
+export function chunkValidator(
+  suite: ValidationSuite | undefined,
+  schema: TableSchema,
+  now: Date,
+): Validator {
+  return createValidator(suite ?? chunkInferredSuite(schema), schema, { now, mergeable: true });
+}
+
+/**
+ * The inferred suite a chunk runs: the whole file's columns are nullable where any chunk's is, which a
+ * chunk cannot know, and the inferred suite checks completeness of the columns that are not. So a chunk
+ * checks completeness of every column, and the merge keeps the checks of the file's suite
+ * (`projectPartial`).
+ */
+export function chunkInferredSuite(schema: TableSchema): ValidationSuite {
+  return suiteFromSchema({ columns: schema.columns.map((c) => ({ ...c, nullable: false })) });
+}
+
+/**
+ * A chunk's state for the checks of `suite`, in its order, picked by name from a state of a suite that
+ * holds them in the same order (the chunk's inferred superset, or the very suite); undefined when a check
+ * has no state there.
+ */
+export function projectPartial(
+  partial: ValidationPartial,
+  suite: ValidationSuite,
+): ValidationPartial | undefined {
+  const checks: ValidationPartial['checks'] = [];
+  let from = 0;
+  for (const check of suite.checks) {
+    const name = checkName(check);
+    while (from < partial.checks.length && partial.checks[from]?.name !== name) from++;
+    const found = partial.checks[from];
+    if (!found) return undefined;
+    checks.push(found);
+    from++;
+  }
+  return { ...partial, checks };
+}
+
+/**
+ * The report from the chunks' states, or undefined when they cannot give it (a state missing, made under
+ * another pin, or for other columns or checks): the caller then reads the chunk files in one pass.
+ */
+async function mergeChunks(
+  deps: StageDeps,
+  file: FileRef,
+  chunkCount: number,
+  pin: SuitePin,
+  suite: ValidationSuite,
+  staged: ParquetFile,
+  now: Date,
+): Promise<ValidationReport | undefined> {
+  const indexes = Array.from({ length: chunkCount }, (_, i) => i);
+  const states = await mapLimit(indexes, READ_CONCURRENCY, (i) =>
+    readPartial(deps, chunkValidationKey(file.tenant, file.dataset, file.fileId, i)),
+  );
+  const merged = await mergeChunkStates(suite, staged, now, states, pin.id);
+  if (typeof merged === 'string') {
+    deps.logger.warn('chunk validation states not merged: one pass over the chunks', {
+      fileId: file.fileId,
+      reason: merged,
+    });
+    return undefined;
+  }
+  return merged;
+}
+
+/**
+ * The file's report from its chunks' states (in chunk order) and its chunk files read as one (`staged`,
+ * for the rows a uniqueness sample needs), or why the states cannot give it.
+ */
+export async function mergeChunkStates(
+  suite: ValidationSuite,
+  staged: ParquetFile,
+  now: Date,
+  states: readonly (PinnedPartial | undefined)[],
+  pinId: string,
+): Promise<ValidationReport | string> {
+  const partials: ValidationPartial[] = [];
+  for (const [i, state] of states.entries()) {
+    if (!state) return `chunk ${i} left no state`;
+    if (state.suitePin !== pinId) return `chunk ${i} was validated under another split`;
+    const projected = projectPartial(state, suite);
+    if (!projected) return `chunk ${i} was validated with another suite`;
+    partials.push(projected);
+  }
+  const rows = partials.reduce((sum, p) => sum + p.rowCount, 0);
+  if (rows !== staged.numRows) return `the states hold ${rows} rows, the chunk files ${staged.numRows}`;
+
+  let merge: ReturnType<typeof mergeValidation>;
+  try {
+    merge = mergeValidation(suite, staged.schema, { now }, partials);
+  } catch (error) {
+    if (isStrataError(error) && error.name === 'InvalidInputError') return error.message;
+    throw error;
+  }
+  for (let asked = merge.pendingRows(); asked.length > 0; asked = merge.pendingRows()) {
+    merge.supply(await readRows(staged, suite, asked));
+  }
+  return merge.report();
+}
+
+/**
+ * The cells of file rows (in the chunk files read as one) that a merge asked for, in schema order. Only
+ * uniqueness checks ask for rows, and only for their key's cells: just the key columns are read, of just
+ * the row groups holding the rows; the other cells are null.
+ */
+export async function readRows(
+  staged: ParquetFile,
+  suite: ValidationSuite,
+  fileRows: readonly number[],
+): Promise<Map<number, CellValue[]>> {
+  const keyColumns = new Set(suite.checks.flatMap((c) => (c.type === 'uniqueness' ? c.columns : [])));
+  const columns = staged.schema.columns.map((c) => c.name).filter((name) => keyColumns.has(name));
+  const wanted = new Map<number, number[]>();
+  let start = 0;
+  const starts = staged.rowGroups.map((g) => {
+    const at = start;
+    start += g.numRows;
+    return at;
+  });
+  for (const row of fileRows) {
+    let group = starts.length - 1;
+    while (group > 0 && (starts[group] as number) > row) group--;
+    const rows = wanted.get(group) ?? [];
+    rows.push(row);
+    wanted.set(group, rows);
+  }
+  const out = new Map<number, CellValue[]>();
+  for (const [group, rows] of wanted) {
+    const first = starts[group] as number;
+    for await (const batch of staged.readRowGroups({ rowGroups: [group], columns })) {
+      for (const row of rows) {
+        const at = row - first;
+        out.set(
+          row,
+          staged.schema.columns.map((c) => {
+            const i = columns.indexOf(c.name);
+            return i < 0 ? null : (batch.columns[i]?.[at] ?? null);
+          }),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+async function readPin(deps: Pick<StageDeps, 'store'>, file: FileRef): Promise<SuitePin | undefined> {
+  const json = await deps.store.getJson(chunkSuiteKey(file.tenant, file.dataset, file.fileId));
+  const parsed = suitePinSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+async function readPartial(deps: Pick<StageDeps, 'store'>, key: string): Promise<PinnedPartial | undefined> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for await (const part of deps.store.read({ bucket: deps.store.bucket, key })) {
+      parts.push(part);
+      length += part.length;
+    }
+  } catch (error) {
+    if (isStrataError(error) && error.name === 'ObjectMissingError') return undefined;
+    throw error;
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return decodeValidationPartial(bytes) as PinnedPartial;
+}
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
 }
