@@ -91,6 +91,17 @@ const columnSchemaSchema = z.object({
 });
 export const tableSchemaSchema = z.object({ columns: z.array(columnSchemaSchema) });
 
+/** What a parse counted (domain/parse/parse-file.ts ParseMetrics): of a file, or of one of its chunks. */
+const parseMetricsSchema = z.object({
+  recordsRead: z.number(),
+  recordsWritten: z.number(),
+  recordsFailed: z.number(),
+  duplicatesDropped: z.number(),
+  bytesRead: z.number(),
+  durationMs: z.number(),
+  errorRate: z.number(),
+});
+
 /**
  * Output of the parse stage: where the canonical staged Parquet is and what it holds. Not the schema: a
  * file may have thousands of columns with long names, and the staged file's footer holds it anyway, which
@@ -107,15 +118,7 @@ export const parseOutputSchema = z.object({
   rowCount: z.number().int().nonnegative(),
   /** SHA-256 of the staged Parquet bytes: the version's content hash. */
   contentHash: z.string(),
-  metrics: z.object({
-    recordsRead: z.number(),
-    recordsWritten: z.number(),
-    recordsFailed: z.number(),
-    duplicatesDropped: z.number(),
-    bytesRead: z.number(),
-    durationMs: z.number(),
-    errorRate: z.number(),
-  }),
+  metrics: parseMetricsSchema,
   /** Text formats: what the bytes were decoded as. */
   encoding: z.object({ name: z.enum(TEXT_ENCODINGS), bom: z.boolean() }).optional(),
   /** Header names the parser changed (blank or repeated); the names themselves are on the file record. */
@@ -252,15 +255,7 @@ export const chunkResultSchema = z.object({
   rowCount: z.number().int().nonnegative(),
   columnCount: z.number().int().nonnegative(),
   contentHash: z.string(),
-  metrics: z.object({
-    recordsRead: z.number(),
-    recordsWritten: z.number(),
-    recordsFailed: z.number(),
-    duplicatesDropped: z.number(),
-    bytesRead: z.number(),
-    durationMs: z.number(),
-    errorRate: z.number(),
-  }),
+  metrics: parseMetricsSchema,
   error: z.object({ name: z.string(), message: z.string() }).optional(),
 });
 export type ChunkResult = z.infer<typeof chunkResultSchema>;
