@@ -424,7 +424,6 @@ export function localControlPlane(
   };
 }
 
-/** What every stage that scans the staged file uses (parse, validate, profile, quality, drift). */
 /**
  * What the lifecycle's use cases need (moves, retention, cleanup, vacuum): the same for the lifecycle API
  * function and the daily scheduler.
@@ -442,6 +441,10 @@ export function lifecycleDeps(config: Config<'DATA_BUCKET' | 'METADATA_TABLE'>) 
   };
 }
 
+/**
+ * What every stage of the ingestion state machine uses that reads or writes staged data (split, parse,
+ * chunk, settle, merge, validate, profile, quality, drift).
+ */
 export function stageDeps(config: Config<'DATA_BUCKET' | 'METADATA_TABLE'>) {
   return {
     store: objectStore(config),
