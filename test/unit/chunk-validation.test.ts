@@ -54,7 +54,8 @@ async function chunkState(
 ): Promise<PinnedPartial> {
   const validator = chunkValidator(suite, file.schema, NOW);
   for await (const batch of file.readRowGroups()) validator.add(batch);
-  const bytes = encodeValidationPartial({ ...validator.partial(), suitePin: pin });
+  const state: PinnedPartial = { ...validator.partial(), suitePin: pin };
+  const bytes = encodeValidationPartial(state);
   return decodeValidationPartial(bytes) as PinnedPartial;
 }
 
