@@ -219,7 +219,7 @@ export async function writeParquet(
   const flushGroup = async (): Promise<void> => {
     if (pendingRows === 0) return;
     const columns = pending.map((slices) =>
-      slices.length === 1 ? (slices[0] as CellValue[]) : ([] as CellValue[]).concat(...slices),
+      slices.length === 1 ? (slices[0] as CellValue[]) : joined(slices),
     );
     const rows = pendingRows;
     pending = schema.columns.map(() => []);
@@ -274,6 +274,19 @@ export async function writeParquet(
   footer.appendUint32(0x31524150);
   await emit(footer.getBytes());
   return { rowCount, rowGroups: groups.length, bytes };
+}
+
+/**
+ * The slices of a row group's column as one array, by a loop of pushes: producers may hand pre-sized
+ * (holey) arrays, whose `concat` takes V8's generic path (~0.15 µs a cell) and whose holey kind would slow
+ * every later loop over the group; pushing gives a packed array.
+ */
+function joined(slices: readonly CellValue[][]): CellValue[] {
+  const out: CellValue[] = [];
+  for (const slice of slices) {
+    for (let i = 0; i < slice.length; i++) out.push(slice[i] as CellValue);
+  }
+  return out;
 }
 
 function checkBatchSchema(schema: TableSchema, batch: RecordBatch): void {
