@@ -99,6 +99,26 @@ function csvFile(cols: CellValue[][]): Uint8Array {
   return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
+/** The same rows as JSON objects: ISO instants, a null score left out of its record, other nulls as null. */
+function jsonRecords(cols: CellValue[][]): string[] {
+  const records: string[] = [];
+  for (let r = 0; r < ROWS; r++) {
+    const record: Record<string, unknown> = {};
+    for (const [i, c] of SCHEMA.columns.entries()) {
+      const v = cols[i]?.[r] ?? null;
+      if (v === null && c.name === 'score') continue;
+      record[c.name] = v !== null && c.type === 'timestamp' ? new Date(v as number).toISOString() : v;
+    }
+    records.push(JSON.stringify(record));
+  }
+  return records;
+}
+
+const jsonlFile = (cols: CellValue[][]) => new TextEncoder().encode(`${jsonRecords(cols).join('\n')}\n`);
+/** A JSON array laid out over lines, as a pretty-printer would (element boundaries are not line ends). */
+const jsonArrayFile = (cols: CellValue[][]) =>
+  new TextEncoder().encode(`[\n  ${jsonRecords(cols).join(',\n  ')}\n]\n`);
+
 async function configure(dataset: string, config: Record<string, unknown>) {
   const response = await api(ctx.info, `/datasets/${dataset}/config`, {
     apiKey,
@@ -172,7 +192,8 @@ function expectClose(actual: unknown, expected: unknown, path: string): void {
 const tableUri = (dataset: string) => `s3://${bucket}/tables/${tenant}/${dataset}/`;
 
 type Ingested = Awaited<ReturnType<typeof ingest>>;
-const runs: Record<'parquet' | 'csv', { whole: Ingested; chunked: Ingested }> = {} as never;
+const runs: Record<'parquet' | 'csv' | 'jsonl' | 'json', { whole: Ingested; chunked: Ingested }> =
+  {} as never;
 let data: CellValue[][];
 
 beforeAll(async () => {
@@ -195,7 +216,22 @@ beforeAll(async () => {
   ]);
   runs.parquet = { whole: pw, chunked: pc };
   runs.csv = { whole: cw, chunked: cc };
-}, 400_000);
+  // JSON Lines (~3.4 MB) in ~52 byte ranges of 64 KiB; the JSON array re-cut into as many pieces.
+  const jsonl = jsonlFile(data);
+  const array = jsonArrayFile(data);
+  await Promise.all([
+    configure('chunked-jsonl', { chunkBytes: 64 * 1024 }),
+    configure('chunked-json', { chunkBytes: 64 * 1024 }),
+  ]);
+  const [lw, lc, jw, jc] = await Promise.all([
+    ingest('whole-jsonl', jsonl, 'events.jsonl'),
+    ingest('chunked-jsonl', jsonl, 'events.jsonl'),
+    ingest('whole-json', array, 'events.json'),
+    ingest('chunked-json', array, 'events.json'),
+  ]);
+  runs.jsonl = { whole: lw, chunked: lc };
+  runs.json = { whole: jw, chunked: jc };
+}, 800_000);
 
 describe.each([
   { format: 'parquet' as const, map: ['Chunks'], datasets: ['whole', 'chunked'] },
@@ -203,6 +239,16 @@ describe.each([
     format: 'csv' as const,
     map: ['Scan chunks', 'Stage: settle', 'Chunks'],
     datasets: ['whole-csv', 'chunked-csv'],
+  },
+  {
+    format: 'jsonl' as const,
+    map: ['Scan chunks', 'Stage: settle', 'Chunks'],
+    datasets: ['whole-jsonl', 'chunked-jsonl'],
+  },
+  {
+    format: 'json' as const,
+    map: ['Scan chunks', 'Stage: settle', 'Chunks'],
+    datasets: ['whole-json', 'chunked-json'],
   },
 ])('a big $format file in chunks', ({ format, map, datasets }) => {
   const [wholeName, chunkedName] = datasets as [string, string];

@@ -20,6 +20,7 @@ import { numericRanges, openParquet, writeParquet } from '../../formats/parquet.
 import type { ChunkResult, chunkStateSchema } from '../../schemas/ingestion.js';
 import { pipeThrough } from '../io/channel.js';
 import type { StageDeps } from './artifacts.js';
+import { readJsonChunk, scanJsonChunk } from './json-chunks.js';
 import { parseOptionsOf, readCsvChunk, scanCsvChunk } from './text-chunks.js';
 import { chunkValidation } from './validate.js';
 
@@ -32,7 +33,10 @@ export async function chunkStage(
     // The scan (its summary and inference states, which grow with the columns) goes to S3; the answer
     // stays small, as a Map item's output must.
     const config = (await deps.datasets.getDataset(file.tenant, file.dataset))?.config ?? {};
-    const scan = await scanCsvChunk(deps, file, chunk, config);
+    const scan =
+      file.format === 'csv'
+        ? await scanCsvChunk(deps, file, chunk, config)
+        : await scanJsonChunk(deps, file, chunk, config);
     await deps.store.putJson(chunkScanKey(file.tenant, file.dataset, file.fileId, chunk.index), scan);
     return { index: chunk.index, records: scan.inference?.records };
   }
@@ -78,7 +82,9 @@ async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchem
           { format: 'parquet', source: await deps.store.openRange(sourceOf(file)) },
           { ...parseOptionsOf(config), ...(chunk.rowGroups && { rowGroups: chunk.rowGroups }) },
         )
-      : await readCsvChunk(deps, file, chunk);
+      : file.format === 'csv'
+        ? await readCsvChunk(deps, file, chunk)
+        : await readJsonChunk(deps, file, chunk);
 
   const stagedKey = stagedChunkKey(file.tenant, file.dataset, file.fileId, chunk.index);
   const hash = createHash('sha256');

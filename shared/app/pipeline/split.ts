@@ -6,8 +6,9 @@
  * file is split by row groups: consecutive groups, each chunk holding about `chunkBytes` of the footer's
  * uncompressed bytes (a row group is never split; one larger than the target is a chunk of its own), at
  * most MAX_CHUNKS chunks (the target grows instead). A larger CSV file is cut into byte ranges of about
- * `chunkBytes` whose records are found by a scan, then settled (text-chunks.ts). JSON Lines and JSON
- * arrays are parsed whole for now, and so are files of a dataset with dedup keys (see below).
+ * `chunkBytes` whose records are found by a scan, then settled (text-chunks.ts); so is a larger JSON Lines
+ * file, and a larger JSON array is first re-cut into JSON Lines pieces by one streaming pass
+ * (json-chunks.ts). Files of a dataset with dedup keys are parsed whole (see below).
  *
  * The chunk list goes to S3 (chunkPlanKey) as the JSON array the Map's ItemReader reads: a state carries
  * only its key and count. Rewriting it on a retry writes the same list.
@@ -18,6 +19,7 @@ import { chunkPlanKey } from '../../domain/object-key.js';
 import { openParquet, type ParquetRowGroupInfo } from '../../formats/parquet.js';
 import type { afterRegisterSchema, Chunk, SplitOutput } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
+import { planJsonArrayChunks, planJsonlChunks } from './json-chunks.js';
 import { planCsvChunks } from './text-chunks.js';
 import { pinChunkValidation } from './validate.js';
 
@@ -40,6 +42,10 @@ export async function splitStage(
   await pinChunkValidation(deps, file, dataset);
   if (file.format === 'csv')
     return (await planCsvChunks(deps, file, dataset?.config ?? {}, chunkBytes)) ?? whole;
+  if (file.format === 'jsonl')
+    return (await planJsonlChunks(deps, file, dataset?.config ?? {}, chunkBytes)) ?? whole;
+  if (file.format === 'json')
+    return (await planJsonArrayChunks(deps, file, dataset?.config ?? {}, chunkBytes)) ?? whole;
   if (file.format !== 'parquet') return whole;
 
   const source = { bucket: file.object.bucket, key: file.object.key, versionId: file.object.versionId };

@@ -56,7 +56,7 @@ const GUESS_WINDOW_BYTES = 1024 * 1024;
 /** Piece size of a range read from S3 (ranged GETs). */
 const READ_BYTES = 8 * 1024 * 1024;
 
-type TextFile = Pick<FileState, 'tenant' | 'dataset' | 'fileId' | 'object' | 'size'>;
+export type TextFile = Pick<FileState, 'tenant' | 'dataset' | 'fileId' | 'object' | 'size'>;
 
 /** What split leaves for the scans and the settle: the layout and the file's column names. */
 export interface CsvChunking {
@@ -84,7 +84,7 @@ function sourceOf(file: TextFile) {
 }
 
 /** The file from `start` on, read in pieces as the consumer asks (a tokenizer stops once its range is read). */
-async function* fromOffset(source: ByteRangeSource, start: number): AsyncIterable<Uint8Array> {
+export async function* fromOffset(source: ByteRangeSource, start: number): AsyncIterable<Uint8Array> {
   for (let at = start; at < source.size; at += READ_BYTES) {
     yield await source.read(at, Math.min(source.size, at + READ_BYTES));
   }
