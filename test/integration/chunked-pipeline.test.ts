@@ -6,7 +6,7 @@
  * commit, the merged profile has the single profile's exact fields and its estimates within their sketch
  * bounds, and validation and quality report the same results.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetProfile } from '../../shared/domain/profile/index.js';
@@ -129,6 +129,36 @@ async function configure(dataset: string, config: Record<string, unknown>) {
   expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
 }
 
+async function setSuite(dataset: string, suite: Record<string, unknown>) {
+  const response = await api(ctx.info, `/datasets/${dataset}/validation-suite`, {
+    apiKey,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(suite),
+  });
+  expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
+}
+
+/**
+ * Ids repeated: row 150 repeats row 99's id inside the first chunk, row 2001 row 1999's across the first
+ * two chunks, row 20500 row 2's from the first chunk to the eleventh (2,000-row row groups, one a chunk).
+ */
+const REPEATS: [row: number, id: number][] = [
+  [150, 100],
+  [2_001, 2_000],
+  [20_500, 3],
+];
+
+/** Uniqueness across chunks: a one-column key with a few repeats, a two-column key with many. */
+const DUP_SUITE = {
+  checks: [
+    { type: 'uniqueness', columns: ['id'], severity: 'WARNING' },
+    { type: 'uniqueness', columns: ['category', 'active'], severity: 'INFO' },
+    { type: 'completeness', column: 'amount', maxNullFraction: 0.01, severity: 'WARNING' },
+    { type: 'range', column: 'score', min: 0, max: 900, severity: 'INFO' },
+  ],
+};
+
 async function ingest(dataset: string, body: Uint8Array, name: string) {
   const key = `fresh/${tenant}/${dataset}/${name}`;
   const put = await ctx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
@@ -192,7 +222,7 @@ function expectClose(actual: unknown, expected: unknown, path: string): void {
 const tableUri = (dataset: string) => `s3://${bucket}/tables/${tenant}/${dataset}/`;
 
 type Ingested = Awaited<ReturnType<typeof ingest>>;
-const runs: Record<'parquet' | 'csv' | 'jsonl' | 'json', { whole: Ingested; chunked: Ingested }> =
+const runs: Record<'parquet' | 'csv' | 'jsonl' | 'json' | 'dup', { whole: Ingested; chunked: Ingested }> =
   {} as never;
 let data: CellValue[][];
 
@@ -204,18 +234,26 @@ beforeAll(async () => {
   const csv = csvFile(data);
   // 64 KiB chunks: the Parquet file's 12 row groups each hold more (one chunk per row group); the CSV
   // file (~1.5 MB) is cut into ~20 byte ranges, many of them inside a quoted field.
+  const ids = [...(data[0] ?? [])];
+  for (const [row, id] of REPEATS) ids[row] = id;
+  const repeated = await parquetFile([ids, ...data.slice(1)]);
   await Promise.all([
     configure('chunked', { chunkBytes: 64 * 1024 }),
     configure('chunked-csv', { chunkBytes: 64 * 1024 }),
+    configure('chunked-dup', { chunkBytes: 64 * 1024 }).then(() => setSuite('chunked-dup', DUP_SUITE)),
+    configure('whole-dup', {}).then(() => setSuite('whole-dup', DUP_SUITE)),
   ]);
-  const [pw, pc, cw, cc] = await Promise.all([
+  const [pw, pc, cw, cc, dw, dc] = await Promise.all([
     ingest('whole', parquet, 'events.parquet'),
     ingest('chunked', parquet, 'events.parquet'),
     ingest('whole-csv', csv, 'events.csv'),
     ingest('chunked-csv', csv, 'events.csv'),
+    ingest('whole-dup', repeated, 'events.parquet'),
+    ingest('chunked-dup', repeated, 'events.parquet'),
   ]);
   runs.parquet = { whole: pw, chunked: pc };
   runs.csv = { whole: cw, chunked: cc };
+  runs.dup = { whole: dw, chunked: dc };
   // JSON Lines (~3.4 MB) in ~52 byte ranges of 64 KiB; the JSON array re-cut into as many pieces.
   const jsonl = jsonlFile(data);
   const array = jsonArrayFile(data);
@@ -373,5 +411,46 @@ describe.each([
       ),
     });
     expectClose(withoutFences(chunkedQuality), withoutFences(singleQuality), 'quality');
+  });
+});
+
+describe('a big file with repeated keys across chunks, validated inside the chunks', () => {
+  it('reports the same uniqueness failures, counts and samples as the single path', async () => {
+    // Prepare
+    const { whole, chunked } = runs.dup;
+    const [single, merged] = await Promise.all([
+      json<Record<string, unknown>>(whole.version.validationReportKey as string),
+      json<Record<string, unknown>>(chunked.version.validationReportKey as string),
+    ]);
+    const checks = (report: Record<string, unknown>) =>
+      report.checks as { name: string; passed: boolean; failedRows: number; samples: unknown[] }[];
+
+    // Assess
+    expect(chunked.entered).toEqual(expect.arrayContaining(['Chunks', 'Stage: validate chunks']));
+    expect(comparable(merged)).toEqual(comparable(single));
+    const [ids, pairs] = checks(merged);
+    expect(ids).toMatchObject({ name: 'uniqueness(id)', passed: false, failedRows: REPEATS.length });
+    expect(ids?.samples).toEqual(REPEATS.map(([, id]) => id));
+    expect(pairs?.passed).toBe(false);
+    expect(merged.status).toBe('WARNING');
+  });
+
+  it('leaves each chunk’s validation state beside its staged file, under the suite the split pinned', async () => {
+    // Prepare
+    const fileId = runs.dup.chunked.version.sourceFileId as string;
+    const prefix = `staging/${tenant}/chunked-dup/${fileId}/`;
+
+    // Act
+    const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    const keys = (listed.Contents ?? []).map((o) => (o.Key ?? '').slice(prefix.length));
+    const pin = await json<{ suite: unknown; now: string }>(`${prefix}validation-suite.json`);
+
+    // Assess
+    const chunks = keys.filter((k) => /^part-\d{5}\.parquet$/.test(k)).length;
+    expect(chunks).toBeGreaterThanOrEqual(8);
+    expect(keys.filter((k) => k.endsWith('.validation.bin'))).toHaveLength(chunks);
+    expect(pin.suite).toMatchObject({
+      checks: expect.arrayContaining([expect.objectContaining({ type: 'uniqueness' })]),
+    });
   });
 });
