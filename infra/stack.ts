@@ -308,10 +308,12 @@ export class StrataStack extends Stack {
       logGroup: functionLogs,
       name: 'merge',
       description: 'Pipeline stage 2, after the chunks: counts summed, partial profiles merged → reports/',
-      memorySize: 1024,
-      timeout: Duration.minutes(5),
+      // Dedup keys across chunks hold one key set for the whole file, as the parse stage does.
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
     })
-      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
+      // Dedup keys across chunks: the rows to drop are stored, then the chunks that lose rows rewritten.
+      .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     // Validate and profile both scan the staged Parquet and write a report.

@@ -205,6 +205,18 @@ export function chunkConvertPlanKey(tenant: string, dataset: string, fileId: str
   return `staging/${tenant}/${dataset}/${fileId}/chunks-convert.json`;
 }
 
+/**
+ * Dedup keys across a file's chunks: the marker with how many rows each chunk drops, and per chunk the
+ * indexes of those rows (little-endian uint32s), stored before any chunk is rewritten.
+ */
+export function chunkDedupKey(tenant: string, dataset: string, fileId: string): string {
+  return `staging/${tenant}/${dataset}/${fileId}/dedup.json`;
+}
+
+export function chunkDropsKey(tenant: string, dataset: string, fileId: string, index: number): string {
+  return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.drops`;
+}
+
 /** What a text chunk's first pass (scan) found: its range summary, inference and counts. */
 export function chunkScanKey(tenant: string, dataset: string, fileId: string, index: number): string {
   return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.scan.json`;

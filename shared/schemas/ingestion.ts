@@ -257,6 +257,8 @@ export const chunkResultSchema = z.object({
   contentHash: z.string(),
   metrics: parseMetricsSchema,
   error: z.object({ name: z.string(), message: z.string() }).optional(),
+  /** The merge dropped this chunk's rows whose key an earlier row of the file holds (chunk-dedup.ts). */
+  dedupApplied: z.boolean().optional(),
 });
 export type ChunkResult = z.infer<typeof chunkResultSchema>;
 

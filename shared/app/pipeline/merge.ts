@@ -7,6 +7,9 @@
  * file (uniqueness, duplicate rows, constant periods) are a second pass over the chunks, exact by
  * construction. The version stage commits all chunk files in one table commit.
  *
+ * Dedup keys: a second pass over the chunks' key columns keeps the first row of each key in file order
+ * (chunk-dedup.ts), before the profiles are merged.
+ *
  * A chunk that hit bad input left its error in its result: the merge fails the file with it, under the
  * error's own name (the first chunk's in file order), so it is quarantined as the single path would.
  */
@@ -23,6 +26,7 @@ import {
   type ParseOutput,
 } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
+import { dropDuplicateKeys } from './chunk-dedup.js';
 
 export async function mergeStage(
   deps: StageDeps,
@@ -31,14 +35,16 @@ export async function mergeStage(
   const { file, split } = state;
   const { tenant, dataset, fileId } = file;
   const indexes = Array.from({ length: split.chunkCount }, (_, i) => i);
-  const results = await Promise.all(
+  const parsed = await Promise.all(
     indexes.map((i) => readResult(deps, chunkResultKey(tenant, dataset, fileId, i))),
   );
-  const failed = results.find((r) => r.error !== undefined);
+  const failed = parsed.find((r) => r.error !== undefined);
   if (failed?.error) throw new ChunkFailedError(failed.error.name, failed.error.message, failed.index);
 
-  const metrics = sumMetrics(results);
   const config = (await deps.datasets.getDataset(tenant, dataset))?.config ?? {};
+  const keys = config.dedupKeys ?? [];
+  const results = keys.length > 0 ? await dropDuplicateKeys(deps, file, keys, parsed) : parsed;
+  const metrics = sumMetrics(results);
   const maxErrorRate = config.maxErrorRate ?? 0;
   if (metrics.recordsFailed > 0 && metrics.recordsFailed > maxErrorRate * metrics.recordsRead) {
     throw new ParseError(

@@ -8,7 +8,7 @@
  * most MAX_CHUNKS chunks (the target grows instead). A larger CSV file is cut into byte ranges of about
  * `chunkBytes` whose records are found by a scan, then settled (text-chunks.ts); so is a larger JSON Lines
  * file, and a larger JSON array is first re-cut into JSON Lines pieces by one streaming pass
- * (json-chunks.ts). Files of a dataset with dedup keys are parsed whole (see below).
+ * (json-chunks.ts). Dedup keys hold across the chunks: the merge drops later rows of a key (chunk-dedup.ts).
  *
  * The chunk list goes to S3 (chunkPlanKey) as the JSON array the Map's ItemReader reads: a state carries
  * only its key and count. Rewriting it on a retry writes the same list.
@@ -35,9 +35,6 @@ export async function splitStage(
   const chunkBytes = dataset?.config?.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const whole: SplitOutput = { chunked: false, chunkCount: 0 };
   if (file.size <= chunkBytes) return whole;
-  // Dropping duplicate keys keeps the first row of a key in file order, which chunks parsed apart cannot
-  // see; such files are parsed whole until the chunks share their keys.
-  if ((dataset?.config?.dedupKeys?.length ?? 0) > 0) return whole;
   // The suite and clock every chunk and the merge validate by, fixed before any chunk runs (validate.ts).
   await pinChunkValidation(deps, file, dataset);
   if (file.format === 'csv')
