@@ -276,7 +276,8 @@ export class StrataStack extends Stack {
       logGroup: functionLogs,
       name: 'split',
       description: 'Pipeline stage 2: parse the file whole, or plan its chunks (a list in staging/)',
-      timeout: Duration.minutes(1),
+      // Usually a footer or a head read; a JSON array is re-cut into pieces here in one streaming pass.
+      timeout: Duration.minutes(15),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
