@@ -276,7 +276,9 @@ export class StrataStack extends Stack {
       logGroup: functionLogs,
       name: 'split',
       description: 'Pipeline stage 2: parse the file whole, or plan its chunks (a list in staging/)',
-      // Usually a footer or a head read; a JSON array is re-cut into pieces here in one streaming pass.
+      // Usually a footer or a head read; a JSON array is re-cut into pieces here in one streaming pass,
+      // holding up to two pieces of `chunkBytes` (256 MiB by default) while one uploads.
+      memorySize: 1536,
       timeout: Duration.minutes(15),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
