@@ -2,6 +2,7 @@ import type { SchemaPolicy } from './delta/schema.js';
 import type { WriteMode, WriteSettings } from './delta/writes.js';
 import type { DriftThresholds, Severity } from './drift/severity.js';
 import type { TextEncoding } from './parse/encoding.js';
+import type { ParseOptions } from './parse/parse-file.js';
 import type { QualityStatus } from './quality/types.js';
 import type { ColumnType } from './table.js';
 
@@ -57,6 +58,22 @@ export interface DatasetConfig {
    * app/pipeline/split.ts). Default DEFAULT_CHUNK_BYTES.
    */
   chunkBytes?: number;
+}
+
+/**
+ * The parse options a dataset's config sets, but for dedup keys: those the whole-file parse applies as it
+ * reads, while a file in chunks has them applied across the chunks by the merge.
+ */
+export function parseOptionsOf(config: DatasetConfig): ParseOptions {
+  return {
+    ...(config.columnMapping && { columnMapping: config.columnMapping }),
+    ...(config.typeOverrides && { typeOverrides: config.typeOverrides }),
+    ...(config.maxErrorRate !== undefined && { maxErrorRate: config.maxErrorRate }),
+    ...(config.encoding && { encoding: config.encoding }),
+    ...(config.allowEmptyBatches !== undefined && { allowEmptyBatches: config.allowEmptyBatches }),
+    ...(config.maxColumns !== undefined && { maxColumns: config.maxColumns }),
+    ...(config.maxColumnNameLength !== undefined && { maxColumnNameLength: config.maxColumnNameLength }),
+  };
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import type { DatasetConfig } from '../../domain/dataset.js';
+import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
 import { chunkProfileKey, chunkResultKey, chunkScanKey, stagedChunkKey } from '../../domain/object-key.js';
 import { parseFile } from '../../domain/parse/parse-file.js';
 import { createProfiler } from '../../domain/profile/index.js';
@@ -21,7 +21,7 @@ import type { ChunkResult, chunkStateSchema } from '../../schemas/ingestion.js';
 import { pipeThrough } from '../io/channel.js';
 import type { StageDeps } from './artifacts.js';
 import { readJsonChunk, scanJsonChunk } from './json-chunks.js';
-import { parseOptionsOf, readCsvChunk, scanCsvChunk } from './text-chunks.js';
+import { readCsvChunk, scanCsvChunk } from './text-chunks.js';
 import { chunkValidation } from './validate.js';
 
 export async function chunkStage(

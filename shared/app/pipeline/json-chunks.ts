@@ -23,7 +23,7 @@
 import { type JsonPiece, splitJsonArray } from '../../domain/chunks/json-split.js';
 import { jsonlLineStart } from '../../domain/chunks/jsonl-boundaries.js';
 import { planChunks } from '../../domain/chunks/plan.js';
-import type { DatasetConfig } from '../../domain/dataset.js';
+import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
 import {
   chunkConvertPlanKey,
   chunkPlanKey,
@@ -44,7 +44,7 @@ import { ChunkFailedError, InternalError, isStrataError, ParseError } from '../.
 import type { ByteRangeSource } from '../../formats/parquet.js';
 import type { Chunk, SplitOutput } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
-import { fromOffset, parseOptionsOf, type TextFile } from './text-chunks.js';
+import { fromOffset, type TextFile } from './text-chunks.js';
 
 /** Bytes read at a time while a range looks for its first line (a line longer than this takes more reads). */
 const LINE_START_WINDOW_BYTES = 1024 * 1024;

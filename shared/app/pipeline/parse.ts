@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import type { DatasetConfig } from '../../domain/dataset.js';
+import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
 import type { FileFormat } from '../../domain/object-key.js';
 import { stagingKey } from '../../domain/object-key.js';
 import { parseFile } from '../../domain/parse/parse-file.js';
@@ -30,16 +30,7 @@ export async function parseStage(
     format === 'parquet'
       ? { format, source: await deps.store.openRange(source) }
       : { format, open: () => deps.store.read(source) },
-    {
-      ...(config.columnMapping && { columnMapping: config.columnMapping }),
-      ...(config.typeOverrides && { typeOverrides: config.typeOverrides }),
-      ...(config.dedupKeys && { dedupKeys: config.dedupKeys }),
-      ...(config.maxErrorRate !== undefined && { maxErrorRate: config.maxErrorRate }),
-      ...(config.encoding && { encoding: config.encoding }),
-      ...(config.allowEmptyBatches !== undefined && { allowEmptyBatches: config.allowEmptyBatches }),
-      ...(config.maxColumns !== undefined && { maxColumns: config.maxColumns }),
-      ...(config.maxColumnNameLength !== undefined && { maxColumnNameLength: config.maxColumnNameLength }),
-    },
+    { ...parseOptionsOf(config), ...(config.dedupKeys && { dedupKeys: config.dedupKeys }) },
   );
 
   const stagedKey = stagingKey(file.tenant, file.dataset, file.fileId);

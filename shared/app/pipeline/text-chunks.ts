@@ -26,7 +26,7 @@ import {
   summarizeCsvRange,
 } from '../../domain/chunks/csv-boundaries.js';
 import { planChunks } from '../../domain/chunks/plan.js';
-import type { DatasetConfig } from '../../domain/dataset.js';
+import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
 import {
   chunkConvertPlanKey,
   chunkLayoutKey,
@@ -39,7 +39,6 @@ import {
   type CsvLayout,
   type CsvRangeInference,
   inferCsvRange,
-  type ParseOptions,
   parseFile,
   readCsvRange,
 } from '../../domain/parse/parse-file.js';
@@ -64,19 +63,6 @@ export interface CsvChunking {
   /** Column names as the file's parse gives them (mapped, renamed). */
   names: string[];
   size: number;
-}
-
-/** The options of a parse from the dataset's config (the ones that apply to a chunk). */
-export function parseOptionsOf(config: DatasetConfig): ParseOptions {
-  return {
-    ...(config.columnMapping && { columnMapping: config.columnMapping }),
-    ...(config.typeOverrides && { typeOverrides: config.typeOverrides }),
-    ...(config.maxErrorRate !== undefined && { maxErrorRate: config.maxErrorRate }),
-    ...(config.encoding && { encoding: config.encoding }),
-    ...(config.allowEmptyBatches !== undefined && { allowEmptyBatches: config.allowEmptyBatches }),
-    ...(config.maxColumns !== undefined && { maxColumns: config.maxColumns }),
-    ...(config.maxColumnNameLength !== undefined && { maxColumnNameLength: config.maxColumnNameLength }),
-  };
 }
 
 function sourceOf(file: TextFile) {
