@@ -66,8 +66,7 @@ async function singlePass(suite: ValidationSuite, file: ParquetFile): Promise<Va
 }
 
 /** The report without a distribution check's mean and std, which a merge gives up to rounding only. */
-function exactPart(report: ValidationReport | string) {
-  if (typeof report === 'string') return report;
+function exactPart(report: ValidationReport) {
   return {
     ...report,
     checks: report.checks.map((c) =>
@@ -108,18 +107,29 @@ describe('validation inside the chunks, merged by the validate stage', () => {
         fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
         fc.integer({ min: 1, max: 7 }),
         fc.boolean(),
-        async (rows, cuts, rowGroupSize, stored) => {
-          // Prepare
+        fc.array(fc.constantFrom('kept', 'missing', 'stale'), { maxLength: 9 }),
+        async (rows, cuts, rowGroupSize, stored, fates) => {
+          // Prepare: some chunks' states are missing or from another split of the file.
           const files = await Promise.all(cut(rows, cuts).map((c) => parquetOf(c, rowGroupSize)));
           const staged = concatParquetFiles(files);
+          const chunkSuite = stored ? STORED : undefined;
           const suite = stored ? STORED : suiteFromSchema(staged.schema);
-          const states = await Promise.all(files.map((f) => chunkState(f, stored ? STORED : undefined)));
+          const fateOf = (i: number) => fates[i] ?? 'kept';
+          const states = await Promise.all(
+            files.map((f, i) =>
+              fateOf(i) === 'missing'
+                ? undefined
+                : chunkState(f, chunkSuite, fateOf(i) === 'stale' ? 'old' : PIN),
+            ),
+          );
 
           // Act
-          const merged = await mergeChunkStates(suite, staged, NOW, states, PIN);
+          const merged = await mergeChunkStates(suite, chunkSuite, files, staged, NOW, states, PIN);
 
           // Assess
-          expect(exactPart(merged)).toEqual(exactPart(await singlePass(suite, staged)));
+          if (typeof merged === 'string') throw new Error(merged);
+          expect(exactPart(merged.report)).toEqual(exactPart(await singlePass(suite, staged)));
+          expect(merged.revalidated).toEqual(files.flatMap((_, i) => (fateOf(i) === 'kept' ? [] : [i])));
         },
       ),
       { numRuns: 60 },
@@ -139,14 +149,15 @@ describe('validation inside the chunks, merged by the validate stage', () => {
     const states = await Promise.all(files.map((f) => chunkState(f, STORED)));
 
     // Act
-    const merged = await mergeChunkStates(STORED, staged, NOW, states, PIN);
+    const merged = await mergeChunkStates(STORED, STORED, files, staged, NOW, states, PIN);
 
     // Assess
     if (typeof merged === 'string') throw new Error(merged);
-    const unique = merged.checks[0];
+    const unique = merged.report.checks[0];
     expect(unique?.samples).toEqual([3, 7]);
     expect(unique?.failedRows).toBe(2);
-    expect(merged.status).toBe('FAILED');
+    expect(merged.report.status).toBe('FAILED');
+    expect(merged.revalidated).toEqual([]);
   });
 
   it('reads a file row’s key cells only, from the row group holding it', async () => {
@@ -169,21 +180,42 @@ describe('validation inside the chunks, merged by the validate stage', () => {
     ]);
   });
 
-  it('does not merge a state made under another split, a missing state, or another suite', async () => {
+  it('validates again a chunk rewritten after its state was made (rows its dedup keys dropped)', async () => {
+    // Prepare: chunk 1's state was made over three rows; the file now holds two of them.
+    const row = (id: number): Row => ({ id, code: 'a', amount: id });
+    const before = [await parquetOf([row(1), row(2)], 2), await parquetOf([row(3), row(1), row(4)], 2)];
+    const states = await Promise.all(before.map((f) => chunkState(f, STORED)));
+    const after = [before[0] as ParquetFile, await parquetOf([row(3), row(4)], 2)];
+    const staged = concatParquetFiles(after);
+
+    // Act
+    const merged = await mergeChunkStates(STORED, STORED, after, staged, NOW, states, PIN);
+
+    // Assess
+    if (typeof merged === 'string') throw new Error(merged);
+    expect(merged.revalidated).toEqual([1]);
+    expect(exactPart(merged.report)).toEqual(exactPart(await singlePass(STORED, staged)));
+    expect(merged.report.checks[0]?.passed).toBe(true);
+  });
+
+  it('does not merge states whose suite does not hold the file’s checks', async () => {
     // Prepare
-    const rows: Row[] = [{ id: 1, code: 'a', amount: 1 }];
-    const file = await parquetOf(rows, 2);
+    const file = await parquetOf([{ id: 1, code: 'a', amount: 1 }], 2);
     const other = validationSuiteSchema.parse({ checks: [{ type: 'row_count', min: 1 }] });
 
     // Act
-    const stale = await mergeChunkStates(STORED, file, NOW, [await chunkState(file, STORED, 'pin-0')], PIN);
-    const missing = await mergeChunkStates(STORED, file, NOW, [undefined], PIN);
-    const otherSuite = await mergeChunkStates(other, file, NOW, [await chunkState(file, STORED)], PIN);
+    const merged = await mergeChunkStates(
+      other,
+      STORED,
+      [file],
+      file,
+      NOW,
+      [await chunkState(file, STORED)],
+      PIN,
+    );
 
     // Assess
-    expect(stale).toMatch(/another split/);
-    expect(missing).toMatch(/no state/);
-    expect(otherSuite).toMatch(/another suite/);
+    expect(merged).toMatch(/does not hold the file’s checks/);
   });
 
   it('projects a chunk’s inferred superset onto the file’s inferred suite, keeping the suite’s order', () => {

@@ -12,9 +12,10 @@
  * The suite and clock: the single path judges a file by the suite stored when its validate stage runs and
  * at that instant. A chunked file is judged by the suite stored when it was split and at the split's
  * instant, for every chunk alike: chunks run minutes apart and must not see a suite replaced meanwhile,
- * nor judge freshness at different instants. A file whose chunks left no states (split by code that did
- * not pin the suite, or states from another split of the file) is validated as before, in one pass over
- * the chunk files, by the pinned suite when there is one.
+ * nor judge freshness at different instants. A chunk whose state is missing or stale (made under another
+ * split, or before the merge rewrote the chunk without rows its dedup keys dropped) is validated again
+ * here from its file alone; a file split by code that pinned no suite is validated as before, in one pass
+ * over the chunk files.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -37,6 +38,7 @@ import {
 import { isStrataError, ValidationFailedError } from '../../errors.js';
 import type { ParquetFile } from '../../formats/parquet.js';
 import type { afterParseSchema, ValidateOutput } from '../../schemas/ingestion.js';
+import { concatParquetFiles } from '../io/parquet-files.js';
 import { mapLimit } from '../lifecycle/moves.js';
 import { openStaged, type StageDeps, stagedKeysOf } from './artifacts.js';
 
@@ -68,11 +70,13 @@ export async function validateStage(
   state: z.infer<typeof afterParseSchema>,
 ): Promise<ValidateOutput> {
   const { file, parse } = state;
-  const [dataset, staged, pin] = await Promise.all([
+  // A chunked file's parts are opened one by one: a part whose state is stale is validated here alone.
+  const [dataset, parts, pin] = await Promise.all([
     deps.datasets.getDataset(file.tenant, file.dataset),
-    openStaged(deps, stagedKeysOf(file, parse)),
+    mapLimit(stagedKeysOf(file, parse), READ_CONCURRENCY, (key) => openStaged(deps, [key])),
     parse.chunkCount === undefined ? undefined : readPin(deps, file),
   ]);
+  const staged = concatParquetFiles(parts);
   const stored = pin ? pin.suite : dataset?.validationSuite;
   const suiteSource = pin ? pin.suiteSource : dataset?.suiteSource;
   const suite: ValidationSuite = stored
@@ -82,7 +86,7 @@ export async function validateStage(
 
   const merged =
     pin && parse.chunkCount !== undefined
-      ? await mergeChunks(deps, file, parse.chunkCount, pin, suite, staged, now)
+      ? await mergeChunks(deps, file, pin, suite, parts, staged, now)
       : undefined;
   let report: ValidationReport;
   if (merged) {
@@ -231,23 +235,24 @@ export function projectPartial(
 }
 
 /**
- * The report from the chunks' states, or undefined when they cannot give it (a state missing, made under
- * another pin, or for other columns or checks): the caller then reads the chunk files in one pass.
+ * The report from the chunks' states, or undefined when they cannot give it (they are for other columns
+ * than the file's): the caller then reads the chunk files in one pass.
  */
 async function mergeChunks(
   deps: StageDeps,
   file: FileRef,
-  chunkCount: number,
   pin: SuitePin,
   suite: ValidationSuite,
+  parts: readonly ParquetFile[],
   staged: ParquetFile,
   now: Date,
 ): Promise<ValidationReport | undefined> {
-  const indexes = Array.from({ length: chunkCount }, (_, i) => i);
+  const indexes = parts.map((_, i) => i);
   const states = await mapLimit(indexes, READ_CONCURRENCY, (i) =>
     readPartial(deps, chunkValidationKey(file.tenant, file.dataset, file.fileId, i)),
   );
-  const merged = await mergeChunkStates(suite, staged, now, states, pin.id);
+  const chunkSuite = pin.suite === null ? undefined : suite;
+  const merged = await mergeChunkStates(suite, chunkSuite, parts, staged, now, states, pin.id);
   if (typeof merged === 'string') {
     deps.logger.warn('chunk validation states not merged: one pass over the chunks', {
       fileId: file.fileId,
@@ -255,30 +260,49 @@ async function mergeChunks(
     });
     return undefined;
   }
-  return merged;
+  if (merged.revalidated.length > 0) {
+    deps.logger.info('chunks validated again: their states were missing or stale', {
+      fileId: file.fileId,
+      chunks: merged.revalidated.slice(0, 20),
+      count: merged.revalidated.length,
+    });
+  }
+  return merged.report;
 }
 
 /**
- * The file's report from its chunks' states (in chunk order) and its chunk files read as one (`staged`,
- * for the rows a uniqueness sample needs), or why the states cannot give it.
+ * The file's report from its chunks' states (in chunk order) and its chunk files (`parts`, and `staged`
+ * for them read as one, for the rows a uniqueness sample needs), or why the states cannot give it. A
+ * chunk whose state is missing, was made under another split, or holds another row count than its file
+ * (the merge rewrote it without the rows its dedup keys dropped) is validated again from its file, by
+ * the suite the chunks ran (`chunkSuite`; undefined: inferred), and `revalidated` lists it.
  */
 export async function mergeChunkStates(
   suite: ValidationSuite,
+  chunkSuite: ValidationSuite | undefined,
+  parts: readonly ParquetFile[],
   staged: ParquetFile,
   now: Date,
   states: readonly (PinnedPartial | undefined)[],
   pinId: string,
-): Promise<ValidationReport | string> {
+): Promise<{ report: ValidationReport; revalidated: number[] } | string> {
   const partials: ValidationPartial[] = [];
-  for (const [i, state] of states.entries()) {
-    if (!state) return `chunk ${i} left no state`;
-    if (state.suitePin !== pinId) return `chunk ${i} was validated under another split`;
-    const projected = projectPartial(state, suite);
-    if (!projected) return `chunk ${i} was validated with another suite`;
+  const revalidated: number[] = [];
+  for (const [i, part] of parts.entries()) {
+    const state = states[i];
+    let projected =
+      state && state.suitePin === pinId && state.rowCount === part.numRows
+        ? projectPartial(state, suite)
+        : undefined;
+    if (!projected) {
+      const validator = chunkValidator(chunkSuite, part.schema, now);
+      for await (const batch of part.readRowGroups()) validator.add(batch);
+      projected = projectPartial(validator.partial(), suite);
+      revalidated.push(i);
+    }
+    if (!projected) return `chunk ${i}: its suite does not hold the file’s checks`;
     partials.push(projected);
   }
-  const rows = partials.reduce((sum, p) => sum + p.rowCount, 0);
-  if (rows !== staged.numRows) return `the states hold ${rows} rows, the chunk files ${staged.numRows}`;
 
   let merge: ReturnType<typeof mergeValidation>;
   try {
@@ -287,10 +311,11 @@ export async function mergeChunkStates(
     if (isStrataError(error) && error.name === 'InvalidInputError') return error.message;
     throw error;
   }
+  partials.length = 0;
   for (let asked = merge.pendingRows(); asked.length > 0; asked = merge.pendingRows()) {
     merge.supply(await readRows(staged, suite, asked));
   }
-  return merge.report();
+  return { report: merge.report(), revalidated };
 }
 
 /**
