@@ -2,10 +2,11 @@
  * Stage 2 in chunks, last step: what the parse and profile stages answer for a whole file, made from its
  * chunks' results. The counts are summed and the error budget judged over the whole file; the partial
  * profiles are merged (domain/profile/merge.ts: exact counts, nulls, min and max, moments combined,
- * sketches merged) into the file's profile, written where the profile stage writes one. Validation,
- * quality and drift then read every chunk's staged file in order, as one file: checks that need the whole
- * file (uniqueness, duplicate rows, constant periods) are a second pass over the chunks, exact by
- * construction. The version stage commits all chunk files in one table commit.
+ * sketches merged) into the file's profile, written where the profile stage writes one. The validate
+ * stage then merges the chunks' validation states (uniqueness exact across chunks by their key hashes);
+ * quality and drift read every chunk's staged file in order, as one file, so duplicate rows and constant
+ * periods are a second pass over the chunks, exact by construction. The version stage commits all chunk
+ * files in one table commit.
  *
  * Dedup keys: a second pass over the chunks' key columns keeps the first row of each key in file order
  * (chunk-dedup.ts), before the profiles are merged.
