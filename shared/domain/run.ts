@@ -5,7 +5,7 @@
  * to a stage, what ends a run, how a retry's execution is named, and how a read reconciles a run with
  * its execution.
  */
-import { type ObjectRef, PIPELINE_STAGES } from './file-record.js';
+import type { ObjectRef } from './file-record.js';
 
 export const RUN_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -13,13 +13,26 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 /** What a succeeded run produced: a version (current, or held by a gate), or nothing (duplicate content). */
 export type RunOutcome = 'VERSIONED' | 'HELD' | 'DUPLICATE';
 
-/** The states of the state machine that record attempts, in the order a run goes through them. */
-export const RUN_STAGES = [...PIPELINE_STAGES, 'quarantine'] as const;
-export type RunStage = (typeof RUN_STAGES)[number];
-
-export function isRunStage(name: string): name is RunStage {
-  return (RUN_STAGES as readonly string[]).includes(name);
-}
+/**
+ * The states of the state machine that record attempts, in the order a run goes through them: a file is
+ * parsed whole (parse) or in chunks (scan-<i>, settle, chunk-<i>, merge), never both. A chunk's attempts
+ * are recorded under its family and index (`chunk-3`).
+ */
+export const RUN_STAGES = [
+  'register',
+  'split',
+  'scan',
+  'settle',
+  'chunk',
+  'parse',
+  'merge',
+  'validate',
+  'profile',
+  'quality',
+  'drift',
+  'version',
+  'quarantine',
+] as const;
 
 /** Execution names: at most 80 characters of [A-Za-z0-9_-]. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
@@ -192,12 +205,19 @@ export function summarizeStages(attempts: readonly StageAttempt[]): StageSummary
     list.push(attempt);
     byStage.set(attempt.stage, list);
   }
-  const order = (stage: string) => {
-    const index = (RUN_STAGES as readonly string[]).indexOf(stage);
-    return index === -1 ? RUN_STAGES.length : index;
+  // `chunk-10` after `chunk-9`: a chunk's family's place, then its index.
+  const order = (stage: string): [number, number] => {
+    const match = /^(.*)-(\d+)$/.exec(stage);
+    const family = match?.[1] ?? stage;
+    const index = (RUN_STAGES as readonly string[]).indexOf(family);
+    return [index === -1 ? RUN_STAGES.length : index, match ? Number(match[2]) : -1];
   };
   return [...byStage.entries()]
-    .sort(([a], [b]) => order(a) - order(b) || a.localeCompare(b))
+    .sort(([a], [b]) => {
+      const [fa, ia] = order(a);
+      const [fb, ib] = order(b);
+      return fa - fb || ia - ib || a.localeCompare(b);
+    })
     .map(([stage, list]) => {
       const history = [...list].sort((a, b) => a.attempt - b.attempt);
       const first = history[0] as StageAttempt;

@@ -5,7 +5,13 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+import {
+  cloudContext,
+  configureDataset,
+  executionArnFor,
+  newTenant,
+  waitForExecution,
+} from '../support/cloud.js';
 import { DeltaRs, sortRows } from '../support/delta.js';
 
 const ctx = cloudContext();
@@ -19,15 +25,8 @@ beforeAll(async () => {
   deltaRs = await DeltaRs.start(ctx.info);
 }, 120_000);
 
-async function configure(dataset: string, config: Record<string, unknown>) {
-  const response = await api(ctx.info, `/datasets/${dataset}/config`, {
-    apiKey,
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(config),
-  });
-  expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
-}
+const configure = (dataset: string, config: Record<string, unknown>) =>
+  configureDataset(ctx.info, apiKey, dataset, config);
 
 /** 25,000 rows; ids 1…20,000, then 5,000 repeats of early ids (other chunks), and a repeat in place every 97 rows. */
 function csv(): string {

@@ -6,7 +6,14 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileIdFor } from '../../shared/domain/file-record.js';
-import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+import {
+  api,
+  cloudContext,
+  configureDataset,
+  executionArnFor,
+  newTenant,
+  waitForExecution,
+} from '../support/cloud.js';
 
 const ctx = cloudContext();
 const bucket = ctx.info.dataBucket;
@@ -17,15 +24,8 @@ beforeAll(async () => {
   ({ tenant, apiKey } = await newTenant(ctx, 'chunk-faults'));
 }, 60_000);
 
-async function configure(dataset: string, config: Record<string, unknown>) {
-  const response = await api(ctx.info, `/datasets/${dataset}/config`, {
-    apiKey,
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(config),
-  });
-  expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
-}
+const configure = (dataset: string, config: Record<string, unknown>) =>
+  configureDataset(ctx.info, apiKey, dataset, config);
 
 /** ~600 KB of `id,name,score` rows (about ten 64 KiB chunks), `bad` replacing row `at`. */
 function csv(rows: number, at: number, bad: string): string {

@@ -13,7 +13,14 @@ import type { DatasetProfile } from '../../shared/domain/profile/index.js';
 import { rankErrorBound } from '../../shared/domain/profile/quantiles.js';
 import type { CellValue, RecordBatch, TableSchema } from '../../shared/domain/table.js';
 import { writeParquet } from '../../shared/formats/parquet.js';
-import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+import {
+  api,
+  cloudContext,
+  configureDataset,
+  executionArnFor,
+  newTenant,
+  waitForExecution,
+} from '../support/cloud.js';
 import { DeltaRs, sortRows } from '../support/delta.js';
 
 const ctx = cloudContext();
@@ -119,15 +126,8 @@ const jsonlFile = (cols: CellValue[][]) => new TextEncoder().encode(`${jsonRecor
 const jsonArrayFile = (cols: CellValue[][]) =>
   new TextEncoder().encode(`[\n  ${jsonRecords(cols).join(',\n  ')}\n]\n`);
 
-async function configure(dataset: string, config: Record<string, unknown>) {
-  const response = await api(ctx.info, `/datasets/${dataset}/config`, {
-    apiKey,
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(config),
-  });
-  expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
-}
+const configure = (dataset: string, config: Record<string, unknown>) =>
+  configureDataset(ctx.info, apiKey, dataset, config);
 
 async function setSuite(dataset: string, suite: Record<string, unknown>) {
   const response = await api(ctx.info, `/datasets/${dataset}/validation-suite`, {

@@ -20,7 +20,7 @@ import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from 
 
 const ctx = cloudContext();
 const fixture = (name: string) => readFileSync(new URL(`../../events/data/${name}`, import.meta.url));
-const PIPELINE = ['register', 'parse', 'validate', 'profile', 'quality', 'drift', 'version'];
+const PIPELINE = ['register', 'split', 'parse', 'validate', 'profile', 'quality', 'drift', 'version'];
 let tenant: string;
 let apiKey: string;
 
@@ -87,7 +87,7 @@ async function postSuite(dataset: string, suite: unknown) {
 const stagesOf = (run: Json | undefined) => (run?.stages ?? []) as Json[];
 
 describe('a pipeline run', () => {
-  it('records a good file’s run as SUCCEEDED with all seven stages and their timings', async () => {
+  it('records a good file’s run as SUCCEEDED with every stage and its timings', async () => {
     // Act
     const { execution, ref, runId } = await ingest(
       `fresh/${tenant}/good/customers.csv`,
@@ -149,10 +149,11 @@ describe('a pipeline run', () => {
     const stages = stagesOf(run.body);
     expect(stages.map((s) => [s.stage, s.status])).toEqual([
       ['register', 'SUCCEEDED'],
+      ['split', 'SUCCEEDED'],
       ['parse', 'FAILED'],
       ['quarantine', 'SUCCEEDED'],
     ]);
-    expect(stages[1]).toMatchObject({ error: { name: 'ParseError' } });
+    expect(stages[2]).toMatchObject({ error: { name: 'ParseError' } });
   });
 
   it('shows a run only to its tenant, and answers 404 for an unknown run', async () => {
@@ -253,7 +254,7 @@ describe('retrying a run', () => {
     expect(((failedRuns.body?.runs ?? []) as Json[]).map((r) => r.runId)).toEqual([runId]);
     const latest = await api(ctx.info, '/datasets/ages/runs/latest-successful', { apiKey });
     expect(latest.body).toMatchObject({ runId: retryId, status: 'SUCCEEDED' });
-    expect(stagesOf(latest.body)).toHaveLength(7);
+    expect(stagesOf(latest.body)).toHaveLength(PIPELINE.length);
   });
 
   it('pages a dataset’s runs and answers 404 when none succeeded', async () => {

@@ -8,7 +8,14 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, cloudContext, executionArnFor, newTenant, waitForExecution } from '../support/cloud.js';
+import {
+  api,
+  cloudContext,
+  configureDataset,
+  executionArnFor,
+  newTenant,
+  waitForExecution,
+} from '../support/cloud.js';
 import { DeltaRs } from '../support/delta.js';
 
 const ctx = cloudContext();
@@ -51,15 +58,8 @@ async function accepted(dataset: string, name: string, body: string) {
   return result.output;
 }
 
-async function configure(dataset: string, config: Record<string, unknown>) {
-  const response = await api(ctx.info, `/datasets/${dataset}/config`, {
-    apiKey,
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(config),
-  });
-  expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
-}
+const configure = (dataset: string, config: Record<string, unknown>) =>
+  configureDataset(ctx.info, apiKey, dataset, config);
 
 const tableUri = (dataset: string) => `s3://${bucket}/tables/${tenant}/${dataset}/`;
 

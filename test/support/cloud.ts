@@ -7,7 +7,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { awsClients, type LocalCloudInfo } from '../../infra/local/cloud.js';
 import { DynamoMetadataStore } from '../../shared/adapters/dynamo/metadata-store.js';
 import { createApiKey } from '../../shared/app/api-keys.js';
@@ -73,4 +73,20 @@ export function hostFetch(info: LocalCloudInfo, path: string, init: RequestInit 
     ...init,
     headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${info.hostToken}` },
   });
+}
+
+/** `PUT /datasets/{name}/config` with the tenant's key, failing the test unless it is accepted. */
+export async function configureDataset(
+  info: LocalCloudInfo,
+  apiKey: string,
+  dataset: string,
+  config: Record<string, unknown>,
+): Promise<void> {
+  const response = await api(info, `/datasets/${dataset}/config`, {
+    apiKey,
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(config),
+  });
+  expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
 }

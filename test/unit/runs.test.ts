@@ -112,6 +112,38 @@ describe('stage summaries', () => {
     ...(end && { endedAt: `2026-01-01T00:00:${end}.000Z` }),
   });
 
+  it('orders a chunked run’s stages as it runs them, each chunk family by index', () => {
+    // Arrange
+    const stages = [
+      'merge',
+      'chunk-10',
+      'settle',
+      'chunk-2',
+      'scan-1',
+      'validate',
+      'scan-0',
+      'split',
+      'register',
+    ];
+    const attempts = stages.map((stage, i) => attempt(stage, 0, 'SUCCEEDED', String(10 + i), String(11 + i)));
+
+    // Act
+    const order = summarizeStages(attempts).map((s) => s.stage);
+
+    // Assess
+    expect(order).toEqual([
+      'register',
+      'split',
+      'scan-0',
+      'scan-1',
+      'settle',
+      'chunk-2',
+      'chunk-10',
+      'merge',
+      'validate',
+    ]);
+  });
+
   it('orders stages as the pipeline runs them and sums up retried attempts', () => {
     // Arrange
     const attempts = [

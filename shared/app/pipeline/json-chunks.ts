@@ -24,13 +24,7 @@ import { type JsonPiece, splitJsonArray } from '../../domain/chunks/json-split.j
 import { jsonlLineStart } from '../../domain/chunks/jsonl-boundaries.js';
 import { planChunks } from '../../domain/chunks/plan.js';
 import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
-import {
-  chunkConvertPlanKey,
-  chunkPlanKey,
-  chunkScanKey,
-  chunkSchemaKey,
-  chunkSuffix,
-} from '../../domain/object-key.js';
+import { chunkConvertPlanKey, chunkPlanKey, chunkSchemaKey, chunkSuffix } from '../../domain/object-key.js';
 import { detectBom } from '../../domain/parse/encoding.js';
 import {
   inferJsonlRange,
@@ -44,7 +38,7 @@ import { ChunkFailedError, InternalError, isStrataError, ParseError } from '../.
 import type { ByteRangeSource } from '../../formats/parquet.js';
 import type { Chunk, SplitOutput } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
-import { fromOffset, type TextFile } from './text-chunks.js';
+import { fromOffset, readScans, type TextFile } from './text-chunks.js';
 
 /** Bytes read at a time while a range looks for its first line (a line longer than this takes more reads). */
 const LINE_START_WINDOW_BYTES = 1024 * 1024;
@@ -255,15 +249,7 @@ export async function settleJsonChunks(
 ): Promise<SplitOutput> {
   const { tenant, dataset, fileId } = file;
   const format: JsonFormat = file.format === 'json' ? 'json' : 'jsonl';
-  const scans = await Promise.all(
-    Array.from({ length: chunkCount }, async (_, i) => {
-      const scan = (await deps.store.getJson(chunkScanKey(tenant, dataset, fileId, i))) as
-        | JsonChunkScan
-        | undefined;
-      if (!scan) throw new InternalError(`chunk ${i} of file ${fileId} left no scan`);
-      return scan;
-    }),
-  );
+  const scans = await readScans<JsonChunkScan>(deps, file, chunkCount);
   const inferences: JsonlRangeInference[] = [];
   let lines = 0;
   for (const [i, scan] of scans.entries()) {

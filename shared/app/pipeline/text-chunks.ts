@@ -235,6 +235,18 @@ function rangeOf(chunk: Chunk): { start: number; end: number } {
  * inference settled into the schema, the error budget judged; writes the schema and the convert plan and
  * answers the split output the convert Map reads.
  */
+/** What every chunk's scan left, in chunk order (a text file's settle reads them all). */
+export async function readScans<T>(deps: StageDeps, file: TextFile, chunkCount: number): Promise<T[]> {
+  const { tenant, dataset, fileId } = file;
+  return Promise.all(
+    Array.from({ length: chunkCount }, async (_, i) => {
+      const scan = (await deps.store.getJson(chunkScanKey(tenant, dataset, fileId, i))) as T | undefined;
+      if (!scan) throw new InternalError(`chunk ${i} of file ${fileId} left no scan`);
+      return scan;
+    }),
+  );
+}
+
 export async function settleCsvChunks(
   deps: StageDeps,
   file: TextFile,
@@ -243,15 +255,7 @@ export async function settleCsvChunks(
 ): Promise<SplitOutput> {
   const { tenant, dataset, fileId } = file;
   const chunking = await chunkingOf(deps, file);
-  const scans = await Promise.all(
-    Array.from({ length: chunkCount }, async (_, i) => {
-      const scan = (await deps.store.getJson(chunkScanKey(tenant, dataset, fileId, i))) as
-        | CsvChunkScan
-        | undefined;
-      if (!scan) throw new InternalError(`chunk ${i} of file ${fileId} left no scan`);
-      return scan;
-    }),
-  );
+  const scans = await readScans<CsvChunkScan>(deps, file, chunkCount);
   const starts = csvChunkStarts(
     scans.map((s) => s.summary),
     chunking.size,
