@@ -176,137 +176,6 @@ export async function writeParquet(
   sink: (chunk: Uint8Array) => Promise<void>,
   options: ParquetWriteOptions = {},
 ): Promise<ParquetWriteResult> {
-  const encoded = await writeRowGroups(schema, batches, sink, options, { magic: true, firstRow: 0 });
-  const footer = footerOf(schema, encoded.groups, encoded.rowCount);
-  await sink(footer);
-  return {
-    rowCount: encoded.rowCount,
-    rowGroups: encoded.groups.length,
-    bytes: encoded.bytes + footer.length,
-  };
-}
-
-/**
- * Row groups of a Parquet file encoded apart from it: what one thread makes of its share of a file's
- * rows, for `writeParquetParts` to put together in order. Offsets in `rowGroups` count from the part's
- * first byte. Plain data (no class instances), so a part crosses threads by structured clone.
- */
-export interface ParquetPart {
-  bytes: Uint8Array;
-  rowGroups: RowGroup[];
-  rowCount: number;
-}
-
-/**
- * Encodes `batches` as the row groups `writeParquet` would write for them (same grouping, pages and
- * statistics), without the file around them. `firstRow` is the part's first row in the whole file, for
- * the row numbers an error names.
- */
-export async function encodeParquetPart(
-  schema: TableSchema,
-  batches: AsyncIterable<RecordBatch>,
-  options: ParquetWriteOptions = {},
-  firstRow = 0,
-): Promise<ParquetPart> {
-  const chunks: Uint8Array[] = [];
-  const encoded = await writeRowGroups(
-    schema,
-    batches,
-    async (chunk) => {
-      chunks.push(chunk);
-    },
-    options,
-    { magic: false, firstRow },
-  );
-  const bytes = new Uint8Array(encoded.bytes);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return { bytes, rowGroups: encoded.groups, rowCount: encoded.rowCount };
-}
-
-/**
- * One Parquet file of `parts` in order (each encoded with `encodeParquetPart` for the same schema): their
- * bytes as they are, their row groups' offsets moved to where the part lands, one footer. A single part
- * gives the bytes `writeParquet` writes for the same batches.
- */
-export async function writeParquetParts(
-  schema: TableSchema,
-  parts: readonly ParquetPart[],
-  sink: (chunk: Uint8Array) => Promise<void>,
-): Promise<ParquetWriteResult> {
-  const groups: RowGroup[] = [];
-  let at = MAGIC.length;
-  let rowCount = 0;
-  await sink(MAGIC.slice());
-  for (const part of parts) {
-    const shift = BigInt(at);
-    for (const group of part.rowGroups) groups.push(shiftedGroup(group, shift));
-    if (part.bytes.length > 0) await sink(part.bytes);
-    at += part.bytes.length;
-    rowCount += part.rowCount;
-  }
-  const footer = footerOf(schema, groups, rowCount);
-  await sink(footer);
-  return { rowCount, rowGroups: groups.length, bytes: at + footer.length };
-}
-
-function shiftedGroup(group: RowGroup, shift: bigint): RowGroup {
-  return {
-    ...group,
-    columns: group.columns.map((chunk) => {
-      const meta = chunk.meta_data;
-      return {
-        ...chunk,
-        file_offset: chunk.file_offset + shift,
-        ...(meta && {
-          meta_data: {
-            ...meta,
-            data_page_offset: meta.data_page_offset + shift,
-            ...(meta.dictionary_page_offset !== undefined && {
-              dictionary_page_offset: meta.dictionary_page_offset + shift,
-            }),
-          },
-        }),
-      };
-    }),
-  };
-}
-
-function footerOf(schema: TableSchema, groups: RowGroup[], rowCount: number): Uint8Array {
-  const fileSchema: SchemaElement[] = [
-    { name: 'root', num_children: schema.columns.length },
-    ...schema.columns.map(schemaElement),
-  ];
-  const footer = new ByteWriter(1 << 16);
-  writeMetadata(
-    footer,
-    {
-      version: 2,
-      created_by: CREATED_BY,
-      schema: fileSchema,
-      num_rows: BigInt(rowCount),
-      row_groups: groups,
-    } as FileMetaData,
-    STATISTICS_TRUNCATE_LENGTH,
-  );
-  footer.appendUint32(0x31524150);
-  return footer.getBytes();
-}
-
-/**
- * The row groups of `batches` through `sink`, one chunk per row group (the first led by the magic bytes
- * when `magic`); offsets count from the first byte the sink receives.
- */
-async function writeRowGroups(
-  schema: TableSchema,
-  batches: AsyncIterable<RecordBatch>,
-  sink: (chunk: Uint8Array) => Promise<void>,
-  options: ParquetWriteOptions,
-  at: { magic: boolean; firstRow: number },
-): Promise<{ groups: RowGroup[]; rowCount: number; bytes: number }> {
   const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
   if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
     throw new InvalidInputError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
@@ -324,15 +193,17 @@ async function writeRowGroups(
   }
   const codec = CODECS[options.compression ?? 'snappy'];
   const elements = schema.columns.map(schemaElement);
+  const fileSchema: SchemaElement[] = [{ name: 'root', num_children: schema.columns.length }, ...elements];
   const out = new ByteBuffer(1 << 20);
-  if (at.magic) out.bytes(MAGIC);
+  out.bytes(MAGIC);
   const ctx: ChunkContext = { out, base: 0, codec, compress: compressorFor(codec, (b) => gzipSync(b)) };
   const groups: RowGroup[] = [];
   let bytes = 0;
-  const emit = async (): Promise<void> => {
+  const emit = async (tail?: Uint8Array): Promise<void> => {
     // A copy: the buffer is reused for the next row group, and the sink may keep the chunk (multipart).
-    const chunk = new Uint8Array(out.pos);
+    const chunk = new Uint8Array(out.pos + (tail?.length ?? 0));
     chunk.set(out.view());
+    if (tail) chunk.set(tail, out.pos);
     ctx.base += out.pos;
     out.pos = 0;
     bytes += chunk.length;
@@ -356,7 +227,7 @@ async function writeRowGroups(
     pendingBytes = 0;
     const groupStart = out.pos;
     const chunks = schema.columns.map((c, i) =>
-      writeColumnChunk(ctx, c, elements[i] as SchemaElement, columns[i] ?? [], rows, at.firstRow + rowCount),
+      writeColumnChunk(ctx, c, elements[i] as SchemaElement, columns[i] ?? [], rows, rowCount),
     );
     let uncompressed = 0n;
     for (const chunk of chunks) uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
@@ -388,9 +259,21 @@ async function writeRowGroups(
     }
   }
   await flushGroup();
-  // A file without rows still has its magic bytes.
-  if (out.pos > 0) await emit();
-  return { groups, rowCount, bytes };
+  const footer = new ByteWriter(1 << 16);
+  writeMetadata(
+    footer,
+    {
+      version: 2,
+      created_by: CREATED_BY,
+      schema: fileSchema,
+      num_rows: BigInt(rowCount),
+      row_groups: groups,
+    } as FileMetaData,
+    STATISTICS_TRUNCATE_LENGTH,
+  );
+  footer.appendUint32(0x31524150);
+  await emit(footer.getBytes());
+  return { rowCount, rowGroups: groups.length, bytes };
 }
 
 /**

@@ -9,12 +9,7 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { snappyCompress as referenceSnappy } from 'hyparquet-writer/src/snappy.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellValue, ColumnType, RecordBatch, TableSchema } from '../../shared/domain/table.js';
-import {
-  encodeParquetPart,
-  openParquet,
-  writeParquet,
-  writeParquetParts,
-} from '../../shared/formats/parquet.js';
+import { openParquet, writeParquet } from '../../shared/formats/parquet.js';
 import { snappyCompress } from '../../shared/formats/snappy.js';
 import { asBatches, collect, rangeSource } from './parse/sources.js';
 
@@ -229,67 +224,6 @@ describe('Parquet codec', () => {
         }
       }),
       { numRuns: 150 },
-    );
-  });
-
-  it("puts parts encoded apart together into one file: one part is writeParquet's bytes, many read back in order", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        cases,
-        fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 4 }),
-        async (c, cuts) => {
-          // Prepare
-          const options = { rowGroupSize: c.rowGroupSize, compression: c.compression };
-          const bounds = [
-            0,
-            ...cuts.map((x) => x % (c.rows.length + 1)).sort((a, b) => a - b),
-            c.rows.length,
-          ];
-          const pieces = bounds.slice(1).map((end, i) => c.rows.slice(bounds[i], end));
-          const expected = c.rows.map((r) =>
-            r.map((v, i) => readBack(c.schema.columns[i]?.type ?? 'int', v)),
-          );
-
-          // Act
-          const whole = await collect((sink) =>
-            writeParquet(c.schema, asBatches([batchOf(c.schema, c.rows)]), sink, options),
-          );
-          const single = await collect(async (sink) =>
-            writeParquetParts(
-              c.schema,
-              [await encodeParquetPart(c.schema, asBatches([batchOf(c.schema, c.rows)]), options)],
-              sink,
-            ),
-          );
-          let first = 0;
-          const parts = [];
-          for (const piece of pieces) {
-            parts.push(
-              await encodeParquetPart(c.schema, asBatches([batchOf(c.schema, piece)]), options, first),
-            );
-            first += piece.length;
-          }
-          const joinedFile = await collect((sink) => writeParquetParts(c.schema, parts, sink));
-
-          // Assess
-          expect(Buffer.from(single.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
-          expect(await readRows(joinedFile.bytes)).toEqual(expected);
-          const file = await openParquet(rangeSource(joinedFile.bytes));
-          expect(file.rowGroups.map((g) => g.numRows)).toEqual(
-            parts.flatMap((p) => p.rowGroups.map((g) => Number(g.num_rows))),
-          );
-          const theirs = await parquetReadObjects({
-            file: joinedFile.bytes.buffer.slice(
-              joinedFile.bytes.byteOffset,
-              joinedFile.bytes.byteOffset + joinedFile.bytes.length,
-            ) as ArrayBuffer,
-            parsers: { timestampFromMicroseconds: (v: bigint) => v },
-            compressors,
-          });
-          expect(theirs.length).toBe(c.rows.length);
-        },
-      ),
-      { numRuns: 100 },
     );
   });
 
