@@ -20,6 +20,7 @@
  * Only UTF-8 files (by their byte-order mark, else the dataset's encoding, else the default) are chunked;
  * others are parsed whole.
  */
+import { fromOffset } from '../../domain/chunks/csv-scan.js';
 import { type JsonPiece, splitJsonArray } from '../../domain/chunks/json-split.js';
 import { jsonlLineStart } from '../../domain/chunks/jsonl-boundaries.js';
 import { planChunks } from '../../domain/chunks/plan.js';
@@ -38,7 +39,7 @@ import { ChunkFailedError, InternalError, isStrataError, ParseError } from '../.
 import type { ByteRangeSource } from '../../formats/parquet.js';
 import type { Chunk, SplitOutput } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
-import { fromOffset, readScans, type TextFile } from './text-chunks.js';
+import { readScans, type TextFile } from './text-chunks.js';
 
 /** Bytes read at a time while a range looks for its first line (a line longer than this takes more reads). */
 const LINE_START_WINDOW_BYTES = 1024 * 1024;

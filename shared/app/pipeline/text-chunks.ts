@@ -18,15 +18,18 @@
  * Only UTF-8 files without dedup keys are chunked (split.ts); anything the head cannot decide (a head
  * ending inside a quoted field, another encoding) is parsed whole, which is always right, only slower.
  */
-import type { CsvByteDialect, CsvRangeSummary } from '../../domain/chunks/csv-boundaries.js';
 import {
-  csvChunkStarts,
-  discoverRecordDelimiter,
-  guessCsvRecordStart,
-  summarizeCsvRange,
-} from '../../domain/chunks/csv-boundaries.js';
+  type CsvChunking,
+  type CsvChunkScan,
+  decideCsvChunking,
+  fromOffset,
+  inferCsvFrom,
+  overrideTypes,
+  scanCsvRange,
+  settleCsvScans,
+} from '../../domain/chunks/csv-scan.js';
 import { planChunks } from '../../domain/chunks/plan.js';
-import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
+import type { DatasetConfig } from '../../domain/dataset.js';
 import {
   chunkConvertPlanKey,
   chunkLayoutKey,
@@ -34,52 +37,17 @@ import {
   chunkScanKey,
   chunkSchemaKey,
 } from '../../domain/object-key.js';
-import { ColumnInference, type ColumnInferenceState } from '../../domain/parse/infer.js';
-import {
-  type CsvLayout,
-  type CsvRangeInference,
-  inferCsvRange,
-  parseFile,
-  readCsvRange,
-} from '../../domain/parse/parse-file.js';
-import type { ColumnType, TableSchema } from '../../domain/table.js';
-import { ChunkFailedError, EmptyFileError, InternalError, isStrataError, ParseError } from '../../errors.js';
+import { readCsvRange } from '../../domain/parse/parse-file.js';
+import type { TableSchema } from '../../domain/table.js';
+import { InternalError } from '../../errors.js';
 import type { ByteRangeSource } from '../../formats/parquet.js';
 import type { Chunk, SplitOutput } from '../../schemas/ingestion.js';
 import type { FileState, StageDeps } from './artifacts.js';
 
-/** Head read to decide the layout: holds the 64 Ki characters sniffed and the records the header is judged by. */
-const HEAD_BYTES = 4 * 1024 * 1024;
-/** Bytes after a raw cut in which a chunk looks for its first record. */
-const GUESS_WINDOW_BYTES = 1024 * 1024;
-/** Piece size of a range read from S3 (ranged GETs). */
-const READ_BYTES = 8 * 1024 * 1024;
-
 export type TextFile = Pick<FileState, 'tenant' | 'dataset' | 'fileId' | 'object' | 'size'>;
-
-/** What split leaves for the scans and the settle: the layout and the file's column names. */
-export interface CsvChunking {
-  layout: CsvLayout & { dataStart: number };
-  /** Column names as the file's parse gives them (mapped, renamed). */
-  names: string[];
-  size: number;
-}
 
 function sourceOf(file: TextFile) {
   return { bucket: file.object.bucket, key: file.object.key, versionId: file.object.versionId };
-}
-
-/** The file from `start` on, read in pieces as the consumer asks (a tokenizer stops once its range is read). */
-export async function* fromOffset(source: ByteRangeSource, start: number): AsyncIterable<Uint8Array> {
-  for (let at = start; at < source.size; at += READ_BYTES) {
-    yield await source.read(at, Math.min(source.size, at + READ_BYTES));
-  }
-}
-
-function byteDialect(layout: CsvLayout): CsvByteDialect | undefined {
-  if (!layout.lineEnding) return undefined;
-  const recordDelimiter = layout.lineEnding === 'crlf' ? '\r\n' : layout.lineEnding === 'cr' ? '\r' : '\n';
-  return { delimiter: layout.delimiter, quote: layout.quote, recordDelimiter };
 }
 
 /**
@@ -93,42 +61,16 @@ export async function planCsvChunks(
   chunkBytes: number,
 ): Promise<SplitOutput | undefined> {
   const source = await deps.store.openRange(sourceOf(file));
-  const headEnd = Math.min(source.size, HEAD_BYTES);
-  let head = await source.read(0, headEnd);
-  if (headEnd < source.size) {
-    // Whole lines only: a record cut in two would read as ragged.
-    const lastBreak = head.lastIndexOf(10);
-    if (lastBreak < 0) return undefined;
-    head = head.subarray(0, lastBreak + 1);
-  }
-  const parsed = await parseFile(
-    {
-      format: 'csv',
-      open: async function* () {
-        yield head;
-      },
-    },
-    { ...parseOptionsOf(config), allowEmptyBatches: true, maxErrorRate: 1 },
-  ).catch(() => undefined);
-  const layout = parsed?.csvLayout;
-  if (!parsed || !layout || layout.dataStart === undefined || !layout.lineEnding) return undefined;
-  const dialect = byteDialect(layout);
-  // The tokenizer's line ending must be the one the boundary scanner finds (csv-parse's discovery).
-  if (!dialect || discoverRecordDelimiter(head, dialect, false) !== dialect.recordDelimiter) return undefined;
-
+  const chunking = await decideCsvChunking(source, config);
+  if (!chunking) return undefined;
   const plan = planChunks({
     format: 'csv',
     size: source.size,
     targetBytes: chunkBytes,
     maxChunks: 1_000,
-    dataStart: layout.dataStart,
+    dataStart: chunking.layout.dataStart,
   });
   if (plan.kind !== 'byte-ranges' || plan.chunks.length < 2) return undefined;
-  const chunking: CsvChunking = {
-    layout: { ...layout, dataStart: layout.dataStart },
-    names: parsed.schema.columns.map((c) => c.name),
-    size: source.size,
-  };
   const { tenant, dataset, fileId } = file;
   await deps.store.putJson(chunkLayoutKey(tenant, dataset, fileId), chunking);
   const chunks: Chunk[] = plan.chunks.map((c) => ({
@@ -150,30 +92,7 @@ async function chunkingOf(deps: StageDeps, file: TextFile): Promise<CsvChunking>
   return chunking;
 }
 
-/** Override types by column position, for the first pass's failure count. */
-function overrideTypes(names: readonly string[], config: DatasetConfig): (ColumnType | undefined)[] {
-  const overrides = config.typeOverrides ?? {};
-  return names.map((name) => (Object.hasOwn(overrides, name) ? overrides[name] : undefined));
-}
-
-/** What a chunk's scan leaves for the settle. */
-export interface CsvChunkScan {
-  index: number;
-  /** The raw range. */
-  start: number;
-  end: number;
-  /** Where the scan read from (its guess of the first record); undefined when it found none. */
-  assumedStart: number | undefined;
-  summary: CsvRangeSummary;
-  inference: CsvRangeInference | undefined;
-  /**
-   * Bad input met reading from the guess. Only the file's error if the guess was the chunk's true first
-   * record (a wrong guess, inside a quoted field, reads ragged records): the settle decides.
-   */
-  error?: { name: string; message: string };
-}
-
-/** One range's first pass (see the module's comment). */
+/** One range's first pass (domain/chunks/csv-scan.ts), over the file in S3. */
 export async function scanCsvChunk(
   deps: StageDeps,
   file: TextFile,
@@ -182,45 +101,13 @@ export async function scanCsvChunk(
 ): Promise<CsvChunkScan> {
   const { start, end } = rangeOf(chunk);
   const chunking = await chunkingOf(deps, file);
-  const { layout, size } = chunking;
-  const dialect = byteDialect(layout);
-  if (!dialect) throw new InternalError(`file ${file.fileId}: a chunked CSV layout has a line ending`);
   const source = await deps.store.openRange(sourceOf(file));
-  // The range and the byte after it (a CR at its end needs the next byte), and the byte before it (it
-  // rules some quote states out for the guess).
-  const base = Math.max(0, start - 1);
-  const bytes = await source.read(base, Math.min(size, end + 1));
-  const summary = summarizeCsvRange(bytes, { base, start, end, size }, dialect);
-  let assumedStart: number | undefined = start;
-  if (chunk.index > 0) {
-    const window = bytes.subarray(0, Math.min(bytes.length, start - base + GUESS_WINDOW_BYTES));
-    assumedStart = guessCsvRecordStart(window, { base, start, size }, dialect, { fields: layout.width });
-  }
-  const scan: CsvChunkScan = { index: chunk.index, start, end, assumedStart, summary, inference: undefined };
-  if (assumedStart === undefined) return scan;
-  try {
-    scan.inference = await inferRange(
-      source,
-      layout,
-      assumedStart,
-      end,
-      overrideTypes(chunking.names, config),
-    );
-  } catch (error) {
-    if (!isStrataError(error) || error.retryable) throw error;
-    scan.error = { name: error.name, message: error.message };
-  }
-  return scan;
-}
-
-function inferRange(
-  source: ByteRangeSource,
-  layout: CsvLayout,
-  start: number,
-  end: number,
-  types: (ColumnType | undefined)[],
-): Promise<CsvRangeInference> {
-  return inferCsvRange({ open: () => fromOffset(source, start), start, end, layout }, types);
+  return scanCsvRange(
+    source,
+    { index: chunk.index, start, end },
+    chunking,
+    overrideTypes(chunking.names, config),
+  );
 }
 
 function rangeOf(chunk: Chunk): { start: number; end: number } {
@@ -256,60 +143,25 @@ export async function settleCsvChunks(
   const { tenant, dataset, fileId } = file;
   const chunking = await chunkingOf(deps, file);
   const scans = await readScans<CsvChunkScan>(deps, file, chunkCount);
-  const starts = csvChunkStarts(
-    scans.map((s) => s.summary),
-    chunking.size,
-  );
   const types = overrideTypes(chunking.names, config);
   let source: ByteRangeSource | undefined;
-  const inferences: CsvRangeInference[] = [];
-  for (const [i, scan] of scans.entries()) {
-    const trueStart = starts[i] as number;
-    if (scan.assumedStart === trueStart) {
-      if (scan.error) throw new ChunkFailedError(scan.error.name, scan.error.message, i);
-      if (scan.inference) {
-        inferences.push(scan.inference);
-        continue;
-      }
-    }
-    source ??= await deps.store.openRange(sourceOf(file));
+  const { starts, schema, records, rescanned } = await settleCsvScans(
+    scans,
+    chunking,
+    config,
+    async (start, end) => {
+      source ??= await deps.store.openRange(sourceOf(file));
+      return inferCsvFrom(source, chunking.layout, start, end, types);
+    },
+  );
+  for (const i of rescanned) {
     deps.logger.info('chunk rescanned from its first record', {
       fileId,
       chunk: i,
-      guessed: scan.assumedStart,
-      trueStart,
+      guessed: scans[i]?.assumedStart,
+      trueStart: starts[i],
     });
-    inferences.push(await inferRange(source, chunking.layout, trueStart, scan.end, types));
   }
-  // Each range read on to its next record start: it must be the next range's first record.
-  for (const [i, inference] of inferences.entries()) {
-    const next = starts[i + 1] ?? chunking.size;
-    if (inference.nextOffset !== next && !(inference.records === 0 && inference.nextOffset >= next)) {
-      throw new InternalError(
-        `chunk ${i} of file ${fileId} read on to ${inference.nextOffset}, but the next record starts at ${next}`,
-      );
-    }
-  }
-
-  const records = inferences.reduce((n, r) => n + r.records, 0);
-  const failed = inferences.reduce((n, r) => n + r.recordsFailed, 0);
-  const maxErrorRate = config.maxErrorRate ?? 0;
-  if (failed > 0 && failed > maxErrorRate * records) {
-    let before = 0;
-    const first = inferences.find((r) => {
-      if (r.firstFailure) return true;
-      before += r.records;
-      return false;
-    })?.firstFailure;
-    throw new ParseError(
-      `${failed} of ${records} records failed, above the allowed error rate ${maxErrorRate}; first: ${first?.reason ?? '?'}`,
-      first ? { record: before + first.record } : {},
-    );
-  }
-  if (records === 0 && config.allowEmptyBatches !== true) {
-    throw new EmptyFileError('header only, 0 rows');
-  }
-  const schema = settledSchema(chunking.names, inferences, records, config);
   await deps.store.putJson(chunkSchemaKey(tenant, dataset, fileId), schema);
   const chunks: Chunk[] = scans.map((scan, i) => ({
     index: i,
@@ -323,29 +175,9 @@ export async function settleCsvChunks(
     fileId,
     chunks: chunks.length,
     records,
-    rescanned: chunks.length - scans.filter((s, i) => s.inference && s.assumedStart === starts[i]).length,
+    rescanned: rescanned.length,
   });
   return { chunked: true, chunkCount: chunks.length, bucket: deps.store.bucket, planKey };
-}
-
-/** The schema one pass over the whole file settles: the override's type, else the merged inference's. */
-function settledSchema(
-  names: readonly string[],
-  inferences: readonly CsvRangeInference[],
-  records: number,
-  config: DatasetConfig,
-): TableSchema {
-  const overrides = overrideTypes(names, config);
-  return {
-    columns: names.map((name, i) => {
-      const merged = inferences.reduce(
-        (acc, r) => acc.merge(r.inference[i] as ColumnInferenceState),
-        new ColumnInference(),
-      );
-      const type = overrides[i] ?? merged.type();
-      return { name, type, nullable: merged.nullable(type, records) };
-    }),
-  };
 }
 
 /** A chunk's second pass: its records converted to the settled schema. */
