@@ -251,8 +251,11 @@ export interface WrittenVersion {
   table: string;
   /** The Delta version that committed the file; null while the version is held (staged). */
   deltaVersion: number | null;
-  /** The data file, relative to the table root (a held version's: its staged file). */
-  dataFile: string;
+  /**
+   * The file's data files relative to the table root, in row order (a held version's: its staged files);
+   * more than one for a file parsed in chunks.
+   */
+  dataFiles: string[];
   version: number;
   /** From the table's metadata at that version; absent (no schema facet) when it could not be read. */
   schema?: TableSchema | undefined;
@@ -292,16 +295,25 @@ export function ingestionCompleteEvent(
       );
     }
     const schema = output.schema && { schema: schemaFacet(output.schema) };
-    outputs.push({
-      ...(output.deltaVersion === null
-        ? // Held: the run wrote the staged data file, which no table version holds yet.
-          s3Dataset(output.bucket, `${output.table}/${output.dataFile}`, schema)
-        : s3Dataset(output.bucket, output.table, {
-            ...schema,
-            version: datasetVersionFacet(String(output.deltaVersion)),
-          })),
-      outputFacets: { outputStatistics: outputStatisticsFacet({ rowCount: output.rowCount }) },
-    });
+    const statistics = { outputStatistics: outputStatisticsFacet({ rowCount: output.rowCount }) };
+    if (output.deltaVersion === null) {
+      // Held: the run wrote staged data files, which no table version holds yet. Each is a dataset; the
+      // row count is the version's, so only a file staged whole carries it.
+      for (const dataFile of output.dataFiles) {
+        outputs.push({
+          ...s3Dataset(output.bucket, `${output.table}/${dataFile}`, schema),
+          ...(output.dataFiles.length === 1 && { outputFacets: statistics }),
+        });
+      }
+    } else {
+      outputs.push({
+        ...s3Dataset(output.bucket, output.table, {
+          ...schema,
+          version: datasetVersionFacet(String(output.deltaVersion)),
+        }),
+        outputFacets: statistics,
+      });
+    }
   }
   return runEvent({
     eventType: 'COMPLETE',

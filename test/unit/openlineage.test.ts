@@ -60,7 +60,7 @@ const complete = ingestionCompleteEvent(run, '2026-05-01T10:00:42.000Z', {
     bucket: BUCKET,
     table: 'tables/acme/orders',
     deltaVersion: 2,
-    dataFile: 'part-f_1.parquet',
+    dataFiles: ['part-f_1.parquet'],
     version: 3,
     schema,
     rowCount: 1250,
@@ -175,6 +175,38 @@ describe('OpenLineage run events', () => {
     ]);
     expect(duplicate.outputs).toEqual([]);
     expect(duplicate.inputs).toHaveLength(1);
+  });
+
+  it('gives a held version its staged data files as outputs, one per chunk of a file parsed in chunks', () => {
+    // Prepare
+    const held = (dataFiles: string[]) =>
+      ingestionCompleteEvent(run, '2026-05-01T10:00:42.000Z', {
+        output: {
+          bucket: BUCKET,
+          table: 'tables/acme/orders',
+          deltaVersion: null,
+          dataFiles,
+          version: 3,
+          schema,
+          rowCount: 1250,
+        },
+      });
+    const chunks = ['_staged/part-f_1-c00000.parquet', '_staged/part-f_1-c00001.parquet'];
+
+    // Act
+    const whole = held(['_staged/part-f_1.parquet']);
+    const chunked = held(chunks);
+
+    // Assess
+    expect(whole.outputs).toMatchObject([
+      {
+        name: 'tables/acme/orders/_staged/part-f_1.parquet',
+        outputFacets: { outputStatistics: { rowCount: 1250 } },
+      },
+    ]);
+    expect(chunked.outputs.map((o) => o.name)).toEqual(chunks.map((f) => `tables/acme/orders/${f}`));
+    expect(chunked.outputs.every((o) => o.outputFacets === undefined)).toBe(true);
+    expect(runEventProblems(JSON.parse(JSON.stringify(chunked)))).toEqual([]);
   });
 
   it('gives FAIL the error as a TypeScript errorMessage facet with the Lambda’s stack trace', () => {

@@ -11,7 +11,7 @@
  * versioned). A retried stage emits the same event again: the S3 archive keeps the first write, an
  * OpenLineage consumer takes a repeated event for what it is.
  */
-import { dataFilePath, stagedDataFilePath } from '../../domain/delta/table.js';
+import { dataFilePaths } from '../../domain/delta/table.js';
 import { type ObjectRef, PIPELINE_STAGES } from '../../domain/file-record.js';
 import { datasetTableRoot } from '../../domain/object-key.js';
 import {
@@ -134,7 +134,7 @@ async function produced(
       bucket,
       table,
       deltaVersion,
-      dataFile: deltaVersion === null ? stagedDataFilePath(file.fileId) : dataFilePath(file.fileId),
+      dataFiles: dataFilePaths(file.fileId, parse.chunkCount ?? 1, deltaVersion === null),
       version: output.data.version,
       schema,
       rowCount: output.data.rows_ingested,
