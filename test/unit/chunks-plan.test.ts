@@ -1,13 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  chunkFirstNumbers,
-  chunkId,
-  DEFAULT_CHUNKING,
-  planChunks,
-  type RowGroupInfo,
-  shouldChunk,
-} from '../../shared/domain/chunks/plan.js';
+import { chunkId, planChunks, type RowGroupInfo } from '../../shared/domain/chunks/plan.js';
 import { chunkDataFilePath, dataFilePath } from '../../shared/domain/delta/table.js';
 
 /** Runs of row groups a cut at `capacity` makes, closing a run before the row group that would overflow it. */
@@ -15,11 +8,11 @@ function greedyCount(rowGroups: readonly RowGroupInfo[], capacity: number): numb
   let runs = 0;
   let current = 0;
   for (const g of rowGroups) {
-    if (runs === 0 || current + g.compressedBytes > capacity) {
+    if (runs === 0 || current + g.uncompressedBytes > capacity) {
       runs++;
       current = 0;
     }
-    current += g.compressedBytes;
+    current += g.uncompressedBytes;
   }
   return runs;
 }
@@ -67,7 +60,7 @@ describe('planning a file chunks', () => {
         fc.array(
           fc.record({
             rows: fc.integer({ min: 1, max: 1_000 }),
-            compressedBytes: fc.integer({ min: 0, max: 5_000 }),
+            uncompressedBytes: fc.integer({ min: 0, max: 5_000 }),
           }),
           { maxLength: 60 },
         ),
@@ -88,20 +81,20 @@ describe('planning a file chunks', () => {
             expect(c.rowGroupCount).toBeGreaterThan(0);
             const groups = rowGroups.slice(c.firstRowGroup, c.firstRowGroup + c.rowGroupCount);
             expect(c.rows).toBe(groups.reduce((n, g) => n + g.rows, 0));
-            expect(c.compressedBytes).toBe(groups.reduce((n, g) => n + g.compressedBytes, 0));
+            expect(c.uncompressedBytes).toBe(groups.reduce((n, g) => n + g.uncompressedBytes, 0));
             next += c.rowGroupCount;
           }
-          const total = rowGroups.reduce((n, g) => n + g.compressedBytes, 0);
+          const total = rowGroups.reduce((n, g) => n + g.uncompressedBytes, 0);
           const capacity = Math.max(
             targetBytes,
-            ...chunks.map((c) => (c.rowGroupCount > 1 ? c.compressedBytes : 0)),
+            ...chunks.map((c) => (c.rowGroupCount > 1 ? c.uncompressedBytes : 0)),
           );
           for (const [i, c] of chunks.entries()) {
             // Within the capacity unless alone, and closed only because the next row group would overflow it.
-            if (c.rowGroupCount > 1) expect(c.compressedBytes).toBeLessThanOrEqual(capacity);
+            if (c.rowGroupCount > 1) expect(c.uncompressedBytes).toBeLessThanOrEqual(capacity);
             const following = rowGroups[c.firstRowGroup + c.rowGroupCount];
             if (i < chunks.length - 1 && following) {
-              expect(c.compressedBytes + following.compressedBytes).toBeGreaterThan(capacity);
+              expect(c.uncompressedBytes + following.uncompressedBytes).toBeGreaterThan(capacity);
             }
           }
           // The capacity only grew past the target when the cap demanded it, and no more than it had to.
@@ -121,10 +114,10 @@ describe('planning a file chunks', () => {
       format: 'parquet',
       size: 1,
       rowGroups: [
-        { rows: 10, compressedBytes: 40 },
-        { rows: 10, compressedBytes: 40 },
-        { rows: 50, compressedBytes: 500 },
-        { rows: 10, compressedBytes: 40 },
+        { rows: 10, uncompressedBytes: 40 },
+        { rows: 10, uncompressedBytes: 40 },
+        { rows: 50, uncompressedBytes: 500 },
+        { rows: 10, uncompressedBytes: 40 },
       ],
       targetBytes: 100,
       maxChunks: 10,
@@ -164,26 +157,7 @@ describe('planning a file chunks', () => {
   });
 });
 
-describe('when to chunk', () => {
-  it('chunks text from the threshold on (not UTF-16), and Parquet only with more than one row group', () => {
-    // Prepare
-    const config = { thresholdBytes: 1_000 };
-    const groups = (n: number) => Array.from({ length: n }, () => ({ rows: 1, compressedBytes: 600 }));
-
-    // Act + Assess
-    expect(shouldChunk({ format: 'csv', size: 999 }, config)).toBe(false);
-    expect(shouldChunk({ format: 'csv', size: 1_000 }, config)).toBe(true);
-    expect(shouldChunk({ format: 'json', size: 5_000 }, config)).toBe(true);
-    expect(shouldChunk({ format: 'csv', size: 5_000, encoding: 'latin1' }, config)).toBe(true);
-    expect(shouldChunk({ format: 'csv', size: 5_000, encoding: 'utf-16le' }, config)).toBe(false);
-    expect(shouldChunk({ format: 'parquet', size: 5_000, rowGroups: groups(1) }, config)).toBe(false);
-    expect(shouldChunk({ format: 'parquet', size: 5_000, rowGroups: groups(2) }, config)).toBe(true);
-    expect(shouldChunk({ format: 'parquet', size: 500, rowGroups: groups(2) }, config)).toBe(false);
-    expect(DEFAULT_CHUNKING.targetBytes).toBeLessThanOrEqual(DEFAULT_CHUNKING.thresholdBytes);
-  });
-});
-
-describe('chunk names and numbers', () => {
+describe('chunk names', () => {
   it('names each chunk data file from the file id and index alone, never another chunk’s or a whole file’s', () => {
     fc.assert(
       fc.property(
@@ -209,24 +183,5 @@ describe('chunk names and numbers', () => {
     expect(chunkId(9) < chunkId(10)).toBe(true);
     expect(chunkId(0)).toBe('chunk-00000');
     expect(() => chunkId(100_000)).toThrow(/chunk index/);
-  });
-
-  it('numbers each chunk first record and line from the counts of the chunks before it', () => {
-    // Act
-    const numbers = chunkFirstNumbers(
-      [
-        { records: 3, lines: 4 },
-        { records: 0, lines: 2 },
-        { records: 5, lines: 5 },
-      ],
-      { record: 1, line: 2 },
-    );
-
-    // Assess
-    expect(numbers).toEqual([
-      { record: 1, line: 2 },
-      { record: 4, line: 6 },
-      { record: 4, line: 8 },
-    ]);
   });
 });

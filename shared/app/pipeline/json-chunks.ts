@@ -23,7 +23,7 @@
 import { fromOffset } from '../../domain/chunks/csv-scan.js';
 import { type JsonPiece, splitJsonArray } from '../../domain/chunks/json-split.js';
 import { jsonlLineStart } from '../../domain/chunks/jsonl-boundaries.js';
-import { planChunks } from '../../domain/chunks/plan.js';
+import { MAX_CHUNKS, planChunks } from '../../domain/chunks/plan.js';
 import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
 import { chunkConvertPlanKey, chunkPlanKey, chunkSchemaKey, chunkSuffix } from '../../domain/object-key.js';
 import { detectBom } from '../../domain/parse/encoding.js';
@@ -43,8 +43,6 @@ import { readScans, type TextFile } from './text-chunks.js';
 
 /** Bytes read at a time while a range looks for its first line (a line longer than this takes more reads). */
 const LINE_START_WINDOW_BYTES = 1024 * 1024;
-/** Most chunks a text file is cut into (as for CSV). */
-const MAX_TEXT_CHUNKS = 1_000;
 
 type JsonFormat = 'jsonl' | 'json';
 
@@ -81,7 +79,7 @@ export async function planJsonlChunks(
     format: 'jsonl',
     size: source.size,
     targetBytes: chunkBytes,
-    maxChunks: MAX_TEXT_CHUNKS,
+    maxChunks: MAX_CHUNKS,
     dataStart,
   });
   if (plan.kind !== 'byte-ranges' || plan.chunks.length < 2) return undefined;
@@ -117,7 +115,7 @@ export async function planJsonArrayChunks(
     format: 'json',
     size: source.size,
     targetBytes: chunkBytes,
-    maxChunks: MAX_TEXT_CHUNKS,
+    maxChunks: MAX_CHUNKS,
   });
   if (plan.kind !== 'json-stream') return undefined;
   const started = performance.now();

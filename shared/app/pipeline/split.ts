@@ -3,9 +3,9 @@
  * Distributed Map (chunk.ts, then merge.ts), and plan the chunks.
  *
  * A file up to the dataset's `chunkBytes` (default DEFAULT_CHUNK_BYTES) is parsed whole. A larger Parquet
- * file is split by row groups: consecutive groups, each chunk holding about `chunkBytes` of the footer's
+ * file is split by row groups: consecutive groups, each chunk holding at most `chunkBytes` of the footer's
  * uncompressed bytes (a row group is never split; one larger than the target is a chunk of its own), at
- * most MAX_CHUNKS chunks (the target grows instead). A larger CSV file is cut into byte ranges of about
+ * most MAX_CHUNKS chunks (the runs grow instead; domain/chunks/plan.ts). A larger CSV file is cut into byte ranges of about
  * `chunkBytes` whose records are found by a scan, then settled (text-chunks.ts); so is a larger JSON Lines
  * file, and a larger JSON array is first re-cut into JSON Lines pieces by one streaming pass
  * (json-chunks.ts). Dedup keys hold across the chunks: the merge drops later rows of a key (chunk-dedup.ts).
@@ -14,17 +14,15 @@
  * only its key and count. Rewriting it on a retry writes the same list.
  */
 import type { z } from 'zod';
+import { MAX_CHUNKS, planChunks } from '../../domain/chunks/plan.js';
 import { DEFAULT_CHUNK_BYTES } from '../../domain/dataset.js';
 import { chunkPlanKey } from '../../domain/object-key.js';
-import { openParquet, type ParquetRowGroupInfo } from '../../formats/parquet.js';
+import { openParquet } from '../../formats/parquet.js';
 import type { afterRegisterSchema, Chunk, SplitOutput } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
 import { planJsonArrayChunks, planJsonlChunks } from './json-chunks.js';
 import { planCsvChunks } from './text-chunks.js';
 import { pinChunkValidation } from './validate.js';
-
-/** Most chunks one file is split into (a Distributed Map runs up to 10,000 child executions at once). */
-export const MAX_CHUNKS = 1_000;
 
 export async function splitStage(
   deps: StageDeps,
@@ -49,9 +47,18 @@ export async function splitStage(
   // An unreadable footer is the parse stage's to report (ParseError), with the single path's message.
   const footer = await openParquet(await deps.store.openRange(source)).catch(() => undefined);
   if (!footer) return whole;
-  const chunks = planRowGroupChunks(footer.rowGroups, chunkBytes).map((c) => ({
-    ...c,
-    step: 'convert' as const,
+  const plan = planChunks({
+    format: 'parquet',
+    size: file.size,
+    rowGroups: footer.rowGroups.map((g) => ({ rows: g.numRows, uncompressedBytes: g.uncompressedBytes })),
+    targetBytes: chunkBytes,
+    maxChunks: MAX_CHUNKS,
+  });
+  if (plan.kind !== 'row-groups') return whole;
+  const chunks: Chunk[] = plan.chunks.map((c) => ({
+    index: c.index,
+    step: 'convert',
+    rowGroups: Array.from({ length: c.rowGroupCount }, (_, i) => c.firstRowGroup + i),
   }));
   if (chunks.length < 2) return whole;
 
@@ -64,24 +71,4 @@ export async function splitStage(
     chunkBytes,
   });
   return { chunked: true, chunkCount: chunks.length, bucket: deps.store.bucket, planKey };
-}
-
-/** Consecutive row groups per chunk, each chunk about `targetBytes` (see the module's comment). */
-export function planRowGroupChunks(groups: readonly ParquetRowGroupInfo[], targetBytes: number): Chunk[] {
-  const total = groups.reduce((sum, g) => sum + g.uncompressedBytes, 0);
-  const target = Math.max(targetBytes, Math.ceil(total / MAX_CHUNKS));
-  const chunks: Chunk[] = [];
-  let current: number[] = [];
-  let bytes = 0;
-  for (const group of groups) {
-    if (current.length > 0 && bytes + group.uncompressedBytes > target) {
-      chunks.push({ index: chunks.length, rowGroups: current });
-      current = [];
-      bytes = 0;
-    }
-    current.push(group.index);
-    bytes += group.uncompressedBytes;
-  }
-  if (current.length > 0) chunks.push({ index: chunks.length, rowGroups: current });
-  return chunks;
 }

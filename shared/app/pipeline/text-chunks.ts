@@ -28,7 +28,7 @@ import {
   scanCsvRange,
   settleCsvScans,
 } from '../../domain/chunks/csv-scan.js';
-import { planChunks } from '../../domain/chunks/plan.js';
+import { MAX_CHUNKS, planChunks } from '../../domain/chunks/plan.js';
 import type { DatasetConfig } from '../../domain/dataset.js';
 import {
   chunkConvertPlanKey,
@@ -67,7 +67,7 @@ export async function planCsvChunks(
     format: 'csv',
     size: source.size,
     targetBytes: chunkBytes,
-    maxChunks: 1_000,
+    maxChunks: MAX_CHUNKS,
     dataStart: chunking.layout.dataStart,
   });
   if (plan.kind !== 'byte-ranges' || plan.chunks.length < 2) return undefined;

@@ -1,47 +1,26 @@
 /**
- * Splitting one big file into chunks that separate functions process in parallel: when to split, how
- * (byte ranges for CSV and JSON Lines, runs of row groups for Parquet, a streaming re-cut into JSON Lines
- * for a JSON array), each chunk's id and data file name, and each chunk's first row number once the
- * chunks' row counts are known. Pure: the caller reads the bytes and the Parquet footer.
- *
- * The defaults are parameters with named constants so that measurement can move them without touching
- * the rules.
+ * Splitting one big file into chunks that separate functions process in parallel: how (byte ranges for
+ * CSV and JSON Lines, runs of whole row groups for Parquet, a streaming re-cut into JSON Lines for a JSON
+ * array) and each chunk's id. When a file is split, and the target size of a chunk, is its dataset's
+ * `chunkBytes` (domain/dataset.ts). Pure: the caller reads the bytes and the Parquet footer.
  */
 import { InvalidInputError } from '../../errors.js';
-import type { TextEncoding } from '../parse/encoding.js';
 
 export type ChunkFormat = 'csv' | 'jsonl' | 'json' | 'parquet';
 
-/**
- * A file at least this big is split. A parse stage reads text at a few MB/s to tens of MB/s, so below
- * this one function finishes well inside its time limit and the extra invocations and the merge would
- * cost more than they save.
- */
-export const DEFAULT_CHUNK_THRESHOLD_BYTES = 256 * 1024 * 1024;
-/** What one chunk holds: small enough for a function's memory and time limit, big enough to amortize its start. */
-export const DEFAULT_CHUNK_TARGET_BYTES = 128 * 1024 * 1024;
-/** How many chunks a file may become; past it the chunks grow instead (a Map's item list stays bounded). */
-export const DEFAULT_MAX_CHUNKS = 1_000;
-/** The most a config may raise `maxChunks` to: chunk ids are five digits wide. */
+/** Most chunks one file is split into; past it the chunks grow instead (a Map's item list stays bounded). */
+export const MAX_CHUNKS = 1_000;
+/** The most a plan may ask for: chunk ids are five digits wide. */
 export const MAX_CHUNKS_LIMIT = 99_999;
-
-export interface ChunkingConfig {
-  thresholdBytes: number;
-  targetBytes: number;
-  maxChunks: number;
-}
-
-export const DEFAULT_CHUNKING: ChunkingConfig = {
-  thresholdBytes: DEFAULT_CHUNK_THRESHOLD_BYTES,
-  targetBytes: DEFAULT_CHUNK_TARGET_BYTES,
-  maxChunks: DEFAULT_MAX_CHUNKS,
-};
 
 /** A Parquet row group as its footer describes it. */
 export interface RowGroupInfo {
   rows: number;
-  /** The row group's compressed bytes (the sum of its column chunks' total_compressed_size). */
-  compressedBytes: number;
+  /**
+   * The row group's uncompressed bytes (the footer's total_byte_size): what a chunk decodes, so what its
+   * function's time and memory follow; compressed sizes differ from them by the codec's ratio.
+   */
+  uncompressedBytes: number;
 }
 
 export interface ChunkSubject {
@@ -50,21 +29,6 @@ export interface ChunkSubject {
   size: number;
   /** Parquet only: the footer's row groups, in file order. */
   rowGroups?: readonly RowGroupInfo[];
-  /** Text only: the encoding the file is read as, when known (a UTF-16 byte-order mark or the config). */
-  encoding?: TextEncoding;
-}
-
-/**
- * Whether a file goes the chunked path: at least `thresholdBytes` big, and for Parquet more than one row
- * group (a row group is never split, so a one-row-group file is one chunk whatever its size). UTF-16 text
- * is read whole: the boundary rules look for delimiter, quote and line-break bytes, which in UTF-16 are
- * halves of characters (UTF-8, Latin-1 and Windows-1252 never put them inside another character).
- */
-export function shouldChunk(subject: ChunkSubject, config: Pick<ChunkingConfig, 'thresholdBytes'>): boolean {
-  if (subject.size < config.thresholdBytes) return false;
-  if (subject.encoding === 'utf-16le' || subject.encoding === 'utf-16be') return false;
-  if (subject.format === 'parquet') return (subject.rowGroups?.length ?? 0) > 1;
-  return true;
 }
 
 /** The `index`-th chunk's id: fixed width, so ids sort as the chunks do, and safe in an object key. */
@@ -90,7 +54,7 @@ export interface RowGroupChunk {
   firstRowGroup: number;
   rowGroupCount: number;
   rows: number;
-  compressedBytes: number;
+  uncompressedBytes: number;
 }
 
 export type ChunkPlan =
@@ -181,7 +145,7 @@ function greedyCuts(sizes: readonly number[], capacity: number): number[] {
 }
 
 /**
- * Runs of consecutive row groups of at most the target's compressed bytes (a row group is never split: a
+ * Runs of consecutive row groups of at most the target's uncompressed bytes (a row group is never split: a
  * bigger one is a chunk of its own). When that makes more than `maxChunks` runs, the capacity grows to the
  * smallest one (found by bisection; the greedy count only falls as capacity grows) that fits the cap.
  */
@@ -190,7 +154,7 @@ function planRowGroups(
   targetBytes: number,
   maxChunks: number,
 ): RowGroupChunk[] {
-  const sizes = rowGroups.map((g) => Math.max(0, g.compressedBytes));
+  const sizes = rowGroups.map((g) => Math.max(0, g.uncompressedBytes));
   let cuts = greedyCuts(sizes, targetBytes);
   if (cuts.length > maxChunks) {
     let low = targetBytes; // too small
@@ -211,7 +175,7 @@ function planRowGroups(
       firstRowGroup: first,
       rowGroupCount: next - first,
       rows: groups.reduce((n, g) => n + g.rows, 0),
-      compressedBytes: groups.reduce((n, g) => n + g.compressedBytes, 0),
+      uncompressedBytes: groups.reduce((n, g) => n + g.uncompressedBytes, 0),
     };
   });
 }
@@ -224,30 +188,4 @@ function planRowGroups(
 function jsonPieceTarget(size: number, targetBytes: number, maxChunks: number): number {
   if (maxChunks < 2) return Math.max(targetBytes, size + 1);
   return Math.max(targetBytes, Math.ceil((2 * size) / (maxChunks - 1)));
-}
-
-/** What a verified chunk holds, for numbering: its records and, for text, its lines. */
-export interface ChunkCount {
-  records: number;
-  lines?: number;
-}
-
-/**
- * Each chunk's first record number and first line number in the file (both 1-based), from the verified
- * chunks' counts in chunk order: validation samples and error messages name file rows, not chunk rows.
- * `first` is where the first chunk starts (record 1; line 2 after a one-line CSV header).
- */
-export function chunkFirstNumbers(
-  counts: readonly ChunkCount[],
-  first: { record: number; line: number } = { record: 1, line: 1 },
-): { record: number; line: number }[] {
-  const numbers: { record: number; line: number }[] = [];
-  let record = first.record;
-  let line = first.line;
-  for (const count of counts) {
-    numbers.push({ record, line });
-    record += count.records;
-    line += count.lines ?? 0;
-  }
-  return numbers;
 }
