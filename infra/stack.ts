@@ -288,12 +288,15 @@ export class StrataStack extends Stack {
     const chunk = new StrataFunction(this, 'Chunk', {
       logGroup: functionLogs,
       name: 'chunk',
-      description: 'Pipeline stage 2, one chunk of a big file → staged Parquet + partial profile in staging/',
+      description:
+        'Pipeline stage 2, one chunk of a big file → staged Parquet + partial profile; later its quality state',
       memorySize: 2048,
       timeout: Duration.minutes(15),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
+      // The merged profile a chunk's quality is assessed against (chunk-quality.ts).
+      .bindBucket('DATA_BUCKET', dataBucket, 'read', 'reports/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     const settle = new StrataFunction(this, 'Settle', {
       logGroup: functionLogs,
@@ -320,12 +323,12 @@ export class StrataStack extends Stack {
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     // Validate and profile both scan the staged Parquet and write a report.
-    const stagedScanner = (id: string, name: string, description: string) =>
+    const stagedScanner = (id: string, name: string, description: string, memorySize = 1024) =>
       new StrataFunction(this, id, {
         name,
         description,
         logGroup: functionLogs,
-        memorySize: 1024,
+        memorySize,
         timeout: Duration.minutes(10),
       })
         .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
@@ -345,6 +348,10 @@ export class StrataStack extends Stack {
       'Quality',
       'quality',
       'Pipeline stage 5: data quality (missing, outliers, stuck values, noise, duplicates) → reports/',
+      // Duplicate rows are counted in one set of 64-bit row hashes for the whole file (a chunked file's
+      // folded from its chunks' states), sized from the row count: 9 bytes a slot, 1.2 GB for up to 94M
+      // rows, 2.4 GB for up to 188M, which 3 GB holds.
+      3008,
     );
     // Holds both sides' numeric columns in memory (the reference up to 500 000 sampled rows, the file up to
     // 1M values a column, 8 bytes a value).
@@ -447,6 +454,8 @@ export class StrataStack extends Stack {
       .next(new Pass(this, 'Merged parse', { inputPath: '$.merge.parse', resultPath: '$.parse' }))
       .next(new Pass(this, 'Merged profile', { inputPath: '$.merge.profile', resultPath: '$.profile' }))
       .next(this.stage('validate', validate.fn, quarantined, 'Stage: validate chunks'))
+      // Each chunk's quality against the merged profile, in parallel; the quality stage folds them.
+      .next(this.chunks(chunk.fn, quarantined, 'assess'))
       .next(assessed);
     // A text file's chunks are scanned first; the settle's answer replaces the split's, so the convert Map
     // reads its plan where a Parquet file's split leaves one.
@@ -929,9 +938,12 @@ export class StrataStack extends Stack {
   private chunks(
     fn: import('aws-cdk-lib/aws-lambda').IFunction,
     onError: import('aws-cdk-lib/aws-stepfunctions').IChainable,
-    step: 'chunk' | 'scan' = 'chunk',
+    step: 'chunk' | 'scan' | 'assess' = 'chunk',
   ): DistributedMap {
-    const map = new DistributedMap(this, step === 'chunk' ? 'Chunks' : 'Scan chunks', {
+    const name = { chunk: 'Chunks', scan: 'Scan chunks', assess: 'Assess chunks' }[step];
+    // The quality Map's items also name the merged profile their rows are assessed against.
+    const assess = step === 'assess' ? { assess: { 'profileKey.$': '$.profile.profileKey' } } : {};
+    const map = new DistributedMap(this, name, {
       // By path, not by bucket: a bucket would grant s3:GetObject on all of it; the machine's role gets
       // the chunk lists only (below).
       itemReader: new S3JsonItemReader({
@@ -944,6 +956,7 @@ export class StrataStack extends Stack {
         'file.$': '$.file',
         'chunk.$': '$$.Map.Item.Value',
         'chunkCount.$': '$.split.chunkCount',
+        ...assess,
         run: {
           'id.$': '$$.Execution.Name',
           'arn.$': '$$.Execution.Id',
@@ -963,6 +976,7 @@ export class StrataStack extends Stack {
             'file.$': '$.file',
             'chunk.$': '$.chunk',
             'chunkCount.$': '$.chunkCount',
+            ...(step === 'assess' && { 'assess.$': '$.assess' }),
           },
           run: {
             'id.$': '$.run.id',

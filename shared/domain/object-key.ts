@@ -235,6 +235,11 @@ export function chunkValidationKey(tenant: string, dataset: string, fileId: stri
   return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.validation.bin`;
 }
 
+/** A chunk's quality state (a binary blob, see domain/quality/partial.ts) for the quality stage's merge. */
+export function chunkQualityKey(tenant: string, dataset: string, fileId: string, index: number): string {
+  return `staging/${tenant}/${dataset}/${fileId}/part-${chunkSuffix(index)}.quality.bin`;
+}
+
 /**
  * The validation suite and clock a file's chunks are judged by, fixed once by the split stage: every chunk
  * and the merge read this one document, so a suite changed while the chunks run changes none of them.

@@ -15,8 +15,9 @@ export type RunOutcome = 'VERSIONED' | 'HELD' | 'DUPLICATE';
 
 /**
  * The states of the state machine that record attempts, in the order a run goes through them: a file is
- * parsed whole (parse) or in chunks (scan-<i>, settle, chunk-<i>, merge), never both. A chunk's attempts
- * are recorded under its family and index (`chunk-3`).
+ * parsed whole (parse) or in chunks (scan-<i>, settle, chunk-<i>, merge, then assess-<i>: each chunk's
+ * quality before the quality stage folds them), never both. A chunk's attempts are recorded under its
+ * family and index (`chunk-3`).
  */
 export const RUN_STAGES = [
   'register',
@@ -28,6 +29,7 @@ export const RUN_STAGES = [
   'merge',
   'validate',
   'profile',
+  'assess',
   'quality',
   'drift',
   'version',

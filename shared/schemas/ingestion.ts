@@ -243,6 +243,11 @@ export const chunkStateSchema = z.object({
   file: registerOutputSchema,
   chunk: chunkSchema,
   chunkCount: z.number().int().positive(),
+  /**
+   * Present in the quality Map after validation: assess the chunk's staged rows against the whole file's
+   * profile (the merge's, at `profileKey`) instead of parsing it.
+   */
+  assess: z.object({ profileKey: z.string() }).optional(),
 });
 
 /**

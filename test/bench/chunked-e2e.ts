@@ -242,6 +242,8 @@ interface IngestResult {
   /** The execution's own start to stop. */
   executionMs: number;
   mapMs?: number;
+  /** Wall time of the quality Map (each chunk's quality state), from the execution history. */
+  assessMs?: number;
   stages: StageFigure[];
   chunks: ChunkFigure[];
   rss: Record<string, number[]>;
@@ -404,6 +406,8 @@ async function ingest(
   const path = names.has('Chunks') ? 'chunked' : names.has('Stage: parse') ? 'single' : 'unknown';
   const mapIn = entered('Chunks');
   const mapOut = exited('Chunks');
+  const assessIn = entered('Assess chunks');
+  const assessOut = exited('Assess chunks');
 
   const childTimes = await mapChildTimes(clients, events);
 
@@ -472,6 +476,7 @@ async function ingest(
     endToEndMs,
     executionMs,
     ...(mapIn !== undefined && mapOut !== undefined && { mapMs: mapOut - mapIn }),
+    ...(assessIn !== undefined && assessOut !== undefined && { assessMs: assessOut - assessIn }),
     stages,
     chunks,
     rss,
@@ -502,6 +507,9 @@ function printIngest(r: IngestResult, duck: DuckEngineResult[] | undefined): str
     if (!placedMap && r.mapMs !== undefined && s.stage === 'merge') {
       stageRows.push([`Chunks (Map of ${r.chunks.length})`, fmtMs(r.mapMs), '']);
       placedMap = true;
+    }
+    if (r.assessMs !== undefined && s.stage === 'quality') {
+      stageRows.push([`Assess chunks (Map of ${r.chunks.length})`, fmtMs(r.assessMs), '']);
     }
     stageRows.push([s.stage, fmtMs(s.ms), String(s.attempts)]);
   }

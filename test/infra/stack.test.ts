@@ -171,9 +171,9 @@ describe('the strata stack', () => {
       DestinationConfig: { OnFailure: { Destination: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) } },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    // Every stage task and the quarantine task: 14 retriers of throttling (register, split, parse, scan,
-    // settle, chunk, merge, validate on both paths, profile, quality, drift, version, quarantine).
-    expect(definition.match(/Lambda\.TooManyRequestsException/g)).toHaveLength(14);
+    // Every stage task and the quarantine task: 15 retriers of throttling (register, split, parse, scan,
+    // settle, chunk, merge, validate on both paths, assess, profile, quality, drift, version, quarantine).
+    expect(definition.match(/Lambda\.TooManyRequestsException/g)).toHaveLength(15);
     expect(definition).toContain('\\"JitterStrategy\\":\\"FULL\\"');
   });
 
@@ -438,6 +438,7 @@ describe('the strata stack', () => {
       'Merged parse',
       'Merged profile',
       'Stage: validate chunks',
+      'Assess chunks',
       'Stage: quality',
     ]);
     const map = definition.States.Chunks;
@@ -450,6 +451,11 @@ describe('the strata stack', () => {
     expect(map.Catch).toEqual([
       expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'chunk failed' }),
     ]);
+    // The quality Map reads the same list and names the merged profile in every item.
+    const assess = definition.States['Assess chunks'];
+    expect(assess.ItemReader).toEqual(map.ItemReader);
+    expect(assess.ItemSelector.assess).toEqual({ 'profileKey.$': '$.profile.profileKey' });
+    expect(assess.ItemProcessor.States['Stage: assess'].Parameters.state['assess.$']).toBe('$.assess');
   });
 
   it('starts ingestion from ObjectCreated events under fresh/ only', () => {

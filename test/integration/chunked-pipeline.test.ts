@@ -74,13 +74,17 @@ function columns(): CellValue[][] {
   return cols;
 }
 
-async function parquetFile(cols: CellValue[][]): Promise<Uint8Array> {
+/** The same rows without the time column: the quality stage then folds the chunks' states. */
+const TIME = SCHEMA.columns.findIndex((c) => c.type === 'timestamp');
+const UNTIMED: TableSchema = { columns: SCHEMA.columns.filter((_, i) => i !== TIME) };
+
+async function parquetFile(cols: CellValue[][], schema = SCHEMA): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   async function* batches(): AsyncIterable<RecordBatch> {
-    yield { schema: SCHEMA, numRows: ROWS, columns: cols };
+    yield { schema, numRows: ROWS, columns: cols };
   }
   await writeParquet(
-    SCHEMA,
+    schema,
     batches(),
     async (chunk) => {
       parts.push(chunk);
@@ -183,6 +187,16 @@ function comparable(report: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
+/** A quality report without what comes from the profile's estimates (see the quality comparisons). */
+function withoutFences(report: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...comparable(report),
+    columns: (report.columns as Record<string, unknown>[]).map(
+      ({ outliers: _o, distinct: _d, ...column }) => column,
+    ),
+  };
+}
+
 /** Deep equality, numbers within 1e-9 relative (rounding of statistics computed in another order). */
 function expectClose(actual: unknown, expected: unknown, path: string): void {
   if (typeof expected === 'number' && typeof actual === 'number') {
@@ -222,8 +236,10 @@ function expectClose(actual: unknown, expected: unknown, path: string): void {
 const tableUri = (dataset: string) => `s3://${bucket}/tables/${tenant}/${dataset}/`;
 
 type Ingested = Awaited<ReturnType<typeof ingest>>;
-const runs: Record<'parquet' | 'csv' | 'jsonl' | 'json' | 'dup', { whole: Ingested; chunked: Ingested }> =
-  {} as never;
+const runs: Record<
+  'parquet' | 'csv' | 'jsonl' | 'json' | 'dup' | 'untimed',
+  { whole: Ingested; chunked: Ingested }
+> = {} as never;
 let data: CellValue[][];
 
 beforeAll(async () => {
@@ -237,20 +253,28 @@ beforeAll(async () => {
   const ids = [...(data[0] ?? [])];
   for (const [row, id] of REPEATS) ids[row] = id;
   const repeated = await parquetFile([ids, ...data.slice(1)]);
+  const untimed = await parquetFile(
+    data.filter((_, i) => i !== TIME),
+    UNTIMED,
+  );
   await Promise.all([
+    configure('chunked-untimed', { chunkBytes: 64 * 1024 }),
     configure('chunked', { chunkBytes: 64 * 1024 }),
     configure('chunked-csv', { chunkBytes: 64 * 1024 }),
     configure('chunked-dup', { chunkBytes: 64 * 1024 }).then(() => setSuite('chunked-dup', DUP_SUITE)),
     configure('whole-dup', {}).then(() => setSuite('whole-dup', DUP_SUITE)),
   ]);
-  const [pw, pc, cw, cc, dw, dc] = await Promise.all([
+  const [pw, pc, cw, cc, dw, dc, uw, uc] = await Promise.all([
     ingest('whole', parquet, 'events.parquet'),
     ingest('chunked', parquet, 'events.parquet'),
     ingest('whole-csv', csv, 'events.csv'),
     ingest('chunked-csv', csv, 'events.csv'),
     ingest('whole-dup', repeated, 'events.parquet'),
     ingest('chunked-dup', repeated, 'events.parquet'),
+    ingest('whole-untimed', untimed, 'events.parquet'),
+    ingest('chunked-untimed', untimed, 'events.parquet'),
   ]);
+  runs.untimed = { whole: uw, chunked: uc };
   runs.parquet = { whole: pw, chunked: pc };
   runs.csv = { whole: cw, chunked: cc };
   runs.dup = { whole: dw, chunked: dc };
@@ -404,12 +428,6 @@ describe.each([
     // are KLL estimates on both paths, and a merged sketch's are not the single pass's: the fences agree
     // within the KLL bound, not exactly; so do distinct counts past 10,000 values (HyperLogLog): both are
     // left out here, their bounds are the profile test's.
-    const withoutFences = (report: Record<string, unknown>) => ({
-      ...comparable(report),
-      columns: (report.columns as Record<string, unknown>[]).map(
-        ({ outliers: _o, distinct: _d, ...column }) => column,
-      ),
-    });
     expectClose(withoutFences(chunkedQuality), withoutFences(singleQuality), 'quality');
   });
 });
@@ -449,8 +467,37 @@ describe('a big file with repeated keys across chunks, validated inside the chun
     const chunks = keys.filter((k) => /^part-\d{5}\.parquet$/.test(k)).length;
     expect(chunks).toBeGreaterThanOrEqual(8);
     expect(keys.filter((k) => k.endsWith('.validation.bin'))).toHaveLength(chunks);
+    // A file this small with a time column is assessed in one pass (noise estimates): no quality states.
+    expect(keys.filter((k) => k.endsWith('.quality.bin'))).toEqual([]);
     expect(pin.suite).toMatchObject({
       checks: expect.arrayContaining([expect.objectContaining({ type: 'uniqueness' })]),
     });
+  });
+});
+
+describe('a big file without a time column, its quality assessed in the chunks', () => {
+  it('folds the chunks’ quality states into the report one pass over the file gives', async () => {
+    // Prepare
+    const { whole, chunked } = runs.untimed;
+    const fileId = chunked.version.sourceFileId as string;
+    const prefix = `staging/${tenant}/chunked-untimed/${fileId}/`;
+    const quality = (v: Record<string, unknown>) => (v.quality as { reportKey: string }).reportKey;
+
+    // Act
+    const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    const keys = (listed.Contents ?? []).map((o) => (o.Key ?? '').slice(prefix.length));
+    const [single, merged] = await Promise.all([
+      json<Record<string, unknown>>(quality(whole.version)),
+      json<Record<string, unknown>>(quality(chunked.version)),
+    ]);
+
+    // Assess
+    expect(chunked.entered).toEqual(expect.arrayContaining(['Chunks', 'Assess chunks', 'Stage: quality']));
+    const chunks = keys.filter((k) => /^part-\d{5}\.parquet$/.test(k)).length;
+    expect(chunks).toBeGreaterThanOrEqual(8);
+    expect(keys.filter((k) => k.endsWith('.quality.bin'))).toHaveLength(chunks);
+    expect(merged.notes ?? []).toEqual(single.notes ?? []);
+    expectClose(withoutFences(merged), withoutFences(single), 'quality');
+    expect(merged.duplicates).toEqual(single.duplicates);
   });
 });

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { createProfiler, type DatasetProfile } from '../../shared/domain/profile/index.js';
 import {
   createQualityAssessor,
+  createQualityMerge,
   decodeQualityPartial,
   encodeQualityPartial,
   mergeQuality,
+  mergesAsOnePass,
   type QualityOptions,
   type QualityPartial,
 } from '../../shared/domain/quality/index.js';
@@ -181,5 +183,53 @@ describe('quality merged across chunks', () => {
 
     // Assess
     expect(merge).toThrow(/2 rows but the chunks hold 1/);
+  });
+
+  it('is folded only where it gives one pass’s report: no time column, or more rows than one pass buffers', () => {
+    // Prepare
+    const rows: CellValue[][] = [
+      [1, 1, 'a', true],
+      [2, 2, 'b', false],
+      [3, 2, 'b', false],
+    ];
+    const untimed = schemaWith(false);
+    const timed = schemaWith(true);
+    const timedRows = rows.map((r, i) => [1_700_000_000_000 + i, ...r]);
+
+    // Act
+    const withoutTime = mergesAsOnePass(untimed, profileOf(untimed, rows), {});
+    const small = mergesAsOnePass(timed, profileOf(timed, timedRows), {});
+    const pastTheCap = mergesAsOnePass(timed, profileOf(timed, timedRows), { maxBufferedRows: 2 });
+    const named = mergesAsOnePass(untimed, profileOf(untimed, rows), { timeColumn: 'count' });
+
+    // Assess
+    expect(withoutTime).toBe(true);
+    expect(small).toBe(false);
+    expect(pastTheCap).toBe(true);
+    expect(named).toBe(false);
+  });
+
+  it('folds chunks one at a time into the report the whole list gives', () => {
+    // Prepare
+    const schema = schemaWith(false);
+    // Rows repeat every 4: duplicates within and across the chunks.
+    const rows: CellValue[][] = Array.from({ length: 40 }, (_, i) => [
+      i % 4,
+      i % 2,
+      i % 2 ? 'a' : 'b',
+      i % 4 === 0,
+    ]);
+    const profile = profileOf(schema, rows);
+    const parts = splitAt(rows, [9, 22, 31]).map((chunk) =>
+      chunkPartial(schema, profile, { minRun: 3 }, chunk, 4),
+    );
+
+    // Act
+    const merge = createQualityMerge(schema, profile, { minRun: 3 });
+    for (const part of parts) merge.add(part);
+
+    // Assess
+    expect(merge.result()).toEqual(mergeQuality(schema, profile, { minRun: 3 }, parts));
+    expect(merge.result().duplicates.count).toBeGreaterThan(0);
   });
 });

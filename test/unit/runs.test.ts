@@ -116,11 +116,14 @@ describe('stage summaries', () => {
     // Arrange
     const stages = [
       'merge',
+      'quality',
       'chunk-10',
+      'assess-1',
       'settle',
       'chunk-2',
       'scan-1',
       'validate',
+      'assess-0',
       'scan-0',
       'split',
       'register',
@@ -141,6 +144,9 @@ describe('stage summaries', () => {
       'chunk-10',
       'merge',
       'validate',
+      'assess-0',
+      'assess-1',
+      'quality',
     ]);
   });
 

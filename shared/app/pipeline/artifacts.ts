@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { reportKey, stagedChunkKey } from '../../domain/object-key.js';
+import { isStrataError } from '../../errors.js';
 import type { ParquetFile } from '../../formats/parquet.js';
 import type { Clock, DatasetStore, Logger, MetricsRecorder, ObjectStore } from '../../ports.js';
 import type { ReportMeta } from '../../reports/html.js';
@@ -83,4 +84,41 @@ export async function writeReport(
 
 async function* single(chunk: Uint8Array): AsyncIterable<Uint8Array> {
   yield chunk;
+}
+
+/** A small binary object of the data bucket (a chunk's mergeable state), or undefined when there is none. */
+export async function readBlob(deps: Pick<StageDeps, 'store'>, key: string): Promise<Uint8Array | undefined> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for await (const part of deps.store.read({ bucket: deps.store.bucket, key })) {
+      parts.push(part);
+      length += part.length;
+    }
+  } catch (error) {
+    if (isStrataError(error) && error.name === 'ObjectMissingError') return undefined;
+    throw error;
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
+
+/** Writes a small binary object of the data bucket (see readBlob). */
+export async function writeBlob(
+  deps: Pick<StageDeps, 'store'>,
+  key: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  await deps.store.write(
+    key,
+    (async function* () {
+      yield bytes;
+    })(),
+    { contentType: 'application/octet-stream' },
+  );
 }

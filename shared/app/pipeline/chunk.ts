@@ -3,7 +3,9 @@
  * with the dataset's settings, write its staged Parquet (stagedChunkKey), profile and validate what it wrote,
  * and leave its counts (chunkResultKey) and partial profile (chunkProfileKey) for the merge, and its
  * validation state (chunkValidationKey) for the validate stage. Everything is named
- * by the chunk's index, so a retried chunk rewrites its own outputs.
+ * by the chunk's index, so a retried chunk rewrites its own outputs. The same function scans a text
+ * file's ranges first (text-chunks.ts, json-chunks.ts) and, after validation, assesses each chunk's quality
+ * against the merged profile (chunk-quality.ts).
  *
  * A chunk whose input is bad (ParseError, EncodingError, …) records the error and succeeds: the merge
  * fails the file with it, under its own name, so the file is quarantined as the single path would. Only
@@ -20,6 +22,7 @@ import { numericRanges, openParquet, writeParquet } from '../../formats/parquet.
 import type { ChunkResult, chunkStateSchema } from '../../schemas/ingestion.js';
 import { pipeThrough } from '../io/channel.js';
 import type { StageDeps } from './artifacts.js';
+import { assessChunk } from './chunk-quality.js';
 import { readJsonChunk, scanJsonChunk } from './json-chunks.js';
 import { readCsvChunk, scanCsvChunk } from './text-chunks.js';
 import { chunkValidation } from './validate.js';
@@ -27,8 +30,9 @@ import { chunkValidation } from './validate.js';
 export async function chunkStage(
   deps: StageDeps,
   state: z.infer<typeof chunkStateSchema>,
-): Promise<ChunkResult | { index: number; records: number | undefined }> {
+): Promise<ChunkResult | { index: number; records: number | undefined } | { index: number; rows: number }> {
   const { file, chunk } = state;
+  if (state.assess) return assessChunk(deps, { ...state, assess: state.assess });
   if (chunk.step === 'scan') {
     // The scan (its summary and inference states, which grow with the columns) goes to S3; the answer
     // stays small, as a Map item's output must.

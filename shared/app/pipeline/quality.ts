@@ -4,10 +4,9 @@
  */
 import type { z } from 'zod';
 import type { DriftSettings } from '../../domain/dataset.js';
-import type { DatasetProfile } from '../../domain/profile/index.js';
-import { createQualityAssessor } from '../../domain/quality/index.js';
+import { createQualityAssessor, mergesAsOnePass } from '../../domain/quality/index.js';
 import type { TableSchema } from '../../domain/table.js';
-import { InternalError, InvalidInputError } from '../../errors.js';
+import { InvalidInputError } from '../../errors.js';
 import { renderQualityHtml } from '../../reports/html.js';
 import type { afterProfileSchema, QualityOutput } from '../../schemas/ingestion.js';
 import {
@@ -18,6 +17,7 @@ import {
   stagedKeysOf,
   writeReport,
 } from './artifacts.js';
+import { mergeChunkQuality, readProfile } from './chunk-quality.js';
 
 async function settingsOf(deps: StageDeps, file: FileState): Promise<DriftSettings> {
   return (await deps.datasets.getDataset(file.tenant, file.dataset))?.driftSettings ?? {};
@@ -38,7 +38,10 @@ function checkRoles(settings: DriftSettings, schema: TableSchema): void {
   }
 }
 
-/** Stage 5: quality assessment in one pass over the staged data, with the profile's moments and quartiles. */
+/**
+ * Stage 5: quality assessment in one pass over the staged data, with the profile's moments and quartiles;
+ * for a file in chunks, the merge of the chunks' assessments.
+ */
 export async function qualityStage(
   deps: StageDeps,
   state: z.infer<typeof afterProfileSchema>,
@@ -49,13 +52,20 @@ export async function qualityStage(
     openStaged(deps, stagedKeysOf(file, parse)),
   ]);
   checkRoles(settings, staged.schema);
-  const profileDoc = (await deps.store.getJson(profile.profileKey)) as DatasetProfile | undefined;
-  if (!profileDoc) throw new InternalError(`profile ${profile.profileKey} is missing`);
-  const assessor = createQualityAssessor(staged.schema, profileDoc, {
-    ...(settings.timeColumn && { timeColumn: settings.timeColumn }),
-  });
-  for await (const batch of staged.readRowGroups()) assessor.add(batch);
-  const report = assessor.result();
+  const profileDoc = await readProfile(deps, profile.profileKey);
+  const options = { ...(settings.timeColumn && { timeColumn: settings.timeColumn }) };
+  // A file in chunks was assessed in them (chunk-quality.ts): their states fold into the report.
+  const chunks = parse.chunkCount;
+  let report =
+    chunks !== undefined && mergesAsOnePass(staged.schema, profileDoc, options)
+      ? await mergeChunkQuality(deps, file, chunks, staged.schema, profileDoc, options)
+      : undefined;
+  const merged = report !== undefined;
+  if (!report) {
+    const assessor = createQualityAssessor(staged.schema, profileDoc, options);
+    for await (const batch of staged.readRowGroups()) assessor.add(batch);
+    report = assessor.result();
+  }
   const keys = await writeReport(
     deps.store,
     file,
@@ -73,6 +83,7 @@ export async function qualityStage(
     status: report.status,
     score: report.score,
     issues: report.issues.length,
+    ...(chunks !== undefined && { chunks, merged }),
   });
   return { status: report.status, score: report.score, issues: report.issues.length, ...keys };
 }

@@ -40,7 +40,7 @@ import type { ParquetFile } from '../../formats/parquet.js';
 import type { afterParseSchema, ValidateOutput } from '../../schemas/ingestion.js';
 import { concatParquetFiles } from '../io/parquet-files.js';
 import { mapLimit } from '../lifecycle/moves.js';
-import { openStaged, type StageDeps, stagedKeysOf } from './artifacts.js';
+import { openStaged, readBlob, type StageDeps, stagedKeysOf, writeBlob } from './artifacts.js';
 
 type FileRef = { tenant: string; dataset: string; fileId: string };
 
@@ -186,9 +186,7 @@ export async function chunkValidation(
     async save() {
       const partial: PinnedPartial = { ...validator.partial(), suitePin: pin.id };
       const bytes = encodeValidationPartial(partial);
-      await deps.store.write(chunkValidationKey(file.tenant, file.dataset, file.fileId, index), once(bytes), {
-        contentType: 'application/octet-stream',
-      });
+      await writeBlob(deps, chunkValidationKey(file.tenant, file.dataset, file.fileId, index), bytes);
     },
   };
 }
@@ -370,26 +368,6 @@ async function readPin(deps: Pick<StageDeps, 'store'>, file: FileRef): Promise<S
 }
 
 async function readPartial(deps: Pick<StageDeps, 'store'>, key: string): Promise<PinnedPartial | undefined> {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  try {
-    for await (const part of deps.store.read({ bucket: deps.store.bucket, key })) {
-      parts.push(part);
-      length += part.length;
-    }
-  } catch (error) {
-    if (isStrataError(error) && error.name === 'ObjectMissingError') return undefined;
-    throw error;
-  }
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return decodeValidationPartial(bytes) as PinnedPartial;
-}
-
-async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes;
+  const bytes = await readBlob(deps, key);
+  return bytes && (decodeValidationPartial(bytes) as PinnedPartial);
 }

@@ -4,9 +4,11 @@
  */
 export { createQualityAssessor } from './assess.js';
 export {
+  createQualityMerge,
   decodeQualityPartial,
   encodeQualityPartial,
   mergeQuality,
+  mergesAsOnePass,
   QUALITY_PARTIAL_FORMAT,
   type QualityPartial,
 } from './partial.js';

@@ -52,6 +52,20 @@ export function decodeQualityPartial(bytes: Uint8Array): QualityPartial {
 }
 
 /**
+ * Whether folding chunks' states gives the report one pass over the whole file gives: when one pass would
+ * not buffer the rows either (no time column, or more rows than `maxBufferedRows`). A smaller file with a
+ * time column is better assessed in one pass, which buffers it and estimates noise.
+ */
+export function mergesAsOnePass(
+  schema: TableSchema,
+  profile: DatasetProfile,
+  options: QualityOptions,
+): boolean {
+  const resolved = resolveOptions(schema, profile, options);
+  return resolved.timeIndex < 0 || profile.rowCount > resolved.maxBufferedRows;
+}
+
+/**
  * The file's quality report from its chunks' states (in file order), each assessed with `profile` (the
  * whole file's) and the same `options`.
  */
@@ -61,63 +75,88 @@ export function mergeQuality(
   options: QualityOptions,
   partials: readonly QualityPartial[],
 ): QualityReport {
+  const merge = createQualityMerge(schema, profile, options);
+  for (const partial of partials) merge.add(partial);
+  return merge.result();
+}
+
+/** Folds chunks' states one at a time (in file order), so that only one is held besides the merged state. */
+export interface QualityMerge {
+  /** Throws InvalidInputError for a state of another schema. */
+  add(partial: QualityPartial): void;
+  /** Throws InvalidInputError when the states' rows are not the profile's. */
+  result(): QualityReport;
+}
+
+export function createQualityMerge(
+  schema: TableSchema,
+  profile: DatasetProfile,
+  options: QualityOptions,
+): QualityMerge {
   const resolved = resolveOptions(schema, profile, options);
   const columns = columnAssessors(schema, profile, resolved, false);
-  let expected = 0;
-  for (const p of partials) expected += p.rowHashes.length / 2;
-  const rowSet = new FixedHashSet(2, expected);
+  // The profile's row count bounds the distinct rows: the set never grows while the states fold in.
+  const rowSet = new FixedHashSet(2, profile.rowCount);
   let rows = 0;
+  let chunks = 0;
   let inOrder = true;
   let lastTime = Number.NEGATIVE_INFINITY;
   let sawMissing = false;
-  for (const [i, partial] of partials.entries()) {
-    if (partial.format !== QUALITY_PARTIAL_FORMAT || partial.columns.length !== columns.length) {
-      throw new InvalidInputError(`chunk ${i}: not a quality state of this schema`);
-    }
-    const hashes = partial.rowHashes;
-    for (let h = 0; h + 1 < hashes.length; h += 2) rowSet.add(hashes[h] ?? 0, hashes[h + 1] ?? 0);
-    for (const [c, column] of columns.entries()) {
-      const state = partial.columns[c];
-      if (state) column.absorb(state);
-    }
-    const time = partial.time;
-    if (!time.inOrder) inOrder = false;
-    if (!Number.isNaN(time.first) && (sawMissing || time.first < lastTime)) inOrder = false;
-    if (time.last > lastTime) lastTime = time.last;
-    sawMissing ||= time.sawMissing;
-    rows += partial.rows;
-  }
-  if (rows !== profile.rowCount) {
-    throw new InvalidInputError(`the profile describes ${profile.rowCount} rows but the chunks hold ${rows}`);
-  }
-  const timeName = schema.columns[resolved.timeIndex]?.name;
-  const notes: string[] = [];
-  let order: 'time' | 'file' = 'file';
-  if (timeName !== undefined) {
-    // Past the buffer's cap, one pass would not have buffered either: the same report, note included.
-    const why =
-      rows > resolved.maxBufferedRows
-        ? `more than ${resolved.maxBufferedRows} rows`
-        : `assessed in ${partials.length} chunks`;
-    if (inOrder) {
-      order = 'time';
-      notes.push(
-        `${why}: no noise estimates (the rows were in order of "${timeName}", so constant periods are ` +
-          'in time order)',
-      );
-    } else {
-      notes.push(
-        `${why}, not in order of "${timeName}": constant periods measured in file order, no noise ` +
-          'estimates',
-      );
-    }
-  }
-  const context = { order: null, rerun: false, noise: false, diffs: null, rows };
-  const measured = columns.map((column) => ({ column, measures: column.finish(context) }));
-  return reportOf(schema, profile, resolved, measured, {
-    rows,
-    duplicateRows: rows - rowSet.size,
-    order,
-    notes,
-  });
+  return {
+    add(partial) {
+      if (partial.format !== QUALITY_PARTIAL_FORMAT || partial.columns.length !== columns.length) {
+        throw new InvalidInputError(`chunk ${chunks}: not a quality state of this schema`);
+      }
+      const hashes = partial.rowHashes;
+      for (let h = 0; h + 1 < hashes.length; h += 2) rowSet.add(hashes[h] ?? 0, hashes[h + 1] ?? 0);
+      for (const [c, column] of columns.entries()) {
+        const state = partial.columns[c];
+        if (state) column.absorb(state);
+      }
+      const time = partial.time;
+      if (!time.inOrder) inOrder = false;
+      if (!Number.isNaN(time.first) && (sawMissing || time.first < lastTime)) inOrder = false;
+      if (time.last > lastTime) lastTime = time.last;
+      sawMissing ||= time.sawMissing;
+      rows += partial.rows;
+      chunks++;
+    },
+    result() {
+      if (rows !== profile.rowCount) {
+        throw new InvalidInputError(
+          `the profile describes ${profile.rowCount} rows but the chunks hold ${rows}`,
+        );
+      }
+      const timeName = schema.columns[resolved.timeIndex]?.name;
+      const notes: string[] = [];
+      let order: 'time' | 'file' = 'file';
+      if (timeName !== undefined) {
+        // Past the buffer's cap, one pass would not have buffered either: the same report, note included.
+        const why =
+          rows > resolved.maxBufferedRows
+            ? `more than ${resolved.maxBufferedRows} rows`
+            : `assessed in ${chunks} chunks`;
+        if (inOrder) {
+          order = 'time';
+          notes.push(
+            `${why}: no noise estimates (the rows were in order of "${timeName}", so constant periods are ` +
+              'in time order)',
+          );
+        } else {
+          notes.push(
+            `${why}, not in order of "${timeName}": constant periods measured in file order, no noise ` +
+              'estimates',
+          );
+        }
+      }
+      const context = { order: null, rerun: false, noise: false, diffs: null, rows };
+      const measured = columns.map((column) => ({ column, measures: column.finish(context) }));
+      return reportOf(schema, profile, resolved, measured, {
+        rows,
+        duplicateRows: rows - rowSet.size,
+        order,
+        notes,
+      });
+    },
+  };
 }

@@ -1,0 +1,108 @@
+/**
+ * Quality of a file parsed in chunks, assessed in the chunks. After validation a third Distributed Map
+ * runs the chunk function once more per chunk: its staged rows are assessed with a mergeable assessor
+ * against the whole file's profile (the merge's, so outlier fences and constant-period lengths are the
+ * file's), and the state is stored (chunkQualityKey). The quality stage folds the states in chunk order
+ * (`createQualityMerge`) instead of reading every chunk file itself. The fold gives one pass's report when
+ * one pass would not buffer the rows (no time column, or more than `maxBufferedRows`, as any file big
+ * enough to be chunked with the default `chunkBytes`); a smaller file with a time column is assessed in one
+ * pass over its chunk files, which estimates noise (domain/quality/partial.ts). So is a file whose states
+ * are missing or do not add up to the profile's rows (made for another parse of the file).
+ */
+import type { z } from 'zod';
+import { chunkQualityKey, stagedChunkKey } from '../../domain/object-key.js';
+import type { DatasetProfile } from '../../domain/profile/index.js';
+import {
+  createQualityAssessor,
+  createQualityMerge,
+  decodeQualityPartial,
+  encodeQualityPartial,
+  mergesAsOnePass,
+  type QualityOptions,
+  type QualityReport,
+} from '../../domain/quality/index.js';
+import type { TableSchema } from '../../domain/table.js';
+import { InternalError, isStrataError } from '../../errors.js';
+import type { chunkStateSchema } from '../../schemas/ingestion.js';
+import { type FileState, openStaged, readBlob, type StageDeps, writeBlob } from './artifacts.js';
+
+type FileRef = Pick<FileState, 'tenant' | 'dataset' | 'fileId'>;
+
+/** The file's profile (written by the merge before the quality Map runs). */
+export async function readProfile(deps: Pick<StageDeps, 'store'>, key: string): Promise<DatasetProfile> {
+  const profile = (await deps.store.getJson(key)) as DatasetProfile | undefined;
+  if (!profile) throw new InternalError(`profile ${key} is missing`);
+  return profile;
+}
+
+/** The quality Map's item: one chunk's staged rows assessed against the file's profile, the state stored. */
+export async function assessChunk(
+  deps: StageDeps,
+  state: z.infer<typeof chunkStateSchema> & { assess: { profileKey: string } },
+): Promise<{ index: number; rows: number }> {
+  const { file, chunk } = state;
+  const [dataset, staged, profile] = await Promise.all([
+    deps.datasets.getDataset(file.tenant, file.dataset),
+    openStaged(deps, [stagedChunkKey(file.tenant, file.dataset, file.fileId, chunk.index)]),
+    readProfile(deps, state.assess.profileKey),
+  ]);
+  const timeColumn = dataset?.driftSettings?.timeColumn;
+  // A time column the file lacks is the quality stage's error to report (by its name), not a chunk's.
+  const options =
+    timeColumn !== undefined && staged.schema.columns.some((c) => c.name === timeColumn)
+      ? { timeColumn }
+      : {};
+  // A file the quality stage assesses in one pass anyway needs no states.
+  if (!mergesAsOnePass(staged.schema, profile, options)) return { index: chunk.index, rows: 0 };
+  const assessor = createQualityAssessor(staged.schema, profile, { ...options, mergeable: true });
+  for await (const batch of staged.readRowGroups()) assessor.add(batch);
+  const partial = assessor.partial();
+  const bytes = encodeQualityPartial(partial);
+  await writeBlob(deps, chunkQualityKey(file.tenant, file.dataset, file.fileId, chunk.index), bytes);
+  deps.logger.info('chunk quality assessed', { fileId: file.fileId, chunk: chunk.index, rows: partial.rows });
+  return { index: chunk.index, rows: partial.rows };
+}
+
+/**
+ * The file's report folded from its chunks' states, read one after another (only one is held at a time
+ * besides the merged state); undefined when one is missing or unreadable, or they do not add up to the
+ * profile's rows: the stage then assesses the chunk files in one pass.
+ */
+export async function mergeChunkQuality(
+  deps: Pick<StageDeps, 'store' | 'logger'>,
+  file: FileRef,
+  chunkCount: number,
+  schema: TableSchema,
+  profile: DatasetProfile,
+  options: QualityOptions,
+): Promise<QualityReport | undefined> {
+  const merge = createQualityMerge(schema, profile, options);
+  const fallBack = (reason: string, chunk?: number) => {
+    deps.logger.warn('chunk quality states not merged: the file is assessed in one pass', {
+      fileId: file.fileId,
+      reason,
+      ...(chunk !== undefined && { chunk }),
+    });
+    return undefined;
+  };
+  // The next state is fetched while this one folds in.
+  const read = (i: number) => readBlob(deps, chunkQualityKey(file.tenant, file.dataset, file.fileId, i));
+  let next = chunkCount > 0 ? read(0) : undefined;
+  for (let i = 0; i < chunkCount; i++) {
+    const bytes = await next;
+    next = i + 1 < chunkCount ? read(i + 1) : undefined;
+    if (!bytes) return fallBack('missing', i);
+    try {
+      merge.add(decodeQualityPartial(bytes));
+    } catch (error) {
+      if (!isStrataError(error) || error.name !== 'InvalidInputError') throw error;
+      return fallBack(error.message, i);
+    }
+  }
+  try {
+    return merge.result();
+  } catch (error) {
+    if (!isStrataError(error) || error.name !== 'InvalidInputError') throw error;
+    return fallBack(error.message);
+  }
+}
