@@ -224,7 +224,10 @@ interface ChunkFigure {
 
 interface StageFigure {
   stage: string;
+  /** The stage's time; for a family of per-chunk stages, the slowest chunk's. */
   ms: number;
+  /** A family of per-chunk stages: the fastest chunk's time. */
+  min?: number;
   attempts: number;
 }
 
@@ -419,9 +422,20 @@ async function ingest(
   const attempts = new Map<number, { ms: number; attempts: number }>();
   for (const stage of run?.stages ?? []) {
     const chunk = /^chunk-(\d+)$/.exec(stage.stage);
+    const perChunk = /^(scan|assess)-\d+$/.exec(stage.stage);
     if (chunk) {
       const ms = stage.history.at(-1)?.durationMs ?? stage.durationMs ?? 0;
       attempts.set(Number(chunk[1]), { ms, attempts: stage.attempts });
+    } else if (perChunk) {
+      // One row per family (the Maps' items), not one per chunk.
+      const family = `${perChunk[1]} (each chunk)`;
+      const ms = stage.durationMs ?? 0;
+      const row = stages.find((s) => s.stage === family);
+      if (row) {
+        row.min = Math.min(row.min ?? ms, ms);
+        row.ms = Math.max(row.ms, ms);
+        row.attempts += stage.attempts;
+      } else stages.push({ stage: family, ms, min: ms, attempts: stage.attempts });
     } else {
       stages.push({ stage: stage.stage, ms: stage.durationMs ?? 0, attempts: stage.attempts });
     }
@@ -511,7 +525,8 @@ function printIngest(r: IngestResult, duck: DuckEngineResult[] | undefined): str
     if (r.assessMs !== undefined && s.stage === 'quality') {
       stageRows.push([`Assess chunks (Map of ${r.chunks.length})`, fmtMs(r.assessMs), '']);
     }
-    stageRows.push([s.stage, fmtMs(s.ms), String(s.attempts)]);
+    const time = s.min === undefined ? fmtMs(s.ms) : `${fmtMs(s.min)}–${fmtMs(s.ms)}`;
+    stageRows.push([s.stage, time, String(s.attempts)]);
   }
   out.push(
     table(stageRows)
