@@ -168,6 +168,23 @@ describe('quality merged across chunks', () => {
     });
   });
 
+  it('refuses chunks assessed with another time column than the merge’s', () => {
+    // Prepare
+    const schema = schemaWith(true);
+    const rows: CellValue[][] = [
+      [1_700_000_000_000, 1, 1, 'a', true],
+      [1_700_000_001_000, 2, 2, 'b', false],
+    ];
+    const profile = profileOf(schema, rows);
+    const byCount = chunkPartial(schema, profile, { timeColumn: 'count', maxBufferedRows: 0 }, rows, 1);
+
+    // Act
+    const merge = () => mergeQuality(schema, profile, { maxBufferedRows: 0 }, [byCount]);
+
+    // Assess
+    expect(merge).toThrow(/another time column/);
+  });
+
   it('refuses chunks that do not add up to the profile', () => {
     // Prepare
     const schema = schemaWith(false);

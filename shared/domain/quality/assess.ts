@@ -117,6 +117,7 @@ export function createQualityAssessor(
         rows,
         rowHashes: duplicates.hashes(),
         time: { inOrder: inTimeOrder, first: firstTime, last: lastTime, sawMissing: sawMissingTime },
+        timeIndex,
         columns: columns.map((c) => c.partial()),
       };
     },

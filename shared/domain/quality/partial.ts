@@ -36,6 +36,8 @@ export interface QualityPartial {
   rowHashes: Uint32Array;
   /** The time column's order in the chunk: first and last non-missing times (NaN, -Infinity: none). */
   time: { inOrder: boolean; first: number; last: number; sawMissing: boolean };
+  /** The column the chunk took for time (-1: none): states made with another one do not merge. */
+  timeIndex: number;
   columns: ColumnPartial[];
 }
 
@@ -106,6 +108,9 @@ export function createQualityMerge(
     add(partial) {
       if (partial.format !== QUALITY_PARTIAL_FORMAT || partial.columns.length !== columns.length) {
         throw new InvalidInputError(`chunk ${chunks}: not a quality state of this schema`);
+      }
+      if (partial.timeIndex !== resolved.timeIndex) {
+        throw new InvalidInputError(`chunk ${chunks}: assessed with another time column`);
       }
       const hashes = partial.rowHashes;
       for (let h = 0; h + 1 < hashes.length; h += 2) rowSet.add(hashes[h] ?? 0, hashes[h + 1] ?? 0);
