@@ -5,8 +5,9 @@
  *   over an in-memory range source) → writeParquet to a sink that hashes and counts the bytes, as the parse
  *   stage does (it also appends them to the staged file the next phases read, outside the timing's concern:
  *   a write to the page cache).
- * - validate: the staged Parquet, read back with openParquet from an in-memory range source, through the
- *   validator with the benchmark's suite, as validateStage does.
+ * - validate: the staged Parquet, read back with openParquet from an in-memory range source (only the
+ *   columns the suite's checks read), through the validator with the benchmark's suite, as validateStage
+ *   does.
  * - profile: the same source through createProfiler with the range hint from the row-group statistics,
  *   then the profile serialized to JSON, as profileStage does.
  */
@@ -97,8 +98,12 @@ export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
     };
   } else if (args.phase === 'validate') {
     const file = await openParquet(memorySource(staged as Uint8Array));
-    const validator = createValidator(suite, file.schema, { now: new Date(args.now ?? Date.now()) });
-    for await (const batch of file.readRowGroups()) validator.add(batch);
+    // As validateStage: only the columns the suite's checks read are fetched and decoded.
+    const validator = createValidator(suite, file.schema, {
+      now: new Date(args.now ?? Date.now()),
+      projected: true,
+    });
+    for await (const batch of file.readRowGroups({ columns: [...validator.columns] })) validator.add(batch);
     const report: ValidationReport = validator.report();
     const json = JSON.stringify(report);
     rows = report.rowCount;

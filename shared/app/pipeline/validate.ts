@@ -92,8 +92,9 @@ export async function validateStage(
   if (merged) {
     report = merged;
   } else {
-    const validator = createValidator(suite, staged.schema, { now });
-    for await (const batch of staged.readRowGroups()) validator.add(batch);
+    // Only the columns the checks read are fetched and decoded (none for a suite the schema decides).
+    const validator = createValidator(suite, staged.schema, { now, projected: true });
+    for await (const batch of staged.readRowGroups({ columns: [...validator.columns] })) validator.add(batch);
     report = validator.report();
   }
 
@@ -191,13 +192,17 @@ export async function chunkValidation(
   };
 }
 
-/** A chunk's mergeable validator: by the dataset's suite, or (undefined) by `chunkInferredSuite`. */
+/**
+ * A chunk's mergeable validator: by the dataset's suite, or (undefined) by `chunkInferredSuite`;
+ * `projected` when it reads the chunk's staged file for its checks alone (see ValidatorOptions).
+ */
 export function chunkValidator(
   suite: ValidationSuite | undefined,
   schema: TableSchema,
   now: Date,
+  projected = false,
 ): Validator {
-  return createValidator(suite ?? chunkInferredSuite(schema), schema, { now, mergeable: true });
+  return createValidator(suite ?? chunkInferredSuite(schema), schema, { now, mergeable: true, projected });
 }
 
 /**
@@ -293,8 +298,8 @@ export async function mergeChunkStates(
         ? projectPartial(state, suite)
         : undefined;
     if (!projected) {
-      const validator = chunkValidator(chunkSuite, part.schema, now);
-      for await (const batch of part.readRowGroups()) validator.add(batch);
+      const validator = chunkValidator(chunkSuite, part.schema, now, true);
+      for await (const batch of part.readRowGroups({ columns: [...validator.columns] })) validator.add(batch);
       projected = projectPartial(validator.partial(), suite);
       revalidated.push(i);
     }

@@ -70,6 +70,17 @@ export interface Evaluator {
 
 export interface EvaluatorContext {
   schema: TableSchema;
+  /**
+   * Where a column's cells are in the batches the validator is given: the schema's position, or, when
+   * the batches hold only the columns the checks read (`projected`), its position among those.
+   */
+  position: (name: string) => number;
+  /**
+   * The batches hold only the columns the checks read, from a file whose non-nullable columns hold no
+   * null (a staged Parquet file: its writer refuses one), so a completeness check of such a column reads
+   * nothing.
+   */
+  projected: boolean;
   now: Date;
   sampleLimit: number;
   /**
@@ -81,6 +92,33 @@ export interface EvaluatorContext {
 
 const NUMERIC: readonly ColumnType[] = ['int', 'float', 'timestamp'];
 
+/**
+ * The columns whose cells `check` reads (the rest it decides from the schema): what a projected validator
+ * asks the file for. A completeness check of a non-nullable column reads none when `projected`.
+ */
+export function columnsRead(check: Check, schema: TableSchema, projected: boolean): string[] {
+  const exists = (name: string) => schema.columns.some((c) => c.name === name);
+  switch (check.type) {
+    case 'schema':
+    case 'required_columns':
+    case 'row_count':
+    case 'column_type':
+      return [];
+    case 'completeness': {
+      const column = schema.columns.find((c) => c.name === check.column);
+      return column && (column.nullable || !projected) ? [column.name] : [];
+    }
+    case 'uniqueness':
+      return check.columns.every(exists) ? [...check.columns] : [];
+    case 'range':
+    case 'allowed_values':
+    case 'freshness':
+    case 'distribution':
+    case 'pattern':
+      return exists(check.column) ? [check.column] : [];
+  }
+}
+
 export function evaluatorFor(check: Check, ctx: EvaluatorContext): Evaluator {
   switch (check.type) {
     case 'schema':
@@ -88,7 +126,9 @@ export function evaluatorFor(check: Check, ctx: EvaluatorContext): Evaluator {
     case 'required_columns':
       return requiredColumnsEvaluator(check, ctx);
     case 'completeness':
-      return withColumn(check.column, ctx, (c) => completenessEvaluator(check, c));
+      return withColumn(check.column, ctx, (c) =>
+        completenessEvaluator(check, c, ctx.projected && !c.column.nullable),
+      );
     case 'uniqueness':
       return uniquenessEvaluator(check, ctx);
     case 'range':
@@ -179,10 +219,9 @@ function withColumn(
   ctx: EvaluatorContext,
   build: (column: ResolvedColumn) => Evaluator,
 ): Evaluator {
-  const index = ctx.schema.columns.findIndex((c) => c.name === name);
-  const column = ctx.schema.columns[index];
+  const column = ctx.schema.columns.find((c) => c.name === name);
   if (!column) return decided(false, `column ${quote(name)} does not exist in the file`);
-  return build({ index, column });
+  return build({ index: ctx.position(name), column });
 }
 
 function columnOf(batch: RecordBatch, index: number): CellValue[] {
@@ -262,10 +301,15 @@ function requiredColumnsEvaluator(check: RequiredColumnsCheck, ctx: EvaluatorCon
   );
 }
 
-function completenessEvaluator(check: CompletenessCheck, { index, column }: ResolvedColumn): Evaluator {
+function completenessEvaluator(
+  check: CompletenessCheck,
+  { index, column }: ResolvedColumn,
+  noNulls: boolean,
+): Evaluator {
   let nulls = 0;
   return {
     add(batch) {
+      if (noNulls) return;
       const cells = columnOf(batch, index);
       for (let r = 0; r < batch.numRows; r++) if (cells[r] === null) nulls++;
     },
@@ -312,16 +356,15 @@ function uniquenessEvaluator(check: UniquenessCheck, ctx: EvaluatorContext): Eva
   const indexes: number[] = [];
   const missing: string[] = [];
   for (const name of check.columns) {
-    const index = ctx.schema.columns.findIndex((c) => c.name === name);
-    if (index < 0) missing.push(name);
-    indexes.push(index);
+    if (!ctx.schema.columns.some((c) => c.name === name)) missing.push(name);
+    indexes.push(ctx.position(name));
   }
   const single = check.columns.length === 1;
   if (missing.length > 0) {
     const what = missing.length === 1 ? 'column' : 'columns';
     return decided(false, `key ${what} ${missing.map(quote).join(', ')} not in the file`);
   }
-  const keyType = single ? ctx.schema.columns[indexes[0] ?? 0]?.type : undefined;
+  const keyType = single ? ctx.schema.columns.find((c) => c.name === check.columns[0])?.type : undefined;
   const hasher = new KeyHasher();
   let keys = new KeySet();
   const samples = new Samples(ctx.sampleLimit);

@@ -115,7 +115,15 @@ export function mergeValidation(
   partials: readonly ValidationPartial[],
 ): ValidationMerge {
   const sampleLimit = options.sampleLimit ?? DEFAULT_SAMPLE_LIMIT;
-  const context = { schema, now: options.now, sampleLimit, mergeable: false };
+  // The merge's evaluators absorb the chunks' states and read no batch: positions are the schema's.
+  const context = {
+    schema,
+    position: (name: string) => schema.columns.findIndex((c) => c.name === name),
+    projected: false,
+    now: options.now,
+    sampleLimit,
+    mergeable: false,
+  };
   const runs = suite.checks.map((check) => ({
     check,
     name: checkName(check),

@@ -6,7 +6,7 @@
  */
 import { InternalError } from '../../errors.js';
 import type { CellValue, RecordBatch, TableSchema } from '../table.js';
-import { type Evaluator, evaluatorFor, type Observed } from './checks.js';
+import { columnsRead, type Evaluator, evaluatorFor, type Observed } from './checks.js';
 import { VALIDATION_PARTIAL_FORMAT, type ValidationPartial } from './partial.js';
 import { type Check, type CheckType, checkName, type Severity, type ValidationSuite } from './suite.js';
 
@@ -68,10 +68,22 @@ export interface ValidatorOptions {
    * (partial.ts). Costs uniqueness checks 12 bytes a distinct key more. Default false.
    */
   mergeable?: boolean;
+  /**
+   * The batches hold only `columns` (in that order), read from a staged Parquet file, whose non-nullable
+   * columns hold no null: a suite that reads few columns of a wide file reads only those, and one that
+   * reads none (a suite inferred from a schema without nullable columns) reads no cells at all.
+   * Default false: every batch holds the whole schema.
+   */
+  projected?: boolean;
 }
 
 export interface Validator {
-  /** Feeds one batch; its schema must be the one the validator was created with. */
+  /**
+   * The columns each batch must hold, in order: the schema's, or when `projected`, those the checks read
+   * (in schema order).
+   */
+  readonly columns: readonly string[];
+  /** Feeds one batch of `columns`. */
   add(batch: RecordBatch): void;
   /** The report over every batch added so far; may be called more than once. */
   report(): ValidationReport;
@@ -91,7 +103,23 @@ export function createValidator(
     throw new RangeError(`sampleLimit must be a non-negative integer, got ${sampleLimit}`);
   }
   const mergeable = options.mergeable ?? false;
-  const context = { schema, now: options.now, sampleLimit, mergeable };
+  const projected = options.projected ?? false;
+  const read = new Set(suite.checks.flatMap((check) => columnsRead(check, schema, projected)));
+  const columns = projected
+    ? schema.columns.filter((c) => read.has(c.name)).map((c) => c.name)
+    : schema.columns.map((c) => c.name);
+  const positions = new Map(columns.map((name, i) => [name, i]));
+  const batchSchema: TableSchema = projected
+    ? { columns: schema.columns.filter((c) => read.has(c.name)) }
+    : schema;
+  const context = {
+    schema,
+    position: (name: string) => positions.get(name) ?? -1,
+    projected,
+    now: options.now,
+    sampleLimit,
+    mergeable,
+  };
   const runs: { check: Check; name: string; evaluator: Evaluator }[] = suite.checks.map((check) => ({
     check,
     name: checkName(check),
@@ -100,8 +128,9 @@ export function createValidator(
   let rowCount = 0;
 
   return {
+    columns,
     add(batch) {
-      assertShape(batch, schema);
+      assertShape(batch, batchSchema);
       rowCount += batch.numRows;
       for (const run of runs) run.evaluator.add(batch);
     },
