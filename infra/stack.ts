@@ -54,7 +54,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { CATALOG_DATABASE_PREFIX } from '../shared/domain/catalog.js';
 import { RETRYABLE_ERROR_NAMES } from '../shared/errors.js';
-import { ROUTE_LIST, type Tag } from '../shared/http/routes.js';
+import { GATEWAY_ROUTES, ROUTE_LIST, type Tag } from '../shared/http/routes.js';
 import { InlinePolicyRole } from './constructs/inline-policy-role.js';
 import { StrataFunction, type StrataFunctionProps } from './constructs/strata-function.js';
 
@@ -872,17 +872,18 @@ export class StrataStack extends Stack {
       const integration = new HttpLambdaIntegration(`Api${toPascal(area)}Integration`, fn.fn, {
         scopePermissionToRoute: false,
       });
-      for (const spec of specs) {
+      for (const gateway of GATEWAY_ROUTES.filter((r) => r.area === area)) {
+        const [method = 'ANY', path = '/'] = gateway.key.split(' ');
         const [route] = api.addRoutes({
-          path: spec.pathTemplate,
-          methods: [spec.method as HttpMethod],
+          path,
+          methods: [method as HttpMethod],
           integration,
-          ...(spec.auth === 'none' && { authorizer: new HttpNoneAuthorizer() }),
+          ...(gateway.auth === 'none' && { authorizer: new HttpNoneAuthorizer() }),
         });
-        if (route && spec.auth === 'none') {
+        if (route && gateway.auth === 'none') {
           Validations.of(route).acknowledge({
             id: 'AwsSolutions-APIG4',
-            reason: `${spec.key} is public on purpose: it calls no dependency and returns no tenant data.`,
+            reason: `${gateway.key} is public on purpose: it calls no dependency and returns no tenant data.`,
           });
         }
       }

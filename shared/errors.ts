@@ -90,6 +90,12 @@ export class NotFoundError extends StrataError {
   readonly statusCode = 404;
 }
 
+/** No route of the API serves the request's method and path (API Gateway's own answer is a 404 too). */
+export class RouteNotFoundError extends StrataError {
+  override readonly name = 'RouteNotFoundError' as const;
+  readonly statusCode = 404;
+}
+
 /** The object an event names is gone (deleted or overwritten before we read it). Not retryable. */
 export class ObjectMissingError extends StrataError {
   override readonly name = 'ObjectMissingError' as const;

@@ -6,7 +6,10 @@ import { runRecording, stageDeps } from '../../shared/wiring.js';
 
 const config = loadConfig(['DATA_BUCKET', 'METADATA_TABLE', 'OPENLINEAGE_URL']);
 
-/** Pipeline stage 2, one chunk of a big file: its rows → a staged Parquet file + a partial profile. */
+/**
+ * Pipeline stage 2, one chunk of a big file: its scan (text), its rows → a staged Parquet file + a partial
+ * profile and validation state, and after validation its quality state.
+ */
 export const handler = stageHandler('chunk', chunkStateSchema, chunkStage, {
   deps: stageDeps(config),
   runs: runRecording(config),

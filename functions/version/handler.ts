@@ -34,8 +34,9 @@ const deps = {
 };
 
 /**
- * Pipeline stage 7: allocate version N, snapshot to versions/<tenant>/<dataset>/v<N>/, the data file under
- * tables/<tenant>/<dataset>/, committed to the dataset's Delta table and made current (or staged, held).
+ * Pipeline stage 7: allocate version N; within the gates, the file's data files (one, or one per chunk) go
+ * under tables/<tenant>/<dataset>/ in one commit of the dataset's Delta table by its write mode and the
+ * version is current; else they wait under _staged/ and the version is held.
  */
 export const handler = stageHandler('version', afterDriftSchema, versionDataset, {
   deps,

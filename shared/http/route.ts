@@ -7,7 +7,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import { z } from 'zod';
-import { InternalError, isStrataError, UnauthorizedError } from '../errors.js';
+import { InternalError, isStrataError, RouteNotFoundError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../ports.js';
 import { parseWith } from '../schemas/parse.js';
 
@@ -68,18 +68,26 @@ export function route<S extends RouteContract>(
   routes: S | readonly S[],
   run: (request: RouteRequest<S>) => Promise<unknown>,
 ) {
-  const served = new Map(([] as RouteContract[]).concat(routes).map((r) => [r.key, r]));
+  const list = ([] as RouteContract[]).concat(routes);
+  const served = new Map(list.map((r) => [r.key, r]));
   return async (event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
-      const spec = served.get(event.routeKey);
-      if (!spec) throw new InternalError(`route "${event.routeKey}" is not served by this function`);
+      // API Gateway routes an area's paths to its function by greedy routes (`ANY /files/{proxy+}`): the
+      // function finds the entry by method and path itself. A route of the function's own is taken as is.
+      const own = served.get(event.routeKey);
+      const method = event.requestContext.http?.method ?? event.routeKey.split(' ')[0] ?? '';
+      const found = own
+        ? { spec: own, params: event.pathParameters ?? {} }
+        : resolveRoute(list, method, event.rawPath);
+      if (!found) throw new RouteNotFoundError(`no route for ${method} ${event.rawPath}`);
+      const { spec } = found;
       const tenant = event.requestContext.authorizer?.lambda?.tenant;
       if (spec.auth !== 'none' && !tenant) throw new UnauthorizedError('no tenant in the authorizer context');
       const request = {
         tenant: tenant ?? '',
-        routeKey: event.routeKey,
+        routeKey: spec.key,
         baseUrl: baseUrlOf(event),
-        path: parseWith(spec.path ?? empty, event.pathParameters ?? {}, 'path'),
+        path: parseWith(spec.path ?? empty, found.params, 'path'),
         query: parseWith(spec.query ?? empty, event.queryStringParameters ?? {}, 'query'),
         body: parseWith(spec.body ?? empty, parseBody(event), 'body'),
       } as RouteRequest<S>;
@@ -93,6 +101,55 @@ export function route<S extends RouteContract>(
       return json(typed.statusCode, typed.toPublic());
     }
   };
+}
+
+/**
+ * The entry of `routes` a request's method and path match, with its path parameters decoded as API
+ * Gateway decodes them: `{name}` one segment, `{name+}` the rest of the path. Entries with more literal
+ * segments win, as API Gateway's most specific route does; undefined when none matches.
+ */
+export function resolveRoute<R extends Pick<RouteContract, 'key'>>(
+  routes: readonly R[],
+  method: string,
+  rawPath: string,
+): { spec: R; params: Record<string, string> } | undefined {
+  const segments = rawPath.split('/').filter((s) => s !== '');
+  let best: { spec: R; params: Record<string, string>; literal: number } | undefined;
+  for (const spec of routes) {
+    const [specMethod, template = ''] = spec.key.split(' ');
+    if (specMethod !== method) continue;
+    const parts = template.split('/').filter((s) => s !== '');
+    const params: Record<string, string> = {};
+    let literal = 0;
+    let matched = true;
+    for (let i = 0; i < parts.length && matched; i++) {
+      const part = parts[i] as string;
+      const segment = segments[i];
+      if (part.endsWith('+}')) {
+        // Greedy: the rest of the path, at least one segment.
+        if (segment === undefined) matched = false;
+        else params[part.slice(1, -2)] = segments.slice(i).map(decodeSegment).join('/');
+        break;
+      }
+      if (segment === undefined) matched = false;
+      else if (part.startsWith('{')) params[part.slice(1, -1)] = decodeSegment(segment);
+      else if (part === segment) literal++;
+      else matched = false;
+    }
+    const greedy = parts.at(-1)?.endsWith('+}') ?? false;
+    if (!matched || (!greedy && parts.length !== segments.length)) continue;
+    if (!best || literal > best.literal) best = { spec, params, literal };
+  }
+  return best && { spec: best.spec, params: best.params };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // A malformed escape is passed on as sent; the path's schema judges it.
+    return segment;
+  }
 }
 
 /** A non-JSON answer (an HTML report): returned by a route's `run` as is, instead of serialized. */

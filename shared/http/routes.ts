@@ -644,3 +644,37 @@ export type RouteKeyOf = keyof typeof ROUTES;
 
 /** Every entry, in the order above. */
 export const ROUTE_LIST: readonly RouteSpec[] = Object.values(ROUTES);
+
+/**
+ * What API Gateway routes, by area: a greedy route per path prefix of an area (its function then finds the
+ * entry by method and path, `resolveRoute` in route.ts), so a new entry under an existing prefix needs no
+ * infrastructure. A path under another area's prefix is routed on its own (API Gateway picks the most
+ * specific route); public entries keep their exact routes, since they take no authorizer.
+ * `test/infra/openapi.test.ts` checks that every entry reaches its own area this way.
+ */
+export const GATEWAY_ROUTES: readonly { area: Tag; key: string; auth: 'apiKey' | 'none' }[] = [
+  { area: 'meta', key: 'GET /health', auth: 'none' },
+  { area: 'meta', key: 'GET /openapi.json', auth: 'none' },
+  { area: 'files', key: 'ANY /files', auth: 'apiKey' },
+  { area: 'files', key: 'ANY /files/{proxy+}', auth: 'apiKey' },
+  { area: 'datasets', key: 'ANY /datasets', auth: 'apiKey' },
+  { area: 'datasets', key: 'ANY /datasets/{name}', auth: 'apiKey' },
+  { area: 'datasets', key: 'ANY /datasets/{name}/{proxy+}', auth: 'apiKey' },
+  { area: 'versions', key: 'ANY /datasets/{name}/versions', auth: 'apiKey' },
+  { area: 'versions', key: 'ANY /datasets/{name}/versions/{proxy+}', auth: 'apiKey' },
+  { area: 'runs', key: 'ANY /runs/{proxy+}', auth: 'apiKey' },
+  { area: 'runs', key: 'ANY /datasets/{name}/runs', auth: 'apiKey' },
+  { area: 'runs', key: 'ANY /datasets/{name}/runs/{proxy+}', auth: 'apiKey' },
+  { area: 'training-sets', key: 'ANY /training-sets', auth: 'apiKey' },
+  { area: 'training-sets', key: 'ANY /training-sets/{proxy+}', auth: 'apiKey' },
+  { area: 'training-sets', key: 'POST /files/{id}/consume', auth: 'apiKey' },
+  { area: 'lifecycle', key: 'ANY /statistics', auth: 'apiKey' },
+  { area: 'lifecycle', key: 'ANY /retention-policy', auth: 'apiKey' },
+  { area: 'lifecycle', key: 'ANY /cleanup', auth: 'apiKey' },
+  { area: 'lifecycle', key: 'ANY /datasets/{name}/vacuum', auth: 'apiKey' },
+  { area: 'features', key: 'ANY /features/{proxy+}', auth: 'apiKey' },
+  { area: 'lineage', key: 'ANY /lineage/{proxy+}', auth: 'apiKey' },
+  { area: 'lineage', key: 'ANY /models/{proxy+}', auth: 'apiKey' },
+  { area: 'connectors', key: 'ANY /datasets/{name}/connector', auth: 'apiKey' },
+  { area: 'connectors', key: 'ANY /datasets/{name}/connector/{proxy+}', auth: 'apiKey' },
+];

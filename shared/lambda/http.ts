@@ -1,8 +1,10 @@
 /**
  * The wrapper of every HTTP API function: one function per area of the route registry (its routes' first
- * tag), dispatching on the event's `routeKey` to the use case the area's handler names for it. Adding a
- * route to an area is a registry entry and a line in the area's handler: the stack routes every entry of
- * the area to the area's function, and the type below refuses a handler map that misses one.
+ * tag). API Gateway sends the area's path prefixes to it (GATEWAY_ROUTES: `ANY /files/{proxy+}`, …) and
+ * `route()` finds the registry entry by method and path, then calls the use case the area's handler names
+ * for it. Adding a route to an area is a registry entry and a line in the area's handler, no
+ * infrastructure when its path is under one of the area's prefixes; the type below refuses a handler map
+ * that misses one.
  */
 import { type ApiEvent, type RouteRequest, route } from '../http/route.js';
 import { ROUTE_LIST, type ROUTES, type RouteKeyOf, type Tag } from '../http/routes.js';
@@ -31,7 +33,11 @@ export function apiHandler<A extends Tag>(area: A, handlers: AreaHandlers<A>) {
     return run(request);
   });
   return observed('area', area, async (event: ApiEvent) => {
-    logger.appendKeys({ routeKey: event.routeKey, tenant: event.requestContext.authorizer?.lambda?.tenant });
+    logger.appendKeys({
+      routeKey: event.routeKey,
+      path: event.rawPath,
+      tenant: event.requestContext.authorizer?.lambda?.tenant,
+    });
     return serve(event);
   });
 }

@@ -62,7 +62,7 @@ describe('the local deployment plan, read from the synthesized template', () => 
   });
 
   it('serves the API routes through the authorizer the template gives them', () => {
-    const datasets = plan.routes.find((r) => r.routeKey === 'GET /datasets');
+    const datasets = plan.routes.find((r) => r.routeKey === 'ANY /datasets');
     const authorizer = plan.functions.find((f) => f.entry === 'functions/authorizer/handler.ts');
     expect(datasets?.authorizer).toEqual({
       functionName: authorizer?.name,

@@ -30,17 +30,16 @@ describe('the strata stack', () => {
     expect(report.success).toBe(true);
   });
 
-  it('stays at or under 162 resources, well within CloudFormation’s 500 a stack', () => {
+  it('stays at or under 150 resources, well within CloudFormation’s 500 a stack', () => {
     // Prepare
     const count = Object.keys(template.toJSON().Resources).length;
 
-    // Assess: the message carries the count, so a change that grows the stack shows by how much. 151: the
-    // vacuum route (POST /datasets/{name}/vacuum) is one more API Gateway route of the lifecycle function;
-    // 152: the rows route (POST /datasets/{name}/rows) is one more route of the datasets function;
-    // 153: a job's use of one file (POST /files/{id}/consume), a route of the training-sets function;
-    // 160: big files in chunks — the split, chunk and merge stage functions (a function and its role each)
-    // and the Distributed Map's policy; 162: the settle function of a text file's chunks (and its role).
-    expect(count, `${count} resources`).toBeLessThanOrEqual(162);
+    // Assess: the message carries the count, so a change that grows the stack shows by how much. 133 at the
+    // time of writing: 29 functions with a role each (10 API areas, the authorizer, 12 pipeline functions,
+    // trigger, sweeper, two schedulers, the connector pull, the bucket-notification handler) and 24 API
+    // routes, one greedy route per area prefix (GATEWAY_ROUTES), so a new API route under an existing
+    // prefix costs nothing; a new function costs two (function and role), a new area about four.
+    expect(count, `${count} resources`).toBeLessThanOrEqual(150);
   });
 
   it('gives every acknowledged nag rule a reason', () => {
@@ -483,7 +482,7 @@ describe('the strata stack', () => {
       AuthorizationType: 'NONE',
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: 'GET /datasets',
+      RouteKey: 'ANY /datasets/{name}/{proxy+}',
       AuthorizationType: 'CUSTOM',
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {

@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
 import { buildOpenApiDocument, renderOpenApiDocument } from '../../shared/http/openapi.js';
-import { type ApiEvent, baseUrlOf, type RouteContract, route } from '../../shared/http/route.js';
+import {
+  type ApiEvent,
+  baseUrlOf,
+  type RouteContract,
+  resolveRoute,
+  route,
+} from '../../shared/http/route.js';
 import { ROUTE_LIST, ROUTES, type RouteSpec } from '../../shared/http/routes.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: walking a JSON document
@@ -311,11 +317,75 @@ describe('route()', () => {
     expect(tooMany.statusCode).toBe(400);
     const created = await handler(event('POST /things', { tenant: 't', body: '{"size":2}' }));
     expect([created.statusCode, JSON.parse(created.body as string)]).toEqual([201, { size: 2 }]);
-    const stray = await handler(event('DELETE /things', { tenant: 't' }));
+    const stray = await handler(event('DELETE /things', { tenant: 't', rawPath: '/things' }));
     expect([stray.statusCode, JSON.parse(stray.body as string)]).toEqual([
-      500,
-      { error: 'InternalError', message: 'Internal error' },
+      404,
+      { error: 'RouteNotFoundError', message: 'no route for DELETE /things' },
     ]);
+  });
+
+  it('finds the entry by method and path behind a greedy API Gateway route, with its path parameters', async () => {
+    // Prepare
+    const one = {
+      key: 'GET /things/{id}',
+      auth: 'apiKey',
+      path: z.object({ id: z.string() }),
+      successStatus: 200,
+    } as const satisfies RouteContract;
+    const sub = {
+      key: 'GET /things/{id}/parts/{part+}',
+      auth: 'apiKey',
+      path: z.object({ id: z.string(), part: z.string() }),
+      successStatus: 200,
+    } as const satisfies RouteContract;
+    const handler = route(logger, [list, one, sub], async (request) => ({
+      routeKey: request.routeKey,
+      path: request.path,
+    }));
+    const proxied = (method: string, rawPath: string) =>
+      handler(
+        event('ANY /things/{proxy+}', {
+          tenant: 't',
+          rawPath,
+          pathParameters: { proxy: rawPath.slice('/things/'.length) },
+          requestContext: {
+            domainName: 'x',
+            http: { method },
+            authorizer: { lambda: { tenant: 't' } },
+          } as unknown as ApiEvent['requestContext'],
+        }),
+      );
+
+    // Act
+    const byId = await proxied('GET', '/things/a%20b');
+    const nested = await proxied('GET', '/things/7/parts/x/y%2Fz');
+    const wrongMethod = await proxied('POST', '/things/7');
+
+    // Assess
+    expect(JSON.parse(byId.body as string)).toEqual({ routeKey: 'GET /things/{id}', path: { id: 'a b' } });
+    expect(JSON.parse(nested.body as string)).toEqual({
+      routeKey: 'GET /things/{id}/parts/{part+}',
+      path: { id: '7', part: 'x/y/z' },
+    });
+    expect(wrongMethod.statusCode).toBe(404);
+  });
+
+  it('prefers the entry with more literal segments, as API Gateway prefers the most specific route', () => {
+    // Prepare
+    const routes = [
+      { key: 'GET /d/{name}/{rest+}' },
+      { key: 'GET /d/{name}/versions' },
+      { key: 'GET /d/{name}' },
+    ];
+
+    // Act + Assess
+    expect(resolveRoute(routes, 'GET', '/d/x/versions')?.spec.key).toBe('GET /d/{name}/versions');
+    expect(resolveRoute(routes, 'GET', '/d/x/other/y')).toEqual({
+      spec: { key: 'GET /d/{name}/{rest+}' },
+      params: { name: 'x', rest: 'other/y' },
+    });
+    expect(resolveRoute(routes, 'GET', '/d/x')?.params).toEqual({ name: 'x' });
+    expect(resolveRoute(routes, 'GET', '/e/x')).toBeUndefined();
   });
 
   it('tells handlers the URL the API was reached at', () => {
