@@ -56,7 +56,11 @@ const rowArb = fc.record({
   cat: cell(fc.constantFrom('a', 'b', 'c', 'dd')),
   score: cell(
     fc.oneof(
-      { weight: 12, arbitrary: fc.double({ min: -10, max: 80, noNaN: true }) },
+      // Squares of magnitudes below 1e-150 are subnormal: std keeps no relative accuracy in any order of sums.
+      {
+        weight: 12,
+        arbitrary: fc.double({ min: -10, max: 80, noNaN: true }).map((x) => (Math.abs(x) < 1e-150 ? 0 : x)),
+      },
       { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0) },
     ),
   ),
