@@ -286,7 +286,7 @@ function codePointAt(s: string, i: number): number {
 // Column chunks
 
 /** One column of one row group, checked and laid out: the non-null values in order, and which rows hold one. */
-interface Prepared {
+export interface Prepared {
   /** 1 where the row holds a value; undefined when the column is REQUIRED. */
   present: Uint8Array | undefined;
   nulls: number;
@@ -296,57 +296,124 @@ interface Prepared {
   count: number;
 }
 
-function prepare(column: ColumnSchema, values: CellValue[], n: number, firstRow: number): Prepared {
-  const present = column.nullable ? new Uint8Array(n) : undefined;
-  let nulls = 0;
-  let count = 0;
-  if (column.type === 'string') {
-    const strings: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (typeof v === 'string') {
-        strings.push(v);
-        if (present) present[i] = 1;
-        continue;
+/**
+ * One column of the open row group, checked and converted as its batches arrive: the values go straight
+ * into typed arrays, so a row group is never held as CellValue slices, joined, and walked again. Reused
+ * across row groups (its arrays keep their capacity). Throws InvalidInputError for a value of the wrong
+ * type or a null in a REQUIRED column, naming the file row.
+ */
+export class ColumnBuilder {
+  private present: Uint8Array | undefined;
+  private numbers: Float64Array | undefined;
+  private strings: string[] | undefined;
+  private nulls = 0;
+  private count = 0;
+  /** Rows appended to the open row group. */
+  rows = 0;
+
+  constructor(
+    private readonly column: ColumnSchema,
+    capacity: number,
+  ) {
+    const initial = Math.max(1, Math.min(capacity, 1 << 16));
+    if (column.nullable) this.present = new Uint8Array(initial);
+    if (column.type === 'string') this.strings = [];
+    else this.numbers = new Float64Array(initial);
+  }
+
+  /** Appends values[from, to); `firstRow` is the file row of values[from]. */
+  append(values: readonly CellValue[] | undefined, from: number, to: number, firstRow: number): void {
+    const { column } = this;
+    const n = to - from;
+    this.reserve(this.rows + n);
+    // A column shorter than the batch reads as nulls past its end.
+    const cells = values ?? [];
+    let present = this.present;
+    if (present) present.fill(0, this.rows, this.rows + n);
+    if (column.type === 'string') {
+      const strings = this.strings as string[];
+      for (let i = 0; i < n; i++) {
+        const v = cells[from + i];
+        if (typeof v === 'string') {
+          strings.push(v);
+          if (present) present[this.rows + i] = 1;
+        } else if (v === null || v === undefined) {
+          if (!present) throw badValue(column, firstRow + i, 'null in a column that is not nullable');
+          this.nulls++;
+        } else {
+          throw badValue(column, firstRow + i, `expected ${column.type}, got ${typeof v}`);
+        }
       }
+      this.count = strings.length;
+      this.rows += n;
+      return;
+    }
+    const numbers = this.numbers as Float64Array;
+    const expected = column.type === 'bool' ? 'boolean' : 'number';
+    let count = this.count;
+    present = this.present;
+    for (let i = 0; i < n; i++) {
+      const v = cells[from + i];
       if (v === null || v === undefined) {
         if (!present) throw badValue(column, firstRow + i, 'null in a column that is not nullable');
-        nulls++;
+        this.nulls++;
         continue;
       }
-      throw badValue(column, firstRow + i, `expected ${column.type}, got ${typeof v}`);
+      if (typeof v !== expected)
+        throw badValue(column, firstRow + i, `expected ${column.type}, got ${typeof v}`);
+      if (
+        (column.type === 'int' && !Number.isSafeInteger(v)) ||
+        (column.type === 'timestamp' && !Number.isInteger(v))
+      ) {
+        throw badValue(column, firstRow + i, `expected ${column.type}, got ${String(v)}`);
+      }
+      // Microseconds must fit INT64 (instants within ±292,000 years).
+      if (
+        column.type === 'timestamp' &&
+        !Number.isSafeInteger((v as number) * 1000) &&
+        !fitsMicros(v as number)
+      ) {
+        throw badValue(column, firstRow + i, `expected ${column.type}, got ${String(v)}`);
+      }
+      numbers[count++] = v === true ? 1 : v === false ? 0 : (v as number);
+      if (present) present[this.rows + i] = 1;
     }
-    return { present, nulls, numbers: undefined, strings, count: strings.length };
+    this.count = count;
+    this.rows += n;
   }
-  const numbers = new Float64Array(n);
-  const expected = column.type === 'bool' ? 'boolean' : 'number';
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      if (!present) throw badValue(column, firstRow + i, 'null in a column that is not nullable');
-      nulls++;
-      continue;
-    }
-    if (typeof v !== expected)
-      throw badValue(column, firstRow + i, `expected ${column.type}, got ${typeof v}`);
-    if (
-      (column.type === 'int' && !Number.isSafeInteger(v)) ||
-      (column.type === 'timestamp' && !Number.isInteger(v))
-    ) {
-      throw badValue(column, firstRow + i, `expected ${column.type}, got ${String(v)}`);
-    }
-    // Microseconds must fit INT64 (instants within ±292,000 years).
-    if (
-      column.type === 'timestamp' &&
-      !Number.isSafeInteger((v as number) * 1000) &&
-      !fitsMicros(v as number)
-    ) {
-      throw badValue(column, firstRow + i, `expected ${column.type}, got ${String(v)}`);
-    }
-    numbers[count++] = v === true ? 1 : v === false ? 0 : (v as number);
-    if (present) present[i] = 1;
+
+  /** The open row group's column, laid out for writeColumnChunk; valid until the next append or reset. */
+  prepared(): Prepared {
+    return {
+      present: this.present?.subarray(0, this.rows),
+      nulls: this.nulls,
+      numbers: this.numbers?.subarray(0, this.count),
+      strings: this.strings,
+      count: this.count,
+    };
   }
-  return { present, nulls, numbers: numbers.subarray(0, count), strings: undefined, count };
+
+  /** Empties the builder for the next row group. */
+  reset(): void {
+    this.rows = 0;
+    this.count = 0;
+    this.nulls = 0;
+    if (this.strings) this.strings = [];
+  }
+
+  private reserve(rows: number): void {
+    const grown = (length: number) => Math.max(rows, length * 2);
+    if (this.present && this.present.length < rows) {
+      const next = new Uint8Array(grown(this.present.length));
+      next.set(this.present.subarray(0, this.rows));
+      this.present = next;
+    }
+    if (this.numbers && this.numbers.length < rows) {
+      const next = new Float64Array(grown(this.numbers.length));
+      next.set(this.numbers.subarray(0, this.count));
+      this.numbers = next;
+    }
+  }
 }
 
 interface Statistics {
@@ -538,18 +605,16 @@ const levels = new ByteBuffer(1 << 16);
 const pageValues = new ByteBuffer(1 << 20);
 
 /**
- * Appends one column chunk of `n` rows (values[0, n)) to `ctx.out` and answers its metadata. Throws
- * InvalidInputError for a value of the wrong type or a null in a REQUIRED column; nothing is appended then.
+ * Appends one column chunk of `n` rows (a ColumnBuilder's prepared row group) to `ctx.out` and answers
+ * its metadata.
  */
 export function writeColumnChunk(
   ctx: ChunkContext,
   column: ColumnSchema,
   element: SchemaElement,
-  values: CellValue[],
+  p: Prepared,
   n: number,
-  firstRow: number,
 ): ColumnChunk {
-  const p = prepare(column, values, n, firstRow);
   // Microseconds (or the INT64 halves of ints) of every non-null value, computed once for all pages.
   let int64: Int32Array | undefined;
   let dictionary: Dictionary | undefined;

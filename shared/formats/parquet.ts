@@ -44,17 +44,16 @@ import {
 import { compressors as readCompressors } from 'hyparquet-compressors';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
-import {
-  type CellValue,
-  type ColumnSchema,
-  type ColumnType,
-  cellBytes,
-  type RecordBatch,
-  type TableSchema,
-} from '../domain/table.js';
+import type { CellValue, ColumnSchema, ColumnType, RecordBatch, TableSchema } from '../domain/table.js';
 import { InvalidInputError, isStrataError, ParseError } from '../errors.js';
 import { decodeChunk, type FastKind, fastKind, NotFastError } from './parquet-read.js';
-import { ByteBuffer, type ChunkContext, compressorFor, writeColumnChunk } from './parquet-write.js';
+import {
+  ByteBuffer,
+  type ChunkContext,
+  ColumnBuilder,
+  compressorFor,
+  writeColumnChunk,
+} from './parquet-write.js';
 
 /** Random access to the bytes of one object. `end` is exclusive; the result holds `end - start` bytes. */
 export interface ByteRangeSource {
@@ -128,10 +127,20 @@ function schemaElement(column: ColumnSchema): SchemaElement {
   }
 }
 
-/** The row group's cells are counted as cellBytes does, so the byte budget closes groups where it did. */
-function cellBytesOf(batch: RecordBatch, from: number, to: number): number {
+/**
+ * The row group's cells are counted as cellBytes does, so the byte budget closes groups where it did. A
+ * cell of a column that is not a string column costs 8 bytes (a value of another type fails the write
+ * anyway), so only string columns are walked.
+ */
+function cellBytesOf(schema: TableSchema, batch: RecordBatch, from: number, to: number): number {
   let bytes = 0;
-  for (const column of batch.columns) {
+  const types = schema.columns;
+  for (let c = 0; c < types.length; c++) {
+    if (types[c]?.type !== 'string') {
+      bytes += 8 * (to - from);
+      continue;
+    }
+    const column = batch.columns[c] ?? [];
     for (let r = from; r < to; r++) {
       const v = column[r];
       bytes += typeof v === 'string' ? 16 + 2 * v.length : 8;
@@ -144,23 +153,19 @@ function cellBytesOf(batch: RecordBatch, from: number, to: number): number {
  * The end of the rows from `from` (at most `take`) that join the open row group: a row joins while the
  * group's bytes are under budget before it, so the row that crosses the budget is the group's last.
  */
-function rowsWithinBudget(batch: RecordBatch, from: number, take: number, budget: number): number {
+function rowsWithinBudget(
+  schema: TableSchema,
+  batch: RecordBatch,
+  from: number,
+  take: number,
+  budget: number,
+): number {
   // All but the last row under budget: they all join (the common case, counted column by column).
-  if (budget > 0 && cellBytesOf(batch, from, from + take - 1) < budget) return from + take;
+  if (budget > 0 && cellBytesOf(schema, batch, from, from + take - 1) < budget) return from + take;
   let bytes = 0;
   let r = from;
-  for (; r < from + take && bytes < budget; r++) {
-    for (const column of batch.columns) bytes += cellBytes(column[r] ?? null);
-  }
+  for (; r < from + take && bytes < budget; r++) bytes += cellBytesOf(schema, batch, r, r + 1);
   return r;
-}
-
-function sliceOf(column: CellValue[] | undefined, from: number, to: number): CellValue[] {
-  if (!column) return new Array<CellValue>(to - from).fill(null);
-  const slice = column.slice(from, to);
-  // A column shorter than numRows reads as nulls past its end, as the row-by-row copy did.
-  for (let i = slice.length; i < to - from; i++) slice.push(null);
-  return slice;
 }
 
 /**
@@ -211,24 +216,23 @@ export async function writeParquet(
   };
 
   const rowGroupBytes = options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES;
-  // Per column, the slices of the batches that make up the open row group.
-  let pending: CellValue[][][] = schema.columns.map(() => []);
+  // Per column, the open row group, converted as its batches arrive.
+  const builders = schema.columns.map((c) => new ColumnBuilder(c, rowGroupSize));
   let pendingRows = 0;
   let pendingBytes = 0;
   let rowCount = 0;
   const flushGroup = async (): Promise<void> => {
     if (pendingRows === 0) return;
-    const columns = pending.map((slices) =>
-      slices.length === 1 ? (slices[0] as CellValue[]) : joined(slices),
-    );
     const rows = pendingRows;
-    pending = schema.columns.map(() => []);
     pendingRows = 0;
     pendingBytes = 0;
     const groupStart = out.pos;
-    const chunks = schema.columns.map((c, i) =>
-      writeColumnChunk(ctx, c, elements[i] as SchemaElement, columns[i] ?? [], rows, rowCount),
-    );
+    const chunks = schema.columns.map((c, i) => {
+      const builder = builders[i] as ColumnBuilder;
+      const chunk = writeColumnChunk(ctx, c, elements[i] as SchemaElement, builder.prepared(), rows);
+      builder.reset();
+      return chunk;
+    });
     let uncompressed = 0n;
     for (const chunk of chunks) uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
     groups.push({
@@ -247,11 +251,11 @@ export async function writeParquet(
     let offset = 0;
     while (offset < batch.numRows) {
       const take = Math.min(rowGroupSize - pendingRows, batch.numRows - offset);
-      const r = rowsWithinBudget(batch, offset, take, rowGroupBytes - pendingBytes);
-      pendingBytes += cellBytesOf(batch, offset, r);
+      const r = rowsWithinBudget(schema, batch, offset, take, rowGroupBytes - pendingBytes);
+      pendingBytes += cellBytesOf(schema, batch, offset, r);
+      // Converted now: the producer may reuse its arrays once it is asked for the next batch.
       for (let c = 0; c < width; c++) {
-        // A copy (a native slice): the producer may reuse its arrays once it is asked for the next batch.
-        (pending[c] as CellValue[][]).push(sliceOf(batch.columns[c], offset, r));
+        (builders[c] as ColumnBuilder).append(batch.columns[c], offset, r, rowCount + pendingRows);
       }
       pendingRows += r - offset;
       offset = r;
@@ -274,19 +278,6 @@ export async function writeParquet(
   footer.appendUint32(0x31524150);
   await emit(footer.getBytes());
   return { rowCount, rowGroups: groups.length, bytes };
-}
-
-/**
- * The slices of a row group's column as one array, by a loop of pushes: producers may hand pre-sized
- * (holey) arrays, whose `concat` takes V8's generic path (~0.15 µs a cell) and whose holey kind would slow
- * every later loop over the group; pushing gives a packed array.
- */
-function joined(slices: readonly CellValue[][]): CellValue[] {
-  const out: CellValue[] = [];
-  for (const slice of slices) {
-    for (let i = 0; i < slice.length; i++) out.push(slice[i] as CellValue);
-  }
-  return out;
 }
 
 function checkBatchSchema(schema: TableSchema, batch: RecordBatch): void {
