@@ -1229,7 +1229,16 @@ async function parseParquet(source: ByteRangeSource, options: ParseOptions): Pro
     const read = options.rowGroups
       ? file.readRowGroups({ rowGroups: options.rowGroups })
       : file.readRowGroups();
+    // Nothing to convert or deduplicate (the common case): the reader's fresh batches pass as they are.
+    const passThrough =
+      keyIndexes.length === 0 && plans.every((p, i) => !p.overridden || p.type === sourceTypes[i]);
     for await (const batch of read) {
+      if (passThrough) {
+        counters.recordsRead += batch.numRows;
+        counters.recordsWritten += batch.numRows;
+        if (batch.numRows > 0) yield { schema, numRows: batch.numRows, columns: batch.columns };
+        continue;
+      }
       const out: CellValue[][] = plans.map(() => []);
       let rows = 0;
       for (let r = 0; r < batch.numRows; r++) {
