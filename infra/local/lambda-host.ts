@@ -24,6 +24,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { matchPathTemplate, pathSegments } from '../../shared/http/route.js';
 import { FunctionPool, type InvokeResult, type LocalFunction, type PoolIam } from './function-pool.js';
 import type { IamDenial } from './iam/enforce.js';
 import type { TableKeys } from './iam/requests.js';
@@ -505,53 +506,29 @@ function normalizeS3Record(raw: Record<string, unknown>, region: string): Record
   return { ...raw, eventName, awsRegion: raw.awsRegion || region };
 }
 
+/** The stack route API Gateway would pick for a request: the most specific, `$default` last. */
 export function matchRoute(
   routes: readonly LocalRoute[],
   method: string,
   path: string,
 ): { route: LocalRoute; pathParameters?: Record<string, string> } | undefined {
-  const segments = path.split('/').filter(Boolean);
-  // API Gateway picks the most specific route: exact segments before {param}, before {proxy+}.
-  const candidates: Array<{ route: LocalRoute; score: number; params: Record<string, string> }> = [];
+  const segments = pathSegments(path);
+  // Most specific: a literal segment before a {param}, before {proxy+}; then the method itself before ANY.
+  let best: { route: LocalRoute; score: number; params: Record<string, string> } | undefined;
   for (const route of routes) {
+    let candidate: typeof best;
     if (route.routeKey === '$default') {
-      candidates.push({ route, score: -1, params: {} });
-      continue;
+      candidate = { route, score: -1, params: {} };
+    } else {
+      const [routeMethod, template = ''] = route.routeKey.split(' ');
+      if (routeMethod !== 'ANY' && routeMethod !== method) continue;
+      const match = matchPathTemplate(template, segments);
+      if (!match) continue;
+      const score = (2 * match.literal + match.single) * 10 + (routeMethod === method ? 1 : 0);
+      candidate = { route, score, params: match.params };
     }
-    const [routeMethod, routePath = ''] = route.routeKey.split(' ');
-    if (routeMethod !== 'ANY' && routeMethod !== method) continue;
-    const pattern = routePath.split('/').filter(Boolean);
-    const params: Record<string, string> = {};
-    let score = 0;
-    let matched = true;
-    for (let i = 0; i < pattern.length; i++) {
-      const part = pattern[i] as string;
-      const value = segments[i];
-      if (part.endsWith('+}')) {
-        if (value === undefined) matched = false;
-        else params[part.slice(1, -2)] = segments.slice(i).map(decodeURIComponent).join('/');
-        break;
-      }
-      if (value === undefined) {
-        matched = false;
-        break;
-      }
-      if (part.startsWith('{')) {
-        params[part.slice(1, -1)] = decodeURIComponent(value);
-        score += 1;
-      } else if (part === value) {
-        score += 2;
-      } else {
-        matched = false;
-        break;
-      }
-    }
-    const greedy = pattern.at(-1)?.endsWith('+}') ?? false;
-    if (matched && (greedy || pattern.length === segments.length)) {
-      candidates.push({ route, score: score * 10 + (routeMethod === method ? 1 : 0), params });
-    }
+    if (!best || candidate.score > best.score) best = candidate;
   }
-  const best = candidates.sort((a, b) => b.score - a.score)[0];
   if (!best) return undefined;
   return Object.keys(best.params).length > 0
     ? { route: best.route, pathParameters: best.params }

@@ -113,34 +113,59 @@ export function resolveRoute<R extends Pick<RouteContract, 'key'>>(
   method: string,
   rawPath: string,
 ): { spec: R; params: Record<string, string> } | undefined {
-  const segments = rawPath.split('/').filter((s) => s !== '');
+  const segments = pathSegments(rawPath);
   let best: { spec: R; params: Record<string, string>; literal: number } | undefined;
   for (const spec of routes) {
     const [specMethod, template = ''] = spec.key.split(' ');
     if (specMethod !== method) continue;
-    const parts = template.split('/').filter((s) => s !== '');
-    const params: Record<string, string> = {};
-    let literal = 0;
-    let matched = true;
-    for (let i = 0; i < parts.length && matched; i++) {
-      const part = parts[i] as string;
-      const segment = segments[i];
-      if (part.endsWith('+}')) {
-        // Greedy: the rest of the path, at least one segment.
-        if (segment === undefined) matched = false;
-        else params[part.slice(1, -2)] = segments.slice(i).map(decodeSegment).join('/');
-        break;
-      }
-      if (segment === undefined) matched = false;
-      else if (part.startsWith('{')) params[part.slice(1, -1)] = decodeSegment(segment);
-      else if (part === segment) literal++;
-      else matched = false;
-    }
-    const greedy = parts.at(-1)?.endsWith('+}') ?? false;
-    if (!matched || (!greedy && parts.length !== segments.length)) continue;
-    if (!best || literal > best.literal) best = { spec, params, literal };
+    const match = matchPathTemplate(template, segments);
+    if (match && (!best || match.literal > best.literal)) best = { spec, ...match };
   }
   return best && { spec: best.spec, params: best.params };
+}
+
+/** How a path matched a route template: its decoded parameters, and how specific the match was. */
+export interface TemplateMatch {
+  params: Record<string, string>;
+  /** Segments matched literally. */
+  literal: number;
+  /** Segments taken by a one-segment `{name}`. */
+  single: number;
+}
+
+/** A path's segments (empty ones dropped, as API Gateway treats `//`). */
+export function pathSegments(rawPath: string): string[] {
+  return rawPath.split('/').filter((s) => s !== '');
+}
+
+/**
+ * Matches a path's segments against a route template (`/datasets/{name}/versions/{proxy+}`) as API Gateway
+ * does: `{name}` takes one segment, a final `{name+}` the rest of the path (at least one segment), each
+ * decoded; undefined when the path does not match.
+ */
+export function matchPathTemplate(template: string, segments: readonly string[]): TemplateMatch | undefined {
+  const parts = pathSegments(template);
+  const params: Record<string, string> = {};
+  let literal = 0;
+  let single = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const segment = segments[i];
+    if (segment === undefined) return undefined;
+    if (part.endsWith('+}')) {
+      params[part.slice(1, -2)] = segments.slice(i).map(decodeSegment).join('/');
+      return { params, literal, single };
+    }
+    if (part.startsWith('{')) {
+      params[part.slice(1, -1)] = decodeSegment(segment);
+      single++;
+    } else if (part === segment) {
+      literal++;
+    } else {
+      return undefined;
+    }
+  }
+  return parts.length === segments.length ? { params, literal, single } : undefined;
 }
 
 function decodeSegment(segment: string): string {
