@@ -94,8 +94,8 @@ async function parquetFile(cols: CellValue[][], schema = SCHEMA): Promise<Uint8A
   return Buffer.concat(parts);
 }
 
-/** The same rows as CSV: ISO instants, empty fields for nulls, quoting where a value needs it. */
-function csvFile(cols: CellValue[][]): Uint8Array {
+/** The same rows as CSV text: ISO instants, empty fields for nulls, quoting where a value needs it. */
+function csvText(cols: CellValue[][]): string {
   const lines = [SCHEMA.columns.map((c) => c.name).join(',')];
   for (let r = 0; r < ROWS; r++) {
     const fields = SCHEMA.columns.map((c, i) => {
@@ -107,7 +107,25 @@ function csvFile(cols: CellValue[][]): Uint8Array {
     });
     lines.push(fields.join(','));
   }
-  return new TextEncoder().encode(`${lines.join('\n')}\n`);
+  return `${lines.join('\n')}\n`;
+}
+
+const csvFile = (cols: CellValue[][]) => new TextEncoder().encode(csvText(cols));
+
+/**
+ * The same rows as a Windows-1252 CSV (as spreadsheet exports on Windows write), with text only that
+ * encoding has: every note is in French and costs a euro (0x80), a byte that is no character in UTF-8.
+ */
+function windows1252File(cols: CellValue[][]): Uint8Array {
+  const text = csvText(cols).replaceAll('note ', 'été € ');
+  const high = new TextDecoder('windows-1252').decode(
+    Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i),
+    { stream: true },
+  );
+  return Uint8Array.from([...text], (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x80 || (code >= 0xa0 && code <= 0xff) ? code : 0x80 + high.indexOf(c);
+  });
 }
 
 /** The same rows as JSON objects: ISO instants, a null score left out of its record, other nulls as null. */
@@ -237,7 +255,7 @@ const tableUri = (dataset: string) => `s3://${bucket}/tables/${tenant}/${dataset
 
 type Ingested = Awaited<ReturnType<typeof ingest>>;
 const runs: Record<
-  'parquet' | 'csv' | 'jsonl' | 'json' | 'dup' | 'untimed',
+  'parquet' | 'csv' | 'csv1252' | 'jsonl' | 'json' | 'dup' | 'untimed',
   { whole: Ingested; chunked: Ingested }
 > = {} as never;
 let data: CellValue[][];
@@ -293,7 +311,18 @@ beforeAll(async () => {
   ]);
   runs.jsonl = { whole: lw, chunked: lc };
   runs.json = { whole: jw, chunked: jc };
-}, 800_000);
+  // Windows-1252 is read in its own bytes, so its byte ranges are cut like UTF-8's.
+  const latin = windows1252File(data);
+  await Promise.all([
+    configure('whole-csv1252', { encoding: 'windows-1252' }),
+    configure('chunked-csv1252', { chunkBytes: 64 * 1024, encoding: 'windows-1252' }),
+  ]);
+  const [ww, wc] = await Promise.all([
+    ingest('whole-csv1252', latin, 'events.csv'),
+    ingest('chunked-csv1252', latin, 'events.csv'),
+  ]);
+  runs.csv1252 = { whole: ww, chunked: wc };
+}, 900_000);
 
 describe.each([
   { format: 'parquet' as const, map: ['Chunks'], datasets: ['whole', 'chunked'] },
@@ -301,6 +330,11 @@ describe.each([
     format: 'csv' as const,
     map: ['Scan chunks', 'Stage: settle', 'Chunks'],
     datasets: ['whole-csv', 'chunked-csv'],
+  },
+  {
+    format: 'csv1252' as const,
+    map: ['Scan chunks', 'Stage: settle', 'Chunks'],
+    datasets: ['whole-csv1252', 'chunked-csv1252'],
   },
   {
     format: 'jsonl' as const,
@@ -429,6 +463,19 @@ describe.each([
     // within the KLL bound, not exactly; so do distinct counts past 10,000 values (HyperLogLog): both are
     // left out here, their bounds are the profile test's.
     expectClose(withoutFences(chunkedQuality), withoutFences(singleQuality), 'quality');
+  });
+});
+
+describe('a big Windows-1252 file in chunks', () => {
+  it('reads its text as Windows-1252: a euro is €, not a C1 control or a replacement', async () => {
+    // Act
+    const { rows } = await deltaRs.read(tableUri('chunked-csv1252'));
+
+    // Assess
+    const notes = rows.map((r) => r.note).filter((n): n is string => typeof n === 'string');
+    const french = notes.filter((n) => n.startsWith('été € '));
+    expect(french.length).toBeGreaterThan(1_000);
+    expect(notes.some((n) => /[\u0080-\u009f\ufffd]/.test(n))).toBe(false);
   });
 });
 

@@ -15,8 +15,9 @@
  *    judged over all records. The convert plan holds each chunk's true start.
  * 4. convert (`readCsvChunk`): each chunk's records converted to that schema, written like a Parquet chunk.
  *
- * Only UTF-8 files without dedup keys are chunked (split.ts); anything the head cannot decide (a head
- * ending inside a quoted field, another encoding) is parsed whole, which is always right, only slower.
+ * Files in UTF-8 or a single-byte encoding (Latin-1, Windows-1252: read in their own bytes) are chunked;
+ * anything the head cannot decide (a head ending inside a quoted field,
+ * UTF-16) is parsed whole, which is always right, only slower.
  */
 import {
   type CsvChunking,

@@ -62,8 +62,9 @@ export interface CsvChunking {
  * The file's layout — dialect, header, line ending, width, where the data starts, column names — decided
  * from its head by the same parse that reads a whole file (the dialect is sniffed from the first 64 Ki
  * characters and the header from the first records, so a head of a few MiB decides as the whole file
- * would). Undefined when the file must be read whole: a head without a whole line, another encoding than
- * UTF-8, no line ending outside quotes, or one the boundary scanner would find otherwise.
+ * would). Undefined when the file must be read whole: a head without a whole line, UTF-16 (re-encoded, so
+ * its offsets are not the file's), no line ending outside quotes, or one the boundary scanner would find
+ * otherwise.
  */
 export async function decideCsvChunking(
   source: ByteRangeSource,

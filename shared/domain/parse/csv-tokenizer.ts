@@ -1,5 +1,5 @@
 /**
- * CSV records straight from UTF-8 bytes: a resumable state machine fed chunk by chunk (`push`, then
+ * CSV records straight from UTF-8 bytes (or a single-byte encoding's): a resumable state machine fed chunk by chunk (`push`, then
  * `finish`), handing each record to a synchronous callback as field spans over its own buffer, so that no
  * string is made for a field nobody asks the text of, and nothing is awaited per record.
  *
@@ -20,6 +20,7 @@
  * line ending, field count) is passed in for a range that is not the first.
  */
 import { ParseError } from '../../errors.js';
+import { type SingleByteEncoding, singleByteText } from './encoding.js';
 
 export type LineEnding = 'lf' | 'crlf' | 'cr';
 
@@ -52,6 +53,11 @@ export interface CsvTokenizerOptions {
   firstLine?: number;
   /** Stop before the first record starting at or after this many bytes from the input's start. */
   end?: number;
+  /**
+   * The input is in this single-byte encoding instead of UTF-8: its bytes are tokenized as they are (the
+   * bytes a tokenizer looks for are ASCII in both), and only field text is decoded by it.
+   */
+  singleByte?: SingleByteEncoding;
 }
 
 const LF = 10;
@@ -72,8 +78,12 @@ function asciiByte(char: string, what: string): number {
   return char.charCodeAt(0);
 }
 
-/** UTF-16 length of the UTF-8 text in bytes[start, end): one unit per character, two above U+FFFF. */
-function utf16Length(bytes: Uint8Array, start: number, end: number): number {
+/**
+ * UTF-16 length of the text in bytes[start, end): in UTF-8 one unit per character, two above U+FFFF; in a
+ * single-byte encoding one per byte.
+ */
+function utf16Length(bytes: Uint8Array, start: number, end: number, singleByte: boolean): number {
+  if (singleByte) return end - start;
   let n = 0;
   for (let i = start; i < end; i++) {
     const b = bytes[i] as number;
@@ -95,6 +105,7 @@ export class CsvTokenizer implements CsvFields {
   private readonly quote: number;
   private readonly maxChars: number;
   private readonly rangeEnd: number;
+  private readonly singleByte: SingleByteEncoding | undefined;
   private readonly onRecord: (record: CsvFields) => void;
   /** 1 for the bytes that end or may end an unquoted field's plain run: the delimiter, CR and LF. */
   private readonly special = new Uint8Array(256);
@@ -130,6 +141,7 @@ export class CsvTokenizer implements CsvFields {
     this.quote = asciiByte(options.quote, 'quote');
     this.maxChars = options.maxRecordChars;
     this.rangeEnd = options.end ?? Number.POSITIVE_INFINITY;
+    this.singleByte = options.singleByte;
     this.rd = options.lineEnding === undefined ? RD_NONE : LINE_ENDINGS.indexOf(options.lineEnding);
     this.width = options.width ?? -1;
     this.lines = options.firstLine ?? 1;
@@ -156,10 +168,10 @@ export class CsvTokenizer implements CsvFields {
   }
 
   text(i: number): string {
-    return (this.buf as unknown as Utf8Slicing).utf8Slice(
-      this.startsBuf[i] as number,
-      this.endsBuf[i] as number,
-    );
+    const start = this.startsBuf[i] as number;
+    const end = this.endsBuf[i] as number;
+    if (this.singleByte) return singleByteText(this.singleByte, this.buf, start, end);
+    return (this.buf as unknown as Utf8Slicing).utf8Slice(start, end);
   }
 
   /** The line ending in force (undefined while none has been met). */
@@ -278,7 +290,12 @@ export class CsvTokenizer implements CsvFields {
   private tooLong(w: number, fieldStart: number): boolean {
     let exact = 0;
     for (let i = 0; i < this.fieldCount; i++) {
-      exact += utf16Length(this.buf, this.startsBuf[i] as number, this.endsBuf[i] as number);
+      exact += utf16Length(
+        this.buf,
+        this.startsBuf[i] as number,
+        this.endsBuf[i] as number,
+        this.singleByte !== undefined,
+      );
     }
     this.recordChars = exact;
     return exact + (w - fieldStart) > this.maxChars;

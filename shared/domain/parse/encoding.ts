@@ -112,8 +112,52 @@ export function decodeText(source: AsyncIterable<Uint8Array>, encoding?: TextEnc
   };
 }
 
+/**
+ * Encodings in which every byte is one character, and the ASCII bytes (delimiters, quotes, line endings,
+ * digits, signs) mean what they mean in UTF-8: a byte-level reader can take their bytes as they are and
+ * decode only the text it keeps, with offsets that are the file's.
+ */
+export type SingleByteEncoding = 'latin1' | 'windows-1252';
+
+export function isSingleByte(name: TextEncoding): name is SingleByteEncoding {
+  return name === 'latin1' || name === 'windows-1252';
+}
+
+/**
+ * Windows-1252's characters for 0x80–0x9F, from the same decoder decodeText uses, in streaming mode: Node
+ * 20's one-shot `decode` of windows-1252 takes a Latin-1 shortcut and returns U+0080 for 0x80 (not €).
+ */
+const WINDOWS_1252_HIGH = new TextDecoder('windows-1252').decode(
+  Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i),
+  { stream: true },
+);
+
+/**
+ * The text of bytes[start, end) in a single-byte encoding. Windows-1252 differs from Latin-1 only in
+ * 0x80–0x9F (WHATWG's mapping, as decodeText reads it), so text without those bytes is Latin-1's.
+ */
+export function singleByteText(encoding: SingleByteEncoding, bytes: Buffer, start: number, end: number): string {
+  const latin1 = (bytes as unknown as Latin1Slicing).latin1Slice(start, end);
+  if (encoding === 'latin1') return latin1;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i] as number;
+    if (b >= 0x80 && b <= 0x9f) {
+      return latin1.replace(/[\u0080-\u009f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80] as string);
+    }
+  }
+  return latin1;
+}
+
+/** Buffer's own Latin-1 decoder behind toString('latin1', start, end), without its argument checks. */
+interface Latin1Slicing {
+  latin1Slice(start: number, end: number): string;
+}
+
 export interface DecodedBytes {
-  /** The text as UTF-8 bytes, chunk by chunk (the byte-order mark dropped). Single use. */
+  /**
+   * The text as UTF-8 bytes, chunk by chunk (the byte-order mark dropped); with `singleByte: 'raw'`, a
+   * file in a single-byte encoding as its own bytes instead. Single use.
+   */
   readonly bytes: AsyncIterable<Uint8Array>;
   /** As DecodedText's. */
   readonly encoding: DetectedEncoding | undefined;
@@ -121,11 +165,16 @@ export interface DecodedBytes {
 
 /**
  * decodeText's rules and errors, with the text as UTF-8 bytes: a UTF-8 file's own bytes, validated in
- * place (no string made), and any other encoding decoded and re-encoded. The same bytes make the same
+ * place (no string made), and any other encoding decoded and re-encoded — or, with `singleByte: 'raw'`, a
+ * single-byte encoding's own bytes (see SingleByteEncoding; a byte-order mark still decides first). The same bytes make the same
  * EncodingError (message, line, offset) as decodeText, and nothing of a chunk is passed on before the
  * chunk is checked.
  */
-export function decodeUtf8(source: AsyncIterable<Uint8Array>, encoding?: TextEncoding): DecodedBytes {
+export function decodeUtf8(
+  source: AsyncIterable<Uint8Array>,
+  encoding?: TextEncoding,
+  options: { singleByte?: 'decode' | 'raw' } = {},
+): DecodedBytes {
   let detected: DetectedEncoding | undefined;
   async function* bytes(): AsyncIterable<Uint8Array> {
     const iterator = source[Symbol.asyncIterator]();
@@ -142,6 +191,20 @@ export function decodeUtf8(source: AsyncIterable<Uint8Array>, encoding?: TextEnc
       }
       const bom = detectBom(head);
       const name = bom?.name ?? encoding ?? 'utf-8';
+      if (!bom && isSingleByte(name) && options.singleByte === 'raw') {
+        // Every byte is a character of the encoding: nothing to check, nothing to re-encode.
+        detected = { name, bom: false };
+        if (head.length > 0) yield head;
+        while (!done) {
+          const next = await iterator.next();
+          if (next.done) {
+            done = true;
+            break;
+          }
+          if (next.value.length > 0) yield next.value;
+        }
+        return;
+      }
       if (name !== 'utf-8' || (bom && encoding !== undefined && bom.name !== encoding)) {
         // decodeText makes the same checks (a contradicting mark) and decodes the other encodings.
         async function* replay(): AsyncIterable<Uint8Array> {

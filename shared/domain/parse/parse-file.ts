@@ -58,6 +58,9 @@ import {
   type DetectedEncoding,
   decodeText,
   decodeUtf8,
+  isSingleByte,
+  type SingleByteEncoding,
+  singleByteText,
   TEXT_ENCODINGS,
   type TextEncoding,
 } from './encoding.js';
@@ -156,9 +159,11 @@ export interface CsvLayout extends CsvDialect {
   width: number;
   /**
    * Byte offset in the file of the first data record (after a byte-order mark and the header); undefined
-   * unless the file is UTF-8, since other encodings are re-encoded and their offsets are not the file's.
+   * for UTF-16, which is re-encoded, so its offsets are not the file's.
    */
   dataStart?: number;
+  /** The single-byte encoding the file's bytes are read in (SingleByteEncoding); absent: UTF-8. */
+  singleByte?: SingleByteEncoding;
 }
 
 export const DEFAULT_BATCH_SIZE = 10_000;
@@ -441,12 +446,15 @@ class RowSink {
 }
 
 /**
- * Reads UTF-8 chunks until their text holds `minChars` characters (or the source ends): the sniffing sample,
- * the same text decodeText's first pieces made. Then yields the buffered chunks and the rest of the source.
+ * Reads chunks until their text holds `minChars` characters (or the source ends): the sniffing sample,
+ * the same text decodeText's first pieces made. The chunks are UTF-8, or in the single-byte encoding
+ * `singleByte()` answers once the first chunk is out (decodeUtf8's `singleByte: 'raw'`). Then yields the
+ * buffered chunks and the rest of the source.
  */
 async function peekText(
   source: AsyncIterable<Uint8Array>,
   minChars: number,
+  singleByte: () => SingleByteEncoding | undefined = () => undefined,
 ): Promise<{ sample: string; complete: boolean; stream: AsyncIterable<Uint8Array> }> {
   const iterator = source[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
@@ -460,7 +468,16 @@ async function peekText(
       break;
     }
     head.push(next.value);
-    sample += decoder.decode(next.value, { stream: true });
+    const encoding = singleByte();
+    const chunk = next.value;
+    sample += encoding
+      ? singleByteText(
+          encoding,
+          Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+          0,
+          chunk.length,
+        )
+      : decoder.decode(chunk, { stream: true });
   }
   async function* stream(): AsyncIterable<Uint8Array> {
     yield* head;
@@ -518,14 +535,20 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   const counters = new Counters();
   const maxErrorRate = options.maxErrorRate ?? 0;
 
-  // Pass 1: encoding, dialect, header, inference, override check.
+  // Pass 1: encoding, dialect, header, inference, override check. A single-byte encoding is tokenized in
+  // its own bytes (only kept text is decoded), so its offsets are the file's and ranges can read it.
   const decoded = decodeUtf8(
     counted(open(), (n) => {
       counters.bytesRead += n;
     }),
     options.encoding,
+    { singleByte: 'raw' },
   );
-  const peeked = await peekText(decoded.bytes, SNIFF_CHARS);
+  const singleByteOf = (): SingleByteEncoding | undefined => {
+    const name = decoded.encoding?.name;
+    return name !== undefined && isSingleByte(name) ? name : undefined;
+  };
+  const peeked = await peekText(decoded.bytes, SNIFF_CHARS, singleByteOf);
   const sniffed = sniffDialect(peeked.sample, peeked.complete);
   const dialect: CsvDialect = {
     delimiter: options.csv?.delimiter ?? sniffed.delimiter,
@@ -603,9 +626,10 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     }
     if (failed !== undefined) counters.fail({ reason: failed, record: counters.recordsRead });
   };
+  const singleByte = singleByteOf();
   const tokenizer = await tokenizeCsv(
     peeked.stream,
-    { ...dialect, maxRecordChars: MAX_RECORD_CHARS },
+    { ...dialect, maxRecordChars: MAX_RECORD_CHARS, ...(singleByte && { singleByte }) },
     observeRecord,
   );
   if (!started) flush();
@@ -618,9 +642,10 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     header,
     ...(lineEnding && { lineEnding }),
     width: plans.length,
-    ...(encoding.name === 'utf-8' && {
+    ...((encoding.name === 'utf-8' || singleByte) && {
       dataStart: (encoding.bom ? 3 : 0) + (firstData ?? tokenizer.nextOffset),
     }),
+    ...(singleByte && { singleByte }),
   };
 
   const records = counters.recordsRead;
@@ -633,8 +658,13 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   async function* batches(): AsyncIterable<RecordBatch> {
     // The encoding and line ending pass 1 settled on, so both passes read the same records.
     yield* csvBatches(
-      decodeUtf8(open(), encoding.name).bytes,
-      { ...dialect, maxRecordChars: MAX_RECORD_CHARS, ...(lineEnding && { lineEnding }) },
+      decodeUtf8(open(), encoding.name, { singleByte: 'raw' }).bytes,
+      {
+        ...dialect,
+        maxRecordChars: MAX_RECORD_CHARS,
+        ...(lineEnding && { lineEnding }),
+        ...(singleByte && { singleByte }),
+      },
       types,
       new RowSink(schema, options, keyIndexes, counters),
       header === true,
@@ -731,7 +761,7 @@ export interface CsvRangeInput {
   start: number;
   /** Offset in the file where the range ends. */
   end: number;
-  /** From the whole file's parse (ParsedFile.csvLayout); the file must be UTF-8. */
+  /** From the whole file's parse (ParsedFile.csvLayout); the file must have a `dataStart`. */
   layout: CsvLayout;
 }
 
@@ -750,7 +780,7 @@ export interface CsvRangeInference {
 function rangeTokenizerOptions(input: CsvRangeInput): CsvTokenizerOptions {
   const { layout } = input;
   if (layout.dataStart === undefined) {
-    throw new ParseError('a CSV file is read in byte ranges only when it is UTF-8');
+    throw new ParseError('a CSV file is read in byte ranges only in UTF-8 or a single-byte encoding');
   }
   return {
     delimiter: layout.delimiter,
@@ -759,7 +789,13 @@ function rangeTokenizerOptions(input: CsvRangeInput): CsvTokenizerOptions {
     maxRecordChars: MAX_RECORD_CHARS,
     end: input.end - input.start,
     ...(layout.lineEnding && { lineEnding: layout.lineEnding }),
+    ...(layout.singleByte && { singleByte: layout.singleByte }),
   };
+}
+
+/** A range's bytes: UTF-8 checked as the whole file's are; a single-byte encoding's have nothing to check. */
+function rangeBytes(input: CsvRangeInput, source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  return input.layout.singleByte ? source : checkedUtf8Range(source, input.start);
 }
 
 /**
@@ -776,7 +812,7 @@ export async function inferCsvRange(
   let records = 0;
   let recordsFailed = 0;
   let firstFailure: { reason: string; record: number } | undefined;
-  const tokenizer = await tokenizeCsv(checkedUtf8Range(input.open(), input.start), options, (r) => {
+  const tokenizer = await tokenizeCsv(rangeBytes(input, input.open()), options, (r) => {
     records++;
     const { bytes, starts, ends, fieldCount } = r;
     let failed: string | undefined;
@@ -821,7 +857,7 @@ export function readCsvRange(
       counters.bytesRead += n;
     });
     yield* csvBatches(
-      checkedUtf8Range(source, input.start),
+      rangeBytes(input, source),
       tokenizerOptions,
       schema.columns.map((c) => c.type),
       new RowSink(schema, options, [], counters),
