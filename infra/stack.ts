@@ -454,9 +454,19 @@ export class StrataStack extends Stack {
       .next(new Pass(this, 'Merged parse', { inputPath: '$.merge.parse', resultPath: '$.parse' }))
       .next(new Pass(this, 'Merged profile', { inputPath: '$.merge.profile', resultPath: '$.profile' }))
       .next(this.stage('validate', validate.fn, quarantined, 'Stage: validate chunks'))
-      // Each chunk's quality against the merged profile, in parallel; the quality stage folds them.
-      .next(this.chunks(chunk.fn, quarantined, 'assess'))
-      .next(assessed);
+      .next(
+        // Each chunk's quality against the merged profile, in parallel, where the quality stage folds them
+        // (the merge's `assess`); a file it assesses in one pass anyway skips the Map's invocations.
+        new Choice(this, 'Assess in chunks?')
+          .when(
+            Condition.and(
+              Condition.isPresent('$.merge.assess'),
+              Condition.booleanEquals('$.merge.assess', true),
+            ),
+            this.chunks(chunk.fn, quarantined, 'assess').next(assessed),
+          )
+          .otherwise(assessed),
+      );
     // A text file's chunks are scanned first; the settle's answer replaces the split's, so the convert Map
     // reads its plan where a Parquet file's split leaves one.
     const scanned = this.chunks(chunk.fn, quarantined, 'scan')

@@ -267,9 +267,13 @@ export const chunkResultSchema = z.object({
 });
 export type ChunkResult = z.infer<typeof chunkResultSchema>;
 
-/** The merge's answer: the parse output of the whole file (its chunks) and the merged profile. */
+/**
+ * The merge's answer: the parse output of the whole file (its chunks), the merged profile, and whether its
+ * quality is assessed in the chunks (the Assess Map runs only then).
+ */
 export const mergeOutputSchema = z.object({
   parse: parseOutputSchema,
   profile: profileOutputSchema,
+  assess: z.boolean(),
 });
 export type MergeOutput = z.infer<typeof mergeOutputSchema>;

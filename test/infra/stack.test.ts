@@ -416,13 +416,17 @@ describe('the strata stack', () => {
     const parts: unknown[] = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
     const definition = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'arn:function')).join(''));
 
-    // Act: from the split's Choice, follow the text file's branch (scan, settle, then the Parquet one's).
+    // Act: from the split's Choice, follow the text file's branch (scan, settle, then the Parquet one's),
+    // through the Assess Map where the merge asks for it.
     const choice = definition.States['In chunks?'];
     const order: string[] = [];
-    for (let state = choice.Choices[0].Next; state; state = definition.States[state].Next) {
+    for (let state = choice.Choices[0].Next; state; ) {
       order.push(state);
       if (state === 'Stage: quality') break;
+      const at = definition.States[state];
+      state = at.Type === 'Choice' ? at.Choices[0].Next : at.Next;
     }
+    const assessChoice = definition.States['Assess in chunks?'];
 
     // Assess
     expect(definition.States['Stage: split'].Next).toBe('In chunks?');
@@ -437,9 +441,19 @@ describe('the strata stack', () => {
       'Merged parse',
       'Merged profile',
       'Stage: validate chunks',
+      'Assess in chunks?',
       'Assess chunks',
       'Stage: quality',
     ]);
+    // The Map runs only when the merge answers `assess: true`; otherwise quality follows validation.
+    expect(assessChoice.Choices[0]).toEqual({
+      And: [
+        { Variable: '$.merge.assess', IsPresent: true },
+        { Variable: '$.merge.assess', BooleanEquals: true },
+      ],
+      Next: 'Assess chunks',
+    });
+    expect(assessChoice.Default).toBe('Stage: quality');
     const map = definition.States.Chunks;
     expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     expect(map.ItemReader).toMatchObject({

@@ -356,6 +356,9 @@ describe.each([
       expect.arrayContaining([...map, 'Stage: merge', 'Stage: validate chunks']),
     );
     expect(chunked.entered).not.toContain('Stage: parse');
+    // Rows with a time column, fewer than one pass buffers: quality is one pass, the Assess Map skipped.
+    expect(chunked.entered).toContain('Assess in chunks?');
+    expect(chunked.entered).not.toContain('Assess chunks');
     expect(whole.entered).toContain('Stage: parse');
     expect(whole.entered).not.toContain('Chunks');
   });
@@ -492,6 +495,7 @@ describe('a big file with repeated keys across chunks, validated inside the chun
 
     // Assess
     expect(chunked.entered).toEqual(expect.arrayContaining(['Chunks', 'Stage: validate chunks']));
+    expect(chunked.entered).not.toContain('Assess chunks');
     expect(comparable(merged)).toEqual(comparable(single));
     const [ids, pairs] = checks(merged);
     expect(ids).toMatchObject({ name: 'uniqueness(id)', passed: false, failedRows: REPEATS.length });

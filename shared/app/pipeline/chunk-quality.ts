@@ -6,8 +6,9 @@
  * (`createQualityMerge`) instead of reading every chunk file itself. The fold gives one pass's report when
  * one pass would not buffer the rows (no time column, or more than `maxBufferedRows`, as any file big
  * enough to be chunked with the default `chunkBytes`); a smaller file with a time column is assessed in one
- * pass over its chunk files, which estimates noise (domain/quality/partial.ts). So is a file whose states
- * are missing or do not add up to the profile's rows (made for another parse of the file).
+ * pass over its chunk files, which estimates noise (domain/quality/partial.ts), and the merge tells the
+ * machine to skip the Map for it (`assess: false`). So is a file whose states are missing or do not add up
+ * to the profile's rows (made for another parse of the file).
  */
 import type { z } from 'zod';
 import { chunkQualityKey, stagedChunkKey } from '../../domain/object-key.js';
@@ -22,7 +23,7 @@ import {
   type QualityReport,
 } from '../../domain/quality/index.js';
 import type { TableSchema } from '../../domain/table.js';
-import { InternalError, isStrataError } from '../../errors.js';
+import { InternalError, InvalidInputError, isStrataError } from '../../errors.js';
 import type { chunkStateSchema } from '../../schemas/ingestion.js';
 import { type FileState, openStaged, readBlob, type StageDeps, writeBlob } from './artifacts.js';
 
@@ -33,6 +34,32 @@ export async function readProfile(deps: Pick<StageDeps, 'store'>, key: string): 
   const profile = (await deps.store.getJson(key)) as DatasetProfile | undefined;
   if (!profile) throw new InternalError(`profile ${key} is missing`);
   return profile;
+}
+
+/**
+ * The options a chunk's rows are assessed with: the dataset's time column when the file has it (one it
+ * lacks is the quality stage's error to report, by its name, not a chunk's).
+ */
+function chunkOptions(schema: TableSchema, timeColumn: string | undefined): QualityOptions {
+  return timeColumn !== undefined && schema.columns.some((c) => c.name === timeColumn) ? { timeColumn } : {};
+}
+
+/**
+ * Whether a chunked file's quality is assessed in its chunks (the Assess Map runs, and the quality stage
+ * folds their states): exactly when the fold gives one pass's report (mergesAsOnePass). Options the
+ * quality stage refuses answer no: that stage then reports them, by name, in its one pass.
+ */
+export function assessesInChunks(
+  schema: TableSchema,
+  profile: DatasetProfile,
+  timeColumn: string | undefined,
+): boolean {
+  try {
+    return mergesAsOnePass(schema, profile, chunkOptions(schema, timeColumn));
+  } catch (error) {
+    if (error instanceof InvalidInputError) return false;
+    throw error;
+  }
 }
 
 /** The quality Map's item: one chunk's staged rows assessed against the file's profile, the state stored. */
@@ -47,13 +74,10 @@ export async function assessChunk(
     readProfile(deps, state.assess.profileKey),
   ]);
   const timeColumn = dataset?.driftSettings?.timeColumn;
-  // A time column the file lacks is the quality stage's error to report (by its name), not a chunk's.
-  const options =
-    timeColumn !== undefined && staged.schema.columns.some((c) => c.name === timeColumn)
-      ? { timeColumn }
-      : {};
-  // A file the quality stage assesses in one pass anyway needs no states.
-  if (!mergesAsOnePass(staged.schema, profile, options)) return { index: chunk.index, rows: 0 };
+  const options = chunkOptions(staged.schema, timeColumn);
+  // A file the quality stage assesses in one pass anyway needs no states (the Map is skipped for it, but
+  // settings may change between the merge and this item).
+  if (!assessesInChunks(staged.schema, profile, timeColumn)) return { index: chunk.index, rows: 0 };
   const assessor = createQualityAssessor(staged.schema, profile, { ...options, mergeable: true });
   for await (const batch of staged.readRowGroups()) assessor.add(batch);
   const partial = assessor.partial();

@@ -3,10 +3,11 @@
  * chunks' results. The counts are summed and the error budget judged over the whole file; the partial
  * profiles are merged (domain/profile/merge.ts: exact counts, nulls, min and max, moments combined,
  * sketches merged) into the file's profile, written where the profile stage writes one. The validate
- * stage then merges the chunks' validation states (uniqueness exact across chunks by their key hashes);
- * quality and drift read every chunk's staged file in order, as one file, so duplicate rows and constant
- * periods are a second pass over the chunks, exact by construction. The version stage commits all chunk
- * files in one table commit.
+ * stage then merges the chunks' validation states (uniqueness exact across chunks by their key hashes).
+ * Quality is assessed in the chunks and folded where that gives one pass's report — the merge answers
+ * `assess` for the machine's Assess Map (chunk-quality.ts) — else in one pass over the chunk files in
+ * order, as drift reads them: exact by construction. The version stage commits all chunk files in one
+ * table commit.
  *
  * Dedup keys: a second pass over the chunks' key columns keeps the first row of each key in file order
  * (chunk-dedup.ts), before the profiles are merged.
@@ -18,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { chunkProfileKey, chunkResultKey, reportKey, stagedChunkKey } from '../../domain/object-key.js';
 import { type DatasetProfile, mergeProfiles } from '../../domain/profile/index.js';
+import type { TableSchema } from '../../domain/table.js';
 import { ChunkFailedError, InternalError, ParseError } from '../../errors.js';
 import {
   type afterSplitSchema,
@@ -28,6 +30,7 @@ import {
 } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
 import { dropDuplicateKeys } from './chunk-dedup.js';
+import { assessesInChunks } from './chunk-quality.js';
 
 export async function mergeStage(
   deps: StageDeps,
@@ -42,7 +45,8 @@ export async function mergeStage(
   const failed = parsed.find((r) => r.error !== undefined);
   if (failed?.error) throw new ChunkFailedError(failed.error.name, failed.error.message, failed.index);
 
-  const config = (await deps.datasets.getDataset(tenant, dataset))?.config ?? {};
+  const record = await deps.datasets.getDataset(tenant, dataset);
+  const config = record?.config ?? {};
   const keys = config.dedupKeys ?? [];
   const results = keys.length > 0 ? await dropDuplicateKeys(deps, file, keys, parsed) : parsed;
   const metrics = sumMetrics(results);
@@ -100,8 +104,14 @@ export async function mergeStage(
   });
   deps.metrics.add('RecordsWritten', 'Count', rowCount);
   deps.metrics.add('Chunks', 'Count', results.length);
-  deps.logger.info('chunks merged', { fileId, chunks: results.length, rows: rowCount });
-  return { parse, profile: { profileKey, rowCount } };
+  // The profile's columns are the staged schema's, in order (what the quality decision reads of it).
+  const schema: TableSchema = {
+    columns: (profile?.columns ?? []).map((c) => ({ name: c.name, type: c.type, nullable: c.nulls > 0 })),
+  };
+  const assess =
+    profile !== undefined && assessesInChunks(schema, profile, record?.driftSettings?.timeColumn);
+  deps.logger.info('chunks merged', { fileId, chunks: results.length, rows: rowCount, assess });
+  return { parse, profile: { profileKey, rowCount }, assess };
 }
 
 async function readResult(deps: StageDeps, key: string): Promise<ChunkResult> {
