@@ -334,15 +334,21 @@ export class StrataStack extends Stack {
         .bindBucket('DATA_BUCKET', dataBucket, 'read', 'staging/*')
         .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'reports/*')
         .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
+    // Both are single-threaded scans bound by CPU: Lambda gives a function one full vCPU from 1,769 MB
+    // (at 1 GB, 0.58 of one), so below that they take longer for about the same cost.
     const validate = stagedScanner(
       'Validate',
       'validate',
       'Pipeline stage 3: validation suite over the staged data',
+      // A uniqueness check holds one set of 64-bit key hashes for the whole file (a chunked file's folded
+      // from its chunks' states): ~21 bytes a row, so ~130M rows a check, as quality's row-hash set holds.
+      3008,
     );
     const profile = stagedScanner(
       'Profile',
       'profile',
       'Pipeline stage 4: per-column profile of the staged data',
+      1769,
     );
     const quality = stagedScanner(
       'Quality',
