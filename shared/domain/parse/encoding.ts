@@ -136,7 +136,12 @@ const WINDOWS_1252_HIGH = new TextDecoder('windows-1252').decode(
  * The text of bytes[start, end) in a single-byte encoding. Windows-1252 differs from Latin-1 only in
  * 0x80–0x9F (WHATWG's mapping, as decodeText reads it), so text without those bytes is Latin-1's.
  */
-export function singleByteText(encoding: SingleByteEncoding, bytes: Buffer, start: number, end: number): string {
+export function singleByteText(
+  encoding: SingleByteEncoding,
+  bytes: Buffer,
+  start: number,
+  end: number,
+): string {
   const latin1 = (bytes as unknown as Latin1Slicing).latin1Slice(start, end);
   if (encoding === 'latin1') return latin1;
   for (let i = start; i < end; i++) {
