@@ -196,21 +196,9 @@ export function decodeUtf8(
       }
       const bom = detectBom(head);
       const name = bom?.name ?? encoding ?? 'utf-8';
-      if (!bom && isSingleByte(name) && options.singleByte === 'raw') {
-        // Every byte is a character of the encoding: nothing to check, nothing to re-encode.
-        detected = { name, bom: false };
-        if (head.length > 0) yield head;
-        while (!done) {
-          const next = await iterator.next();
-          if (next.done) {
-            done = true;
-            break;
-          }
-          if (next.value.length > 0) yield next.value;
-        }
-        return;
-      }
-      if (name !== 'utf-8' || (bom && encoding !== undefined && bom.name !== encoding)) {
+      // A single-byte encoding read raw: every byte is a character of it, nothing to check or re-encode.
+      const raw = !bom && isSingleByte(name) && options.singleByte === 'raw';
+      if (!raw && (name !== 'utf-8' || (bom && encoding !== undefined && bom.name !== encoding))) {
         // decodeText makes the same checks (a contradicting mark) and decodes the other encodings.
         async function* replay(): AsyncIterable<Uint8Array> {
           yield head;
@@ -232,9 +220,9 @@ export function decodeUtf8(
         return;
       }
       detected = { name, bom: bom !== undefined };
-      const checker = new Utf8Checker(bom?.length ?? 0);
+      const checker = raw ? undefined : new Utf8Checker(bom?.length ?? 0);
       const first = head.subarray(bom?.length ?? 0);
-      checker.check(first);
+      checker?.check(first);
       if (first.length > 0) yield first;
       while (!done) {
         const next = await iterator.next();
@@ -242,10 +230,10 @@ export function decodeUtf8(
           done = true;
           break;
         }
-        checker.check(next.value);
+        checker?.check(next.value);
         if (next.value.length > 0) yield next.value;
       }
-      checker.end();
+      checker?.end();
     } finally {
       if (!done) await iterator.return?.();
     }
