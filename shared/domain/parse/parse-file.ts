@@ -118,6 +118,11 @@ export interface ParseOptions {
   maxColumns?: number;
   /** In characters (code points); default DEFAULT_MAX_COLUMN_NAME_LENGTH. */
   maxColumnNameLength?: number;
+  /**
+   * Text formats: a file up to this many bytes is held through the first pass and replayed to the second
+   * instead of opened again; default REPLAY_BYTES, 0 to always read twice.
+   */
+  replayBytes?: number;
 }
 
 export interface ParseMetrics {
@@ -169,6 +174,12 @@ export interface CsvLayout extends CsvDialect {
 export const DEFAULT_BATCH_SIZE = 10_000;
 export const DEFAULT_BATCH_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_ROW_GROUP_BYTES = 512 * 1024 * 1024;
+/**
+ * A text file up to this many bytes is held through pass 1 and replayed to pass 2 instead of read again
+ * (a second S3 GET of the whole object); a larger one is read twice and held nowhere. Files above the
+ * default `chunkBytes` (256 MiB) are chunked where they can be, so this covers the single path.
+ */
+export const REPLAY_BYTES = 256 * 1024 * 1024;
 
 /** A source column and what it becomes. */
 interface ColumnPlan {
@@ -230,6 +241,9 @@ function checkOptions(options: ParseOptions): void {
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))
       throw new ParseError(`${key} must be a positive integer, got ${limit}`);
   }
+  const replay = options.replayBytes;
+  if (replay !== undefined && !(Number.isInteger(replay) && replay >= 0))
+    throw new ParseError(`replayBytes must be a non-negative integer, got ${replay}`);
   for (const key of ['maxColumns', 'maxColumnNameLength'] as const) {
     const limit = options[key];
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
@@ -495,6 +509,38 @@ async function* oneByOne<T>(source: AsyncIterable<T>): AsyncIterable<T[]> {
   for await (const item of source) yield [item];
 }
 
+/**
+ * The source of a two-pass read: `first()` reads it, holding its chunks while they total at most
+ * `maxBytes`; `again()` replays them when the whole source was held, else opens it again. The chunks are
+ * the source's own (the readers copy what they keep), so holding them costs their bytes only.
+ */
+function replayable(open: () => AsyncIterable<Uint8Array>, maxBytes: number) {
+  let held: Uint8Array[] | undefined = [];
+  let heldBytes = 0;
+  let complete = false;
+  return {
+    async *first(): AsyncIterable<Uint8Array> {
+      for await (const chunk of open()) {
+        if (held) {
+          heldBytes += chunk.byteLength;
+          if (heldBytes <= maxBytes) held.push(chunk);
+          else held = undefined;
+        }
+        yield chunk;
+      }
+      complete = true;
+    },
+    again(): AsyncIterable<Uint8Array> {
+      const chunks = complete ? held : undefined;
+      held = undefined;
+      if (!chunks) return open();
+      return (async function* () {
+        yield* chunks;
+      })();
+    },
+  };
+}
+
 async function* counted(
   source: AsyncIterable<Uint8Array>,
   onBytes: (n: number) => void,
@@ -537,8 +583,9 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
 
   // Pass 1: encoding, dialect, header, inference, override check. A single-byte encoding is tokenized in
   // its own bytes (only kept text is decoded), so its offsets are the file's and ranges can read it.
+  const source = replayable(open, options.replayBytes ?? REPLAY_BYTES);
   const decoded = decodeUtf8(
-    counted(open(), (n) => {
+    counted(source.first(), (n) => {
       counters.bytesRead += n;
     }),
     options.encoding,
@@ -658,7 +705,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   async function* batches(): AsyncIterable<RecordBatch> {
     // The encoding and line ending pass 1 settled on, so both passes read the same records.
     yield* csvBatches(
-      decodeUtf8(open(), encoding.name, { singleByte: 'raw' }).bytes,
+      decodeUtf8(source.again(), encoding.name, { singleByte: 'raw' }).bytes,
       {
         ...dialect,
         maxRecordChars: MAX_RECORD_CHARS,
@@ -908,8 +955,9 @@ async function parseJson(
   const inference: ColumnInference[] = [];
   const index = new Map<string, number>();
   let valid = 0;
+  const source = replayable(open, options.replayBytes ?? REPLAY_BYTES);
   const decoded = read(
-    counted(open(), (n) => {
+    counted(source.first(), (n) => {
       counters.bytesRead += n;
     }),
     options.encoding,
@@ -956,7 +1004,7 @@ async function parseJson(
   const types = plans.map((p) => p.type);
   async function* batches(): AsyncIterable<RecordBatch> {
     const sink = new RowSink(schema, options, keyIndexes, counters);
-    yield* jsonBatches(read(open(), encoding.name).records, index, types, sink);
+    yield* jsonBatches(read(source.again(), encoding.name).records, index, types, sink);
     counters.finished = performance.now();
   }
 

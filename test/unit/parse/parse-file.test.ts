@@ -139,22 +139,37 @@ describe('parseFile', () => {
     expect(sizes).toEqual([10, 10, 5]);
   });
 
-  it('reads the input twice: once to infer, once to convert', async () => {
-    // Prepare
-    let opens = 0;
-    const open = () => {
-      opens++;
-      return opener('a\n1\n')();
-    };
+  it.each([
+    ['csv', 'a\n1\n2\n'],
+    ['jsonl', '{"a":1}\n{"a":2}\n'],
+    ['json', '[{"a":1},{"a":2}]'],
+  ] as const)(
+    'reads a %s file beyond replayBytes twice, and one within it once, to the same rows',
+    async (format, text) => {
+      // Prepare
+      let opens = 0;
+      const open = () => {
+        opens++;
+        return opener(text, 3)();
+      };
+      const parse = async (replayBytes: number) => {
+        opens = 0;
+        const parsed = await parseFile({ format, open }, { replayBytes });
+        const afterInference = opens;
+        return { rows: await rowsFrom(parsed.batches), opens: [afterInference, opens] };
+      };
 
-    // Act
-    const parsed = await parseFile({ format: 'csv', open });
-    const afterInference = opens;
-    await rowsFrom(parsed.batches);
+      // Act
+      const twice = await parse(text.length - 1);
+      const once = await parse(text.length);
 
-    // Assess
-    expect([afterInference, opens]).toEqual([1, 2]);
-  });
+      // Assess
+      expect(twice.opens).toEqual([1, 2]);
+      expect(once.opens).toEqual([1, 1]);
+      expect(once.rows).toEqual(twice.rows);
+      expect(once.rows).toEqual([{ a: 1 }, { a: 2 }]);
+    },
+  );
 
   it('dedups JSON Lines on a key, counting the dropped duplicate', async () => {
     // Act
