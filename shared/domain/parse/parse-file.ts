@@ -511,8 +511,9 @@ async function* oneByOne<T>(source: AsyncIterable<T>): AsyncIterable<T[]> {
 
 /**
  * The source of a two-pass read: `first()` reads it, holding its chunks while they total at most
- * `maxBytes`; `again()` replays them when the whole source was held, else opens it again. The chunks are
- * the source's own (the readers copy what they keep), so holding them costs their bytes only.
+ * `maxBytes`; `again()` replays them when the whole source was held, else opens it again. A chunk is held
+ * as it is (the readers copy what they keep) unless it is a small view of a larger buffer (a socket's
+ * read), which would keep all of that buffer alive: then a copy of its bytes is held.
  */
 function replayable(open: () => AsyncIterable<Uint8Array>, maxBytes: number) {
   let held: Uint8Array[] | undefined = [];
@@ -523,8 +524,8 @@ function replayable(open: () => AsyncIterable<Uint8Array>, maxBytes: number) {
       for await (const chunk of open()) {
         if (held) {
           heldBytes += chunk.byteLength;
-          if (heldBytes <= maxBytes) held.push(chunk);
-          else held = undefined;
+          if (heldBytes > maxBytes) held = undefined;
+          else held.push(2 * chunk.byteLength >= chunk.buffer.byteLength ? chunk : new Uint8Array(chunk));
         }
         yield chunk;
       }
