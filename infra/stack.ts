@@ -356,7 +356,8 @@ export class StrataStack extends Stack {
       'Pipeline stage 5: data quality (missing, outliers, stuck values, noise, duplicates) → reports/',
       // Duplicate rows are counted in one set of 64-bit row hashes for the whole file (a chunked file's
       // folded from its chunks' states), sized from the row count: 9 bytes a slot, 1.2 GB for up to 94M
-      // rows, 2.4 GB for up to 188M, which 3 GB holds.
+      // rows, 2.4 GB for up to 188M, which 3 GB holds; a chunked file with more is counted one partition
+      // of the hashes at a time (MAX_ROWS_PER_SET).
       3008,
     );
     // Holds both sides' numeric columns in memory (the reference up to 500 000 sampled rows, the file up to

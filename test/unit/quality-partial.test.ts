@@ -4,6 +4,7 @@ import { createProfiler, type DatasetProfile } from '../../shared/domain/profile
 import {
   createQualityAssessor,
   createQualityMerge,
+  DistinctRows,
   decodeQualityPartial,
   encodeQualityPartial,
   mergeQuality,
@@ -248,5 +249,54 @@ describe('quality merged across chunks', () => {
     // Assess
     expect(merge.result()).toEqual(mergeQuality(schema, profile, { minRun: 3 }, parts));
     expect(merge.result().duplicates.count).toBeGreaterThan(0);
+  });
+
+  it('counts duplicate rows in partitions, a pass each, to the one set’s count, whatever the partitions', () => {
+    fc.assert(
+      fc.property(
+        fc.array(valuesArb, { maxLength: 150 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 1, max: 40 }),
+        (records, cuts, rowsPerSet) => {
+          // Prepare
+          const schema = schemaWith(false);
+          const rows = records.map((r) => [r.level, r.count, r.tag, r.on]);
+          const profile = profileOf(schema, rows);
+          const options: QualityOptions = { minRun: 3 };
+          const parts = splitAt(rows, cuts).map((chunk) => chunkPartial(schema, profile, options, chunk, 7));
+
+          // Act
+          const partitioned = mergeQuality(schema, profile, options, parts, rowsPerSet);
+
+          // Assess (rowsPerSet is mostly below the rows: several passes)
+          expect(partitioned).toEqual(mergeQuality(schema, profile, options, parts));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('splits the distinct row hashes among partitions, each in exactly one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff })), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 7 }),
+        (pairs, count) => {
+          // Prepare
+          const hashes = Uint32Array.from(pairs.flat());
+          const distinct = new Set(pairs.map(([a, b]) => `${a}:${b}`)).size;
+
+          // Act
+          const sizes = Array.from({ length: count }, (_, index) => {
+            const rows = new DistinctRows(pairs.length, { index, count });
+            rows.add(hashes);
+            return rows.size;
+          });
+
+          // Assess
+          expect(sizes.reduce((a, b) => a + b, 0)).toBe(distinct);
+        },
+      ),
+    );
   });
 });

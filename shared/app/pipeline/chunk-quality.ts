@@ -16,11 +16,15 @@ import type { DatasetProfile } from '../../domain/profile/index.js';
 import {
   createQualityAssessor,
   createQualityMerge,
+  DistinctRows,
   decodeQualityPartial,
   encodeQualityPartial,
+  MAX_ROWS_PER_SET,
   mergesAsOnePass,
   type QualityOptions,
+  type QualityPartial,
   type QualityReport,
+  rowPartitions,
 } from '../../domain/quality/index.js';
 import type { TableSchema } from '../../domain/table.js';
 import { InternalError, InvalidInputError, isStrataError } from '../../errors.js';
@@ -90,7 +94,10 @@ export async function assessChunk(
 /**
  * The file's report folded from its chunks' states, read one after another (only one is held at a time
  * besides the merged state); undefined when one is missing or unreadable, or they do not add up to the
- * profile's rows: the stage then assesses the chunk files in one pass.
+ * profile's rows: the stage then assesses the chunk files in one pass. A file with more rows than one
+ * distinct-row set holds (`rowsPerSet`) has its duplicate rows counted one partition of the row hashes at
+ * a time, each a further pass over the states (mergeQuality's passes, over S3): memory stays one set's
+ * whatever the file's size, at the cost of reading the states again.
  */
 export async function mergeChunkQuality(
   deps: Pick<StageDeps, 'store' | 'logger'>,
@@ -99,8 +106,10 @@ export async function mergeChunkQuality(
   schema: TableSchema,
   profile: DatasetProfile,
   options: QualityOptions,
+  rowsPerSet = MAX_ROWS_PER_SET,
 ): Promise<QualityReport | undefined> {
-  const merge = createQualityMerge(schema, profile, options);
+  const count = rowPartitions(profile.rowCount, rowsPerSet);
+  const merge = createQualityMerge(schema, profile, options, { index: 0, count });
   const fallBack = (reason: string, chunk?: number) => {
     deps.logger.warn('chunk quality states not merged: the file is assessed in one pass', {
       fileId: file.fileId,
@@ -109,22 +118,37 @@ export async function mergeChunkQuality(
     });
     return undefined;
   };
-  // The next state is fetched while this one folds in.
-  const read = (i: number) => readBlob(deps, chunkQualityKey(file.tenant, file.dataset, file.fileId, i));
-  let next = chunkCount > 0 ? read(0) : undefined;
-  for (let i = 0; i < chunkCount; i++) {
-    const bytes = await next;
-    next = i + 1 < chunkCount ? read(i + 1) : undefined;
-    if (!bytes) return fallBack('missing', i);
-    try {
-      merge.add(decodeQualityPartial(bytes));
-    } catch (error) {
-      if (!isStrataError(error) || error.name !== 'InvalidInputError') throw error;
-      return fallBack(error.message, i);
+  /** Each state in chunk order; the reason the fold cannot go on, or undefined. */
+  const eachState = async (take: (partial: QualityPartial) => void): Promise<string | undefined> => {
+    // The next state is fetched while this one folds in.
+    const read = (i: number) => readBlob(deps, chunkQualityKey(file.tenant, file.dataset, file.fileId, i));
+    let next = chunkCount > 0 ? read(0) : undefined;
+    for (let i = 0; i < chunkCount; i++) {
+      const bytes = await next;
+      next = i + 1 < chunkCount ? read(i + 1) : undefined;
+      if (!bytes) return `chunk ${i}: missing`;
+      try {
+        take(decodeQualityPartial(bytes));
+      } catch (error) {
+        if (!isStrataError(error) || error.name !== 'InvalidInputError') throw error;
+        return `chunk ${i}: ${error.message}`;
+      }
     }
+    return undefined;
+  };
+  const stopped = await eachState((partial) => merge.add(partial));
+  if (stopped) return fallBack(stopped);
+  let elsewhere = 0;
+  for (let index = 1; index < count; index++) {
+    const rows = new DistinctRows(profile.rowCount, { index, count });
+    const stoppedAt = await eachState((partial) => rows.add(partial.rowHashes));
+    if (stoppedAt) return fallBack(stoppedAt);
+    elsewhere += rows.size;
   }
+  if (count > 1)
+    deps.logger.info('duplicate rows counted in partitions', { fileId: file.fileId, partitions: count });
   try {
-    return merge.result();
+    return merge.result(elsewhere);
   } catch (error) {
     if (!isStrataError(error) || error.name !== 'InvalidInputError') throw error;
     return fallBack(error.message);

@@ -5,12 +5,16 @@
 export { createQualityAssessor } from './assess.js';
 export {
   createQualityMerge,
+  DistinctRows,
   decodeQualityPartial,
   encodeQualityPartial,
+  MAX_ROWS_PER_SET,
   mergeQuality,
   mergesAsOnePass,
   QUALITY_PARTIAL_FORMAT,
   type QualityPartial,
+  type RowPartition,
+  rowPartitions,
 } from './partial.js';
 export { qualityStatusAtLeast, qualityStatusOf } from './status.js';
 export {

@@ -4,7 +4,9 @@
  * are the file's; `mergeQuality` then folds the chunks' states in file order. What merges exactly:
  * - missing counts, outlier counts, constant columns (each chunk's first value and whether it varied);
  * - duplicate rows: chunks keep the 64-bit hashes of their distinct rows, replayed into one set, so the
- *   count is the single pass's (same hashes, same collision odds). 8 bytes a distinct row;
+ *   count is the single pass's (same hashes, same collision odds). 8 bytes a distinct row; a file with
+ *   more rows than one set holds (`rowsPerSet`) is counted one partition of the hashes at a time, each
+ *   partition a pass over the states (`DistinctRows`), the first also folding everything else;
  * - constant periods in file order: a chunk reports the run at its first row, the run at its last row and
  *   the runs in between, and a run crossing a boundary is joined when the rows either side are equal;
  * - whether the file is in time order (every chunk in order, each starting no earlier than the last time
@@ -28,6 +30,71 @@ import { type QualityOptions, resolveOptions } from './thresholds.js';
 import type { QualityReport } from './types.js';
 
 export const QUALITY_PARTIAL_FORMAT = 'strata.quality-partial/1';
+
+/**
+ * Distinct rows one set holds in the quality function's 3 GB: 9 bytes a slot at most 70% full, so 2.4 GB
+ * for 188M rows.
+ */
+export const MAX_ROWS_PER_SET = 188_000_000;
+
+/** One share of the distinct-row count: the hashes whose second word is `index` modulo `count`. */
+export interface RowPartition {
+  index: number;
+  count: number;
+}
+
+/** How many partitions the distinct rows of a file of `rows` rows are counted in, one set at a time. */
+export function rowPartitions(rows: number, rowsPerSet = MAX_ROWS_PER_SET): number {
+  if (!(Number.isSafeInteger(rowsPerSet) && rowsPerSet >= 1)) {
+    throw new InvalidInputError(`rowsPerSet must be a positive integer, got ${rowsPerSet}`);
+  }
+  return Math.max(1, Math.ceil(rows / rowsPerSet));
+}
+
+/**
+ * The distinct row hashes of one partition, across chunks' states added in any order. Partitioned by the
+ * second word: the set places a hash by its first word's top bits, which one partition must not share.
+ */
+export class DistinctRows {
+  private readonly set: FixedHashSet;
+
+  constructor(
+    expectedRows: number,
+    private readonly partition: RowPartition = { index: 0, count: 1 },
+  ) {
+    const { index, count } = partition;
+    if (
+      !(
+        Number.isSafeInteger(count) &&
+        count >= 1 &&
+        Number.isSafeInteger(index) &&
+        index >= 0 &&
+        index < count
+      )
+    ) {
+      throw new InvalidInputError(`not a row partition: ${index} of ${count}`);
+    }
+    // A partition's share is binomial around rows / count: a little room keeps the set from growing.
+    this.set = new FixedHashSet(
+      2,
+      count === 1 ? expectedRows : Math.ceil((expectedRows / count) * 1.02) + 1024,
+    );
+  }
+
+  /** Adds a state's row hashes (two words each) that fall in this partition. */
+  add(hashes: Uint32Array): void {
+    const { index, count } = this.partition;
+    const set = this.set;
+    for (let h = 0; h + 1 < hashes.length; h += 2) {
+      const w1 = hashes[h + 1] ?? 0;
+      if (count === 1 || (w1 >>> 0) % count === index) set.add(hashes[h] ?? 0, w1);
+    }
+  }
+
+  get size(): number {
+    return this.set.size;
+  }
+}
 
 export interface QualityPartial {
   format: typeof QUALITY_PARTIAL_FORMAT;
@@ -69,36 +136,53 @@ export function mergesAsOnePass(
 
 /**
  * The file's quality report from its chunks' states (in file order), each assessed with `profile` (the
- * whole file's) and the same `options`.
+ * whole file's) and the same `options`: one fold, then a pass per further partition of the distinct rows
+ * when the profile has more rows than `rowsPerSet`.
  */
 export function mergeQuality(
   schema: TableSchema,
   profile: DatasetProfile,
   options: QualityOptions,
   partials: readonly QualityPartial[],
+  rowsPerSet = MAX_ROWS_PER_SET,
 ): QualityReport {
-  const merge = createQualityMerge(schema, profile, options);
+  const count = rowPartitions(profile.rowCount, rowsPerSet);
+  const merge = createQualityMerge(schema, profile, options, { index: 0, count });
   for (const partial of partials) merge.add(partial);
-  return merge.result();
+  let elsewhere = 0;
+  for (let index = 1; index < count; index++) {
+    const rows = new DistinctRows(profile.rowCount, { index, count });
+    for (const partial of partials) rows.add(partial.rowHashes);
+    elsewhere += rows.size;
+  }
+  return merge.result(elsewhere);
 }
 
 /** Folds chunks' states one at a time (in file order), so that only one is held besides the merged state. */
 export interface QualityMerge {
   /** Throws InvalidInputError for a state of another schema. */
   add(partial: QualityPartial): void;
-  /** Throws InvalidInputError when the states' rows are not the profile's. */
-  result(): QualityReport;
+  /**
+   * Throws InvalidInputError when the states' rows are not the profile's. `distinctElsewhere`: the other
+   * partitions' distinct rows, when this merge counts one partition of several.
+   */
+  result(distinctElsewhere?: number): QualityReport;
 }
 
+/**
+ * Folds chunks' states into the file's report. With a `partition` of several, only that partition's
+ * distinct rows are counted here: `result` then takes the other partitions' counts (DistinctRows passes).
+ */
 export function createQualityMerge(
   schema: TableSchema,
   profile: DatasetProfile,
   options: QualityOptions,
+  partition: RowPartition = { index: 0, count: 1 },
 ): QualityMerge {
   const resolved = resolveOptions(schema, profile, options);
   const columns = columnAssessors(schema, profile, resolved, false);
   // The profile's row count bounds the distinct rows: the set never grows while the states fold in.
-  const rowSet = new FixedHashSet(2, profile.rowCount);
+  const rowSet = new DistinctRows(profile.rowCount, partition);
   let rows = 0;
   let chunks = 0;
   let inOrder = true;
@@ -112,8 +196,7 @@ export function createQualityMerge(
       if (partial.timeIndex !== resolved.timeIndex) {
         throw new InvalidInputError(`chunk ${chunks}: assessed with another time column`);
       }
-      const hashes = partial.rowHashes;
-      for (let h = 0; h + 1 < hashes.length; h += 2) rowSet.add(hashes[h] ?? 0, hashes[h + 1] ?? 0);
+      rowSet.add(partial.rowHashes);
       for (const [c, column] of columns.entries()) {
         const state = partial.columns[c];
         if (state) column.absorb(state);
@@ -126,7 +209,7 @@ export function createQualityMerge(
       rows += partial.rows;
       chunks++;
     },
-    result() {
+    result(distinctElsewhere = 0) {
       if (rows !== profile.rowCount) {
         throw new InvalidInputError(
           `the profile describes ${profile.rowCount} rows but the chunks hold ${rows}`,
@@ -158,7 +241,7 @@ export function createQualityMerge(
       const measured = columns.map((column) => ({ column, measures: column.finish(context) }));
       return reportOf(schema, profile, resolved, measured, {
         rows,
-        duplicateRows: rows - rowSet.size,
+        duplicateRows: rows - rowSet.size - distinctElsewhere,
         order,
         notes,
       });
