@@ -174,15 +174,17 @@ export function postgresError(error: unknown, password: string | undefined): Str
   const e = (error ?? {}) as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const message = redact(typeof e.message === 'string' ? e.message : String(error), password);
+  // Before the SQLSTATE shape: a socket code of five capitals (EPIPE, from a write to a connection the
+  // server just closed) has it too.
+  if (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) {
+    // Node's message repeats host:port; the code says enough.
+    return new TransientError(`postgresql: cannot reach the server (${code})`);
+  }
   if (code !== undefined && /^[0-9A-Z]{5}$/.test(code)) {
     const text = `postgresql: ${message} (SQLSTATE ${code})`;
     return TRANSIENT_SQLSTATES.some((p) => code.startsWith(p))
       ? new TransientError(text)
       : new SourceError(text);
-  }
-  if (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) {
-    // Node's message repeats host:port; the code says enough.
-    return new TransientError(`postgresql: cannot reach the server (${code})`);
   }
   if (code === 'ENOTFOUND') return new SourceError('postgresql: the host name does not resolve (ENOTFOUND)');
   if (TRANSIENT_MESSAGES.test(message)) return new TransientError(`postgresql: ${message}`);
