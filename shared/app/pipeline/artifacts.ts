@@ -108,17 +108,11 @@ export async function readBlob(deps: Pick<StageDeps, 'store'>, key: string): Pro
   return bytes;
 }
 
-/** Writes a small binary object of the data bucket (see readBlob). */
+/** Writes a small binary object of the data bucket (see readBlob), in one request. */
 export async function writeBlob(
   deps: Pick<StageDeps, 'store'>,
   key: string,
   bytes: Uint8Array,
 ): Promise<void> {
-  await deps.store.write(
-    key,
-    (async function* () {
-      yield bytes;
-    })(),
-    { contentType: 'application/octet-stream' },
-  );
+  await deps.store.put(key, bytes, { contentType: 'application/octet-stream' });
 }

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { DriftSettings } from '../../domain/dataset.js';
-import { createQualityAssessor, mergesAsOnePass } from '../../domain/quality/index.js';
+import { createQualityAssessor } from '../../domain/quality/index.js';
 import type { TableSchema } from '../../domain/table.js';
 import { InvalidInputError } from '../../errors.js';
 import { renderQualityHtml } from '../../reports/html.js';
@@ -17,7 +17,7 @@ import {
   stagedKeysOf,
   writeReport,
 } from './artifacts.js';
-import { mergeChunkQuality, readProfile } from './chunk-quality.js';
+import { assessesInChunks, mergeChunkQuality, readProfile } from './chunk-quality.js';
 
 async function settingsOf(deps: StageDeps, file: FileState): Promise<DriftSettings> {
   return (await deps.datasets.getDataset(file.tenant, file.dataset))?.driftSettings ?? {};
@@ -54,10 +54,11 @@ export async function qualityStage(
   checkRoles(settings, staged.schema);
   const profileDoc = await readProfile(deps, profile.profileKey);
   const options = { ...(settings.timeColumn && { timeColumn: settings.timeColumn }) };
-  // A file in chunks was assessed in them (chunk-quality.ts): their states fold into the report.
+  // A file in chunks was assessed in them where the merge said so (chunk-quality.ts, by the same rule):
+  // their states fold into the report.
   const chunks = parse.chunkCount;
   let report =
-    chunks !== undefined && mergesAsOnePass(staged.schema, profileDoc, options)
+    chunks !== undefined && assessesInChunks(staged.schema, profileDoc, settings.timeColumn)
       ? await mergeChunkQuality(deps, file, chunks, staged.schema, profileDoc, options)
       : undefined;
   const merged = report !== undefined;
