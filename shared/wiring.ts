@@ -27,6 +27,7 @@ import { DynamoMetadataStore } from './adapters/dynamo/metadata-store.js';
 import { DynamoModelStore } from './adapters/dynamo/model-store.js';
 import { DynamoRunStore } from './adapters/dynamo/run-store.js';
 import { DynamoVersionStore } from './adapters/dynamo/version-store.js';
+import { DynamoTableWriterLeases } from './adapters/dynamo/writer-lease.js';
 import { GlueTableCatalog } from './adapters/glue/catalog.js';
 import { HostGuard } from './adapters/host-guard.js';
 import { HttpLineageSink } from './adapters/http-lineage-sink.js';
@@ -170,6 +171,11 @@ export function versionStore(config: Config<'METADATA_TABLE' | 'VERSIONS_TABLE' 
     versionsTable: config.VERSIONS_TABLE,
     lineageTable: config.LINEAGE_TABLE,
   });
+}
+
+/** Who writes each dataset's table: one version stage at a time. */
+export function tableWriterLeases(config: Config<'METADATA_TABLE'>) {
+  return new DynamoTableWriterLeases(dynamoClient(config), config.METADATA_TABLE);
 }
 
 /** Pass the lineage table when the registry registers versions (their edges are written with them). */

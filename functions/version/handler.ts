@@ -11,6 +11,7 @@ import {
   objectStore,
   runRecording,
   tableCatalog,
+  tableWriterLeases,
   versionStore,
 } from '../../shared/wiring.js';
 
@@ -26,6 +27,7 @@ const deps = {
   datasets: metadataStore(config),
   versions: versionStore(config),
   tables: datasetTables(config),
+  writers: tableWriterLeases(config),
   // Where the table is registered after a commit (Athena: strata_<tenant>.<dataset>).
   catalog: tableCatalog(config),
   clock,
@@ -34,7 +36,7 @@ const deps = {
 };
 
 /**
- * Pipeline stage 7: allocate version N; within the gates, the file's data files (one, or one per chunk) go
+ * Pipeline stage 7: under the dataset's writer lease, allocate version N; within the gates, the file's data files (one, or one per chunk) go
  * under tables/<tenant>/<dataset>/ in one commit of the dataset's Delta table by its write mode and the
  * version is current; else they wait under _staged/ and the version is held.
  */

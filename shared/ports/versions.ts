@@ -65,3 +65,29 @@ export interface VersionStore {
     page: { limit: number; cursor?: string },
   ): Promise<Page<VersionRecord>>;
 }
+
+/** A dataset's table writer: who holds the lease, and until when (ISO 8601). */
+export interface TableWriterLease {
+  owner: string;
+  until: string;
+}
+
+/**
+ * One writer of a dataset's table at a time. The version stage holds the lease from taking a version
+ * number to committing (or staging) that version, so numbers and table commits come in the same order:
+ * the table version of version N holds every published version below N. A lease ends on release or by
+ * itself at `until` (its holder died), and its owner may take it again (a retried stage).
+ */
+export interface TableWriterLeases {
+  /**
+   * Takes the lease for `lease.owner` unless another owner holds it past `now`; answers the lease in
+   * force afterwards (the caller's when it got it).
+   */
+  acquire(
+    tenant: string,
+    dataset: string,
+    lease: TableWriterLease & { now: string },
+  ): Promise<TableWriterLease>;
+  /** Ends `owner`'s lease; nothing when it holds none (it expired and another took it). */
+  release(tenant: string, dataset: string, owner: string): Promise<void>;
+}

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENTRY_METADATA_KEY } from '../../infra/constructs/strata-function.js';
 import { StrataStack } from '../../infra/stack.js';
 import { createStrataApp, formatNagViolations, nagReport } from '../../infra/strata-app.js';
+import { TABLE_WRITER_LEASE_MS, TABLE_WRITER_WAIT_MS } from '../../shared/app/pipeline/version.js';
 import { ROUTE_LIST } from '../../shared/http/routes.js';
 import { actionsOf, allStatements, entriesGranted, type Statement, statementsOf } from './policies.js';
 
@@ -129,6 +130,20 @@ describe('the strata stack', () => {
     expect(secretStatements).toHaveLength(1);
     expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(':secret:strata/*');
     expect(secretStatements[0]?.Action).toBe('secretsmanager:GetSecretValue');
+  });
+
+  it("ends a dataset's writer lease only after the version function's timeout, and waits for it within one", () => {
+    // Prepare: a lease shorter than its holder's run could be taken by another file mid-commit
+    const functions = template.findResources('AWS::Lambda::Function');
+    const version = Object.values(functions).find(
+      (fn) => fn.Metadata?.[ENTRY_METADATA_KEY] === 'functions/version/handler.ts',
+    );
+    const timeoutMs = Number(version?.Properties?.Timeout) * 1000;
+
+    // Assess
+    expect(timeoutMs).toBeGreaterThan(0);
+    expect(TABLE_WRITER_LEASE_MS).toBeGreaterThan(timeoutMs);
+    expect(TABLE_WRITER_WAIT_MS).toBeLessThan(timeoutMs / 2);
   });
 
   it('lets the pull only create objects under fresh/ and list keys there: no read, no delete', () => {

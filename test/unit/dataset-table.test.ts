@@ -16,7 +16,13 @@ import { suiteFromSchema } from '../../shared/domain/validation/index.js';
 import type { VersionRecord } from '../../shared/domain/version.js';
 import { SchemaMismatchError } from '../../shared/errors.js';
 import { writeParquet } from '../../shared/formats/parquet.js';
-import type { DatasetStore, ObjectStore, TableCatalog, VersionStore } from '../../shared/ports.js';
+import type {
+  DatasetStore,
+  ObjectStore,
+  TableCatalog,
+  TableWriterLeases,
+  VersionStore,
+} from '../../shared/ports.js';
 import { afterDriftSchema } from '../../shared/schemas/ingestion.js';
 import { MemoryTableLogs } from '../support/memory-table-log.js';
 import { rangeSource } from './parse/sources.js';
@@ -129,12 +135,26 @@ function world(settings: DriftSettings = {}, config: DatasetConfig = {}) {
       return 'created';
     },
   };
+  // The leases' own rules are DynamoDB's conditions (table-writer-lease.test.ts); the stage here runs alone.
+  const leases = new Map<string, { owner: string; until: string }>();
+  const writers: TableWriterLeases = {
+    async acquire(_t, dataset, lease) {
+      const held = leases.get(dataset);
+      if (held && held.owner !== lease.owner && held.until > lease.now) return held;
+      leases.set(dataset, { owner: lease.owner, until: lease.until });
+      return { owner: lease.owner, until: lease.until };
+    },
+    async release(_t, dataset, owner) {
+      if (leases.get(dataset)?.owner === owner) leases.delete(dataset);
+    },
+  };
   const deps = {
     store,
     datasets,
     catalog,
     versions: versionStore as VersionStore,
     tables: new TableWriters(logs),
+    writers,
     clock: { now: () => new Date(T0) },
     logger: silent,
     defaultSuite: suiteFromSchema,

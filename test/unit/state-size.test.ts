@@ -147,6 +147,8 @@ function world() {
     tables: new TableWriters(new MemoryTableLogs()),
     // The state's size is the question here, not where the catalog is.
     catalog: { registerTable: async () => 'unchanged' },
+    // One stage at a time here: the lease is always free.
+    writers: { acquire: async (_t, _d, lease) => lease, release: async () => undefined },
     clock: { now: () => new Date('2026-06-01T00:00:00Z') },
     logger: silent,
     metrics: { add: () => undefined },

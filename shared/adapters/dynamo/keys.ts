@@ -21,6 +21,7 @@ import type { OnlineFeatureSet } from '../../ports.js';
  * | hash claim   | T#<tenant>#DS#<ds>     | HASH#<sha256>    |                                 |                            |
  * | API key      | KEY#<sha256 of key>    | KEY              |                                 |                            |
  * | training set | T#<tenant>             | TS#<id>          |                                 |                            |
+ * | table writer | T#<tenant>             | WRITER#<dataset> |                                 |                            |
  *
  * Every tenant's partition key starts with `T#`: the functions that write tenant data may write only
  * those partitions (the IAM condition on `dynamodb:LeadingKeys`).
@@ -37,6 +38,8 @@ export const keys = {
   apiKey: (keyHash: string) => `KEY#${keyHash}`,
   apiKeySort: 'KEY',
   trainingSet: (id: string) => `TS#${id}`,
+  /** The lease of a dataset's table writer (see TableWriterLeases). */
+  writer: (dataset: string) => `WRITER#${dataset}`,
 };
 
 /** The content-hash claim of a file: one per (dataset, content), held by the file that stands for it. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { schemaPolicyOf, writeSettingsOf } from '../../domain/dataset.js';
 import type { Snapshot } from '../../domain/delta/snapshot.js';
@@ -5,6 +6,7 @@ import { dataFilePaths, fileTransaction } from '../../domain/delta/table.js';
 import { datasetTableRoot } from '../../domain/object-key.js';
 import type { TableSchema } from '../../domain/table.js';
 import { evaluateGates, type VersionRecord, type VersionTable } from '../../domain/version.js';
+import { TransientError } from '../../errors.js';
 import type {
   Clock,
   DatasetStore,
@@ -12,6 +14,7 @@ import type {
   Logger,
   ObjectStore,
   TableCatalog,
+  TableWriterLeases,
   VersionStore,
 } from '../../ports.js';
 import type { afterDriftSchema, VersionOutput } from '../../schemas/ingestion.js';
@@ -23,6 +26,17 @@ import { publishFile } from './publish.js';
 /** Server-side copies of a held chunked file's parts in flight at once. */
 const STAGE_COPY_CONCURRENCY = 8;
 
+/**
+ * How long a dataset's writer lease lasts unless released: longer than the version function's timeout
+ * (5 minutes), so a live holder never loses it; a dead one's ends by itself.
+ */
+export const TABLE_WRITER_LEASE_MS = 6 * 60_000;
+/**
+ * How long a stage waits in turn for another file's version stage before it fails with TransientError
+ * and leaves the rest of the wait to Step Functions' retry (a burst of files into one dataset queues here).
+ */
+export const TABLE_WRITER_WAIT_MS = 60_000;
+
 export interface VersionDatasetDeps {
   store: ObjectStore;
   datasets: DatasetStore;
@@ -31,6 +45,8 @@ export interface VersionDatasetDeps {
   tables: DatasetTables;
   /** Where other engines find the tables by name (Glue Data Catalog). */
   catalog: TableCatalog;
+  /** One version stage at a time per dataset: numbers and commits in the same order. */
+  writers: TableWriterLeases;
   clock: Clock;
   logger: Logger;
   /** The suite a dataset gets from its first version's schema when nobody set one through the API. */
@@ -38,14 +54,62 @@ export interface VersionDatasetDeps {
 }
 
 /**
- * Last stage: allocate the next version number (gapless, conditional), then apply the dataset's gates: a
+ * Last stage: under the dataset's writer lease, allocate the next version number (gapless, conditional),
+ * then apply the dataset's gates: a
  * version within them is committed to the dataset's Delta table by the dataset's write mode (one commit per
  * file) and becomes READY and current; one that breaches a gate is HELD, its data file staged under the
  * table root in no commit until a person promotes it (write, audit, publish). Each step is safe to repeat: a retried stage finds the
  * number it already got, the data file it wrote, the commit it made (the file's txn), and re-does only
  * what is missing.
+ *
+ * The lease spans the number and the commit: files of one dataset versioned at once would otherwise take
+ * numbers in one order and commit in another, and version N's table version would lack a version below
+ * N that committed after it (reading "the current version" would miss that file's rows).
  */
 export async function versionDataset(
+  deps: VersionDatasetDeps,
+  state: z.infer<typeof afterDriftSchema>,
+): Promise<VersionOutput> {
+  const { tenant, dataset, fileId } = state.file;
+  return holdingTableWriter(deps, tenant, dataset, fileId, () => versionFile(deps, state));
+}
+
+/** Runs `work` holding the dataset's writer lease for `owner`, waiting in turn for it (see the constants). */
+async function holdingTableWriter<T>(
+  deps: Pick<VersionDatasetDeps, 'writers' | 'clock' | 'logger'>,
+  tenant: string,
+  dataset: string,
+  owner: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const deadline = deps.clock.now().getTime() + TABLE_WRITER_WAIT_MS;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 2_000)) {
+    const now = deps.clock.now();
+    const lease = await deps.writers.acquire(tenant, dataset, {
+      owner,
+      now: now.toISOString(),
+      until: new Date(now.getTime() + TABLE_WRITER_LEASE_MS).toISOString(),
+    });
+    if (lease.owner === owner) break;
+    if (now.getTime() + pause > deadline) {
+      throw new TransientError(
+        `the table of dataset "${dataset}" is being written for file ${lease.owner} (lease until ${lease.until}); this file waits its turn`,
+      );
+    }
+    // Jittered, so stages that lost the same race do not ask again at the same moment.
+    await sleep(pause * (0.5 + Math.random() / 2));
+  }
+  try {
+    return await work();
+  } finally {
+    // A lease left behind only delays the next file until it expires: not worth failing this one for.
+    await deps.writers.release(tenant, dataset, owner).catch((error: unknown) => {
+      deps.logger.warn('table writer lease not released', { tenant, dataset, owner, error: String(error) });
+    });
+  }
+}
+
+async function versionFile(
   deps: VersionDatasetDeps,
   state: z.infer<typeof afterDriftSchema>,
 ): Promise<VersionOutput> {

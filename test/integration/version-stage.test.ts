@@ -1,10 +1,12 @@
 /**
- * A file staged as several chunk files (a file too big for one function, parsed in parallel) joins its
- * dataset's Delta table in ONE commit, through the version stage's own use case on the local cloud (MinIO,
- * DynamoDB Local, Glue): the chunks are written with strata's Parquet writer straight to their staged keys,
- * the version use case commits them by each write mode, and delta-rs (the real engine) reads the result.
- * A held chunked version stages every chunk and its promotion commits them all at once; retries change
- * nothing.
+ * The version stage's own use case on the local cloud (MinIO, DynamoDB Local, Glue), files staged as the
+ * stages before it leave them (written with strata's Parquet writer straight to their staged keys), and
+ * delta-rs (the real engine) reading the result:
+ * - a file staged as several chunk files (a file too big for one function, parsed in parallel) joins its
+ *   dataset's Delta table in ONE commit by each write mode; a held chunked version stages every chunk and
+ *   its promotion commits them all at once; retries change nothing;
+ * - files of one dataset versioned at once take version numbers and table commits in the same order, so
+ *   each version's table version holds every version below it.
  */
 import { randomBytes } from 'node:crypto';
 import { GlueClient } from '@aws-sdk/client-glue';
@@ -15,6 +17,7 @@ import { S3TableLogs } from '../../shared/adapters/delta/s3-table-log.js';
 import { TableWriters } from '../../shared/adapters/delta/table-writer.js';
 import { DynamoMetadataStore } from '../../shared/adapters/dynamo/metadata-store.js';
 import { DynamoVersionStore } from '../../shared/adapters/dynamo/version-store.js';
+import { DynamoTableWriterLeases } from '../../shared/adapters/dynamo/writer-lease.js';
 import { GlueTableCatalog } from '../../shared/adapters/glue/catalog.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { type VersionDatasetDeps, versionDataset } from '../../shared/app/pipeline/version.js';
@@ -54,6 +57,7 @@ const deps: VersionDatasetDeps = {
     lineageTable: ctx.info.outputs.LineageTableName as string,
   }),
   tables: new TableWriters(new S3TableLogs(ctx.s3, bucket)),
+  writers: new DynamoTableWriterLeases(doc, ctx.info.metadataTable),
   catalog: new GlueTableCatalog(
     new GlueClient({
       region: ctx.info.region,
@@ -457,5 +461,73 @@ describe('a file staged in chunks', () => {
     const chunkRows = rows.filter((r) => r._source_file_id === state.file.fileId);
     expect(rows).toHaveLength(single.length + chunked.length);
     expect(chunkRows.map((r) => ({ id: r.id, price: r.price, sku: r.sku }))).toEqual(chunked);
+  });
+});
+
+describe('files of one dataset versioned at once', () => {
+  it("take numbers and commits in the same order: version N's table version holds versions 1..N", async () => {
+    // Prepare: six files of five rows each, staged, their version stages started together
+    const dataset = 'burst';
+    const FILES = 10;
+    const files = await Promise.all(
+      range(0, FILES - 1).map(async (f) => {
+        const rows = rowsOf(range(f * 10 + 1, f * 10 + 5), (id) => id + 0.5, `b${f}`);
+        return { rows, state: await stageFile(dataset, rows) };
+      }),
+    );
+
+    // Act
+    const outputs = await Promise.all(files.map(({ state }) => versionDataset(deps, state)));
+
+    // Assess
+    expect(outputs.map((o) => o.version).sort((a, b) => a - b)).toEqual(range(1, FILES));
+    const idsOfFile = new Map(files.map(({ rows, state }) => [state.file.fileId, rows.map((r) => r.id)]));
+    const expected: number[] = [];
+    for (const version of range(1, FILES)) {
+      const record = await deps.versions.getVersion(tenant, dataset, version);
+      expect(record?.status).toBe('READY');
+      // An append-only table: version N is the N-th commit, and holds the rows of the first N files.
+      expect(record?.table).toMatchObject({
+        version: version - 1,
+        rowsTotal: version * 5,
+        filesTotal: version,
+      });
+      expected.push(...(idsOfFile.get(record?.sourceFileId as string) ?? []));
+      const read = await rowsById(dataset, version - 1);
+      expect([...read.keys()].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
+    }
+    expect((await metadata.getDataset(tenant, dataset))?.currentVersion).toBe(FILES);
+  });
+
+  it("waits its turn while another file holds the dataset's writer lease, then versions", async () => {
+    // Prepare: another file's version stage holds the lease
+    const dataset = 'queued';
+    const state = await stageFile(
+      dataset,
+      rowsOf(range(1, 3), (id) => id, 'q'),
+    );
+    const other = { owner: 'f_another', now: new Date().toISOString() };
+    const until = new Date(Date.now() + 60_000).toISOString();
+    expect(await deps.writers.acquire(tenant, dataset, { ...other, until })).toEqual({
+      owner: 'f_another',
+      until,
+    });
+    let released = false;
+
+    // Act
+    const versioning = versionDataset(deps, state).then((output) => ({ output, afterRelease: released }));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const versionedMeanwhile = await deps.versions.getVersion(tenant, dataset, 1);
+    released = true;
+    await deps.writers.release(tenant, dataset, 'f_another');
+    const { output, afterRelease } = await versioning;
+
+    // Assess
+    expect(versionedMeanwhile).toBeUndefined();
+    expect(afterRelease).toBe(true);
+    expect(output).toMatchObject({ status: 'VERSIONED', version: 1, table_version: 0 });
+    // Released when done: the next file takes the lease at once.
+    const next = { owner: 'f_next', now: new Date().toISOString(), until };
+    expect(await deps.writers.acquire(tenant, dataset, next)).toEqual({ owner: 'f_next', until });
   });
 });
