@@ -62,16 +62,17 @@ import { StrataFunction, type StrataFunctionProps } from './constructs/strata-fu
 const TENANT_ITEMS = { writablePartitions: 'T#*' };
 
 /**
- * A TransientError is a dependency that is down or overloaded (a 5xx, a refused connection). Waiting out
- * a restart (up to ~5 minutes over 8 attempts) beats quarantining a good file for an outage; what is
- * still failing after that is quarantined with TransientError as its reason and can be retried.
- */
-/**
  * Chunks of one file processed at once. Each is a 2 GB function for up to a few minutes; 40 keeps a big
  * file's burst well inside a default account's 1,000 concurrent executions while other files go on.
  */
 const CHUNK_CONCURRENCY = 40;
 
+/**
+ * A TransientError is a dependency that is down or overloaded (a 5xx, a refused connection), or a turn to
+ * wait (another file's version stage holds the dataset's writer lease). Waiting out a restart (up to ~5
+ * minutes over 8 attempts) beats quarantining a good file for an outage; what is still failing after that
+ * is quarantined with TransientError as its reason and can be retried.
+ */
 const TRANSIENT_RETRY = {
   errors: [...RETRYABLE_ERROR_NAMES],
   interval: Duration.seconds(2),
