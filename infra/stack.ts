@@ -68,10 +68,9 @@ const TENANT_ITEMS = { writablePartitions: 'T#*' };
 const CHUNK_CONCURRENCY = 40;
 
 /**
- * A TransientError is a dependency that is down or overloaded (a 5xx, a refused connection), or a turn to
- * wait (another file's version stage holds the dataset's writer lease). Waiting out a restart (up to ~5
- * minutes over 8 attempts) beats quarantining a good file for an outage; what is still failing after that
- * is quarantined with TransientError as its reason and can be retried.
+ * A TransientError is a dependency that is down or overloaded (a 5xx, a refused connection). Waiting out
+ * a restart (up to ~5 minutes over 8 attempts) beats quarantining a good file for an outage; what is
+ * still failing after that is quarantined with TransientError as its reason and can be retried.
  */
 const TRANSIENT_RETRY = {
   errors: [...RETRYABLE_ERROR_NAMES],
@@ -79,6 +78,21 @@ const TRANSIENT_RETRY = {
   maxAttempts: 8,
   backoffRate: 2,
   maxDelay: Duration.seconds(60),
+  jitterStrategy: JitterType.FULL,
+};
+
+/**
+ * A file whose dataset's table another file's version stage is writing waits its turn (TableBusyError):
+ * a burst of N files into one dataset queues for N version stages (~1–2 s each). Short delays keep the
+ * lease in use; 400 attempts of up to 20 s (full jitter: ~1 hour on average, ~2.2 hours at most) outwait
+ * a burst of well over a thousand files without a function running between attempts.
+ */
+const TABLE_BUSY_RETRY = {
+  errors: ['TableBusyError'],
+  interval: Duration.seconds(1),
+  maxAttempts: 400,
+  backoffRate: 1.5,
+  maxDelay: Duration.seconds(20),
   jitterStrategy: JitterType.FULL,
 };
 
@@ -448,7 +462,7 @@ export class StrataStack extends Stack {
 
     const assessed = this.stage('quality', quality.fn, quarantined)
       .next(this.stage('drift', drift.fn, quarantined))
-      .next(this.stage('version', version.fn, quarantined))
+      .next(this.stage('version', version.fn, quarantined).addRetry(TABLE_BUSY_RETRY))
       // The execution's output is the ingestion result: {dataset_id, status, version, rows_ingested, …}.
       .next(new Succeed(this, 'Versioned', { outputPath: '$.version' }));
     const whole = this.stage('parse', parse.fn, quarantined)

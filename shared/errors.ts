@@ -316,6 +316,17 @@ export function isStrataError(error: unknown): error is StrataError {
   return error instanceof StrataError;
 }
 
+/**
+ * Another file's version stage holds the dataset's writer lease: this file's turn comes when it is
+ * released. Step Functions retries this name on its own schedule (many attempts, short delays), since a
+ * burst of files into one dataset queues here for as long as the files before it take.
+ */
+export class TableBusyError extends StrataError {
+  override readonly name = 'TableBusyError' as const;
+  readonly statusCode = 409;
+  override readonly retryable = true;
+}
+
 /** Names the state machine treats as worth retrying. Kept beside the classes so they cannot drift. */
 export const RETRYABLE_ERROR_NAMES = ['TransientError'] as const;
 

@@ -21,6 +21,21 @@ beforeAll(() => {
   template = Template.fromStack(synthesized.stack);
 });
 
+type Retrier = {
+  ErrorEquals: string[];
+  IntervalSeconds: number;
+  MaxAttempts: number;
+  BackoffRate: number;
+  MaxDelaySeconds: number;
+};
+
+/** The state machine's definition (parsed JSON), its function ARNs (tokens in the template) as `arn:function`. */
+function stateMachineDefinition() {
+  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const parts: unknown[] = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
+  return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'arn:function')).join(''));
+}
+
 describe('the strata stack', () => {
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
     // Act
@@ -386,15 +401,13 @@ describe('the strata stack', () => {
 
   it('retries stages on TransientError and catches everything else into quarantine', () => {
     // Prepare
-    const [machine, ...others] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    expect(others).toHaveLength(0);
-    const parts: unknown[] = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
-    const joined = parts.map((part) => (typeof part === 'string' ? part : 'arn:function')).join('');
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
 
     // Act
-    const definition = JSON.parse(joined);
+    const definition = stateMachineDefinition();
 
     // Assess
+    expect(machines).toHaveLength(1);
     const register = definition.States['Stage: register'];
     expect(register.Retry).toEqual(
       expect.arrayContaining([
@@ -408,11 +421,32 @@ describe('the strata stack', () => {
     expect(definition.States.Quarantined.Type).toBe('Fail');
   });
 
+  it('lets a file wait its turn at a busy table for an hour or more before it is quarantined', () => {
+    // Prepare: the version task's retrier of TableBusyError
+    const definition = stateMachineDefinition();
+    const busy = (definition.States['Stage: version']?.Retry as Retrier[] | undefined)?.find((r) =>
+      r.ErrorEquals.includes('TableBusyError'),
+    );
+    const { IntervalSeconds = 0, BackoffRate = 1, MaxDelaySeconds = 0, MaxAttempts = 0 } = busy ?? {};
+
+    // Act: the longest the retrier waits (full jitter draws each delay between 0 and that attempt's)
+    let longest = 0;
+    for (let attempt = 0; attempt < MaxAttempts; attempt++) {
+      longest += Math.min(IntervalSeconds * BackoffRate ** attempt, MaxDelaySeconds);
+    }
+
+    // Assess: about half of it on average; no other stage waits on a table
+    expect(busy).toBeDefined();
+    expect(longest / 2).toBeGreaterThanOrEqual(3600);
+    for (const [name, state] of Object.entries<{ Retry?: Retrier[] }>(definition.States)) {
+      if (name !== 'Stage: version')
+        expect(JSON.stringify(state.Retry ?? []), name).not.toContain('TableBusyError');
+    }
+  });
+
   it('chains the stages register → parse → validate → profile → quality → drift → version', () => {
     // Prepare
-    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    const parts: unknown[] = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
-    const definition = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'arn:function')).join(''));
+    const definition = stateMachineDefinition();
 
     // Act: follow Next from parse (register goes through the duplicate Choice first).
     const order: string[] = [];
@@ -427,9 +461,7 @@ describe('the strata stack', () => {
 
   it('runs a big file as chunks in a Distributed Map over the split stage’s list, then merges and rejoins', () => {
     // Prepare
-    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    const parts: unknown[] = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
-    const definition = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'arn:function')).join(''));
+    const definition = stateMachineDefinition();
 
     // Act: from the split's Choice, follow the text file's branch (scan, settle, then the Parquet one's),
     // through the Assess Map where the merge asks for it.

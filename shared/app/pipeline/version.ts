@@ -6,7 +6,7 @@ import { dataFilePaths, fileTransaction } from '../../domain/delta/table.js';
 import { datasetTableRoot } from '../../domain/object-key.js';
 import type { TableSchema } from '../../domain/table.js';
 import { evaluateGates, type VersionRecord, type VersionTable } from '../../domain/version.js';
-import { TransientError } from '../../errors.js';
+import { TableBusyError } from '../../errors.js';
 import type {
   Clock,
   DatasetStore,
@@ -32,10 +32,11 @@ const STAGE_COPY_CONCURRENCY = 8;
  */
 export const TABLE_WRITER_LEASE_MS = 6 * 60_000;
 /**
- * How long a stage waits in turn for another file's version stage before it fails with TransientError
- * and leaves the rest of the wait to Step Functions' retry (a burst of files into one dataset queues here).
+ * How long a stage waits in turn for another file's version stage before it fails with TableBusyError
+ * and leaves the rest of the wait to Step Functions' retry: a burst of files into one dataset queues
+ * there, costing state transitions rather than functions kept running to wait.
  */
-export const TABLE_WRITER_WAIT_MS = 60_000;
+export const TABLE_WRITER_WAIT_MS = 5_000;
 
 export interface VersionDatasetDeps {
   store: ObjectStore;
@@ -92,7 +93,7 @@ async function holdingTableWriter<T>(
     });
     if (lease.owner === owner) break;
     if (now.getTime() + pause > deadline) {
-      throw new TransientError(
+      throw new TableBusyError(
         `the table of dataset "${dataset}" is being written for file ${lease.owner} (lease until ${lease.until}); this file waits its turn`,
       );
     }
