@@ -212,7 +212,7 @@ describe('versions', () => {
     expect(versions.body?.versions).toHaveLength(1);
   });
 
-  it('numbers 20 files dropped at once 1…20 with no gap or duplicate, 20 table commits, every row once', async () => {
+  it('numbers 20 files dropped at once 1…20 with no gap or duplicate, committed in that order, every row once', async () => {
     // Act
     const refs = await Promise.all(
       Array.from({ length: 20 }, (_, i) => drop(`fresh/${tenant}/burst/f${i}.csv`, `i,v\n${i},${i * 2}\n`)),
@@ -233,6 +233,11 @@ describe('versions', () => {
       .map((e) => JSON.parse(e.output ?? '{}').table_version as number)
       .sort((a, b) => a - b);
     expect(deltaVersions).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    // Numbers and commits in one order (the dataset's writer lease): version N is the N-th commit.
+    for (const e of executions) {
+      const output = JSON.parse(e.output ?? '{}') as { version: number; table_version: number };
+      expect(output.table_version).toBe(output.version - 1);
+    }
     const table = await (await DeltaRs.start(ctx.info)).read(
       `s3://${ctx.info.dataBucket}/tables/${tenant}/burst/`,
     );
