@@ -36,9 +36,10 @@ const deps = {
 };
 
 /**
- * Pipeline stage 7: under the dataset's writer lease, allocate version N; within the gates, the file's data files (one, or one per chunk) go
- * under tables/<tenant>/<dataset>/ in one commit of the dataset's Delta table by its write mode and the
- * version is current; else they wait under _staged/ and the version is held.
+ * Pipeline stage 7: under the dataset's writer lease, allocate version N; within the gates, the file's
+ * data files (one, or one per chunk) go under tables/<tenant>/<dataset>/ in one commit of the dataset's
+ * Delta table by its write mode and the version is current; else they wait under _staged/ and the
+ * version is held.
  */
 export const handler = stageHandler('version', afterDriftSchema, versionDataset, {
   deps,

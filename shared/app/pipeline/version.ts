@@ -56,12 +56,11 @@ export interface VersionDatasetDeps {
 
 /**
  * Last stage: under the dataset's writer lease, allocate the next version number (gapless, conditional),
- * then apply the dataset's gates: a
- * version within them is committed to the dataset's Delta table by the dataset's write mode (one commit per
- * file) and becomes READY and current; one that breaches a gate is HELD, its data file staged under the
- * table root in no commit until a person promotes it (write, audit, publish). Each step is safe to repeat: a retried stage finds the
- * number it already got, the data file it wrote, the commit it made (the file's txn), and re-does only
- * what is missing.
+ * then apply the dataset's gates: a version within them is committed to the dataset's Delta table by the
+ * dataset's write mode (one commit per file) and becomes READY and current; one that breaches a gate is
+ * HELD, its data file staged under the table root in no commit until a person promotes it (write, audit,
+ * publish). Each step is safe to repeat: a retried stage finds the number it already got, the data file
+ * it wrote, the commit it made (the file's txn), and re-does only what is missing.
  *
  * The lease spans the number and the commit: files of one dataset versioned at once would otherwise take
  * numbers in one order and commit in another, and version N's table version would lack a version below
