@@ -82,15 +82,28 @@ async function holdingTableWriter<T>(
   owner: string,
   work: () => Promise<T>,
 ): Promise<T> {
-  const deadline = deps.clock.now().getTime() + TABLE_WRITER_WAIT_MS;
-  for (let pause = 50; ; pause = Math.min(pause * 2, 2_000)) {
+  const asked = deps.clock.now().getTime();
+  const deadline = asked + TABLE_WRITER_WAIT_MS;
+  for (let pause = 50, refused = 0; ; pause = Math.min(pause * 2, 2_000), refused++) {
     const now = deps.clock.now();
     const lease = await deps.writers.acquire(tenant, dataset, {
       owner,
       now: now.toISOString(),
       until: new Date(now.getTime() + TABLE_WRITER_LEASE_MS).toISOString(),
     });
-    if (lease.owner === owner) break;
+    if (lease.owner === owner) {
+      // Queueing shows here (and as TableBusyError attempts on the run) when files of one dataset burst.
+      if (refused > 0) {
+        deps.logger.info('table writer lease taken after a wait', {
+          tenant,
+          dataset,
+          owner,
+          refused,
+          waitedMs: now.getTime() - asked,
+        });
+      }
+      break;
+    }
     if (now.getTime() + pause > deadline) {
       throw new TableBusyError(
         `the table of dataset "${dataset}" is being written for file ${lease.owner} (lease until ${lease.until}); this file waits its turn`,
