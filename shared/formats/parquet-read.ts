@@ -103,6 +103,8 @@ interface Column {
   compressors: Compressors;
   /** Absolute row of the chunk's first row, for error records. */
   firstRow: number;
+  /** The target is a Float64Array (a chunk without nulls): a NaN stays NaN for the caller to see. */
+  typed: boolean;
 }
 
 /**
@@ -127,6 +129,7 @@ export function decodeChunk(
     codec: meta.codec,
     compressors,
     firstRow,
+    typed: (target as unknown) instanceof Float64Array,
   };
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   let dictionary: CellValue[] | undefined;
@@ -358,12 +361,12 @@ function readPlain(
         break;
       case 'float32': {
         const f = view.getFloat32(pos, true);
-        value = Number.isNaN(f) ? null : f;
+        value = Number.isNaN(f) && !column.typed ? null : f;
         break;
       }
       case 'float64': {
         const f = view.getFloat64(pos, true);
-        value = Number.isNaN(f) ? null : f;
+        value = Number.isNaN(f) && !column.typed ? null : f;
         break;
       }
       case 'bool':

@@ -44,7 +44,14 @@ import {
 import { compressors as readCompressors } from 'hyparquet-compressors';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
-import type { CellValue, ColumnSchema, ColumnType, RecordBatch, TableSchema } from '../domain/table.js';
+import type {
+  CellValue,
+  ColumnSchema,
+  ColumnType,
+  ReadBatch,
+  RecordBatch,
+  TableSchema,
+} from '../domain/table.js';
 import { InvalidInputError, isStrataError, ParseError } from '../errors.js';
 import { decodeChunk, type FastKind, fastKind, NotFastError } from './parquet-read.js';
 import {
@@ -318,6 +325,11 @@ export interface ReadRowGroupsOptions {
   rowGroups?: number[];
   /** Column names; the batches hold these columns in this order (default: all, in schema order). */
   columns?: string[];
+  /**
+   * Numeric column chunks that hold no null (and no NaN) as `Float64Array`s, for consumers that only read
+   * the cells (`ReadBatch`): no heap object a cell.
+   */
+  typed?: boolean;
 }
 
 export interface ParquetFile {
@@ -326,7 +338,8 @@ export interface ParquetFile {
   rowGroups: ParquetRowGroupInfo[];
   createdBy: string | undefined;
   /** One batch per row group; fetches only the chunks of the requested row groups and columns. */
-  readRowGroups(options?: ReadRowGroupsOptions): AsyncIterable<RecordBatch>;
+  readRowGroups(options?: ReadRowGroupsOptions & { typed?: false }): AsyncIterable<RecordBatch>;
+  readRowGroups(options?: ReadRowGroupsOptions): AsyncIterable<ReadBatch>;
 }
 
 const MS_PER_DAY = 86_400_000;
@@ -362,6 +375,29 @@ interface ColumnPlan {
   fast?: FastKind;
   /** Statistics are kept for primitive columns whose min/max order is the strata value order. */
   statistics: 'value' | 'legacy-ok' | 'none';
+}
+
+const TYPED_KINDS: ReadonlySet<FastKind> = new Set([
+  'int32',
+  'int64',
+  'float32',
+  'float64',
+  'date32',
+  'ts-millis',
+  'ts-micros',
+  'ts-nanos',
+]);
+
+/**
+ * Whether a column chunk is read into a Float64Array when typed columns are asked for: a numeric one the
+ * fast path decodes, with no null (REQUIRED, or a null count of 0), and no dictionary (its values would
+ * be the dictionary's own, shared, objects anyway). A NaN found on the way makes it an array again.
+ */
+function typedChunk(plan: ColumnPlan, meta: ColumnMetaData | undefined): boolean {
+  if (!plan.fast || !TYPED_KINDS.has(plan.fast) || !meta) return false;
+  if (meta.dictionary_page_offset !== undefined && meta.dictionary_page_offset > 0n) return false;
+  if (meta.encodings.some((e) => e === 'PLAIN_DICTIONARY' || e === 'RLE_DICTIONARY')) return false;
+  return plan.element?.repetition_type === 'REQUIRED' || meta.statistics?.null_count === 0n;
 }
 
 function is64BitInteger(e: SchemaElement): boolean {
@@ -648,6 +684,9 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
     }
     const fallback: number[] = [];
     for (const c of chunks) {
+      const target = columns[c.i] as CellValue[];
+      const typed =
+        (target as unknown) instanceof Float64Array ? (target as unknown as Float64Array) : undefined;
       try {
         decodeChunk(
           fetched.get(c) as Uint8Array,
@@ -657,10 +696,17 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
           readCompressors,
           numRows,
           groupStart,
-          columns[c.i] as CellValue[],
+          target,
         );
+        // A NaN is a null to strata: such a chunk is an array after all.
+        const float = c.plan.fast === 'float32' || c.plan.fast === 'float64';
+        if (float && typed?.some(Number.isNaN)) {
+          columns[c.i] = Array.from(typed, (v) => (Number.isNaN(v) ? null : v));
+        }
       } catch (error) {
         if (!(error instanceof NotFastError)) throw error;
+        // The generic path writes nulls, which a Float64Array cannot hold.
+        if (typed) columns[c.i] = new Array<CellValue>(numRows).fill(null);
         fallback.push(c.i);
       }
     }
@@ -701,7 +747,7 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
     }
   }
 
-  async function* readRowGroups(options: ReadRowGroupsOptions = {}): AsyncIterable<RecordBatch> {
+  async function* readRowGroups(options: ReadRowGroupsOptions = {}): AsyncIterable<RecordBatch & ReadBatch> {
     const indexes = options.rowGroups ?? rowGroups.map((g) => g.index);
     for (const i of indexes) {
       if (!Number.isInteger(i) || i < 0 || i >= rowGroups.length) {
@@ -718,7 +764,12 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
     for (const index of indexes) {
       const group = rowGroups[index] as ParquetRowGroupInfo;
       const groupStart = groupStarts[index] ?? 0;
-      const columns = selected.map(() => new Array<CellValue>(group.numRows).fill(null));
+      const columns: CellValue[][] = selected.map((p) =>
+        options.typed &&
+        typedChunk(p, metadata.row_groups[index]?.columns[firstLeaf[p.index] ?? -1]?.meta_data)
+          ? (new Float64Array(group.numRows) as unknown as CellValue[])
+          : new Array<CellValue>(group.numRows).fill(null),
+      );
       const slot = new Map(selected.map((p, i) => [p.schema.name, i]));
       const fast: number[] = [];
       const slow: string[] = [];

@@ -103,7 +103,8 @@ export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
       now: new Date(args.now ?? Date.now()),
       projected: true,
     });
-    for await (const batch of file.readRowGroups({ columns: [...validator.columns] })) validator.add(batch);
+    for await (const batch of file.readRowGroups({ columns: [...validator.columns], typed: true }))
+      validator.add(batch);
     const report: ValidationReport = validator.report();
     const json = JSON.stringify(report);
     rows = report.rowCount;
@@ -112,7 +113,7 @@ export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
   } else {
     const file = await openParquet(memorySource(staged as Uint8Array));
     const profiler = createProfiler(file.schema, { ranges: numericRanges(file.schema, file.rowGroups) });
-    for await (const batch of file.readRowGroups()) profiler.add(batch);
+    for await (const batch of file.readRowGroups({ typed: true })) profiler.add(batch);
     const profile: DatasetProfile = profiler.result();
     const json = JSON.stringify(profile);
     rows = profile.rowCount;

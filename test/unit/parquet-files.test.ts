@@ -12,7 +12,12 @@ import {
 import { stagedChunkKey, stagingKey } from '../../shared/domain/object-key.js';
 import { batchFromRows, type CellValue, rowsOf, type TableSchema } from '../../shared/domain/table.js';
 import { InvalidInputError, SchemaMismatchError } from '../../shared/errors.js';
-import { openParquet, type ParquetFile, writeParquet } from '../../shared/formats/parquet.js';
+import {
+  openParquet,
+  type ParquetFile,
+  type ReadRowGroupsOptions,
+  writeParquet,
+} from '../../shared/formats/parquet.js';
 import { asBatches, collect, rangeSource } from './parse/sources.js';
 
 const SCHEMA: TableSchema = {
@@ -56,7 +61,7 @@ async function chunksOf(
   return { files, rows };
 }
 
-async function readRows(file: ParquetFile, options?: Parameters<ParquetFile['readRowGroups']>[0]) {
+async function readRows(file: ParquetFile, options?: ReadRowGroupsOptions & { typed?: false }) {
   const rows: Record<string, CellValue>[] = [];
   for await (const batch of file.readRowGroups(options)) rows.push(...rowsOf(batch));
   return rows;

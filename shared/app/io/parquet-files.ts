@@ -80,8 +80,10 @@ export function concatParquetFiles(files: readonly ParquetFile[]): ParquetFile {
         local.push((owners[indexes[end] as number] as { local: number }).local);
         end++;
       }
-      for await (const batch of owner.file.readRowGroups({ rowGroups: local, columns: names })) {
-        yield { ...batch, schema: batchSchema };
+      const read = { rowGroups: local, columns: names, typed: options.typed ?? false };
+      for await (const batch of owner.file.readRowGroups(read)) {
+        // Typed columns only when asked for, and then the interface gives the caller a ReadBatch.
+        yield { ...batch, schema: batchSchema } as RecordBatch;
       }
       start = end;
     }

@@ -110,7 +110,7 @@ async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchem
   const profiler = createProfiler(staged.schema, { ranges: numericRanges(staged.schema, staged.rowGroups) });
   // Validated in the same read: the validate stage merges the chunks' states instead of reading them all.
   const validation = await chunkValidation(deps, file, chunk.index, staged.schema);
-  for await (const batch of staged.readRowGroups()) {
+  for await (const batch of staged.readRowGroups({ typed: true })) {
     profiler.add(batch);
     validation?.add(batch);
   }

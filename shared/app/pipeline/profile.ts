@@ -15,7 +15,7 @@ export async function profileStage(
   const profiler = createProfiler(staged.schema, {
     ranges: numericRanges(staged.schema, staged.rowGroups),
   });
-  for await (const batch of staged.readRowGroups()) profiler.add(batch);
+  for await (const batch of staged.readRowGroups({ typed: true })) profiler.add(batch);
   const profile = profiler.result();
   const key = reportKey(file.tenant, file.dataset, file.fileId, 'profile');
   await deps.store.putJson(key, profile);

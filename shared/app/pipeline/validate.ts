@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { DatasetRecord } from '../../domain/dataset.js';
 import { chunkSuiteKey, chunkValidationKey, reportKey } from '../../domain/object-key.js';
-import type { CellValue, RecordBatch, TableSchema } from '../../domain/table.js';
+import type { CellValue, ReadBatch, TableSchema } from '../../domain/table.js';
 import {
   checkName,
   createValidator,
@@ -94,7 +94,8 @@ export async function validateStage(
   } else {
     // Only the columns the checks read are fetched and decoded (none for a suite the schema decides).
     const validator = createValidator(suite, staged.schema, { now, projected: true });
-    for await (const batch of staged.readRowGroups({ columns: [...validator.columns] })) validator.add(batch);
+    for await (const batch of staged.readRowGroups({ columns: [...validator.columns], typed: true }))
+      validator.add(batch);
     report = validator.report();
   }
 
@@ -158,7 +159,7 @@ export async function pinChunkValidation(
 }
 
 export interface ChunkValidation {
-  add(batch: RecordBatch): void;
+  add(batch: ReadBatch): void;
   /** Stores the state over the batches added, for the validate stage's merge. */
   save(): Promise<void>;
 }
@@ -299,7 +300,8 @@ export async function mergeChunkStates(
         : undefined;
     if (!projected) {
       const validator = chunkValidator(chunkSuite, part.schema, now, true);
-      for await (const batch of part.readRowGroups({ columns: [...validator.columns] })) validator.add(batch);
+      for await (const batch of part.readRowGroups({ columns: [...validator.columns], typed: true }))
+        validator.add(batch);
       projected = projectPartial(validator.partial(), suite);
       revalidated.push(i);
     }

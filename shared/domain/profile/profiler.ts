@@ -1,10 +1,10 @@
 import { InvalidInputError } from '../../errors.js';
 import { HASH_OUT, hashString } from '../hashing.js';
 import {
-  type CellValue,
+  type ColumnCells,
   type ColumnType,
   checkBatchShape,
-  type RecordBatch,
+  type ReadBatch,
   type TableSchema,
 } from '../table.js';
 import { HyperLogLog, MAX_HLL_PRECISION, MIN_HLL_PRECISION, type SerializedHll } from './hyperloglog.js';
@@ -185,7 +185,7 @@ export interface Profiler {
    * Consumes one batch. Throws `InvalidInputError` when the batch does not match the schema or a
    * cell does not match its column's type; the profiler is then in an undefined state.
    */
-  add(batch: RecordBatch): void;
+  add(batch: ReadBatch): void;
   /** The profile so far; does not disturb the profiler, which may keep consuming batches. */
   result(): DatasetProfile;
 }
@@ -204,7 +204,7 @@ interface ResolvedOptions {
 
 interface ColumnAccumulator {
   readonly name: string;
-  consume(cells: readonly CellValue[], rows: number): void;
+  consume(cells: ColumnCells, rows: number): void;
   profile(): ColumnProfile;
   sketches(): ColumnSketches;
 }
@@ -369,7 +369,7 @@ class NumericAccumulator implements ColumnAccumulator {
     }
   }
 
-  consume(cells: readonly CellValue[], rows: number): void {
+  consume(cells: ColumnCells, rows: number): void {
     // Locals, not fields, in the loop: V8 keeps them in registers.
     let nulls = this.#nulls;
     let nonFinite = this.#nonFinite;
@@ -511,7 +511,7 @@ class StringAccumulator implements ColumnAccumulator {
     readonly options: ResolvedOptions,
   ) {}
 
-  consume(cells: readonly CellValue[], rows: number): void {
+  consume(cells: ColumnCells, rows: number): void {
     let nulls = this.#nulls;
     let minLength = this.#minLength;
     let maxLength = this.#maxLength;
@@ -612,7 +612,7 @@ class BoolAccumulator implements ColumnAccumulator {
     readonly options: ResolvedOptions,
   ) {}
 
-  consume(cells: readonly CellValue[], rows: number): void {
+  consume(cells: ColumnCells, rows: number): void {
     let nulls = 0;
     let trues = 0;
     let falses = 0;

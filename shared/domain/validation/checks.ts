@@ -11,7 +11,7 @@
 import { InternalError, InvalidInputError } from '../../errors.js';
 import { FixedHashSet } from '../hash-set.js';
 import { KllSketch } from '../profile/quantiles.js';
-import type { CellValue, ColumnSchema, ColumnType, RecordBatch, TableSchema } from '../table.js';
+import type { CellValue, ColumnCells, ColumnSchema, ColumnType, ReadBatch, TableSchema } from '../table.js';
 import {
   examples,
   interval,
@@ -56,7 +56,7 @@ export interface Outcome {
 }
 
 export interface Evaluator {
-  add(batch: RecordBatch): void;
+  add(batch: ReadBatch): void;
   finish(rowCount: number): Outcome;
   /** The state over the rows added so far, for a merge with other chunks' (see partial.ts). */
   partial(): CheckPartial;
@@ -224,7 +224,7 @@ function withColumn(
   return build({ index: ctx.position(name), column });
 }
 
-function columnOf(batch: RecordBatch, index: number): CellValue[] {
+function columnOf(batch: ReadBatch, index: number): ColumnCells {
   // The validator checked the batch's shape against the schema; this only satisfies the type checker.
   return batch.columns[index] ?? [];
 }

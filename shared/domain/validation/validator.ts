@@ -5,7 +5,7 @@
  * hash per distinct key (~13-26 bytes a key, see key-set.ts).
  */
 import { InternalError } from '../../errors.js';
-import type { CellValue, RecordBatch, TableSchema } from '../table.js';
+import type { CellValue, ReadBatch, TableSchema } from '../table.js';
 import { columnsRead, type Evaluator, evaluatorFor, type Observed } from './checks.js';
 import { VALIDATION_PARTIAL_FORMAT, type ValidationPartial } from './partial.js';
 import { type Check, type CheckType, checkName, type Severity, type ValidationSuite } from './suite.js';
@@ -84,7 +84,7 @@ export interface Validator {
    */
   readonly columns: readonly string[];
   /** Feeds one batch of `columns`. */
-  add(batch: RecordBatch): void;
+  add(batch: ReadBatch): void;
   /** The report over every batch added so far; may be called more than once. */
   report(): ValidationReport;
   /** The state over every batch added so far, for `mergeValidation`; only when made `mergeable`. */
@@ -209,7 +209,7 @@ function summarize(checks: readonly CheckResult[]): ValidationSummary {
  * Column indexes were resolved against `schema` once; a batch of another shape would be read at the wrong
  * positions and produce a wrong report rather than an error, so it is refused (a caller bug).
  */
-function assertShape(batch: RecordBatch, schema: TableSchema): void {
+function assertShape(batch: ReadBatch, schema: TableSchema): void {
   const columns = schema.columns;
   let same = batch.columns.length === columns.length;
   if (same && batch.schema !== schema) {
