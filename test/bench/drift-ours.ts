@@ -75,7 +75,7 @@ export async function runOurDrift(args: OurDriftArgs): Promise<OurDriftResult> {
   async function collect(bytes: Uint8Array): Promise<CollectedSide> {
     const file = await openParquet(memorySource(bytes));
     const collector = createDriftCollector(file.schema, options);
-    for await (const batch of file.readRowGroups({ columns: collector.columns })) {
+    for await (const batch of file.readRowGroups({ columns: collector.columns, typed: true })) {
       const t = performance.now();
       collector.add(batch);
       collectMs += performance.now() - t;

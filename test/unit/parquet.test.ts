@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { parquetMetadata } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
+import { createDriftCollector } from '../../shared/domain/drift/compare.js';
 import { createProfiler } from '../../shared/domain/profile/index.js';
+import { createQualityAssessor } from '../../shared/domain/quality/index.js';
 import {
   batchFromRows,
   type CellValue,
@@ -443,7 +445,7 @@ describe('writeParquet / openParquet', () => {
     );
   });
 
-  it('reads numeric chunks without a null as Float64Arrays holding the cells the untyped read gives', async () => {
+  it('reads numeric chunks without a null as Float64Arrays: the same cells, profiles, quality and drift as the untyped read', async () => {
     // Prepare: numbers from a few values (dictionary pages) or many, NaN and -0 among them, nulls or not
     const numbers = fc.oneof(
       fc.double(),
@@ -516,7 +518,20 @@ describe('writeParquet / openParquet', () => {
           profiled.add(plain[g] as RecordBatch);
           profiledTyped.add(b);
         });
-        expect(profiledTyped.result()).toEqual(profiled.result());
+        const profile = profiled.result();
+        expect(profiledTyped.result()).toEqual(profile);
+        // Every consumer that takes typed batches gives the same result from them.
+        const assessed = [createQualityAssessor(schema, profile), createQualityAssessor(schema, profile)];
+        const collected = [createDriftCollector(schema), createDriftCollector(schema)];
+        plain.forEach((b, g) => {
+          for (const [i, batches] of [plain, typed].entries()) {
+            assessed[i]?.add(batches[g] as ReadBatch);
+            collected[i]?.add(batches[g] as ReadBatch);
+          }
+          expect(b.numRows).toBe(typed[g]?.numRows);
+        });
+        expect(assessed[1]?.result()).toEqual(assessed[0]?.result());
+        expect(collected[1]?.result()).toEqual(collected[0]?.result());
       }),
       { numRuns: 100 },
     );

@@ -83,7 +83,7 @@ export async function assessChunk(
   // settings may change between the merge and this item).
   if (!assessesInChunks(staged.schema, profile, timeColumn)) return { index: chunk.index, rows: 0 };
   const assessor = createQualityAssessor(staged.schema, profile, { ...options, mergeable: true });
-  for await (const batch of staged.readRowGroups()) assessor.add(batch);
+  for await (const batch of staged.readRowGroups({ typed: true })) assessor.add(batch);
   const partial = assessor.partial();
   const bytes = encodeQualityPartial(partial);
   await writeBlob(deps, chunkQualityKey(file.tenant, file.dataset, file.fileId, chunk.index), bytes);

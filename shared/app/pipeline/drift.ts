@@ -147,6 +147,8 @@ export async function driftStage(
 async function collect(store: ObjectStore, keys: string[], options: DriftCollectorOptions) {
   const file = await openStaged({ store }, keys);
   const collector = createDriftCollector(file.schema, options);
-  for await (const batch of file.readRowGroups({ columns: collector.columns })) collector.add(batch);
+  for await (const batch of file.readRowGroups({ columns: collector.columns, typed: true })) {
+    collector.add(batch);
+  }
   return collector.result();
 }

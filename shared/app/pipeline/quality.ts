@@ -64,7 +64,7 @@ export async function qualityStage(
   const merged = report !== undefined;
   if (!report) {
     const assessor = createQualityAssessor(staged.schema, profileDoc, options);
-    for await (const batch of staged.readRowGroups()) assessor.add(batch);
+    for await (const batch of staged.readRowGroups({ typed: true })) assessor.add(batch);
     report = assessor.result();
   }
   const keys = await writeReport(

@@ -10,7 +10,7 @@
  *
  * Identifier columns (identifiers.ts) are left out of the comparison and listed in `excludedColumns`.
  */
-import type { CellValue, ColumnType, RecordBatch, TableSchema } from '../table.js';
+import type { ColumnCells, ColumnType, ReadBatch, TableSchema } from '../table.js';
 import {
   type IdentifierEvidence,
   inferIdentifier,
@@ -129,7 +129,7 @@ export interface CollectedSide {
 export interface DriftCollector {
   /** The columns `add` reads: a reader can fetch only these (timestamps are never compared). */
   readonly columns: string[];
-  add(batch: RecordBatch): void;
+  add(batch: ReadBatch): void;
   result(): CollectedSide;
 }
 
@@ -193,7 +193,7 @@ export function createDriftCollector(
       : undefined;
   let rows = 0;
 
-  function addNumeric(col: NumericCollected, cells: readonly CellValue[], n: number): void {
+  function addNumeric(col: NumericCollected, cells: ColumnCells, n: number): void {
     col.rows += n;
     for (let r = 0; r < n; r++) {
       const v = cells[r];
@@ -223,7 +223,7 @@ export function createDriftCollector(
     }
   }
 
-  function addCategorical(col: CategoricalCollected, cells: readonly CellValue[], n: number): void {
+  function addCategorical(col: CategoricalCollected, cells: ColumnCells, n: number): void {
     col.rows += n;
     for (let r = 0; r < n; r++) {
       const v = cells[r];

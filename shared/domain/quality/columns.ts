@@ -2,7 +2,7 @@
 import { InvalidInputError } from '../../errors.js';
 import { HASH_OUT, hashNumber, hashString } from '../hashing.js';
 import type { ColumnProfile } from '../profile/profiler.js';
-import type { CellValue, ColumnSchema, ColumnType } from '../table.js';
+import type { ColumnCells, ColumnSchema, ColumnType } from '../table.js';
 import { noiseOf } from './noise.js';
 import { FALSE_X, FALSE_Y, mixCell, NULL_X, NULL_Y, TRUE_X, TRUE_Y } from './row-hash.js';
 import { type RunPartial, RunTracker } from './runs.js';
@@ -56,7 +56,7 @@ export interface ColumnAssessor {
   partial(): ColumnPartial;
   /** Folds in the next chunk's state, as if its rows were consumed here (no buffers: no reordering). */
   absorb(partial: ColumnPartial): void;
-  consume(cells: readonly CellValue[], rows: number, la: Int32Array, lb: Int32Array): void;
+  consume(cells: ColumnCells, rows: number, la: Int32Array, lb: Int32Array): void;
   /** Makes room for `rows` buffered rows in all; `false` drops the buffer for good. */
   reserve(rows: number | false): void;
   finish(context: FinishContext): Measures;
@@ -170,7 +170,7 @@ export class NumericColumn implements ColumnAssessor {
     else if (this.#buffer) this.#buffer = grown(this.#buffer, rows, (n) => new Float64Array(n));
   }
 
-  consume(cells: readonly CellValue[], rows: number, la: Int32Array, lb: Int32Array): void {
+  consume(cells: ColumnCells, rows: number, la: Int32Array, lb: Int32Array): void {
     let missing = this.#missing;
     let nonMissing = this.#nonMissing;
     let first = this.#first;
@@ -352,7 +352,7 @@ export class StringColumn implements ColumnAssessor {
     }
   }
 
-  consume(cells: readonly CellValue[], rows: number, la: Int32Array, lb: Int32Array): void {
+  consume(cells: ColumnCells, rows: number, la: Int32Array, lb: Int32Array): void {
     let missing = this.#missing;
     let nonMissing = this.#nonMissing;
     let first = this.#first;
@@ -499,7 +499,7 @@ export class BoolColumn implements ColumnAssessor {
     if (p.runs.rows > 0) this.#previous = typeof p.last === 'number' ? p.last : 0;
   }
 
-  consume(cells: readonly CellValue[], rows: number, la: Int32Array, lb: Int32Array): void {
+  consume(cells: ColumnCells, rows: number, la: Int32Array, lb: Int32Array): void {
     let missing = this.#missing;
     let nonMissing = this.#nonMissing;
     // Bit 0: a false was seen, bit 1: a true.

@@ -1,7 +1,7 @@
 /** Quality thresholds and options: the defaults, their overrides, and what the assessor resolves them to. */
 import { InvalidInputError } from '../../errors.js';
 import type { DatasetProfile } from '../profile/profiler.js';
-import type { ColumnType, RecordBatch, TableSchema } from '../table.js';
+import type { ColumnType, ReadBatch, TableSchema } from '../table.js';
 import type { QualityPartial } from './partial.js';
 import {
   QUALITY_ISSUE_SEVERITIES,
@@ -111,7 +111,7 @@ export interface QualityAssessor {
    * Consumes one batch. Throws `InvalidInputError` when the batch does not match the schema or a cell
    * does not match its column's type; the assessor is then in an undefined state.
    */
-  add(batch: RecordBatch): void;
+  add(batch: ReadBatch): void;
   /**
    * The report over every row added; does not disturb the assessor. Throws `InvalidInputError` when
    * the row count differs from the profile's: the outlier bounds came from the profile, so they would
