@@ -94,7 +94,7 @@ export function batchFromRows(schema: TableSchema, rows: readonly Record<string,
 }
 
 /** Row view of a batch (tests, small outputs such as samples). */
-export function rowsOf(batch: RecordBatch): Record<string, CellValue>[] {
+export function rowsOf(batch: ReadBatch): Record<string, CellValue>[] {
   const rows: Record<string, CellValue>[] = [];
   for (let r = 0; r < batch.numRows; r++) {
     const row: Record<string, CellValue> = {};

@@ -10,7 +10,7 @@
  */
 
 import type { ColumnChunk, ColumnMetaData, Encoding, SchemaElement } from 'hyparquet';
-import type { CellValue, ColumnSchema } from '../domain/table.js';
+import type { ColumnCells, ColumnSchema } from '../domain/table.js';
 import { InvalidInputError } from '../errors.js';
 import { snappyCompress } from './snappy.js';
 
@@ -322,7 +322,7 @@ export class ColumnBuilder {
   }
 
   /** Appends values[from, to); `firstRow` is the file row of values[from]. */
-  append(values: readonly CellValue[] | undefined, from: number, to: number, firstRow: number): void {
+  append(values: ColumnCells | undefined, from: number, to: number, firstRow: number): void {
     const { column } = this;
     const n = to - from;
     this.reserve(this.rows + n);

@@ -139,7 +139,7 @@ function schemaElement(column: ColumnSchema): SchemaElement {
  * cell of a column that is not a string column costs 8 bytes (a value of another type fails the write
  * anyway), so only string columns are walked.
  */
-function cellBytesOf(schema: TableSchema, batch: RecordBatch, from: number, to: number): number {
+function cellBytesOf(schema: TableSchema, batch: ReadBatch, from: number, to: number): number {
   let bytes = 0;
   const types = schema.columns;
   for (let c = 0; c < types.length; c++) {
@@ -162,7 +162,7 @@ function cellBytesOf(schema: TableSchema, batch: RecordBatch, from: number, to: 
  */
 function rowsWithinBudget(
   schema: TableSchema,
-  batch: RecordBatch,
+  batch: ReadBatch,
   from: number,
   take: number,
   budget: number,
@@ -184,7 +184,7 @@ function rowsWithinBudget(
  */
 export async function writeParquet(
   schema: TableSchema,
-  batches: AsyncIterable<RecordBatch>,
+  batches: AsyncIterable<ReadBatch>,
   sink: (chunk: Uint8Array) => Promise<void>,
   options: ParquetWriteOptions = {},
 ): Promise<ParquetWriteResult> {
@@ -287,7 +287,7 @@ export async function writeParquet(
   return { rowCount, rowGroups: groups.length, bytes };
 }
 
-function checkBatchSchema(schema: TableSchema, batch: RecordBatch): void {
+function checkBatchSchema(schema: TableSchema, batch: ReadBatch): void {
   const actual = batch.schema.columns;
   const expected = schema.columns;
   const at = actual.findIndex((c, i) => c.name !== expected[i]?.name);

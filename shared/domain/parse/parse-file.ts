@@ -33,6 +33,7 @@ import {
   COLUMN_TYPES,
   type ColumnType,
   cellBytes,
+  type ReadBatch,
   type RecordBatch,
   type TableSchema,
 } from '../table.js';
@@ -139,8 +140,11 @@ export interface ParseMetrics {
 
 export interface ParsedFile {
   schema: TableSchema;
-  /** Single use. Text formats: the second pass; Parquet: the row groups in order. */
-  batches: AsyncIterable<RecordBatch>;
+  /**
+   * Single use. Text formats: the second pass; Parquet: the row groups in order, numeric columns without
+   * a null as Float64Arrays when they pass through unconverted (see ReadBatch).
+   */
+  batches: AsyncIterable<ReadBatch>;
   metrics(): ParseMetrics;
   /** What was sniffed (or given) for a CSV file. */
   csv?: CsvDialect & { header: boolean };
@@ -1308,15 +1312,17 @@ async function parseParquet(source: ByteRangeSource, options: ParseOptions): Pro
     }),
   };
 
-  async function* batches(): AsyncIterable<RecordBatch> {
+  async function* batches(): AsyncIterable<ReadBatch> {
     const deduper = new Deduper(keyIndexes);
     const values: CellValue[] = plans.map(() => null);
-    const read = options.rowGroups
-      ? file.readRowGroups({ rowGroups: options.rowGroups })
-      : file.readRowGroups();
-    // Nothing to convert or deduplicate (the common case): the reader's fresh batches pass as they are.
+    // Nothing to convert or deduplicate (the common case): the reader's fresh batches pass as they are,
+    // their numeric columns typed (the writer only reads them).
     const passThrough =
       keyIndexes.length === 0 && plans.every((p, i) => !p.overridden || p.type === sourceTypes[i]);
+    const read = file.readRowGroups({
+      ...(options.rowGroups && { rowGroups: options.rowGroups }),
+      typed: passThrough,
+    });
     for await (const batch of read) {
       if (passThrough) {
         counters.recordsRead += batch.numRows;

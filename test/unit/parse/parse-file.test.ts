@@ -5,7 +5,7 @@ import { type ParseOptions, parseFile } from '../../../shared/domain/parse/parse
 import {
   batchFromRows,
   type CellValue,
-  type RecordBatch,
+  type ReadBatch,
   rowsOf,
   type TableSchema,
 } from '../../../shared/domain/table.js';
@@ -13,7 +13,7 @@ import { ParseError } from '../../../shared/errors.js';
 import { writeParquet } from '../../../shared/formats/parquet.js';
 import { asBatches, collect, fixture, opener, rangeSource } from './sources.js';
 
-async function rowsFrom(batches: AsyncIterable<RecordBatch>): Promise<Record<string, CellValue>[]> {
+async function rowsFrom(batches: AsyncIterable<ReadBatch>): Promise<Record<string, CellValue>[]> {
   const rows: Record<string, CellValue>[] = [];
   for await (const batch of batches) rows.push(...rowsOf(batch));
   return rows;
