@@ -278,12 +278,14 @@ export class StrataStack extends Stack {
     const parse = new StrataFunction(this, 'Parse', {
       logGroup: functionLogs,
       name: 'parse',
-      description: 'Pipeline stage 2: CSV/JSONL/JSON/Parquet → canonical Parquet in staging/',
+      description: 'Pipeline stage 2: CSV/JSONL/JSON/Parquet → canonical Parquet in staging/ (+ its profile)',
       memorySize: 2048,
       timeout: Duration.minutes(15),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')
       .bindBucket('DATA_BUCKET', dataBucket, 'readWrite', 'staging/*')
+      // The staged data's profile, made while writing it (the profile stage then publishes it).
+      .bindBucket('DATA_BUCKET', dataBucket, 'put', 'reports/*')
       .bindTable('METADATA_TABLE', metadataTable, 'readWrite', TENANT_ITEMS);
     // A big file is parsed in chunks: split plans them (reads the source's footer, writes the chunk list to
     // staging/), one chunk function per chunk parses its part into staging/, merge sums and merges them.

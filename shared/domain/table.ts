@@ -48,6 +48,12 @@ export interface RecordBatch {
  */
 export type ColumnCells = readonly CellValue[] | Float64Array;
 
+/** The smallest and largest value of a numeric column (epoch milliseconds for timestamps). */
+export interface ValueRange {
+  min: number;
+  max: number;
+}
+
 /** A batch for consumers that only read its cells (validation, profiling): columns may be typed. */
 export interface ReadBatch {
   schema: TableSchema;

@@ -123,6 +123,11 @@ export const parseOutputSchema = z.object({
   encoding: z.object({ name: z.enum(TEXT_ENCODINGS), bom: z.boolean() }).optional(),
   /** Header names the parser changed (blank or repeated); the names themselves are on the file record. */
   renamedColumnCount: z.number().int().nonnegative().optional(),
+  /**
+   * The staged data's profile (reports/), made while it was written: the profile stage publishes it
+   * instead of reading the staged file. Absent when the parse could not make it final (profileAlong).
+   */
+  profileKey: z.string().optional(),
 });
 export type ParseOutput = z.infer<typeof parseOutputSchema>;
 

@@ -8,13 +8,25 @@
  * - validate: the staged Parquet, read back with openParquet from an in-memory range source (only the
  *   columns the suite's checks read), through the validator with the benchmark's suite, as validateStage
  *   does.
- * - profile: the same source through createProfiler with the range hint from the row-group statistics,
- *   then the profile serialized to JSON, as profileStage does.
+ * - parse also profiles the batches on their way to the writer (profileAlong), as parseStage does, and
+ *   keeps the profile when it is final.
+ * - profile: as profileStage, the profile the parse made when there is one (published as it is), else the
+ *   staged source through createProfiler with the range hint from the row-group statistics, then the
+ *   profile serialized to JSON.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { parseFile } from '../../shared/domain/parse/parse-file.js';
-import { createProfiler, type DatasetProfile } from '../../shared/domain/profile/index.js';
+import { createProfiler, type DatasetProfile, profileAlong } from '../../shared/domain/profile/index.js';
 import {
   createValidator,
   type ValidationReport,
@@ -64,10 +76,18 @@ function loadFile(path: string): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
+/** Where the parse phase leaves the profile it made while writing, when final (parse output's profileKey). */
+function parsedProfilePath(staged: string): string {
+  return `${staged}.profile.json`;
+}
+
 export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
   // Inputs that production reads through S3 ranged GETs are in memory before the clock starts.
   const parquetInput = args.phase === 'parse' && args.format === 'parquet' ? loadFile(args.input) : undefined;
-  const staged = args.phase === 'parse' ? undefined : loadFile(args.staged);
+  const staged =
+    args.phase === 'validate' || (args.phase === 'profile' && !existsSync(parsedProfilePath(args.staged)))
+      ? loadFile(args.staged)
+      : undefined;
   const suite = validationSuiteSchema.parse(SUITE);
   const startRss = process.memoryUsage.rss();
   const started = performance.now();
@@ -82,11 +102,16 @@ export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
     );
     const hash = createHash('sha256');
     const fd = openSync(args.staged, 'w');
-    const written = await writeParquet(parsed.schema, parsed.batches, async (chunk) => {
+    // As parseStage: the batches profiled on their way to the writer.
+    const profiled = profileAlong(parsed.schema, parsed.batches, parsed.ranges);
+    const written = await writeParquet(parsed.schema, profiled.batches, async (chunk) => {
       hash.update(chunk);
       writeSync(fd, chunk);
     });
     closeSync(fd);
+    const profile = profiled.final();
+    if (profile) writeFileSync(parsedProfilePath(args.staged), JSON.stringify(profile));
+    else rmSync(parsedProfilePath(args.staged), { force: true });
     const metrics = parsed.metrics();
     rows = metrics.recordsWritten;
     extra = {
@@ -95,6 +120,7 @@ export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
       rowGroups: written.rowGroups,
       contentHash: hash.digest('hex'),
       recordsFailed: metrics.recordsFailed,
+      profiled: profile !== undefined,
     };
   } else if (args.phase === 'validate') {
     const file = await openParquet(memorySource(staged as Uint8Array));
@@ -109,6 +135,12 @@ export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
     const json = JSON.stringify(report);
     rows = report.rowCount;
     extra = { status: report.status, errors: report.summary.errors, warnings: report.summary.warnings };
+    if (args.output) writeFileSync(args.output, json);
+  } else if (existsSync(parsedProfilePath(args.staged))) {
+    // As profileStage when the parse made the profile: published as it is (the stage only records it).
+    const json = readFileSync(parsedProfilePath(args.staged), 'utf8');
+    rows = (JSON.parse(json) as DatasetProfile).rowCount;
+    extra = { profileBytes: json.length, by: 'parse' };
     if (args.output) writeFileSync(args.output, json);
   } else {
     const file = await openParquet(memorySource(staged as Uint8Array));

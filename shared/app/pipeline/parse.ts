@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
 import type { FileFormat } from '../../domain/object-key.js';
-import { stagingKey } from '../../domain/object-key.js';
+import { reportKey, stagingKey } from '../../domain/object-key.js';
 import { parseFile } from '../../domain/parse/parse-file.js';
+import { profileAlong } from '../../domain/profile/index.js';
 import { writeParquet } from '../../formats/parquet.js';
 import type { afterRegisterSchema, ParseOutput } from '../../schemas/ingestion.js';
 import { pipeThrough } from '../io/channel.js';
@@ -15,7 +16,9 @@ import type { StageDeps } from './artifacts.js';
 
 /**
  * Stage 2: read the source in its format (two streaming passes for text: infer, then convert), apply
- * the dataset's mapping, type overrides and dedup keys, and write the canonical Parquet to staging.
+ * the dataset's mapping, type overrides and dedup keys, and write the canonical Parquet to staging. The
+ * batches are profiled as they are written; when that profile is final (its histograms' ranges were
+ * known in time) it is the file's profile, in reports/, and the output names it.
  */
 export async function parseStage(
   deps: StageDeps,
@@ -35,9 +38,11 @@ export async function parseStage(
 
   const stagedKey = stagingKey(file.tenant, file.dataset, file.fileId);
   const hash = createHash('sha256');
+  // Profiled on the way to the writer: the profile stage then needs no read of the staged file.
+  const profiled = profileAlong(parsed.schema, parsed.batches, parsed.ranges);
   const written = await pipeThrough<Uint8Array, { rowCount: number }>(
     async (push) => {
-      await writeParquet(parsed.schema, parsed.batches, async (chunk) => {
+      await writeParquet(parsed.schema, profiled.batches, async (chunk) => {
         hash.update(chunk);
         await push(chunk);
       });
@@ -47,6 +52,9 @@ export async function parseStage(
       return { rowCount: parsed.metrics().recordsWritten };
     },
   );
+  const profile = profiled.final();
+  const profileKey = profile && reportKey(file.tenant, file.dataset, file.fileId, 'profile');
+  if (profileKey) await deps.store.putJson(profileKey, profile);
   const metrics = parsed.metrics();
   deps.metrics.add('RecordsRead', 'Count', metrics.recordsRead);
   deps.metrics.add('RecordsWritten', 'Count', metrics.recordsWritten);
@@ -80,6 +88,7 @@ export async function parseStage(
     columns: parsed.schema.columns.length,
     ...(parsed.encoding && { encoding: parsed.encoding }),
     ...renames,
+    profiled: profileKey !== undefined,
   });
   return {
     stagedKey,
@@ -89,6 +98,7 @@ export async function parseStage(
     metrics,
     ...(parsed.encoding && { encoding: parsed.encoding }),
     ...(renamed.length > 0 && { renamedColumnCount: renamed.length }),
+    ...(profileKey && { profileKey }),
   };
 }
 

@@ -326,7 +326,13 @@ function isDigit(c: number | undefined): boolean {
   return c !== undefined && c >= 48 && c <= 57;
 }
 
-/** The kind of a token that is neither a null nor a missing token. */
+/**
+ * The value of the token valueKind last classified as int, float or timestamp: what convertBytes makes of
+ * it as that type (module state instead of an object per call: this runs per field).
+ */
+let kindValue = 0;
+
+/** The kind of a token that is neither a null nor a missing token; sets kindValue for the typed kinds. */
 function valueKind(b: ArrayLike<number>, start: number, end: number): Kind {
   const c = b[start] as number;
   // Every number starts with a digit, '-' or '.'.
@@ -340,18 +346,19 @@ function valueKind(b: ArrayLike<number>, start: number, end: number): Kind {
       isDigit(b[start + 2]) &&
       isDigit(b[start + 3])
     ) {
-      return Number.isNaN(scanTimestamp(b, start, end)) ? 'string' : 'timestamp';
+      kindValue = scanTimestamp(b, start, end);
+      return Number.isNaN(kindValue) ? 'string' : 'timestamp';
     }
     const form = scanNumber(b, start, end);
     if (form === INT_FORM) {
-      return numDigits <= EXACT_DIGITS || Number.isSafeInteger(Number(ascii(b, start, end)))
-        ? 'int'
-        : 'string';
+      kindValue =
+        numDigits <= EXACT_DIGITS ? (numNegative ? -numMantissa : numMantissa) : Number(ascii(b, start, end));
+      return Number.isSafeInteger(kindValue) ? 'int' : 'string';
     }
     if (form === FLOAT_FORM) {
-      return !Number.isNaN(fastNumber()) || Number.isFinite(Number(ascii(b, start, end)))
-        ? 'float'
-        : 'string';
+      kindValue = fastNumber();
+      if (Number.isNaN(kindValue)) kindValue = Number(ascii(b, start, end));
+      return Number.isFinite(kindValue) ? 'float' : 'string';
     }
     return 'string';
   }
@@ -474,6 +481,15 @@ export class ColumnInference {
   missing = 0;
   /** Values observed (a JSON record without the key observes nothing). */
   observed = 0;
+  /**
+   * The range of the int and float values, and of the timestamp values, seen while the column could still
+   * be typed: the column's range once converted to the type it is inferred as (see range()).
+   */
+  private low = Number.POSITIVE_INFINITY;
+  private high = Number.NEGATIVE_INFINITY;
+  private earliest = Number.POSITIVE_INFINITY;
+  private latest = Number.NEGATIVE_INFINITY;
+  private ranged = true;
 
   static fromJSON(state: ColumnInferenceState): ColumnInference {
     const inference = new ColumnInference();
@@ -490,6 +506,8 @@ export class ColumnInference {
 
   /** Adds what `other` observed (of other records of the same column). */
   merge(other: ColumnInferenceState): this {
+    // The state carries no ranges: this one's would no longer cover the column.
+    this.ranged = false;
     this.kind = joinKinds(this.kind, other.kind);
     this.nulls += other.nulls;
     this.missing += other.missing;
@@ -518,15 +536,49 @@ export class ColumnInference {
     } else if (this.kind !== 'string') {
       // The top of the lattice needs no more looks at values.
       const k = valueKind(b, start, end);
+      if (k === 'int' || k === 'float' || k === 'timestamp') this.widen(k, kindValue);
       if (k !== this.kind) this.kind = joinKinds(this.kind, k);
     }
+  }
+
+  private widen(kind: 'int' | 'float' | 'timestamp', value: number): void {
+    if (kind === 'timestamp') {
+      if (value < this.earliest) this.earliest = value;
+      if (value > this.latest) this.latest = value;
+    } else {
+      if (value < this.low) this.low = value;
+      if (value > this.high) this.high = value;
+    }
+  }
+
+  /**
+   * The range of the column's values as `type` when it is the inferred numeric type (every value a text
+   * token of that kind, converted as pass 2 converts it); else undefined. Values in records that later
+   * fail or are dropped count too, so it may be wider than the written column's: a hint, not a fact.
+   */
+  range(type: ColumnType): { min: number; max: number } | undefined {
+    if (!this.ranged || type !== this.type()) return undefined;
+    const [min, max] =
+      type === 'int' || type === 'float'
+        ? [this.low, this.high]
+        : type === 'timestamp'
+          ? [this.earliest, this.latest]
+          : [Number.NaN, Number.NaN];
+    return min <= max ? { min, max } : undefined;
   }
 
   observeJson(value: JsonCell): void {
     this.observed++;
     const k = classifyJson(value);
-    if (k === 'null') this.nulls++;
-    else if (k !== this.kind) this.kind = joinKinds(this.kind, k);
+    if (k === 'null') {
+      this.nulls++;
+      return;
+    }
+    if (this.kind !== 'string') {
+      if (typeof value === 'number') this.widen('float', value);
+      else if (k === 'timestamp') this.widen(k, parseTimestamp(value as string) as number);
+    }
+    if (k !== this.kind) this.kind = joinKinds(this.kind, k);
   }
 
   /** The inferred type: a column with no typed values is a string column. */

@@ -27,7 +27,7 @@
  * CSV header name), and the encoding it decoded text with in `encoding`.
  */
 import { ColumnNameTooLongError, EmptyFileError, ParseError, TooManyColumnsError } from '../../errors.js';
-import { type ByteRangeSource, openParquet } from '../../formats/parquet.js';
+import { type ByteRangeSource, numericRanges, openParquet } from '../../formats/parquet.js';
 import {
   type CellValue,
   COLUMN_TYPES,
@@ -36,6 +36,7 @@ import {
   type ReadBatch,
   type RecordBatch,
   type TableSchema,
+  type ValueRange,
 } from '../table.js';
 import {
   type ColumnRename,
@@ -154,6 +155,13 @@ export interface ParsedFile {
   encoding?: DetectedEncoding;
   /** Header names the parser changed (blank → column_<n>, repeated → <name>_2, ...); empty when none. */
   renamedColumns: ColumnRename[];
+  /**
+   * Per numeric column (by its written name), the range of its values as the parse saw them before the
+   * batches: the range hint that lets a profiler of the batches count exact histograms while they stream
+   * (text formats: pass 1; Parquet: the row-group statistics). A hint, not a fact: rows that fail or are
+   * dropped as duplicates count, and a column without one is absent.
+   */
+  ranges: Readonly<Record<string, ValueRange>>;
 }
 
 /**
@@ -429,6 +437,44 @@ function settleSchema(
   return { schema, keyIndexes };
 }
 
+/** The running range of the finite values converted for some columns (of overridden types, in pass 1). */
+class ConvertedRanges {
+  private low: number[] = [];
+  private high: number[] = [];
+
+  widen(column: number, value: Converted): void {
+    if (typeof value !== 'number' || value - value !== 0) return;
+    if (!(value >= (this.low[column] ?? Number.POSITIVE_INFINITY))) this.low[column] = value;
+    if (!(value <= (this.high[column] ?? Number.NEGATIVE_INFINITY))) this.high[column] = value;
+  }
+
+  get(column: number): ValueRange | undefined {
+    const min = this.low[column];
+    const max = this.high[column];
+    return min !== undefined && max !== undefined ? { min, max } : undefined;
+  }
+}
+
+/**
+ * After pass 1: the range hint of each numeric column, by its written name: an overridden column's from
+ * the values pass 1 converted to check it, the others' from inference.
+ */
+function rangesOf(
+  schema: TableSchema,
+  plans: readonly ColumnPlan[],
+  inference: ReadonlyArray<ColumnInference | undefined>,
+  converted: ConvertedRanges,
+): Record<string, ValueRange> {
+  const ranges: Record<string, ValueRange> = {};
+  schema.columns.forEach((column, i) => {
+    if (column.type !== 'int' && column.type !== 'float' && column.type !== 'timestamp') return;
+    const range = plans[i]?.overridden ? converted.get(i) : inference[i]?.range(column.type);
+    // defineProperty: a column named __proto__ is a key like any other.
+    if (range) Object.defineProperty(ranges, column.name, { value: range, enumerable: true });
+  });
+  return ranges;
+}
+
 /** The common end of every second pass: drop duplicates, count, cut batches. */
 class RowSink {
   private readonly builder: BatchBuilder;
@@ -448,7 +494,7 @@ class RowSink {
   }
 
   /** Takes a converted row; returns a batch when this row completed one. */
-  accept(row: readonly CellValue[]): RecordBatch | undefined {
+  accept(row: readonly CellValue[]): ReadBatch | undefined {
     if (this.deduper.isDuplicate(row)) {
       this.counters.duplicatesDropped++;
       return undefined;
@@ -458,7 +504,7 @@ class RowSink {
   }
 
   /** The last, partial batch, if any. */
-  rest(): RecordBatch | undefined {
+  rest(): ReadBatch | undefined {
     return this.builder.rows > 0 ? this.builder.take() : undefined;
   }
 }
@@ -613,6 +659,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   let overrides: (ColumnType | undefined)[] = [];
   let renamedColumns: ColumnRename[] = [];
   const buffered: string[][] = [];
+  const converted = new ConvertedRanges();
   /** Where the first two records start in the decoded bytes. */
   const offsets: number[] = [];
 
@@ -625,8 +672,10 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
       const token = fields[i] as string;
       inference[i]?.observeToken(token);
       const type = overrides[i];
-      if (type !== undefined && failed === undefined && convertToken(token, type) === FAILED) {
-        failed = failure(shown(token), i, type);
+      if (type !== undefined && failed === undefined) {
+        const value = convertToken(token, type);
+        if (value === FAILED) failed = failure(shown(token), i, type);
+        else converted.widen(i, value);
       }
     }
     if (failed !== undefined) counters.fail({ reason: failed, record: counters.recordsRead });
@@ -672,8 +721,10 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
       const e = ends[i] as number;
       (inference[i] as ColumnInference).observeBytes(bytes, s, e);
       const type = overrides[i];
-      if (type !== undefined && failed === undefined && convertBytes(bytes, s, e, type) === FAILED) {
-        failed = failure(shown(r.text(i)), i, type);
+      if (type !== undefined && failed === undefined) {
+        const value = convertBytes(bytes, s, e, type);
+        if (value === FAILED) failed = failure(shown(r.text(i)), i, type);
+        else converted.widen(i, value);
       }
     }
     if (failed !== undefined) counters.fail({ reason: failed, record: counters.recordsRead });
@@ -707,7 +758,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
 
   // Pass 2: convert, from the bytes; only string columns make strings.
   const types = plans.map((p) => p.type);
-  async function* batches(): AsyncIterable<RecordBatch> {
+  async function* batches(): AsyncIterable<ReadBatch> {
     // The encoding and line ending pass 1 settled on, so both passes read the same records.
     yield* csvBatches(
       decodeUtf8(source.again(), encoding.name, { singleByte: 'raw' }).bytes,
@@ -732,6 +783,7 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     csvLayout,
     encoding,
     renamedColumns,
+    ranges: rangesOf(schema, plans, inference, converted),
   };
 }
 
@@ -747,10 +799,10 @@ async function* csvBatches(
   sink: RowSink,
   skipFirst: boolean,
   onTokenizer?: (tokenizer: CsvTokenizer) => void,
-): AsyncIterable<RecordBatch> {
+): AsyncIterable<ReadBatch> {
   let skip = skipFirst;
   const values: Converted[] = types.map(() => null);
-  const done: RecordBatch[] = [];
+  const done: ReadBatch[] = [];
   // Bounded: each interner holds about 0.7 MB, so only the first string columns get one.
   let interned = 0;
   const interners = types.map((t) =>
@@ -900,11 +952,11 @@ export function readCsvRange(
   input: CsvRangeInput,
   schema: TableSchema,
   options: Pick<ParseOptions, 'batchSize' | 'batchBytes'> = {},
-): { batches: AsyncIterable<RecordBatch>; metrics(): ParseMetrics; nextOffset(): number | undefined } {
+): { batches: AsyncIterable<ReadBatch>; metrics(): ParseMetrics; nextOffset(): number | undefined } {
   const tokenizerOptions = rangeTokenizerOptions(input);
   const counters = new Counters();
   let tokenizer: CsvTokenizer | undefined;
-  async function* batches(): AsyncIterable<RecordBatch> {
+  async function* batches(): AsyncIterable<ReadBatch> {
     const source = counted(input.open(), (n) => {
       counters.bytesRead += n;
     });
@@ -959,6 +1011,7 @@ async function parseJson(
   const plans: ColumnPlan[] = [];
   const inference: ColumnInference[] = [];
   const index = new Map<string, number>();
+  const convertedRanges = new ConvertedRanges();
   let valid = 0;
   const source = replayable(open, options.replayBytes ?? REPLAY_BYTES);
   const decoded = read(
@@ -992,8 +1045,11 @@ async function parseJson(
         }
         inference[i]?.observeJson(value);
         const plan = plans[i] as ColumnPlan;
-        if (plan.overridden && failed === undefined && convertJson(value, plan.type) === FAILED) {
-          failed = `${shown(value)} in column "${plan.target}" is not a ${plan.type}`;
+        if (plan.overridden && failed === undefined) {
+          const converted = convertJson(value, plan.type);
+          if (converted === FAILED)
+            failed = `${shown(value)} in column "${plan.target}" is not a ${plan.type}`;
+          else convertedRanges.widen(i, converted);
         }
       }
       if (failed !== undefined) counters.fail({ reason: failed, ...where });
@@ -1007,13 +1063,20 @@ async function parseJson(
 
   // Pass 2: convert.
   const types = plans.map((p) => p.type);
-  async function* batches(): AsyncIterable<RecordBatch> {
+  async function* batches(): AsyncIterable<ReadBatch> {
     const sink = new RowSink(schema, options, keyIndexes, counters);
     yield* jsonBatches(read(source.again(), encoding.name).records, index, types, sink);
     counters.finished = performance.now();
   }
 
-  return { schema, batches: batches(), metrics: () => counters.snapshot(), encoding, renamedColumns: [] };
+  return {
+    schema,
+    batches: batches(),
+    metrics: () => counters.snapshot(),
+    encoding,
+    renamedColumns: [],
+    ranges: rangesOf(schema, plans, inference, convertedRanges),
+  };
 }
 
 /**
@@ -1025,7 +1088,7 @@ async function* jsonBatches(
   index: ReadonlyMap<string, number>,
   types: readonly ColumnType[],
   sink: RowSink,
-): AsyncIterable<RecordBatch> {
+): AsyncIterable<ReadBatch> {
   const values: Converted[] = types.map(() => null);
   for await (const group of groups)
     for (const { result } of group) {
@@ -1238,12 +1301,12 @@ export function readJsonlRange(
   input: JsonlRangeInput,
   settled: SettledJson,
   options: Pick<ParseOptions, 'batchSize' | 'batchBytes'> = {},
-): { batches: AsyncIterable<RecordBatch>; metrics(): ParseMetrics; nextOffset(): number | undefined } {
+): { batches: AsyncIterable<ReadBatch>; metrics(): ParseMetrics; nextOffset(): number | undefined } {
   const counters = new Counters();
   const splitter = new JsonLineSplitter({ end: input.end - input.start });
   const index = new Map(settled.keys.map((key, i) => [key, i]));
   const types = settled.schema.columns.map((c) => c.type);
-  async function* batches(): AsyncIterable<RecordBatch> {
+  async function* batches(): AsyncIterable<ReadBatch> {
     const groups = jsonlRangeRecords(input, splitter, (n) => {
       counters.bytesRead += n;
     });
@@ -1368,5 +1431,12 @@ async function parseParquet(source: ByteRangeSource, options: ParseOptions): Pro
     counters.finished = performance.now();
   }
 
-  return { schema, batches: batches(), metrics: () => counters.snapshot(), renamedColumns: [] };
+  // The input's statistics, for the columns written as they are read.
+  const inputRanges = numericRanges(file.schema, file.rowGroups);
+  const ranges: Record<string, ValueRange> = {};
+  plans.forEach((p, i) => {
+    const range = p.type === sourceTypes[i] ? inputRanges[p.source] : undefined;
+    if (range) Object.defineProperty(ranges, p.target, { value: range, enumerable: true });
+  });
+  return { schema, batches: batches(), metrics: () => counters.snapshot(), renamedColumns: [], ranges };
 }

@@ -1,5 +1,6 @@
 /**
- * Column profiles for the "profile" stage (`createProfiler`) and the mergeable sketches behind them,
+ * Column profiles for the "profile" stage (`createProfiler`, or `profileAlong` the batches the parse stage
+ * writes) and the mergeable sketches behind them,
  * which a drift or merge step can deserialize from `DatasetProfile.sketches`.
  */
 export {
@@ -36,4 +37,5 @@ export {
   rankErrorBound,
   type SerializedKll,
 } from './quantiles.js';
+export { histogramsSpanValues, profileAlong, type StreamedProfile } from './streamed.js';
 export { type HeavyHitter, SpaceSaving } from './topk.js';

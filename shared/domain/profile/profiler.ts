@@ -6,6 +6,7 @@ import {
   checkBatchShape,
   type ReadBatch,
   type TableSchema,
+  type ValueRange,
 } from '../table.js';
 import { HyperLogLog, MAX_HLL_PRECISION, MIN_HLL_PRECISION, type SerializedHll } from './hyperloglog.js';
 import { KllSketch, MAX_KLL_K, MIN_KLL_K, type SerializedKll } from './quantiles.js';
@@ -29,10 +30,7 @@ export const DEFAULT_HISTOGRAM_BINS = 20;
 export type QuantileKey = `p${(typeof PERCENTILES)[number]}`;
 export type Quantiles = Record<QuantileKey, number>;
 
-export interface ValueRange {
-  min: number;
-  max: number;
-}
+export type { ValueRange };
 
 export interface ProfileOptions {
   /** Distinct values (and string frequencies) are counted exactly up to this many. Default 10 000. */

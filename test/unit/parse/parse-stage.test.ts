@@ -4,7 +4,8 @@ import type { StageDeps } from '../../../shared/app/pipeline/artifacts.js';
 import { parseStage, RENAMES_RECORDED } from '../../../shared/app/pipeline/parse.js';
 import type { DatasetConfig } from '../../../shared/domain/dataset.js';
 import type { FileRecord } from '../../../shared/domain/file-record.js';
-import { openParquet } from '../../../shared/formats/parquet.js';
+import { createProfiler } from '../../../shared/domain/profile/index.js';
+import { numericRanges, openParquet } from '../../../shared/formats/parquet.js';
 import type { DatasetStore, ObjectStore } from '../../../shared/ports.js';
 import { type afterRegisterSchema, parseOutputSchema } from '../../../shared/schemas/ingestion.js';
 import { opener, rangeSource } from './sources.js';
@@ -14,9 +15,13 @@ function harness(body: Uint8Array | string, config: DatasetConfig = {}) {
   const updates: Partial<FileRecord>[] = [];
   const logs: Record<string, unknown>[] = [];
   const written = new Map<string, Uint8Array>();
+  const json = new Map<string, unknown>();
   const store = {
     bucket: 'data',
     read: () => opener(body)(),
+    async putJson(key: string, value: unknown) {
+      json.set(key, JSON.parse(JSON.stringify(value)));
+    },
     async write(key: string, chunks: AsyncIterable<Uint8Array>) {
       const parts: Uint8Array[] = [];
       for await (const chunk of chunks) parts.push(chunk);
@@ -57,7 +62,7 @@ function harness(body: Uint8Array | string, config: DatasetConfig = {}) {
       outcome: 'REGISTERED',
     },
   } satisfies z.infer<typeof afterRegisterSchema>;
-  return { run: () => parseStage(deps, state), updates, logs, written };
+  return { run: () => parseStage(deps, state), updates, logs, written, json };
 }
 
 describe('parse stage', () => {
@@ -105,6 +110,43 @@ describe('parse stage', () => {
         { name: 'at', type: 'timestamp', nullable: true },
       ],
     });
+  });
+
+  it('profiles the rows as it writes them: the output names the profile, the staged file’s own', async () => {
+    // Prepare: more values than the profiler keeps exactly, so the histograms need pass 1's ranges.
+    const rows = Array.from(
+      { length: 30_000 },
+      (_, i) =>
+        `${i},${(i * 7919) % 1000}.5,${new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()},u${i % 50}`,
+    );
+    const stage = harness(`id,price,at,user\n${rows.join('\n')}\n`);
+
+    // Act
+    const output = await stage.run();
+
+    // Assess
+    expect(output.profileKey).toBe(`reports/acme/people/${`f_${'0'.repeat(32)}`}/profile.json`);
+    const staged = await openParquet(rangeSource(stage.written.get(output.stagedKey) ?? new Uint8Array()));
+    const profiler = createProfiler(staged.schema, {
+      ranges: numericRanges(staged.schema, staged.rowGroups),
+    });
+    for await (const batch of staged.readRowGroups()) profiler.add(batch);
+    expect(stage.json.get(output.profileKey ?? '')).toEqual(JSON.parse(JSON.stringify(profiler.result())));
+    expect(stage.logs[0]).toMatchObject({ profiled: true });
+  });
+
+  it('leaves the profile to the profile stage when a dropped row held a column’s extreme value', async () => {
+    // Prepare: id 1 again, with the largest v, after more rows than the profiler keeps exactly.
+    const rows = Array.from({ length: 30_000 }, (_, i) => `${i},${i % 100}`);
+    const stage = harness(`id,v\n${rows.join('\n')}\n1,5000\n`, { dedupKeys: ['id'] });
+
+    // Act
+    const output = await stage.run();
+
+    // Assess
+    expect(output.rowCount).toBe(30_000);
+    expect(output).not.toHaveProperty('profileKey');
+    expect(stage.json.size).toBe(0);
   });
 
   it('records no renames for a file whose header needed none', async () => {
