@@ -128,6 +128,12 @@ export const parseOutputSchema = z.object({
    * instead of reading the staged file. Absent when the parse could not make it final (profileAlong).
    */
   profileKey: z.string().optional(),
+  /**
+   * The staged data's validation report (reports/), made while it was written, and whether its suite was
+   * inferred from the schema: the validate stage judges it instead of reading the staged file. Absent
+   * when the parse left the validation to that stage (validationAlong).
+   */
+  validation: z.object({ reportKey: z.string(), inferredSuite: z.boolean() }).optional(),
 });
 export type ParseOutput = z.infer<typeof parseOutputSchema>;
 

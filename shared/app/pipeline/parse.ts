@@ -9,16 +9,19 @@ import type { FileFormat } from '../../domain/object-key.js';
 import { reportKey, stagingKey } from '../../domain/object-key.js';
 import { parseFile } from '../../domain/parse/parse-file.js';
 import { profileAlong } from '../../domain/profile/index.js';
+import type { ReadBatch } from '../../domain/table.js';
 import { writeParquet } from '../../formats/parquet.js';
 import type { afterRegisterSchema, ParseOutput } from '../../schemas/ingestion.js';
 import { pipeThrough } from '../io/channel.js';
 import type { StageDeps } from './artifacts.js';
+import { validationAlong } from './validate.js';
 
 /**
  * Stage 2: read the source in its format (two streaming passes for text: infer, then convert), apply
  * the dataset's mapping, type overrides and dedup keys, and write the canonical Parquet to staging. The
- * batches are profiled as they are written; when that profile is final (its histograms' ranges were
- * known in time) it is the file's profile, in reports/, and the output names it.
+ * batches are validated and profiled as they are written: the validation report goes to reports/ (the
+ * validate stage judges it), and so does the profile when it is final (its histograms' ranges were known
+ * in time); the output names both.
  */
 export async function parseStage(
   deps: StageDeps,
@@ -38,8 +41,16 @@ export async function parseStage(
 
   const stagedKey = stagingKey(file.tenant, file.dataset, file.fileId);
   const hash = createHash('sha256');
-  // Profiled on the way to the writer: the profile stage then needs no read of the staged file.
-  const profiled = profileAlong(parsed.schema, parsed.batches, parsed.ranges);
+  // Validated and profiled on the way to the writer: the validate and profile stages then need no read of
+  // the staged file.
+  const validation = validationAlong(deps, file, dataset, parsed.schema);
+  async function* validated(): AsyncIterable<ReadBatch> {
+    for await (const batch of parsed.batches) {
+      validation?.add(batch);
+      yield batch;
+    }
+  }
+  const profiled = profileAlong(parsed.schema, validated(), parsed.ranges);
   const written = await pipeThrough<Uint8Array, { rowCount: number }>(
     async (push) => {
       await writeParquet(parsed.schema, profiled.batches, async (chunk) => {
@@ -52,6 +63,7 @@ export async function parseStage(
       return { rowCount: parsed.metrics().recordsWritten };
     },
   );
+  const validationReport = await validation?.save();
   const profile = profiled.final();
   const profileKey = profile && reportKey(file.tenant, file.dataset, file.fileId, 'profile');
   if (profileKey) await deps.store.putJson(profileKey, profile);
@@ -89,6 +101,7 @@ export async function parseStage(
     ...(parsed.encoding && { encoding: parsed.encoding }),
     ...renames,
     profiled: profileKey !== undefined,
+    validated: validationReport !== undefined,
   });
   return {
     stagedKey,
@@ -99,6 +112,7 @@ export async function parseStage(
     ...(parsed.encoding && { encoding: parsed.encoding }),
     ...(renamed.length > 0 && { renamedColumnCount: renamed.length }),
     ...(profileKey && { profileKey }),
+    ...(validationReport && { validation: validationReport }),
   };
 }
 

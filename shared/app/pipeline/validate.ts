@@ -9,8 +9,10 @@
  * chunk files. Uniqueness stays exact across chunks without partitioning or a second pass: the chunks keep
  * their keys' 64-bit hashes and the merge replays them into one set (domain/validation/partial.ts).
  *
- * The suite and clock: the single path judges a file by the suite stored when its validate stage runs and
- * at that instant. A chunked file is judged by the suite stored when it was split and at the split's
+ * The suite and clock: the single path judges a file by the suite stored when its parse stage runs and at
+ * that instant, over the rows as they are written (`validationAlong`; this stage then judges the saved
+ * report), or, when the parse left it (a suite that does not parse, uniqueness sets too big for the parse
+ * function), by the suite stored when this stage runs and at its instant. A chunked file is judged by the suite stored when it was split and at the split's
  * instant, for every chunk alike: chunks run minutes apart and must not see a suite replaced meanwhile,
  * nor judge freshness at different instants. A chunk whose state is missing or stale (made under another
  * split, or before the merge rewrote the chunk without rows its dedup keys dropped) is validated again
@@ -35,9 +37,9 @@ import {
   type Validator,
   validationSuiteSchema,
 } from '../../domain/validation/index.js';
-import { isStrataError, ValidationFailedError } from '../../errors.js';
+import { InternalError, isStrataError, ValidationFailedError } from '../../errors.js';
 import type { ParquetFile } from '../../formats/parquet.js';
-import type { afterParseSchema, ValidateOutput } from '../../schemas/ingestion.js';
+import type { afterParseSchema, ParseOutput, ValidateOutput } from '../../schemas/ingestion.js';
 import { concatParquetFiles } from '../io/parquet-files.js';
 import { mapLimit } from '../lifecycle/moves.js';
 import { openStaged, readBlob, type StageDeps, stagedKeysOf, writeBlob } from './artifacts.js';
@@ -70,6 +72,13 @@ export async function validateStage(
   state: z.infer<typeof afterParseSchema>,
 ): Promise<ValidateOutput> {
   const { file, parse } = state;
+  if (parse.validation !== undefined) {
+    // The parse validated the rows as it wrote them (validationAlong): its report is judged here.
+    const { reportKey: key, inferredSuite } = parse.validation;
+    const saved = (await deps.store.getJson(key)) as SavedReport | undefined;
+    if (!saved) throw new InternalError(`the parse's validation report ${key} is missing`);
+    return judge(deps, state, saved, key, !inferredSuite);
+  }
   // A chunked file's parts are opened one by one: a part whose state is stale is validated here alone.
   const [dataset, parts, pin] = await Promise.all([
     deps.datasets.getDataset(file.tenant, file.dataset),
@@ -100,12 +109,32 @@ export async function validateStage(
   }
 
   const key = reportKey(file.tenant, file.dataset, file.fileId, 'validation');
-  await deps.store.putJson(key, {
-    fileId: file.fileId,
-    source: file.object.key,
-    suiteSource: stored ? suiteSource : 'inferred',
-    ...report,
-  });
+  const saved = savedReport(file, report, stored ? suiteSource : 'inferred');
+  await deps.store.putJson(key, saved);
+  return judge(deps, state, saved, key, Boolean(stored), merged !== undefined);
+}
+
+/** The validation report as stored in reports/: the report, and which file and suite it is of. */
+type SavedReport = ValidationReport & { fileId: string; source: string; suiteSource?: 'api' | 'inferred' };
+
+function savedReport(
+  file: { fileId: string; object: { key: string } },
+  report: ValidationReport,
+  suiteSource: 'api' | 'inferred' | undefined,
+): SavedReport {
+  return { fileId: file.fileId, source: file.object.key, ...(suiteSource && { suiteSource }), ...report };
+}
+
+/** Records the report's verdict on the file; a FAILED one fails the stage (quarantine). */
+async function judge(
+  deps: StageDeps,
+  state: z.infer<typeof afterParseSchema>,
+  report: ValidationReport,
+  key: string,
+  storedSuite: boolean,
+  merged?: boolean,
+): Promise<ValidateOutput> {
+  const { file, parse } = state;
   const summary = {
     status: report.status,
     reportKey: key,
@@ -116,7 +145,8 @@ export async function validateStage(
   deps.logger.info('file validated', {
     fileId: file.fileId,
     ...summary,
-    ...(parse.chunkCount !== undefined && { chunks: parse.chunkCount, merged: merged !== undefined }),
+    ...(parse.chunkCount !== undefined && { chunks: parse.chunkCount, merged }),
+    ...(parse.validation !== undefined && { by: 'parse' }),
   });
   deps.metrics.add(
     report.status === 'FAILED' ? 'FilesFailedValidation' : 'FilesPassedValidation',
@@ -135,7 +165,61 @@ export async function validateStage(
     reportKey: key,
     errors: summary.errors,
     warnings: summary.warnings,
-    inferredSuite: !stored,
+    inferredSuite: !storedSuite,
+  };
+}
+
+/** Keys a parse may hold in its uniqueness checks' sets (rows × checks; ~21 bytes each: ~0.5 GB). */
+export const PARSE_VALIDATION_MAX_KEYS = 24_000_000;
+
+export interface ValidationAlong {
+  /** Feeds one batch as it is written. */
+  add(batch: ReadBatch): void;
+  /**
+   * Once every batch was added: stores the report where the validate stage's goes and answers its key
+   * (and whether the suite was inferred); undefined when the rows outgrew `maxKeys` (the validate
+   * stage, with more memory, reads them).
+   */
+  save(): Promise<ParseOutput['validation']>;
+}
+
+/**
+ * Parse stage: the validation of the rows as they are written, judged by the suite stored at this
+ * instant (or the one inferred from the written schema), so that the validate stage need not read the
+ * staged file again; undefined when the stored suite does not parse (the validate stage reports that).
+ */
+export function validationAlong(
+  deps: Pick<StageDeps, 'store' | 'clock'>,
+  file: { tenant: string; dataset: string; fileId: string; object: { key: string } },
+  dataset: Pick<DatasetRecord, 'validationSuite' | 'suiteSource'> | undefined,
+  schema: TableSchema,
+  maxKeys = PARSE_VALIDATION_MAX_KEYS,
+): ValidationAlong | undefined {
+  const stored = dataset?.validationSuite;
+  const parsed = stored ? validationSuiteSchema.safeParse(stored) : undefined;
+  if (parsed && !parsed.success) return undefined;
+  const suite = parsed?.data ?? suiteFromSchema(schema);
+  const validator = createValidator(suite, schema, { now: deps.clock.now() });
+  const keysPerRow = suite.checks.filter((c) => c.type === 'uniqueness').length;
+  let rows = 0;
+  let outgrown = false;
+  return {
+    add(batch) {
+      if (outgrown) return;
+      rows += batch.numRows;
+      if (rows * keysPerRow > maxKeys) {
+        outgrown = true;
+        return;
+      }
+      validator.add(batch);
+    },
+    async save() {
+      if (outgrown) return undefined;
+      const key = reportKey(file.tenant, file.dataset, file.fileId, 'validation');
+      const suiteSource = stored ? dataset?.suiteSource : 'inferred';
+      await deps.store.putJson(key, savedReport(file, validator.report(), suiteSource));
+      return { reportKey: key, inferredSuite: !stored };
+    },
   };
 }
 

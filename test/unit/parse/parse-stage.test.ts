@@ -2,16 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { StageDeps } from '../../../shared/app/pipeline/artifacts.js';
 import { parseStage, RENAMES_RECORDED } from '../../../shared/app/pipeline/parse.js';
+import { validateStage, validationAlong } from '../../../shared/app/pipeline/validate.js';
 import type { DatasetConfig } from '../../../shared/domain/dataset.js';
 import type { FileRecord } from '../../../shared/domain/file-record.js';
 import { createProfiler } from '../../../shared/domain/profile/index.js';
+import { createValidator, validationSuiteSchema } from '../../../shared/domain/validation/index.js';
 import { numericRanges, openParquet } from '../../../shared/formats/parquet.js';
 import type { DatasetStore, ObjectStore } from '../../../shared/ports.js';
 import { type afterRegisterSchema, parseOutputSchema } from '../../../shared/schemas/ingestion.js';
 import { opener, rangeSource } from './sources.js';
 
 /** The parse stage over one in-memory object, with the dataset config given; records what it wrote. */
-function harness(body: Uint8Array | string, config: DatasetConfig = {}) {
+function harness(body: Uint8Array | string, config: DatasetConfig = {}, validationSuite?: unknown) {
   const updates: Partial<FileRecord>[] = [];
   const logs: Record<string, unknown>[] = [];
   const written = new Map<string, Uint8Array>();
@@ -22,6 +24,7 @@ function harness(body: Uint8Array | string, config: DatasetConfig = {}) {
     async putJson(key: string, value: unknown) {
       json.set(key, JSON.parse(JSON.stringify(value)));
     },
+    getJson: async (key: string) => json.get(key),
     async write(key: string, chunks: AsyncIterable<Uint8Array>) {
       const parts: Uint8Array[] = [];
       for await (const chunk of chunks) parts.push(chunk);
@@ -30,7 +33,10 @@ function harness(body: Uint8Array | string, config: DatasetConfig = {}) {
     },
   } as unknown as ObjectStore;
   const datasets = {
-    getDataset: async () => ({ config }),
+    getDataset: async () => ({
+      config,
+      ...(validationSuite !== undefined && { validationSuite, suiteSource: 'api' }),
+    }),
     updateFile: async (_tenant: string, _fileId: string, fields: Partial<FileRecord>) => {
       updates.push(fields);
     },
@@ -62,7 +68,7 @@ function harness(body: Uint8Array | string, config: DatasetConfig = {}) {
       outcome: 'REGISTERED',
     },
   } satisfies z.infer<typeof afterRegisterSchema>;
-  return { run: () => parseStage(deps, state), updates, logs, written, json };
+  return { run: () => parseStage(deps, state), updates, logs, written, json, deps, state };
 }
 
 describe('parse stage', () => {
@@ -135,6 +141,73 @@ describe('parse stage', () => {
     expect(stage.logs[0]).toMatchObject({ profiled: true });
   });
 
+  it('validates the rows as it writes them: the validate stage judges that report, the staged file’s', async () => {
+    // Prepare: a suite whose uniqueness check fails on the repeated id 7.
+    const suite = {
+      checks: [
+        { type: 'uniqueness', columns: ['id'] },
+        { type: 'range', column: 'v', min: 0, max: 100 },
+      ],
+    };
+    const rows = Array.from({ length: 2_000 }, (_, i) => `${i},${i % 90}`);
+    const stage = harness(`id,v\n${rows.join('\n')}\n7,120\n`, {}, suite);
+
+    // Act
+    const output = await stage.run();
+    const validated = validateStage(stage.deps, { ...stage.state, parse: output });
+
+    // Assess
+    await expect(validated).rejects.toMatchObject({ name: 'ValidationFailedError' });
+    const key = `reports/acme/people/${`f_${'0'.repeat(32)}`}/validation.json`;
+    expect(output.validation).toEqual({ reportKey: key, inferredSuite: false });
+    const staged = await openParquet(rangeSource(stage.written.get(output.stagedKey) ?? new Uint8Array()));
+    const validator = createValidator(validationSuiteSchema.parse(suite), staged.schema, {
+      now: new Date('2026-01-01T00:00:00Z'),
+      projected: true,
+    });
+    for await (const batch of staged.readRowGroups({ columns: [...validator.columns] })) validator.add(batch);
+    expect(stage.json.get(key)).toEqual(
+      JSON.parse(
+        JSON.stringify({
+          fileId: stage.state.file.fileId,
+          source: stage.state.file.object.key,
+          suiteSource: 'api',
+          ...validator.report(),
+        }),
+      ),
+    );
+    expect(stage.updates.at(-1)).toMatchObject({
+      stage: 'validate',
+      validation: { status: 'FAILED', reportKey: key },
+    });
+  });
+
+  it('leaves the validation to the validate stage when the stored suite does not parse', async () => {
+    // Act
+    const stage = harness('id,v\n1,2\n', {}, { checks: [{ type: 'no-such-check' }] });
+    const output = await stage.run();
+
+    // Assess: nothing judged here; the validate stage reads the suite again and reports its error.
+    expect(output).not.toHaveProperty('validation');
+    expect([...stage.json.keys()].some((key) => key.endsWith('/validation.json'))).toBe(false);
+  });
+
+  it('leaves the validation to the validate stage when its uniqueness sets outgrow the parse', () => {
+    // Prepare
+    const schema = { columns: [{ name: 'id', type: 'int' as const, nullable: false }] };
+    const deps = { store: {} as ObjectStore, clock: { now: () => new Date(0) } };
+    const file = { tenant: 'acme', dataset: 'people', fileId: 'f', object: { key: 'k' } };
+    const suite = { validationSuite: { checks: [{ type: 'uniqueness', columns: ['id'] }] } };
+    const along = validationAlong(deps, file, suite, schema, 10);
+
+    // Act
+    along?.add({ schema, numRows: 6, columns: [[1, 2, 3, 4, 5, 6]] });
+    along?.add({ schema, numRows: 6, columns: [[7, 8, 9, 10, 11, 12]] });
+
+    // Assess
+    return expect(along?.save()).resolves.toBeUndefined();
+  });
+
   it('leaves the profile to the profile stage when a dropped row held a column’s extreme value', async () => {
     // Prepare: id 1 again, with the largest v, after more rows than the profiler keeps exactly.
     const rows = Array.from({ length: 30_000 }, (_, i) => `${i},${i % 100}`);
@@ -146,7 +219,7 @@ describe('parse stage', () => {
     // Assess
     expect(output.rowCount).toBe(30_000);
     expect(output).not.toHaveProperty('profileKey');
-    expect(stage.json.size).toBe(0);
+    expect([...stage.json.keys()].some((key) => key.endsWith('/profile.json'))).toBe(false);
   });
 
   it('records no renames for a file whose header needed none', async () => {
