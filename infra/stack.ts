@@ -279,7 +279,9 @@ export class StrataStack extends Stack {
       logGroup: functionLogs,
       name: 'parse',
       description: 'Pipeline stage 2: CSV/JSONL/JSON/Parquet → canonical Parquet in staging/ (+ its profile)',
-      memorySize: 2048,
+      // Two vCPUs: the Parquet writer compresses a row group on a worker thread while the next is parsed,
+      // and V8 collects garbage beside both; the rows' validation and profile are made here too.
+      memorySize: 3008,
       timeout: Duration.minutes(15),
     })
       .bindBucket('DATA_BUCKET', dataBucket, 'read', 'fresh/*')

@@ -382,7 +382,7 @@ export class ColumnBuilder {
     this.rows += n;
   }
 
-  /** The open row group's column, laid out for writeColumnChunk; valid until the next append or reset. */
+  /** The open row group's column, laid out for encodeColumnChunk; valid until the next append or reset. */
   prepared(): Prepared {
     return {
       present: this.present?.subarray(0, this.rows),
@@ -604,17 +604,39 @@ export function compressorFor(
 const levels = new ByteBuffer(1 << 16);
 const pageValues = new ByteBuffer(1 << 20);
 
+/** One page of a column chunk, encoded and waiting for its values' compressed bytes. */
+interface EncodedPage {
+  /** The header but for its compressed size (known once the values are compressed). */
+  header: Omit<PageHeader, 'compressed'>;
+  /** DATA_PAGE_V2 definition levels, stored uncompressed before the values; empty for a dictionary page. */
+  levels: Uint8Array;
+  /** The values to compress, the whole of their own buffer. */
+  values: Uint8Array;
+}
+
 /**
- * Appends one column chunk of `n` rows (a ColumnBuilder's prepared row group) to `ctx.out` and answers
- * its metadata.
+ * A column chunk of one row group, encoded: its pages (the dictionary page first, when there is one) and
+ * metadata, holding nothing of the builder it came from. Its pages' values are compressed (on this thread
+ * or on a worker) before it is assembled into the file.
  */
-export function writeColumnChunk(
-  ctx: ChunkContext,
+export interface EncodedChunk {
+  column: ColumnSchema;
+  element: SchemaElement;
+  rows: number;
+  pages: EncodedPage[];
+  stats: Statistics;
+  encodings: Encoding[];
+  encodingStats: NonNullable<ColumnMetaData['encoding_stats']>;
+}
+
+/** Encodes one column chunk of `n` rows (a ColumnBuilder's prepared row group): pages not yet compressed. */
+export function encodeColumnChunk(
   column: ColumnSchema,
   element: SchemaElement,
   p: Prepared,
   n: number,
-): ColumnChunk {
+  codec: PageCodec,
+): EncodedChunk {
   // Microseconds (or the INT64 halves of ints) of every non-null value, computed once for all pages.
   let int64: Int32Array | undefined;
   let dictionary: Dictionary | undefined;
@@ -625,13 +647,9 @@ export function writeColumnChunk(
     int64 = toInt64(column, p.numbers as Float64Array);
   }
 
-  const { out } = ctx;
-  const chunkStart = out.pos;
-  let uncompressedTotal = 0;
+  const pages: EncodedPage[] = [];
   const encodings: Encoding[] = [];
-  let dictionaryOffset: bigint | undefined;
   if (dictionary) {
-    dictionaryOffset = BigInt(ctx.base + out.pos);
     pageValues.pos = 0;
     if (dictionary.strings) {
       for (const s of dictionary.strings) putString(pageValues, s);
@@ -641,17 +659,17 @@ export function writeColumnChunk(
       const halves = toInt64(column, dictionary.numbers as Float64Array);
       pageValues.bytes(new Uint8Array(halves.buffer));
     }
-    const raw = pageValues.view();
-    const compressed = ctx.compress(raw);
-    const headerStart = out.pos;
-    writePageHeader(out, {
-      type: PAGE_TYPE.DICTIONARY_PAGE,
-      uncompressed: raw.length,
-      compressed: compressed.length,
-      dictionary: { numValues: dictionary.size },
+    // Copies: the scratch is reused for the next page (and a Buffer's slice() would be a view of it).
+    const values = new Uint8Array(pageValues.view());
+    pages.push({
+      header: {
+        type: PAGE_TYPE.DICTIONARY_PAGE,
+        uncompressed: values.length,
+        dictionary: { numValues: dictionary.size },
+      },
+      levels: new Uint8Array(0),
+      values,
     });
-    uncompressedTotal += out.pos - headerStart + raw.length;
-    out.bytes(compressed);
     encodings.push('PLAIN');
   }
   const encoding: Encoding = dictionary
@@ -661,8 +679,7 @@ export function writeColumnChunk(
       : 'PLAIN';
   encodings.push(encoding);
 
-  const dataOffset = BigInt(ctx.base + out.pos);
-  let pages = 0;
+  let dataPages = 0;
   let row = 0;
   let valueAt = 0;
   const present = p.present;
@@ -677,45 +694,70 @@ export function writeColumnChunk(
     if (present) writeHybrid(levels, present, row, end, 1);
     pageValues.pos = 0;
     writeValues(column, p, dictionary, int64, valueAt, valueAt + count, encoding);
-    const raw = pageValues.view();
-    const compressed = ctx.compress(raw);
-    const headerStart = out.pos;
-    writePageHeader(out, {
-      type: PAGE_TYPE.DATA_PAGE_V2,
-      uncompressed: levels.pos + raw.length,
-      compressed: levels.pos + compressed.length,
-      v2: {
-        numValues: end - row,
-        numNulls: end - row - count,
-        numRows: end - row,
-        encoding: ENCODING[encoding as keyof typeof ENCODING],
-        defLength: levels.pos,
-        compressed: ctx.codec !== 'UNCOMPRESSED',
+    const values = new Uint8Array(pageValues.view());
+    pages.push({
+      header: {
+        type: PAGE_TYPE.DATA_PAGE_V2,
+        uncompressed: levels.pos + values.length,
+        v2: {
+          numValues: end - row,
+          numNulls: end - row - count,
+          numRows: end - row,
+          encoding: ENCODING[encoding as keyof typeof ENCODING],
+          defLength: levels.pos,
+          compressed: codec !== 'UNCOMPRESSED',
+        },
       },
+      levels: new Uint8Array(levels.view()),
+      values,
     });
-    uncompressedTotal += out.pos - headerStart + levels.pos + raw.length;
-    out.bytes(levels.view());
-    out.bytes(compressed);
-    pages++;
+    dataPages++;
     valueAt += count;
     row = end;
   }
 
-  const encodingStats: NonNullable<ColumnMetaData['encoding_stats']> = [];
+  const encodingStats: EncodedChunk['encodingStats'] = [];
   if (dictionary) encodingStats.push({ page_type: 'DICTIONARY_PAGE', encoding: 'PLAIN', count: 1 });
-  encodingStats.push({ page_type: 'DATA_PAGE_V2', encoding, count: pages });
+  encodingStats.push({ page_type: 'DATA_PAGE_V2', encoding, count: dataPages });
+  return { column, element, rows: n, pages, stats, encodings, encodingStats };
+}
+
+/**
+ * Appends an encoded column chunk to `ctx.out`, each page's values as `compressed` gives them (in page
+ * order; a result used before the next call), and answers its metadata.
+ */
+export function assembleColumnChunk(
+  ctx: Pick<ChunkContext, 'out' | 'base' | 'codec'>,
+  chunk: EncodedChunk,
+  compressed: (page: number) => Uint8Array,
+): ColumnChunk {
+  const { out } = ctx;
+  const chunkStart = out.pos;
+  let uncompressedTotal = 0;
+  let dictionaryOffset: bigint | undefined;
+  let dataOffset: bigint | undefined;
+  chunk.pages.forEach((page, k) => {
+    if (page.header.type === PAGE_TYPE.DICTIONARY_PAGE) dictionaryOffset = BigInt(ctx.base + out.pos);
+    else dataOffset ??= BigInt(ctx.base + out.pos);
+    const bytes = compressed(k);
+    const headerStart = out.pos;
+    writePageHeader(out, { ...page.header, compressed: page.levels.length + bytes.length });
+    uncompressedTotal += out.pos - headerStart + page.header.uncompressed;
+    out.bytes(page.levels);
+    out.bytes(bytes);
+  });
   const meta: ColumnMetaData = {
-    type: element.type as ColumnMetaData['type'],
-    encodings,
-    path_in_schema: [column.name],
+    type: chunk.element.type as ColumnMetaData['type'],
+    encodings: chunk.encodings,
+    path_in_schema: [chunk.column.name],
     codec: ctx.codec,
-    num_values: BigInt(n),
+    num_values: BigInt(chunk.rows),
     total_compressed_size: BigInt(out.pos - chunkStart),
     total_uncompressed_size: BigInt(uncompressedTotal),
-    data_page_offset: dataOffset,
+    data_page_offset: dataOffset ?? BigInt(ctx.base + out.pos),
     dictionary_page_offset: dictionaryOffset,
-    statistics: stats as ColumnMetaData['statistics'],
-    encoding_stats: encodingStats,
+    statistics: chunk.stats as ColumnMetaData['statistics'],
+    encoding_stats: chunk.encodingStats,
   };
   return { meta_data: meta, file_offset: BigInt(ctx.base + chunkStart) };
 }

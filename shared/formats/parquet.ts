@@ -55,12 +55,21 @@ import type {
 import { InvalidInputError, isStrataError, ParseError } from '../errors.js';
 import { decodeChunk, type FastKind, fastKind, NotFastError } from './parquet-read.js';
 import {
+  assembleColumnChunk,
   ByteBuffer,
   type ChunkContext,
   ColumnBuilder,
   compressorFor,
-  writeColumnChunk,
+  type EncodedChunk,
+  encodeColumnChunk,
 } from './parquet-write.js';
+import { compressPages } from './snappy-worker.js';
+
+/**
+ * A row group whose pages hold less than this is compressed on the writer's thread: a worker's round trip
+ * and, the first time, its start (tens of milliseconds) would cost more than they save.
+ */
+const WORKER_MIN_BYTES = 1 << 20;
 
 /** Random access to the bytes of one object. `end` is exclusive; the result holds `end - start` bytes. */
 export interface ByteRangeSource {
@@ -80,6 +89,11 @@ export interface ParquetWriteOptions {
   rowGroupBytes?: number;
   /** Default snappy: fast, and what every reader supports. */
   compression?: ParquetCompression;
+  /**
+   * Snappy pages of a row group (of 1 MiB or more) compressed on a worker thread while the next row
+   * group's batches are made. Default true; the bytes are the same either way.
+   */
+  compressInWorker?: boolean;
 }
 
 export interface ParquetWriteResult {
@@ -228,18 +242,47 @@ export async function writeParquet(
   let pendingRows = 0;
   let pendingBytes = 0;
   let rowCount = 0;
+  // A row group's pages are compressed on the worker thread while the next one's batches are made (the
+  // producer's parsing): at most one group is in flight, and groups are written in order.
+  const useWorker = codec === 'SNAPPY' && options.compressInWorker !== false;
+  let inFlight: Promise<void> = Promise.resolve();
   const flushGroup = async (): Promise<void> => {
     if (pendingRows === 0) return;
     const rows = pendingRows;
+    rowCount += rows;
     pendingRows = 0;
     pendingBytes = 0;
-    const groupStart = out.pos;
-    const chunks = schema.columns.map((c, i) => {
+    const encoded = schema.columns.map((c, i) => {
       const builder = builders[i] as ColumnBuilder;
-      const chunk = writeColumnChunk(ctx, c, elements[i] as SchemaElement, builder.prepared(), rows);
+      const chunk = encodeColumnChunk(c, elements[i] as SchemaElement, builder.prepared(), rows, codec);
       builder.reset();
       return chunk;
     });
+    const values = encoded.flatMap((chunk) => chunk.pages.map((page) => page.values));
+    const pageBytes = values.reduce((sum, page) => sum + page.length, 0);
+    const compressed =
+      useWorker && pageBytes >= WORKER_MIN_BYTES ? compressPages(values) : Promise.resolve(undefined);
+    // The group before is written first (its pages were compressed while this one's batches were made).
+    await inFlight;
+    inFlight = (async () => {
+      writeGroup(encoded, rows, await compressed);
+      await emit();
+    })();
+    // Its error surfaces when it is awaited: at the next flush or after the last batch.
+    inFlight.catch(() => undefined);
+  };
+  const writeGroup = (
+    encoded: readonly EncodedChunk[],
+    rows: number,
+    compressed: readonly Uint8Array[] | undefined,
+  ): void => {
+    const groupStart = out.pos;
+    let page = 0;
+    const chunks = encoded.map((chunk) =>
+      assembleColumnChunk(ctx, chunk, (k) =>
+        compressed ? (compressed[page++] as Uint8Array) : ctx.compress(chunk.pages[k]?.values as Uint8Array),
+      ),
+    );
     let uncompressed = 0n;
     for (const chunk of chunks) uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
     groups.push({
@@ -248,8 +291,6 @@ export async function writeParquet(
       num_rows: BigInt(rows),
       total_compressed_size: BigInt(out.pos - groupStart),
     });
-    rowCount += rows;
-    await emit();
   };
 
   const width = schema.columns.length;
@@ -270,6 +311,7 @@ export async function writeParquet(
     }
   }
   await flushGroup();
+  await inFlight;
   const footer = new ByteWriter(1 << 16);
   writeMetadata(
     footer,
