@@ -61,6 +61,17 @@ export interface ReadBatch {
   columns: readonly ColumnCells[];
 }
 
+/** The batches, each handed to `see` before it passes on: a consumer that reads along with the writer. */
+export async function* tapBatches(
+  batches: AsyncIterable<ReadBatch>,
+  see: (batch: ReadBatch) => void,
+): AsyncIterable<ReadBatch> {
+  for await (const batch of batches) {
+    see(batch);
+    yield batch;
+  }
+}
+
 /**
  * Throws InvalidInputError unless the batch has the schema's columns (names and types, in order) and
  * every column has at least `numRows` cells: streaming consumers index cells without checks after this.

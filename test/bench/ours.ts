@@ -30,7 +30,7 @@ import {
 import { validationAlong } from '../../shared/app/pipeline/validate.js';
 import { parseFile } from '../../shared/domain/parse/parse-file.js';
 import { createProfiler, type DatasetProfile, profileAlong } from '../../shared/domain/profile/index.js';
-import type { ReadBatch } from '../../shared/domain/table.js';
+import { tapBatches } from '../../shared/domain/table.js';
 import {
   createValidator,
   type ValidationReport,
@@ -129,13 +129,8 @@ export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
       { validationSuite: SUITE, suiteSource: 'api' },
       parsed.schema,
     );
-    async function* validated(): AsyncIterable<ReadBatch> {
-      for await (const batch of parsed.batches) {
-        validation?.add(batch);
-        yield batch;
-      }
-    }
-    const profiled = profileAlong(parsed.schema, validated(), parsed.ranges);
+    const validated = tapBatches(parsed.batches, (batch) => validation?.add(batch));
+    const profiled = profileAlong(parsed.schema, validated, parsed.ranges);
     const written = await writeParquet(parsed.schema, profiled.batches, async (chunk) => {
       hash.update(chunk);
       writeSync(fd, chunk);

@@ -1,6 +1,7 @@
 /**
  * Stage 2 in chunks, one Lambda per chunk (a Distributed Map item): parse the chunk's part of the file
- * with the dataset's settings, write its staged Parquet (stagedChunkKey), profile and validate what it wrote,
+ * with the dataset's settings, write its staged Parquet (stagedChunkKey), profiling and validating the rows
+ * as it writes them,
  * and leave its counts (chunkResultKey) and partial profile (chunkProfileKey) for the merge, and its
  * validation state (chunkValidationKey) for the validate stage. Everything is named
  * by the chunk's index, so a retried chunk rewrites its own outputs. The same function scans a text
@@ -16,7 +17,8 @@ import type { z } from 'zod';
 import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
 import { chunkProfileKey, chunkResultKey, chunkScanKey, stagedChunkKey } from '../../domain/object-key.js';
 import { parseFile } from '../../domain/parse/parse-file.js';
-import { createProfiler } from '../../domain/profile/index.js';
+import { createProfiler, profileAlong } from '../../domain/profile/index.js';
+import { tapBatches } from '../../domain/table.js';
 import { isStrataError } from '../../errors.js';
 import { numericRanges, openParquet, writeParquet } from '../../formats/parquet.js';
 import type { ChunkResult, chunkStateSchema } from '../../schemas/ingestion.js';
@@ -92,9 +94,16 @@ async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchem
 
   const stagedKey = stagedChunkKey(file.tenant, file.dataset, file.fileId, chunk.index);
   const hash = createHash('sha256');
+  // Validated and profiled on the way to the writer, as the parse stage does: the validate stage merges
+  // the chunks' states instead of reading them all, and the merge their profiles.
+  const validation = await chunkValidation(deps, file, chunk.index, parsed.schema);
+  const validated = tapBatches(parsed.batches, (batch) => validation?.add(batch));
+  // Only a Parquet chunk knows its ranges before its rows (its row groups' statistics); a text chunk's
+  // profile, whose histograms would not be exact without them, is made from its staged file below.
+  const profiled = 'ranges' in parsed ? profileAlong(parsed.schema, validated, parsed.ranges) : undefined;
   await pipeThrough<Uint8Array, void>(
     async (push) => {
-      await writeParquet(parsed.schema, parsed.batches, async (bytes) => {
+      await writeParquet(parsed.schema, profiled?.batches ?? validated, async (bytes) => {
         hash.update(bytes);
         await push(bytes);
       });
@@ -104,26 +113,33 @@ async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchem
     },
   );
 
-  // The partial profile is made as the profile stage makes a whole file's: from the staged file, with
-  // its row groups' statistics as the histogram ranges.
-  const staged = await openParquet(await deps.store.openRange({ bucket: deps.store.bucket, key: stagedKey }));
-  const profiler = createProfiler(staged.schema, { ranges: numericRanges(staged.schema, staged.rowGroups) });
-  // Validated in the same read: the validate stage merges the chunks' states instead of reading them all.
-  const validation = await chunkValidation(deps, file, chunk.index, staged.schema);
-  for await (const batch of staged.readRowGroups({ typed: true })) {
-    profiler.add(batch);
-    validation?.add(batch);
-  }
   await validation?.save();
-  await deps.store.putJson(
-    chunkProfileKey(file.tenant, file.dataset, file.fileId, chunk.index),
-    profiler.result(),
-  );
+  // The partial profile is the whole file's kind: without ranges known before the rows, or when they did
+  // not give exact histograms, it is made from the staged file, with its row groups' statistics as the
+  // ranges, as the profile stage does.
+  const along = profiled?.final();
+  let profile = along;
+  if (!profile) {
+    const staged = await openParquet(
+      await deps.store.openRange({ bucket: deps.store.bucket, key: stagedKey }),
+    );
+    const profiler = createProfiler(staged.schema, {
+      ranges: numericRanges(staged.schema, staged.rowGroups),
+    });
+    for await (const batch of staged.readRowGroups({ typed: true })) profiler.add(batch);
+    profile = profiler.result();
+  }
+  await deps.store.putJson(chunkProfileKey(file.tenant, file.dataset, file.fileId, chunk.index), profile);
 
   const metrics = parsed.metrics();
   deps.metrics.add('RecordsRead', 'Count', metrics.recordsRead);
   deps.metrics.add('RecordsWritten', 'Count', metrics.recordsWritten);
-  deps.logger.info('chunk parsed', { fileId: file.fileId, chunk: chunk.index, ...metrics });
+  deps.logger.info('chunk parsed', {
+    fileId: file.fileId,
+    chunk: chunk.index,
+    ...metrics,
+    profiledWhileWriting: along !== undefined,
+  });
   return {
     index: chunk.index,
     rowCount: metrics.recordsWritten,

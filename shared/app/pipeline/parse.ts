@@ -9,7 +9,7 @@ import type { FileFormat } from '../../domain/object-key.js';
 import { reportKey, stagingKey } from '../../domain/object-key.js';
 import { parseFile } from '../../domain/parse/parse-file.js';
 import { profileAlong } from '../../domain/profile/index.js';
-import type { ReadBatch } from '../../domain/table.js';
+import { tapBatches } from '../../domain/table.js';
 import { writeParquet } from '../../formats/parquet.js';
 import type { afterRegisterSchema, ParseOutput } from '../../schemas/ingestion.js';
 import { pipeThrough } from '../io/channel.js';
@@ -44,13 +44,8 @@ export async function parseStage(
   // Validated and profiled on the way to the writer: the validate and profile stages then need no read of
   // the staged file.
   const validation = validationAlong(deps, file, dataset, parsed.schema);
-  async function* validated(): AsyncIterable<ReadBatch> {
-    for await (const batch of parsed.batches) {
-      validation?.add(batch);
-      yield batch;
-    }
-  }
-  const profiled = profileAlong(parsed.schema, validated(), parsed.ranges);
+  const validated = tapBatches(parsed.batches, (batch) => validation?.add(batch));
+  const profiled = profileAlong(parsed.schema, validated, parsed.ranges);
   const written = await pipeThrough<Uint8Array, { rowCount: number }>(
     async (push) => {
       await writeParquet(parsed.schema, profiled.batches, async (chunk) => {

@@ -1431,8 +1431,12 @@ async function parseParquet(source: ByteRangeSource, options: ParseOptions): Pro
     counters.finished = performance.now();
   }
 
-  // The input's statistics, for the columns written as they are read.
-  const inputRanges = numericRanges(file.schema, file.rowGroups);
+  // The statistics of the row groups read, for the columns written as they are read.
+  const read = options.rowGroups;
+  const inputRanges = numericRanges(
+    file.schema,
+    read ? file.rowGroups.filter((g) => read.includes(g.index)) : file.rowGroups,
+  );
   const ranges: Record<string, ValueRange> = {};
   plans.forEach((p, i) => {
     const range = p.type === sourceTypes[i] ? inputRanges[p.source] : undefined;

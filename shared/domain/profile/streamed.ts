@@ -6,7 +6,7 @@
  * file's first pass, a Parquet file's statistics), and a hint may be wider than the written values (rows
  * that failed or were dropped) or missing. `histogramsSpanValues` tells when it held for every column.
  */
-import type { ReadBatch, TableSchema, ValueRange } from '../table.js';
+import { type ReadBatch, type TableSchema, tapBatches, type ValueRange } from '../table.js';
 import { createProfiler, type DatasetProfile, type ProfileOptions } from './profiler.js';
 
 export interface StreamedProfile {
@@ -29,10 +29,7 @@ export function profileAlong(
   const profiler = createProfiler(schema, { ...options, ranges });
   let done = false;
   async function* profiled(): AsyncIterable<ReadBatch> {
-    for await (const batch of batches) {
-      profiler.add(batch);
-      yield batch;
-    }
+    yield* tapBatches(batches, (batch) => profiler.add(batch));
     done = true;
   }
   return {

@@ -137,6 +137,26 @@ describe('profileAlong', () => {
     );
   });
 
+  it('is final for a chunk of a Parquet file’s row groups: its ranges are those row groups’ statistics', async () => {
+    // Prepare: three row groups of increasing values; the chunk reads the middle one.
+    const rows = Array.from({ length: 90 }, (_, i) => `${i},${i * 1.5}`);
+    const { staged: parquet } = await parseProfiled(`id,v\n${rows.join('\n')}\n`);
+    const parsedCsv = await parseFile({ format: 'parquet', source: rangeSource(parquet) });
+    const { bytes: grouped } = await collect((write) =>
+      writeParquet(parsedCsv.schema, parsedCsv.batches, write, { rowGroupSize: 30 }),
+    );
+
+    // Act
+    const parsed = await parseFile({ format: 'parquet', source: rangeSource(grouped) }, { rowGroups: [1] });
+    const profiled = profileAlong(parsed.schema, parsed.batches, parsed.ranges, OPTIONS);
+    const { bytes } = await collect((write) => writeParquet(parsed.schema, profiled.batches, write));
+
+    // Assess
+    expect(parsed.ranges).toEqual({ id: { min: 30, max: 59 }, v: { min: 45, max: 88.5 } });
+    expect(profiled.final()).toBeDefined();
+    expect(profiled.final()).toEqual(await profileOfStaged(bytes));
+  });
+
   it('whenever final, equals the staged file’s profile, with duplicates dropped and types overridden', async () => {
     let finals = 0;
     let notFinal = 0;
