@@ -412,7 +412,7 @@ async function parentMain(argv: string[]): Promise<void> {
     : `esbuild bundle ${SELF}, as the Lambda functions are bundled`;
   const header = [
     `strata pipeline benchmark — ${new Date().toISOString()}`,
-    `ours: ${runtime}; node ${process.version}, single-threaded (JavaScript)`,
+    `ours: ${runtime}; node ${process.version}, one JavaScript thread, and a worker thread compressing the Parquet pages it writes`,
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; runs: ${options.runs} (medians); ` +
       `cases: ${options.cases.join(', ')}`,
   ];
@@ -485,7 +485,7 @@ async function parentMain(argv: string[]): Promise<void> {
     duckVersion === ''
       ? ['']
       : [
-          `\nDuckDB ${duckVersion} ran with ${duckThreads} threads (its default here); ours is single-threaded.`,
+          `\nDuckDB ${duckVersion} ran with ${duckThreads} threads (its default here); ours is one JavaScript thread plus a worker thread that compresses the Parquet pages the parse writes.`,
         ];
   if (summaries.length > 0) {
     summary.push(
