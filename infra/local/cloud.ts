@@ -348,11 +348,20 @@ function externalFromEnv(): NonNullable<LocalCloudOptions['external']> {
   };
 }
 
-/** Port 0 → a free port picked by the OS now (released before the server binds it). */
+/**
+ * Port 0 → a free port picked by the OS now (released before the server binds it), and never one another
+ * server of this cloud was given: the OS may hand a just-released port out again, and two servers on one
+ * port would have the second's clients talk to the first (a DynamoDB call answered 404 by another server).
+ */
 async function choosePorts(ports: Ports): Promise<Ports> {
   const out = { ...ports };
+  const given = new Set<number>(Object.values(out).filter((port) => port !== 0));
   for (const key of Object.keys(out) as (keyof Ports)[]) {
-    if (out[key] === 0) out[key] = await freePort();
+    if (out[key] !== 0) continue;
+    let port = await freePort();
+    while (given.has(port)) port = await freePort();
+    given.add(port);
+    out[key] = port;
   }
   return out;
 }
