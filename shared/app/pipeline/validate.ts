@@ -12,12 +12,12 @@
  * The suite and clock: the single path judges a file by the suite stored when its parse stage runs and at
  * that instant, over the rows as they are written (`validationAlong`; this stage then judges the saved
  * report), or, when the parse left it (a suite that does not parse, uniqueness sets too big for the parse
- * function), by the suite stored when this stage runs and at its instant. A chunked file is judged by the suite stored when it was split and at the split's
- * instant, for every chunk alike: chunks run minutes apart and must not see a suite replaced meanwhile,
- * nor judge freshness at different instants. A chunk whose state is missing or stale (made under another
- * split, or before the merge rewrote the chunk without rows its dedup keys dropped) is validated again
- * here from its file alone; a file split by code that pinned no suite is validated as before, in one pass
- * over the chunk files.
+ * function), by the suite stored when this stage runs and at its instant. A chunked file is judged by the
+ * suite stored when it was split and at the split's instant, for every chunk alike: chunks run minutes
+ * apart and must not see a suite replaced meanwhile, nor judge freshness at different instants. A chunk
+ * whose state is missing or stale (made under another split, or before the merge rewrote the chunk without
+ * rows its dedup keys dropped) is validated again here from its file alone; a file split by code that
+ * pinned no suite is validated as before, in one pass over the chunk files.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
