@@ -8,11 +8,6 @@
  * run the very same code from its source text (snappy-worker.ts), whatever the bundler renamed.
  */
 
-/** The most bytes `n` input bytes can take compressed (the reference's bound), plus the length varint. */
-export function maxCompressedLength(n: number): number {
-  return 32 + n + Math.floor(n / 6) + 5;
-}
-
 /**
  * A Snappy compressor with its own scratch: each call's result is a view of a buffer reused by the next
  * call, so a caller that keeps it copies it first. Self-contained (see above): no reference to this
@@ -27,6 +22,7 @@ export function snappyCompressor(): (input: Uint8Array) => Uint8Array {
   let scratch = new Uint8Array(0);
 
   function compress(input: Uint8Array): Uint8Array {
+    // The most bytes the input can take compressed (the reference's bound), plus the length varint.
     const bound = 32 + input.length + Math.floor(input.length / 6) + 5;
     if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
     const out = scratch;
