@@ -98,8 +98,9 @@ async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchem
   // the chunks' states instead of reading them all, and the merge their profiles.
   const validation = await chunkValidation(deps, file, chunk.index, parsed.schema);
   const validated = tapBatches(parsed.batches, (batch) => validation?.add(batch));
-  // Only a Parquet chunk knows its ranges before its rows (its row groups' statistics); a text chunk's
-  // profile, whose histograms would not be exact without them, is made from its staged file below.
+  // A chunk knows its ranges before its rows from a Parquet file's row-group statistics or from its own
+  // CSV scan; a JSON chunk's profile, whose histograms would not be exact without them, is made from its
+  // staged file below.
   const profiled = 'ranges' in parsed ? profileAlong(parsed.schema, validated, parsed.ranges) : undefined;
   await pipeThrough<Uint8Array, void>(
     async (push) => {

@@ -38,8 +38,9 @@ import {
   chunkScanKey,
   chunkSchemaKey,
 } from '../../domain/object-key.js';
+import { ColumnInference, type ColumnInferenceState } from '../../domain/parse/infer.js';
 import { readCsvRange } from '../../domain/parse/parse-file.js';
-import type { TableSchema } from '../../domain/table.js';
+import type { TableSchema, ValueRange } from '../../domain/table.js';
 import { InternalError } from '../../errors.js';
 import type { ByteRangeSource } from '../../formats/parquet.js';
 import type { Chunk, SplitOutput } from '../../schemas/ingestion.js';
@@ -181,14 +182,40 @@ export async function settleCsvChunks(
   return { chunked: true, chunkCount: chunks.length, bucket: deps.store.bucket, planKey };
 }
 
-/** A chunk's second pass: its records converted to the settled schema. */
+/**
+ * A chunk's second pass: its records converted to the settled schema, with the ranges its own scan saw
+ * (the hint of its profile's histograms: see profileAlong; a scan that guessed its first record wrong
+ * may give a wrong one, which the profile then does not use).
+ */
 export async function readCsvChunk(deps: StageDeps, file: TextFile, chunk: Chunk) {
   const { start, end } = rangeOf(chunk);
-  const { layout } = await chunkingOf(deps, file);
-  const schema = (await deps.store.getJson(chunkSchemaKey(file.tenant, file.dataset, file.fileId))) as
-    | TableSchema
-    | undefined;
-  if (!schema) throw new InternalError(`file ${file.fileId} has no settled chunk schema`);
+  const { tenant, dataset, fileId } = file;
+  const [{ layout }, schema, scan] = await Promise.all([
+    chunkingOf(deps, file),
+    deps.store.getJson(chunkSchemaKey(tenant, dataset, fileId)) as Promise<TableSchema | undefined>,
+    deps.store.getJson(chunkScanKey(tenant, dataset, fileId, chunk.index)) as Promise<
+      CsvChunkScan | undefined
+    >,
+  ]);
+  if (!schema) throw new InternalError(`file ${fileId} has no settled chunk schema`);
   const source = await deps.store.openRange(sourceOf(file));
-  return { schema, ...readCsvRange({ open: () => fromOffset(source, start), start, end, layout }, schema) };
+  return {
+    schema,
+    ranges: scanRanges(schema, scan?.inference?.inference ?? []),
+    ...readCsvRange({ open: () => fromOffset(source, start), start, end, layout }, schema),
+  };
+}
+
+/** The numeric columns' ranges a scan's inference states hold, by the settled schema's names and types. */
+function scanRanges(
+  schema: TableSchema,
+  states: readonly ColumnInferenceState[],
+): Record<string, ValueRange> {
+  const ranges: Record<string, ValueRange> = {};
+  schema.columns.forEach((column, i) => {
+    const state = states[i];
+    const range = state && ColumnInference.fromJSON(state).range(column.type);
+    if (range) Object.defineProperty(ranges, column.name, { value: range, enumerable: true });
+  });
+  return ranges;
 }

@@ -466,6 +466,10 @@ export interface ColumnInferenceState {
   nulls: number;
   missing: number;
   observed: number;
+  /** [min, max] of the values, while the kind is int or float (see ColumnInference.range). */
+  numbers?: [number, number];
+  /** [min, max] of the values, while the kind is timestamp. */
+  instants?: [number, number];
 }
 
 /**
@@ -489,29 +493,41 @@ export class ColumnInference {
   private high = Number.NEGATIVE_INFINITY;
   private earliest = Number.POSITIVE_INFINITY;
   private latest = Number.NEGATIVE_INFINITY;
-  private ranged = true;
 
   static fromJSON(state: ColumnInferenceState): ColumnInference {
-    const inference = new ColumnInference();
-    inference.kind = state.kind;
-    inference.nulls = state.nulls;
-    inference.missing = state.missing;
-    inference.observed = state.observed;
-    return inference;
+    return new ColumnInference().merge(state);
   }
 
+  /** The ranges only while the kind can use them: so any split of the values, merged, gives the same. */
   toJSON(): ColumnInferenceState {
-    return { kind: this.kind, nulls: this.nulls, missing: this.missing, observed: this.observed };
+    const state: ColumnInferenceState = {
+      kind: this.kind,
+      nulls: this.nulls,
+      missing: this.missing,
+      observed: this.observed,
+    };
+    if ((this.kind === 'int' || this.kind === 'float') && this.low <= this.high) {
+      state.numbers = [this.low, this.high];
+    }
+    if (this.kind === 'timestamp' && this.earliest <= this.latest)
+      state.instants = [this.earliest, this.latest];
+    return state;
   }
 
   /** Adds what `other` observed (of other records of the same column). */
   merge(other: ColumnInferenceState): this {
-    // The state carries no ranges: this one's would no longer cover the column.
-    this.ranged = false;
     this.kind = joinKinds(this.kind, other.kind);
     this.nulls += other.nulls;
     this.missing += other.missing;
     this.observed += other.observed;
+    if (other.numbers) {
+      this.low = Math.min(this.low, other.numbers[0]);
+      this.high = Math.max(this.high, other.numbers[1]);
+    }
+    if (other.instants) {
+      this.earliest = Math.min(this.earliest, other.instants[0]);
+      this.latest = Math.max(this.latest, other.instants[1]);
+    }
     return this;
   }
 
@@ -557,7 +573,9 @@ export class ColumnInference {
    * fail or are dropped count too, so it may be wider than the written column's: a hint, not a fact.
    */
   range(type: ColumnType): { min: number; max: number } | undefined {
-    if (!this.ranged || type !== this.type()) return undefined;
+    // Ints read as floats keep their values.
+    const kind = this.type();
+    if (type !== kind && !(type === 'float' && kind === 'int')) return undefined;
     const [min, max] =
       type === 'int' || type === 'float'
         ? [this.low, this.high]

@@ -176,6 +176,37 @@ describe('column inference state', () => {
     );
   });
 
+  it('keeps the range of a typed column through its state, merged, as its converted values span it', () => {
+    // Prepare
+    const ints = ['7', '-3', 'NA', '12'];
+    const floats = ['2.5', '-0.5'];
+    const instants = ['2026-01-02T00:00:00Z', '2025-12-31', ''];
+    const observe = (tokens: string[]) => {
+      const inference = new ColumnInference();
+      for (const t of tokens) inference.observeToken(t);
+      return inference;
+    };
+
+    // Act
+    const merged = ColumnInference.fromJSON(observe(ints).toJSON()).merge(
+      JSON.parse(JSON.stringify(observe(floats))) as ColumnInferenceState,
+    );
+    const timestamps = ColumnInference.fromJSON(JSON.parse(JSON.stringify(observe(instants))));
+
+    // Assess
+    expect(observe(ints).range('int')).toEqual({ min: -3, max: 12 });
+    expect(observe(ints).range('float')).toEqual({ min: -3, max: 12 });
+    expect(observe(ints).range('timestamp')).toBeUndefined();
+    expect(merged.type()).toBe('float');
+    expect(merged.range('float')).toEqual({ min: -3, max: 12 });
+    expect(merged.range('int')).toBeUndefined();
+    expect(timestamps.range('timestamp')).toEqual({
+      min: Date.UTC(2025, 11, 31),
+      max: Date.UTC(2026, 0, 2),
+    });
+    expect(observe(['1', 'x']).toJSON()).not.toHaveProperty('numbers');
+  });
+
   it('counts missing tokens after a column became a string column, so an override can null them', () => {
     // Prepare
     const column = new ColumnInference();
