@@ -99,12 +99,12 @@ async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchem
   const validation = await chunkValidation(deps, file, chunk.index, parsed.schema);
   const validated = tapBatches(parsed.batches, (batch) => validation?.add(batch));
   // A chunk knows its ranges before its rows from a Parquet file's row-group statistics or from its own
-  // CSV scan; a JSON chunk's profile, whose histograms would not be exact without them, is made from its
+  // text scan (CSV or JSON); when they turn out not to give exact histograms, its profile is made from its
   // staged file below.
-  const profiled = 'ranges' in parsed ? profileAlong(parsed.schema, validated, parsed.ranges) : undefined;
+  const profiled = profileAlong(parsed.schema, validated, parsed.ranges);
   await pipeThrough<Uint8Array, void>(
     async (push) => {
-      await writeParquet(parsed.schema, profiled?.batches ?? validated, async (bytes) => {
+      await writeParquet(parsed.schema, profiled.batches, async (bytes) => {
         hash.update(bytes);
         await push(bytes);
       });
@@ -118,7 +118,7 @@ async function parseChunk(deps: StageDeps, state: z.infer<typeof chunkStateSchem
   // The partial profile is the whole file's kind: without ranges known before the rows, or when they did
   // not give exact histograms, it is made from the staged file, with its row groups' statistics as the
   // ranges, as the profile stage does.
-  const along = profiled?.final();
+  const along = profiled.final();
   let profile = along;
   if (!profile) {
     const staged = await openParquet(

@@ -25,8 +25,15 @@ import { type JsonPiece, splitJsonArray } from '../../domain/chunks/json-split.j
 import { jsonlLineStart } from '../../domain/chunks/jsonl-boundaries.js';
 import { MAX_CHUNKS, planChunks } from '../../domain/chunks/plan.js';
 import { type DatasetConfig, parseOptionsOf } from '../../domain/dataset.js';
-import { chunkConvertPlanKey, chunkPlanKey, chunkSchemaKey, chunkSuffix } from '../../domain/object-key.js';
+import {
+  chunkConvertPlanKey,
+  chunkPlanKey,
+  chunkScanKey,
+  chunkSchemaKey,
+  chunkSuffix,
+} from '../../domain/object-key.js';
 import { detectBom } from '../../domain/parse/encoding.js';
+import { ColumnInference } from '../../domain/parse/infer.js';
 import {
   inferJsonlRange,
   type JsonlRangeInference,
@@ -35,6 +42,7 @@ import {
   type SettledJson,
   settleJsonRanges,
 } from '../../domain/parse/parse-file.js';
+import type { ValueRange } from '../../domain/table.js';
 import { ChunkFailedError, InternalError, isStrataError, ParseError } from '../../errors.js';
 import type { ByteRangeSource } from '../../formats/parquet.js';
 import type { Chunk, SplitOutput } from '../../schemas/ingestion.js';
@@ -296,13 +304,44 @@ export async function settleJsonChunks(
   return { chunked: true, chunkCount: chunks.length, bucket: deps.store.bucket, planKey };
 }
 
-/** A chunk's second pass: its lines converted to the settled schema. */
+/**
+ * A chunk's second pass: its lines converted to the settled schema, with the ranges its own first pass saw
+ * (the hint of its profile's histograms, as a CSV chunk's: see readCsvChunk).
+ */
 export async function readJsonChunk(deps: StageDeps, file: TextFile & { format: string }, chunk: Chunk) {
   const { start, end } = rangeOf(chunk);
-  const settled = (await deps.store.getJson(chunkSchemaKey(file.tenant, file.dataset, file.fileId))) as
-    | SettledJson
-    | undefined;
-  if (!settled) throw new InternalError(`file ${file.fileId} has no settled chunk schema`);
+  const { tenant, dataset, fileId } = file;
+  const [settled, scan] = await Promise.all([
+    deps.store.getJson(chunkSchemaKey(tenant, dataset, fileId)) as Promise<SettledJson | undefined>,
+    deps.store.getJson(chunkScanKey(tenant, dataset, fileId, chunk.index)) as Promise<
+      JsonChunkScan | undefined
+    >,
+  ]);
+  if (!settled) throw new InternalError(`file ${fileId} has no settled chunk schema`);
   const source = await chunkSource(deps, file, chunk.index);
-  return { schema: settled.schema, ...readJsonlRange(rangeInput(source, start, end), settled) };
+  return {
+    schema: settled.schema,
+    ranges: jsonRangeHints(settled, scan?.inference),
+    ...readJsonlRange(rangeInput(source, start, end), settled),
+  };
+}
+
+/**
+ * The numeric columns' ranges a range's first pass saw, by the settled schema's names and types: each
+ * column's source key's inference. A hint, as the single parse's (values of records that fail count too).
+ */
+export function jsonRangeHints(
+  settled: SettledJson,
+  inference: JsonlRangeInference | undefined,
+): Record<string, ValueRange> {
+  const ranges: Record<string, ValueRange> = {};
+  if (!inference) return ranges;
+  const byKey = new Map(inference.keys.map((key, i) => [key, inference.inference[i]]));
+  settled.schema.columns.forEach((column, i) => {
+    const state = byKey.get(settled.keys[i] as string);
+    const range = state && ColumnInference.fromJSON(state).range(column.type);
+    // defineProperty: a column named __proto__ is a key like any other.
+    if (range) Object.defineProperty(ranges, column.name, { value: range, enumerable: true });
+  });
+  return ranges;
 }

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ParseOptions, parseFile } from '../../../shared/domain/parse/parse-file.js';
+import { jsonRangeHints } from '../../../shared/app/pipeline/json-chunks.js';
+import { jsonlLineStart } from '../../../shared/domain/chunks/jsonl-boundaries.js';
+import {
+  inferJsonlRange,
+  type ParseOptions,
+  parseFile,
+  readJsonlRange,
+  settleJsonRanges,
+} from '../../../shared/domain/parse/parse-file.js';
 import {
   createProfiler,
   type DatasetProfile,
@@ -222,5 +230,80 @@ describe('profileAlong', () => {
     const nulls = createProfiler(schema, OPTIONS);
     nulls.add({ schema, numRows: 2, columns: [[null, null]] });
     expect(histogramsSpanValues(nulls.result())).toBe(true);
+  });
+});
+
+describe('a JSON Lines chunk profiled as it is written', () => {
+  const jsonValue = fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: -500, max: 500 }) },
+    { weight: 3, arbitrary: fc.integer({ min: -500, max: 500 }).map((n) => n / 8) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .integer({ min: 0, max: 5000 })
+        .map((n) => new Date(Date.UTC(2026, 0, 1) + n * 61_000).toISOString()),
+    },
+    { weight: 1, arbitrary: fc.constantFrom(null, 'x', true) },
+  );
+  const jsonl = fc
+    .array(fc.record({ id: fc.nat(1000), a: jsonValue, b: jsonValue }), { minLength: 1, maxLength: 60 })
+    .map((records) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+
+  it('with its own first pass’s ranges, equals its staged file’s profile whenever final, and is final when no record fails', async () => {
+    let finals = 0;
+    await fc.assert(
+      fc.asyncProperty(jsonl, fc.array(fc.nat(), { maxLength: 7 }), async (text, cuts) => {
+        // Prepare: the file cut into ranges, each starting at its first line, each with its first pass.
+        const bytes = new TextEncoder().encode(text);
+        const raw = [...new Set([0, ...cuts.map((c) => c % (bytes.length + 1))])].sort((a, b) => a - b);
+        const ranges = await Promise.all(
+          raw.map(async (cut, i) => {
+            const end = raw[i + 1] ?? bytes.length;
+            const base = Math.max(0, cut - 1);
+            const start =
+              i === 0
+                ? cut
+                : (jsonlLineStart(bytes.subarray(base, end), { base, start: cut, size: bytes.length }) ??
+                  end);
+            const inference = await inferJsonlRange(
+              { open: opener(bytes.subarray(start), 6), start, end },
+              {},
+            );
+            return { start, end, inference };
+          }),
+        );
+        const settled = settleJsonRanges(
+          'jsonl',
+          ranges.map((r) => JSON.parse(JSON.stringify(r.inference))),
+          { maxErrorRate: 1 },
+          bytes.length,
+        );
+
+        for (const range of ranges) {
+          // Act: the chunk's second pass, profiled on its way to the writer with its own ranges.
+          const read = readJsonlRange(
+            { open: opener(bytes.subarray(range.start), 5), start: range.start, end: range.end },
+            settled,
+          );
+          const hints = jsonRangeHints(settled, range.inference);
+          const profiled = profileAlong(settled.schema, read.batches, hints, OPTIONS);
+          const { bytes: staged } = await collect((write) =>
+            writeParquet(settled.schema, profiled.batches, write),
+          );
+
+          // Assess
+          const final = profiled.final();
+          if (read.metrics().recordsFailed === 0 && read.metrics().recordsWritten > 0) {
+            expect(final).toBeDefined();
+          }
+          if (final) {
+            finals++;
+            expect(final).toEqual(await profileOfStaged(staged));
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(finals).toBeGreaterThan(0);
   });
 });
