@@ -24,6 +24,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -110,6 +111,8 @@ export async function runOurPhase(args: OurPhaseArgs): Promise<PhaseResult> {
       parquetInput
         ? { format: 'parquet', source: memorySource(parquetInput) }
         : { format: 'csv', open: () => createReadStream(args.input) },
+      // As the parse stage: the object's size is known from its event.
+      { inputBytes: statSync(args.input).size },
     );
     const hash = createHash('sha256');
     const fd = openSync(args.staged, 'w');

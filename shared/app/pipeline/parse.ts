@@ -36,7 +36,11 @@ export async function parseStage(
     format === 'parquet'
       ? { format, source: await deps.store.openRange(source) }
       : { format, open: () => deps.store.read(source) },
-    { ...parseOptionsOf(config), ...(config.dedupKeys && { dedupKeys: config.dedupKeys }) },
+    {
+      ...parseOptionsOf(config),
+      ...(config.dedupKeys && { dedupKeys: config.dedupKeys }),
+      inputBytes: file.size,
+    },
   );
 
   const stagedKey = stagingKey(file.tenant, file.dataset, file.fileId);

@@ -28,9 +28,11 @@ export type LineEnding = 'lf' | 'crlf' | 'cr';
 export interface CsvFields {
   /** The bytes the spans index into. */
   readonly bytes: Uint8Array;
-  /** Field i is bytes[starts[i], ends[i]). */
+  /** Field i is bytes[starts[firstField + i], ends[firstField + i]). */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
+  /** Where the record's spans start in `starts` and `ends` (0 unless the tokenizer retains). */
+  readonly firstField: number;
   /** Fields of this record (the file's width). */
   readonly fieldCount: number;
   /** Byte offset of the record's first byte from the start of the input. */
@@ -58,6 +60,13 @@ export interface CsvTokenizerOptions {
    * bytes a tokenizer looks for are ASCII in both), and only field text is decoded by it.
    */
   singleByte?: SingleByteEncoding;
+  /**
+   * Keep every byte pushed and every record's field spans (`retained`), so that a second reading of the
+   * records needs no second tokenizing; given up (`release`) once the bytes would pass `maxBytes` or the
+   * spans `maxFields` (8 bytes each). `expectedBytes`: the input's size when known, held in one buffer
+   * from the start.
+   */
+  retain?: { maxBytes: number; maxFields: number; expectedBytes?: number };
 }
 
 const LF = 10;
@@ -130,9 +139,14 @@ export class CsvTokenizer implements CsvFields {
   private lines: number;
   private width: number;
   private stopped = false;
+  private retaining: boolean;
+  private readonly maxRetainedBytes: number;
+  private readonly maxRetainedFields: number;
 
   startsBuf = new Int32Array(64);
   endsBuf = new Int32Array(64);
+  /** Index of the current record's first span: past the spans of every record before it while retaining. */
+  firstField = 0;
   fieldCount = 0;
   records = 0;
 
@@ -146,6 +160,14 @@ export class CsvTokenizer implements CsvFields {
     this.width = options.width ?? -1;
     this.lines = options.firstLine ?? 1;
     this.onRecord = onRecord;
+    const retain = options.retain;
+    this.retaining = retain !== undefined;
+    this.maxRetainedBytes = retain?.maxBytes ?? 0;
+    this.maxRetainedFields = retain?.maxFields ?? 0;
+    const expected = retain?.expectedBytes;
+    if (expected !== undefined && expected > this.buf.length && expected <= this.maxRetainedBytes) {
+      this.buf = Buffer.allocUnsafe(expected);
+    }
     this.special[this.delimiter] = 1;
     this.special[LF] = 1;
     this.special[CR] = 1;
@@ -168,8 +190,8 @@ export class CsvTokenizer implements CsvFields {
   }
 
   text(i: number): string {
-    const start = this.startsBuf[i] as number;
-    const end = this.endsBuf[i] as number;
+    const start = this.startsBuf[this.firstField + i] as number;
+    const end = this.endsBuf[this.firstField + i] as number;
     if (this.singleByte) return singleByteText(this.singleByte, this.buf, start, end);
     return (this.buf as unknown as Utf8Slicing).utf8Slice(start, end);
   }
@@ -200,6 +222,10 @@ export class CsvTokenizer implements CsvFields {
   /** Reads the records `chunk` completes. Returns false once the range's end is reached. */
   push(chunk: Uint8Array): boolean {
     if (this.stopped) return false;
+    if (this.retaining && this.len + chunk.length > this.maxRetainedBytes) {
+      this.release();
+      this.compact();
+    }
     if (this.len + chunk.length > this.buf.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + chunk.length));
       this.buf.copy(grown, 0, 0, this.len);
@@ -208,8 +234,34 @@ export class CsvTokenizer implements CsvFields {
     this.buf.set(chunk, this.len);
     this.len += chunk.length;
     this.run(false);
-    if (!this.stopped) this.compact();
+    if (!this.stopped && !this.retaining) this.compact();
     return !this.stopped;
+  }
+
+  /**
+   * While retaining (the `retain` option): every byte pushed, and the spans of every field of the records
+   * read, record after record (field text already unescaped in place); undefined once released.
+   */
+  get retained(): { bytes: Buffer; starts: Int32Array; ends: Int32Array; fields: number } | undefined {
+    if (!this.retaining) return undefined;
+    const bytes = this.buf.subarray(0, this.len);
+    return { bytes, starts: this.startsBuf, ends: this.endsBuf, fields: this.firstField };
+  }
+
+  /** Stops retaining: the records read are dropped (their bytes from the next push on). */
+  release(): void {
+    if (!this.retaining) return;
+    this.retaining = false;
+    const first = this.firstField;
+    const n = this.fieldCount;
+    const size = Math.max(64, n);
+    const starts = new Int32Array(size);
+    starts.set(this.startsBuf.subarray(first, first + n));
+    const ends = new Int32Array(size);
+    ends.set(this.endsBuf.subarray(first, first + n));
+    this.startsBuf = starts;
+    this.endsBuf = ends;
+    this.firstField = 0;
   }
 
   /** The end of the input: reads the last record; a quote still open is a ParseError. */
@@ -253,16 +305,21 @@ export class CsvTokenizer implements CsvFields {
 
   private endField(): void {
     const n = this.fieldCount;
-    if (n === this.startsBuf.length) {
-      const starts = new Int32Array(n * 2);
+    let at = this.firstField + n;
+    if (at === this.startsBuf.length && this.retaining && 2 * at > this.maxRetainedFields) {
+      this.release();
+      at = n;
+    }
+    if (at === this.startsBuf.length) {
+      const starts = new Int32Array(at * 2);
       starts.set(this.startsBuf);
       this.startsBuf = starts;
-      const ends = new Int32Array(n * 2);
+      const ends = new Int32Array(at * 2);
       ends.set(this.endsBuf);
       this.endsBuf = ends;
     }
-    this.startsBuf[n] = this.fieldStart;
-    this.endsBuf[n] = this.w;
+    this.startsBuf[at] = this.fieldStart;
+    this.endsBuf[at] = this.w;
     this.fieldCount = n + 1;
     this.recordChars += this.w - this.fieldStart;
     this.wasQuoting = false;
@@ -278,6 +335,7 @@ export class CsvTokenizer implements CsvFields {
     }
     this.records++;
     this.onRecord(this);
+    if (this.retaining) this.firstField += this.fieldCount;
     this.fieldCount = 0;
     this.recordChars = 0;
   }
@@ -289,7 +347,7 @@ export class CsvTokenizer implements CsvFields {
    */
   private tooLong(w: number, fieldStart: number): boolean {
     let exact = 0;
-    for (let i = 0; i < this.fieldCount; i++) {
+    for (let i = this.firstField; i < this.firstField + this.fieldCount; i++) {
       exact += utf16Length(
         this.buf,
         this.startsBuf[i] as number,

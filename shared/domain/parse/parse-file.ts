@@ -122,9 +122,12 @@ export interface ParseOptions {
   maxColumnNameLength?: number;
   /**
    * Text formats: a file up to this many bytes is held through the first pass and replayed to the second
-   * instead of opened again; default REPLAY_BYTES, 0 to always read twice.
+   * instead of opened again (a CSV file: its records as the first pass tokenized them); default
+   * REPLAY_BYTES, 0 to always read twice.
    */
   replayBytes?: number;
+  /** The input's size, when known: a CSV file held through its first pass is held in one buffer of it. */
+  inputBytes?: number;
 }
 
 export interface ParseMetrics {
@@ -634,7 +637,13 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
 
   // Pass 1: encoding, dialect, header, inference, override check. A single-byte encoding is tokenized in
   // its own bytes (only kept text is decoded), so its offsets are the file's and ranges can read it.
-  const source = replayable(open, options.replayBytes ?? REPLAY_BYTES);
+  // Pass 1's tokenizer keeps the bytes and the records' field spans while the file fits `replayBytes` and
+  // the spans MAX_KEPT_FIELDS: pass 2 then converts them without reading or tokenizing again (a second
+  // tokenizing was a tenth of a parse). Past either, they are dropped, and pass 2 reads the source again.
+  // Nothing else holds the file meanwhile.
+  const replayBytes = options.replayBytes ?? REPLAY_BYTES;
+  const keeping = replayBytes > 0 && (options.inputBytes ?? 0) <= replayBytes;
+  const source = replayable(open, keeping ? 0 : replayBytes);
   const decoded = decodeUtf8(
     counted(source.first(), (n) => {
       counters.bytesRead += n;
@@ -714,11 +723,11 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
       return;
     }
     counters.recordsRead++;
-    const { bytes, starts, ends, fieldCount } = r;
+    const { bytes, starts, ends, fieldCount, firstField } = r;
     let failed: string | undefined;
     for (let i = 0; i < fieldCount; i++) {
-      const s = starts[i] as number;
-      const e = ends[i] as number;
+      const s = starts[firstField + i] as number;
+      const e = ends[firstField + i] as number;
       (inference[i] as ColumnInference).observeBytes(bytes, s, e);
       const type = overrides[i];
       if (type !== undefined && failed === undefined) {
@@ -730,11 +739,28 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
     if (failed !== undefined) counters.fail({ reason: failed, record: counters.recordsRead });
   };
   const singleByte = singleByteOf();
-  const tokenizer = await tokenizeCsv(
-    peeked.stream,
-    { ...dialect, maxRecordChars: MAX_RECORD_CHARS, ...(singleByte && { singleByte }) },
+  const tokenizer = new CsvTokenizer(
+    {
+      ...dialect,
+      maxRecordChars: MAX_RECORD_CHARS,
+      ...(singleByte && { singleByte }),
+      ...(keeping && {
+        retain: {
+          maxBytes: replayBytes,
+          maxFields: MAX_KEPT_FIELDS,
+          ...(options.inputBytes !== undefined && { expectedBytes: options.inputBytes }),
+        },
+      }),
+    },
     observeRecord,
   );
+  for await (const chunk of peeked.stream) tokenizer.push(chunk);
+  tokenizer.finish();
+  const retained = tokenizer.retained;
+  const keptRecords: KeptFile | undefined = retained && {
+    ...retained,
+    width: tokenizer.fieldWidth ?? 0,
+  };
   if (!started) flush();
   header ??= false;
   const encoding = decoded.encoding as DetectedEncoding;
@@ -759,6 +785,14 @@ async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOpt
   // Pass 2: convert, from the bytes; only string columns make strings.
   const types = plans.map((p) => p.type);
   async function* batches(): AsyncIterable<ReadBatch> {
+    if (keptRecords) {
+      yield* keptBatches(keptRecords, types, new RowSink(schema, options, keyIndexes, counters), {
+        skipFirst: header === true,
+        ...(singleByte && { singleByte }),
+      });
+      counters.finished = performance.now();
+      return;
+    }
     // The encoding and line ending pass 1 settled on, so both passes read the same records.
     yield* csvBatches(
       decodeUtf8(source.again(), encoding.name, { singleByte: 'raw' }).bytes,
@@ -801,23 +835,71 @@ async function* csvBatches(
   onTokenizer?: (tokenizer: CsvTokenizer) => void,
 ): AsyncIterable<ReadBatch> {
   let skip = skipFirst;
-  const values: Converted[] = types.map(() => null);
   const done: ReadBatch[] = [];
+  const convert = recordConverter(types, sink, done, tokenizerOptions.singleByte);
+  const reader = new CsvTokenizer(tokenizerOptions, (r) => {
+    if (skip) {
+      skip = false;
+      return;
+    }
+    convert(r.bytes as Buffer, r.starts, r.ends, r.firstField);
+  });
+  onTokenizer?.(reader);
+  for await (const chunk of source) {
+    const more = reader.push(chunk);
+    for (const batch of done) yield batch;
+    done.length = 0;
+    if (!more) break;
+  }
+  reader.finish();
+  for (const batch of done) yield batch;
+  const rest = sink.rest();
+  if (rest) yield rest;
+}
+
+/** Pass 2 over the records pass 1 kept: the same conversion, from the kept bytes and spans. */
+async function* keptBatches(
+  kept: KeptFile,
+  types: readonly ColumnType[],
+  sink: RowSink,
+  options: { skipFirst: boolean; singleByte?: SingleByteEncoding },
+): AsyncIterable<ReadBatch> {
+  const done: ReadBatch[] = [];
+  const convert = recordConverter(types, sink, done, options.singleByte);
+  const { bytes, starts, ends, width, fields } = kept;
+  for (let at = options.skipFirst ? width : 0; at < fields; at += width) {
+    convert(bytes, starts, ends, at);
+    if (done.length > 0) {
+      yield* done;
+      done.length = 0;
+    }
+  }
+  const rest = sink.rest();
+  if (rest) yield rest;
+}
+
+/**
+ * Converts a record whose field i is bytes[starts[at + i], ends[at + i]) by `types` (only string columns
+ * make strings, repeated short values shared) and hands it to the sink, pushing the batches it fills onto
+ * `done`. A record that does not convert is skipped (pass 1 counted it).
+ */
+function recordConverter(
+  types: readonly ColumnType[],
+  sink: RowSink,
+  done: ReadBatch[],
+  singleByte: SingleByteEncoding | undefined,
+): (bytes: Buffer, starts: Int32Array, ends: Int32Array, at: number) => void {
+  const values: Converted[] = types.map(() => null);
   // Bounded: each interner holds about 0.7 MB, so only the first string columns get one.
   let interned = 0;
   const interners = types.map((t) =>
     t === 'string' && interned++ < MAX_INTERNED_COLUMNS ? new StringInterner() : undefined,
   );
-  const convert = (r: CsvFields): void => {
-    if (skip) {
-      skip = false;
-      return;
-    }
-    const { bytes, starts, ends } = r;
+  return (bytes, starts, ends, at) => {
     let ok = true;
     for (let i = 0; i < types.length; i++) {
-      const s = starts[i] as number;
-      const e = ends[i] as number;
+      const s = starts[at + i] as number;
+      const e = ends[at + i] as number;
       const type = types[i] as ColumnType;
       let v: Converted;
       if (type === 'string') {
@@ -827,7 +909,9 @@ async function* csvBatches(
           const interner = interners[i];
           let text = interner?.find(bytes, s, e);
           if (text === undefined) {
-            text = r.text(i);
+            text = singleByte
+              ? singleByteText(singleByte, bytes, s, e)
+              : (bytes as unknown as Utf8Slicing).utf8Slice(s, e);
             interner?.remember(text);
           }
           v = text;
@@ -840,18 +924,24 @@ async function* csvBatches(
     const batch = sink.accept(values as CellValue[]);
     if (batch) done.push(batch);
   };
-  const reader = new CsvTokenizer(tokenizerOptions, convert);
-  onTokenizer?.(reader);
-  for await (const chunk of source) {
-    const more = reader.push(chunk);
-    for (const batch of done) yield batch;
-    done.length = 0;
-    if (!more) break;
-  }
-  reader.finish();
-  for (const batch of done) yield batch;
-  const rest = sink.rest();
-  if (rest) yield rest;
+}
+
+/** Buffer's own decoder behind toString('utf8', start, end), without its argument checks (see CsvTokenizer). */
+interface Utf8Slicing {
+  utf8Slice(start: number, end: number): string;
+}
+
+/** Field spans a CSV file's first pass keeps for its second: 8 bytes a field, so at most 128 MiB. */
+const MAX_KEPT_FIELDS = 16 * 1024 * 1024;
+
+/** What pass 1 kept of a file: its bytes (as tokenized) and every record's field spans, record by record. */
+interface KeptFile {
+  bytes: Buffer;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** Spans kept: records × width. */
+  fields: number;
+  width: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -918,11 +1008,11 @@ export async function inferCsvRange(
   let firstFailure: { reason: string; record: number } | undefined;
   const tokenizer = await tokenizeCsv(rangeBytes(input, input.open()), options, (r) => {
     records++;
-    const { bytes, starts, ends, fieldCount } = r;
+    const { bytes, starts, ends, fieldCount, firstField } = r;
     let failed: string | undefined;
     for (let i = 0; i < fieldCount; i++) {
-      const s = starts[i] as number;
-      const e = ends[i] as number;
+      const s = starts[firstField + i] as number;
+      const e = ends[firstField + i] as number;
       (inference[i] as ColumnInference).observeBytes(bytes, s, e);
       const type = types[i];
       if (type !== undefined && failed === undefined && convertBytes(bytes, s, e, type) === FAILED) {

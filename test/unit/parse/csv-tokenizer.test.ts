@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CsvTokenizer,
   type CsvTokenizerOptions,
   type LineEnding,
   tokenizeCsv,
@@ -117,6 +118,61 @@ describe('CSV tokenizer', () => {
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+
+  it('retains every record’s spans over the bytes pushed, or gives them up past its limits, records unchanged', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        wellFormed,
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.record({
+          maxBytes: fc.integer({ min: 1, max: 400 }),
+          maxFields: fc.integer({ min: 1, max: 400 }),
+          expectedBytes: fc.integer({ min: 0, max: 400 }),
+        }),
+        async (input, cuts, retain) => {
+          // Prepare
+          const bytes = new TextEncoder().encode(input);
+          const options = { delimiter: ',', quote: '"', maxRecordChars: 1e6 };
+          const expected = await tokenized(bytes, cuts, options);
+          if (!('records' in expected)) return;
+          const seen: string[][] = [];
+          let fields = 0;
+
+          // Act
+          const tokenizer = new CsvTokenizer({ ...options, retain }, (r) => {
+            seen.push(Array.from({ length: r.fieldCount }, (_, i) => r.text(i)));
+            fields += r.fieldCount;
+          });
+          for await (const chunk of chunked(bytes, cuts)) tokenizer.push(chunk);
+          tokenizer.finish();
+          const kept = tokenizer.retained;
+
+          // Assess: the callback saw the records as ever; what is kept reads them again, when it is within
+          // the limits, and nothing is kept past them.
+          expect(seen).toEqual(expected.records);
+          // (Spans are held in arrays of 64 at first, doubled as needed: the limit applies to the doubling.)
+          if (bytes.length <= retain.maxBytes && fields <= 64) expect(kept).toBeDefined();
+          if (bytes.length > retain.maxBytes || fields > Math.max(64, retain.maxFields)) {
+            expect(kept).toBeUndefined();
+          }
+          if (kept) {
+            const width = seen[0]?.length ?? 0;
+            const again: string[][] = [];
+            for (let at = 0; at < kept.fields; at += width) {
+              again.push(
+                Array.from({ length: width }, (_, i) =>
+                  kept.bytes.toString('utf8', kept.starts[at + i], kept.ends[at + i]),
+                ),
+              );
+            }
+            expect(again).toEqual(seen);
+            expect(kept.starts.length).toBeLessThanOrEqual(Math.max(64, retain.maxFields));
+          }
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 

@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type ParseOptions, parseFile } from '../../../shared/domain/parse/parse-file.js';
+import { rowsOf } from '../../../shared/domain/table.js';
+import { opener } from './sources.js';
+
+const cell = fc.constantFrom(
+  '1',
+  '-2',
+  '3.5',
+  '',
+  'NA',
+  'true',
+  '2026-01-31',
+  '2026-01-31T10:00Z',
+  'x',
+  'a,b',
+  'q"q',
+  '""',
+  'l\nl',
+  'é',
+  '€',
+  'user_01',
+);
+/** CSV files with or without a header, quoting and escaped quotes where needed, blank lines, a BOM. */
+const csvFile = fc
+  .record({
+    header: fc.boolean(),
+    width: fc.integer({ min: 1, max: 4 }),
+    rows: fc.array(fc.array(cell, { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 40 }),
+    ending: fc.constantFrom('\n', '\r\n', '\r'),
+    bom: fc.boolean(),
+    blanks: fc.array(fc.nat(40), { maxLength: 3 }),
+    trailing: fc.boolean(),
+  })
+  .map(({ header, width, rows, ending, bom, blanks, trailing }) => {
+    const quoted = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+    const lines = [
+      ...(header ? [Array.from({ length: width }, (_, i) => `col_${i}`).join(',')] : []),
+      ...rows.map((r) => r.slice(0, width).map(quoted).join(',')),
+    ];
+    for (const b of blanks) lines.splice(1 + (b % lines.length), 0, '');
+    return `${bom ? '\uFEFF' : ''}${lines.join(ending)}${trailing ? ending : ''}`;
+  });
+/** What a dataset may ask of a parse: a dedup key, an override some values fail, an error budget. */
+const parseOptions: fc.Arbitrary<ParseOptions> = fc.record(
+  {
+    dedupKeys: fc.constant<string[]>(['col_0']),
+    typeOverrides: fc.constantFrom<ParseOptions['typeOverrides']>({ col_1: 'int' }, { col_0: 'float' }),
+    maxErrorRate: fc.constant(1),
+    batchSize: fc.integer({ min: 1, max: 7 }),
+  },
+  { requiredKeys: ['maxErrorRate', 'batchSize'] },
+);
+
+type Outcome =
+  | { ok: true; schema: unknown; rows: unknown[]; metrics: unknown; opens: number }
+  | { ok: false; name: string; message: string };
+
+async function parsed(bytes: Uint8Array, chunk: number, options: ParseOptions): Promise<Outcome> {
+  let opens = 0;
+  const open = () => {
+    opens++;
+    return opener(bytes, chunk)();
+  };
+  try {
+    const file = await parseFile({ format: 'csv', open }, options);
+    const rows: unknown[] = [];
+    for await (const batch of file.batches) rows.push(...rowsOf(batch));
+    const { durationMs: _, ...metrics } = file.metrics();
+    return { ok: true, schema: file.schema, rows, metrics, opens };
+  } catch (error) {
+    const { name, message } = error as Error;
+    return { ok: false, name, message };
+  }
+}
+
+describe('a CSV file held through its first pass', () => {
+  it('gives the rows, schema, counts and errors of a second read, whether held whole, given up mid-way or sized wrong', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        csvFile,
+        parseOptions,
+        fc.integer({ min: 1, max: 64 }),
+        fc.nat(),
+        async (text, options, chunk, cut) => {
+          // Prepare
+          const bytes = new TextEncoder().encode(text);
+          const strip = ({ opens: _, ...rest }: Outcome & { opens?: number }) => rest;
+
+          // Act
+          const readTwice = await parsed(bytes, chunk, { ...options, replayBytes: 0 });
+          const held = await parsed(bytes, chunk, { ...options, inputBytes: bytes.length });
+          const undersized = await parsed(bytes, chunk, { ...options, inputBytes: cut % bytes.length });
+          const replayBytes = 1 + (cut % Math.max(1, bytes.length - 1));
+          const givenUp = await parsed(bytes, chunk, { ...options, replayBytes });
+
+          // Assess
+          expect(strip(held)).toEqual(strip(readTwice));
+          expect(strip(undersized)).toEqual(strip(readTwice));
+          expect(strip(givenUp)).toEqual(strip(readTwice));
+          if (readTwice.ok && held.ok && givenUp.ok) {
+            expect(readTwice.opens).toBe(2);
+            expect(held.opens).toBe(1);
+            // What is held is the text after a byte-order mark.
+            const textBytes = bytes.length - (text.startsWith('\uFEFF') ? 3 : 0);
+            expect(givenUp.opens).toBe(replayBytes < textBytes ? 2 : 1);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives a Windows-1252 file’s rows as a second read of it does', async () => {
+    // Prepare: 0x80 is € in Windows-1252; a quoted field holds an escaped quote and a line feed.
+    const text = 'name,price\n"caf\xe9 ""x""",1\n"line\nbreak",2\n\x80uro,3\n';
+    const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    const options = { encoding: 'windows-1252', maxErrorRate: 0 } as const;
+
+    // Act
+    const held = await parsed(bytes, 5, options);
+    const readTwice = await parsed(bytes, 5, { ...options, replayBytes: 0 });
+
+    // Assess
+    expect(held).toMatchObject({
+      ok: true,
+      opens: 1,
+      rows: [
+        { name: 'café "x"', price: 1 },
+        { name: 'line\nbreak', price: 2 },
+        { name: '€uro', price: 3 },
+      ],
+    });
+    expect({ ...held, opens: 2 }).toEqual(readTwice);
+  });
+});
