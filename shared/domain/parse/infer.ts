@@ -507,7 +507,8 @@ export class ColumnInference {
       observed: this.observed,
     };
     if ((this.kind === 'int' || this.kind === 'float') && this.low <= this.high) {
-      state.numbers = [this.low, this.high];
+      // `+ 0` turns -0 into 0: a state crosses as JSON, which has no -0, and must merge to the same.
+      state.numbers = [this.low + 0, this.high + 0];
     }
     if (this.kind === 'timestamp' && this.earliest <= this.latest)
       state.instants = [this.earliest, this.latest];
