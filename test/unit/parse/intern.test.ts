@@ -58,4 +58,28 @@ describe('string interner', () => {
     expect(second).toBe(first);
     expect(decoded).toBe(1);
   });
+
+  it.each([
+    [2, false],
+    [3, true],
+  ])(
+    'judges its first 20,000 lookups, the last one a hit: %i repeats in 5 keep it caching: %s',
+    (repeatsInFive, keeps) => {
+      // Prepare: a repeated value among unique ones; lookup 20,000 (i = 19,999) is the repeated value.
+      const interner = new StringInterner();
+      const encoder = new TextEncoder();
+      const value = (i: number) => (i % 5 >= 5 - repeatsInFive ? 'repeated' : `unique_${i}`);
+      for (let i = 0; i < 20_000; i++) {
+        const bytes = encoder.encode(value(i));
+        lookup(interner, bytes, 0, bytes.length);
+      }
+
+      // Act
+      const again = encoder.encode('repeated');
+      const cached = interner.find(again, 0, again.length);
+
+      // Assess
+      expect(cached !== undefined).toBe(keeps);
+    },
+  );
 });
