@@ -332,10 +332,12 @@ export class ColumnBuilder {
     if (present) present.fill(0, this.rows, this.rows + n);
     if (column.type === 'string') {
       const strings = this.strings as string[];
+      let count = this.count;
       for (let i = 0; i < n; i++) {
         const v = cells[from + i];
         if (typeof v === 'string') {
-          strings.push(v);
+          // Stored by index into the array kept from the last row group (no growth once it has grown).
+          strings[count++] = v;
           if (present) present[this.rows + i] = 1;
         } else if (v === null || v === undefined) {
           if (!present) throw badValue(column, firstRow + i, 'null in a column that is not nullable');
@@ -344,7 +346,7 @@ export class ColumnBuilder {
           throw badValue(column, firstRow + i, `expected ${column.type}, got ${typeof v}`);
         }
       }
-      this.count = strings.length;
+      this.count = count;
       this.rows += n;
       return;
     }
@@ -384,6 +386,8 @@ export class ColumnBuilder {
 
   /** The open row group's column, laid out for encodeColumnChunk; valid until the next append or reset. */
   prepared(): Prepared {
+    // The strings array outlives row groups: cut to this one's values (a no-op while groups are full).
+    if (this.strings && this.strings.length !== this.count) this.strings.length = this.count;
     return {
       present: this.present?.subarray(0, this.rows),
       nulls: this.nulls,
@@ -398,7 +402,6 @@ export class ColumnBuilder {
     this.rows = 0;
     this.count = 0;
     this.nulls = 0;
-    if (this.strings) this.strings = [];
   }
 
   private reserve(rows: number): void {
