@@ -264,6 +264,13 @@ export function compareUtf8(left: string, right: string): number {
   const length = Math.min(left.length, right.length);
   let i = 0;
   while (i < length && left.charCodeAt(i) === right.charCodeAt(i)) i++;
+  // One a prefix of the other: the longer is greater in code points too (a high surrogate cut at the end
+  // of the shorter reads as U+FFFD, below what it pairs into or is followed by in the longer).
+  if (i === length) return left.length - right.length;
+  // Below the surrogates, code units order as code points: no need to decode (the common case).
+  const a = left.charCodeAt(i);
+  const b = right.charCodeAt(i);
+  if (a < 0xd800 && b < 0xd800) return a - b;
   if (i > 0) {
     const prev = left.charCodeAt(i - 1);
     if (prev >= 0xd800 && prev <= 0xdbff) i--;
