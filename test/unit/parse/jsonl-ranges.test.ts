@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitJsonArray } from '../../../shared/domain/chunks/json-split.js';
-import { jsonlLineStart } from '../../../shared/domain/chunks/jsonl-boundaries.js';
 import {
   inferJsonlRange,
   type JsonlRangeInference,
@@ -12,7 +11,7 @@ import {
   settleJsonRanges,
 } from '../../../shared/domain/parse/parse-file.js';
 import { rowsOf } from '../../../shared/domain/table.js';
-import { opener } from './sources.js';
+import { jsonlRanges, opener } from './sources.js';
 
 const value = fc.constantFrom<unknown>(
   1,
@@ -138,14 +137,7 @@ describe('JSON Lines byte ranges', () => {
 
           // Act: each range finds its own first line from its bytes, then its first pass.
           const ranges = await Promise.all(
-            raw.map(async (cut, i) => {
-              const end = raw[i + 1] ?? bytes.length;
-              const base = Math.max(0, cut - 1);
-              const start =
-                i === 0
-                  ? cut
-                  : (jsonlLineStart(bytes.subarray(base, end), { base, start: cut, size: bytes.length }) ??
-                    end);
+            jsonlRanges(bytes, raw).map(async ({ start, end }) => {
               const inference = await inferJsonlRange(
                 { open: opener(bytes.subarray(start), 6), start, end },
                 options,

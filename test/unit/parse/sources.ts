@@ -1,5 +1,6 @@
 /** Byte sources for the parse and Parquet tests: in-memory, chunked at chosen sizes, counting reads. */
 import { readFileSync } from 'node:fs';
+import { jsonlLineStart } from '../../../shared/domain/chunks/jsonl-boundaries.js';
 import { decodeText } from '../../../shared/domain/parse/encoding.js';
 import type { ByteRangeSource } from '../../../shared/formats/parquet.js';
 
@@ -42,4 +43,20 @@ export async function collect(sink: (write: (chunk: Uint8Array) => Promise<void>
 
 export async function* asBatches<T>(items: readonly T[]): AsyncIterable<T> {
   yield* items;
+}
+
+/**
+ * JSON Lines byte ranges cut at `cuts` (sorted, distinct, the first the data's start), each starting at
+ * its first line as a chunk finds it from its own bytes (a range that owns no line starts at its end).
+ */
+export function jsonlRanges(bytes: Uint8Array, cuts: readonly number[]): { start: number; end: number }[] {
+  return cuts.map((cut, i) => {
+    const end = cuts[i + 1] ?? bytes.length;
+    const base = Math.max(0, cut - 1);
+    const start =
+      i === 0
+        ? cut
+        : (jsonlLineStart(bytes.subarray(base, end), { base, start: cut, size: bytes.length }) ?? end);
+    return { start, end };
+  });
 }

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonRangeHints } from '../../../shared/app/pipeline/json-chunks.js';
-import { jsonlLineStart } from '../../../shared/domain/chunks/jsonl-boundaries.js';
 import {
   inferJsonlRange,
   type ParseOptions,
@@ -18,7 +17,7 @@ import {
 } from '../../../shared/domain/profile/index.js';
 import type { ColumnType } from '../../../shared/domain/table.js';
 import { numericRanges, openParquet, writeParquet } from '../../../shared/formats/parquet.js';
-import { collect, opener, rangeSource } from '../parse/sources.js';
+import { collect, jsonlRanges, opener, rangeSource } from '../parse/sources.js';
 
 // Small sketch limits, so that a few dozen rows already need the range hints for exact histograms.
 const OPTIONS = {
@@ -257,14 +256,7 @@ describe('a JSON Lines chunk profiled as it is written', () => {
         const bytes = new TextEncoder().encode(text);
         const raw = [...new Set([0, ...cuts.map((c) => c % (bytes.length + 1))])].sort((a, b) => a - b);
         const ranges = await Promise.all(
-          raw.map(async (cut, i) => {
-            const end = raw[i + 1] ?? bytes.length;
-            const base = Math.max(0, cut - 1);
-            const start =
-              i === 0
-                ? cut
-                : (jsonlLineStart(bytes.subarray(base, end), { base, start: cut, size: bytes.length }) ??
-                  end);
+          jsonlRanges(bytes, raw).map(async ({ start, end }) => {
             const inference = await inferJsonlRange(
               { open: opener(bytes.subarray(start), 6), start, end },
               {},
