@@ -109,6 +109,17 @@ interface Utf8Slicing {
   utf8Slice(start: number, end: number): string;
 }
 
+/** The text of a field's bytes[start, end): UTF-8, or the single-byte encoding the input is in. */
+export function fieldText(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  singleByte: SingleByteEncoding | undefined,
+): string {
+  if (singleByte) return singleByteText(singleByte, bytes, start, end);
+  return (bytes as unknown as Utf8Slicing).utf8Slice(start, end);
+}
+
 export class CsvTokenizer implements CsvFields {
   private readonly delimiter: number;
   private readonly quote: number;
@@ -192,8 +203,7 @@ export class CsvTokenizer implements CsvFields {
   text(i: number): string {
     const start = this.startsBuf[this.firstField + i] as number;
     const end = this.endsBuf[this.firstField + i] as number;
-    if (this.singleByte) return singleByteText(this.singleByte, this.buf, start, end);
-    return (this.buf as unknown as Utf8Slicing).utf8Slice(start, end);
+    return fieldText(this.buf, start, end, this.singleByte);
   }
 
   /** The line ending in force (undefined while none has been met). */

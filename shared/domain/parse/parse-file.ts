@@ -51,6 +51,7 @@ import {
   type CsvFields,
   CsvTokenizer,
   type CsvTokenizerOptions,
+  fieldText,
   type LineEnding,
   tokenizeCsv,
 } from './csv-tokenizer.js';
@@ -909,9 +910,7 @@ function recordConverter(
           const interner = interners[i];
           let text = interner?.find(bytes, s, e);
           if (text === undefined) {
-            text = singleByte
-              ? singleByteText(singleByte, bytes, s, e)
-              : (bytes as unknown as Utf8Slicing).utf8Slice(s, e);
+            text = fieldText(bytes, s, e, singleByte);
             interner?.remember(text);
           }
           v = text;
@@ -924,11 +923,6 @@ function recordConverter(
     const batch = sink.accept(values as CellValue[]);
     if (batch) done.push(batch);
   };
-}
-
-/** Buffer's own decoder behind toString('utf8', start, end), without its argument checks (see CsvTokenizer). */
-interface Utf8Slicing {
-  utf8Slice(start: number, end: number): string;
 }
 
 /** Field spans a CSV file's first pass keeps for its second: 8 bytes a field, so at most 128 MiB. */
