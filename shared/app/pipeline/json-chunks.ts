@@ -33,7 +33,6 @@ import {
   chunkSuffix,
 } from '../../domain/object-key.js';
 import { detectBom } from '../../domain/parse/encoding.js';
-import { ColumnInference } from '../../domain/parse/infer.js';
 import {
   inferJsonlRange,
   type JsonlRangeInference,
@@ -47,7 +46,7 @@ import { ChunkFailedError, InternalError, isStrataError, ParseError } from '../.
 import type { ByteRangeSource } from '../../formats/parquet.js';
 import type { Chunk, SplitOutput } from '../../schemas/ingestion.js';
 import type { StageDeps } from './artifacts.js';
-import { readScans, type TextFile } from './text-chunks.js';
+import { readScans, scanRanges, type TextFile } from './text-chunks.js';
 
 /** Bytes read at a time while a range looks for its first line (a line longer than this takes more reads). */
 const LINE_START_WINDOW_BYTES = 1024 * 1024;
@@ -334,14 +333,10 @@ export function jsonRangeHints(
   settled: SettledJson,
   inference: JsonlRangeInference | undefined,
 ): Record<string, ValueRange> {
-  const ranges: Record<string, ValueRange> = {};
-  if (!inference) return ranges;
+  if (!inference) return {};
   const byKey = new Map(inference.keys.map((key, i) => [key, inference.inference[i]]));
-  settled.schema.columns.forEach((column, i) => {
-    const state = byKey.get(settled.keys[i] as string);
-    const range = state && ColumnInference.fromJSON(state).range(column.type);
-    // defineProperty: a column named __proto__ is a key like any other.
-    if (range) Object.defineProperty(ranges, column.name, { value: range, enumerable: true });
-  });
-  return ranges;
+  return scanRanges(
+    settled.schema,
+    settled.keys.map((key) => byKey.get(key)),
+  );
 }

@@ -206,10 +206,13 @@ export async function readCsvChunk(deps: StageDeps, file: TextFile, chunk: Chunk
   };
 }
 
-/** The numeric columns' ranges a scan's inference states hold, by the settled schema's names and types. */
-function scanRanges(
+/**
+ * The numeric columns' ranges a scan's inference states hold (one per column of the settled schema, in
+ * order; undefined: none), by the schema's names and types.
+ */
+export function scanRanges(
   schema: TableSchema,
-  states: readonly ColumnInferenceState[],
+  states: readonly (ColumnInferenceState | undefined)[],
 ): Record<string, ValueRange> {
   const ranges: Record<string, ValueRange> = {};
   schema.columns.forEach((column, i) => {
