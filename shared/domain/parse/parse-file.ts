@@ -379,24 +379,38 @@ class BatchBuilder {
     return this.schema.columns.map(() => (this.presize > 0 ? new Array<CellValue>(this.presize) : []));
   }
 
+  /**
+   * The open batch's columns: a converter may place a row's cells at index `rows` itself, then count the
+   * row with `placed` (or leave them, to be overwritten, for a record it skips).
+   */
+  get open(): CellValue[][] {
+    return this.columns;
+  }
+
   /** Adds a row; true when the batch is full by rows or by bytes. */
   push(values: readonly CellValue[]): boolean {
     const row = this.rows;
     const columns = this.columns;
-    let bytes = this.bytes;
+    let bytes = 0;
     for (let i = 0; i < columns.length; i++) {
       const v = values[i] ?? null;
       (columns[i] as CellValue[])[row] = v;
       bytes += cellBytes(v);
     }
-    this.bytes = bytes;
-    this.rows = row + 1;
-    return this.rows >= this.size || bytes >= this.maxBytes;
+    return this.placed(bytes);
+  }
+
+  /** Counts the row placed at index `rows` (`bytes`: its cells' cellBytes); true when the batch is full. */
+  placed(bytes: number): boolean {
+    this.bytes += bytes;
+    this.rows++;
+    return this.rows >= this.size || this.bytes >= this.maxBytes;
   }
 
   take(): RecordBatch {
     const columns = this.columns;
-    if (this.presize > 0 && this.rows < this.presize) for (const column of columns) column.length = this.rows;
+    // Past `rows`: the unused presized slots, or a skipped record's cells.
+    for (const column of columns) if (column.length > this.rows) column.length = this.rows;
     const batch = { schema: this.schema, numRows: this.rows, columns };
     this.columns = this.fresh();
     this.rows = 0;
@@ -417,6 +431,15 @@ class Deduper {
     if (this.keyIndexes.length === 0) return false;
     this.keyIndexes.forEach((index, k) => {
       this.key[k] = values[index] ?? null;
+    });
+    return !this.seen.add(this.key);
+  }
+
+  /** isDuplicate of the row at index `row` of `columns`. */
+  isDuplicateAt(columns: readonly CellValue[][], row: number): boolean {
+    if (this.keyIndexes.length === 0) return false;
+    this.keyIndexes.forEach((index, k) => {
+      this.key[k] = columns[index]?.[row] ?? null;
     });
     return !this.seen.add(this.key);
   }
@@ -505,6 +528,29 @@ class RowSink {
     }
     this.counters.recordsWritten++;
     return this.builder.push(row) ? this.builder.take() : undefined;
+  }
+
+  /**
+   * Where a converter places the next row's cells itself (`columns()[i][row()]`), then hands it over with
+   * `placed`: a number then goes from the converter straight into its column's array, never boxed in a
+   * row array between. The columns change when a batch is taken: ask again for each row.
+   */
+  columns(): CellValue[][] {
+    return this.builder.open;
+  }
+
+  row(): number {
+    return this.builder.rows;
+  }
+
+  /** accept() of the row placed at `row()` (`bytes`: its cells' cellBytes). */
+  placed(bytes: number): ReadBatch | undefined {
+    if (this.deduper.isDuplicateAt(this.builder.open, this.builder.rows)) {
+      this.counters.duplicatesDropped++;
+      return undefined;
+    }
+    this.counters.recordsWritten++;
+    return this.builder.placed(bytes) ? this.builder.take() : undefined;
   }
 
   /** The last, partial batch, if any. */
@@ -890,14 +936,15 @@ function recordConverter(
   done: ReadBatch[],
   singleByte: SingleByteEncoding | undefined,
 ): (bytes: Buffer, starts: Int32Array, ends: Int32Array, at: number) => void {
-  const values: Converted[] = types.map(() => null);
   // Bounded: each interner holds about 0.7 MB, so only the first string columns get one.
   let interned = 0;
   const interners = types.map((t) =>
     t === 'string' && interned++ < MAX_INTERNED_COLUMNS ? new StringInterner() : undefined,
   );
   return (bytes, starts, ends, at) => {
-    let ok = true;
+    const columns = sink.columns();
+    const row = sink.row();
+    let size = 0;
     for (let i = 0; i < types.length; i++) {
       const s = starts[at + i] as number;
       const e = ends[at + i] as number;
@@ -916,11 +963,12 @@ function recordConverter(
           v = text;
         }
       } else v = convertBytes(bytes, s, e, type);
-      if (v === FAILED) ok = false;
-      values[i] = v;
+      // A record that does not convert is skipped; its cells placed so far are overwritten by the next.
+      if (v === FAILED) return;
+      (columns[i] as CellValue[])[row] = v;
+      size += cellBytes(v);
     }
-    if (!ok) return;
-    const batch = sink.accept(values as CellValue[]);
+    const batch = sink.placed(size);
     if (batch) done.push(batch);
   };
 }

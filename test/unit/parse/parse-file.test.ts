@@ -140,6 +140,30 @@ describe('parseFile', () => {
   });
 
   it.each([
+    ['presized', 10],
+    ['grown', 1 << 20],
+  ])('leaves no cell of a skipped record in a %s batch', async (_, batchSize) => {
+    // Prepare: the last record fails its override after its first cell was placed.
+    const csv = 'a,b\n1,10\nz,20\n2,x\n3,30\n4,y\n';
+
+    // Act
+    const parsed = await parseFile(
+      { format: 'csv', open: opener(csv) },
+      { batchSize, maxErrorRate: 1, typeOverrides: { b: 'int' } },
+    );
+    const batches: ReadBatch[] = [];
+    for await (const batch of parsed.batches) batches.push(batch);
+
+    // Assess
+    expect(batches.flatMap((b) => rowsOf(b))).toEqual([
+      { a: '1', b: 10 },
+      { a: 'z', b: 20 },
+      { a: '3', b: 30 },
+    ]);
+    for (const batch of batches) for (const cells of batch.columns) expect(cells).toHaveLength(batch.numRows);
+  });
+
+  it.each([
     ['csv', 'a\n1\n2\n'],
     ['jsonl', '{"a":1}\n{"a":2}\n'],
     ['json', '[{"a":1},{"a":2}]'],
