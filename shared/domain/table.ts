@@ -54,11 +54,28 @@ export interface ValueRange {
   max: number;
 }
 
+/**
+ * A string column's cells numbered by the reader's dictionary of the column's values: a consumer that
+ * keeps something per distinct value (the writer's dictionary, the profiler's counts) may index an array
+ * by code instead of hashing each string.
+ */
+export interface ColumnCodes {
+  /** Per row, the cell's code: its index in `strings`; -1 for a null or a value not numbered. */
+  codes: Int32Array;
+  /**
+   * Code → text, the same array in every batch of a file, only ever appended to: a code names the same
+   * text in every batch. Two codes may name equal texts (bytes that decode alike).
+   */
+  strings: readonly string[];
+}
+
 /** A batch for consumers that only read its cells (validation, profiling): columns may be typed. */
 export interface ReadBatch {
   schema: TableSchema;
   numRows: number;
   columns: readonly ColumnCells[];
+  /** By column index, for some string columns: their cells' codes. Absent when none has them. */
+  codes?: readonly (ColumnCodes | undefined)[];
 }
 
 /** The batches, each handed to `see` before it passes on: a consumer that reads along with the writer. */

@@ -10,7 +10,7 @@
  */
 
 import type { ColumnChunk, ColumnMetaData, Encoding, SchemaElement } from 'hyparquet';
-import type { ColumnCells, ColumnSchema } from '../domain/table.js';
+import type { ColumnCells, ColumnCodes, ColumnSchema } from '../domain/table.js';
 import { InvalidInputError } from '../errors.js';
 import { snappyCompress } from './snappy.js';
 
@@ -300,6 +300,11 @@ export interface Prepared {
   /** int, float, timestamp: the values; bool: 0/1. */
   numbers: Float64Array | undefined;
   strings: string[] | undefined;
+  /**
+   * string: every value's code, when the reader numbered every value of the row group by one dictionary
+   * (`strings[i]` is `dictionary[codes[i]]`).
+   */
+  codes: { codes: Int32Array; dictionary: readonly string[] } | undefined;
   count: number;
 }
 
@@ -313,6 +318,10 @@ export class ColumnBuilder {
   private present: Uint8Array | undefined;
   private numbers: Float64Array | undefined;
   private strings: string[] | undefined;
+  /** Parallel to `strings` while every value appended to the row group came with a code of `dictionary`. */
+  private codes: Int32Array | undefined;
+  private dictionary: readonly string[] | undefined;
+  private coded = true;
   private nulls = 0;
   private count = 0;
   /** Rows appended to the open row group. */
@@ -328,8 +337,17 @@ export class ColumnBuilder {
     else this.numbers = new Float64Array(initial);
   }
 
-  /** Appends values[from, to); `firstRow` is the file row of values[from]. */
-  append(values: ColumnCells | undefined, from: number, to: number, firstRow: number): void {
+  /**
+   * Appends values[from, to); `firstRow` is the file row of values[from]. `codes`: the batch's codes of
+   * this (string) column, if the reader numbered it.
+   */
+  append(
+    values: ColumnCells | undefined,
+    from: number,
+    to: number,
+    firstRow: number,
+    codes?: ColumnCodes,
+  ): void {
     const { column } = this;
     const n = to - from;
     this.reserve(this.rows + n);
@@ -340,9 +358,17 @@ export class ColumnBuilder {
     if (column.type === 'string') {
       const strings = this.strings as string[];
       let count = this.count;
+      let coded = this.coded && this.codedBy(codes, to);
+      const codeOf = codes?.codes;
+      const kept = this.codes;
       for (let i = 0; i < n; i++) {
         const v = cells[from + i];
         if (typeof v === 'string') {
+          if (coded) {
+            const code = (codeOf as Int32Array)[from + i] as number;
+            if (code < 0) coded = false;
+            else (kept as Int32Array)[count] = code;
+          }
           // Stored by index into the array kept from the last row group (no growth once it has grown).
           strings[count++] = v;
           if (present) present[this.rows + i] = 1;
@@ -353,6 +379,7 @@ export class ColumnBuilder {
           throw badValue(column, firstRow + i, `expected ${column.type}, got ${typeof v}`);
         }
       }
+      this.coded = coded;
       this.count = count;
       this.rows += n;
       return;
@@ -391,15 +418,39 @@ export class ColumnBuilder {
     this.rows += n;
   }
 
+  /**
+   * Whether the row group's values can go on being kept with their codes: `codes` covers the batch's rows
+   * up to `to`, and is of the dictionary the group's earlier values were numbered by.
+   */
+  private codedBy(codes: ColumnCodes | undefined, to: number): boolean {
+    if (codes === undefined || codes.codes.length < to) return false;
+    if (this.count === 0) this.dictionary = codes.strings;
+    else if (this.dictionary !== codes.strings) return false;
+    const needed = this.count + to;
+    if (this.codes === undefined || this.codes.length < needed) {
+      const grown = new Int32Array(Math.max(needed, 2 * (this.codes?.length ?? 0)));
+      if (this.codes) grown.set(this.codes.subarray(0, this.count));
+      this.codes = grown;
+    }
+    return true;
+  }
+
   /** The open row group's column, laid out for encodeColumnChunk; valid until the next append or reset. */
   prepared(): Prepared {
     // The strings array outlives row groups: cut to this one's values (a no-op while groups are full).
     if (this.strings && this.strings.length !== this.count) this.strings.length = this.count;
+    const coded = this.coded && this.count > 0 && this.codes && this.dictionary;
     return {
       present: this.present?.subarray(0, this.rows),
       nulls: this.nulls,
       numbers: this.numbers?.subarray(0, this.count),
       strings: this.strings,
+      codes: coded
+        ? {
+            codes: (this.codes as Int32Array).subarray(0, this.count),
+            dictionary: this.dictionary as readonly string[],
+          }
+        : undefined,
       count: this.count,
     };
   }
@@ -409,6 +460,8 @@ export class ColumnBuilder {
     this.rows = 0;
     this.count = 0;
     this.nulls = 0;
+    this.coded = true;
+    this.dictionary = undefined;
   }
 
   private reserve(rows: number): void {
@@ -554,12 +607,20 @@ function numberDictionary(numbers: Float64Array): Dictionary | undefined {
   return { indexes, numbers: Float64Array.from(entries), size: entries.length };
 }
 
-function stringDictionary(strings: string[]): Dictionary | undefined {
+/**
+ * `coded`: the values' codes in the reader's dictionary of the column. A code seen before in the row group
+ * then finds its entry in an array; the map by string is asked once per code (two codes may name equal
+ * texts), so the entries and indexes are those the strings alone give.
+ */
+function stringDictionary(strings: string[], coded?: Prepared['codes']): Dictionary | undefined {
   const n = strings.length;
   if (sampleRejects(strings, (s) => s.length + 4)) return undefined;
   const indexes = new Int32Array(n);
   const index = new Map<string, number>();
   const entries: string[] = [];
+  const codes = coded?.codes;
+  // Code → entry + 1 (0: not seen in this row group).
+  const entryOf = codes ? new Int32Array(coded.dictionary.length) : undefined;
   let entryChars = 0;
   let totalChars = 0;
   // A quarter and half way, a dictionary whose entries alone are over half the bytes so far is dropped:
@@ -577,6 +638,14 @@ function stringDictionary(strings: string[]): Dictionary | undefined {
     }
     const s = strings[i] as string;
     totalChars += s.length;
+    if (entryOf !== undefined) {
+      const code = (codes as Int32Array)[i] as number;
+      const known = (entryOf[code] as number) - 1;
+      if (known >= 0) {
+        indexes[i] = known;
+        continue;
+      }
+    }
     let at = index.get(s);
     if (at === undefined) {
       at = entries.length;
@@ -585,6 +654,7 @@ function stringDictionary(strings: string[]): Dictionary | undefined {
       entryChars += s.length;
       index.set(s, at);
     }
+    if (entryOf !== undefined) entryOf[(codes as Int32Array)[i] as number] = at + 1;
     indexes[i] = at;
   }
   const indexBytes = Math.ceil((n * Math.ceil(Math.log2(entries.length))) / 8);
@@ -650,7 +720,7 @@ export function encodeColumnChunk(
   // Microseconds (or the INT64 halves of ints) of every non-null value, computed once for all pages.
   let int64: Int32Array | undefined;
   let dictionary: Dictionary | undefined;
-  if (column.type === 'string') dictionary = stringDictionary(p.strings as string[]);
+  if (column.type === 'string') dictionary = stringDictionary(p.strings as string[], p.codes);
   else if (column.type !== 'bool') dictionary = numberDictionary(p.numbers as Float64Array);
   const stats = statistics(column, p, dictionary);
   if (!dictionary && (column.type === 'int' || column.type === 'timestamp')) {

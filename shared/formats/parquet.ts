@@ -303,7 +303,13 @@ export async function writeParquet(
       pendingBytes += cellBytesOf(schema, batch, offset, r);
       // Converted now: the producer may reuse its arrays once it is asked for the next batch.
       for (let c = 0; c < width; c++) {
-        (builders[c] as ColumnBuilder).append(batch.columns[c], offset, r, rowCount + pendingRows);
+        (builders[c] as ColumnBuilder).append(
+          batch.columns[c],
+          offset,
+          r,
+          rowCount + pendingRows,
+          batch.codes?.[c],
+        );
       }
       pendingRows += r - offset;
       offset = r;

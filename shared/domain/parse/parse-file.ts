@@ -78,10 +78,10 @@ import {
   FAILED,
   isNullBytes,
 } from './infer.js';
-import { StringInterner } from './intern.js';
 import { readJsonArray } from './json.js';
 import { JsonLineSplitter, type JsonSourceRecord, MAX_RECORD_CHARS, readJsonLineBytes } from './jsonl.js';
 import { DEFAULT_MAX_COLUMN_NAME_LENGTH, DEFAULT_MAX_COLUMNS } from './limits.js';
+import { StringDictionary } from './string-dictionary.js';
 
 export type TextFormat = 'csv' | 'jsonl' | 'json';
 
@@ -362,6 +362,9 @@ function checkErrorRate(counters: Counters, total: number, maxErrorRate: number)
  */
 class BatchBuilder {
   private columns: CellValue[][];
+  /** Per column numbered by a dictionary (see `numbered`): the open batch's codes. */
+  private codes: (Int32Array | undefined)[] = [];
+  private dictionaries: (readonly string[] | undefined)[] = [];
   rows = 0;
   private bytes = 0;
   private readonly presize: number;
@@ -377,6 +380,34 @@ class BatchBuilder {
 
   private fresh(): CellValue[][] {
     return this.schema.columns.map(() => (this.presize > 0 ? new Array<CellValue>(this.presize) : []));
+  }
+
+  /**
+   * From now on the batches carry codes for the columns with a dictionary (by column index): a converter
+   * places each row's codes in `openCodes()` at index `rows`, as it places the cells.
+   */
+  numbered(dictionaries: readonly (readonly string[] | undefined)[]): void {
+    this.dictionaries = [...dictionaries];
+    this.codes = this.freshCodes();
+  }
+
+  private freshCodes(): (Int32Array | undefined)[] {
+    const capacity = Math.max(16, Math.min(this.size, 1 << 16));
+    return this.dictionaries.map((d) => (d ? new Int32Array(capacity) : undefined));
+  }
+
+  /** The open batch's code arrays, with room for the row at `rows`. */
+  openCodes(): (Int32Array | undefined)[] {
+    const codes = this.codes;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i];
+      if (c !== undefined && c.length <= this.rows) {
+        const grown = new Int32Array(c.length * 2);
+        grown.set(c);
+        codes[i] = grown;
+      }
+    }
+    return codes;
   }
 
   /**
@@ -407,11 +438,19 @@ class BatchBuilder {
     return this.rows >= this.size || this.bytes >= this.maxBytes;
   }
 
-  take(): RecordBatch {
+  take(): RecordBatch & Pick<ReadBatch, 'codes'> {
     const columns = this.columns;
+    const rows = this.rows;
     // Past `rows`: the unused presized slots, or a skipped record's cells.
-    for (const column of columns) if (column.length > this.rows) column.length = this.rows;
-    const batch = { schema: this.schema, numRows: this.rows, columns };
+    for (const column of columns) if (column.length > rows) column.length = rows;
+    const batch: RecordBatch & Pick<ReadBatch, 'codes'> = { schema: this.schema, numRows: rows, columns };
+    if (this.codes.length > 0) {
+      batch.codes = this.codes.map((codes, i) => {
+        const strings = this.dictionaries[i];
+        return codes && strings ? { codes: codes.subarray(0, rows), strings } : undefined;
+      });
+      this.codes = this.freshCodes();
+    }
     this.columns = this.fresh();
     this.rows = 0;
     this.bytes = 0;
@@ -541,6 +580,16 @@ class RowSink {
 
   row(): number {
     return this.builder.rows;
+  }
+
+  /** See BatchBuilder.numbered. */
+  numbered(dictionaries: readonly (readonly string[] | undefined)[]): void {
+    this.builder.numbered(dictionaries);
+  }
+
+  /** Where a converter places the next row's codes (index `row()`), for the numbered columns. */
+  codes(): (Int32Array | undefined)[] {
+    return this.builder.openCodes();
   }
 
   /** accept() of the row placed at `row()` (`bytes`: its cells' cellBytes). */
@@ -675,8 +724,8 @@ export async function parseFile(input: ParseInput, options: ParseOptions = {}): 
 // CSV
 
 const HEADER_SAMPLE_RECORDS = 50;
-/** String columns whose repeated values share one string each (see intern.ts). */
-const MAX_INTERNED_COLUMNS = 16;
+/** String columns whose repeated values are numbered, and share one string each (see string-dictionary.ts). */
+const MAX_NUMBERED_COLUMNS = 16;
 
 async function parseCsv(open: () => AsyncIterable<Uint8Array>, options: ParseOptions): Promise<ParsedFile> {
   const counters = new Counters();
@@ -927,8 +976,8 @@ async function* keptBatches(
 
 /**
  * Converts a record whose field i is bytes[starts[at + i], ends[at + i]) by `types` (only string columns
- * make strings, repeated short values shared) and hands it to the sink, pushing the batches it fills onto
- * `done`. A record that does not convert is skipped (pass 1 counted it).
+ * make strings, repeated short values numbered and shared) and hands it to the sink, pushing the batches it
+ * fills onto `done`. A record that does not convert is skipped (pass 1 counted it).
  */
 function recordConverter(
   types: readonly ColumnType[],
@@ -936,13 +985,15 @@ function recordConverter(
   done: ReadBatch[],
   singleByte: SingleByteEncoding | undefined,
 ): (bytes: Buffer, starts: Int32Array, ends: Int32Array, at: number) => void {
-  // Bounded: each interner holds about 0.7 MB, so only the first string columns get one.
-  let interned = 0;
-  const interners = types.map((t) =>
-    t === 'string' && interned++ < MAX_INTERNED_COLUMNS ? new StringInterner() : undefined,
+  // Bounded: each dictionary holds up to ~3.5 MiB, so only the first string columns get one.
+  let numbered = 0;
+  const dictionaries = types.map((t) =>
+    t === 'string' && numbered++ < MAX_NUMBERED_COLUMNS ? new StringDictionary() : undefined,
   );
+  if (numbered > 0) sink.numbered(dictionaries.map((d) => d?.strings));
   return (bytes, starts, ends, at) => {
     const columns = sink.columns();
+    const codes = sink.codes();
     const row = sink.row();
     let size = 0;
     for (let i = 0; i < types.length; i++) {
@@ -951,17 +1002,22 @@ function recordConverter(
       const type = types[i] as ColumnType;
       let v: Converted;
       if (type === 'string') {
+        const dictionary = dictionaries[i];
+        let code = -1;
         if (isNullBytes(bytes, s, e)) {
           v = null;
+        } else if (dictionary === undefined) {
+          v = fieldText(bytes, s, e, singleByte);
         } else {
-          const interner = interners[i];
-          let text = interner?.find(bytes, s, e);
-          if (text === undefined) {
-            text = fieldText(bytes, s, e, singleByte);
-            interner?.remember(text);
+          code = dictionary.find(bytes, s, e);
+          if (code >= 0) v = dictionary.strings[code] as string;
+          else {
+            v = fieldText(bytes, s, e, singleByte);
+            code = dictionary.add(v);
           }
-          v = text;
         }
+        const columnCodes = codes[i];
+        if (columnCodes !== undefined) columnCodes[row] = code;
       } else v = convertBytes(bytes, s, e, type);
       // A record that does not convert is skipped; its cells placed so far are overwritten by the next.
       if (v === FAILED) return;

@@ -2,6 +2,7 @@ import { InvalidInputError } from '../../errors.js';
 import { HASH_OUT, hashString } from '../hashing.js';
 import {
   type ColumnCells,
+  type ColumnCodes,
   type ColumnType,
   checkBatchShape,
   type ReadBatch,
@@ -202,7 +203,8 @@ interface ResolvedOptions {
 
 interface ColumnAccumulator {
   readonly name: string;
-  consume(cells: ColumnCells, rows: number): void;
+  /** `codes`: the cells' codes, when the reader numbered the (string) column. */
+  consume(cells: ColumnCells, rows: number, codes?: ColumnCodes): void;
   profile(): ColumnProfile;
   sketches(): ColumnSketches;
 }
@@ -233,7 +235,7 @@ export function createProfiler(schema: TableSchema, options: ProfileOptions = {}
     add(batch) {
       checkBatchShape(schema, batch, 'profiled');
       for (let c = 0; c < accumulators.length; c++) {
-        accumulators[c]?.consume(batch.columns[c] ?? [], batch.numRows);
+        accumulators[c]?.consume(batch.columns[c] ?? [], batch.numRows, batch.codes?.[c]);
       }
       rowCount += batch.numRows;
     },
@@ -501,6 +503,13 @@ class StringAccumulator implements ColumnAccumulator {
    */
   #exact: Map<string, number> | null = new Map();
   #counts: number[] = [];
+  /**
+   * With the reader's codes: code → index in `#counts` + 1 (0: not seen yet), so that a value seen before
+   * costs an array read, not a map lookup. The map is still asked once per code (two codes may name equal
+   * texts), so the counts are those the strings alone give.
+   */
+  #idOfCode = new Int32Array(0);
+  #codeStrings: readonly string[] | undefined;
   #hll: HyperLogLog | null = null;
   #heavy: SpaceSaving | null = null;
 
@@ -509,7 +518,7 @@ class StringAccumulator implements ColumnAccumulator {
     readonly options: ResolvedOptions,
   ) {}
 
-  consume(cells: ColumnCells, rows: number): void {
+  consume(cells: ColumnCells, rows: number, coded?: ColumnCodes): void {
     let nulls = this.#nulls;
     let minLength = this.#minLength;
     let maxLength = this.#maxLength;
@@ -519,6 +528,8 @@ class StringAccumulator implements ColumnAccumulator {
     let heavy = this.#heavy;
     const counts = this.#counts;
     const limit = this.options.exactDistinctLimit;
+    const codes = exact !== null && coded && coded.codes.length >= rows ? coded.codes : undefined;
+    const idOfCode = codes ? this.#idsFor(coded as ColumnCodes) : this.#idOfCode;
     for (let r = 0; r < rows; r++) {
       const v = cells[r];
       if (v === null || v === undefined) {
@@ -531,11 +542,21 @@ class StringAccumulator implements ColumnAccumulator {
       if (length > maxLength) maxLength = length;
       totalLength += length;
       if (exact !== null) {
+        const code = codes !== undefined ? (codes[r] as number) : -1;
+        if (code >= 0) {
+          const known = (idOfCode[code] as number) - 1;
+          if (known >= 0) {
+            counts[known] = (counts[known] as number) + 1;
+            continue;
+          }
+        }
         const id = exact.get(v);
         if (id !== undefined) {
           counts[id] = (counts[id] as number) + 1;
+          if (code >= 0) idOfCode[code] = id + 1;
           continue;
         }
+        if (code >= 0) idOfCode[code] = counts.length + 1;
         exact.set(v, counts.length);
         counts.push(1);
         if (exact.size > limit) {
@@ -544,6 +565,7 @@ class StringAccumulator implements ColumnAccumulator {
           heavy = SpaceSaving.fromCounts(exactCounts(exact, counts), this.options.topKCapacity);
           exact = null;
           counts.length = 0;
+          this.#idOfCode = new Int32Array(0);
         }
       } else if (hll !== null && heavy !== null) {
         // One hash serves both sketches.
@@ -560,6 +582,20 @@ class StringAccumulator implements ColumnAccumulator {
     this.#exact = exact;
     this.#hll = hll;
     this.#heavy = heavy;
+  }
+
+  /** `#idOfCode` for `coded`'s dictionary, with room for every code it has given so far. */
+  #idsFor(coded: ColumnCodes): Int32Array {
+    if (this.#codeStrings !== coded.strings) {
+      // Another dictionary (a batch from another reader): its codes name other texts.
+      this.#codeStrings = coded.strings;
+      this.#idOfCode = new Int32Array(coded.strings.length);
+    } else if (this.#idOfCode.length < coded.strings.length) {
+      const grown = new Int32Array(Math.max(coded.strings.length, 2 * this.#idOfCode.length));
+      grown.set(this.#idOfCode);
+      this.#idOfCode = grown;
+    }
+    return this.#idOfCode;
   }
 
   profile(): StringColumnProfile {
