@@ -494,11 +494,22 @@ function statistics(column: ColumnSchema, p: Prepared, dictionary: Dictionary | 
     if (strings.length === 0) return stats;
     let min = strings[0] as string;
     let max = min;
+    // First code units of the bounds (-1 for an empty string): a value whose first unit lies strictly
+    // between them, below the surrogates (where units order as code points), is neither bound, and
+    // needs no comparison — most values, in a column of varied text.
+    let minFirst = min.length > 0 ? min.charCodeAt(0) : -1;
+    let maxFirst = max.length > 0 ? max.charCodeAt(0) : -1;
     for (let i = 1; i < strings.length; i++) {
       const s = strings[i] as string;
-      if (s === min || s === max) continue;
-      if (compareUtf8(s, min) < 0) min = s;
-      else if (compareUtf8(s, max) > 0) max = s;
+      const first = s.length > 0 ? s.charCodeAt(0) : -1;
+      if ((first > minFirst && first < maxFirst && maxFirst < 0xd800) || s === min || s === max) continue;
+      if (compareUtf8(s, min) < 0) {
+        min = s;
+        minFirst = first;
+      } else if (compareUtf8(s, max) > 0) {
+        max = s;
+        maxFirst = first;
+      }
     }
     stats.min_value = min;
     stats.max_value = max;

@@ -165,6 +165,46 @@ describe('writeParquet / openParquet', () => {
     });
   });
 
+  it("gives a string column chunk its values' smallest and largest in UTF-8 byte order", async () => {
+    // Units where UTF-16 and code point order part, an empty string, and first units to skip by.
+    const unit = fc.constantFrom(
+      '',
+      'a',
+      'm',
+      'z',
+      '\u00e9',
+      '\ud7ff',
+      '\ue000',
+      '\uffff',
+      '\ud83d\ude00',
+      '\udfff',
+    );
+    const value = fc.array(unit, { maxLength: 4 }).map((units) => units.join(''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(value, { minLength: 1, maxLength: 60, size: 'max' }), async (values) => {
+        // Prepare
+        const schema: TableSchema = { columns: [{ name: 's', type: 'string', nullable: false }] };
+        const utf8 = (s: string) => Buffer.from(s, 'utf8');
+        const sorted = [...values].sort((a, b) => Buffer.compare(utf8(a), utf8(b)));
+
+        // Act
+        const { bytes } = await writeToBytes(schema, [
+          batchFromRows(
+            schema,
+            values.map((s) => ({ s })),
+          ),
+        ]);
+        const file = await openParquet(rangeSource(bytes));
+
+        // Assess: as written (a lone surrogate as U+FFFD).
+        const { min, max } = file.rowGroups[0]?.columns.s ?? {};
+        expect(utf8(min as string)).toEqual(utf8(sorted[0] as string));
+        expect(utf8(max as string)).toEqual(utf8(sorted.at(-1) as string));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('uses INT64, DOUBLE, BOOLEAN, UTF8, TIMESTAMP(MICROS, UTC); OPTIONAL only when nullable', async () => {
     // Act
     const { bytes } = await writeToBytes(ORDERS, [batchFromRows(ORDERS, orderRows(3))]);
