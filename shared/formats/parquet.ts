@@ -171,8 +171,9 @@ function cellBytesOf(schema: TableSchema, batch: ReadBatch, from: number, to: nu
 }
 
 /**
- * The end of the rows from `from` (at most `take`) that join the open row group: a row joins while the
- * group's bytes are under budget before it, so the row that crosses the budget is the group's last.
+ * The end of the rows from `from` (at most `take`) that join the open row group, and their bytes: a row
+ * joins while the group's bytes are under budget before it, so the row that crosses the budget is the
+ * group's last.
  */
 function rowsWithinBudget(
   schema: TableSchema,
@@ -180,13 +181,17 @@ function rowsWithinBudget(
   from: number,
   take: number,
   budget: number,
-): number {
+): { end: number; bytes: number } {
   // All but the last row under budget: they all join (the common case, counted column by column).
-  if (budget > 0 && cellBytesOf(schema, batch, from, from + take - 1) < budget) return from + take;
+  const allButLast = budget > 0 ? cellBytesOf(schema, batch, from, from + take - 1) : budget;
+  if (allButLast < budget) {
+    const end = from + take;
+    return { end, bytes: allButLast + cellBytesOf(schema, batch, end - 1, end) };
+  }
   let bytes = 0;
   let r = from;
   for (; r < from + take && bytes < budget; r++) bytes += cellBytesOf(schema, batch, r, r + 1);
-  return r;
+  return { end: r, bytes };
 }
 
 /**
@@ -299,8 +304,8 @@ export async function writeParquet(
     let offset = 0;
     while (offset < batch.numRows) {
       const take = Math.min(rowGroupSize - pendingRows, batch.numRows - offset);
-      const r = rowsWithinBudget(schema, batch, offset, take, rowGroupBytes - pendingBytes);
-      pendingBytes += cellBytesOf(schema, batch, offset, r);
+      const { end: r, bytes } = rowsWithinBudget(schema, batch, offset, take, rowGroupBytes - pendingBytes);
+      pendingBytes += bytes;
       // Converted now: the producer may reuse its arrays once it is asked for the next batch.
       for (let c = 0; c < width; c++) {
         (builders[c] as ColumnBuilder).append(

@@ -76,6 +76,56 @@ describe('writeParquet / openParquet', () => {
     for (const g of file.rowGroups) expect(g.uncompressedBytes).toBeGreaterThan(5 * 10_000);
   });
 
+  it('closes each row group at the row that fills its rows or crosses its bytes, however batches are cut', async () => {
+    const schema: TableSchema = {
+      columns: [
+        { name: 'id', type: 'int', nullable: false },
+        { name: 'note', type: 'string', nullable: true },
+      ],
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.option(fc.nat(300)), { minLength: 1, maxLength: 80 }),
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 4_000 }),
+        async (lengths, cuts, rowGroupSize, rowGroupBytes) => {
+          // Prepare: a row costs 8 bytes for the id and 16 + 2 per character of its note (8 for a null).
+          const rows = lengths.map((n, id) => ({ id, note: n === null ? null : 'x'.repeat(n) }));
+          const batches: RecordBatch[] = [];
+          for (let at = 0, k = 0; at < rows.length; k++) {
+            const size = cuts[k % cuts.length] as number;
+            batches.push(batchFromRows(schema, rows.slice(at, at + size)));
+            at += size;
+          }
+          const expected: number[] = [];
+          let groupRows = 0;
+          let groupBytes = 0;
+          for (const row of rows) {
+            groupRows++;
+            groupBytes += 8 + (row.note === null ? 8 : 16 + 2 * row.note.length);
+            if (groupRows === rowGroupSize || groupBytes >= rowGroupBytes) {
+              expected.push(groupRows);
+              groupRows = 0;
+              groupBytes = 0;
+            }
+          }
+          if (groupRows > 0) expected.push(groupRows);
+
+          // Act
+          const { bytes } = await collect((sink) =>
+            writeParquet(schema, asBatches(batches), sink, { rowGroupSize, rowGroupBytes }),
+          );
+          const { file } = await readAll(bytes);
+
+          // Assess
+          expect(file.rowGroups.map((g) => g.numRows)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('reads back what it wrote, regrouping batches into row groups of the requested size', async () => {
     // Prepare
     const rows = orderRows(25);
