@@ -176,6 +176,41 @@ describe('CSV tokenizer', () => {
     );
   });
 
+  it.each([
+    ['denser', 'sparser'],
+    ['sparser', 'denser'],
+  ])(
+    'keeps every span of an input of known size whose first records are %s in fields than the rest',
+    async (first) => {
+      // Prepare: 100 KB, more than the first buffer; the first records set the spans' size estimate.
+      const short = (i: number) => `${i % 10},${i % 7},${i % 3}`;
+      const long = (i: number) => `${'x'.repeat(120)}${i},${'y'.repeat(60)},${i % 3}`;
+      const lines = Array.from({ length: 2_000 }, (_, i) =>
+        i < 300 === (first === 'denser') ? short(i) : long(i),
+      );
+      const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
+      const retain = { maxBytes: 1 << 20, maxFields: 1 << 20, expectedBytes: bytes.length };
+
+      // Act
+      const tokenizer = new CsvTokenizer(
+        { delimiter: ',', quote: '"', maxRecordChars: 1e6, retain },
+        () => {},
+      );
+      for await (const chunk of chunked(bytes, [4_096, 50_000])) tokenizer.push(chunk);
+      tokenizer.finish();
+      const kept = tokenizer.retained;
+
+      // Assess
+      expect(kept?.fields).toBe(3 * lines.length);
+      const again = Array.from({ length: lines.length }, (_, r) =>
+        [0, 1, 2]
+          .map((i) => kept?.bytes.toString('utf8', kept.starts[3 * r + i], kept.ends[3 * r + i]))
+          .join(','),
+      );
+      expect(again).toEqual(lines);
+    },
+  );
+
   it('splits a file at any byte ranges into the records of the whole, each read once', async () => {
     await fc.assert(
       fc.asyncProperty(wellFormed, fc.array(fc.nat(), { maxLength: 5 }), async (input, cutsAt) => {
