@@ -109,8 +109,10 @@ interface Column {
 
 /**
  * Decodes one column chunk (`bytes`, from its first page) of `numRows` rows into `target[0, numRows)`.
- * Throws NotFastError for what the fast path does not decode, ParseError for an INT64 beyond ±2^53 in
- * an int column.
+ * `codes` (string columns): filled with each row's index in the chunk's dictionary page, -1 for a null or
+ * a value of a PLAIN page; the dictionary's strings are answered, when the chunk has one. Throws
+ * NotFastError for what the fast path does not decode, ParseError for an INT64 beyond ±2^53 in an int
+ * column.
  */
 export function decodeChunk(
   bytes: Uint8Array,
@@ -121,7 +123,8 @@ export function decodeChunk(
   numRows: number,
   firstRow: number,
   target: CellValue[],
-): void {
+  codes?: Int32Array,
+): string[] | undefined {
   const column: Column = {
     name: element.name,
     kind,
@@ -163,7 +166,7 @@ export function decodeChunk(
         readHybrid(page, at + 4, at + 4 + length, 1, present, numValues);
         at += 4 + length;
       }
-      decodeValues(column, h.field_2 as number, page, at, numValues, present, target, row, dictionary);
+      decodeValues(column, h.field_2 as number, page, at, numValues, present, target, row, dictionary, codes);
       row += numValues;
     } else if (type === 3) {
       const h = header.field_8;
@@ -180,11 +183,12 @@ export function decodeChunk(
       const valuesBody = body.subarray(repLength + defLength);
       const compressed = h.field_7 !== false;
       const page = decompress(column, valuesBody, uncompressedSize - defLength - repLength, compressed);
-      decodeValues(column, h.field_4 as number, page, 0, numValues, present, target, row, dictionary);
+      decodeValues(column, h.field_4 as number, page, 0, numValues, present, target, row, dictionary, codes);
       row += numValues;
     }
     // Index pages (type 1) hold nothing to decode.
   }
+  return column.kind === 'string' ? (dictionary as string[] | undefined) : undefined;
 }
 
 function readUint32(b: Uint8Array, at: number): number {
@@ -283,6 +287,7 @@ function decodeValues(
   target: CellValue[],
   row: number,
   dictionary: CellValue[] | undefined,
+  codes: Int32Array | undefined,
 ): void {
   let count = numValues;
   if (present) {
@@ -299,14 +304,18 @@ function decodeValues(
     for (let i = 0; i < numValues; i++) {
       if (present && present[i] === 0) {
         target[row + i] = null;
+        if (codes) codes[row + i] = -1;
         continue;
       }
       const index = indexes[v++] as number;
       if (index >= dictionary.length) throw new Error(`dictionary index ${index} out of range`);
       target[row + i] = dictionary[index] as CellValue;
+      if (codes) codes[row + i] = index;
     }
     return;
   }
+  // A PLAIN page (after a writer gave up its dictionary): its values have no codes.
+  codes?.fill(-1, row, row + numValues);
   if (encoding === 3 && column.kind === 'bool') {
     const length = readUint32(page, at);
     const bits = new Uint8Array(count);

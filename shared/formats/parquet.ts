@@ -46,6 +46,7 @@ import { ByteWriter } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import type {
   CellValue,
+  ColumnCodes,
   ColumnSchema,
   ColumnType,
   ReadBatch,
@@ -695,11 +696,13 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
   /**
    * Decodes the fast columns (indexes into `selected`) of a row group into `columns`, fetching their
    * chunks in ranges merged across small gaps; answers the columns that need the generic path after all.
+   * A string column whose chunk has a dictionary page gets its rows' codes in it (`codes`).
    */
   async function readFast(
     groupIndex: number,
     fastColumns: number[],
     columns: CellValue[][],
+    codes: (ColumnCodes | undefined)[],
     groupStart: number,
     selectedPlans: ColumnPlan[],
   ): Promise<number[]> {
@@ -740,8 +743,9 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
       const target = columns[c.i] as CellValue[];
       const typed =
         (target as unknown) instanceof Float64Array ? (target as unknown as Float64Array) : undefined;
+      const rowCodes = c.plan.fast === 'string' ? new Int32Array(numRows) : undefined;
       try {
-        decodeChunk(
+        const strings = decodeChunk(
           fetched.get(c) as Uint8Array,
           c.plan.fast as NonNullable<ColumnPlan['fast']>,
           c.plan.element as SchemaElement,
@@ -750,7 +754,9 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
           numRows,
           groupStart,
           target,
+          rowCodes,
         );
+        if (rowCodes && strings) codes[c.i] = { codes: rowCodes, strings };
         // A NaN is a null to strata: such a chunk is an array after all.
         const float = c.plan.fast === 'float32' || c.plan.fast === 'float64';
         if (float && typed?.some(Number.isNaN)) {
@@ -823,6 +829,7 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
           ? (new Float64Array(group.numRows) as unknown as CellValue[])
           : new Array<CellValue>(group.numRows).fill(null),
       );
+      const codes: (ColumnCodes | undefined)[] = selected.map(() => undefined);
       const slot = new Map(selected.map((p, i) => [p.schema.name, i]));
       const fast: number[] = [];
       const slow: string[] = [];
@@ -832,8 +839,11 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
       });
       if (selected.length > 0 && group.numRows > 0) {
         try {
-          const fallback = await readFast(index, fast, columns, groupStart, selected);
-          for (const i of fallback) slow.push((selected[i] as ColumnPlan).schema.name);
+          const fallback = await readFast(index, fast, columns, codes, groupStart, selected);
+          for (const i of fallback) {
+            slow.push((selected[i] as ColumnPlan).schema.name);
+            codes[i] = undefined;
+          }
           if (slow.length > 0) await readGeneric(slow, slot, columns, groupStart, group.numRows, selected);
         } catch (error) {
           if (isStrataError(error)) throw error;
@@ -841,7 +851,9 @@ export async function openParquet(source: ByteRangeSource): Promise<ParquetFile>
           throw new ParseError(reason, { record: groupStart + 1 }, { cause: error });
         }
       }
-      yield { schema: batchSchema, numRows: group.numRows, columns };
+      const batch: RecordBatch & ReadBatch = { schema: batchSchema, numRows: group.numRows, columns };
+      if (codes.some((c) => c !== undefined)) batch.codes = codes;
+      yield batch;
     }
   }
 

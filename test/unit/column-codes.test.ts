@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createProfiler } from '../../shared/domain/profile/profiler.js';
 import type { ColumnCodes, ReadBatch, TableSchema } from '../../shared/domain/table.js';
-import { writeParquet } from '../../shared/formats/parquet.js';
+import { openParquet, writeParquet } from '../../shared/formats/parquet.js';
 
 const schema: TableSchema = { columns: [{ name: 's', type: 'string', nullable: true }] };
 
@@ -117,6 +117,67 @@ describe("a string column's codes", () => {
         expect(withCodes.result()).toEqual(withoutCodes.result());
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("a Parquet file's dictionary pages", () => {
+  it('come back as codes naming each cell, for the row groups written with a dictionary', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.option(fc.constantFrom('books', 'électronique', '東京', 'user_000001', ''), { freq: 6 }),
+          {
+            minLength: 1,
+            maxLength: 300,
+          },
+        ),
+        fc.array(fc.string({ maxLength: 30 }), { maxLength: 100 }),
+        fc.integer({ min: 10, max: 120 }),
+        async (repeated, unique, rowGroupSize) => {
+          // Prepare: repeated values (written with a dictionary), then mostly unique ones (written PLAIN).
+          const cells = [...repeated, ...unique];
+          const chunks: Uint8Array[] = [];
+          const batch: ReadBatch = { schema, numRows: cells.length, columns: [cells] };
+          await writeParquet(
+            schema,
+            each([batch]),
+            async (chunk) => {
+              chunks.push(chunk.slice());
+            },
+            { rowGroupSize },
+          );
+          const bytes = Buffer.concat(chunks);
+          const file = await openParquet({
+            size: bytes.length,
+            read: async (start, end) => bytes.subarray(start, end),
+          });
+
+          // Act
+          const read: ReadBatch[] = [];
+          for await (const group of file.readRowGroups()) read.push(group);
+
+          // Assess
+          let coded = 0;
+          for (const group of read) {
+            const numbered = group.codes?.[0];
+            if (!numbered) continue;
+            coded++;
+            const values = group.columns[0] as readonly unknown[];
+            for (let r = 0; r < group.numRows; r++) {
+              const code = numbered.codes[r] as number;
+              if (code >= 0) expect(numbered.strings[code]).toBe(values[r]);
+              else expect(values[r]).toBeNull();
+            }
+          }
+          expect(read.flatMap((g) => [...(g.columns[0] as unknown[])])).toEqual(cells);
+          // The first group holds repeated values only, and is written with a dictionary when it pays.
+          if (repeated.length >= rowGroupSize && repeated.filter((v) => v !== null).length > 40) {
+            expect(coded).toBeGreaterThan(0);
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

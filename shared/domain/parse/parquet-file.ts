@@ -73,7 +73,14 @@ export async function parseParquet(source: ByteRangeSource, options: ParseOption
       if (passThrough) {
         counters.recordsRead += batch.numRows;
         counters.recordsWritten += batch.numRows;
-        if (batch.numRows > 0) yield { schema, numRows: batch.numRows, columns: batch.columns };
+        if (batch.numRows > 0) {
+          yield {
+            schema,
+            numRows: batch.numRows,
+            columns: batch.columns,
+            ...(batch.codes && { codes: batch.codes }),
+          };
+        }
         continue;
       }
       const out: CellValue[][] = plans.map(() => []);
