@@ -19,6 +19,7 @@ import {
 import { type DetectedEncoding, decodeUtf8, isSingleByte, type SingleByteEncoding } from './encoding.js';
 import { ColumnInference, type Converted, convertBytes, convertToken, FAILED, isNullBytes } from './infer.js';
 import { MAX_RECORD_CHARS } from './jsonl.js';
+import { KeptNumbers } from './kept-numbers.js';
 import { type CsvLayout, type ParsedFile, type ParseOptions, REPLAY_BYTES } from './parsed-file.js';
 import {
   type ColumnPlan,
@@ -82,6 +83,9 @@ export async function parseCsv(
   let renamedColumns: ColumnRename[] = [];
   const buffered: string[][] = [];
   const converted = new ConvertedRanges();
+  // With the records kept, their numbers too (from the records read as bytes, past the header's sample).
+  let numbers = keeping && options.inputBytes !== undefined ? new KeptNumbers(options.inputBytes) : undefined;
+  let recordNumbers = new Float64Array(0);
   /** Where the first two records start in the decoded bytes. */
   const offsets: number[] = [];
 
@@ -137,11 +141,12 @@ export async function parseCsv(
     }
     counters.recordsRead++;
     const { bytes, starts, ends, fieldCount, firstField } = r;
+    if (recordNumbers.length !== fieldCount) recordNumbers = new Float64Array(fieldCount);
     let failed: string | undefined;
     for (let i = 0; i < fieldCount; i++) {
       const s = starts[firstField + i] as number;
       const e = ends[firstField + i] as number;
-      (inference[i] as ColumnInference).observeBytes(bytes, s, e);
+      recordNumbers[i] = (inference[i] as ColumnInference).observeBytes(bytes, s, e);
       const type = overrides[i];
       if (type !== undefined && failed === undefined) {
         const value = convertBytes(bytes, s, e, type);
@@ -150,6 +155,11 @@ export async function parseCsv(
       }
     }
     if (failed !== undefined) counters.fail({ reason: failed, record: counters.recordsRead });
+    if (numbers !== undefined) {
+      // Kept only while the records are (checked now and then: the tokenizer may give them up).
+      if ((counters.recordsRead & 0xffff) === 0 && tokenizer.retained === undefined) numbers = undefined;
+      else numbers.keep(counters.recordsRead - 1, r.recordOffset, recordNumbers, inference);
+    }
   };
   const singleByte = singleByteOf();
   const tokenizer = new CsvTokenizer(
@@ -199,9 +209,14 @@ export async function parseCsv(
   const types = plans.map((p) => p.type);
   async function* batches(): AsyncIterable<ReadBatch> {
     if (keptRecords) {
+      const kept = numbers?.settled(
+        types,
+        plans.map((p) => p.overridden),
+      );
       yield* keptBatches(keptRecords, types, new RowSink(schema, options, keyIndexes, counters), {
         skipFirst: header === true,
         ...(singleByte && { singleByte }),
+        ...(kept && { numbers: kept }),
       });
       counters.finished = performance.now();
       return;
@@ -270,18 +285,26 @@ export async function* csvBatches(
   if (rest) yield rest;
 }
 
-/** Pass 2 over the records pass 1 kept: the same conversion, from the kept bytes and spans. */
+/**
+ * Pass 2 over the records pass 1 kept: the same conversion, from the kept bytes and spans, and the numbers
+ * pass 1 read of the columns `numbers` has (by data record; `first` the record of index 0).
+ */
 async function* keptBatches(
   kept: KeptFile,
   types: readonly ColumnType[],
   sink: RowSink,
-  options: { skipFirst: boolean; singleByte?: SingleByteEncoding },
+  options: {
+    skipFirst: boolean;
+    singleByte?: SingleByteEncoding;
+    numbers?: { columns: (Float64Array | undefined)[]; first: number };
+  },
 ): AsyncIterable<ReadBatch> {
   const done: ReadBatch[] = [];
-  const convert = recordConverter(types, sink, done, options.singleByte);
+  const convert = recordConverter(types, sink, done, options.singleByte, options.numbers);
   const { bytes, starts, ends, width, fields } = kept;
-  for (let at = options.skipFirst ? width : 0; at < fields; at += width) {
-    convert(bytes, starts, ends, at);
+  const from = options.skipFirst ? width : 0;
+  for (let at = from, record = 0; at < fields; at += width, record++) {
+    convert(bytes, starts, ends, at, record);
     if (done.length > 0) {
       yield* done;
       done.length = 0;
@@ -301,15 +324,19 @@ function recordConverter(
   sink: RowSink,
   done: ReadBatch[],
   singleByte: SingleByteEncoding | undefined,
-): (bytes: Buffer, starts: Int32Array, ends: Int32Array, at: number) => void {
+  numbers?: { columns: (Float64Array | undefined)[]; first: number },
+): (bytes: Buffer, starts: Int32Array, ends: Int32Array, at: number, record?: number) => void {
+  const kept = numbers?.columns ?? [];
+  const first = numbers?.first ?? 0;
   // Bounded: each dictionary holds up to ~3.5 MiB, so only the first string columns get one.
   let numbered = 0;
   const dictionaries = types.map((t) =>
     t === 'string' && numbered++ < MAX_NUMBERED_COLUMNS ? new StringDictionary() : undefined,
   );
   if (numbered > 0) sink.numbered(dictionaries.map((d) => d?.strings));
-  return (bytes, starts, ends, at) => {
+  return (bytes, starts, ends, at, record = -1) => {
     const columns = sink.columns();
+    const k = record - first;
     const codes = sink.codes();
     const row = sink.row();
     let size = 0;
@@ -335,7 +362,13 @@ function recordConverter(
         }
         const columnCodes = codes[i];
         if (columnCodes !== undefined) columnCodes[row] = code;
-      } else v = convertBytes(bytes, s, e, type);
+      } else {
+        const column = kept[i];
+        const number =
+          column !== undefined && k >= 0 && k < column.length ? (column[k] as number) : Number.NaN;
+        // NaN: a null, or a value pass 1 did not keep.
+        v = number === number ? number : convertBytes(bytes, s, e, type);
+      }
       // A record that does not convert is skipped; its cells placed so far are overwritten by the next.
       if (v === FAILED) return;
       (columns[i] as CellValue[])[row] = v;

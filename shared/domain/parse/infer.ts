@@ -541,8 +541,12 @@ export class ColumnInference {
     this.observeBytes(scratch, 0, token.length);
   }
 
-  /** observeToken of the UTF-8 token in bytes[start, end). */
-  observeBytes(b: ArrayLike<number>, start: number, end: number): void {
+  /**
+   * observeToken of the UTF-8 token in bytes[start, end). Answers the token's number when it is an int, a
+   * float or a timestamp — what convertBytes makes of it as the type the column is inferred as, if that is
+   * one of these — else NaN.
+   */
+  observeBytes(b: ArrayLike<number>, start: number, end: number): number {
     this.observed++;
     const nk = nullKind(b, start, end);
     if (nk === 1) {
@@ -553,9 +557,13 @@ export class ColumnInference {
     } else if (this.kind !== 'string') {
       // The top of the lattice needs no more looks at values.
       const k = valueKind(b, start, end);
-      if (k === 'int' || k === 'float' || k === 'timestamp') this.widen(k, kindValue);
       if (k !== this.kind) this.kind = joinKinds(this.kind, k);
+      if (k === 'int' || k === 'float' || k === 'timestamp') {
+        this.widen(k, kindValue);
+        return kindValue;
+      }
     }
+    return Number.NaN;
   }
 
   private widen(kind: 'int' | 'float' | 'timestamp', value: number): void {
