@@ -2,7 +2,7 @@
 import type { CellValue, ColumnType, ReadBatch } from '../table.js';
 import { counted, oneByOne, replayable } from './byte-sources.js';
 import { type DetectedEncoding, decodeText, decodeUtf8, type TextEncoding } from './encoding.js';
-import { ColumnInference, type Converted, convertJson, FAILED } from './infer.js';
+import { ColumnInference, type Converted, convertJson, FAILED, type JsonCell } from './infer.js';
 import { readJsonArray } from './json.js';
 import { type JsonSourceRecord, readJsonLineBytes } from './jsonl.js';
 import { type ParsedFile, type ParseOptions, REPLAY_BYTES } from './parsed-file.js';
@@ -43,9 +43,7 @@ export async function parseJson(
   };
 
   // Pass 1: the union of keys in first-seen order, inference, override check.
-  const plans: ColumnPlan[] = [];
-  const inference: ColumnInference[] = [];
-  const index = new Map<string, number>();
+  const keys = new JsonKeys(options, true);
   const convertedRanges = new ConvertedRanges();
   let valid = 0;
   const source = replayable(open, options.replayBytes ?? REPLAY_BYTES);
@@ -64,31 +62,19 @@ export async function parseJson(
         continue;
       }
       valid++;
-      let failed: string | undefined;
-      for (const [key, value] of result.fields) {
-        let i = index.get(key);
-        if (i === undefined) {
-          i = plans.length;
-          // Checked as keys appear: a file with a new key in every record must not grow the plans first.
-          checkColumnCount(i + 1, options);
-          index.set(key, i);
-          const target = targetName(key, options);
-          checkColumnName(target, i, options);
-          const override = overrideFor(target, options);
-          plans.push({ source: key, target, type: override ?? 'string', overridden: override !== undefined });
-          inference.push(new ColumnInference());
-        }
-        inference[i]?.observeJson(value);
-        const plan = plans[i] as ColumnPlan;
-        if (plan.overridden && failed === undefined) {
-          const converted = convertJson(value, plan.type);
-          if (converted === FAILED)
-            failed = `${shown(value)} in column "${plan.target}" is not a ${plan.type}`;
-          else convertedRanges.widen(i, converted);
-        }
-      }
+      const failed = keys.observe(result.fields, (i, value) => convertedRanges.widen(i, value));
       if (failed !== undefined) counters.fail({ reason: failed, ...where });
     }
+  const { index, inference } = keys;
+  const plans: ColumnPlan[] = keys.keys.map((source, i) => {
+    const override = keys.overrides[i];
+    return {
+      source,
+      target: keys.targets[i] as string,
+      type: override ?? 'string',
+      overridden: override !== undefined,
+    };
+  });
 
   // Records that failed to read make a ParseError before they make a file without columns.
   checkErrorRate(counters, counters.recordsRead, maxErrorRate);
@@ -112,6 +98,62 @@ export async function parseJson(
     renamedColumns: [],
     ranges: rangesOf(schema, plans, inference, convertedRanges),
   };
+}
+
+/**
+ * A JSON first pass's columns: the keys in first-seen order, each one's target name, type override and
+ * inference. `checkNames`: each target name is checked as its key appears (a range's are checked when the
+ * ranges settle, in the whole file's order).
+ */
+export class JsonKeys {
+  readonly keys: string[] = [];
+  readonly targets: string[] = [];
+  readonly overrides: (ColumnType | undefined)[] = [];
+  readonly inference: ColumnInference[] = [];
+  /** Source key → column. */
+  readonly index = new Map<string, number>();
+
+  constructor(
+    private readonly options: Pick<
+      ParseOptions,
+      'columnMapping' | 'typeOverrides' | 'maxColumns' | 'maxColumnNameLength'
+    >,
+    private readonly checkNames: boolean,
+  ) {}
+
+  /**
+   * Observes a readable record's fields; answers why it fails (the first value an override cannot take),
+   * or undefined. `converted` sees every value an override converted.
+   */
+  observe(
+    fields: readonly (readonly [string, JsonCell])[],
+    converted?: (column: number, value: Converted) => void,
+  ): string | undefined {
+    let failed: string | undefined;
+    for (const [key, value] of fields) {
+      let i = this.index.get(key);
+      if (i === undefined) {
+        i = this.keys.length;
+        // Checked as keys appear: a file with a new key in every record must not grow the columns first.
+        checkColumnCount(i + 1, this.options);
+        this.index.set(key, i);
+        this.keys.push(key);
+        const target = targetName(key, this.options);
+        if (this.checkNames) checkColumnName(target, i, this.options);
+        this.targets.push(target);
+        this.overrides.push(overrideFor(target, this.options));
+        this.inference.push(new ColumnInference());
+      }
+      (this.inference[i] as ColumnInference).observeJson(value);
+      const type = this.overrides[i];
+      if (type !== undefined && failed === undefined) {
+        const typed = convertJson(value, type);
+        if (typed === FAILED) failed = `${shown(value)} in column "${this.targets[i]}" is not a ${type}`;
+        else converted?.(i, typed);
+      }
+    }
+    return failed;
+  }
 }
 
 /**

@@ -2,11 +2,11 @@
  * A JSON Lines file processed in parts (a JSON array re-cut into JSON Lines pieces is read as one whole range
  * per piece): a range's inference, the ranges' settled schema, a range's batches.
  */
-import type { ColumnType, ReadBatch, TableSchema } from '../table.js';
+import type { ReadBatch, TableSchema } from '../table.js';
 import { counted } from './byte-sources.js';
 import { checkedUtf8Range } from './encoding.js';
-import { ColumnInference, type ColumnInferenceState, convertJson, FAILED } from './infer.js';
-import { jsonBatches } from './json-file.js';
+import { ColumnInference, type ColumnInferenceState } from './infer.js';
+import { JsonKeys, jsonBatches } from './json-file.js';
 import { JsonLineSplitter, type JsonSourceRecord } from './jsonl.js';
 import type { ParseMetrics, ParseOptions } from './parsed-file.js';
 import {
@@ -19,7 +19,6 @@ import {
   checkOptions,
   overrideFor,
   settleSchema,
-  shown,
   targetName,
 } from './plan.js';
 import { RowSink } from './row-sink.js';
@@ -83,11 +82,7 @@ export async function inferJsonlRange(
   options: Pick<ParseOptions, 'columnMapping' | 'typeOverrides' | 'maxColumns'> = {},
 ): Promise<JsonlRangeInference> {
   const splitter = new JsonLineSplitter({ end: input.end - input.start });
-  const keys: string[] = [];
-  const targets: string[] = [];
-  const overrides: (ColumnType | undefined)[] = [];
-  const inference: ColumnInference[] = [];
-  const index = new Map<string, number>();
+  const keys = new JsonKeys(options, false);
   let records = 0;
   let valid = 0;
   let recordsFailed = 0;
@@ -104,33 +99,15 @@ export async function inferJsonlRange(
         continue;
       }
       valid++;
-      let failed: string | undefined;
-      for (const [key, value] of result.fields) {
-        let i = index.get(key);
-        if (i === undefined) {
-          i = keys.length;
-          checkColumnCount(i + 1, options);
-          index.set(key, i);
-          keys.push(key);
-          const target = targetName(key, options);
-          targets.push(target);
-          overrides.push(overrideFor(target, options));
-          inference.push(new ColumnInference());
-        }
-        (inference[i] as ColumnInference).observeJson(value);
-        const type = overrides[i];
-        if (type !== undefined && failed === undefined && convertJson(value, type) === FAILED) {
-          failed = `${shown(value)} in column "${targets[i]}" is not a ${type}`;
-        }
-      }
+      const failed = keys.observe(result.fields);
       if (failed !== undefined) fail(failed, line, record);
     }
   return {
     records,
     valid,
     lines: splitter.linesRead,
-    keys,
-    inference: inference.map((c) => c.toJSON()),
+    keys: keys.keys,
+    inference: keys.inference.map((c) => c.toJSON()),
     recordsFailed,
     ...(firstFailure && { firstFailure }),
     nextOffset: input.end <= input.start ? input.start : input.start + splitter.nextOffset,
