@@ -367,7 +367,7 @@ function recordConverter(
         const number =
           column !== undefined && k >= 0 && k < column.length ? (column[k] as number) : Number.NaN;
         // NaN: a null, or a value pass 1 did not keep.
-        v = number === number ? number : convertBytes(bytes, s, e, type);
+        v = Number.isNaN(number) ? convertBytes(bytes, s, e, type) : number;
       }
       // A record that does not convert is skipped; its cells placed so far are overwritten by the next.
       if (v === FAILED) return;
