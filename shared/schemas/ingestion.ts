@@ -91,7 +91,7 @@ const columnSchemaSchema = z.object({
 });
 export const tableSchemaSchema = z.object({ columns: z.array(columnSchemaSchema) });
 
-/** What a parse counted (domain/parse/parse-file.ts ParseMetrics): of a file, or of one of its chunks. */
+/** What a parse counted (domain/parse/parsed-file.ts ParseMetrics): of a file, or of one of its chunks. */
 const parseMetricsSchema = z.object({
   recordsRead: z.number(),
   recordsWritten: z.number(),

@@ -172,6 +172,7 @@ export function checkErrorRate(counters: Counters, total: number, maxErrorRate: 
     },
   );
 }
+
 /** After pass 1: inferred types (unless overridden), nullability over `records` rows, dedup key columns. */
 export function settleSchema(
   plans: ColumnPlan[],

@@ -132,6 +132,7 @@ export class Deduper {
     return !this.seen.add(this.key);
   }
 }
+
 /** The common end of every second pass: drop duplicates, count, cut batches. */
 export class RowSink {
   private readonly builder: BatchBuilder;
