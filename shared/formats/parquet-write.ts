@@ -284,6 +284,12 @@ export function compareUtf8(left: string, right: string): number {
   return left.length - right.length;
 }
 
+/** Whether every code unit of `s` is below U+D800. */
+function belowSurrogates(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xd800) return false;
+  return true;
+}
+
 function codePointAt(s: string, i: number): number {
   const code = s.codePointAt(i) ?? 0xfffd;
   return code >= 0xd800 && code <= 0xdfff ? 0xfffd : code;
@@ -499,16 +505,22 @@ function statistics(column: ColumnSchema, p: Prepared, dictionary: Dictionary | 
     // needs no comparison — most values, in a column of varied text.
     let minFirst = min.length > 0 ? min.charCodeAt(0) : -1;
     let maxFirst = max.length > 0 ? max.charCodeAt(0) : -1;
+    // A bound without a code unit from U+D800 up compares with any string in code point order under
+    // JavaScript's own (UTF-16) order: the two part only where a surrogate meets U+E000..U+FFFF.
+    let minPlain = belowSurrogates(min);
+    let maxPlain = minPlain;
     for (let i = 1; i < strings.length; i++) {
       const s = strings[i] as string;
       const first = s.length > 0 ? s.charCodeAt(0) : -1;
       if ((first > minFirst && first < maxFirst && maxFirst < 0xd800) || s === min || s === max) continue;
-      if (compareUtf8(s, min) < 0) {
+      if (minPlain ? s < min : compareUtf8(s, min) < 0) {
         min = s;
         minFirst = first;
-      } else if (compareUtf8(s, max) > 0) {
+        minPlain = belowSurrogates(s);
+      } else if (maxPlain ? s > max : compareUtf8(s, max) > 0) {
         max = s;
         maxFirst = first;
+        maxPlain = belowSurrogates(s);
       }
     }
     stats.min_value = min;
