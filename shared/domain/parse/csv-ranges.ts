@@ -7,7 +7,7 @@ import { type CsvTokenizer, type CsvTokenizerOptions, tokenizeCsv } from './csv-
 import { checkedUtf8Range } from './encoding.js';
 import { ColumnInference, type ColumnInferenceState, convertBytes, FAILED } from './infer.js';
 import { MAX_RECORD_CHARS } from './jsonl.js';
-import type { CsvLayout, ParseMetrics, ParseOptions } from './parsed-file.js';
+import type { CsvLayout, ParseOptions, RangeRead } from './parsed-file.js';
 import { Counters, shown } from './plan.js';
 import { RowSink } from './row-sink.js';
 
@@ -106,7 +106,7 @@ export function readCsvRange(
   input: CsvRangeInput,
   schema: TableSchema,
   options: Pick<ParseOptions, 'batchSize' | 'batchBytes'> = {},
-): { batches: AsyncIterable<ReadBatch>; metrics(): ParseMetrics; nextOffset(): number | undefined } {
+): RangeRead {
   const tokenizerOptions = rangeTokenizerOptions(input);
   const counters = new Counters();
   let tokenizer: CsvTokenizer | undefined;
@@ -125,8 +125,7 @@ export function readCsvRange(
       },
     );
     counters.recordsRead = tokenizer?.records ?? 0;
-    counters.recordsFailed = counters.recordsRead - counters.recordsWritten;
-    counters.finished = performance.now();
+    counters.finishRange();
   }
   return {
     batches: batches(),

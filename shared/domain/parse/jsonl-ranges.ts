@@ -8,7 +8,7 @@ import { checkedUtf8Range } from './encoding.js';
 import { ColumnInference, type ColumnInferenceState } from './infer.js';
 import { JsonKeys, jsonBatches } from './json-file.js';
 import { JsonLineSplitter, type JsonSourceRecord } from './jsonl.js';
-import type { ParseMetrics, ParseOptions } from './parsed-file.js';
+import type { ParseOptions, RangeRead } from './parsed-file.js';
 import {
   type ColumnPlan,
   Counters,
@@ -187,7 +187,7 @@ export function readJsonlRange(
   input: JsonlRangeInput,
   settled: SettledJson,
   options: Pick<ParseOptions, 'batchSize' | 'batchBytes'> = {},
-): { batches: AsyncIterable<ReadBatch>; metrics(): ParseMetrics; nextOffset(): number | undefined } {
+): RangeRead {
   const counters = new Counters();
   const splitter = new JsonLineSplitter({ end: input.end - input.start });
   const index = new Map(settled.keys.map((key, i) => [key, i]));
@@ -203,8 +203,7 @@ export function readJsonlRange(
       }
     }
     yield* jsonBatches(tallied(), index, types, new RowSink(settled.schema, options, [], counters));
-    counters.recordsFailed = counters.recordsRead - counters.recordsWritten;
-    counters.finished = performance.now();
+    counters.finishRange();
   }
   return {
     batches: batches(),

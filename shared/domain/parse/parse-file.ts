@@ -42,6 +42,7 @@ export type {
   ParseInput,
   ParseMetrics,
   ParseOptions,
+  RangeRead,
   TextFormat,
 } from './parsed-file.js';
 export {

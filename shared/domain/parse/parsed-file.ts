@@ -65,6 +65,14 @@ export interface ParseMetrics {
   errorRate: number;
 }
 
+/** A range's second pass: its batches, what it counted, and where the record after its last one starts. */
+export interface RangeRead {
+  batches: AsyncIterable<ReadBatch>;
+  metrics(): ParseMetrics;
+  /** In the file; known once the batches are read. */
+  nextOffset(): number | undefined;
+}
+
 export interface ParsedFile {
   schema: TableSchema;
   /**

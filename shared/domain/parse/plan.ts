@@ -45,6 +45,15 @@ export class Counters {
     this.firstFailure ??= failure;
   }
 
+  /**
+   * The end of a range's second pass: its failed records are those read and not written (the first pass
+   * saw why; duplicates are not dropped within a range).
+   */
+  finishRange(): void {
+    this.recordsFailed = this.recordsRead - this.recordsWritten;
+    this.finished = performance.now();
+  }
+
   snapshot(): ParseMetrics {
     const { recordsRead, recordsWritten, recordsFailed, duplicatesDropped, bytesRead } = this;
     return {
